@@ -1,0 +1,28 @@
+from flask_smorest import Blueprint
+
+from app.core.api import Envelope, Page, admin_required, container, ok
+from app.core.schemas import EventListQuery, HookEventOut, ReplayIn
+
+blp = Blueprint("admin_events", __name__, url_prefix="/api/admin/events",
+                description="Hook-manager outbox: failed and parked handlers (admin)")
+
+
+@blp.route("", methods=["GET"])
+@admin_required
+@blp.arguments(EventListQuery, location="query")
+@blp.response(200, Envelope(HookEventOut, paginated=True))
+def list_events(query):
+    """Events by status; `?status=parked` lists what needs an admin."""
+    per_page = query["per_page"]
+    rows, total = container().hooks.list_events(status=query.get("status"),
+                                                skip=(query["page"] - 1) * per_page, limit=per_page)
+    return ok("EVENTS_RETRIEVED", Page(rows, query["page"], per_page, total))
+
+
+@blp.route("/<event_id>/replay", methods=["POST"])
+@admin_required
+@blp.arguments(ReplayIn, required=False)
+@blp.response(200, Envelope(HookEventOut))
+def replay_event(body, event_id):
+    """Run the event's parked (or failed) handlers once more, now."""
+    return ok("EVENT_REPLAYED", container().hooks.replay(event_id, (body or {}).get("handler")))

@@ -1,0 +1,54 @@
+from flask_jwt_extended import get_jwt, jwt_required
+from flask_smorest import Blueprint
+
+from app.core.api import Envelope, login_required, ok, rate_limited, svc
+from app.core.schemas import (ChangePasswordIn, LoginIn, LogoutIn, RegisterIn, TokensOut,
+                              UserWithTokensOut)
+
+blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Accounts and tokens")
+
+
+@blp.route("/register", methods=["POST"])
+@rate_limited("auth")
+@blp.arguments(RegisterIn)
+@blp.response(201, Envelope(UserWithTokensOut))
+def register(body):
+    user, tokens = svc("auth").register(**body)
+    return ok("USER_REGISTERED", {"user": user, **tokens})
+
+
+@blp.route("/login", methods=["POST"])
+@rate_limited("auth")
+@blp.arguments(LoginIn)
+@blp.response(200, Envelope(UserWithTokensOut))
+def login(body):
+    user, tokens = svc("auth").login(**body)
+    return ok("LOGIN_SUCCESSFUL", {"user": user, **tokens})
+
+
+@blp.route("/refresh", methods=["POST"])
+@rate_limited("auth")
+@blp.response(200, Envelope(TokensOut))
+@blp.doc(security=[{"bearerAuth": []}], description="Send the refresh token as the Bearer token.")
+@jwt_required(refresh=True)
+def refresh():
+    return ok("TOKEN_REFRESHED", svc("auth").refresh(get_jwt()))
+
+
+@blp.route("/logout", methods=["POST"])
+@login_required
+@blp.arguments(LogoutIn, required=False)
+@blp.response(200, Envelope())
+def logout(body):
+    svc("auth").logout(get_jwt(), (body or {}).get("refresh_token"))
+    return ok("LOGOUT_SUCCESSFUL")
+
+
+@blp.route("/password", methods=["PUT"])
+@login_required
+@rate_limited("auth")
+@blp.arguments(ChangePasswordIn)
+@blp.response(200, Envelope())
+def change_password(body):
+    svc("auth").change_password(get_jwt(), **body)
+    return ok("PASSWORD_CHANGED")

@@ -1,0 +1,24 @@
+from flask_smorest import Blueprint
+
+from app.core.api import Envelope, container, ok
+from app.core.database import ping
+from app.core.errors import ServiceUnavailable
+from app.core.schemas import HealthOut
+
+blp = Blueprint("health", __name__, url_prefix="/api", description="Liveness and readiness")
+
+
+@blp.route("/health", methods=["GET"])
+@blp.response(200, Envelope(HealthOut))
+def health():
+    """Liveness: the process answers."""
+    return ok("HEALTHY", {"status": "healthy"})
+
+
+@blp.route("/health/ready", methods=["GET"])
+@blp.response(200, Envelope(HealthOut))
+def ready():
+    """Readiness: the database answers a ping."""
+    if not ping(container().db):
+        raise ServiceUnavailable("DATABASE_UNAVAILABLE")
+    return ok("READY", {"status": "ready", "database": "ok"})

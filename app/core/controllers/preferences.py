@@ -1,0 +1,22 @@
+from flask_smorest import Blueprint
+
+from app.core.api import Envelope, current_user_id, login_required, ok, svc
+from app.core.schemas import PreferencesIn, PreferencesOut
+
+blp = Blueprint("preferences", __name__, url_prefix="/api/preferences",
+                description="Notification, privacy, gaming and donation preferences")
+
+
+@blp.route("", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(PreferencesOut))
+def get_preferences():
+    return ok("PREFERENCES_RETRIEVED", svc("preferences").get(current_user_id()))
+
+
+@blp.route("", methods=["PUT"])
+@login_required
+@blp.arguments(PreferencesIn)
+@blp.response(200, Envelope(PreferencesOut))
+def update_preferences(body):
+    return ok("PREFERENCES_UPDATED", svc("preferences").update(current_user_id(), body))

@@ -1,0 +1,30 @@
+from flask_smorest import Blueprint
+
+from app.core.api import Envelope, current_user_id, login_required, ok, svc
+from app.core.schemas import ProfileIn, PublicUserOut, UserOnlyOut, UserSearchQuery
+
+blp = Blueprint("user", __name__, url_prefix="/api/user", description="The signed-in user's profile")
+
+
+@blp.route("/profile", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(UserOnlyOut))
+def get_profile():
+    return ok("PROFILE_RETRIEVED", {"user": svc("users").get(current_user_id())})
+
+
+@blp.route("/profile", methods=["PUT"])
+@login_required
+@blp.arguments(ProfileIn)
+@blp.response(200, Envelope(UserOnlyOut))
+def update_profile(body):
+    return ok("PROFILE_UPDATED", {"user": svc("users").update_profile(current_user_id(), body)})
+
+
+@blp.route("/search", methods=["GET"])
+@login_required
+@blp.arguments(UserSearchQuery, location="query")
+@blp.response(200, Envelope(PublicUserOut, many=True))
+def search_users(query):
+    """Find people by name (to add friends); never returns emails."""
+    return ok("USERS_FOUND", svc("users").search(query["q"], exclude=[current_user_id()], limit=query["limit"]))

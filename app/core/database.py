@@ -1,0 +1,135 @@
+"""MongoDB connection, and the embedded MongoDB-compatible server used when MONGO_URI is unset.
+
+The embedded server (`secantusd-py`, PyPI `secantusdb`) runs as a child process and the
+app talks to it over the wire with the same MongoClient code as production.
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+log = logging.getLogger(__name__)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _executable() -> str:
+    beside_python = Path(sys.executable).with_name("secantusd-py")
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("secantusd-py")
+    if not found:
+        raise RuntimeError("secantusd-py not found: install requirements.txt (package secantusdb)")
+    return found
+
+
+class EmbeddedMongo:
+    """A secantusd-py child process on a free loopback port.
+
+    storage_path is a directory (kept across restarts) or ':memory:' (tests).
+    """
+
+    def __init__(self, storage_path: str, *, port: int | None = None, log_path: str | None = None):
+        self.storage_path = storage_path
+        self.port = port or free_port()
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
+
+    def start(self, timeout: float = 30.0) -> "EmbeddedMongo":
+        with self._lock:
+            if self.process and self.process.poll() is None:
+                return self
+            if self.storage_path != ":memory:":
+                Path(self.storage_path).mkdir(parents=True, exist_ok=True)
+            out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+            self.process = subprocess.Popen(
+                [_executable(), "--host", "127.0.0.1", "--port", str(self.port),
+                 "--storage-path", self.storage_path, "--log-level", "WARNING"],
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+            atexit.register(self.stop)
+        self._wait_ready(timeout)
+        log.info("embedded database on %s (storage %s)", self.uri, self.storage_path)
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"embedded database exited with code {self.process.returncode}"
+                                   + (f"; see {self.log_path}" if self.log_path else ""))
+            try:
+                with MongoClient(self.uri, serverSelectionTimeoutMS=500) as client:
+                    client.admin.command("ping")
+                return
+            except PyMongoError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"embedded database did not answer within {timeout}s")
+
+    def stop(self) -> None:
+        proc, self.process = self.process, None
+        if not proc or proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def make_client(uri: str) -> MongoClient:
+    # tz_aware=False: the whole app works in naive UTC (app.core.clock).
+    return MongoClient(uri, serverSelectionTimeoutMS=10_000, tz_aware=False, uuidRepresentation="standard")
+
+
+def connect_database(config: dict):
+    """Return (client, db, embedded_server_or_None) for the configured MONGO_URI or an embedded server."""
+    embedded = None
+    uri = config.get("MONGO_URI")
+    if not uri:
+        data_dir = os.path.abspath(config["DATA_DIR"])
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        embedded = EmbeddedMongo(os.path.join(data_dir, "db"),
+                                 log_path=os.path.join(data_dir, "secantusd.log")).start()
+        uri = embedded.uri
+    client = make_client(uri)
+    return client, client[config["MONGO_DB_NAME"]], embedded
+
+
+def ping(db) -> bool:
+    try:
+        db.client.admin.command("ping")
+        return True
+    except PyMongoError:
+        return False
+
+
+def in_transaction(db, work, **options):
+    """Run work(session) in one MongoDB transaction (retried on transient errors; work must be idempotent)."""
+    with db.client.start_session() as session:
+        return session.with_transaction(work, **options)

@@ -1,0 +1,255 @@
+"""The hook manager: typed events between modules, persisted before their handlers run.
+
+- An event is written to the `hook_events` outbox (optionally inside the publisher's
+  transaction) before any handler runs, with one status slot per subscribed handler.
+- Handlers run in-process, in registration order, right after the publishing write;
+  each outcome is recorded. A failing handler never fails the publisher.
+- `retry_pass()` (called by the scheduler) re-runs failed handlers with exponential
+  backoff and parks them after HOOK_MAX_ATTEMPTS; an admin can replay a parked one.
+- Handlers must be idempotent per event id: a retry or a replay never double-counts.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import traceback
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable, ClassVar
+
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
+from app.core.clock import utcnow
+from app.core.errors import Conflict, NotFound
+
+PENDING, DONE, FAILED, PARKED = "pending", "done", "failed", "parked"
+# A handler still 'pending' this long after its event was recorded is assumed lost
+# (process died mid-dispatch) and is picked up by the retry pass.
+STALE_PENDING = timedelta(minutes=2)
+
+
+class DomainEvent:
+    """Base for event payloads: frozen dataclasses with a class-level `name`."""
+
+    name: ClassVar[str] = ""
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Event:
+    """What a handler receives: the event id (its idempotency key) and the typed payload."""
+
+    id: str
+    name: str
+    payload: Any
+    created_at: datetime
+
+
+@dataclass
+class _Subscription:
+    name: str
+    func: Callable[[Event], Any]
+
+
+class HookManager:
+    def __init__(self, db, logger: logging.Logger | None = None, *, max_attempts: int = 5,
+                 retry_base_seconds: int = 30, clock: Callable[[], datetime] = utcnow):
+        self.collection = db["hook_events"]
+        self.log = logger or logging.getLogger(__name__)
+        self.max_attempts = max_attempts
+        self.retry_base = retry_base_seconds
+        self.clock = clock
+        self._events: dict[str, type] = {}
+        # strong references, kept in registration order (not weak signals)
+        self._subscriptions: dict[str, list[_Subscription]] = {}
+
+    # -- registry -----------------------------------------------------------------
+    def create_indexes(self) -> None:
+        self.collection.create_index([("key", ASCENDING)], unique=True,
+                                     partialFilterExpression={"key": {"$type": "string"}})
+        self.collection.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
+        self.collection.create_index([("name", ASCENDING), ("created_at", ASCENDING)])
+
+    def register_event(self, event_cls: type) -> type:
+        if not event_cls.name:
+            raise ValueError(f"{event_cls.__name__} has no event name")
+        existing = self._events.get(event_cls.name)
+        if existing and existing is not event_cls:
+            raise ValueError(f"event {event_cls.name!r} registered twice")
+        self._events[event_cls.name] = event_cls
+        self._subscriptions.setdefault(event_cls.name, [])
+        return event_cls
+
+    @property
+    def event_names(self) -> list[str]:
+        return list(self._events)
+
+    def subscribe(self, event_cls: type, handler_name: str, func: Callable[[Event], Any]) -> None:
+        """Run func(event) for every published event_cls. handler_name is stable and unique per event."""
+        if event_cls.name not in self._events:
+            raise ValueError(f"event {event_cls.name!r} is not registered")
+        if "." in handler_name or handler_name.startswith("$"):
+            raise ValueError("handler names use 'module:function' (no dots)")
+        subs = self._subscriptions[event_cls.name]
+        if any(s.name == handler_name for s in subs):
+            raise ValueError(f"handler {handler_name!r} already subscribed to {event_cls.name!r}")
+        subs.append(_Subscription(handler_name, func))
+
+    def handlers_for(self, event_name: str) -> list[str]:
+        return [s.name for s in self._subscriptions.get(event_name, [])]
+
+    # -- publishing -----------------------------------------------------------------
+    def record(self, payload: DomainEvent, *, key: str | None = None, session=None) -> str:
+        """Persist the event (inside `session`'s transaction when given) and return its id.
+
+        With a `key`, the same fact recorded twice yields the first event's id.
+        """
+        name = type(payload).name
+        if self._events.get(name) is not type(payload):
+            raise ValueError(f"event {name!r} is not registered")
+        now = self.clock()
+        doc = {
+            "_id": uuid.uuid4().hex,
+            "name": name,
+            "payload": payload.to_dict(),
+            "created_at": now,
+            "status": PENDING,
+            "next_attempt_at": now + STALE_PENDING,
+            "handlers": {h: {"status": PENDING, "attempts": 0} for h in self.handlers_for(name)},
+        }
+        if key is not None:
+            doc["key"] = key
+        try:
+            self.collection.insert_one(doc, session=session)
+        except DuplicateKeyError:
+            if key is None:
+                raise
+            existing = self.collection.find_one({"key": key}, {"_id": 1}, session=session)
+            return existing["_id"]
+        return doc["_id"]
+
+    def publish(self, payload: DomainEvent, *, key: str | None = None) -> str:
+        """Record the event, then run its handlers now. Returns the event id."""
+        event_id = self.record(payload, key=key)
+        self.dispatch(event_id)
+        return event_id
+
+    def dispatch(self, event_id: str, *, only: set[str] | None = None, statuses=(PENDING,)) -> dict:
+        """Run the event's handlers whose status is in `statuses`; return the updated document."""
+        doc = self.collection.find_one({"_id": event_id})
+        if doc is None:
+            raise NotFound("EVENT_NOT_FOUND")
+        event = self._to_event(doc)
+        for sub in self._subscriptions.get(doc["name"], []):
+            state = doc["handlers"].get(sub.name)
+            if state is None or state["status"] not in statuses:
+                continue
+            if only is not None and sub.name not in only:
+                continue
+            self._run(event, sub, state)
+        return self._refresh_status(event_id)
+
+    def _run(self, event: Event, sub: _Subscription, state: dict) -> None:
+        field = f"handlers.{sub.name}"
+        try:
+            sub.func(event)
+        except Exception as exc:  # a handler must never fail its publisher
+            attempts = state.get("attempts", 0) + 1
+            parked = attempts >= self.max_attempts
+            delay = timedelta(seconds=self.retry_base * 2 ** (attempts - 1))
+            self.log.warning("hook %s for %s %s failed (attempt %d%s): %s", sub.name, event.name,
+                             event.id, attempts, ", parked" if parked else "", exc,
+                             exc_info=not isinstance(exc, Conflict))
+            self.collection.update_one({"_id": event.id}, {"$set": {
+                f"{field}.status": PARKED if parked else FAILED,
+                f"{field}.attempts": attempts,
+                f"{field}.last_error": _describe(exc),
+                f"{field}.next_attempt_at": None if parked else self.clock() + delay,
+            }})
+            return
+        self.collection.update_one({"_id": event.id}, {"$set": {
+            f"{field}.status": DONE,
+            f"{field}.attempts": state.get("attempts", 0) + 1,
+            f"{field}.done_at": self.clock(),
+        }})
+
+    def _refresh_status(self, event_id: str) -> dict:
+        doc = self.collection.find_one({"_id": event_id})
+        statuses = [h["status"] for h in doc["handlers"].values()]
+        if PARKED in statuses:
+            status = PARKED
+        elif FAILED in statuses:
+            status = FAILED
+        elif PENDING in statuses:
+            status = PENDING
+        else:
+            status = DONE
+        retry_times = [h.get("next_attempt_at") for h in doc["handlers"].values()
+                       if h["status"] == FAILED and h.get("next_attempt_at")]
+        next_at = min(retry_times) if retry_times else (doc["next_attempt_at"] if status == PENDING else None)
+        self.collection.update_one({"_id": event_id}, {"$set": {"status": status, "next_attempt_at": next_at}})
+        doc.update(status=status, next_attempt_at=next_at)
+        return doc
+
+    # -- recovery -------------------------------------------------------------------
+    def retry_pass(self, *, limit: int = 500) -> dict:
+        """Re-run handlers that failed (when their backoff is over) or were lost mid-dispatch."""
+        now = self.clock()
+        counts = {"events": 0, "retried": 0, "done": 0, "parked": 0}
+        cursor = self.collection.find(
+            {"status": {"$in": [FAILED, PENDING]}, "next_attempt_at": {"$lte": now}},
+            {"_id": 1, "handlers": 1}).sort("next_attempt_at", ASCENDING).limit(limit)
+        for doc in list(cursor):
+            due = {name for name, h in doc["handlers"].items()
+                   if h["status"] == PENDING
+                   or (h["status"] == FAILED and h.get("next_attempt_at") and h["next_attempt_at"] <= now)}
+            if not due:
+                self._refresh_status(doc["_id"])
+                continue
+            counts["events"] += 1
+            counts["retried"] += len(due)
+            after = self.dispatch(doc["_id"], only=due, statuses=(PENDING, FAILED))
+            for name in due:
+                status = after["handlers"][name]["status"]
+                if status in (DONE, PARKED):
+                    counts[status] += 1
+        return counts
+
+    def replay(self, event_id: str, handler: str | None = None) -> dict:
+        """Run a parked (or failed) handler once more, now. Returns the updated event document."""
+        doc = self.collection.find_one({"_id": event_id})
+        if doc is None:
+            raise NotFound("EVENT_NOT_FOUND")
+        stuck = {n for n, h in doc["handlers"].items() if h["status"] in (PARKED, FAILED)}
+        if handler is not None:
+            if handler not in doc["handlers"]:
+                raise NotFound("HANDLER_NOT_FOUND")
+            stuck &= {handler}
+        if not stuck:
+            raise Conflict("EVENT_NOT_REPLAYABLE")
+        return self.dispatch(event_id, only=stuck, statuses=(PARKED, FAILED))
+
+    def list_events(self, *, status: str | None = None, skip: int = 0, limit: int = 20) -> tuple[list, int]:
+        query = {"status": status} if status else {}
+        total = self.collection.count_documents(query)
+        rows = list(self.collection.find(query).sort("created_at", -1).skip(skip).limit(limit))
+        return rows, total
+
+    def _to_event(self, doc: dict) -> Event:
+        cls = self._events[doc["name"]]
+        fields = {f.name for f in dataclasses.fields(cls)}
+        payload = cls(**{k: v for k, v in doc["payload"].items() if k in fields})
+        return Event(id=doc["_id"], name=doc["name"], payload=payload, created_at=doc["created_at"])
+
+
+def _describe(exc: Exception) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    tb = traceback.extract_tb(exc.__traceback__)
+    if tb:
+        last = tb[-1]
+        text += f" ({last.filename.rsplit('/', 1)[-1]}:{last.lineno})"
+    return text[:500]

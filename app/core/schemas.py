@@ -1,0 +1,167 @@
+"""Marshmallow schemas of the core module: inputs reject unknown fields, outputs list theirs."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from app.core.api import Money, OutSchema, StrictSchema, Timestamp
+from app.core.models.user import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NAME_MAX, ROLES
+
+_name = dict(validate=validate.Length(min=1, max=NAME_MAX))
+_password = validate.Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)
+
+
+class RegisterIn(StrictSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=_password)
+    first_name = fields.String(required=True, **_name)
+    last_name = fields.String(required=True, **_name)
+
+
+class LoginIn(StrictSchema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD_LENGTH))
+
+
+class LogoutIn(StrictSchema):
+    refresh_token = fields.String(validate=validate.Length(max=4096))
+
+
+class ChangePasswordIn(StrictSchema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=MAX_PASSWORD_LENGTH))
+    new_password = fields.String(required=True, validate=_password)
+
+
+class ProfileIn(StrictSchema):
+    first_name = fields.String(**_name)
+    last_name = fields.String(**_name)
+
+
+class UserOut(OutSchema):
+    id = fields.Function(lambda u: str(u["_id"]), required=True)
+    email = fields.String(required=True)
+    first_name = fields.String(required=True)
+    last_name = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    created_at = Timestamp()
+
+
+class UserWithTokensOut(OutSchema):
+    user = fields.Nested(UserOut, required=True)
+    access_token = fields.String(required=True)
+    refresh_token = fields.String(required=True)
+
+
+class TokensOut(OutSchema):
+    access_token = fields.String(required=True)
+    refresh_token = fields.String(required=True)
+
+
+class UserOnlyOut(OutSchema):
+    user = fields.Nested(UserOut, required=True)
+
+
+class PublicUserOut(OutSchema):
+    id = fields.String(required=True)
+    first_name = fields.String(required=True)
+    last_name = fields.String(required=True)
+    display_name = fields.String(required=True)
+
+
+# -- preferences ------------------------------------------------------------------
+
+class NotificationPrefs(StrictSchema):
+    email = fields.Boolean()
+    push = fields.Boolean()
+    achievements = fields.Boolean()
+    donations = fields.Boolean()
+    friends = fields.Boolean()
+    impact_stories = fields.Boolean()
+    weekly_summary = fields.Boolean()
+
+
+class PrivacyPrefs(StrictSchema):
+    profile_visibility = fields.String(validate=validate.OneOf(["public", "friends", "private"]))
+    show_on_leaderboards = fields.Boolean()
+    show_donations = fields.Boolean()
+    allow_friend_requests = fields.Boolean()
+
+
+class GamingPrefs(StrictSchema):
+    difficulty = fields.String(validate=validate.OneOf(["easy", "normal", "hard"]))
+    sound = fields.Boolean()
+    music = fields.Boolean()
+    tutorials = fields.Boolean()
+    preferred_categories = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
+                                       validate=validate.Length(max=20))
+
+
+class Allocation(StrictSchema):
+    onlus_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    share = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+
+
+class AutoDonationPrefs(StrictSchema):
+    enabled = fields.Boolean()
+    threshold = Money(attribute="threshold_cents", data_key="threshold", max_cents=1_000_000)
+    percentage = fields.Integer(validate=validate.Range(min=1, max=100))
+    allocations = fields.List(fields.Nested(Allocation), validate=validate.Length(max=10))
+
+
+class DonationPrefs(StrictSchema):
+    default_onlus_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
+    receipt_email = fields.Boolean()
+    auto_donation = fields.Nested(AutoDonationPrefs)
+
+
+class PreferencesIn(StrictSchema):
+    notifications = fields.Nested(NotificationPrefs)
+    privacy = fields.Nested(PrivacyPrefs)
+    gaming = fields.Nested(GamingPrefs)
+    donations = fields.Nested(DonationPrefs)
+
+
+class PreferencesOut(OutSchema):
+    notifications = fields.Nested(NotificationPrefs)
+    privacy = fields.Nested(PrivacyPrefs)
+    gaming = fields.Nested(GamingPrefs)
+    donations = fields.Nested(DonationPrefs)
+
+
+# -- health and admin events ----------------------------------------------------------
+
+class HealthOut(OutSchema):
+    status = fields.String(required=True)
+    database = fields.String()
+
+
+class HandlerStateOut(OutSchema):
+    status = fields.String(required=True)
+    attempts = fields.Integer(required=True)
+    last_error = fields.String(allow_none=True)
+    next_attempt_at = Timestamp(allow_none=True)
+
+
+class HookEventOut(OutSchema):
+    id = fields.Function(lambda e: e["_id"], required=True)
+    name = fields.String(required=True)
+    status = fields.String(required=True)
+    key = fields.String(allow_none=True)
+    payload = fields.Dict(required=True)
+    handlers = fields.Dict(keys=fields.String(), values=fields.Nested(HandlerStateOut))
+    created_at = Timestamp(required=True)
+
+
+class EventListQuery(StrictSchema):
+    status = fields.String(validate=validate.OneOf(["pending", "failed", "parked", "done"]))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class ReplayIn(StrictSchema):
+    handler = fields.String(validate=validate.Length(min=1, max=100))
+
+
+class UserSearchQuery(StrictSchema):
+    q = fields.String(required=True, validate=validate.Length(min=2, max=60))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))

@@ -1,0 +1,97 @@
+"""Accounts: register, login, refresh, logout, change password, admin bootstrap."""
+from __future__ import annotations
+
+from app.core.clock import utcnow
+from app.core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from app.core.events import UserLogin, UserRegistered
+from app.core.models.user import MIN_PASSWORD_LENGTH, normalize_email
+from app.core.repositories.users import EmailTaken, UserRepository
+from app.core.services.passwords import PasswordHasher
+from app.core.services.tokens import TokenService
+
+# A real hash of a random password, verified against when the email is unknown so
+# that a wrong email and a wrong password take the same time.
+_DUMMY_PASSWORD = "not-a-real-password-ever"
+
+
+class AuthService:
+    def __init__(self, *, users: UserRepository, tokens: TokenService, hasher: PasswordHasher, hooks):
+        self.users = users
+        self.tokens = tokens
+        self.hasher = hasher
+        self.hooks = hooks
+        self._dummy_hash = hasher.hash(_DUMMY_PASSWORD)
+
+    def register(self, *, email: str, password: str, first_name: str, last_name: str) -> tuple[dict, dict]:
+        user = self._create(email=email, password=password, first_name=first_name, last_name=last_name)
+        return user, self.tokens.issue_pair(user)
+
+    def _create(self, *, email: str, password: str, first_name: str, last_name: str, role: str = "user") -> dict:
+        _check_password(password)
+        try:
+            user = self.users.insert(email=normalize_email(email), password_hash=self.hasher.hash(password),
+                                     first_name=first_name.strip(), last_name=last_name.strip(), role=role)
+        except EmailTaken as exc:
+            raise Conflict("EMAIL_ALREADY_EXISTS", errors={"email": ["Already registered."]}) from exc
+        self.hooks.publish(UserRegistered(user_id=str(user["_id"]), first_name=user["first_name"],
+                                          last_name=user["last_name"], registered_at=user["created_at"]),
+                           key=f"user_registered:{user['_id']}")
+        return user
+
+    def login(self, *, email: str, password: str) -> tuple[dict, dict]:
+        user = self.users.by_email(normalize_email(email))
+        if user is None:
+            self.hasher.verify(self._dummy_hash, password)
+            raise Unauthorized("INVALID_CREDENTIALS")
+        if not self.hasher.verify(user["password_hash"], password):
+            raise Unauthorized("INVALID_CREDENTIALS")
+        if not user.get("is_active", True):
+            raise Unauthorized("ACCOUNT_DISABLED")
+        if self.hasher.needs_rehash(user["password_hash"]):
+            self.users.update_fields(str(user["_id"]), {"password_hash": self.hasher.hash(password)})
+        pair = self.tokens.issue_pair(user)
+        self.hooks.publish(UserLogin(user_id=str(user["_id"]), logged_in_at=utcnow()))
+        return user, pair
+
+    def refresh(self, claims: dict) -> dict:
+        self.tokens.consume_refresh(claims)
+        user = self.users.by_id(claims["sub"])
+        if user is None or not user.get("is_active", True):
+            self.tokens.revoke(claims, family=True)
+            raise Unauthorized("TOKEN_INVALID")
+        return self.tokens.issue_pair(user, family=claims.get("fam"))
+
+    def logout(self, claims: dict, refresh_token: str | None = None) -> None:
+        if refresh_token:
+            self.tokens.revoke_encoded(refresh_token, user_id=claims["sub"])
+        self.tokens.revoke(claims, family=True)
+
+    def change_password(self, claims: dict, *, current_password: str, new_password: str) -> None:
+        user = self.users.by_id(claims["sub"])
+        if user is None:
+            raise NotFound("USER_NOT_FOUND")
+        if not self.hasher.verify(user["password_hash"], current_password):
+            raise Unauthorized("INVALID_CREDENTIALS")
+        if current_password == new_password:
+            raise ValidationFailed(errors={"new_password": ["Must differ from the current password."]})
+        _check_password(new_password, field="new_password")
+        self.users.update_fields(claims["sub"], {"password_hash": self.hasher.hash(new_password)})
+        self.tokens.revoke_other_sessions(claims["sub"], keep_family=claims.get("fam"))
+
+    def ensure_admin(self, *, email: str, password: str, first_name: str = "GoodPlay",
+                     last_name: str = "Admin") -> dict:
+        """Create the admin account, or make an existing account admin with this password."""
+        existing = self.users.by_email(normalize_email(email))
+        if existing is None:
+            return self._create(email=email, password=password, first_name=first_name,
+                                last_name=last_name, role="admin")
+        _check_password(password)
+        fields = {"role": "admin", "is_active": True}
+        if not self.hasher.verify(existing["password_hash"], password):
+            fields["password_hash"] = self.hasher.hash(password)
+        return self.users.update_fields(str(existing["_id"]), fields)
+
+
+def _check_password(password: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(errors={field: [f"At least {MIN_PASSWORD_LENGTH} characters."]})

@@ -1,0 +1,46 @@
+"""Profiles, and the user look-ups other modules need (display names, name search)."""
+from __future__ import annotations
+
+from app.core.errors import NotFound
+from app.core.models.user import display_name
+from app.core.repositories.users import UserRepository
+
+
+class UserService:
+    def __init__(self, users: UserRepository):
+        self.users = users
+
+    def get(self, user_id: str) -> dict:
+        user = self.users.by_id(user_id)
+        if user is None or not user.get("is_active", True):
+            raise NotFound("USER_NOT_FOUND")
+        return user
+
+    def update_profile(self, user_id: str, changes: dict) -> dict:
+        self.get(user_id)
+        if not changes:
+            return self.get(user_id)
+        return self.users.update_fields(user_id, {k: v.strip() if isinstance(v, str) else v
+                                                  for k, v in changes.items()})
+
+    def exists(self, user_id: str) -> bool:
+        user = self.users.by_id(user_id)
+        return bool(user and user.get("is_active", True))
+
+    def display_names(self, user_ids: list[str]) -> dict[str, str]:
+        """{user_id: 'First L.'} for the ids that exist (no emails: safe to show other users)."""
+        rows = self.users.by_ids(list(user_ids), {"first_name": 1, "last_name": 1})
+        return {str(r["_id"]): display_name(r) for r in rows}
+
+    def public_profiles(self, user_ids: list[str]) -> dict[str, dict]:
+        rows = self.users.by_ids(list(user_ids), {"first_name": 1, "last_name": 1})
+        return {str(r["_id"]): {"id": str(r["_id"]), "first_name": r["first_name"],
+                                "last_name": r["last_name"], "display_name": display_name(r)} for r in rows}
+
+    def search(self, text: str, *, exclude: list[str], limit: int = 20) -> list[dict]:
+        rows = self.users.search_by_name(text, exclude=exclude, limit=limit)
+        return [{"id": str(r["_id"]), "first_name": r["first_name"], "last_name": r["last_name"],
+                 "display_name": display_name(r)} for r in rows]
+
+    def count(self) -> int:
+        return self.users.count()

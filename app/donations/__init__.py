@@ -1,0 +1,9 @@
+"""Donations module."""
+from __future__ import annotations
+
+from app.donations import events
+
+
+def init_app(app, api, container) -> None:
+    for event in events.EVENTS:
+        container.hooks.register_event(event)

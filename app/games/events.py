@@ -1,0 +1,78 @@
+"""Events published by the games module."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar
+
+from app.core.hooks import DomainEvent
+
+
+@dataclass(frozen=True)
+class GameSessionComplete(DomainEvent):
+    """Published by games when a session ends (once per session; key `session:<id>`).
+
+    Carries everything credit conversion, achievements and leaderboards need, so no
+    subscriber has to read the games collections:
+    - play_seconds: server-measured play time, paused time excluded.
+    - universal_score: the game's raw score mapped onto the common 0..1000-per-session scale.
+    - mode_key / mode_multiplier: the game mode active when the session started (or None / 1.0).
+    - tournament_id / challenge_id / team_ids: competitive context, when any.
+    - streak_days: consecutive UTC days (ending today) on which the user completed a session.
+    - is_weekend: the session ended on a Saturday or Sunday (UTC).
+    - sessions_last_hour: completed sessions by this user in the hour before this one (fraud hint).
+    """
+
+    name: ClassVar[str] = "game_session_complete"
+    session_id: str
+    user_id: str
+    game_id: str
+    game_category: str
+    play_seconds: int
+    raw_score: int
+    universal_score: int
+    started_at: datetime
+    completed_at: datetime
+    mode_key: str | None = None
+    mode_multiplier: float = 1.0
+    tournament_id: str | None = None
+    challenge_id: str | None = None
+    team_ids: list = field(default_factory=list)
+    streak_days: int = 1
+    is_weekend: bool = False
+    sessions_last_hour: int = 0
+
+
+@dataclass(frozen=True)
+class TournamentComplete(DomainEvent):
+    """Published by games once when a tournament is ended (job or admin); key `tournament:<id>`.
+
+    results: [{"rank": int, "user_id": str | None, "team_id": str | None, "score": int,
+               "reward_cents": int}], best first; for team tournaments each member of a
+    ranked team appears with that team's rank.
+    """
+
+    name: ClassVar[str] = "tournament_complete"
+    tournament_id: str
+    tournament_name: str
+    tournament_type: str
+    completed_at: datetime
+    results: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ChallengeComplete(DomainEvent):
+    """Published by games when a direct challenge is decided; key `challenge:<id>`.
+
+    winner_ids is empty for a draw; participant_ids lists everyone who was in it.
+    """
+
+    name: ClassVar[str] = "challenge_complete"
+    challenge_id: str
+    game_id: str
+    participant_ids: list
+    winner_ids: list
+    completed_at: datetime
+
+
+EVENTS = (GameSessionComplete, TournamentComplete, ChallengeComplete)

@@ -1,0 +1,167 @@
+"""Configuration: defaults -> environment -> explicit overrides.
+
+Each environment is a class; `load_config` picks one from APP_ENV, then reads the
+environment variables documented in README.md, then applies overrides (tests).
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+DEV_SECRET = "dev-secret-change-me"
+DEV_JWT_SECRET = "dev-jwt-secret-change-me-32-bytes!"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run (e.g. production without secrets)."""
+
+
+class BaseConfig:
+    APP_ENV = "development"
+    DEBUG = False
+    TESTING = False
+    PORT = 5003
+    SECRET_KEY = DEV_SECRET
+    JWT_SECRET_KEY = DEV_JWT_SECRET
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(hours=1)
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=30)
+    JWT_TOKEN_LOCATION = ["headers"]
+    MONGO_URI = None
+    MONGO_DB_NAME = "goodplay"
+    DATA_DIR = "./instance/data"
+    SEED_DEMO_DATA = False
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    AUTH_RATE_LIMIT = "10 per minute"
+    MONEY_RATE_LIMIT = "60 per minute"
+    CORS_ORIGINS = ["http://localhost:3000"]
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    LOG_JSON = False
+    LOG_LEVEL = "INFO"
+    GOODPLAY_ADMIN_EMAIL = None
+    GOODPLAY_ADMIN_PASSWORD = None
+    HOOK_MAX_ATTEMPTS = 5
+    HOOK_RETRY_BASE_SECONDS = 30
+    RUN_SCHEDULER = False
+    REDIS_URL = None
+    CACHE_TYPE = "SimpleCache"
+    CACHE_DEFAULT_TIMEOUT = 300
+    STRIPE_SECRET_KEY = None
+    STRIPE_WEBHOOK_SECRET = None
+    STRIPE_API_BASE = None
+    # flask-smorest / OpenAPI
+    API_TITLE = "GoodPlay API"
+    API_VERSION = "1.0.0"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    API_SPEC_OPTIONS = {
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            }
+        }
+    }
+
+
+class DevelopmentConfig(BaseConfig):
+    APP_ENV = "development"
+    SEED_DEMO_DATA = True
+    LOG_LEVEL = "DEBUG"
+
+
+class TestingConfig(BaseConfig):
+    APP_ENV = "testing"
+    TESTING = True
+    RATELIMIT_ENABLED = False
+    LOG_LEVEL = "WARNING"
+
+
+class ProductionConfig(BaseConfig):
+    APP_ENV = "production"
+    SECRET_KEY = None
+    JWT_SECRET_KEY = None
+    CORS_ORIGINS: list[str] = []
+    LOG_JSON = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+_BOOL_TRUE = {"1", "true", "yes", "on"}
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in _BOOL_TRUE
+
+
+# environment variable -> (config key, parser)
+_ENV_VARS = {
+    "PORT": ("PORT", int),
+    "MONGO_URI": ("MONGO_URI", str),
+    "MONGO_DB_NAME": ("MONGO_DB_NAME", str),
+    "DATA_DIR": ("DATA_DIR", str),
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "JWT_SECRET_KEY": ("JWT_SECRET_KEY", str),
+    "GOODPLAY_ADMIN_EMAIL": ("GOODPLAY_ADMIN_EMAIL", str),
+    "GOODPLAY_ADMIN_PASSWORD": ("GOODPLAY_ADMIN_PASSWORD", str),
+    "SEED_DEMO_DATA": ("SEED_DEMO_DATA", _bool),
+    "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", _bool),
+    "CORS_ORIGINS": ("CORS_ORIGINS", lambda v: [o.strip() for o in v.split(",") if o.strip()]),
+    "LOG_LEVEL": ("LOG_LEVEL", str),
+    "RUN_SCHEDULER": ("RUN_SCHEDULER", _bool),
+    "REDIS_URL": ("REDIS_URL", str),
+    "STRIPE_SECRET_KEY": ("STRIPE_SECRET_KEY", str),
+    "STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", str),
+    "STRIPE_API_BASE": ("STRIPE_API_BASE", str),
+}
+
+
+def build_config(overrides: dict | None = None, environ: dict | None = None) -> dict:
+    """Return the effective configuration as a dict, validated for its environment."""
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    env_name = overrides.get("APP_ENV") or environ.get("APP_ENV") or "development"
+    if env_name not in CONFIGS:
+        raise ConfigError(f"APP_ENV must be one of {sorted(CONFIGS)}, not {env_name!r}")
+    cls = CONFIGS[env_name]
+    config = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+    for var, (key, parse) in _ENV_VARS.items():
+        raw = environ.get(var)
+        if raw not in (None, ""):
+            try:
+                config[key] = parse(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{var} has an invalid value: {raw!r}") from exc
+    config.update(overrides)
+    config["APP_ENV"] = env_name
+    if config.get("REDIS_URL"):
+        config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"])
+        if config["RATELIMIT_STORAGE_URI"] == "memory://":
+            config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+        if config["CACHE_TYPE"] == "SimpleCache":
+            config["CACHE_TYPE"] = "RedisCache"
+            config["CACHE_REDIS_URL"] = config["REDIS_URL"]
+    _validate(config)
+    return config
+
+
+def _validate(config: dict) -> None:
+    if config["APP_ENV"] != "production":
+        return
+    problems = []
+    for key, dev_value in (("SECRET_KEY", DEV_SECRET), ("JWT_SECRET_KEY", DEV_JWT_SECRET)):
+        value = config.get(key)
+        if not value or value == dev_value:
+            problems.append(f"{key} must be set to a non-development value in production")
+        elif len(value) < 32:
+            problems.append(f"{key} must be at least 32 characters in production")
+    if problems:
+        raise ConfigError("; ".join(problems))
+    config["DEBUG"] = False

@@ -1,0 +1,152 @@
+"""Shared fixtures: a real MongoDB wire-protocol server for the session, a fresh database per test.
+
+The server is an ephemeral `secantusd-py --storage-path :memory:` on a free port, or the
+MongoDB at MONGO_TEST_URI when set (e.g. a real replica set).
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from app.core.database import EmbeddedMongo, make_client
+
+
+@pytest.fixture(scope="session")
+def mongo_uri():
+    uri = os.environ.get("MONGO_TEST_URI")
+    if uri:
+        yield uri
+        return
+    server = EmbeddedMongo(":memory:").start()
+    try:
+        yield server.uri
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def db_name():
+    return f"gp_test_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def app_factory(mongo_uri, db_name):
+    """Build apps on this test's database (several apps may share it, like several processes)."""
+    apps = []
+
+    def build(**overrides):
+        from app import create_app
+        config = {"APP_ENV": "testing", "MONGO_URI": mongo_uri, "MONGO_DB_NAME": db_name,
+                  "SEED_DEMO_DATA": False, "RATELIMIT_ENABLED": False}
+        config.update(overrides)
+        application = create_app(config)
+        apps.append(application)
+        return application
+
+    yield build
+    for application in apps:
+        container = application.extensions["goodplay"]
+        container.db.client.close()
+    client = make_client(mongo_uri)
+    try:
+        client.drop_database(db_name)
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    return app.extensions["goodplay"].db
+
+
+@pytest.fixture
+def container(app):
+    return app.extensions["goodplay"]
+
+
+class ApiUser:
+    """A registered user driving the API through the Flask test client."""
+
+    def __init__(self, client, user: dict, tokens: dict, password: str):
+        self.client = client
+        self.user = user
+        self.id = user["id"]
+        self.email = user["email"]
+        self.password = password
+        self.access_token = tokens["access_token"]
+        self.refresh_token = tokens["refresh_token"]
+
+    @property
+    def headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+    def get(self, path, **kw):
+        return self.client.get(path, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.client.post(path, json=json, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+    def put(self, path, json=None, **kw):
+        return self.client.put(path, json=json, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+    def patch(self, path, json=None, **kw):
+        return self.client.patch(path, json=json, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+    def delete(self, path, **kw):
+        return self.client.delete(path, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+
+@pytest.fixture
+def make_user(client):
+    """make_user(first_name="Ada") -> ApiUser registered through POST /api/auth/register."""
+    counter = {"n": 0}
+
+    def make(first_name="Player", last_name=None, email=None, password="correct-horse-1"):
+        counter["n"] += 1
+        email = email or f"user{counter['n']}-{uuid.uuid4().hex[:6]}@example.com"
+        response = client.post("/api/auth/register", json={
+            "email": email, "password": password, "first_name": first_name,
+            "last_name": last_name or f"Tester{counter['n']}"})
+        assert response.status_code == 201, response.json
+        data = response.json["data"]
+        return ApiUser(client, data["user"], data, password)
+
+    return make
+
+
+@pytest.fixture
+def make_admin(app, client):
+    """make_admin() -> ApiUser with role admin (created the way GOODPLAY_ADMIN_* does)."""
+
+    def make(email=None, password="admin-password-1"):
+        email = email or f"admin-{uuid.uuid4().hex[:6]}@example.com"
+        with app.app_context():
+            app.extensions["goodplay"].service("auth").ensure_admin(email=email, password=password)
+        response = client.post("/api/auth/login", json={"email": email, "password": password})
+        assert response.status_code == 200, response.json
+        data = response.json["data"]
+        return ApiUser(client, data["user"], data, password)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user()
+
+
+@pytest.fixture
+def admin(make_admin):
+    return make_admin()
