@@ -4,11 +4,15 @@ With MONGO_URI unset an embedded MongoDB-compatible server is started under DATA
 Production runs under gunicorn instead (see Dockerfile).
 """
 import os
+import signal
+import sys
 
 from app import create_app
 
 
 def main() -> None:
+    # SIGTERM exits normally so atexit stops the embedded database cleanly
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = create_app()
     socketio = app.extensions["socketio"]
     host = os.environ.get("HOST", "127.0.0.1")

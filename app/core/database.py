@@ -29,6 +29,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """Linux: the embedded server gets SIGTERM if the app process dies, even by SIGKILL."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _executable() -> str:
     beside_python = Path(sys.executable).with_name("secantusd-py")
     if beside_python.exists():
@@ -67,6 +76,7 @@ class EmbeddedMongo:
                 [_executable(), "--host", "127.0.0.1", "--port", str(self.port),
                  "--storage-path", self.storage_path, "--log-level", "WARNING"],
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
             atexit.register(self.stop)
         self._wait_ready(timeout)

@@ -13,6 +13,13 @@ _password = validate.Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)
 
 class RegisterIn(StrictSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
+
+    @ma.pre_load
+    def _trim_email(self, data, **_):
+        if isinstance(data, dict) and isinstance(data.get("email"), str):
+            data = {**data, "email": data["email"].strip()}
+        return data
+
     password = fields.String(required=True, load_only=True, validate=_password)
     first_name = fields.String(required=True, **_name)
     last_name = fields.String(required=True, **_name)
