@@ -9,7 +9,7 @@ from app import core, donations, games, impact, social
 from app.core.database import connect_database
 from app.core.errors import register_error_handlers
 from app.core.extensions import (apply_rate_limits, init_api, init_cache, init_cli, init_cors,
-                                 init_limiter, init_socketio, seed_demo_data)
+                                 init_limiter, init_proxy_fix, init_socketio, seed_demo_data)
 from app.core.hooks import HookManager
 from app.core.container import Container
 from app.core.jsonutil import GoodPlayJSONProvider
@@ -35,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     container.embedded_db = embedded
     app.extensions["goodplay"] = container
 
+    init_proxy_fix(app)
     init_cors(app)
     api = init_api(app)
     for module in MODULES:

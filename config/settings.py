@@ -44,6 +44,7 @@ class BaseConfig:
     HOOK_MAX_ATTEMPTS = 5
     HOOK_RETRY_BASE_SECONDS = 30
     RUN_SCHEDULER = False
+    TRUSTED_PROXIES = 0  # how many reverse proxies set X-Forwarded-For/-Proto in front of the app
     REDIS_URL = None
     CACHE_TYPE = "SimpleCache"
     CACHE_DEFAULT_TIMEOUT = 300
@@ -116,6 +117,7 @@ _ENV_VARS = {
     "CORS_ORIGINS": ("CORS_ORIGINS", lambda v: [o.strip() for o in v.split(",") if o.strip()]),
     "LOG_LEVEL": ("LOG_LEVEL", str),
     "RUN_SCHEDULER": ("RUN_SCHEDULER", _bool),
+    "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
     "REDIS_URL": ("REDIS_URL", str),
     "STRIPE_SECRET_KEY": ("STRIPE_SECRET_KEY", str),
     "STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", str),

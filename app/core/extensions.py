@@ -36,6 +36,14 @@ def init_cache(app: Flask) -> Cache:
     return Cache(app)
 
 
+def init_proxy_fix(app: Flask) -> None:
+    """Trust X-Forwarded-* from exactly TRUSTED_PROXIES hops (rate limits and logs see the client)."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
 def init_cors(app: Flask) -> None:
     CORS(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
          expose_headers=["X-Request-ID", "Retry-After"])

@@ -75,3 +75,15 @@ def test_openapi_document_and_docs_are_served(client):
 def test_openapi_error_schema_is_the_envelope(client):
     schemas = client.get("/api/openapi.json").json["components"]["schemas"]
     assert set(schemas["ErrorEnvelope"]["properties"]) == {"success", "message", "errors"}
+
+
+def test_rate_limit_keys_on_the_forwarded_client_behind_a_trusted_proxy(app_factory):
+    app = app_factory(RATELIMIT_ENABLED=True, AUTH_RATE_LIMIT="2 per minute", TRUSTED_PROXIES=1)
+    client = app.test_client()
+
+    def attempt(ip):
+        return client.post("/api/auth/login", json={"email": "a@b.co", "password": "whatever1"},
+                           headers={"X-Forwarded-For": ip}).status_code
+
+    assert [attempt("203.0.113.1") for _ in range(3)] == [401, 401, 429]
+    assert attempt("203.0.113.2") == 401
