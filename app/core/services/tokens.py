@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 
+from app.core.clock import utcnow
 from app.core.errors import Unauthorized
 from app.core.repositories.tokens import TokenRepository
 
@@ -67,5 +68,4 @@ class TokenService:
 
 
 def _family_expiry(lifetime) -> datetime:
-    from app.core.clock import utcnow
     return utcnow() + lifetime
