@@ -1,0 +1,101 @@
+"""`donations`, `receipt_counters` (gap-free yearly sequence) and `receipts`."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from app.donations.repositories.common import to_object_id
+
+
+class DonationRepository:
+    def __init__(self, db):
+        self.collection = db["donations"]
+
+    def create_indexes(self) -> None:
+        self.collection.create_index([("user_id", ASCENDING), ("idempotency_key", ASCENDING)], unique=True,
+                                     partialFilterExpression={"idempotency_key": {"$type": "string"}})
+        self.collection.create_index([("user_id", ASCENDING), ("created_at", DESCENDING)])
+        self.collection.create_index([("onlus_id", ASCENDING), ("created_at", DESCENDING)])
+        self.collection.create_index([("status", ASCENDING), ("completed_at", ASCENDING)])
+
+    def insert(self, doc: dict, *, session=None) -> dict:
+        self.collection.insert_one(doc, session=session)
+        return doc
+
+    def by_id(self, donation_id: str, *, session=None) -> dict | None:
+        oid = to_object_id(donation_id)
+        return self.collection.find_one({"_id": oid}, session=session) if oid else None
+
+    def by_idempotency_key(self, user_id: str, key: str) -> dict | None:
+        return self.collection.find_one({"user_id": user_id, "idempotency_key": key})
+
+    def set_status(self, donation_id, *, expected: str, fields: dict, session=None) -> dict | None:
+        """Move state only forward: None when the donation is not in `expected`."""
+        return self.collection.find_one_and_update(
+            {"_id": to_object_id(donation_id), "status": expected}, {"$set": fields},
+            return_document=ReturnDocument.AFTER, session=session)
+
+    @staticmethod
+    def _query(user_id: str, *, status=None, onlus_id=None, start=None, end=None) -> dict:
+        query: dict = {"user_id": user_id}
+        if status:
+            query["status"] = status
+        if onlus_id:
+            query["onlus_id"] = onlus_id
+        if start or end:
+            query["created_at"] = {}
+            if start:
+                query["created_at"]["$gte"] = start
+            if end:
+                query["created_at"]["$lt"] = end
+        return query
+
+    def page_for_user(self, user_id: str, *, skip: int, limit: int, **filters) -> tuple[list[dict], int]:
+        query = self._query(user_id, **filters)
+        total = self.collection.count_documents(query)
+        rows = list(self.collection.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+                    .skip(skip).limit(limit))
+        return rows, total
+
+    def for_user_between(self, user_id: str, start: datetime, end: datetime) -> list[dict]:
+        return list(self.collection.find({"user_id": user_id, "completed_at": {"$gte": start, "$lt": end}})
+                    .sort("completed_at", ASCENDING))
+
+
+class ReceiptRepository:
+    def __init__(self, db):
+        self.collection = db["receipts"]
+        self.counters = db["receipt_counters"]
+
+    def create_indexes(self) -> None:
+        self.collection.create_index([("donation_id", ASCENDING)], unique=True)
+        self.collection.create_index([("receipt_number", ASCENDING)], unique=True)
+        self.collection.create_index([("user_id", ASCENDING), ("issued_at", ASCENDING)])
+
+    def ensure_counter(self, year: int) -> None:
+        """Create the year's counter outside any transaction (two first donations of a year must not
+        both try to insert it inside theirs)."""
+        try:
+            self.counters.update_one({"_id": f"receipts:{year}"}, {"$setOnInsert": {"seq": 0}}, upsert=True)
+        except DuplicateKeyError:
+            pass
+
+    def next_number(self, year: int, *, session) -> int:
+        """The next number of the year's sequence. Call inside the donation's transaction: an aborted
+        donation rolls the counter back with it, so the sequence has no gaps."""
+        doc = self.counters.find_one_and_update({"_id": f"receipts:{year}"}, {"$inc": {"seq": 1}},
+                                                return_document=ReturnDocument.AFTER, session=session)
+        return doc["seq"]
+
+    def insert(self, doc: dict, *, session=None) -> dict:
+        self.collection.insert_one(doc, session=session)
+        return doc
+
+    def by_donation(self, donation_id: str) -> dict | None:
+        return self.collection.find_one({"donation_id": donation_id})
+
+    def for_user_between(self, user_id: str, start: datetime, end: datetime) -> list[dict]:
+        return list(self.collection.find({"user_id": user_id, "issued_at": {"$gte": start, "$lt": end}})
+                    .sort("issued_at", ASCENDING))

@@ -1,0 +1,199 @@
+"""Wallets and the ledger: every balance change is ONE transaction (guarded wallet update + ledger entry).
+
+Registered as container.service("wallet"): credit_summary(user_id, source_key), get_wallet(user_id).
+Other donation services post through `post()`; nothing else writes `wallets` or `transactions`.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from app.core.clock import utcnow
+from app.core.database import in_transaction
+from app.core.errors import InsufficientBalance, NotFound, ValidationFailed
+from app.donations.events import WalletCredited
+from app.donations.models.ledger import (ADJUSTMENT, BONUS, EARNED, ENTRY_TYPES, HELD, RELEASE, Posting,
+                                         summary_status)
+from app.donations.repositories.wallets import LedgerRepository, WalletRepository
+
+# prepare(wallet_before) -> Posting : computed inside the transaction from the wallet it read
+Prepare = Callable[[dict], Posting]
+# after(session, entry, wallet_after) -> None : more writes in the same transaction
+After = Callable[[object, dict, dict], None]
+
+
+@dataclass
+class PostResult:
+    entry: dict
+    wallet: dict | None
+    created: bool
+    event_ids: list
+
+
+class WalletService:
+    def __init__(self, *, db, wallets: WalletRepository, ledger: LedgerRepository, hooks,
+                 clock: Callable[[], datetime] = utcnow):
+        self.db = db
+        self.wallets = wallets
+        self.ledger = ledger
+        self.hooks = hooks
+        self.clock = clock
+
+    # -- the one way money moves -----------------------------------------------------
+    def post(self, user_id: str, key: str, prepare: Prepare, *, after: After | None = None,
+             publish_credit: bool = True) -> PostResult:
+        """Write the posting `prepare` returns for the wallet as read inside the transaction.
+
+        Idempotent per `key`: when an entry with that key exists (committed before, or by a racing
+        delivery), nothing changes and that entry is returned with created=False.
+        Raises InsufficientBalance (nothing changed) when a debit exceeds the balance; any error
+        raised by prepare/after aborts the whole transaction.
+        """
+        self.wallets.ensure(user_id)
+        state: dict = {}
+
+        def work(session):
+            state.clear()
+            existing = self.ledger.by_key(key, session=session)
+            if existing is not None:
+                state["existing"] = existing
+                return
+            before = self.wallets.get(user_id, session=session)
+            posting = prepare(before)
+            if posting.key != key or posting.user_id != user_id:
+                raise ValueError("posting does not match its key/user")
+            if posting.type not in ENTRY_TYPES:
+                raise ValueError(f"unknown ledger entry type {posting.type!r}")
+            min_balance = -posting.amount_cents if posting.amount_cents < 0 else None
+            wallet_after = self.wallets.apply(user_id, inc=posting.wallet_inc(), set_fields=posting.wallet_set,
+                                              min_balance=min_balance, session=session)
+            if wallet_after is None:
+                raise InsufficientBalance()
+            if wallet_after.get("held_cents", 0) < 0:
+                raise ValueError("held amount would go negative")
+            now = self.clock()
+            entry = {
+                "_id": ObjectId(),
+                "key": key,
+                "user_id": user_id,
+                "type": posting.type,
+                "status": posting.status,
+                "amount_cents": posting.amount_cents,
+                "held_cents": posting.held_cents,
+                "balance_after_cents": wallet_after["balance_cents"],
+                "held_after_cents": wallet_after.get("held_cents", 0),
+                "source": posting.source,
+                "breakdown": posting.breakdown,
+                "reason": posting.reason,
+                "actor_id": posting.actor_id,
+                "meta": posting.meta,
+                "created_at": now,
+            }
+            self.ledger.insert(entry, session=session)
+            events = []
+            if publish_credit and posting.amount_cents > 0 and posting.type in (EARNED, BONUS, RELEASE):
+                events.append(self.hooks.record(WalletCredited(
+                    user_id=user_id, amount_cents=posting.amount_cents,
+                    balance_cents=wallet_after["balance_cents"],
+                    total_earned_cents=wallet_after["total_earned_cents"],
+                    source_key=key, credited_at=now), key=f"wallet_credited:{key}", session=session))
+            state.update(entry=entry, wallet=wallet_after, events=events)
+            if after is not None:
+                after(session, entry, wallet_after)
+
+        try:
+            in_transaction(self.db, work)
+        except DuplicateKeyError:
+            existing = self.ledger.by_key(key)
+            if existing is None:
+                raise
+            return PostResult(existing, None, False, [])
+        if "existing" in state:
+            return PostResult(state["existing"], None, False, [])
+        result = PostResult(state["entry"], state["wallet"], True, list(state["events"]))
+        return result
+
+    def dispatch(self, event_ids: list[str]) -> None:
+        for event_id in event_ids:
+            self.hooks.dispatch(event_id)
+
+    # -- contract: container.service("wallet") --------------------------------------
+    def credit_summary(self, user_id: str, source_key: str) -> dict | None:
+        """The ledger entry with that idempotency key, as {amount_cents, status, breakdown}; None when
+        nothing was recorded for it. amount_cents is what reached the balance (0 when held)."""
+        entry = self.ledger.by_key(source_key)
+        if entry is None or entry["user_id"] != user_id:
+            return None
+        return {"amount_cents": entry["amount_cents"], "status": summary_status(entry),
+                "breakdown": entry.get("breakdown") or {}}
+
+    def get_wallet(self, user_id: str) -> dict:
+        wallet = self.wallets.ensure(user_id)
+        return {"balance_cents": wallet["balance_cents"], "total_earned_cents": wallet["total_earned_cents"],
+                "total_donated_cents": wallet["total_donated_cents"], "held_cents": wallet.get("held_cents", 0),
+                "currency": "EUR", "updated_at": wallet.get("updated_at")}
+
+    # -- reads ---------------------------------------------------------------------
+    def transactions(self, user_id: str, *, skip: int, limit: int, types: list[str] | None = None,
+                     start: datetime | None = None, end: datetime | None = None) -> tuple[list, int]:
+        return self.ledger.page_for_user(user_id, skip=skip, limit=limit, types=types, start=start, end=end)
+
+    def transaction(self, user_id: str, entry_id: str) -> dict:
+        entry = self.ledger.by_id(entry_id)
+        if entry is None or entry["user_id"] != user_id:
+            raise NotFound("TRANSACTION_NOT_FOUND")
+        return entry
+
+    # -- admin ---------------------------------------------------------------------
+    def adjust(self, user_id: str, *, amount_cents: int, reason: str, actor_id: str,
+               key: str | None = None) -> dict:
+        """An admin correction through the ledger (positive credits, negative debits; never below zero)."""
+        if amount_cents == 0:
+            raise ValidationFailed(errors={"amount": ["Must not be zero."]})
+        if not reason or not reason.strip():
+            raise ValidationFailed(errors={"reason": ["A reason is required."]})
+        key = key or f"adjustment:{uuid.uuid4().hex}"
+        result = self.post(user_id, key, lambda _w: Posting(
+            user_id=user_id, key=key, type=ADJUSTMENT, amount_cents=amount_cents,
+            source={"kind": "admin", "id": actor_id}, reason=reason.strip(), actor_id=actor_id))
+        self.dispatch(result.event_ids)
+        return result.entry
+
+    def release_held(self, user_id: str, entry_id: str, *, actor_id: str, approve: bool, reason: str) -> dict:
+        """Settle credits a fraud check held: approve moves them into the balance, reject voids them."""
+        held = self.ledger.by_id(entry_id)
+        if held is None or held["user_id"] != user_id or held.get("status") != HELD or held["held_cents"] <= 0:
+            raise NotFound("HELD_CREDIT_NOT_FOUND")
+        key = f"release:{held['key']}"
+        amount = held["held_cents"]
+        result = self.post(user_id, key, lambda _w: Posting(
+            user_id=user_id, key=key, type=RELEASE, amount_cents=amount if approve else 0,
+            held_cents=-amount, source={"kind": "held", "id": str(held["_id"]), "key": held["key"]},
+            reason=reason, actor_id=actor_id, breakdown={"approved": approve, "held_cents": amount}))
+        self.dispatch(result.event_ids)
+        return result.entry
+
+    def integrity_report(self) -> dict:
+        """Every wallet's balance (and held amount) against the sum of its ledger."""
+        sums = self.ledger.sums_by_user()
+        discrepancies = []
+        wallets = self.wallets.many()
+        seen = set()
+        for wallet in wallets:
+            uid = wallet["user_id"]
+            seen.add(uid)
+            s = sums.get(uid, {"balance": 0, "held": 0})
+            if s["balance"] != wallet["balance_cents"] or s["held"] != wallet.get("held_cents", 0):
+                discrepancies.append({"user_id": uid, "balance_cents": wallet["balance_cents"],
+                                      "ledger_balance_cents": s["balance"],
+                                      "held_cents": wallet.get("held_cents", 0), "ledger_held_cents": s["held"]})
+        for uid, s in sums.items():
+            if uid not in seen:
+                discrepancies.append({"user_id": uid, "balance_cents": None, "ledger_balance_cents": s["balance"],
+                                      "held_cents": None, "ledger_held_cents": s["held"]})
+        return {"wallets_checked": len(wallets), "discrepancies": discrepancies}
