@@ -1,0 +1,291 @@
+"""ImpactController: the seed's "Endpoint Categories" under /api/impact."""
+from __future__ import annotations
+
+import functools
+
+from flask import g
+from flask_smorest import Blueprint
+
+from app.core.api import Envelope, Page, current_user_id, login_required, ok, svc
+from app.core.errors import Forbidden, ValidationFailed
+from app.impact import schemas as s
+
+blp = Blueprint("impact", __name__, url_prefix="/api/impact",
+                description="Impact tracking: stories, metrics, ONLUS updates, community statistics and reports")
+
+
+def impact_admin_required(func):
+    """Admins only; anyone else gets 403 ACCESS_DENIED (the seed's key for the impact admin API)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if g.role != "admin":
+            raise Forbidden("ACCESS_DENIED")
+        return func(*args, **kwargs)
+
+    guarded = login_required(wrapper)
+    guarded._admin_only = True
+    return guarded
+
+
+def _is_admin() -> bool:
+    return g.get("role") == "admin"
+
+
+def _require_onlus(body: dict) -> None:
+    if not body.get("onlus_id"):
+        raise ValidationFailed("ONLUS_ID_REQUIRED", errors={"onlus_id": ["Missing data for required field."]})
+
+
+# -- user impact ------------------------------------------------------------------------------
+
+@blp.route("/user/<user_id>", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(s.UserImpactOut))
+def user_impact(user_id):
+    """Impact summary: your own (or any, as admin); another user's public summary only when their
+    privacy settings share donations, else 404."""
+    data = svc("impact").tracking.user_summary(user_id, viewer_id=current_user_id(), viewer_is_admin=_is_admin())
+    return ok("USER_IMPACT_SUMMARY_SUCCESS", data)
+
+
+@blp.route("/user/<user_id>/timeline", methods=["GET"])
+@login_required
+@blp.arguments(s.TimelineQuery, location="query")
+@blp.response(200, Envelope(s.TimelineEntryOut, paginated=True))
+def user_timeline(query, user_id):
+    """Donations, refunds, milestones, level-ups and story unlocks, newest first (own or admin)."""
+    per_page = query["per_page"]
+    rows, total = svc("impact").tracking.timeline(user_id, viewer_id=current_user_id(), viewer_is_admin=_is_admin(),
+                                                  skip=(query["page"] - 1) * per_page, limit=per_page,
+                                                  kinds=query.get("kind"))
+    return ok("USER_TIMELINE_SUCCESS", Page(rows, query["page"], per_page, total))
+
+
+@blp.route("/donation/<donation_id>", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(s.DonationImpactOut))
+def donation_impact(donation_id):
+    """What one of your donations did (404 for anybody else's)."""
+    impact = svc("impact")
+    data = impact.tracking.donation_impact(donation_id, viewer_id=current_user_id(), viewer_is_admin=_is_admin(),
+                                           metrics_for=impact.visualization.latest_metrics)
+    return ok("DONATION_IMPACT_SUCCESS", data)
+
+
+# -- stories ----------------------------------------------------------------------------------
+
+@blp.route("/stories/available", methods=["GET"])
+@login_required
+@blp.arguments(s.StoryListQuery, location="query")
+@blp.response(200, Envelope(s.StoryOut, paginated=True))
+def stories_available(query):
+    """Your unlocked stories (`status=unlocked`, default), the locked ones (title, teaser and progress;
+    content hidden) or both; `q` searches title, teaser, tags and (unlocked only) content."""
+    per_page = query["per_page"]
+    rows, total = svc("impact").stories.list_for_user(
+        current_user_id(), status=query["status"], text=query.get("q"), category=query.get("category"),
+        skip=(query["page"] - 1) * per_page, limit=per_page)
+    return ok("STORIES_RETRIEVED_SUCCESS", Page(rows, query["page"], per_page, total))
+
+
+@blp.route("/stories/progress", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(s.StoryProgressOut))
+def stories_progress():
+    """Unlocked count, level, and progress toward the next milestone and the next story of each kind."""
+    return ok("STORY_PROGRESS_SUCCESS", svc("impact").stories.progress(current_user_id()))
+
+
+@blp.route("/stories/<story_id>", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(s.StoryOut))
+def story_detail(story_id):
+    """A story: full content when you unlocked it, else the locked view."""
+    return ok("STORY_RETRIEVED_SUCCESS", svc("impact").stories.get_for_user(current_user_id(), story_id))
+
+
+# -- community ---------------------------------------------------------------------------------
+
+@blp.route("/community/statistics", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(s.CommunityStatsOut))
+def community_statistics():
+    """Platform totals, donations by category, this month, community milestones."""
+    return ok("COMMUNITY_STATS_SUCCESS", svc("impact").community.statistics())
+
+
+@blp.route("/community/leaderboard", methods=["GET"])
+@login_required
+@blp.arguments(s.LeaderboardQuery, location="query")
+@blp.response(200, Envelope(s.LeaderboardOut))
+def community_leaderboard(query):
+    """Impact leaderboard; users who opted out of public leaderboards are never listed to others."""
+    per_page = query["per_page"]
+    data = svc("impact").community.leaderboard(query["metric"], viewer_id=current_user_id(),
+                                               skip=(query["page"] - 1) * per_page, limit=per_page)
+    return ok("LEADERBOARD_SUCCESS", data)
+
+
+@blp.route("/dashboard", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(s.DashboardOut))
+def dashboard():
+    """Everything the impact dashboard shows for the signed-in user."""
+    return ok("DASHBOARD_DATA_SUCCESS", svc("impact").community.dashboard(current_user_id()))
+
+
+# -- ONLUS ---------------------------------------------------------------------------------------
+
+@blp.route("/onlus/<onlus_id>/metrics", methods=["GET"])
+@login_required
+@blp.arguments(s.MetricsQuery, location="query")
+@blp.response(200, Envelope(s.OnlusMetricsOut))
+def onlus_metrics(query, onlus_id):
+    """Latest value of each metric, daily trends over `days`, efficiency (impact per euro), verification."""
+    data = svc("impact").visualization.onlus_metrics(onlus_id, days=query["days"],
+                                                     metric_name=query.get("metric_name"))
+    return ok("ONLUS_METRICS_SUCCESS", data)
+
+
+@blp.route("/onlus/<onlus_id>/updates", methods=["GET"])
+@login_required
+@blp.arguments(s.UpdatesQuery, location="query")
+@blp.response(200, Envelope(s.UpdateOut, paginated=True))
+def onlus_updates(query, onlus_id):
+    """Published updates: featured first, then by priority, newest first."""
+    per_page = query["per_page"]
+    rows, total = svc("impact").visualization.onlus_updates(
+        onlus_id, viewer_id=current_user_id(), skip=(query["page"] - 1) * per_page, limit=per_page,
+        featured_only=query["featured"])
+    return ok("ONLUS_UPDATES_SUCCESS", Page(rows, query["page"], per_page, total))
+
+
+@blp.route("/updates/<update_id>", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(s.UpdateOut))
+def update_detail(update_id):
+    """A published update; reading it counts one view per user per day."""
+    return ok("UPDATE_RETRIEVED_SUCCESS", svc("impact").visualization.view_update(update_id,
+                                                                                 viewer_id=current_user_id()))
+
+
+@blp.route("/updates/<update_id>/like", methods=["POST"])
+@login_required
+@blp.response(200, Envelope(s.UpdateOut))
+def like_update(update_id):
+    """Like once (liking again changes nothing)."""
+    return ok("UPDATE_LIKED_SUCCESS", svc("impact").visualization.like_update(update_id,
+                                                                             viewer_id=current_user_id()))
+
+
+@blp.route("/updates/<update_id>/like", methods=["DELETE"])
+@login_required
+@blp.response(200, Envelope(s.UpdateOut))
+def unlike_update(update_id):
+    return ok("UPDATE_UNLIKED_SUCCESS", svc("impact").visualization.like_update(
+        update_id, viewer_id=current_user_id(), like=False))
+
+
+@blp.route("/updates/<update_id>/share", methods=["POST"])
+@login_required
+@blp.response(200, Envelope(s.UpdateOut))
+def share_update(update_id):
+    """Counts one share per user."""
+    return ok("UPDATE_SHARED_SUCCESS", svc("impact").visualization.share_update(update_id,
+                                                                               viewer_id=current_user_id()))
+
+
+# -- reports -------------------------------------------------------------------------------------
+
+@blp.route("/reports", methods=["GET"])
+@login_required
+@blp.arguments(s.ReportListQuery, location="query")
+@blp.response(200, Envelope(s.ReportOut, paginated=True))
+def list_reports(query):
+    """Published community reports, newest period first (admins also see drafts)."""
+    per_page = query["per_page"]
+    rows, total = svc("impact").community.list_reports(report_type=query.get("report_type"),
+                                                       viewer_is_admin=_is_admin(),
+                                                       skip=(query["page"] - 1) * per_page, limit=per_page)
+    return ok("REPORTS_RETRIEVED_SUCCESS", Page(rows, query["page"], per_page, total))
+
+
+@blp.route("/reports/monthly/<int:year>/<int:month>", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(s.ReportOut))
+def monthly_report(year, month):
+    """The month's community report (published; admins also see the draft). 422 INVALID_MONTH."""
+    return ok("MONTHLY_REPORT_SUCCESS", svc("impact").community.get_report("monthly", year, month,
+                                                                          viewer_is_admin=_is_admin()))
+
+
+@blp.route("/reports/annual/<int:year>", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(s.ReportOut))
+def annual_report(year):
+    return ok("ANNUAL_REPORT_SUCCESS", svc("impact").community.get_report("annual", year,
+                                                                         viewer_is_admin=_is_admin()))
+
+
+# -- admin ---------------------------------------------------------------------------------------
+
+@blp.route("/admin/metrics", methods=["POST"])
+@impact_admin_required
+@blp.arguments(s.MetricIn)
+@blp.response(201, Envelope(s.MetricOut))
+def create_metric(body):
+    """Record a metric value; efficiency = value per euro donated to the ONLUS (default: its platform total)."""
+    _require_onlus(body)
+    return ok("METRIC_CREATED_SUCCESS", svc("impact").visualization.create_metric(body, actor_id=current_user_id()))
+
+
+@blp.route("/admin/metrics/<metric_id>/verification", methods=["PUT"])
+@impact_admin_required
+@blp.arguments(s.MetricVerificationIn)
+@blp.response(200, Envelope(s.MetricOut))
+def verify_metric(body, metric_id):
+    data = svc("impact").visualization.set_metric_verification(metric_id, body["verification_status"],
+                                                               body.get("note"))
+    return ok("METRIC_VERIFICATION_UPDATED", data)
+
+
+@blp.route("/admin/updates", methods=["POST"])
+@impact_admin_required
+@blp.arguments(s.UpdateIn)
+@blp.response(201, Envelope(s.UpdateOut))
+def create_update(body):
+    """Create an ONLUS update as a draft, scheduled (`publish_at`) or published right away."""
+    _require_onlus(body)
+    return ok("UPDATE_CREATED_SUCCESS", svc("impact").visualization.create_update(body, actor_id=current_user_id()))
+
+
+@blp.route("/admin/updates/<update_id>/publish", methods=["POST"])
+@impact_admin_required
+@blp.response(200, Envelope(s.UpdateOut))
+def publish_update(update_id):
+    """Publish a draft or scheduled update now (409 UPDATE_ALREADY_PUBLISHED)."""
+    return ok("UPDATE_PUBLISHED_SUCCESS", svc("impact").visualization.publish_update(update_id))
+
+
+@blp.route("/admin/reports/generate", methods=["POST"])
+@impact_admin_required
+@blp.arguments(s.ReportGenerateIn)
+@blp.response(201, Envelope(s.ReportOut))
+@blp.alt_response(200, schema=Envelope(s.ReportOut), description="The period's report is already published: kept")
+def generate_report(body):
+    """Compute the period's report from the donations ledger now, as a draft (regenerating replaces
+    the draft; a published report is kept and returned with 200 REPORT_ALREADY_PUBLISHED)."""
+    report, written = svc("impact").community.generate_report(body["report_type"], body["year"], body.get("month"),
+                                                              actor_id=current_user_id())
+    if not written:
+        return ok("REPORT_ALREADY_PUBLISHED", report), 200
+    return ok("REPORT_GENERATED_SUCCESS", report)
+
+
+@blp.route("/admin/reports/<report_id>/publish", methods=["POST"])
+@impact_admin_required
+@blp.response(200, Envelope(s.ReportOut))
+def publish_report(report_id):
+    """Publish a draft report (409 REPORT_ALREADY_PUBLISHED)."""
+    return ok("REPORT_PUBLISHED_SUCCESS", svc("impact").community.publish_report(report_id))

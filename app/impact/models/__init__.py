@@ -1,0 +1,1 @@
+"""Pure rules of the impact module (no I/O)."""

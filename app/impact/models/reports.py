@@ -1,0 +1,54 @@
+"""Report periods and growth (pure)."""
+from __future__ import annotations
+
+import calendar
+from datetime import datetime
+
+from app.core.errors import ValidationFailed
+
+MONTHLY, ANNUAL = "monthly", "annual"
+REPORT_TYPES = (MONTHLY, ANNUAL)
+DRAFT, PUBLISHED = "draft", "published"
+
+
+def period_bounds(report_type: str, year: int, month: int | None = None) -> tuple[datetime, datetime]:
+    """[start, end) of the period, naive UTC."""
+    if report_type == MONTHLY:
+        if month is None or not 1 <= month <= 12:
+            raise ValidationFailed("INVALID_MONTH", errors={"month": ["Must be between 1 and 12."]})
+        start = datetime(year, month, 1)
+        end = datetime(year + (month == 12), month % 12 + 1, 1)
+        return start, end
+    return datetime(year, 1, 1), datetime(year + 1, 1, 1)
+
+
+def previous_period(report_type: str, year: int, month: int | None = None) -> tuple[int, int | None]:
+    if report_type == MONTHLY:
+        return (year - 1, 12) if month == 1 else (year, month - 1)
+    return year - 1, None
+
+
+def period_key(report_type: str, year: int, month: int | None = None) -> str:
+    return f"{report_type}:{year:04d}-{month:02d}" if report_type == MONTHLY else f"{report_type}:{year:04d}"
+
+
+def title_for(report_type: str, year: int, month: int | None = None) -> str:
+    if report_type == MONTHLY:
+        return f"{calendar.month_name[month]} {year} Impact Report"
+    return f"{year} Annual Impact Report"
+
+
+def growth(current: int | float, previous: int | float) -> float | None:
+    """Percent change against the previous period; None when there is nothing to compare with."""
+    if not previous:
+        return None
+    return round((current - previous) * 100.0 / previous, 1)
+
+
+def last_closed_month(now: datetime) -> tuple[int, int]:
+    return (now.year - 1, 12) if now.month == 1 else (now.year, now.month - 1)
+
+
+def validate_year(year: int) -> None:
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed("INVALID_YEAR", errors={"year": ["Must be between 2000 and 2100."]})

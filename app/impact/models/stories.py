@@ -1,0 +1,170 @@
+"""Impact stories: the milestone catalog and the unlock rules (pure, no I/O).
+
+Money thresholds are integer cents; every other threshold is a plain count or score.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+# Condition types a story can be unlocked by.
+TOTAL_DONATED = "total_donated"        # net cents donated across all ONLUS
+DONATION_COUNT = "donation_count"      # completed donations (net of refunds)
+ONLUS_DIVERSITY = "onlus_diversity"    # distinct ONLUS with a positive net total
+IMPACT_SCORE = "impact_score"          # the social module's Impact Score
+TOTAL_EARNED = "total_earned"          # lifetime credits earned by playing (cents)
+SPECIAL_EVENT = "special_event"        # cents donated inside the story's event window
+CONDITION_TYPES = (TOTAL_DONATED, DONATION_COUNT, ONLUS_DIVERSITY, IMPACT_SCORE, TOTAL_EARNED, SPECIAL_EVENT)
+MONEY_CONDITIONS = (TOTAL_DONATED, TOTAL_EARNED, SPECIAL_EVENT)
+
+STORY_TYPES = ("milestone", "progress", "featured", "special")
+
+# The seed's progressive milestones, in euros.
+MILESTONE_LEVELS = (10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+
+MILESTONE_TITLES = {
+    10: ("First Impact", "basic impact tracking"),
+    25: ("Growing Difference", "basic metrics access"),
+    50: ("Community Builder", "trend data"),
+    100: ("Changemaker", "detailed analytics"),
+    250: ("Impact Champion", "ONLUS direct updates"),
+    500: ("Philanthropist", "community leaderboard"),
+    1000: ("Major Donor", "platform insights"),
+    2500: ("Community Leader", "admin dashboards"),
+    5000: ("Impact Hero", "advanced reporting"),
+    10000: ("Transformation Leader", "all features"),
+}
+
+LEVEL_NAMES = ("Newcomer",) + tuple(MILESTONE_TITLES[m][0] for m in MILESTONE_LEVELS)
+
+
+def milestone_story_id(euros: int) -> str:
+    return f"milestone_{euros}"
+
+
+def milestone_catalog() -> list[dict]:
+    """The ten milestone stories as seed documents (stable ids: upserted at every start-up)."""
+    stories = []
+    for priority, euros in enumerate(MILESTONE_LEVELS, start=1):
+        title, feature = MILESTONE_TITLES[euros]
+        stories.append({
+            "_id": milestone_story_id(euros),
+            "onlus_id": None,
+            "title": title,
+            "teaser": f"Donate a total of €{euros:,} to unlock this story.",
+            "content": (f"You have donated €{euros:,} through GoodPlay. {title}: every euro you earned by "
+                        f"playing is now doing real work with the organisations you chose. "
+                        f"This milestone also unlocks {feature}."),
+            "story_type": "milestone",
+            "unlock_condition_type": TOTAL_DONATED,
+            "unlock_condition_value": euros * 100,
+            "category": "milestone",
+            "priority": min(10, priority),
+            "media_urls": [],
+            "tags": ["milestone", f"eur{euros}"],
+            "featured_until": None,
+            "event_starts_at": None,
+            "event_ends_at": None,
+            "is_active": True,
+        })
+    return stories
+
+
+def extra_catalog() -> list[dict]:
+    """Stories unlocked by the seed's other conditions (count, diversity, score, earnings, event)."""
+    base = {"onlus_id": None, "media_urls": [], "featured_until": None, "event_starts_at": None,
+            "event_ends_at": None, "is_active": True}
+    return [
+        {**base, "_id": "progress_regular_giver", "title": "Regular Giver",
+         "teaser": "Make 5 separate donations.",
+         "content": "Five donations in, giving is becoming a habit: steady support lets ONLUS plan ahead.",
+         "story_type": "progress", "unlock_condition_type": DONATION_COUNT, "unlock_condition_value": 5,
+         "category": "engagement", "priority": 4, "tags": ["habit", "donations"]},
+        {**base, "_id": "progress_explorer", "title": "Cause Explorer",
+         "teaser": "Support 3 different ONLUS.",
+         "content": "You spread your support across three organisations, reaching more people and causes.",
+         "story_type": "progress", "unlock_condition_type": ONLUS_DIVERSITY, "unlock_condition_value": 3,
+         "category": "engagement", "priority": 4, "tags": ["diversity", "onlus"]},
+        {**base, "_id": "progress_player_for_good", "title": "Playing for Good",
+         "teaser": "Earn €5 of credits by playing.",
+         "content": "Your play time has earned five euros of credits, ready to become a donation.",
+         "story_type": "progress", "unlock_condition_type": TOTAL_EARNED, "unlock_condition_value": 500,
+         "category": "gaming", "priority": 3, "tags": ["gaming", "credits"]},
+        {**base, "_id": "progress_impact_scorer", "title": "Rising Star",
+         "teaser": "Reach an Impact Score of 500.",
+         "content": "Your Impact Score passed 500: playing, giving and bringing friends all add up.",
+         "story_type": "progress", "unlock_condition_type": IMPACT_SCORE, "unlock_condition_value": 500,
+         "category": "engagement", "priority": 3, "tags": ["impact score", "social"]},
+        {**base, "_id": "special_giving_season_2026", "title": "Giving Season 2026",
+         "teaser": "Donate €5 between 1 and 31 December 2026.",
+         "content": "You joined the 2026 Giving Season campaign: together the community funded winter programmes.",
+         "story_type": "special", "unlock_condition_type": SPECIAL_EVENT, "unlock_condition_value": 500,
+         "category": "campaign", "priority": 6, "tags": ["campaign", "holidays"],
+         "event_starts_at": datetime(2026, 12, 1), "event_ends_at": datetime(2027, 1, 1)},
+    ]
+
+
+@dataclass(frozen=True)
+class UserStanding:
+    """What the unlock rules look at for one user."""
+
+    total_donated_cents: int = 0
+    donation_count: int = 0
+    onlus_diversity: int = 0
+    impact_score: int = 0
+    total_earned_cents: int = 0
+
+    def value_for(self, condition: str) -> int | None:
+        return {
+            TOTAL_DONATED: self.total_donated_cents,
+            DONATION_COUNT: self.donation_count,
+            ONLUS_DIVERSITY: self.onlus_diversity,
+            IMPACT_SCORE: self.impact_score,
+            TOTAL_EARNED: self.total_earned_cents,
+        }.get(condition)
+
+
+def event_window_open(story: dict, at: datetime) -> bool:
+    start, end = story.get("event_starts_at"), story.get("event_ends_at")
+    return (start is None or at >= start) and (end is None or at < end)
+
+
+def current_value(story: dict, standing: UserStanding, event_totals: dict | None = None) -> int:
+    """The user's value on the story's condition (event stories: cents donated inside the window)."""
+    if story["unlock_condition_type"] == SPECIAL_EVENT:
+        return int((event_totals or {}).get(story["_id"], 0))
+    return int(standing.value_for(story["unlock_condition_type"]) or 0)
+
+
+def is_met(story: dict, standing: UserStanding, event_totals: dict | None = None) -> bool:
+    if not story.get("is_active", True):
+        return False
+    return current_value(story, standing, event_totals) >= int(story["unlock_condition_value"])
+
+
+def progress(story: dict, standing: UserStanding, event_totals: dict | None = None) -> dict:
+    target = int(story["unlock_condition_value"])
+    value = current_value(story, standing, event_totals)
+    percent = 100.0 if target <= 0 else round(min(100.0, value * 100.0 / target), 1)
+    return {"condition_type": story["unlock_condition_type"], "current": value, "target": target,
+            "remaining": max(0, target - value), "percent": percent,
+            "is_money": story["unlock_condition_type"] in MONEY_CONDITIONS}
+
+
+def level_for(total_donated_cents: int) -> int:
+    """Impact level 0..10: how many milestones the net donated total has reached."""
+    return sum(1 for euros in MILESTONE_LEVELS if total_donated_cents >= euros * 100)
+
+
+def milestones_reached(total_donated_cents: int) -> list[int]:
+    return [euros for euros in MILESTONE_LEVELS if total_donated_cents >= euros * 100]
+
+
+def next_milestone(total_donated_cents: int) -> dict | None:
+    for euros in MILESTONE_LEVELS:
+        if total_donated_cents < euros * 100:
+            return {"amount_cents": euros * 100, "title": MILESTONE_TITLES[euros][0],
+                    "story_id": milestone_story_id(euros),
+                    "remaining_cents": euros * 100 - total_donated_cents,
+                    "percent": round(total_donated_cents * 100.0 / (euros * 100), 1)}
+    return None

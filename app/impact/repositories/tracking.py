@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from app.core.clock import utcnow
+from app.core.database import in_transaction
+from app.impact.models.stories import level_for, milestones_reached
+from app.impact.repositories.common import safe_key
+
+PLATFORM_ID = "platform"
+
+
+class AlreadyApplied(Exception):
+    """The donation (or refund) was already counted: a retried or replayed event."""
+
+
+class TrackingRepository:
+    """Per-user and per-ONLUS impact totals, platform totals and the impact timeline.
+
+    impact_processed holds one marker per applied fact (`donation:<id>`, `refund:<id>`); it is
+    written in the same transaction as the totals, so a fact is counted exactly once even when
+    its event is retried, replayed or delivered to two processes.
+    """
+
+    def __init__(self, db):
+        self.db = db
+        self.users = db["impact_user_totals"]
+        self.onlus = db["impact_onlus_totals"]
+        self.platform = db["impact_platform"]
+        self.processed = db["impact_processed"]
+        self.timeline = db["impact_timeline"]
+
+    def create_indexes(self) -> None:
+        self.users.create_index([("total_donated_cents", DESCENDING)])
+        self.users.create_index([("donation_count", DESCENDING)])
+        self.users.create_index([("onlus_diversity", DESCENDING)])
+        self.users.create_index([("last_donation_at", DESCENDING)])
+        self.onlus.create_index([("total_cents", DESCENDING)])
+        self.timeline.create_index([("user_id", ASCENDING), ("occurred_at", DESCENDING)])
+        self.timeline.create_index([("user_id", ASCENDING), ("kind", ASCENDING), ("ref", ASCENDING)], unique=True)
+        self.timeline.create_index([("occurred_at", DESCENDING)])
+
+    # -- applying donations and refunds ---------------------------------------------------
+    def apply(self, *, marker: str, kind: str, sign: int, donation_id: str, user_id: str, onlus_id: str,
+              onlus_name: str | None, category: str | None, amount_cents: int, at: datetime) -> dict:
+        """Count (+1) or reverse (-1) one donation; returns before/after snapshots.
+
+        Raises AlreadyApplied when the marker exists (the fact was counted before).
+        """
+        if self.processed.find_one({"_id": marker}, {"_id": 1}):
+            raise AlreadyApplied(marker)
+        cat = safe_key(category)
+        okey = safe_key(onlus_id)
+        cents = sign * int(amount_cents)
+
+        def work(session):
+            self.processed.insert_one({"_id": marker, "at": utcnow()}, session=session)
+            before = self.users.find_one({"_id": user_id}, session=session) or {}
+            update: dict = {"$inc": {"total_donated_cents": cents, "donation_count": sign,
+                                     f"onlus_cents.{okey}": cents, f"onlus_counts.{okey}": sign,
+                                     f"category_cents.{cat}": cents},
+                            "$set": {"updated_at": utcnow()},
+                            "$setOnInsert": {"total_earned_cents": 0}}
+            if sign > 0:
+                update["$min"] = {"first_donation_at": at}
+                update["$max"] = {"last_donation_at": at}
+            after = self.users.find_one_and_update({"_id": user_id}, update, upsert=True, session=session,
+                                                   return_document=ReturnDocument.AFTER)
+            derived = _derived(after)
+            self.users.update_one({"_id": user_id}, {"$set": derived}, session=session)
+            after.update(derived)
+
+            was_donor_here = (before.get("onlus_counts") or {}).get(okey, 0) > 0
+            is_donor_here = (after.get("onlus_counts") or {}).get(okey, 0) > 0
+            self.onlus.update_one({"_id": onlus_id}, {
+                "$inc": {"total_cents": cents, "donation_count": sign,
+                         "donors_count": int(is_donor_here) - int(was_donor_here)},
+                "$set": {"updated_at": utcnow(), **({"name": onlus_name} if onlus_name else {}),
+                         **({"category": category} if category else {})}}, upsert=True, session=session)
+
+            was_donor = before.get("donation_count", 0) > 0
+            is_donor = after.get("donation_count", 0) > 0
+            platform_before = self.platform.find_one({"_id": PLATFORM_ID}, session=session) or {}
+            platform_after = self.platform.find_one_and_update({"_id": PLATFORM_ID}, {
+                "$inc": {"total_cents": cents, "donation_count": sign,
+                         "donors_count": int(is_donor) - int(was_donor)},
+                "$set": {"updated_at": utcnow()}}, upsert=True, session=session,
+                return_document=ReturnDocument.AFTER)
+
+            self.timeline.insert_one({"user_id": user_id, "kind": kind, "ref": donation_id,
+                                      "donation_id": donation_id, "onlus_id": onlus_id, "onlus_name": onlus_name,
+                                      "category": category, "amount_cents": cents, "occurred_at": at,
+                                      "total_after_cents": after.get("total_donated_cents", 0)}, session=session)
+            return {"user_before": before, "user_after": after,
+                    "platform_before": platform_before, "platform_after": platform_after}
+
+        try:
+            return in_transaction(self.db, work)
+        except DuplicateKeyError as exc:  # a concurrent delivery of the same fact won the race
+            raise AlreadyApplied(marker) from exc
+
+    def set_total_earned(self, user_id: str, total_earned_cents: int) -> dict:
+        """Lifetime earnings only grow; a late or repeated event never lowers them."""
+        return self.users.find_one_and_update(
+            {"_id": user_id}, {"$max": {"total_earned_cents": int(total_earned_cents)},
+                               "$set": {"updated_at": utcnow()},
+                               "$setOnInsert": {"total_donated_cents": 0, "donation_count": 0}},
+            upsert=True, return_document=ReturnDocument.AFTER)
+
+    def add_timeline(self, *, user_id: str, kind: str, ref: str, at: datetime, **fields) -> None:
+        try:
+            self.timeline.insert_one({"user_id": user_id, "kind": kind, "ref": ref, "occurred_at": at, **fields})
+        except DuplicateKeyError:
+            pass
+
+    # -- reads --------------------------------------------------------------------------------
+    def user(self, user_id: str) -> dict | None:
+        return self.users.find_one({"_id": user_id})
+
+    def onlus_totals(self, onlus_id: str) -> dict | None:
+        return self.onlus.find_one({"_id": onlus_id})
+
+    def platform_totals(self) -> dict:
+        return self.platform.find_one({"_id": PLATFORM_ID}) or {}
+
+    def timeline_page(self, user_id: str, *, skip: int, limit: int, kinds: list[str] | None = None
+                      ) -> tuple[list[dict], int]:
+        query: dict = {"user_id": user_id}
+        if kinds:
+            query["kind"] = {"$in": kinds}
+        total = self.timeline.count_documents(query)
+        rows = list(self.timeline.find(query).sort([("occurred_at", DESCENDING), ("_id", DESCENDING)])
+                    .skip(skip).limit(limit))
+        return rows, total
+
+    def donated_between(self, user_id: str, start: datetime | None, end: datetime | None) -> int:
+        """Net cents the user donated with occurred_at in [start, end) (event stories)."""
+        match: dict = {"user_id": user_id, "kind": {"$in": ["donation", "refund"]}}
+        window = {k: v for k, v in (("$gte", start), ("$lt", end)) if v}
+        if window:
+            match["occurred_at"] = window
+        rows = list(self.timeline.aggregate([{"$match": match},
+                                             {"$group": {"_id": None, "cents": {"$sum": "$amount_cents"}}}]))
+        return int(rows[0]["cents"]) if rows else 0
+
+    def leaderboard(self, field: str, *, exclude: set[str], skip: int, limit: int) -> tuple[list[dict], int]:
+        query = {field: {"$gt": 0}, "_id": {"$nin": list(exclude)}}
+        total = self.users.count_documents(query)
+        rows = list(self.users.find(query, {field: 1}).sort([(field, DESCENDING), ("_id", ASCENDING)])
+                    .skip(skip).limit(limit))
+        return rows, total
+
+    def rank_of(self, field: str, value: int, *, exclude: set[str]) -> int:
+        return self.users.count_documents({field: {"$gt": value}, "_id": {"$nin": list(exclude)}}) + 1
+
+    def category_totals(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for row in self.onlus.find({}, {"category": 1, "total_cents": 1}):
+            key = row.get("category") or "other"
+            out[key] = out.get(key, 0) + int(row.get("total_cents", 0))
+        return {k: v for k, v in out.items() if v}
+
+    def active_onlus_count(self) -> int:
+        return self.onlus.count_documents({"total_cents": {"$gt": 0}})
+
+    def recently_active_users(self, since: datetime, limit: int = 100) -> list[str]:
+        return [r["_id"] for r in self.users.find({"last_donation_at": {"$gte": since}}, {"_id": 1})
+                .sort("last_donation_at", DESCENDING).limit(limit)]
+
+    def replace_user(self, user_id: str, fields: dict) -> None:
+        self.users.update_one({"_id": user_id}, {"$set": {**fields, **_derived(fields), "updated_at": utcnow()}},
+                              upsert=True)
+
+
+def _derived(doc: dict) -> dict:
+    """Fields computed from the counters (kept on the document so leaderboards can sort on them)."""
+    total = int(doc.get("total_donated_cents", 0))
+    return {
+        "onlus_diversity": sum(1 for v in (doc.get("onlus_cents") or {}).values() if v > 0),
+        "level": level_for(total),
+        "milestones_reached": milestones_reached(total),
+    }

@@ -1,0 +1,425 @@
+"""Marshmallow schemas of the impact module: inputs reject unknown fields, outputs list theirs."""
+from __future__ import annotations
+
+from marshmallow import fields, validate, validates_schema, ValidationError
+
+from app.core.api import Money, OutSchema, StrictSchema, Timestamp, cents_to_euros
+from app.impact.models import updates as urules
+from app.impact.models.reports import REPORT_TYPES
+from app.impact.models.stories import CONDITION_TYPES, MONEY_CONDITIONS
+
+_id = fields.Function(lambda d: str(d["_id"]), required=True)
+_short = validate.Length(min=1, max=120)
+
+
+def _euros(key: str):
+    return fields.Function(lambda d: cents_to_euros(d[key]) if d.get(key) is not None else None)
+
+
+# -- inputs -------------------------------------------------------------------------------------
+
+class StoryListQuery(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    status = fields.String(load_default="unlocked", validate=validate.OneOf(["unlocked", "locked", "all"]))
+    q = fields.String(validate=validate.Length(min=1, max=80))
+    category = fields.String(validate=validate.Length(min=1, max=40))
+
+
+class TimelineQuery(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    kind = fields.List(fields.String(validate=validate.OneOf(
+        ["donation", "refund", "milestone", "level_up", "story_unlocked"])), validate=validate.Length(max=5))
+
+
+class LeaderboardQuery(StrictSchema):
+    metric = fields.String(load_default="total_donated",
+                           validate=validate.OneOf(["total_donated", "donation_count", "onlus_diversity"]))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class MetricsQuery(StrictSchema):
+    days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=365))
+    metric_name = fields.String(validate=validate.Length(min=1, max=60))
+
+
+class UpdatesQuery(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    featured = fields.Boolean(load_default=False)
+
+
+class ReportListQuery(StrictSchema):
+    report_type = fields.String(validate=validate.OneOf(REPORT_TYPES))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class MetricIn(StrictSchema):
+    onlus_id = fields.String(validate=validate.Length(min=1, max=64))
+    metric_name = fields.String(required=True, validate=[validate.Length(min=1, max=60),
+                                                         validate.Regexp(r"^[a-z0-9_]+$", error="Use a-z, 0-9, _.")])
+    metric_type = fields.String(required=True, validate=validate.OneOf(urules.METRIC_TYPES))
+    current_value = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0, max=1e12))
+    unit = fields.String(validate=validate.Length(min=1, max=30))
+    related_donations = Money(attribute="related_donations_cents", data_key="related_donations", allow_zero=True)
+    collection_period = fields.String(validate=validate.OneOf(urules.COLLECTION_PERIODS))
+    collection_date = fields.DateTime()
+    verification_status = fields.String(validate=validate.OneOf(urules.VERIFICATION_STATUSES))
+
+
+class MetricVerificationIn(StrictSchema):
+    verification_status = fields.String(required=True, validate=validate.OneOf(urules.VERIFICATION_STATUSES))
+    note = fields.String(validate=validate.Length(max=500))
+
+
+class UpdateIn(StrictSchema):
+    onlus_id = fields.String(validate=validate.Length(min=1, max=64))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    content = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
+    update_type = fields.String(validate=validate.OneOf(urules.UPDATE_TYPES))
+    priority = fields.String(validate=validate.OneOf(urules.PRIORITIES))
+    status = fields.String(validate=validate.OneOf(urules.UPDATE_STATUSES))
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=20))
+    media_urls = fields.List(fields.Url(validate=validate.Length(max=500)), validate=validate.Length(max=10))
+    related_metrics = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=60)),
+                                  values=fields.Float(allow_nan=False), validate=validate.Length(max=20))
+    featured_until = fields.DateTime()
+    publish_at = fields.DateTime()
+
+
+class ReportGenerateIn(StrictSchema):
+    report_type = fields.String(load_default="monthly", validate=validate.OneOf(REPORT_TYPES))
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    month = fields.Integer(validate=validate.Range(min=1, max=12))
+
+    @validates_schema
+    def _month(self, data, **_):
+        if data.get("report_type", "monthly") == "monthly" and data.get("month") is None:
+            raise ValidationError("Required for a monthly report.", field_name="month")
+        if data.get("report_type") == "annual" and data.get("month") is not None:
+            raise ValidationError("Not allowed for an annual report.", field_name="month")
+
+
+# -- outputs ------------------------------------------------------------------------------------
+
+class NextMilestoneOut(OutSchema):
+    amount = _euros("amount_cents")
+    title = fields.String()
+    story_id = fields.String()
+    remaining = _euros("remaining_cents")
+    percent = fields.Float()
+
+
+class UserImpactOut(OutSchema):
+    user_id = fields.String(required=True)
+    display_name = fields.String(allow_none=True)
+    is_public_view = fields.Boolean()
+    total_donated = _euros("total_donated_cents")
+    donation_count = fields.Integer()
+    onlus_supported = fields.Integer()
+    onlus_ids = fields.List(fields.String(), allow_none=True)
+    categories = fields.List(fields.String())
+    donations_by_category = fields.Function(
+        lambda d: {k: cents_to_euros(v) for k, v in d["category_cents"].items()} if d.get("category_cents") else None)
+    total_earned = _euros("total_earned_cents")
+    level = fields.Integer()
+    level_name = fields.String()
+    milestones_reached = fields.List(fields.Integer(), metadata={"description": "euro milestones reached"})
+    next_milestone = fields.Nested(NextMilestoneOut, allow_none=True)
+    stories_unlocked = fields.Integer()
+    first_donation_at = Timestamp(allow_none=True)
+    last_donation_at = Timestamp(allow_none=True)
+
+
+class TimelineEntryOut(OutSchema):
+    id = _id
+    kind = fields.String(required=True)
+    occurred_at = Timestamp(required=True)
+    donation_id = fields.String(allow_none=True)
+    onlus_id = fields.String(allow_none=True)
+    onlus_name = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    amount = _euros("amount_cents")
+    total_after = _euros("total_after_cents")
+    story_id = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+    level = fields.Integer(allow_none=True)
+
+
+class ProgressOut(OutSchema):
+    condition_type = fields.String()
+    current = fields.Function(lambda p: cents_to_euros(p["current"]) if p.get("is_money") else p["current"])
+    target = fields.Function(lambda p: cents_to_euros(p["target"]) if p.get("is_money") else p["target"])
+    remaining = fields.Function(lambda p: cents_to_euros(p["remaining"]) if p.get("is_money") else p["remaining"])
+    percent = fields.Float()
+    is_money = fields.Boolean()
+
+
+class StoryOut(OutSchema):
+    id = _id
+    title = fields.String(required=True)
+    teaser = fields.String(allow_none=True)
+    content = fields.String(allow_none=True, metadata={"description": "null while the story is locked"})
+    is_unlocked = fields.Boolean(required=True)
+    unlocked_at = Timestamp(allow_none=True)
+    story_type = fields.String()
+    category = fields.String(allow_none=True)
+    onlus_id = fields.String(allow_none=True)
+    priority = fields.Integer()
+    tags = fields.List(fields.String())
+    media_urls = fields.List(fields.String())
+    unlock_condition_type = fields.String(validate=validate.OneOf(CONDITION_TYPES))
+    unlock_condition_value = fields.Function(
+        lambda s: cents_to_euros(s["unlock_condition_value"]) if s["unlock_condition_type"] in MONEY_CONDITIONS
+        else s["unlock_condition_value"])
+    event_starts_at = Timestamp(allow_none=True)
+    event_ends_at = Timestamp(allow_none=True)
+    progress = fields.Nested(ProgressOut, allow_none=True)
+
+
+class NextStoryOut(ProgressOut):
+    story_id = fields.String()
+    title = fields.String()
+    teaser = fields.String(allow_none=True)
+
+
+class StoryProgressOut(OutSchema):
+    unlocked_count = fields.Integer(required=True)
+    total_count = fields.Integer(required=True)
+    level = fields.Integer()
+    level_name = fields.String()
+    total_donated = _euros("total_donated_cents")
+    next_milestone = fields.Nested(NextMilestoneOut, allow_none=True)
+    next_story = fields.Nested(NextStoryOut, allow_none=True)
+    next_by_condition = fields.List(fields.Nested(NextStoryOut))
+
+
+class CategoryAmountOut(OutSchema):
+    category = fields.String()
+    amount = _euros("amount_cents")
+
+
+class PeriodFiguresOut(OutSchema):
+    total_donated = _euros("total_donated_cents")
+    donation_count = fields.Integer()
+    donors_count = fields.Integer()
+
+
+class MarkOut(OutSchema):
+    metric = fields.Function(lambda m: m["metric"].removesuffix("_cents"))
+    mark = fields.Function(lambda m: cents_to_euros(m["mark"]) if m["metric"].endswith("_cents") else m["mark"])
+
+
+class CommunityStatsOut(OutSchema):
+    total_donated = _euros("total_donated_cents")
+    donation_count = fields.Integer()
+    donors_count = fields.Integer()
+    average_donation = _euros("average_donation_cents")
+    active_onlus_count = fields.Integer()
+    users_count = fields.Integer()
+    stories_unlocked = fields.Integer()
+    donations_by_category = fields.List(fields.Nested(CategoryAmountOut))
+    this_month = fields.Nested(PeriodFiguresOut, allow_none=True)
+    milestones_reached = fields.List(fields.Nested(MarkOut))
+    next_milestones = fields.List(fields.Nested(MarkOut))
+    computed_at = Timestamp()
+
+
+class LeaderboardOut(OutSchema):
+    metric = fields.String(required=True)
+    is_money = fields.Boolean()
+    entries = fields.Function(lambda d: [{**e, "value": cents_to_euros(e["value"]) if d["is_money"] else e["value"]}
+                                         for e in d["entries"]],
+                              metadata={"description": "[{rank, user_id, display_name, value}] (euros for total_donated)"})
+    me = fields.Function(lambda d: {"rank": d["me"]["rank"],
+                                    "value": cents_to_euros(d["me"]["value"]) if d["is_money"] else d["me"]["value"]})
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class MetricOut(OutSchema):
+    id = _id
+    onlus_id = fields.String()
+    metric_name = fields.String()
+    metric_type = fields.String()
+    current_value = fields.Float()
+    previous_value = fields.Float(allow_none=True)
+    change = fields.Float(allow_none=True)
+    change_percent = fields.Float(allow_none=True)
+    unit = fields.String(allow_none=True)
+    related_donations = _euros("related_donations_cents")
+    efficiency_ratio = fields.Float(allow_none=True, metadata={"description": "impact per euro"})
+    collection_period = fields.String()
+    collection_date = Timestamp()
+    verification_status = fields.String()
+    created_at = Timestamp()
+
+
+class TrendPointOut(OutSchema):
+    date = fields.String()
+    value = fields.Float(allow_none=True)
+    efficiency_ratio = fields.Float(allow_none=True)
+
+
+class TrendOut(OutSchema):
+    metric_name = fields.String()
+    unit = fields.String(allow_none=True)
+    points = fields.List(fields.Nested(TrendPointOut))
+
+
+class OnlusBriefOut(OutSchema):
+    id = fields.String()
+    name = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    is_verified = fields.Boolean(allow_none=True)
+    verification_status = fields.String(allow_none=True)
+
+
+class OnlusTotalsOut(OutSchema):
+    total_donated = _euros("total_donated_cents")
+    donation_count = fields.Integer()
+    donors_count = fields.Integer()
+
+
+class OnlusMetricsOut(OutSchema):
+    onlus = fields.Nested(OnlusBriefOut)
+    window_days = fields.Integer()
+    totals = fields.Nested(OnlusTotalsOut)
+    metrics = fields.List(fields.Nested(MetricOut))
+    trends = fields.List(fields.Nested(TrendOut))
+    verification = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class EngagementOut(OutSchema):
+    views = fields.Integer()
+    likes = fields.Integer()
+    shares = fields.Integer()
+    comments = fields.Integer()
+
+
+class UpdateOut(OutSchema):
+    id = _id
+    onlus_id = fields.String()
+    onlus_name = fields.String(allow_none=True)
+    title = fields.String()
+    content = fields.String()
+    update_type = fields.String()
+    priority = fields.String()
+    status = fields.String()
+    tags = fields.List(fields.String())
+    media_urls = fields.List(fields.String())
+    related_metrics = fields.Dict(keys=fields.String(), values=fields.Float())
+    engagement_metrics = fields.Nested(EngagementOut)
+    is_featured = fields.Boolean()
+    liked_by_me = fields.Boolean()
+    featured_until = Timestamp(allow_none=True)
+    publish_at = Timestamp(allow_none=True)
+    published_at = Timestamp(allow_none=True)
+    created_at = Timestamp()
+
+
+class DonationBriefOut(OutSchema):
+    id = fields.String()
+    onlus_id = fields.String()
+    amount = _euros("amount_cents")
+    status = fields.String(allow_none=True)
+    created_at = Timestamp(allow_none=True)
+    completed_at = Timestamp(allow_none=True)
+    receipt_number = fields.String(allow_none=True)
+
+
+class UnlockBriefOut(OutSchema):
+    story_id = fields.String()
+    title = fields.String()
+    unlocked_at = Timestamp()
+
+
+class EstimatedImpactOut(OutSchema):
+    metric_name = fields.String()
+    unit = fields.String(allow_none=True)
+    estimated_value = fields.Float()
+    efficiency_ratio = fields.Float()
+
+
+class DonationImpactOut(OutSchema):
+    donation = fields.Nested(DonationBriefOut)
+    onlus = fields.Nested(OnlusBriefOut, allow_none=True)
+    onlus_total = _euros("onlus_total_cents")
+    share_of_onlus_total_percent = fields.Float(allow_none=True)
+    stories_unlocked = fields.List(fields.Nested(UnlockBriefOut))
+    estimated_impact = fields.List(fields.Nested(EstimatedImpactOut))
+
+
+class CommunityBriefOut(OutSchema):
+    total_donated = _euros("total_donated_cents")
+    donation_count = fields.Integer()
+    donors_count = fields.Integer()
+    active_onlus_count = fields.Integer()
+    stories_unlocked = fields.Integer()
+
+
+class DashboardOut(OutSchema):
+    summary = fields.Nested(UserImpactOut)
+    progress = fields.Nested(StoryProgressOut)
+    recent_activity = fields.List(fields.Nested(TimelineEntryOut))
+    community = fields.Nested(CommunityBriefOut)
+    updates = fields.List(fields.Nested(UpdateOut))
+    trending_updates = fields.List(fields.Nested(UpdateOut))
+
+
+class TopOnlusOut(OutSchema):
+    onlus_id = fields.String()
+    name = fields.String(allow_none=True)
+    amount = _euros("amount_cents")
+
+
+class EngagementFiguresOut(OutSchema):
+    stories_unlocked = fields.Integer()
+    average_donation = _euros("average_donation_cents")
+
+
+class DetailedMetricsOut(OutSchema):
+    donations_by_category = fields.Function(
+        lambda d: {k: cents_to_euros(v) for k, v in (d.get("donations_by_category") or {}).items()})
+    top_onlus = fields.List(fields.Nested(TopOnlusOut))
+    user_engagement = fields.Nested(EngagementFiguresOut)
+
+
+class GrowthOut(OutSchema):
+    donations_growth = fields.Float(allow_none=True, metadata={"description": "percent vs previous period"})
+    donation_count_growth = fields.Float(allow_none=True)
+    users_growth = fields.Float(allow_none=True)
+    engagement_growth = fields.Float(allow_none=True)
+
+
+class PreviousPeriodOut(OutSchema):
+    total_donations = _euros("total_donations_cents")
+    donation_count = fields.Integer()
+    total_donors = fields.Integer()
+    stories_unlocked = fields.Integer()
+
+
+class ReportOut(OutSchema):
+    id = _id
+    period_key = fields.String()
+    report_type = fields.String()
+    year = fields.Integer()
+    month = fields.Integer(allow_none=True)
+    title = fields.String()
+    summary = fields.String()
+    period_start = Timestamp()
+    period_end = Timestamp(metadata={"description": "exclusive"})
+    total_donations = _euros("total_donations_cents")
+    donation_count = fields.Integer()
+    total_donors = fields.Integer()
+    active_onlus_count = fields.Integer()
+    detailed_metrics = fields.Nested(DetailedMetricsOut)
+    growth_metrics = fields.Nested(GrowthOut)
+    previous_period = fields.Nested(PreviousPeriodOut)
+    status = fields.String()
+    generated_at = Timestamp()
+    published_at = Timestamp(allow_none=True)

@@ -1,0 +1,252 @@
+"""CommunityImpactService: platform statistics, leaderboards, dashboards and community reports."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from app.core.clock import utcnow
+from app.core.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from app.impact.models import reports as periods
+from app.impact.repositories.reports import ReportRepository
+from app.impact.repositories.stories import StoryRepository
+from app.impact.repositories.tracking import TrackingRepository
+from app.impact.services.cache import ImpactCache
+from app.impact.services.story_service import StoryUnlockingService
+from app.impact.services.tracking_service import _PLATFORM_FIELDS, ImpactTrackingService
+from app.impact.services.visualization_service import ImpactVisualizationService
+
+log = logging.getLogger(__name__)
+
+LEADERBOARD_FIELDS = {"total_donated": "total_donated_cents", "donation_count": "donation_count",
+                      "onlus_diversity": "onlus_diversity"}
+
+
+class CommunityImpactService:
+    def __init__(self, *, tracking: TrackingRepository, story_repo: StoryRepository, reports: ReportRepository,
+                 tracking_service: ImpactTrackingService, stories: StoryUnlockingService,
+                 visualization: ImpactVisualizationService, container, cache: ImpactCache):
+        self.tracking = tracking
+        self.story_repo = story_repo
+        self.reports = reports
+        self.tracking_service = tracking_service
+        self.stories = stories
+        self.visualization = visualization
+        self.container = container
+        self.cache = cache
+
+    def _donations(self):
+        if not self.container.has("donations"):
+            raise ServiceUnavailable("DONATIONS_SERVICE_UNAVAILABLE")
+        return self.container.service("donations")
+
+    # -- platform statistics ------------------------------------------------------------------
+    def statistics(self) -> dict:
+        return self.cache.remember(self.cache.community_key(), "community_stats", self._compute_statistics)
+
+    def _compute_statistics(self) -> dict:
+        platform = self.tracking.platform_totals()
+        total = int(platform.get("total_cents", 0))
+        count = int(platform.get("donation_count", 0))
+        now = utcnow()
+        month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        this_month = None
+        if self.container.has("donations"):
+            try:
+                s = self.container.service("donations").period_summary(month_start, now + timedelta(seconds=1))
+                this_month = {"total_donated_cents": int(s.get("total_cents", 0)),
+                              "donation_count": int(s.get("donation_count", 0)),
+                              "donors_count": len(s.get("donor_ids") or [])}
+            except Exception:  # noqa: BLE001 - the month figure is a bonus; the totals still answer
+                log.warning("impact: period_summary failed", exc_info=True)
+        marks = self.tracking_service.marks
+        reached, upcoming = [], []
+        for metric, values in marks.items():
+            current = int(platform.get(_PLATFORM_FIELDS[metric], 0))
+            for mark in values:
+                (reached if current >= mark else upcoming).append({"metric": metric, "mark": mark})
+        upcoming_next = {}
+        for m in upcoming:
+            upcoming_next.setdefault(m["metric"], m)
+        return {
+            "total_donated_cents": total,
+            "donation_count": count,
+            "donors_count": int(platform.get("donors_count", 0)),
+            "average_donation_cents": total // count if count else 0,
+            "active_onlus_count": self.tracking.active_onlus_count(),
+            "users_count": self.container.service("users").count(),
+            "stories_unlocked": self.story_repo.count_unlocks(),
+            "donations_by_category": [{"category": k, "amount_cents": v}
+                                      for k, v in sorted(self.tracking.category_totals().items(),
+                                                         key=lambda kv: -kv[1])],
+            "this_month": this_month,
+            "milestones_reached": reached,
+            "next_milestones": list(upcoming_next.values()),
+            "computed_at": now,
+        }
+
+    # -- leaderboards ---------------------------------------------------------------------------
+    def leaderboard(self, metric: str, *, viewer_id: str, skip: int, limit: int) -> dict:
+        field = LEADERBOARD_FIELDS[metric]
+        # users who opted out of public leaderboards never appear in another user's entries
+        hidden = set(self.container.service("preferences").hidden_from_leaderboards())
+        exclude = hidden - {viewer_id}
+        rows, total = self.tracking.leaderboard(field, exclude=hidden, skip=skip, limit=limit)
+        names = self.container.service("users").display_names([r["_id"] for r in rows])
+        entries, prev_value, prev_rank = [], None, None
+        for i, row in enumerate(rows):
+            value = int(row.get(field, 0))
+            if value == prev_value:
+                rank = prev_rank
+            elif i == 0:
+                rank = self.tracking.rank_of(field, value, exclude=hidden)
+            else:
+                rank = skip + i + 1
+            prev_value, prev_rank = value, rank
+            entries.append({"rank": rank, "user_id": row["_id"], "display_name": names.get(row["_id"], "Player"),
+                            "value": value})
+        mine = self.tracking.user(viewer_id) or {}
+        my_value = int(mine.get(field, 0))
+        me = {"rank": self.tracking.rank_of(field, my_value, exclude=exclude) if my_value > 0 else None,
+              "value": my_value}
+        return {"metric": metric, "is_money": metric == "total_donated", "entries": entries, "me": me,
+                "page": skip // limit + 1 if limit else 1, "per_page": limit, "total": total}
+
+    # -- dashboard --------------------------------------------------------------------------------
+    def dashboard(self, user_id: str) -> dict:
+        def compute():
+            totals = self.tracking_service.user_totals(user_id)
+            recent, _ = self.tracking.timeline_page(user_id, skip=0, limit=5)
+            stats = self.statistics()
+            return {
+                "summary": totals,
+                "progress": self.stories.progress(user_id),
+                "recent_activity": recent,
+                "community": {k: stats[k] for k in ("total_donated_cents", "donation_count", "donors_count",
+                                                    "active_onlus_count", "stories_unlocked")},
+                "updates": self.visualization.featured_for_user(totals["onlus_ids"], user_id),
+                "trending_updates": self.visualization.trending_updates(5, user_id),
+            }
+        return self.cache.remember(self.cache.dashboard_key(user_id), "dashboard", compute)
+
+    def warm_cache(self) -> dict:
+        """Recompute community statistics and the dashboards of users active in the last day."""
+        self.cache.put(self.cache.community_key(), "community_stats", self._compute_statistics())
+        users = self.tracking.recently_active_users(utcnow() - timedelta(days=1))
+        for user_id in users:
+            self.cache.user_changed(user_id)
+            self.dashboard(user_id)
+        return {"dashboards": len(users)}
+
+    # -- community reports ---------------------------------------------------------------------
+    def generate_report(self, report_type: str, year: int, month: int | None = None, *,
+                        actor_id: str | None = None) -> tuple[dict, bool]:
+        """Compute the period's report from the donations ledger and save it as a draft.
+
+        Idempotent: regenerating replaces the draft; a published report is kept as it is
+        (returns (report, False)).
+        """
+        periods.validate_year(year)
+        start, end = periods.period_bounds(report_type, year, month)
+        if start > utcnow():
+            raise ValidationFailed("PERIOD_NOT_STARTED", errors={"year": ["The period has not started yet."]})
+        key = periods.period_key(report_type, year, month)
+        existing = self.reports.by_key(key)
+        if existing and existing["status"] == periods.PUBLISHED:
+            return existing, False
+        donations = self._donations()
+        current = donations.period_summary(start, end)
+        prev_year, prev_month = periods.previous_period(report_type, year, month)
+        prev_start, prev_end = periods.period_bounds(report_type, prev_year, prev_month)
+        previous = donations.period_summary(prev_start, prev_end)
+        stories_now = self.story_repo.count_unlocks(start, end)
+        stories_prev = self.story_repo.count_unlocks(prev_start, prev_end)
+        total = int(current.get("total_cents", 0))
+        count = int(current.get("donation_count", 0))
+        donors = len(set(current.get("donor_ids") or []))
+        by_onlus = current.get("by_onlus") or {}
+        names = self._onlus_names(list(by_onlus))
+        top = sorted(by_onlus.items(), key=lambda kv: -kv[1])[:10]
+        title = periods.title_for(report_type, year, month)
+        fields = {
+            "report_type": report_type, "year": year, "month": month, "title": title,
+            "summary": (f"{title}: {donors} donors gave €{total / 100:,.2f} in {count} donations "
+                        f"to {sum(1 for v in by_onlus.values() if v > 0)} ONLUS; {stories_now} impact stories "
+                        f"were unlocked."),
+            "period_start": start, "period_end": end,
+            "total_donations_cents": total, "donation_count": count, "total_donors": donors,
+            "active_onlus_count": sum(1 for v in by_onlus.values() if v > 0),
+            "detailed_metrics": {
+                "donations_by_category": {k: int(v) for k, v in (current.get("by_category") or {}).items()},
+                "top_onlus": [{"onlus_id": oid, "name": names.get(oid), "amount_cents": int(c)} for oid, c in top],
+                "user_engagement": {"stories_unlocked": stories_now,
+                                    "average_donation_cents": total // count if count else 0},
+            },
+            "growth_metrics": {
+                "donations_growth": periods.growth(total, int(previous.get("total_cents", 0))),
+                "donation_count_growth": periods.growth(count, int(previous.get("donation_count", 0))),
+                "users_growth": periods.growth(donors, len(set(previous.get("donor_ids") or []))),
+                "engagement_growth": periods.growth(stories_now, stories_prev),
+            },
+            "previous_period": {"total_donations_cents": int(previous.get("total_cents", 0)),
+                                "donation_count": int(previous.get("donation_count", 0)),
+                                "total_donors": len(set(previous.get("donor_ids") or [])),
+                                "stories_unlocked": stories_prev},
+            "generated_by": actor_id,
+        }
+        return self.reports.save_draft(key, fields)
+
+    def _onlus_names(self, ids: list[str]) -> dict:
+        if not ids or not self.container.has("onlus"):
+            return {}
+        out = {}
+        for oid in ids:
+            onlus = self.container.service("onlus").get(oid)
+            if onlus:
+                out[oid] = onlus.get("name")
+        return out
+
+    def publish_report(self, report_id: str) -> dict:
+        try:
+            oid = ObjectId(report_id)
+        except (InvalidId, TypeError):
+            raise NotFound("REPORT_NOT_FOUND") from None
+        doc = self.reports.publish(oid)
+        if doc is None:
+            if self.reports.get(oid) is None:
+                raise NotFound("REPORT_NOT_FOUND")
+            raise Conflict("REPORT_ALREADY_PUBLISHED")
+        return doc
+
+    def get_report(self, report_type: str, year: int, month: int | None = None, *, viewer_is_admin: bool) -> dict:
+        """A published report; admins also see drafts. Anything else is REPORT_NOT_FOUND."""
+        periods.validate_year(year)
+        periods.period_bounds(report_type, year, month)  # INVALID_MONTH
+        doc = self.reports.by_key(periods.period_key(report_type, year, month))
+        if doc is None or (doc["status"] != periods.PUBLISHED and not viewer_is_admin):
+            raise NotFound("REPORT_NOT_FOUND")
+        return doc
+
+    def list_reports(self, *, report_type: str | None, viewer_is_admin: bool, skip: int, limit: int):
+        return self.reports.list(report_type=report_type, published_only=not viewer_is_admin, skip=skip, limit=limit)
+
+    def run_scheduled_reports(self, now: datetime | None = None) -> dict:
+        """The day-1 job: the month that just closed (and in January the year that closed),
+        generated from the ledger and published. Running it again in the same period is a no-op."""
+        now = now or utcnow()
+        done = {}
+        year, month = periods.last_closed_month(now)
+        targets = [(periods.MONTHLY, year, month)]
+        if now.month == 1:
+            targets.append((periods.ANNUAL, now.year - 1, None))
+        for report_type, y, m in targets:
+            report, _ = self.generate_report(report_type, y, m, actor_id=None)
+            if report["status"] == periods.DRAFT:
+                try:
+                    report = self.publish_report(str(report["_id"]))
+                except Conflict:
+                    report = self.reports.get(report["_id"])
+            done[report["period_key"]] = report["status"]
+        return done
