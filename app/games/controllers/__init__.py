@@ -1,0 +1,1 @@
+"""HTTP routes of the games module (flask-smorest blueprints)."""

@@ -1,0 +1,51 @@
+from flask_smorest import Blueprint
+
+from app.core.api import Envelope, admin_required, login_required, ok
+from app.games.controllers._common import games
+from app.games.schemas import GameModeAtQuery, GameModeCreateIn, GameModeOut, GameModeUpdateIn
+
+blp = Blueprint("game_modes", __name__, url_prefix="/api/games/modes",
+                description="Game modes: temporary and recurring windows with score multipliers")
+
+
+@blp.route("", methods=["GET"])
+@login_required
+@blp.arguments(GameModeAtQuery, location="query")
+@blp.response(200, Envelope(GameModeOut, many=True))
+def list_modes(query):
+    """Every mode, with whether it is active at `at` (default now) and when it next starts."""
+    return ok("MODES_RETRIEVED", games().modes.list_modes(query.get("at")))
+
+
+@blp.route("/active", methods=["GET"])
+@login_required
+@blp.arguments(GameModeAtQuery, location="query")
+@blp.response(200, Envelope(GameModeOut, many=True))
+def active_modes(query):
+    """The modes active at `at` (default now)."""
+    return ok("ACTIVE_MODES_RETRIEVED", games().modes.active_modes(query.get("at")))
+
+
+@blp.route("/<key>", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(GameModeOut))
+def get_mode(key):
+    return ok("MODE_RETRIEVED", games().modes.get(key))
+
+
+@blp.route("", methods=["POST"])
+@admin_required
+@blp.arguments(GameModeCreateIn)
+@blp.response(201, Envelope(GameModeOut))
+def create_mode(body):
+    """Admin: a temporary mode (start/end dates) and/or recurring schedules (UTC)."""
+    return ok("MODE_CREATED", games().modes.create_mode(body))
+
+
+@blp.route("/<key>", methods=["PUT"])
+@admin_required
+@blp.arguments(GameModeUpdateIn)
+@blp.response(200, Envelope(GameModeOut))
+def update_mode(body, key):
+    """Admin: switch a mode on/off, change its multiplier or dates."""
+    return ok("MODE_UPDATED", games().modes.update_mode(key, body))

@@ -1,0 +1,87 @@
+from flask_smorest import Blueprint
+
+from app.core.api import Envelope, Page, current_user_id, login_required, ok
+from app.games.controllers._common import games, page_args
+from app.games.schemas import (GameSessionEndIn, GameSessionEndOut, GameSessionListQuery, GameSessionOut,
+                               GameSessionStartIn, GameSessionSyncIn)
+from app.games.services.sessions import UNSET
+
+blp = Blueprint("game_sessions", __name__, url_prefix="/api/games/sessions",
+                description="Game sessions: start, sync across devices, pause/resume, end (server-measured time)")
+
+
+def _view(doc):
+    return games().sessions.view(doc)
+
+
+@blp.route("", methods=["POST"])
+@login_required
+@blp.arguments(GameSessionStartIn)
+@blp.response(201, Envelope(GameSessionOut))
+def start_session(body):
+    """Start playing. One open session per game: 409 SESSION_ALREADY_ACTIVE while another is open.
+    Pass `challenge_id` / `tournament_id` to play for a challenge or a tournament."""
+    doc = games().sessions.start(current_user_id(), body["game_id"], mode_key=body.get("mode_key"),
+                                 challenge_id=body.get("challenge_id"), tournament_id=body.get("tournament_id"),
+                                 device_id=body.get("device_id"))
+    return ok("SESSION_STARTED", _view(doc))
+
+
+@blp.route("", methods=["GET"])
+@login_required
+@blp.arguments(GameSessionListQuery, location="query")
+@blp.response(200, Envelope(GameSessionOut, paginated=True))
+def list_sessions(query):
+    """My sessions, newest first, optionally by `status` and `game_id`."""
+    page, per_page, skip = page_args(query)
+    rows, total = games().sessions.list(current_user_id(), status=query.get("status"),
+                                        game_id=query.get("game_id"), skip=skip, limit=per_page)
+    return ok("SESSIONS_RETRIEVED", Page(rows, page, per_page, total))
+
+
+@blp.route("/<session_id>", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(GameSessionOut))
+def get_session(session_id):
+    """One of my sessions (with its state, to continue on another device)."""
+    return ok("SESSION_RETRIEVED", _view(games().sessions.get(current_user_id(), session_id)))
+
+
+@blp.route("/<session_id>", methods=["PUT"])
+@login_required
+@blp.arguments(GameSessionSyncIn)
+@blp.response(200, Envelope(GameSessionOut))
+def sync_session(body, session_id):
+    """Save progress (`score`, `state`). Send the `version` you last saw: a stale one gets
+    409 SESSION_VERSION_CONFLICT (reload the session, then retry)."""
+    doc = games().sessions.sync(current_user_id(), session_id, score=body.get("score"),
+                                state=body.get("state", UNSET), version=body.get("version"),
+                                device_id=body.get("device_id"))
+    return ok("SESSION_SYNCED", _view(doc))
+
+
+@blp.route("/<session_id>/pause", methods=["POST"])
+@login_required
+@blp.response(200, Envelope(GameSessionOut))
+def pause_session(session_id):
+    """Stop the clock: paused time does not count as play time."""
+    return ok("SESSION_PAUSED", _view(games().sessions.pause(current_user_id(), session_id)))
+
+
+@blp.route("/<session_id>/resume", methods=["POST"])
+@login_required
+@blp.response(200, Envelope(GameSessionOut))
+def resume_session(session_id):
+    return ok("SESSION_RESUMED", _view(games().sessions.resume(current_user_id(), session_id)))
+
+
+@blp.route("/<session_id>/end", methods=["POST"])
+@login_required
+@blp.arguments(GameSessionEndIn)
+@blp.response(200, Envelope(GameSessionEndOut))
+def end_session(body, session_id):
+    """Finish with `final_score`, checked against the game's rules for the server-measured play time
+    (422 SCORE_NOT_PLAUSIBLE). Ending again returns the same result and credits nothing more."""
+    result = games().sessions.end(current_user_id(), session_id, final_score=body["final_score"],
+                                  play_seconds=body.get("play_seconds"), state=body.get("state", UNSET))
+    return ok("SESSION_ENDED", {"session": _view(result["session"]), "credits_cents": result["credits_cents"]})

@@ -1,0 +1,74 @@
+from flask_smorest import Blueprint
+
+from app.core.api import Envelope, Page, current_user_id, login_required, ok
+from app.games.controllers._common import games, page_args
+from app.games.schemas import GameTeamCreateIn, GameTeamListQuery, GameTeamOut, GameTeamRoleIn
+
+blp = Blueprint("game_teams", __name__, url_prefix="/api/games/teams",
+                description="Global teams: one team per player, roles owner/admin/member, size limit")
+
+
+@blp.route("", methods=["GET"])
+@login_required
+@blp.arguments(GameTeamListQuery, location="query")
+@blp.response(200, Envelope(GameTeamOut, paginated=True))
+def list_teams(query):
+    page, per_page, skip = page_args(query)
+    rows, total = games().teams.list(search=query.get("q"), skip=skip, limit=per_page)
+    return ok("TEAMS_RETRIEVED", Page(rows, page, per_page, total))
+
+
+@blp.route("", methods=["POST"])
+@login_required
+@blp.arguments(GameTeamCreateIn)
+@blp.response(201, Envelope(GameTeamOut))
+def create_team(body):
+    """Found a team (you become its owner); 409 ALREADY_IN_TEAM / TEAM_NAME_TAKEN."""
+    return ok("TEAM_CREATED", games().teams.create(current_user_id(), **body))
+
+
+@blp.route("/mine", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(GameTeamOut))
+def my_team():
+    return ok("TEAM_RETRIEVED", games().teams.mine(current_user_id()))
+
+
+@blp.route("/<team_id>", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(GameTeamOut))
+def get_team(team_id):
+    return ok("TEAM_RETRIEVED", games().teams.get(team_id))
+
+
+@blp.route("/<team_id>/join", methods=["POST"])
+@login_required
+@blp.response(200, Envelope(GameTeamOut))
+def join_team(team_id):
+    """Join (409 TEAM_FULL when every seat is taken, ALREADY_IN_TEAM when you have a team)."""
+    return ok("TEAM_JOINED", games().teams.join(current_user_id(), team_id))
+
+
+@blp.route("/<team_id>/leave", methods=["POST"])
+@login_required
+@blp.response(200, Envelope(GameTeamOut))
+def leave_team(team_id):
+    """Leave; an owner hands the team to the longest-serving admin (else member)."""
+    return ok("TEAM_LEFT", games().teams.leave(current_user_id(), team_id))
+
+
+@blp.route("/<team_id>/members/<user_id>", methods=["DELETE"])
+@login_required
+@blp.response(200, Envelope(GameTeamOut))
+def remove_member(team_id, user_id):
+    """Owner removes admins/members; admins remove members (403 TEAM_PERMISSION_DENIED otherwise)."""
+    return ok("TEAM_MEMBER_REMOVED", games().teams.remove_member(current_user_id(), team_id, user_id))
+
+
+@blp.route("/<team_id>/members/<user_id>", methods=["PUT"])
+@login_required
+@blp.arguments(GameTeamRoleIn)
+@blp.response(200, Envelope(GameTeamOut))
+def set_member_role(body, team_id, user_id):
+    """Owner only: make a member an admin or back."""
+    return ok("TEAM_MEMBER_UPDATED", games().teams.set_role(current_user_id(), team_id, user_id, body["role"]))

@@ -1,0 +1,69 @@
+from flask_smorest import Blueprint
+
+from app.core.api import Envelope, Page, admin_required, current_user_id, login_required, ok
+from app.games.controllers._common import games, page_args
+from app.games.schemas import TournamentCreateIn, TournamentLeaderboardOut, TournamentListQuery, TournamentOut
+
+blp = Blueprint("game_tournaments", __name__, url_prefix="/api/games/tournaments",
+                description="Tournaments (individual or team): seats, leaderboard, ranked results and rewards")
+
+
+@blp.route("", methods=["GET"])
+@login_required
+@blp.arguments(TournamentListQuery, location="query")
+@blp.response(200, Envelope(TournamentOut, paginated=True))
+def list_tournaments(query):
+    page, per_page, skip = page_args(query)
+    rows, total = games().tournaments.list(status=query.get("status"), type_=query.get("type"), skip=skip,
+                                           limit=per_page, user_id=current_user_id())
+    return ok("TOURNAMENTS_RETRIEVED", Page(rows, page, per_page, total))
+
+
+@blp.route("", methods=["POST"])
+@admin_required
+@blp.arguments(TournamentCreateIn)
+@blp.response(201, Envelope(TournamentOut))
+def create_tournament(body):
+    """Admin: a tournament; it is active at once when `starts_at` has passed, else scheduled."""
+    svc = games().tournaments
+    return ok("TOURNAMENT_CREATED", svc.view(svc.create(current_user_id(), body)))
+
+
+@blp.route("/<tournament_id>", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(TournamentOut))
+def get_tournament(tournament_id):
+    return ok("TOURNAMENT_RETRIEVED", games().tournaments.get(tournament_id, current_user_id()))
+
+
+@blp.route("/<tournament_id>/join", methods=["POST"])
+@login_required
+@blp.response(200, Envelope(TournamentOut))
+def join_tournament(tournament_id):
+    """Take a seat (team tournaments: a team owner/admin registers the team). 409 TOURNAMENT_FULL,
+    ALREADY_REGISTERED, TOURNAMENT_CLOSED."""
+    return ok("TOURNAMENT_JOINED", games().tournaments.join(current_user_id(), tournament_id))
+
+
+@blp.route("/<tournament_id>/leave", methods=["POST"])
+@login_required
+@blp.response(200, Envelope(TournamentOut))
+def leave_tournament(tournament_id):
+    """Give the seat back before the tournament starts."""
+    return ok("TOURNAMENT_LEFT", games().tournaments.leave(current_user_id(), tournament_id))
+
+
+@blp.route("/<tournament_id>/leaderboard", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(TournamentLeaderboardOut))
+def tournament_leaderboard(tournament_id):
+    """Live standings while active; the final ranking (with rewards) once completed."""
+    return ok("TOURNAMENT_LEADERBOARD_RETRIEVED", games().tournaments.leaderboard(tournament_id))
+
+
+@blp.route("/<tournament_id>/end", methods=["POST"])
+@admin_required
+@blp.response(200, Envelope(TournamentOut))
+def end_tournament(tournament_id):
+    """Admin "end now": rank the results and pay rewards (once: repeating this returns the same results)."""
+    return ok("TOURNAMENT_COMPLETED", games().tournaments.end_now(tournament_id))

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import re
+
+from pymongo import ASCENDING, ReturnDocument
+
+from app.games.repositories import oid
+
+
+class TeamRepository:
+    """`global_teams` and `team_members` (a user belongs to at most one team)."""
+
+    def __init__(self, db):
+        self.teams = db["global_teams"]
+        self.members = db["team_members"]
+
+    def create_indexes(self) -> None:
+        self.teams.create_index([("name_key", ASCENDING)], unique=True,
+                                partialFilterExpression={"is_active": True})
+        self.teams.create_index([("is_active", ASCENDING), ("created_at", ASCENDING)])
+        self.members.create_index([("user_id", ASCENDING)], unique=True)
+        self.members.create_index([("team_id", ASCENDING), ("role", ASCENDING), ("joined_at", ASCENDING)])
+
+    def insert_team(self, doc: dict, *, session=None) -> dict:
+        self.teams.insert_one(doc, session=session)
+        return doc
+
+    def by_id(self, team_id, *, session=None, active_only: bool = True) -> dict | None:
+        key = oid(team_id)
+        if not key:
+            return None
+        query = {"_id": key, **({"is_active": True} if active_only else {})}
+        return self.teams.find_one(query, session=session)
+
+    def by_ids(self, team_ids: list[str]) -> list[dict]:
+        return list(self.teams.find({"_id": {"$in": [oid(t) for t in team_ids if oid(t)]}}))
+
+    def find(self, *, search: str | None, skip: int, limit: int) -> tuple[list[dict], int]:
+        query: dict = {"is_active": True}
+        if search:
+            query["name_key"] = {"$regex": re.escape(search.strip().casefold())}
+        total = self.teams.count_documents(query)
+        rows = list(self.teams.find(query).sort([("name_key", ASCENDING)]).skip(skip).limit(limit))
+        return rows, total
+
+    def take_seat(self, team_id, *, session=None) -> dict | None:
+        """One more member if the team is active and not full (a single conditional update)."""
+        return self.teams.find_one_and_update(
+            {"_id": oid(team_id), "is_active": True, "$expr": {"$lt": ["$member_count", "$max_members"]}},
+            {"$inc": {"member_count": 1}}, return_document=ReturnDocument.AFTER, session=session)
+
+    def free_seat(self, team_id, *, session=None) -> None:
+        self.teams.update_one({"_id": oid(team_id), "member_count": {"$gt": 0}}, {"$inc": {"member_count": -1}},
+                              session=session)
+
+    def update_team(self, team_id, fields: dict, *, session=None) -> dict | None:
+        return self.teams.find_one_and_update({"_id": oid(team_id)}, {"$set": fields},
+                                              return_document=ReturnDocument.AFTER, session=session)
+
+    def insert_member(self, doc: dict, *, session=None) -> None:
+        self.members.insert_one(doc, session=session)
+
+    def membership(self, user_id: str, *, session=None) -> dict | None:
+        return self.members.find_one({"user_id": user_id}, session=session)
+
+    def member(self, team_id: str, user_id: str, *, session=None) -> dict | None:
+        return self.members.find_one({"team_id": team_id, "user_id": user_id}, session=session)
+
+    def members_of(self, team_id: str, *, session=None) -> list[dict]:
+        return list(self.members.find({"team_id": team_id}, session=session).sort("joined_at", ASCENDING))
+
+    def delete_member(self, team_id: str, user_id: str, *, session=None) -> bool:
+        return self.members.delete_one({"team_id": team_id, "user_id": user_id}, session=session).deleted_count == 1
+
+    def set_role(self, team_id: str, user_id: str, role: str, *, session=None) -> dict | None:
+        return self.members.find_one_and_update({"team_id": team_id, "user_id": user_id},
+                                                {"$set": {"role": role}}, return_document=ReturnDocument.AFTER,
+                                                session=session)

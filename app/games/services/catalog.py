@@ -1,0 +1,81 @@
+"""The games catalog: plugin discovery, look-ups, admin (de)activation."""
+from __future__ import annotations
+
+import logging
+
+from app.core.errors import Conflict, NotFound
+from app.games.models.plugin import GamePlugin
+from app.games.plugins import load_plugins
+from app.games.repositories.games import GameRepository
+from app.games.services.clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+def game_view(doc: dict) -> dict:
+    """The public shape of a catalog entry (also what the `games` service hands other modules)."""
+    return {
+        "id": doc["_id"], "name": doc["name"], "category": doc["category"],
+        "description": doc.get("description", ""), "difficulty": doc.get("difficulty"),
+        "min_players": doc.get("min_players", 1), "max_players": doc.get("max_players", 1),
+        "estimated_duration_minutes": doc.get("estimated_duration_minutes"),
+        "max_score_per_minute": doc.get("max_score_per_minute"), "max_score": doc.get("max_score"),
+        "version": doc.get("version"), "is_active": bool(doc.get("is_active")),
+        "is_available": doc.get("is_available", True) is not False,
+        "created_at": doc.get("created_at"), "updated_at": doc.get("updated_at"),
+    }
+
+
+class CatalogService:
+    def __init__(self, games: GameRepository, *, clock: Clock, plugin_package: str = "app.games.plugins"):
+        self.games = games
+        self.clock = clock
+        self.plugin_package = plugin_package
+        self.plugins: dict[str, GamePlugin] = {}
+
+    def discover_plugins(self) -> list[str]:
+        """Load every plugin and upsert the catalog (idempotent: safe on every start-up)."""
+        self.plugins = load_plugins(self.plugin_package)
+        now = self.clock()
+        for game_id, plugin in self.plugins.items():
+            self.games.upsert_plugin(game_id, plugin.catalog_entry(), now)
+        gone = self.games.mark_missing_unavailable(list(self.plugins), now)
+        if gone:
+            log.warning("%d catalog games have no plugin any more and were made unavailable", gone)
+        return sorted(self.plugins)
+
+    def plugin(self, game_id: str) -> GamePlugin | None:
+        return self.plugins.get(game_id)
+
+    def get(self, game_id: str) -> dict:
+        doc = self.games.by_id(game_id)
+        if doc is None:
+            raise NotFound("GAME_NOT_FOUND")
+        return game_view(doc)
+
+    def find(self, game_id: str) -> dict | None:
+        doc = self.games.by_id(game_id)
+        return game_view(doc) if doc else None
+
+    def playable(self, game_id: str) -> tuple[dict, GamePlugin]:
+        """The game and its rules, or why it cannot be started now."""
+        game = self.get(game_id)
+        plugin = self.plugins.get(game_id)
+        if not game["is_active"]:
+            raise Conflict("GAME_INACTIVE")
+        if plugin is None or not game["is_available"]:
+            raise Conflict("GAME_UNAVAILABLE")
+        return game, plugin
+
+    def list(self, *, active_only: bool = True, category: str | None = None, search: str | None = None,
+             skip: int = 0, limit: int = 0) -> tuple[list[dict], int]:
+        rows, total = self.games.find(active_only=active_only, category=category, search=search,
+                                      skip=skip, limit=limit)
+        return [game_view(r) for r in rows], total
+
+    def set_active(self, game_id: str, active: bool) -> dict:
+        doc = self.games.set_active(game_id, active, self.clock())
+        if doc is None:
+            raise NotFound("GAME_NOT_FOUND")
+        log.info("game %s %s", game_id, "activated" if active else "deactivated")
+        return game_view(doc)

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from app.core.clock import utcnow
+
+
+class Clock:
+    """The one clock every games service reads; tests swap `fn` to move time without sleeping."""
+
+    def __init__(self, fn: Callable[[], datetime] = utcnow):
+        self.fn = fn
+
+    def __call__(self) -> datetime:
+        return self.fn()
