@@ -15,11 +15,20 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = create_app()
     socketio = app.extensions["socketio"]
+    scheduler = None
+    if app.config["RUN_SCHEDULER"]:
+        # development convenience: the one scheduler runs inside this server process
+        from app.core.scheduler import Scheduler
+        scheduler = Scheduler(app).start()
     host = os.environ.get("HOST", "127.0.0.1")
     port = app.config["PORT"]
     app.logger.info("GoodPlay listening on http://%s:%s (env %s)", host, port, app.config["APP_ENV"])
-    socketio.run(app, host=host, port=port, debug=False, use_reloader=False,
-                 allow_unsafe_werkzeug=app.config["APP_ENV"] != "production")
+    try:
+        socketio.run(app, host=host, port=port, debug=False, use_reloader=False,
+                     allow_unsafe_werkzeug=app.config["APP_ENV"] != "production")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
 
 
 if __name__ == "__main__":

@@ -149,7 +149,7 @@ class TimelineEntryOut(OutSchema):
     level = fields.Integer(allow_none=True)
 
 
-class ProgressOut(OutSchema):
+class StoryConditionProgressOut(OutSchema):
     condition_type = fields.String()
     current = fields.Function(lambda p: cents_to_euros(p["current"]) if p.get("is_money") else p["current"])
     target = fields.Function(lambda p: cents_to_euros(p["target"]) if p.get("is_money") else p["target"])
@@ -177,10 +177,10 @@ class StoryOut(OutSchema):
         else s["unlock_condition_value"])
     event_starts_at = Timestamp(allow_none=True)
     event_ends_at = Timestamp(allow_none=True)
-    progress = fields.Nested(ProgressOut, allow_none=True)
+    progress = fields.Nested(StoryConditionProgressOut, allow_none=True)
 
 
-class NextStoryOut(ProgressOut):
+class NextStoryOut(StoryConditionProgressOut):
     story_id = fields.String()
     title = fields.String()
     teaser = fields.String(allow_none=True)
@@ -197,18 +197,18 @@ class StoryProgressOut(OutSchema):
     next_by_condition = fields.List(fields.Nested(NextStoryOut))
 
 
-class CategoryAmountOut(OutSchema):
+class ImpactCategoryAmountOut(OutSchema):
     category = fields.String()
     amount = _euros("amount_cents")
 
 
-class PeriodFiguresOut(OutSchema):
+class ImpactPeriodFiguresOut(OutSchema):
     total_donated = _euros("total_donated_cents")
     donation_count = fields.Integer()
     donors_count = fields.Integer()
 
 
-class MarkOut(OutSchema):
+class CommunityMarkOut(OutSchema):
     metric = fields.Function(lambda m: m["metric"].removesuffix("_cents"))
     mark = fields.Function(lambda m: cents_to_euros(m["mark"]) if m["metric"].endswith("_cents") else m["mark"])
 
@@ -221,14 +221,14 @@ class CommunityStatsOut(OutSchema):
     active_onlus_count = fields.Integer()
     users_count = fields.Integer()
     stories_unlocked = fields.Integer()
-    donations_by_category = fields.List(fields.Nested(CategoryAmountOut))
-    this_month = fields.Nested(PeriodFiguresOut, allow_none=True)
-    milestones_reached = fields.List(fields.Nested(MarkOut))
-    next_milestones = fields.List(fields.Nested(MarkOut))
+    donations_by_category = fields.List(fields.Nested(ImpactCategoryAmountOut))
+    this_month = fields.Nested(ImpactPeriodFiguresOut, allow_none=True)
+    milestones_reached = fields.List(fields.Nested(CommunityMarkOut))
+    next_milestones = fields.List(fields.Nested(CommunityMarkOut))
     computed_at = Timestamp()
 
 
-class LeaderboardOut(OutSchema):
+class ImpactLeaderboardOut(OutSchema):
     metric = fields.String(required=True)
     is_money = fields.Boolean()
     entries = fields.Function(lambda d: [{**e, "value": cents_to_euros(e["value"]) if d["is_money"] else e["value"]}
@@ -241,7 +241,7 @@ class LeaderboardOut(OutSchema):
     total = fields.Integer()
 
 
-class MetricOut(OutSchema):
+class ImpactMetricOut(OutSchema):
     id = _id
     onlus_id = fields.String()
     metric_name = fields.String()
@@ -271,7 +271,7 @@ class TrendOut(OutSchema):
     points = fields.List(fields.Nested(TrendPointOut))
 
 
-class OnlusBriefOut(OutSchema):
+class ImpactOnlusOut(OutSchema):
     id = fields.String()
     name = fields.String(allow_none=True)
     category = fields.String(allow_none=True)
@@ -286,22 +286,22 @@ class OnlusTotalsOut(OutSchema):
 
 
 class OnlusMetricsOut(OutSchema):
-    onlus = fields.Nested(OnlusBriefOut)
+    onlus = fields.Nested(ImpactOnlusOut)
     window_days = fields.Integer()
     totals = fields.Nested(OnlusTotalsOut)
-    metrics = fields.List(fields.Nested(MetricOut))
+    metrics = fields.List(fields.Nested(ImpactMetricOut))
     trends = fields.List(fields.Nested(TrendOut))
     verification = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
-class EngagementOut(OutSchema):
+class UpdateEngagementOut(OutSchema):
     views = fields.Integer()
     likes = fields.Integer()
     shares = fields.Integer()
     comments = fields.Integer()
 
 
-class UpdateOut(OutSchema):
+class ImpactUpdateOut(OutSchema):
     id = _id
     onlus_id = fields.String()
     onlus_name = fields.String(allow_none=True)
@@ -313,7 +313,7 @@ class UpdateOut(OutSchema):
     tags = fields.List(fields.String())
     media_urls = fields.List(fields.String())
     related_metrics = fields.Dict(keys=fields.String(), values=fields.Float())
-    engagement_metrics = fields.Nested(EngagementOut)
+    engagement_metrics = fields.Nested(UpdateEngagementOut)
     is_featured = fields.Boolean()
     liked_by_me = fields.Boolean()
     featured_until = Timestamp(allow_none=True)
@@ -322,7 +322,7 @@ class UpdateOut(OutSchema):
     created_at = Timestamp()
 
 
-class DonationBriefOut(OutSchema):
+class ImpactDonationOut(OutSchema):
     id = fields.String()
     onlus_id = fields.String()
     amount = _euros("amount_cents")
@@ -346,8 +346,8 @@ class EstimatedImpactOut(OutSchema):
 
 
 class DonationImpactOut(OutSchema):
-    donation = fields.Nested(DonationBriefOut)
-    onlus = fields.Nested(OnlusBriefOut, allow_none=True)
+    donation = fields.Nested(ImpactDonationOut)
+    onlus = fields.Nested(ImpactOnlusOut, allow_none=True)
     onlus_total = _euros("onlus_total_cents")
     share_of_onlus_total_percent = fields.Float(allow_none=True)
     stories_unlocked = fields.List(fields.Nested(UnlockBriefOut))
@@ -362,13 +362,13 @@ class CommunityBriefOut(OutSchema):
     stories_unlocked = fields.Integer()
 
 
-class DashboardOut(OutSchema):
+class ImpactDashboardOut(OutSchema):
     summary = fields.Nested(UserImpactOut)
     progress = fields.Nested(StoryProgressOut)
     recent_activity = fields.List(fields.Nested(TimelineEntryOut))
     community = fields.Nested(CommunityBriefOut)
-    updates = fields.List(fields.Nested(UpdateOut))
-    trending_updates = fields.List(fields.Nested(UpdateOut))
+    updates = fields.List(fields.Nested(ImpactUpdateOut))
+    trending_updates = fields.List(fields.Nested(ImpactUpdateOut))
 
 
 class TopOnlusOut(OutSchema):
@@ -389,7 +389,7 @@ class DetailedMetricsOut(OutSchema):
     user_engagement = fields.Nested(EngagementFiguresOut)
 
 
-class GrowthOut(OutSchema):
+class ReportGrowthOut(OutSchema):
     donations_growth = fields.Float(allow_none=True, metadata={"description": "percent vs previous period"})
     donation_count_growth = fields.Float(allow_none=True)
     users_growth = fields.Float(allow_none=True)
@@ -403,7 +403,7 @@ class PreviousPeriodOut(OutSchema):
     stories_unlocked = fields.Integer()
 
 
-class ReportOut(OutSchema):
+class CommunityReportOut(OutSchema):
     id = _id
     period_key = fields.String()
     report_type = fields.String()
@@ -418,7 +418,7 @@ class ReportOut(OutSchema):
     total_donors = fields.Integer()
     active_onlus_count = fields.Integer()
     detailed_metrics = fields.Nested(DetailedMetricsOut)
-    growth_metrics = fields.Nested(GrowthOut)
+    growth_metrics = fields.Nested(ReportGrowthOut)
     previous_period = fields.Nested(PreviousPeriodOut)
     status = fields.String()
     generated_at = Timestamp()

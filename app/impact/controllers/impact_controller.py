@@ -118,7 +118,7 @@ def community_statistics():
 @blp.route("/community/leaderboard", methods=["GET"])
 @login_required
 @blp.arguments(s.LeaderboardQuery, location="query")
-@blp.response(200, Envelope(s.LeaderboardOut))
+@blp.response(200, Envelope(s.ImpactLeaderboardOut))
 def community_leaderboard(query):
     """Impact leaderboard; users who opted out of public leaderboards are never listed to others."""
     per_page = query["per_page"]
@@ -129,7 +129,7 @@ def community_leaderboard(query):
 
 @blp.route("/dashboard", methods=["GET"])
 @login_required
-@blp.response(200, Envelope(s.DashboardOut))
+@blp.response(200, Envelope(s.ImpactDashboardOut))
 def dashboard():
     """Everything the impact dashboard shows for the signed-in user."""
     return ok("DASHBOARD_DATA_SUCCESS", svc("impact").community.dashboard(current_user_id()))
@@ -151,7 +151,7 @@ def onlus_metrics(query, onlus_id):
 @blp.route("/onlus/<onlus_id>/updates", methods=["GET"])
 @login_required
 @blp.arguments(s.UpdatesQuery, location="query")
-@blp.response(200, Envelope(s.UpdateOut, paginated=True))
+@blp.response(200, Envelope(s.ImpactUpdateOut, paginated=True))
 def onlus_updates(query, onlus_id):
     """Published updates: featured first, then by priority, newest first."""
     per_page = query["per_page"]
@@ -163,7 +163,7 @@ def onlus_updates(query, onlus_id):
 
 @blp.route("/updates/<update_id>", methods=["GET"])
 @login_required
-@blp.response(200, Envelope(s.UpdateOut))
+@blp.response(200, Envelope(s.ImpactUpdateOut))
 def update_detail(update_id):
     """A published update; reading it counts one view per user per day."""
     return ok("UPDATE_RETRIEVED_SUCCESS", svc("impact").visualization.view_update(update_id,
@@ -172,7 +172,7 @@ def update_detail(update_id):
 
 @blp.route("/updates/<update_id>/like", methods=["POST"])
 @login_required
-@blp.response(200, Envelope(s.UpdateOut))
+@blp.response(200, Envelope(s.ImpactUpdateOut))
 def like_update(update_id):
     """Like once (liking again changes nothing)."""
     return ok("UPDATE_LIKED_SUCCESS", svc("impact").visualization.like_update(update_id,
@@ -181,7 +181,7 @@ def like_update(update_id):
 
 @blp.route("/updates/<update_id>/like", methods=["DELETE"])
 @login_required
-@blp.response(200, Envelope(s.UpdateOut))
+@blp.response(200, Envelope(s.ImpactUpdateOut))
 def unlike_update(update_id):
     return ok("UPDATE_UNLIKED_SUCCESS", svc("impact").visualization.like_update(
         update_id, viewer_id=current_user_id(), like=False))
@@ -189,7 +189,7 @@ def unlike_update(update_id):
 
 @blp.route("/updates/<update_id>/share", methods=["POST"])
 @login_required
-@blp.response(200, Envelope(s.UpdateOut))
+@blp.response(200, Envelope(s.ImpactUpdateOut))
 def share_update(update_id):
     """Counts one share per user."""
     return ok("UPDATE_SHARED_SUCCESS", svc("impact").visualization.share_update(update_id,
@@ -201,7 +201,7 @@ def share_update(update_id):
 @blp.route("/reports", methods=["GET"])
 @login_required
 @blp.arguments(s.ReportListQuery, location="query")
-@blp.response(200, Envelope(s.ReportOut, paginated=True))
+@blp.response(200, Envelope(s.CommunityReportOut, paginated=True))
 def list_reports(query):
     """Published community reports, newest period first (admins also see drafts)."""
     per_page = query["per_page"]
@@ -213,7 +213,7 @@ def list_reports(query):
 
 @blp.route("/reports/monthly/<int:year>/<int:month>", methods=["GET"])
 @login_required
-@blp.response(200, Envelope(s.ReportOut))
+@blp.response(200, Envelope(s.CommunityReportOut))
 def monthly_report(year, month):
     """The month's community report (published; admins also see the draft). 422 INVALID_MONTH."""
     return ok("MONTHLY_REPORT_SUCCESS", svc("impact").community.get_report("monthly", year, month,
@@ -222,7 +222,7 @@ def monthly_report(year, month):
 
 @blp.route("/reports/annual/<int:year>", methods=["GET"])
 @login_required
-@blp.response(200, Envelope(s.ReportOut))
+@blp.response(200, Envelope(s.CommunityReportOut))
 def annual_report(year):
     return ok("ANNUAL_REPORT_SUCCESS", svc("impact").community.get_report("annual", year,
                                                                          viewer_is_admin=_is_admin()))
@@ -233,7 +233,7 @@ def annual_report(year):
 @blp.route("/admin/metrics", methods=["POST"])
 @impact_admin_required
 @blp.arguments(s.MetricIn)
-@blp.response(201, Envelope(s.MetricOut))
+@blp.response(201, Envelope(s.ImpactMetricOut))
 def create_metric(body):
     """Record a metric value; efficiency = value per euro donated to the ONLUS (default: its platform total)."""
     _require_onlus(body)
@@ -243,7 +243,7 @@ def create_metric(body):
 @blp.route("/admin/metrics/<metric_id>/verification", methods=["PUT"])
 @impact_admin_required
 @blp.arguments(s.MetricVerificationIn)
-@blp.response(200, Envelope(s.MetricOut))
+@blp.response(200, Envelope(s.ImpactMetricOut))
 def verify_metric(body, metric_id):
     data = svc("impact").visualization.set_metric_verification(metric_id, body["verification_status"],
                                                                body.get("note"))
@@ -253,7 +253,7 @@ def verify_metric(body, metric_id):
 @blp.route("/admin/updates", methods=["POST"])
 @impact_admin_required
 @blp.arguments(s.UpdateIn)
-@blp.response(201, Envelope(s.UpdateOut))
+@blp.response(201, Envelope(s.ImpactUpdateOut))
 def create_update(body):
     """Create an ONLUS update as a draft, scheduled (`publish_at`) or published right away."""
     _require_onlus(body)
@@ -262,7 +262,7 @@ def create_update(body):
 
 @blp.route("/admin/updates/<update_id>/publish", methods=["POST"])
 @impact_admin_required
-@blp.response(200, Envelope(s.UpdateOut))
+@blp.response(200, Envelope(s.ImpactUpdateOut))
 def publish_update(update_id):
     """Publish a draft or scheduled update now (409 UPDATE_ALREADY_PUBLISHED)."""
     return ok("UPDATE_PUBLISHED_SUCCESS", svc("impact").visualization.publish_update(update_id))
@@ -271,8 +271,8 @@ def publish_update(update_id):
 @blp.route("/admin/reports/generate", methods=["POST"])
 @impact_admin_required
 @blp.arguments(s.ReportGenerateIn)
-@blp.response(201, Envelope(s.ReportOut))
-@blp.alt_response(200, schema=Envelope(s.ReportOut), description="The period's report is already published: kept")
+@blp.response(201, Envelope(s.CommunityReportOut))
+@blp.alt_response(200, schema=Envelope(s.CommunityReportOut), description="The period's report is already published: kept")
 def generate_report(body):
     """Compute the period's report from the donations ledger now, as a draft (regenerating replaces
     the draft; a published report is kept and returned with 200 REPORT_ALREADY_PUBLISHED)."""
@@ -285,7 +285,7 @@ def generate_report(body):
 
 @blp.route("/admin/reports/<report_id>/publish", methods=["POST"])
 @impact_admin_required
-@blp.response(200, Envelope(s.ReportOut))
+@blp.response(200, Envelope(s.CommunityReportOut))
 def publish_report(report_id):
     """Publish a draft report (409 REPORT_ALREADY_PUBLISHED)."""
     return ok("REPORT_PUBLISHED_SUCCESS", svc("impact").community.publish_report(report_id))

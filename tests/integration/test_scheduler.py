@@ -1,0 +1,98 @@
+"""The APScheduler-based scheduler: explicit ids, no skipped cron runs, catch-up after downtime,
+and the day-1 monthly report under a frozen clock."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+import time_machine
+
+from app.core.scheduler import Scheduler
+
+
+def _seed_onlus(app, container):
+    with app.app_context():
+        for name, seed in container.seeders:
+            if name == "donations_onlus":
+                seed()
+        return container.service("onlus").list()
+
+
+def _november_donation(app, container, user, cents=1500):
+    onlus = _seed_onlus(app, container)
+    with app.app_context(), time_machine.travel(datetime(2026, 11, 12, 10), tick=False):
+        container.service("wallet").adjust(user.id, amount_cents=cents, reason="test funds", actor_id="test")
+        container.service("donations").process(user.id, onlus_id=onlus[0]["id"], amount_cents=cents)
+
+
+def test_jobs_keep_their_ids_and_cron_jobs_never_skip_a_late_run(app, container):
+    scheduler = Scheduler(app)
+    scheduler.configure()
+    jobs = {job.id: job for job in scheduler.scheduler.get_jobs()}
+    for job_id in ("impact_monthly_reports", "impact_trending_metrics", "impact_cache_warming", "hooks_retry_pass"):
+        assert job_id in jobs
+    monthly = jobs["impact_monthly_reports"]
+    assert monthly.misfire_grace_time is None and monthly.coalesce is True and monthly.max_instances == 1
+    after = datetime(2026, 11, 15, tzinfo=timezone.utc)
+    assert monthly.trigger.get_next_fire_time(None, after) == datetime(2026, 12, 1, 0, 5, tzinfo=timezone.utc)
+
+
+def test_the_day_one_job_runs_under_a_frozen_clock_and_publishes_last_months_report(app, container, user):
+    _november_donation(app, container, user)
+    scheduler = Scheduler(app)
+    # five hundred milliseconds before the job's time; the clock ticks from there
+    with time_machine.travel(datetime(2026, 12, 1, 0, 4, 59, 500000, tzinfo=timezone.utc), tick=True):
+        scheduler.start(catch_up=False)
+        try:
+            deadline = time.monotonic() + 20
+            report = None
+            while time.monotonic() < deadline and report is None:
+                report = container.db["community_reports"].find_one({"period_key": "monthly:2026-11",
+                                                                     "status": "published"})
+                time.sleep(0.05)
+        finally:
+            scheduler.shutdown()
+    assert report is not None, "the day-1 job did not run"
+    assert report["total_donations_cents"] == 1500
+    run = container.db["job_runs"].find_one({"_id": "impact_monthly_reports"})
+    assert run["last_status"] == "ok" and run["runs"] == 1
+
+
+def test_a_monthly_run_missed_while_down_happens_on_start_and_only_once(app, container, user):
+    _november_donation(app, container, user, cents=2000)
+    container.db["job_runs"].insert_one({"_id": "impact_monthly_reports", "last_run_at": datetime(2026, 11, 1, 0, 5),
+                                         "runs": 1})
+    scheduler = Scheduler(app)
+    with time_machine.travel(datetime(2026, 12, 3, 8), tick=False):
+        assert "impact_monthly_reports" in scheduler.catch_up()
+        assert "impact_monthly_reports" not in scheduler.missed()
+        assert scheduler.catch_up() == [] or "impact_monthly_reports" not in scheduler.catch_up()
+    reports = list(container.db["community_reports"].find({"period_key": "monthly:2026-11"}))
+    assert len(reports) == 1 and reports[0]["status"] == "published"
+    assert reports[0]["total_donations_cents"] == 2000
+
+
+def test_a_job_never_seen_before_is_not_treated_as_missed(app, container):
+    scheduler = Scheduler(app)
+    with time_machine.travel(datetime(2026, 12, 3, 8), tick=False):
+        assert "impact_monthly_reports" not in scheduler.missed()
+
+
+def test_a_failing_job_is_recorded_and_does_not_raise(app, container):
+    def boom():
+        raise RuntimeError("disk full")
+    container.add_job("test_boom", boom, trigger="interval", minutes=1)
+    scheduler = Scheduler(app)
+    assert scheduler.run_job("test_boom") is None
+    run = container.db["job_runs"].find_one({"_id": "test_boom"})
+    assert run["last_status"] == "failed" and "disk full" in run["last_error"]
+
+
+def test_running_the_monthly_job_twice_in_a_period_keeps_one_published_report(app, container, user):
+    _november_donation(app, container, user)
+    scheduler = Scheduler(app)
+    with time_machine.travel(datetime(2026, 12, 1, 0, 5), tick=False):
+        first = scheduler.run_job("impact_monthly_reports")
+        second = scheduler.run_job("impact_monthly_reports")
+    assert first == second == {"monthly:2026-11": "published"}
+    assert container.db["community_reports"].count_documents({}) == 1
