@@ -1,0 +1,68 @@
+from flask import g
+from flask_smorest import Blueprint
+
+from app.core.api import Envelope, Page, current_user_id, login_required, ok, svc
+from app.social.schemas import SocialChallengeIn, SocialChallengeListQuery, SocialChallengeOut, SocialPageQuery, SocialChallengeParticipantOut
+
+blp = Blueprint("social_challenges", __name__, url_prefix="/api/social/challenges",
+                description="Community challenges: shared goals with participants, progress and rewards")
+
+
+def challenges():
+    return svc("social_challenges")
+
+
+@blp.route("", methods=["GET"])
+@login_required
+@blp.arguments(SocialChallengeListQuery, location="query")
+@blp.response(200, Envelope(SocialChallengeOut, paginated=True))
+def list_challenges(query):
+    page = Page([], query["page"], query["per_page"], 0)
+    items, total = challenges().page(current_user_id(), status=query.get("status"), joined=query["joined"],
+                                     skip=page.skip, limit=page.per_page)
+    return ok("CHALLENGES_RETRIEVED", Page(items, page.page, page.per_page, total))
+
+
+@blp.route("", methods=["POST"])
+@login_required
+@blp.arguments(SocialChallengeIn)
+@blp.response(201, Envelope(SocialChallengeOut))
+def create_challenge(body):
+    """Start a challenge (you join it). 'friends' visibility: only your friends see and join it."""
+    target = body.get("target_amount") if body["metric"] == "donation_cents" else body.get("target")
+    data = challenges().create(current_user_id(), is_admin=g.role == "admin", title=body["title"],
+                               description=body["description"], metric=body["metric"], target=target,
+                               days=body["days"], visibility=body["visibility"], reward_points=body["reward_points"])
+    return ok("CHALLENGE_CREATED", data)
+
+
+@blp.route("/<challenge_id>", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(SocialChallengeOut))
+def get_challenge(challenge_id):
+    return ok("CHALLENGE_RETRIEVED", challenges().get(current_user_id(), challenge_id))
+
+
+@blp.route("/<challenge_id>/join", methods=["POST"])
+@login_required
+@blp.response(200, Envelope(SocialChallengeOut))
+def join_challenge(challenge_id):
+    return ok("CHALLENGE_JOINED", challenges().join(current_user_id(), challenge_id))
+
+
+@blp.route("/<challenge_id>/leave", methods=["POST"])
+@login_required
+@blp.response(200, Envelope(SocialChallengeOut))
+def leave_challenge(challenge_id):
+    """Leave before contributing (contributions stay part of the challenge's history)."""
+    return ok("CHALLENGE_LEFT", challenges().leave(current_user_id(), challenge_id))
+
+
+@blp.route("/<challenge_id>/participants", methods=["GET"])
+@login_required
+@blp.arguments(SocialPageQuery, location="query")
+@blp.response(200, Envelope(SocialChallengeParticipantOut, paginated=True))
+def participants(query, challenge_id):
+    page = Page([], query["page"], query["per_page"], 0)
+    items, total = challenges().participants(current_user_id(), challenge_id, page.skip, page.per_page)
+    return ok("CHALLENGE_PARTICIPANTS_RETRIEVED", Page(items, page.page, page.per_page, total))

@@ -1,0 +1,105 @@
+from flask_smorest import Blueprint
+
+from app.core.api import Envelope, Page, current_user_id, login_required, ok, svc
+from app.social.schemas import (BlockedUserOut, BlockOut, FriendOut, FriendRequestOut, FriendRequestsOut, SocialPageQuery,
+                                SocialSearchQuery, SocialSearchResultOut, SocialUserIdIn)
+
+blp = Blueprint("social", __name__, url_prefix="/api/social", description="Friends, requests, blocks, user search")
+
+
+def friends():
+    return svc("social_friends")
+
+
+@blp.route("/friends/requests", methods=["POST"])
+@login_required
+@blp.arguments(SocialUserIdIn)
+@blp.response(201, Envelope(FriendRequestOut))
+def send_request(body):
+    """Ask another user to be friends (one relationship per pair)."""
+    return ok("FRIEND_REQUEST_SENT", friends().send_request(current_user_id(), body["user_id"]))
+
+
+@blp.route("/friends/requests", methods=["GET"])
+@login_required
+@blp.response(200, Envelope(FriendRequestsOut))
+def list_requests():
+    """Pending requests sent to me and by me."""
+    return ok("FRIEND_REQUESTS_RETRIEVED", friends().requests(current_user_id()))
+
+
+@blp.route("/friends/requests/<request_id>/accept", methods=["POST"])
+@login_required
+@blp.response(200, Envelope(FriendRequestOut))
+def accept_request(request_id):
+    return ok("FRIEND_REQUEST_ACCEPTED", friends().accept(current_user_id(), request_id))
+
+
+@blp.route("/friends/requests/<request_id>/decline", methods=["POST"])
+@login_required
+@blp.response(200, Envelope(FriendRequestOut))
+def decline_request(request_id):
+    return ok("FRIEND_REQUEST_DECLINED", friends().decline(current_user_id(), request_id))
+
+
+@blp.route("/friends/requests/<request_id>/cancel", methods=["POST"])
+@login_required
+@blp.response(200, Envelope(FriendRequestOut))
+def cancel_request(request_id):
+    """Withdraw a request I sent that is still pending."""
+    return ok("FRIEND_REQUEST_CANCELLED", friends().cancel(current_user_id(), request_id))
+
+
+@blp.route("/friends", methods=["GET"])
+@login_required
+@blp.arguments(SocialPageQuery, location="query")
+@blp.response(200, Envelope(FriendOut, paginated=True))
+def list_friends(query):
+    page = Page([], query["page"], query["per_page"], 0)
+    items, total = friends().friends_page(current_user_id(), page.skip, page.per_page)
+    return ok("FRIENDS_RETRIEVED", Page(items, page.page, page.per_page, total))
+
+
+@blp.route("/friends/<user_id>", methods=["DELETE"])
+@login_required
+@blp.response(200, Envelope())
+def unfriend(user_id):
+    friends().unfriend(current_user_id(), user_id)
+    return ok("FRIEND_REMOVED", {"user_id": user_id})
+
+
+@blp.route("/blocks", methods=["POST"])
+@login_required
+@blp.arguments(SocialUserIdIn)
+@blp.response(200, Envelope(BlockOut))
+def block_user(body):
+    """Block a user: ends any friendship or request; they can no longer send requests or find you."""
+    friends().block(current_user_id(), body["user_id"])
+    return ok("USER_BLOCKED", {"user_id": body["user_id"], "blocked": True})
+
+
+@blp.route("/blocks/<user_id>", methods=["DELETE"])
+@login_required
+@blp.response(200, Envelope(BlockOut))
+def unblock_user(user_id):
+    friends().unblock(current_user_id(), user_id)
+    return ok("USER_UNBLOCKED", {"user_id": user_id, "blocked": False})
+
+
+@blp.route("/blocks", methods=["GET"])
+@login_required
+@blp.arguments(SocialPageQuery, location="query")
+@blp.response(200, Envelope(BlockedUserOut, paginated=True))
+def list_blocks(query):
+    page = Page([], query["page"], query["per_page"], 0)
+    items, total = friends().blocked_page(current_user_id(), page.skip, page.per_page)
+    return ok("BLOCKED_USERS_RETRIEVED", Page(items, page.page, page.per_page, total))
+
+
+@blp.route("/users/search", methods=["GET"])
+@login_required
+@blp.arguments(SocialSearchQuery, location="query")
+@blp.response(200, Envelope(SocialSearchResultOut, many=True))
+def search_users(query):
+    """Find people to add by name; no emails, nobody you blocked or who blocked you."""
+    return ok("USERS_FOUND", friends().search(current_user_id(), query["q"], query["limit"]))

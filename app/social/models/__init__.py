@@ -1,0 +1,1 @@
+"""Pure rules of the social module (no I/O)."""

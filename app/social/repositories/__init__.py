@@ -1,0 +1,1 @@
+"""The only code that speaks pymongo for the social collections."""

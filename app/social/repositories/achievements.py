@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+
+from app.core.clock import utcnow
+
+
+class AchievementRepository:
+    """achievements: definitions (_id = stable slug). user_achievements: one document per
+    (user, achievement) with progress, target and unlocked_at (null until unlocked)."""
+
+    def __init__(self, db):
+        self.definitions = db["achievements"]
+        self.progress = db["user_achievements"]
+
+    def create_indexes(self) -> None:
+        self.definitions.create_index([("category", ASCENDING), ("is_active", ASCENDING)])
+        self.definitions.create_index([("metric", ASCENDING)])
+        self.progress.create_index([("user_id", ASCENDING), ("achievement_id", ASCENDING)], unique=True)
+        self.progress.create_index([("user_id", ASCENDING), ("unlocked_at", DESCENDING)])
+
+    def install(self, definitions: list[dict]) -> int:
+        """Upsert by id (idempotent at every start-up); returns how many were new."""
+        created = 0
+        now = utcnow()
+        for d in definitions:
+            fields = {k: v for k, v in d.items() if k != "_id"}
+            result = self.definitions.update_one({"_id": d["_id"]},
+                                                 {"$set": {**fields, "updated_at": now},
+                                                  "$setOnInsert": {"created_at": now}}, upsert=True)
+            created += 1 if result.upserted_id is not None else 0
+        return created
+
+    def active(self, metrics=None, session=None) -> list[dict]:
+        query: dict = {"is_active": True}
+        if metrics is not None:
+            query["metric"] = {"$in": list(metrics)}
+        return list(self.definitions.find(query, session=session).sort([("category", 1), ("metric", 1),
+                                                                          ("target", 1)]))
+
+    def get(self, achievement_id: str) -> dict | None:
+        return self.definitions.find_one({"_id": achievement_id})
+
+    def of_user(self, user_id: str, session=None) -> dict[str, dict]:
+        return {d["achievement_id"]: d for d in self.progress.find({"user_id": user_id}, session=session)}
+
+    def set_progress(self, user_id: str, achievement_id: str, progress: int, target: int, session=None) -> None:
+        self.progress.update_one({"user_id": user_id, "achievement_id": achievement_id},
+                                 {"$set": {"progress": progress, "target": target, "updated_at": utcnow()},
+                                  "$setOnInsert": {"unlocked_at": None}}, upsert=True, session=session)
+
+    def unlock(self, user_id: str, achievement_id: str, target: int, at, session=None) -> bool:
+        """Set unlocked_at once; False when it was already unlocked."""
+        doc = self.progress.find_one_and_update(
+            {"user_id": user_id, "achievement_id": achievement_id, "unlocked_at": None},
+            {"$set": {"unlocked_at": at, "progress": target, "target": target, "updated_at": utcnow()}},
+            return_document=ReturnDocument.AFTER, session=session)
+        return doc is not None
+
+    def unlocked(self, user_id: str) -> list[dict]:
+        return list(self.progress.find({"user_id": user_id, "unlocked_at": {"$ne": None}})
+                    .sort("unlocked_at", DESCENDING))

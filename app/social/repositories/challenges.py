@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from app.core.clock import utcnow
+
+ACTIVE, COMPLETED, EXPIRED = "active", "completed", "expired"
+
+
+def to_oid(value: str) -> ObjectId | None:
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        return None
+
+
+class AlreadyJoined(Exception):
+    pass
+
+
+class ChallengeRepository:
+    """social_challenges: {title, description, metric, target, visibility: public|friends, created_by,
+    starts_at, ends_at, reward_points, status: active|completed|expired, progress, participant_count,
+    completed_at, seed_key?}
+    social_challenge_participants: one document per (challenge, user) with the user's contribution."""
+
+    def __init__(self, db):
+        self.challenges = db["social_challenges"]
+        self.participants = db["social_challenge_participants"]
+
+    def create_indexes(self) -> None:
+        self.challenges.create_index([("status", ASCENDING), ("ends_at", ASCENDING)])
+        self.challenges.create_index([("seed_key", ASCENDING)], unique=True,
+                                     partialFilterExpression={"seed_key": {"$type": "string"}})
+        self.participants.create_index([("challenge_id", ASCENDING), ("user_id", ASCENDING)], unique=True)
+        self.participants.create_index([("user_id", ASCENDING), ("joined_at", DESCENDING)])
+        self.participants.create_index([("challenge_id", ASCENDING), ("contribution", DESCENDING)])
+
+    def insert(self, doc: dict) -> dict:
+        doc = dict(doc, status=ACTIVE, progress=0, participant_count=0, completed_at=None, created_at=utcnow())
+        doc["_id"] = self.challenges.insert_one(doc).inserted_id
+        return doc
+
+    def upsert_seed(self, seed_key: str, doc: dict) -> dict:
+        now = utcnow()
+        return self.challenges.find_one_and_update(
+            {"seed_key": seed_key},
+            {"$setOnInsert": {**doc, "seed_key": seed_key, "status": ACTIVE, "progress": 0,
+                              "participant_count": 0, "completed_at": None, "created_at": now}},
+            upsert=True, return_document=ReturnDocument.AFTER)
+
+    def get(self, challenge_id: str) -> dict | None:
+        oid = to_oid(challenge_id)
+        return self.challenges.find_one({"_id": oid}) if oid else None
+
+    def page(self, query: dict, skip: int, limit: int) -> tuple[list[dict], int]:
+        total = self.challenges.count_documents(query)
+        rows = list(self.challenges.find(query).sort([("ends_at", ASCENDING), ("_id", ASCENDING)])
+                    .skip(skip).limit(limit))
+        return rows, total
+
+    def join(self, challenge_oid, user_id: str) -> None:
+        try:
+            self.participants.insert_one({"challenge_id": challenge_oid, "user_id": user_id, "contribution": 0,
+                                          "joined_at": utcnow()})
+        except DuplicateKeyError as exc:
+            raise AlreadyJoined() from exc
+        self.challenges.update_one({"_id": challenge_oid}, {"$inc": {"participant_count": 1}})
+
+    def leave(self, challenge_oid, user_id: str) -> bool:
+        """Only a participant who has not contributed yet can leave (contributions are history)."""
+        deleted = self.participants.delete_one({"challenge_id": challenge_oid, "user_id": user_id,
+                                                "contribution": 0}).deleted_count
+        if deleted:
+            self.challenges.update_one({"_id": challenge_oid}, {"$inc": {"participant_count": -1}})
+        return bool(deleted)
+
+    def participation(self, challenge_oid, user_id: str, session=None) -> dict | None:
+        return self.participants.find_one({"challenge_id": challenge_oid, "user_id": user_id}, session=session)
+
+    def joined_active(self, user_id: str, metric: str, at, session=None) -> list[dict]:
+        """Active challenges on `metric` the user joined, running at `at`."""
+        ids = [p["challenge_id"] for p in self.participants.find({"user_id": user_id}, {"challenge_id": 1},
+                                                                 session=session)]
+        if not ids:
+            return []
+        return list(self.challenges.find({"_id": {"$in": ids}, "status": ACTIVE, "metric": metric,
+                                          "starts_at": {"$lte": at}, "ends_at": {"$gt": at}}, session=session))
+
+    def contribute(self, challenge_oid, user_id: str, amount: int, session=None) -> dict:
+        self.participants.update_one({"challenge_id": challenge_oid, "user_id": user_id},
+                                     {"$inc": {"contribution": amount}}, session=session)
+        return self.challenges.find_one_and_update({"_id": challenge_oid}, {"$inc": {"progress": amount}},
+                                                   return_document=ReturnDocument.AFTER, session=session)
+
+    def complete(self, challenge_oid, at, session=None) -> bool:
+        result = self.challenges.update_one({"_id": challenge_oid, "status": ACTIVE},
+                                            {"$set": {"status": COMPLETED, "completed_at": at}}, session=session)
+        return result.modified_count == 1
+
+    def contributors(self, challenge_oid, session=None) -> list[str]:
+        return [p["user_id"] for p in self.participants.find(
+            {"challenge_id": challenge_oid, "contribution": {"$gt": 0}}, {"user_id": 1}, session=session)]
+
+    def participants_page(self, challenge_oid, skip: int, limit: int) -> tuple[list[dict], int]:
+        query = {"challenge_id": challenge_oid}
+        total = self.participants.count_documents(query)
+        rows = list(self.participants.find(query).sort([("contribution", DESCENDING), ("joined_at", ASCENDING)])
+                    .skip(skip).limit(limit))
+        return rows, total
+
+    def joined_ids(self, user_id: str, challenge_oids: list) -> set:
+        return {p["challenge_id"] for p in self.participants.find(
+            {"user_id": user_id, "challenge_id": {"$in": challenge_oids}}, {"challenge_id": 1})}
+
+    def expire_due(self, now) -> int:
+        return self.challenges.update_many({"status": ACTIVE, "ends_at": {"$lte": now}},
+                                           {"$set": {"status": EXPIRED}}).modified_count

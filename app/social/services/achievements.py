@@ -1,0 +1,54 @@
+"""Achievement catalog, a user's progress and badges; installs the default definitions."""
+from __future__ import annotations
+
+from app.core.errors import NotFound
+from app.social.models.achievements import DEFAULT_ACHIEVEMENTS
+from app.social.repositories.achievements import AchievementRepository
+
+
+class AchievementService:
+    def __init__(self, repo: AchievementRepository, *, container, friends):
+        self.repo, self.container, self.friends = repo, container, friends
+
+    def install_defaults(self) -> int:
+        return self.repo.install([d.as_doc() for d in DEFAULT_ACHIEVEMENTS])
+
+    def catalog(self, user_id: str) -> list[dict]:
+        """Every active achievement; hidden ones only once the caller has unlocked them."""
+        unlocked = {p["achievement_id"] for p in self.repo.unlocked(user_id)}
+        return [_definition(d) for d in self.repo.active() if not d.get("hidden") or d["_id"] in unlocked]
+
+    def progress(self, user_id: str) -> list[dict]:
+        mine = self.repo.of_user(user_id)
+        rows = []
+        for d in self.repo.active():
+            p = mine.get(d["_id"]) or {}
+            if d.get("hidden") and not p.get("unlocked_at"):
+                continue
+            rows.append({**_definition(d), "achievement_id": d["_id"], "progress": int(p.get("progress", 0)),
+                         "target": int(d["target"]), "unlocked_at": p.get("unlocked_at"),
+                         "unlocked": bool(p.get("unlocked_at"))})
+        return rows
+
+    def badges(self, user_id: str) -> list[dict]:
+        definitions = {d["_id"]: d for d in self.repo.active()}
+        return [{**_definition(definitions[p["achievement_id"]]), "achievement_id": p["achievement_id"],
+                 "unlocked_at": p["unlocked_at"]}
+                for p in self.repo.unlocked(user_id) if p["achievement_id"] in definitions]
+
+    def public_badges(self, viewer_id: str, owner_id: str) -> list[dict]:
+        """Another user's badges, as far as their privacy settings and blocks allow (else 404)."""
+        if viewer_id != owner_id:
+            if not self.container.service("users").exists(owner_id) or self.friends.is_blocked_between(viewer_id, owner_id):
+                raise NotFound("USER_NOT_FOUND")
+            visibility = self.container.service("preferences").get(owner_id)["privacy"].get("profile_visibility")
+            if visibility == "private" or (visibility == "friends" and not self.friends.are_friends(viewer_id, owner_id)):
+                raise NotFound("USER_NOT_FOUND")
+        return self.badges(owner_id)
+
+
+def _definition(d: dict) -> dict:
+    return {"id": d["_id"], "name": d["name"], "description": d.get("description", ""), "category": d["category"],
+            "badge": d.get("badge"), "points": int(d.get("points", 0)), "target": int(d["target"]),
+            "metric": d["metric"], "level": int(d.get("level", 1)), "series": d.get("series"),
+            "hidden": bool(d.get("hidden", False)), "condition": d.get("condition")}

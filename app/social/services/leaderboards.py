@@ -1,0 +1,178 @@
+"""Leaderboard reads: top N, the caller's own rank and entry, and the entries around the caller.
+
+Global scope never scans the board: positions and ranks come from the tree of counts
+(LeaderboardRepository.count_above / score_at) and the entries are read as narrow score bands.
+Friends and team scopes are small by nature and are ranked in memory.
+Users who opted out of public leaderboards are left out of everyone else's view (and out of
+everyone else's rank), but always see their own entry and rank.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from app.core.clock import utcnow
+from app.core.errors import NotFound, ValidationFailed
+from app.social.models.periods import parse_period_key, period_key
+from app.social.repositories.leaderboards import LeaderboardRepository
+
+TYPES = ("impact_score", "gaming", "donations", "game")
+SCOPES = ("global", "friends", "team")
+CENT_BOARDS = ("donations",)
+
+
+def board_name(board_type: str, game_id: str | None = None) -> str:
+    return f"game:{game_id}" if board_type == "game" else board_type
+
+
+class LeaderboardService:
+    def __init__(self, boards: LeaderboardRepository, *, container, friend_ids: Callable[[str], list[str]],
+                 clock: Callable[[], datetime] = utcnow):
+        self.boards, self.container, self.friend_ids, self.clock = boards, container, friend_ids, clock
+
+    def read(self, user_id: str, board_type: str, *, period: str = "weekly", scope: str = "global",
+             game_id: str | None = None, team_id: str | None = None, period_value: str | None = None,
+             limit: int = 10, around: int = 2) -> dict:
+        if board_type not in TYPES:
+            raise NotFound("LEADERBOARD_NOT_FOUND")
+        board = self._board(board_type, game_id)
+        if period_value:
+            try:
+                key = parse_period_key(period, period_value)
+            except ValueError as exc:
+                raise ValidationFailed(errors={"period_key": [str(exc)]}) from exc
+        else:
+            key = period_key(period, self.clock())
+        if scope == "global":
+            result = self._global(board, key, user_id, limit, around)
+        else:
+            members = self._members(user_id, scope, team_id)
+            result = self._ranked_in_memory(board, key, user_id, members, limit, around)
+        names = self.container.service("users").display_names(
+            list({e["user_id"] for e in result["entries"] + result["around_me"]} | {user_id}))
+        cents = board_type in CENT_BOARDS
+        present = lambda e: {"rank": e["rank"], "user_id": e["user_id"],  # noqa: E731
+                             "display_name": names.get(e["user_id"], "Player"), "score": _score(e["score"], cents)}
+        me = result["me"]
+        return {
+            "type": board_type, "board": board, "period": period, "period_key": key.split(":", 1)[-1],
+            "scope": scope, "total": result["total"],
+            "entries": [present(e) for e in result["entries"]],
+            "me": {"rank": me["rank"], "score": _score(me["score"], cents)},
+            "around_me": [present(e) for e in result["around_me"]],
+        }
+
+    def winners(self, week: str) -> list[dict]:
+        try:
+            key = parse_period_key("weekly", week)
+        except ValueError as exc:
+            raise ValidationFailed(errors={"week": [str(exc)]}) from exc
+        rows = self.boards.winners_of(key.split(":", 1)[1])
+        names = self.container.service("users").display_names([r["user_id"] for r in rows])
+        return [dict(r, display_name=names.get(r["user_id"], "Player"),
+                     score=_score(r["score"], r["board"] in CENT_BOARDS)) for r in rows]
+
+    # -- scopes -----------------------------------------------------------------------------
+    def _board(self, board_type: str, game_id: str | None) -> str:
+        if board_type != "game":
+            return board_type
+        if not game_id:
+            raise ValidationFailed(errors={"game_id": ["Required for the game leaderboard."]})
+        if self.container.has("games") and self.container.service("games").get_game(game_id) is None:
+            raise NotFound("GAME_NOT_FOUND")
+        return board_name("game", game_id)
+
+    def _members(self, user_id: str, scope: str, team_id: str | None) -> list[str]:
+        if scope == "friends":
+            return [user_id, *self.friend_ids(user_id)]
+        if not self.container.has("games"):
+            raise NotFound("TEAM_NOT_FOUND")
+        games = self.container.service("games")
+        teams = games.team_ids_of(user_id)
+        team_id = team_id or (teams[0] if teams else None)
+        if not team_id or team_id not in teams:
+            raise NotFound("TEAM_NOT_FOUND")
+        return list({user_id, *games.team_member_ids(team_id)})
+
+    def _hidden(self, user_id: str, among=None) -> set[str]:
+        prefs = self.container.service("preferences")
+        hidden = prefs.hidden_from_leaderboards(list(among) if among is not None else None)
+        return set(hidden) - {user_id}
+
+    def _ranked_in_memory(self, board, key, user_id, members, limit, around) -> dict:
+        hidden = self._hidden(user_id, members)
+        rows = [r for r in self.boards.entries_of(board, key, members) if r["user_id"] not in hidden]
+        rows.sort(key=lambda r: (-r["score"], r["user_id"]))
+        rank, previous = 0, None
+        for i, r in enumerate(rows):
+            if r["score"] != previous:
+                rank, previous = i + 1, r["score"]
+            r["rank"] = rank
+        mine = next((i for i, r in enumerate(rows) if r["user_id"] == user_id), None)
+        return {
+            "entries": rows[:limit],
+            "me": {"rank": rows[mine]["rank"], "score": rows[mine]["score"]} if mine is not None
+            else {"rank": None, "score": 0},
+            "around_me": rows[max(0, mine - around): mine + around + 1] if mine is not None else [],
+            "total": len(rows),
+        }
+
+    def _global(self, board, key, user_id, limit, around) -> dict:
+        repo = self.boards
+        hidden = self._hidden(user_id)
+        hidden_scores = [r["score"] for r in repo.entries_of(board, key, hidden)] if hidden else []
+        slack = len(hidden_scores)
+        above_cache: dict[int, int] = {}
+
+        def visible_above(score: int) -> int:
+            if score not in above_cache:
+                above_cache[score] = repo.count_above(board, key, score) - sum(1 for h in hidden_scores if h > score)
+            return above_cache[score]
+
+        # top N: the score at position N (+ room for opted-out users) bounds the band to read
+        floor = repo.score_at(board, key, limit + slack)
+        entries = repo.band(board, key, low=floor, exclude=hidden, limit=limit)
+        rank, previous = 0, None
+        for i, e in enumerate(entries):
+            if e["score"] != previous:
+                rank, previous = i + 1, e["score"]
+            e["rank"] = rank
+
+        mine = repo.entry(board, key, user_id)
+        result = {"entries": entries, "total": max(0, repo.total(board, key) - slack), "around_me": []}
+        if mine is None:
+            result["me"] = {"rank": None, "score": 0}
+            return result
+        score = int(mine["score"])
+        my_rank = 1 + visible_above(score)
+        result["me"] = {"rank": my_rank, "score": score}
+        if around <= 0:
+            result["around_me"] = [{"user_id": user_id, "score": score, "rank": my_rank}]
+            return result
+
+        # neighbours above: same score ordered before me, then the nearest higher scores
+        above = repo.ties(board, key, score, user_id, before=True, exclude=hidden, limit=around)
+        need = around - len(above)
+        if need > 0:
+            all_above = repo.count_above(board, key, score)
+            if all_above:
+                ceiling = repo.score_at(board, key, max(1, all_above - need - slack + 1))
+                above += repo.band(board, key, low=score, low_inclusive=False, high=ceiling, exclude=hidden,
+                                   limit=need, best_first=False)
+        # neighbours below: same score ordered after me, then the nearest lower scores
+        below = repo.ties(board, key, score, user_id, before=False, exclude=hidden, limit=around)
+        need = around - len(below)
+        if need > 0 and score > 0:
+            at_or_above = repo.count_above(board, key, score - 1)
+            bottom = repo.score_at(board, key, at_or_above + need + slack)
+            below += repo.band(board, key, low=bottom, high=score, high_inclusive=False, exclude=hidden,
+                               limit=need)
+        window = list(reversed(above)) + [{"user_id": user_id, "score": score}] + below
+        for e in window:
+            e["rank"] = my_rank if e["score"] == score else 1 + visible_above(e["score"])
+        result["around_me"] = window
+        return result
+
+
+def _score(value: int, cents: bool):
+    return round(value / 100, 2) if cents else int(value)

@@ -1,0 +1,200 @@
+"""Applies what happened (a session, a donation, a login...) to a user's counters, Impact Score,
+leaderboards, achievements and community challenges: all in one transaction guarded by a
+processed-marker, so an event delivered twice (retry, replay, race) counts once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from pymongo.errors import DuplicateKeyError
+
+from app.core.clock import utcnow
+from app.core.database import in_transaction
+from app.social.events import AchievementUnlock, SocialActivity
+from app.social.models import impact as rules
+from app.social.models.achievements import is_met, progress_of
+from app.social.models.periods import period_keys
+from app.social.repositories.achievements import AchievementRepository
+from app.social.repositories.challenges import ChallengeRepository
+from app.social.repositories.leaderboards import LeaderboardRepository
+from app.social.repositories.scores import ScoreRepository
+
+
+@dataclass
+class Activity:
+    """One user's share of an event: what to add to counters, points and leaderboards."""
+
+    user_id: str
+    at: datetime
+    points: dict = field(default_factory=dict)          # component -> points to add
+    inc: dict = field(default_factory=dict)             # stat -> amount to add
+    max: dict = field(default_factory=dict)             # stat -> value to raise to
+    set: dict = field(default_factory=dict)             # stat -> value
+    boards: list = field(default_factory=list)          # [(board, value, 'inc'|'max')]
+    onlus_id: str | None = None
+    login_day: str | None = None                        # 'YYYY-MM-DD' of a login
+    challenge_metrics: dict = field(default_factory=dict)  # challenge metric -> contribution
+
+
+class Work:
+    """What a handler may do inside the transaction besides Activities."""
+
+    def __init__(self, service: "ScoringService", session):
+        self.service, self.session = service, session
+        self.activities: list[Activity] = []
+        self.events: list[str] = []
+
+    def add(self, activity: Activity) -> None:
+        self.activities.append(activity)
+
+    def once(self, marker: str) -> bool:
+        """True the first time this business key is seen (e.g. friendship points per pair, ever)."""
+        scores = self.service.scores
+        if scores.processed.find_one({"_id": marker}, {"_id": 1}, session=self.session):
+            return False
+        scores.processed.insert_one({"_id": marker, "at": utcnow()}, session=self.session)
+        return True
+
+    def record(self, payload, key: str) -> None:
+        self.events.append(self.service.hooks.record(payload, key=key, session=self.session))
+
+
+class ScoringService:
+    def __init__(self, db, hooks, *, scores: ScoreRepository, boards: LeaderboardRepository,
+                 achievements: AchievementRepository, challenges: ChallengeRepository,
+                 clock: Callable[[], datetime] = utcnow):
+        self.db, self.hooks = db, hooks
+        self.scores, self.boards, self.achievements, self.challenges = scores, boards, achievements, challenges
+        self.clock = clock
+
+    def run(self, marker: str, build: Callable[[Work], None]) -> bool:
+        """Apply build(work) once per marker. Returns False when the marker was already processed."""
+        if self.scores.processed.find_one({"_id": marker}, {"_id": 1}):
+            return False
+        holder: dict = {}
+
+        def txn(session):
+            work = Work(self, session)
+            holder["work"] = work
+            # Raises DuplicateKeyError when a concurrent delivery committed first: nothing is applied.
+            self.scores.processed.insert_one({"_id": marker, "at": self.clock()}, session=session)
+            build(work)
+            queue = list(work.activities)
+            while queue:
+                queue.extend(self._apply(work, queue.pop(0)))
+            return True
+
+        try:
+            in_transaction(self.db, txn)
+        except DuplicateKeyError:
+            if self.scores.processed.find_one({"_id": marker}, {"_id": 1}):
+                return False
+            raise
+        for event_id in holder["work"].events:
+            self.hooks.dispatch(event_id)
+        return True
+
+    # -- one user's activity ---------------------------------------------------------------
+    def _apply(self, work: Work, act: Activity) -> list[Activity]:
+        session = work.session
+        doc = self.scores.get(act.user_id, session=session) or {}
+        stats = dict(doc.get("stats") or {})
+        points = {c: int((doc.get("points") or {}).get(c, 0)) for c in rules.COMPONENTS}
+        onlus_ids = list(doc.get("onlus_ids") or [])
+        login = dict(doc.get("login") or {})
+        before_stats = dict(stats)
+        before_score = int(doc.get("impact_score", 0))
+
+        for key, amount in act.inc.items():
+            stats[key] = int(stats.get(key, 0)) + int(amount)
+        for key, value in act.max.items():
+            stats[key] = max(int(stats.get(key, 0)), int(value))
+        for key, value in act.set.items():
+            stats[key] = int(value)
+        for component, amount in act.points.items():
+            points[component] += int(amount)
+        if act.onlus_id and act.onlus_id not in onlus_ids:
+            onlus_ids.append(act.onlus_id)
+        stats["onlus_count"] = len(onlus_ids)
+        if "donated_cents" in act.inc:
+            stats["donated_cents"] = max(0, stats["donated_cents"])
+            stats["donations_count"] = max(0, int(stats.get("donations_count", 0)))
+            points["donations"] = rules.donation_points(stats["donated_cents"])
+        if act.login_day:
+            self._login(act.login_day, login, stats, points)
+        score = rules.weighted(points)
+        stats["impact_score"] = score
+        now = self.clock()
+        self.scores.update(act.user_id, {
+            "$set": {"stats": stats, "points": points, "impact_score": score, "onlus_ids": onlus_ids,
+                     "login": login},
+            "$setOnInsert": {"created_at": now}}, session=session)
+
+        delta = score - before_score
+        boards = list(act.boards) + ([("impact_score", delta, "inc")] if delta else [])
+        for board, value, mode in boards:
+            for period in period_keys(act.at):
+                self.boards.change(board, period, act.user_id, value, mode=mode, session=session)
+        if delta or not doc:
+            self.scores.record_history(act.user_id, f"{now:%Y-%m-%d}", score, points, session=session)
+
+        follow_ups = self._contribute(work, act)
+        changed = {k for k in set(stats) | set(before_stats) if stats.get(k) != before_stats.get(k)}
+        self._achievements(work, act.user_id, stats, changed)
+        return follow_ups
+
+    @staticmethod
+    def _login(day: str, login: dict, stats: dict, points: dict) -> None:
+        last = login.get("last_day")
+        if last == day or (last and last > day):
+            return
+        yesterday = (datetime.strptime(day, "%Y-%m-%d") - timedelta(days=1)).strftime("%Y-%m-%d")
+        login["streak"] = int(login.get("streak", 0)) + 1 if last == yesterday else 1
+        login["last_day"] = day
+        stats["login_days"] = int(stats.get("login_days", 0)) + 1
+        stats["login_streak_days"] = max(int(stats.get("login_streak_days", 0)), login["streak"])
+        points["social"] += rules.DAILY_LOGIN_POINTS
+
+    def _achievements(self, work: Work, user_id: str, stats: dict, changed: set) -> None:
+        if not changed:
+            return
+        session = work.session
+        definitions = self.achievements.active(metrics=changed, session=session)
+        if not definitions:
+            return
+        mine = self.achievements.of_user(user_id, session=session)
+        now = self.clock()
+        for d in definitions:
+            current = mine.get(d["_id"])
+            if current and current.get("unlocked_at"):
+                continue
+            progress = progress_of(d, stats)
+            if not current or current.get("progress") != progress:
+                self.achievements.set_progress(user_id, d["_id"], progress, d["target"], session=session)
+            if is_met(d, stats) and self.achievements.unlock(user_id, d["_id"], d["target"], now, session=session):
+                work.record(AchievementUnlock(user_id=user_id, achievement_id=d["_id"], achievement_name=d["name"],
+                                              points=int(d.get("points", 0)), unlocked_at=now),
+                            key=f"achievement:{user_id}:{d['_id']}")
+
+    def _contribute(self, work: Work, act: Activity) -> list[Activity]:
+        """Add the activity to the community challenges the user joined; reward contributors on completion."""
+        follow_ups: list[Activity] = []
+        for metric, amount in act.challenge_metrics.items():
+            if amount <= 0:
+                continue
+            for challenge in self.challenges.joined_active(act.user_id, metric, act.at, session=work.session):
+                updated = self.challenges.contribute(challenge["_id"], act.user_id, int(amount), session=work.session)
+                if updated["progress"] < updated["target"]:
+                    continue
+                if not self.challenges.complete(challenge["_id"], act.at, session=work.session):
+                    continue
+                for user_id in self.challenges.contributors(challenge["_id"], session=work.session):
+                    follow_ups.append(Activity(user_id=user_id, at=act.at,
+                                               points={"social": int(challenge.get("reward_points", 0))},
+                                               inc={"social_challenges_completed": 1}))
+                    work.record(SocialActivity(user_id=user_id, activity="challenge_completed", occurred_at=act.at,
+                                               ref_id=str(challenge["_id"])),
+                                key=f"challenge_completed:{challenge['_id']}:{user_id}")
+        return follow_ups
