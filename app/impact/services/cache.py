@@ -72,8 +72,9 @@ class ImpactCache:
         if not self.enabled:
             return
         try:
-            if self.cache.inc(_GEN_KEY) is None:
-                self.cache.set(_GEN_KEY, 1, timeout=0)
+            # get + set rather than inc: racing bumps may collapse into one, which still moves
+            # past the old generation; timeout=0 keeps the counter from expiring back to a used value
+            self.cache.set(_GEN_KEY, self._gen() + 1, timeout=0)
         except Exception:  # noqa: BLE001 - a cache outage must not fail a write path
             log.warning("impact cache: generation bump failed", exc_info=True)
 
