@@ -1,0 +1,59 @@
+"""Pure rules of the impact module."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from app.core.errors import ValidationFailed
+from app.impact.models import reports, stories, updates
+
+
+def test_the_ten_milestones_have_the_seed_titles_and_thresholds():
+    catalog = stories.milestone_catalog()
+    assert [s["title"] for s in catalog] == ["First Impact", "Growing Difference", "Community Builder",
+                                             "Changemaker", "Impact Champion", "Philanthropist", "Major Donor",
+                                             "Community Leader", "Impact Hero", "Transformation Leader"]
+    assert [s["unlock_condition_value"] for s in catalog] == [e * 100 for e in stories.MILESTONE_LEVELS]
+    assert len({s["_id"] for s in catalog + stories.extra_catalog()}) == 15
+
+
+@pytest.mark.parametrize("cents,level", [(0, 0), (999, 0), (1000, 1), (2499, 1), (2500, 2), (1_000_000, 10)])
+def test_level_counts_reached_milestones(cents, level):
+    assert stories.level_for(cents) == level
+
+
+def test_next_milestone_and_progress():
+    assert stories.next_milestone(3000) == {"amount_cents": 5000, "title": "Community Builder",
+                                            "story_id": "milestone_50", "remaining_cents": 2000, "percent": 60.0}
+    assert stories.next_milestone(1_000_000) is None
+    story = stories.milestone_catalog()[0]
+    standing = stories.UserStanding(total_donated_cents=400)
+    assert stories.progress(story, standing)["percent"] == 40.0
+    assert not stories.is_met(story, standing)
+    assert stories.is_met(story, stories.UserStanding(total_donated_cents=1000))
+    assert not stories.is_met({**story, "is_active": False}, stories.UserStanding(total_donated_cents=1000))
+
+
+def test_event_window_is_half_open():
+    story = next(s for s in stories.extra_catalog() if s["unlock_condition_type"] == stories.SPECIAL_EVENT)
+    assert stories.event_window_open(story, datetime(2026, 12, 1))
+    assert not stories.event_window_open(story, datetime(2027, 1, 1))
+    assert not stories.event_window_open(story, datetime(2026, 11, 30, 23, 59))
+
+
+def test_report_periods_and_growth():
+    assert reports.period_bounds("monthly", 2026, 12) == (datetime(2026, 12, 1), datetime(2027, 1, 1))
+    assert reports.previous_period("monthly", 2026, 1) == (2025, 12)
+    assert reports.period_key("monthly", 2026, 3) == "monthly:2026-03"
+    assert reports.growth(150, 100) == 50.0 and reports.growth(5, 0) is None
+    assert reports.last_closed_month(datetime(2027, 1, 1)) == (2026, 12)
+    with pytest.raises(ValidationFailed) as err:
+        reports.period_bounds("monthly", 2026, 13)
+    assert err.value.message == "INVALID_MONTH"
+
+
+def test_efficiency_is_impact_per_euro():
+    assert updates.efficiency_ratio(150, 5000) == 3.0
+    assert updates.efficiency_ratio(10, 0) is None
+    assert updates.trending_score({"views": 10, "likes": 2, "shares": 1}) == 21
