@@ -1,0 +1,48 @@
+"""The impact module's interval jobs, called directly as the scheduler would."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import time_machine
+
+from app.core.scheduler import Scheduler
+
+
+def _onlus(app, container):
+    with app.app_context():
+        for name, seed in container.seeders:
+            if name == "donations_onlus":
+                seed()
+        return container.service("onlus").list()
+
+
+def test_trending_job_publishes_due_scheduled_updates_once_and_scores_engagement(app, container, admin, user):
+    oid = _onlus(app, container)[0]["id"]
+    soon = datetime.utcnow() + timedelta(hours=1)
+    scheduled = admin.post("/api/impact/admin/updates", json={
+        "onlus_id": oid, "title": "Later", "content": "Soon", "status": "scheduled",
+        "publish_at": soon.replace(microsecond=0).isoformat()}).json["data"]
+    assert scheduled["status"] == "scheduled"
+    assert admin.post("/api/impact/admin/updates", json={"onlus_id": oid, "title": "x", "content": "y",
+                                                         "status": "scheduled"}).status_code == 422
+    scheduler = Scheduler(app)
+    assert scheduler.run_job("impact_trending_metrics")["published"] == 0
+    with time_machine.travel(soon + timedelta(minutes=1), tick=False):
+        assert scheduler.run_job("impact_trending_metrics")["published"] == 1
+        assert scheduler.run_job("impact_trending_metrics")["published"] == 0
+    user.post(f"/api/impact/updates/{scheduled['id']}/like")
+    scheduler.run_job("impact_trending_metrics")
+    doc = container.db["impact_updates"].find_one({"title": "Later"})
+    assert doc["status"] == "published" and doc["trending_score"] == 3
+    dashboard = user.get("/api/impact/dashboard").json["data"]
+    assert [u["id"] for u in dashboard["trending_updates"]] == [scheduled["id"]]
+
+
+def test_cache_warming_job_recomputes_statistics(app, container, user):
+    oid = _onlus(app, container)[0]["id"]
+    with app.app_context():
+        container.service("wallet").adjust(user.id, amount_cents=1000, reason="t", actor_id="t")
+    user.post("/api/donations/process", json={"onlus_id": oid, "amount": 10})
+    result = Scheduler(app).run_job("impact_cache_warming")
+    assert result == {"dashboards": 1}
+    assert user.get("/api/impact/community/statistics").json["data"]["total_donated"] == 10.0
