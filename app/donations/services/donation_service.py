@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Callable
 
 from bson import ObjectId
@@ -18,6 +18,7 @@ from app.core.errors import AppError, Conflict, InsufficientBalance, NotFound, V
 from app.donations.events import DonationComplete, DonationRefunded
 from app.donations.models.donation import COMPLETED, REFUNDED, auto_donation_amounts, receipt_number
 from app.donations.models.ledger import DONATED, REFUND, Posting
+from app.donations.models.onlus import can_receive_donations
 from app.donations.repositories.donations import DonationRepository, ReceiptRepository
 from app.donations.services.compliance_service import ComplianceRequest, ComplianceService
 from app.donations.services.onlus_service import OnlusService
@@ -194,6 +195,23 @@ class DonationService:
             made.append(donation)
         return made
 
+    def auto_donation_settings(self, user_id: str) -> dict:
+        settings = dict(self.preferences.auto_donation(user_id)) if self.preferences else {}
+        names = self.onlus.many([a["onlus_id"] for a in settings.get("allocations") or []])
+        settings["allocations"] = [{**a, "onlus_name": (names.get(a["onlus_id"]) or {}).get("name")}
+                                   for a in settings.get("allocations") or []]
+        return settings
+
+    def update_auto_donation(self, user_id: str, changes: dict) -> dict:
+        """Store auto-donation settings in the user's preferences, after checking each ONLUS can receive."""
+        for index, allocation in enumerate(changes.get("allocations") or []):
+            doc = self.onlus.raw(allocation["onlus_id"])
+            if doc is None or not can_receive_donations(doc):
+                raise ValidationFailed("ONLUS_NOT_ACCEPTING_DONATIONS", errors={
+                    f"allocations.{index}.onlus_id": ["Not a verified, active ONLUS."]})
+        self.preferences.update(user_id, {"donations": {"auto_donation": changes}})
+        return self.auto_donation_settings(user_id)
+
     # -- reads -------------------------------------------------------------------
     def history(self, user_id: str, *, skip: int, limit: int, **filters) -> tuple[list, int]:
         return self.donations.page_for_user(user_id, skip=skip, limit=limit, **filters)
@@ -211,8 +229,10 @@ class DonationService:
             raise NotFound("RECEIPT_NOT_FOUND")
         return {**receipt, "donation_status": donation["status"], "donation_id": str(donation["_id"])}
 
-    def statement(self, user_id: str, start: datetime, end: datetime) -> dict:
-        """Completed (not refunded) donations with completed_at in [start, end), grouped by ONLUS."""
+    def statement(self, user_id: str, from_date: date, to_date: date) -> dict:
+        """Completed (not refunded) donations completed between the two dates (inclusive), by ONLUS."""
+        start = datetime.combine(from_date, time.min)
+        end = datetime.combine(to_date + timedelta(days=1), time.min)
         rows = [d for d in self.donations.for_user_between(user_id, start, end) if d["status"] == COMPLETED]
         receipts = {r["donation_id"]: r for r in self.receipts.for_user_between(user_id, start, end)}
         by_onlus: dict[str, dict] = {}
@@ -225,6 +245,7 @@ class DonationService:
             group["count"] += 1
         return {
             "user_id": user_id, "donor": self._donor(user_id), "from": start, "to": end,
+            "to_inclusive": to_date,
             "total_cents": sum(d["amount_cents"] for d in rows), "donation_count": len(rows),
             "by_onlus": sorted(by_onlus.values(), key=lambda g: -g["amount_cents"]),
             "donations": [{"id": str(d["_id"]), "receipt_number": d.get("receipt_number"),

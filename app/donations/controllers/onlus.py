@@ -1,0 +1,82 @@
+from flask_smorest import Blueprint
+
+from app.core.api import Envelope, Page, admin_required, current_user_id, ok, svc
+from app.donations.schemas import (AdminOnlusOut, AdminOnlusQuery, OnlusIn, OnlusOut, OnlusQuery, OnlusUpdateIn,
+                                   SuspendIn, VerifyIn)
+
+blp = Blueprint("onlus", __name__, url_prefix="/api/onlus", description="ONLUS that can receive donations")
+admin_blp = Blueprint("admin_onlus", __name__, url_prefix="/api/admin/onlus",
+                      description="ONLUS registry administration (create, update, verify, suspend)")
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(OnlusQuery, location="query")
+@blp.response(200, Envelope(OnlusOut, paginated=True))
+def list_onlus(query):
+    """Verified, active organisations; filter by `category`, `search` the name."""
+    per_page = query["per_page"]
+    rows, total = svc("onlus").public_page(skip=(query["page"] - 1) * per_page, limit=per_page,
+                                           category=query.get("category"), search=query.get("search"))
+    return ok("ONLUS_LIST_RETRIEVED", Page(rows, query["page"], per_page, total))
+
+
+@blp.route("/<onlus_id>", methods=["GET"])
+@blp.response(200, Envelope(OnlusOut))
+def get_onlus(onlus_id):
+    """A verified, active organisation (others are 404 here)."""
+    return ok("ONLUS_RETRIEVED", svc("onlus").public_detail(onlus_id))
+
+
+@admin_blp.route("", methods=["GET"])
+@admin_required
+@admin_blp.arguments(AdminOnlusQuery, location="query")
+@admin_blp.response(200, Envelope(AdminOnlusOut, paginated=True))
+def admin_list(query):
+    per_page = query["per_page"]
+    rows, total = svc("onlus").admin_page(skip=(query["page"] - 1) * per_page, limit=per_page,
+                                          status=query.get("status"), category=query.get("category"),
+                                          search=query.get("search"), active=query.get("is_active"))
+    return ok("ONLUS_LIST_RETRIEVED", Page(rows, query["page"], per_page, total))
+
+
+@admin_blp.route("", methods=["POST"])
+@admin_required
+@admin_blp.arguments(OnlusIn)
+@admin_blp.response(201, Envelope(AdminOnlusOut))
+def admin_create(body):
+    """A new organisation starts `pending`: it can receive donations once verified."""
+    return ok("ONLUS_CREATED", svc("onlus").create(body, actor_id=current_user_id()))
+
+
+@admin_blp.route("/<onlus_id>", methods=["GET"])
+@admin_required
+@admin_blp.response(200, Envelope(AdminOnlusOut))
+def admin_get(onlus_id):
+    return ok("ONLUS_RETRIEVED", svc("onlus").admin_get(onlus_id))
+
+
+@admin_blp.route("/<onlus_id>", methods=["PUT"])
+@admin_required
+@admin_blp.arguments(OnlusUpdateIn)
+@admin_blp.response(200, Envelope(AdminOnlusOut))
+def admin_update(body, onlus_id):
+    return ok("ONLUS_UPDATED", svc("onlus").update(onlus_id, body, actor_id=current_user_id()))
+
+
+@admin_blp.route("/<onlus_id>/verify", methods=["POST"])
+@admin_required
+@admin_blp.arguments(VerifyIn)
+@admin_blp.response(200, Envelope(AdminOnlusOut))
+def admin_verify(body, onlus_id):
+    """`decision`: verified (default) or rejected; also reinstates a suspended organisation."""
+    return ok("ONLUS_VERIFICATION_UPDATED", svc("onlus").verify(onlus_id, decision=body["decision"],
+                                                                note=body.get("note"), actor_id=current_user_id()))
+
+
+@admin_blp.route("/<onlus_id>/suspend", methods=["POST"])
+@admin_required
+@admin_blp.arguments(SuspendIn)
+@admin_blp.response(200, Envelope(AdminOnlusOut))
+def admin_suspend(body, onlus_id):
+    """Stop donations to this organisation (reason recorded)."""
+    return ok("ONLUS_SUSPENDED", svc("onlus").suspend(onlus_id, reason=body["reason"], actor_id=current_user_id()))

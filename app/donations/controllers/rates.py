@@ -1,0 +1,35 @@
+from flask_smorest import Blueprint
+
+from app.core.api import Envelope, Page, PageQuery, admin_required, current_user_id, ok, svc
+from app.donations.schemas import RatesIn, RatesOut
+
+blp = Blueprint("conversion_rates", __name__, url_prefix="/api/conversion-rates",
+                description="Credit conversion rates (euros per minute of play, multipliers, daily cap)")
+
+
+@blp.route("/current", methods=["GET"])
+@blp.response(200, Envelope(RatesOut))
+def current_rates():
+    """The rates in force: `base_rate_per_minute` euros per minute before multipliers, per-category rates,
+    `multipliers` (tournament, streak from `streak_min_days` consecutive days, weekend) and `daily_cap` euros."""
+    return ok("CONVERSION_RATES_RETRIEVED", svc("donations.rates").current_doc())
+
+
+@blp.route("/current", methods=["PUT"])
+@admin_required
+@blp.arguments(RatesIn)
+@blp.response(200, Envelope(RatesOut))
+def update_rates(body):
+    """Admin: a new version effective now, built from the current one with these changes (history kept)."""
+    return ok("CONVERSION_RATES_UPDATED", svc("donations.rates").update(body, actor_id=current_user_id()))
+
+
+@blp.route("/history", methods=["GET"])
+@admin_required
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, Envelope(RatesOut, paginated=True))
+def rates_history(query):
+    """Admin: every version, newest first."""
+    per_page = query["per_page"]
+    rows, total = svc("donations.rates").history(skip=(query["page"] - 1) * per_page, limit=per_page)
+    return ok("CONVERSION_RATES_HISTORY", Page(rows, query["page"], per_page, total))

@@ -1,0 +1,82 @@
+"""PDF rendering of receipts and annual statements (fpdf2; core fonts, so text is latin-1)."""
+from __future__ import annotations
+
+from fpdf import FPDF
+
+from app.core.api import cents_to_euros
+
+
+def _txt(value) -> str:
+    return str(value if value is not None else "-").encode("latin-1", "replace").decode("latin-1")
+
+
+def _eur(cents: int) -> str:
+    return f"EUR {cents_to_euros(cents):,.2f}"
+
+
+def _doc(title: str, *, compress: bool) -> FPDF:
+    pdf = FPDF(format="A4")
+    pdf.set_compression(compress)
+    pdf.set_title(title)
+    pdf.set_author("GoodPlay")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, "GoodPlay", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "B", 13)
+    pdf.cell(0, 8, _txt(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("Helvetica", "", 11)
+    return pdf
+
+
+def _row(pdf: FPDF, label: str, value) -> None:
+    pdf.set_font("Helvetica", "B", 11)
+    pdf.cell(55, 7, _txt(label))
+    pdf.set_font("Helvetica", "", 11)
+    pdf.multi_cell(0, 7, _txt(value), new_x="LMARGIN", new_y="NEXT")
+
+
+def render_receipt(receipt: dict, *, compress: bool = True) -> bytes:
+    pdf = _doc("Donation receipt", compress=compress)
+    onlus, donor = receipt.get("onlus") or {}, receipt.get("donor") or {}
+    _row(pdf, "Receipt number", receipt["receipt_number"])
+    _row(pdf, "Date", receipt["issued_at"].strftime("%Y-%m-%d %H:%M UTC"))
+    _row(pdf, "Donor", donor.get("name") or donor.get("id"))
+    _row(pdf, "Recipient", onlus.get("name"))
+    _row(pdf, "Recipient tax code", onlus.get("tax_code"))
+    if onlus.get("address"):
+        _row(pdf, "Recipient address", onlus["address"])
+    _row(pdf, "Amount", _eur(receipt["amount_cents"]))
+    _row(pdf, "Donation id", receipt["donation_id"])
+    if receipt.get("donation_status") == "refunded":
+        _row(pdf, "Status", "REFUNDED - this donation was returned and is not deductible")
+    pdf.ln(6)
+    pdf.set_font("Helvetica", "I", 9)
+    pdf.multi_cell(0, 5, _txt(receipt.get("tax_note")), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def render_statement(statement: dict, *, compress: bool = True) -> bytes:
+    start, end = statement["from"].date().isoformat(), statement["to_inclusive"].isoformat()
+    pdf = _doc(f"Donation statement {start} - {end}", compress=compress)
+    donor = statement.get("donor") or {}
+    _row(pdf, "Donor", donor.get("name") or donor.get("id"))
+    _row(pdf, "Period", f"{start} to {end}")
+    _row(pdf, "Total donated", _eur(statement["total_cents"]))
+    _row(pdf, "Donations", statement["donation_count"])
+    pdf.ln(4)
+    pdf.set_font("Helvetica", "B", 10)
+    for label, width in (("Date", 28), ("Receipt", 38), ("Organisation", 70), ("Tax code", 30)):
+        pdf.cell(width, 7, label, border=1)
+    pdf.cell(0, 7, "Amount", border=1, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 9)
+    for line in statement["donations"]:
+        pdf.cell(28, 6, line["completed_at"].strftime("%Y-%m-%d"), border=1)
+        pdf.cell(38, 6, _txt(line.get("receipt_number")), border=1)
+        pdf.cell(70, 6, _txt(line["onlus_name"])[:40], border=1)
+        pdf.cell(30, 6, _txt(line.get("tax_code")), border=1)
+        pdf.cell(0, 6, _eur(line["amount_cents"]), border=1, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font("Helvetica", "I", 9)
+    pdf.multi_cell(0, 5, _txt(statement.get("tax_note")), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
