@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, current_user_id, login_required, ok
+from app.core.api import Envelope, ErrorEnvelope, Page, current_user_id, login_required, ok
 from app.games.controllers._common import games, page_args
 from app.games.schemas import (GameSessionEndIn, GameSessionEndOut, GameSessionListQuery, GameSessionOut,
                                GameSessionStartIn, GameSessionSyncIn)
@@ -18,6 +18,10 @@ def _view(doc):
 @login_required
 @blp.arguments(GameSessionStartIn)
 @blp.response(201, Envelope(GameSessionOut))
+@blp.alt_response(404, schema=ErrorEnvelope, description="GAME_NOT_FOUND, MODE_NOT_FOUND, CHALLENGE_NOT_FOUND, "
+                  "TOURNAMENT_NOT_FOUND")
+@blp.alt_response(409, schema=ErrorEnvelope, description="SESSION_ALREADY_ACTIVE, GAME_INACTIVE, MODE_NOT_ACTIVE, "
+                  "CHALLENGE_NOT_ACTIVE, CHALLENGE_ALREADY_PLAYED, TOURNAMENT_NOT_ACTIVE, NOT_REGISTERED")
 def start_session(body):
     """Start playing. One open session per game: 409 SESSION_ALREADY_ACTIVE while another is open.
     Pass `challenge_id` / `tournament_id` to play for a challenge or a tournament."""
@@ -51,6 +55,9 @@ def get_session(session_id):
 @login_required
 @blp.arguments(GameSessionSyncIn)
 @blp.response(200, Envelope(GameSessionOut))
+@blp.alt_response(404, schema=ErrorEnvelope, description="SESSION_NOT_FOUND (also another user's session)")
+@blp.alt_response(409, schema=ErrorEnvelope, description="SESSION_VERSION_CONFLICT (stale `version`), "
+                  "SESSION_ALREADY_ENDED, SESSION_EXPIRED")
 def sync_session(body, session_id):
     """Save progress (`score`, `state`). Send the `version` you last saw: a stale one gets
     409 SESSION_VERSION_CONFLICT (reload the session, then retry)."""
@@ -79,6 +86,10 @@ def resume_session(session_id):
 @login_required
 @blp.arguments(GameSessionEndIn)
 @blp.response(200, Envelope(GameSessionEndOut))
+@blp.alt_response(404, schema=ErrorEnvelope, description="SESSION_NOT_FOUND (also another user's session)")
+@blp.alt_response(409, schema=ErrorEnvelope, description="SESSION_EXPIRED (abandoned after inactivity)")
+@blp.alt_response(422, schema=ErrorEnvelope, description="SCORE_NOT_PLAUSIBLE: impossible for the measured play "
+                  "time under the game's rules (errors.final_score says why)")
 def end_session(body, session_id):
     """Finish with `final_score`, checked against the game's rules for the server-measured play time
     (422 SCORE_NOT_PLAUSIBLE). Ending again returns the same result and credits nothing more."""

@@ -1,0 +1,147 @@
+"""Pure rules of the games module: plugins, play time, streaks, mode schedules, deciding and ranking."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from app.games.models import competition as comp
+from app.games.models import modes
+from app.games.models import session as sess
+from app.games.models import team
+from app.games.plugins import load_plugins
+
+PLUGINS = load_plugins()
+
+
+def test_at_least_three_distinct_games_ship_as_plugins():
+    assert len(PLUGINS) >= 3
+    assert len({p.metadata.category for p in PLUGINS.values()}) >= 3
+    for game_id, plugin in PLUGINS.items():
+        entry = plugin.catalog_entry()
+        assert entry["name"] and entry["description"] and entry["max_score_per_minute"] > 0
+        assert plugin.metadata.id == game_id
+
+
+@pytest.mark.parametrize("game_id", sorted(PLUGINS))
+def test_universal_score_stays_on_scale_and_never_drops_as_raw_score_rises(game_id):
+    plugin = PLUGINS[game_id]
+    previous = -1
+    for raw in range(0, 100_001, 50):
+        value = plugin.universal_score(raw, 600)
+        assert 0 <= value <= 1000
+        assert value >= previous
+        previous = value
+    assert plugin.universal_score(0, 600) == 0
+
+
+@pytest.mark.parametrize("game_id", sorted(PLUGINS))
+def test_a_score_faster_than_the_game_allows_is_rejected(game_id):
+    plugin = PLUGINS[game_id]
+    limit = plugin.max_plausible_score(60)
+    assert plugin.check_score(limit * 10 + 10, 60)
+    assert plugin.check_score(-1, 60)
+    assert plugin.check_score(True, 60)
+    assert plugin.check_score(0, 0) == []
+
+
+def test_game_specific_score_rules():
+    quiz, memory, words = PLUGINS["eco_quiz"], PLUGINS["memory_match"], PLUGINS["word_sprint"]
+    assert quiz.check_score(150, 600)                      # not a multiple of 100
+    assert quiz.check_score(2100, 3600)                    # only 20 questions
+    assert quiz.universal_score(2000, 300) == 1000
+    assert memory.check_score(75, 600)                     # pairs are worth 50
+    assert memory.universal_score(900, 60) == 1000         # whole board in a minute
+    assert memory.universal_score(900, 600) < 1000         # slower clear, smaller bonus
+    assert words.check_score(15, 600)                      # 10 points per letter
+    assert words.check_score(400, 50) == []                # 400/min with the grace period
+
+
+def test_play_time_excludes_pauses_and_claims_only_lower_it():
+    start = datetime(2026, 1, 1, 10)
+    doc = {"started_at": start, "paused_seconds": 60, "status": "active"}
+    assert sess.measured_play_seconds(doc, start + timedelta(minutes=5)) == 240
+    paused = {**doc, "status": "paused", "paused_at": start + timedelta(minutes=4)}
+    assert sess.measured_play_seconds(paused, start + timedelta(hours=1)) == 180
+    assert sess.credited_play_seconds(240, claimed=9999) == 240
+    assert sess.credited_play_seconds(240, claimed=100) == 100
+    assert sess.credited_play_seconds(240, time_limit=180, max_session_seconds=200) == 180
+
+
+def test_state_is_bounded_json():
+    assert sess.decode_state(sess.encode_state({"$weird.key": [1, 2]})) == {"$weird.key": [1, 2]}
+    with pytest.raises(ValueError):
+        sess.encode_state("x" * (sess.MAX_STATE_BYTES + 1))
+
+
+def test_streak_counts_consecutive_days_ending_today():
+    today = date(2026, 3, 10)
+    days = {today, today - timedelta(days=1), today - timedelta(days=2), today - timedelta(days=4)}
+    assert sess.streak_days(days, today) == 3
+    assert sess.streak_days(set(), today) == 0
+    assert sess.is_weekend(datetime(2026, 3, 14, 9)) and not sess.is_weekend(datetime(2026, 3, 13, 9))
+
+
+def test_weekly_schedule_windows_across_the_week_boundary():
+    marathon = modes.Schedule(recurrence=modes.WEEKLY, weekday=5, start_minute=0, duration_minutes=2 * 24 * 60)
+    saturday, sunday_night = datetime(2026, 11, 21, 10), datetime(2026, 11, 22, 23, 59)
+    assert marathon.window_at(saturday) == (datetime(2026, 11, 21), datetime(2026, 11, 23))
+    assert marathon.window_at(sunday_night) is not None
+    assert marathon.window_at(datetime(2026, 11, 23, 0, 0)) is None
+    assert marathon.next_window(datetime(2026, 11, 18, 12)) == (datetime(2026, 11, 21), datetime(2026, 11, 23))
+
+
+def test_daily_schedule_spanning_midnight():
+    late = modes.Schedule(recurrence=modes.DAILY, start_minute=23 * 60, duration_minutes=120)
+    assert late.window_at(datetime(2026, 5, 2, 0, 30)) == (datetime(2026, 5, 1, 23), datetime(2026, 5, 2, 1))
+    assert late.window_at(datetime(2026, 5, 2, 12)) is None
+    assert late.next_window(datetime(2026, 5, 2, 12))[0] == datetime(2026, 5, 2, 23)
+
+
+def test_mode_activity_combines_switch_dates_and_schedules():
+    at = datetime(2026, 6, 6, 12)  # a Saturday
+    weekend = [modes.Schedule(recurrence=modes.WEEKLY, weekday=5, start_minute=0, duration_minutes=2880)]
+    mode = {"is_active": True, "start_date": None, "end_date": None}
+    assert modes.active_window(mode, weekend, at)
+    assert modes.active_window({**mode, "is_active": False}, weekend, at) is None
+    assert modes.active_window({**mode, "end_date": at - timedelta(days=1)}, weekend, at) is None
+    temporary = {"is_active": True, "start_date": at - timedelta(hours=1), "end_date": at + timedelta(hours=1)}
+    assert modes.active_window(temporary, [], at) == (temporary["start_date"], temporary["end_date"])
+    assert modes.next_start({**temporary, "start_date": at + timedelta(days=1)}, [], at) == at + timedelta(days=1)
+    assert modes.applies_to({"game_ids": ["eco_quiz"]}, {"id": "word_sprint", "category": "word"}) is False
+    assert modes.applies_to({"categories": ["word"]}, {"id": "word_sprint", "category": "word"}) is True
+    assert modes.parse_hhmm("18:30") == 1110 and modes.format_hhmm(1110) == "18:30"
+    with pytest.raises(ValueError):
+        modes.parse_hhmm("24:00")
+
+
+def test_deciding_a_challenge_handles_wins_draws_and_no_shows():
+    players = [{"user_id": "a", "side": "a", "score": 500}, {"user_id": "b", "side": "b", "score": None}]
+    assert comp.decide_challenge(players) == {"side_scores": {"a": 500, "b": 0}, "winner_side": "a",
+                                              "winner_ids": ["a"]}
+    tie = [{"user_id": "a", "side": "a", "score": 10}, {"user_id": "b", "side": "b", "score": 10}]
+    assert comp.decide_challenge(tie)["winner_ids"] == [] and comp.decide_challenge(tie)["winner_side"] is None
+
+
+def test_competition_ranking_shares_ranks_and_prizes():
+    rows = comp.rank([{"id": "x", "score": 5}, {"id": "y", "score": 9}, {"id": "z", "score": 5},
+                      {"id": "w", "score": 1}])
+    assert [(r["id"], r["rank"]) for r in rows] == [("y", 1), ("x", 2), ("z", 2), ("w", 4)]
+    prizes = [{"rank": 1, "reward_cents": 500}, {"rank": 2, "reward_cents": 200}]
+    assert comp.reward_for(2, 5, prizes) == 200 and comp.reward_for(3, 5, prizes) == 0
+    assert comp.reward_for(1, 0, prizes) == 0  # nothing for joining without playing
+
+
+def test_team_permissions_and_succession():
+    assert team.can_remove("owner", "admin") and team.can_remove("admin", "member")
+    assert not team.can_remove("admin", "admin") and not team.can_remove("member", "member")
+    assert not team.can_remove("admin", "owner")
+    assert team.can_set_role("owner", "admin") and not team.can_set_role("admin", "member")
+    assert not team.can_set_role("owner", "owner")
+    t0 = datetime(2026, 1, 1)
+    members = [{"user_id": "o", "role": "owner", "joined_at": t0},
+               {"user_id": "m", "role": "member", "joined_at": t0 + timedelta(days=1)},
+               {"user_id": "a", "role": "admin", "joined_at": t0 + timedelta(days=5)}]
+    assert team.successor(members)["user_id"] == "a"
+    assert team.successor(members[:1]) is None
+    assert team.name_key("  Green   WOLVES ") == "green wolves"
