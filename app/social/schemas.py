@@ -9,6 +9,20 @@ from app.social.models.periods import PERIODS
 from app.social.services.challenges import METRICS, VISIBILITIES
 from app.social.services.leaderboards import SCOPES
 
+class Number(fields.Field):
+    """A JSON number as computed: integers stay integers (points), euros keep their decimals."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault("type", "number")
+        super().__init__(**kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+    def _jsonschema_type_mapping(self):  # pragma: no cover - apispec hook
+        return {"type": "number"}
+
+
 _id = dict(required=True, validate=validate.Length(min=1, max=64))
 
 
@@ -85,12 +99,12 @@ class SocialLeaderboardEntryOut(OutSchema):
     rank = fields.Integer(required=True)
     user_id = fields.String(required=True)
     display_name = fields.String(required=True)
-    score = fields.Float(required=True, metadata={"description": "points; euros for donations"})
+    score = Number(required=True, metadata={"description": "points; euros for donations"})
 
 
 class LeaderboardMeOut(OutSchema):
     rank = fields.Integer(allow_none=True, required=True, metadata={"description": "null until you score"})
-    score = fields.Float(required=True)
+    score = Number(required=True)
 
 
 class SocialLeaderboardOut(OutSchema):
@@ -110,7 +124,7 @@ class WeeklyWinnerOut(OutSchema):
     rank = fields.Integer(required=True)
     user_id = fields.String(required=True)
     display_name = fields.String(required=True)
-    score = fields.Float(required=True)
+    score = Number(required=True)
 
 
 class ImpactComponentOut(OutSchema):
@@ -220,8 +234,8 @@ class SocialChallengeOut(OutSchema):
     title = fields.String(required=True)
     description = fields.String()
     metric = fields.String(required=True)
-    target = fields.Float(required=True, metadata={"description": "euros for donation_cents"})
-    progress = fields.Float(required=True)
+    target = Number(required=True, metadata={"description": "euros for donation_cents"})
+    progress = Number(required=True)
     percent = fields.Integer(required=True)
     visibility = fields.String(required=True)
     status = fields.String(required=True)
@@ -237,5 +251,5 @@ class SocialChallengeOut(OutSchema):
 class SocialChallengeParticipantOut(OutSchema):
     user_id = fields.String(required=True)
     display_name = fields.String(required=True)
-    contribution = fields.Float(required=True)
+    contribution = Number(required=True)
     joined_at = Timestamp()

@@ -6,6 +6,19 @@ from app.core.clock import utcnow
 from app.social.models import ranking
 
 
+def int_range(low: int | None = None, high: int | None = None) -> dict:
+    """An inclusive integer range written with exclusive bounds ($gt low-1, $lt high+1).
+
+    Same meaning for integer scores and blocks; it also sidesteps a quirk of the embedded server
+    (secantusd-py 0.7), whose index scans drop an inclusive bound at the far end of the scan."""
+    rng = {}
+    if low is not None:
+        rng["$gt"] = int(low) - 1
+    if high is not None:
+        rng["$lt"] = int(high) + 1
+    return rng
+
+
 class LeaderboardRepository:
     """leaderboard_entries: one document per (board, period, user) with its score.
     leaderboard_counts: the tree of counts per (board, period) that answers rank and position
@@ -73,7 +86,7 @@ class LeaderboardRepository:
         """Entries scoring strictly more than `score` (all users, opted-out ones included)."""
         total = 0
         for level, first, last in ranking.ranges_above(score):
-            rng = {"$gte": first} if last is None else {"$gte": first, "$lte": last}
+            rng = int_range(first, last)
             for doc in self.counts.find({"board": board, "period": period, "level": level, "block": rng},
                                         {"_id": 0, "n": 1}):
                 total += doc["n"]
@@ -88,7 +101,7 @@ class LeaderboardRepository:
         if position < 1:
             return None
         level = ranking.LEVELS - 1
-        rng: dict = {"$gte": 0}
+        rng = int_range(0)
         while True:
             rows = [(d["block"], d["n"]) for d in self.counts.find(
                 {"board": board, "period": period, "level": level, "block": rng},
@@ -100,17 +113,17 @@ class LeaderboardRepository:
                 return chosen
             level -= 1
             first, last = ranking.children_range(level, chosen)
-            rng = {"$gte": first, "$lte": last}
+            rng = int_range(first, last)
 
     def band(self, board: str, period: str, *, low: int | None = None, high: int | None = None,
              low_inclusive: bool = True, high_inclusive: bool = True, exclude=(), limit: int = 100,
              best_first: bool = True) -> list[dict]:
         """Entries with a score inside [low, high], best first (score desc, user_id asc) or the reverse."""
-        score: dict = {}
-        if low is not None:
-            score["$gte" if low_inclusive else "$gt"] = low
-        if high is not None:
-            score["$lte" if high_inclusive else "$lt"] = high
+        if low is not None and not low_inclusive:
+            low += 1
+        if high is not None and not high_inclusive:
+            high -= 1
+        score = int_range(low, high)
         query: dict = {"board": board, "period": period}
         if score:
             query["score"] = score
