@@ -22,7 +22,7 @@ def weekly_reset(*, hooks, boards, hidden=lambda: set(), clock=utcnow) -> str:
     winners = []
     for board in WINNER_BOARDS:
         rank, previous, position = 0, None, 0
-        for e in boards.band(board, key, low=boards.score_at(board, key, WINNERS_PER_BOARD + len(hidden)),
+        for e in boards.band(board, key, low=boards.tree(board, key).score_at(WINNERS_PER_BOARD + len(hidden)),
                              exclude=hidden, limit=WINNERS_PER_BOARD + 20):
             if e["score"] <= 0:
                 break

@@ -1,12 +1,16 @@
-"""Order statistics over scores without scanning: a tree of counts kept next to the entries.
+"""Order statistics over scores without scanning: a counting trie stored next to the entries.
 
-For every (board, period) we keep how many entries fall into each block of scores at several levels:
-level L groups scores by `score >> (BITS * L)`. The number of entries scoring strictly above s is then the
-sum, at each level, of the (at most 2**BITS - 1) sibling blocks above s's block; and the score held by the
-entry at position p is found by walking down from the top level. Both touch at most LEVELS * 2**BITS small
-count documents whatever the number of users, instead of counting (or skipping) entry index keys one by one.
+Scores are non-negative integers below 2**(BITS*LEVELS). Read in base 2**BITS, a score is a path
+through a trie of LEVELS levels; each trie node is one small document holding how many entries fall
+under each of its (up to 2**BITS) children. Then:
 
-Scores are non-negative integers below 2**(BITS*LEVELS) (2**42, far above any cent total).
+- entries scoring strictly above s = at each level, the sum of the counters of s's node for children
+  greater than s's child: LEVELS node documents, fetched in one query;
+- the score of the entry at position p = a walk from the root choosing children best first: at most
+  LEVELS single-document reads;
+- adding or moving an entry touches at most 2 * LEVELS counters.
+
+None of this depends on the number of users; the entries themselves are only read as narrow bands.
 """
 from __future__ import annotations
 
@@ -14,57 +18,47 @@ BITS = 6
 FANOUT = 1 << BITS
 LEVELS = 7
 MAX_SCORE = (1 << (BITS * LEVELS)) - 1
+ROOT = (LEVELS - 1, 0)
 
 
 def clamp(score) -> int:
     return max(0, min(int(score), MAX_SCORE))
 
 
-def block(score: int, level: int) -> int:
-    return clamp(score) >> (BITS * level)
+def path(score: int) -> list[tuple[int, int, int]]:
+    """[(level, parent, child)] of a score, from level 0 (the leaves) up to the root."""
+    s = clamp(score)
+    return [(level, s >> (BITS * (level + 1)), (s >> (BITS * level)) & (FANOUT - 1)) for level in range(LEVELS)]
 
 
-def count_changes(old: int | None, new: int | None) -> list[tuple[int, int, int]]:
-    """[(level, block, delta)] turning the counts for `old` into the counts for `new` (None = no entry)."""
-    changes = []
-    for level in range(LEVELS):
-        before = None if old is None else block(old, level)
-        after = None if new is None else block(new, level)
-        if before == after:
-            continue
-        if before is not None:
-            changes.append((level, before, -1))
-        if after is not None:
-            changes.append((level, after, +1))
-    return changes
+def nodes_of(score: int) -> list[tuple[int, int]]:
+    return [(level, parent) for level, parent, _ in path(score)]
 
 
-def ranges_above(score: int) -> list[tuple[int, int, int | None]]:
-    """[(level, first_block, last_block_or_None)] whose counts add up to the entries scoring above `score`."""
-    out = []
-    for level in range(LEVELS):
-        b = block(score, level)
-        if level == LEVELS - 1:
-            out.append((level, b + 1, None))
-            continue
-        parent_end = ((b >> BITS) + 1) << BITS
-        if b + 1 <= parent_end - 1:
-            out.append((level, b + 1, parent_end - 1))
-    return out
+def counter_changes(old: int | None, new: int | None) -> list[tuple[int, int, int, int]]:
+    """[(level, parent, child, delta)] turning the counters for `old` into those for `new` (None = no entry)."""
+    before = set(path(old)) if old is not None else set()
+    after = set(path(new)) if new is not None else set()
+    return sorted([(*p, -1) for p in before - after] + [(*p, +1) for p in after - before])
 
 
-def children_range(level: int, parent_block: int) -> tuple[int, int]:
-    """The blocks at `level` that make up `parent_block` at level + 1."""
-    return parent_block << BITS, ((parent_block + 1) << BITS) - 1
+def count_above(nodes: dict, score: int) -> int:
+    """Entries strictly above `score`, given {(level, parent): {child: n}} for the nodes on its path."""
+    total = 0
+    for level, parent, child in path(score):
+        counters = nodes.get((level, parent)) or {}
+        total += sum(n for c, n in counters.items() if c > child)
+    return total
 
 
-def pick(blocks_desc: list[tuple[int, int]], position: int) -> tuple[int | None, int]:
-    """Among (block, n) sorted best first, the block holding the `position`-th entry (1-based)
-    and the position inside that block; (None, remaining) when there are fewer entries."""
-    for b, n in blocks_desc:
+def pick(counters: dict, position: int) -> tuple[int | None, int]:
+    """The child holding the `position`-th best entry (1-based) and the position inside it;
+    (None, remaining) when the node holds fewer entries."""
+    for child in sorted(counters, reverse=True):
+        n = counters[child]
         if n <= 0:
             continue
         if position <= n:
-            return b, position
+            return child, position
         position -= n
     return None, position

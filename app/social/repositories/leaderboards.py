@@ -19,6 +19,58 @@ def int_range(low: int | None = None, high: int | None = None) -> dict:
     return rng
 
 
+def node_id(board: str, period: str, level: int, parent: int) -> str:
+    return f"{board}|{period}|{level}|{parent}"
+
+
+class CountTree:
+    """Read side of one board's counting trie (see app.social.models.ranking), caching the nodes
+    it has fetched for the duration of one leaderboard read."""
+
+    def __init__(self, collection, board: str, period: str):
+        self.collection, self.board, self.period = collection, board, period
+        self.nodes: dict[tuple[int, int], dict[int, int]] = {}
+
+    def _load(self, keys) -> None:
+        missing = [k for k in keys if k not in self.nodes]
+        if not missing:
+            return
+        ids = {node_id(self.board, self.period, *k): k for k in missing}
+        for k in missing:
+            self.nodes[k] = {}
+        for doc in self.collection.find({"_id": {"$in": list(ids)}}, {"c": 1}):
+            self.nodes[ids[doc["_id"]]] = {int(c): int(n) for c, n in (doc.get("c") or {}).items() if n}
+
+    def count_above(self, score: int) -> int:
+        """Entries scoring strictly more than `score` (opted-out users included)."""
+        self._load(ranking.nodes_of(score))
+        return ranking.count_above(self.nodes, score)
+
+    def count_at(self, score: int) -> int:
+        level, parent, child = ranking.path(score)[0]
+        self._load([(level, parent)])
+        return self.nodes[(level, parent)].get(child, 0)
+
+    def total(self) -> int:
+        self._load([ranking.ROOT])
+        return sum(self.nodes[ranking.ROOT].values())
+
+    def score_at(self, position: int) -> int | None:
+        """The score of the entry at `position` (1 = best); None when there are fewer entries."""
+        if position < 1:
+            return None
+        level, parent = ranking.ROOT
+        while True:
+            self._load([(level, parent)])
+            child, position = ranking.pick(self.nodes[(level, parent)], position)
+            if child is None:
+                return None
+            value = (parent << ranking.BITS) | child
+            if level == 0:
+                return value
+            level, parent = level - 1, value
+
+
 class LeaderboardRepository:
     """leaderboard_entries: one document per (board, period, user) with its score.
     leaderboard_counts: the tree of counts per (board, period) that answers rank and position
@@ -37,8 +89,7 @@ class LeaderboardRepository:
                                   unique=True)
         self.entries.create_index([("board", ASCENDING), ("period", ASCENDING), ("score", DESCENDING),
                                    ("user_id", ASCENDING)])
-        self.counts.create_index([("board", ASCENDING), ("period", ASCENDING), ("level", ASCENDING),
-                                  ("block", ASCENDING)], unique=True)
+        self.counts.create_index([("board", ASCENDING), ("period", ASCENDING)])
         self.winners.create_index([("period", ASCENDING), ("board", ASCENDING), ("user_id", ASCENDING)],
                                   unique=True)
 
@@ -63,13 +114,15 @@ class LeaderboardRepository:
         return old, new
 
     def _apply_counts(self, board, period, old, new, *, session=None) -> None:
-        changes = ranking.count_changes(old, new)
+        changes = ranking.counter_changes(old, new)
         if not changes:
             return
         self.counts.bulk_write([
-            UpdateOne({"board": board, "period": period, "level": level, "block": blk},
-                      {"$inc": {"n": delta}}, upsert=True)
-            for level, blk, delta in changes], ordered=True, session=session)
+            UpdateOne({"_id": node_id(board, period, level, parent)},
+                      {"$inc": {f"c.{child}": delta},
+                       "$setOnInsert": {"board": board, "period": period, "level": level, "parent": parent}},
+                      upsert=True)
+            for level, parent, child, delta in changes], ordered=True, session=session)
 
     # -- reads -------------------------------------------------------------------------
     def entry(self, board: str, period: str, user_id: str) -> dict | None:
@@ -82,67 +135,50 @@ class LeaderboardRepository:
         return list(self.entries.find({"board": board, "period": period, "user_id": {"$in": ids}},
                                       {"_id": 0, "user_id": 1, "score": 1}))
 
-    def count_above(self, board: str, period: str, score: int) -> int:
-        """Entries scoring strictly more than `score` (all users, opted-out ones included)."""
-        total = 0
-        for level, first, last in ranking.ranges_above(score):
-            rng = int_range(first, last)
-            for doc in self.counts.find({"board": board, "period": period, "level": level, "block": rng},
-                                        {"_id": 0, "n": 1}):
-                total += doc["n"]
-        return total
-
-    def total(self, board: str, period: str) -> int:
-        return sum(d["n"] for d in self.counts.find({"board": board, "period": period,
-                                                     "level": ranking.LEVELS - 1}, {"_id": 0, "n": 1}))
-
-    def score_at(self, board: str, period: str, position: int) -> int | None:
-        """The score of the entry at `position` (1 = best); None when there are fewer entries."""
-        if position < 1:
-            return None
-        level = ranking.LEVELS - 1
-        rng = int_range(0)
-        while True:
-            rows = [(d["block"], d["n"]) for d in self.counts.find(
-                {"board": board, "period": period, "level": level, "block": rng},
-                {"_id": 0, "block": 1, "n": 1}).sort("block", DESCENDING)]
-            chosen, position = ranking.pick(rows, position)
-            if chosen is None:
-                return None
-            if level == 0:
-                return chosen
-            level -= 1
-            first, last = ranking.children_range(level, chosen)
-            rng = int_range(first, last)
+    def tree(self, board: str, period: str) -> "CountTree":
+        return CountTree(self.counts, board, period)
 
     def band(self, board: str, period: str, *, low: int | None = None, high: int | None = None,
              low_inclusive: bool = True, high_inclusive: bool = True, exclude=(), limit: int = 100,
              best_first: bool = True) -> list[dict]:
-        """Entries with a score inside [low, high], best first (score desc, user_id asc) or the reverse."""
+        """Up to `limit` entries with a score inside [low, high] and a user not in `exclude`,
+        best first (score desc, user_id asc) or the reverse.
+
+        The exclusion is applied here rather than in the query: with a `$nin` the embedded server's
+        planner falls back to a collection scan; the bounded band keeps the extra rows few."""
         if low is not None and not low_inclusive:
             low += 1
         if high is not None and not high_inclusive:
             high -= 1
-        score = int_range(low, high)
         query: dict = {"board": board, "period": period}
+        score = int_range(low, high)
         if score:
             query["score"] = score
-        if exclude:
-            query["user_id"] = {"$nin": list(exclude)}
         order = [("score", DESCENDING), ("user_id", ASCENDING)] if best_first else \
             [("score", ASCENDING), ("user_id", DESCENDING)]
-        return list(self.entries.find(query, {"_id": 0, "user_id": 1, "score": 1}).sort(order).limit(limit))
+        return self._take(self.entries.find(query, {"_id": 0, "user_id": 1, "score": 1}).sort(order)
+                          .limit(limit + len(exclude)), exclude, limit)
 
     def ties(self, board: str, period: str, score: int, user_id: str, *, before: bool, exclude=(),
              limit: int = 10) -> list[dict]:
         """Entries with exactly `score` ordered just before (user_id smaller) or after `user_id`."""
-        cond = {"$lt": user_id} if before else {"$gt": user_id}
-        if exclude:
-            cond["$nin"] = list(exclude)
-        rows = self.entries.find({"board": board, "period": period, "score": score, "user_id": cond},
+        rows = self.entries.find({"board": board, "period": period, "score": score,
+                                  "user_id": {"$lt": user_id} if before else {"$gt": user_id}},
                                  {"_id": 0, "user_id": 1, "score": 1}).sort(
-            "user_id", DESCENDING if before else ASCENDING).limit(limit)
-        return list(rows)
+            "user_id", DESCENDING if before else ASCENDING).limit(limit + len(exclude))
+        return self._take(rows, exclude, limit)
+
+    @staticmethod
+    def _take(rows, exclude, limit: int) -> list[dict]:
+        skip = set(exclude)
+        out = []
+        for row in rows:
+            if row["user_id"] in skip:
+                continue
+            out.append(row)
+            if len(out) == limit:
+                break
+        return out
 
     # -- weekly winners -------------------------------------------------------------------
     def save_winners(self, period: str, winners: list[dict]) -> None:

@@ -1,7 +1,7 @@
 """Leaderboard reads: top N, the caller's own rank and entry, and the entries around the caller.
 
 Global scope never scans the board: positions and ranks come from the tree of counts
-(LeaderboardRepository.count_above / score_at) and the entries are read as narrow score bands.
+(LeaderboardRepository.tree: count_above / score_at) and the entries are read as narrow score bands.
 Friends and team scopes are small by nature and are ranked in memory.
 Users who opted out of public leaderboards are left out of everyone else's view (and out of
 everyone else's rank), but always see their own entry and rank.
@@ -122,15 +122,13 @@ class LeaderboardService:
         hidden = self._hidden(user_id)
         hidden_scores = [r["score"] for r in repo.entries_of(board, key, hidden)] if hidden else []
         slack = len(hidden_scores)
-        above_cache: dict[int, int] = {}
+        tree = repo.tree(board, key)
 
         def visible_above(score: int) -> int:
-            if score not in above_cache:
-                above_cache[score] = repo.count_above(board, key, score) - sum(1 for h in hidden_scores if h > score)
-            return above_cache[score]
+            return tree.count_above(score) - sum(1 for h in hidden_scores if h > score)
 
         # top N: the score at position N (+ room for opted-out users) bounds the band to read
-        floor = repo.score_at(board, key, limit + slack)
+        floor = tree.score_at(limit + slack)
         entries = repo.band(board, key, low=floor, exclude=hidden, limit=limit)
         rank, previous = 0, None
         for i, e in enumerate(entries):
@@ -139,7 +137,7 @@ class LeaderboardService:
             e["rank"] = rank
 
         mine = repo.entry(board, key, user_id)
-        result = {"entries": entries, "total": max(0, repo.total(board, key) - slack), "around_me": []}
+        result = {"entries": entries, "total": max(0, tree.total() - slack), "around_me": []}
         if mine is None:
             result["me"] = {"rank": None, "score": 0}
             return result
@@ -154,17 +152,17 @@ class LeaderboardService:
         above = repo.ties(board, key, score, user_id, before=True, exclude=hidden, limit=around)
         need = around - len(above)
         if need > 0:
-            all_above = repo.count_above(board, key, score)
+            all_above = tree.count_above(score)
             if all_above:
-                ceiling = repo.score_at(board, key, max(1, all_above - need - slack + 1))
+                ceiling = tree.score_at(max(1, all_above - need - slack + 1))
                 above += repo.band(board, key, low=score, low_inclusive=False, high=ceiling, exclude=hidden,
                                    limit=need, best_first=False)
         # neighbours below: same score ordered after me, then the nearest lower scores
         below = repo.ties(board, key, score, user_id, before=False, exclude=hidden, limit=around)
         need = around - len(below)
         if need > 0 and score > 0:
-            at_or_above = repo.count_above(board, key, score - 1)
-            bottom = repo.score_at(board, key, at_or_above + need + slack)
+            at_or_above = tree.count_above(score) + tree.count_at(score)
+            bottom = tree.score_at(at_or_above + need + slack)
             below += repo.band(board, key, low=bottom, high=score, high_inclusive=False, exclude=hidden,
                                limit=need)
         window = list(reversed(above)) + [{"user_id": user_id, "score": score}] + below
