@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, ErrorEnvelope, Page, current_user_id, login_required, ok
+from app.core.api import Envelope, ErrorEnvelope, Page, current_user_id, login_required, ok, rate_limited
 from app.games.controllers._common import games, page_args
 from app.games.schemas import (GameSessionEndIn, GameSessionEndOut, GameSessionListQuery, GameSessionOut,
                                GameSessionStartIn, GameSessionSyncIn)
@@ -84,6 +84,7 @@ def resume_session(session_id):
 
 @blp.route("/<session_id>/end", methods=["POST"])
 @login_required
+@rate_limited("money")  # ending credits the wallet
 @blp.arguments(GameSessionEndIn)
 @blp.response(200, Envelope(GameSessionEndOut))
 @blp.alt_response(404, schema=ErrorEnvelope, description="SESSION_NOT_FOUND (also another user's session)")
