@@ -186,3 +186,17 @@ def test_ending_a_real_session_updates_board_score_and_achievements(container, u
     progress = {a["achievement_id"]: a for a in user.get("/api/achievements/me").json["data"]}
     assert progress["first_session"]["unlocked_at"] is not None and progress["sessions_10"]["progress"] == 1
     assert user.get("/api/social/impact-score").json["data"]["components"]["gaming"] == score // 10
+
+
+def test_team_scope_ranks_my_team_only(container, make_user, monkeypatch):
+    ada, bob, rival = make_user(), make_user(), make_user()
+    games = container.service("games")
+    teams = {ada.id: ["t1"], bob.id: ["t1"], rival.id: ["t2"]}
+    monkeypatch.setattr(games, "team_ids_of", lambda user_id: teams.get(user_id, []))
+    monkeypatch.setattr(games, "team_member_ids", lambda team_id: [u for u, t in teams.items() if team_id in t])
+    for u, s in ((ada, 100), (bob, 200), (rival, 900)):
+        play(container, u.id, s)
+    data = board(ada, scope="team")
+    assert [e["user_id"] for e in data["entries"]] == [bob.id, ada.id] and data["me"]["rank"] == 2
+    assert ada.get("/api/social/leaderboards/gaming?scope=team&team_id=t2").status_code == 404
+    assert make_user().get("/api/social/leaderboards/gaming?scope=team").status_code == 404
