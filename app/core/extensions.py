@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import click
 from flask import Flask, request
@@ -19,7 +20,39 @@ log = logging.getLogger(__name__)
 
 
 class GoodPlayApi(Api):
+    """flask-smorest's Api, with the OpenAPI document built on first use instead of at start-up.
+
+    Documenting ~130 operations costs more than everything else create_app does; the document is
+    only needed when someone asks for /api/openapi.json or /api/docs.
+    """
+
     ERROR_SCHEMA = ErrorEnvelope
+
+    def __init__(self, app=None, **kwargs):
+        self._spec = None
+        self._undocumented: list = []
+        self._doc_lock = threading.Lock()
+        super().__init__(app, **kwargs)
+
+    @property
+    def spec(self):
+        if self._undocumented:
+            with self._doc_lock:
+                pending, self._undocumented = self._undocumented, []
+                for blp, name, parameters in pending:
+                    blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
+                    self._spec.tag({"name": name, "description": blp.description})
+        return self._spec
+
+    @spec.setter
+    def spec(self, value):
+        self._spec = value
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
 
 
 def init_api(app: Flask) -> Api:
