@@ -4,7 +4,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-import pytest
 
 from app.core.clock import utcnow
 from app.games.events import GameSessionComplete

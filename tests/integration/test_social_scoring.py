@@ -6,7 +6,6 @@ import threading
 import uuid
 from datetime import datetime, timedelta
 
-import pytest
 
 from app.core.clock import utcnow
 from app.core.events import UserLogin

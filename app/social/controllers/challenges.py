@@ -2,7 +2,8 @@ from flask import g
 from flask_smorest import Blueprint
 
 from app.core.api import Envelope, Page, current_user_id, login_required, ok, svc
-from app.social.schemas import SocialChallengeIn, SocialChallengeListQuery, SocialChallengeOut, SocialPageQuery, SocialChallengeParticipantOut
+from app.social.schemas import (SocialChallengeIn, SocialChallengeListQuery, SocialChallengeOut,
+                                SocialChallengeParticipantOut, SocialPageQuery)
 
 blp = Blueprint("social_challenges", __name__, url_prefix="/api/social/challenges",
                 description="Community challenges: shared goals with participants, progress and rewards")

@@ -1,7 +1,8 @@
 from flask_smorest import Blueprint
 
 from app.core.api import Envelope, current_user_id, login_required, ok, svc
-from app.social.schemas import ImpactHistoryPointOut, ImpactHistoryQuery, ImpactScoreOut, SocialLeaderboardOut, SocialLeaderboardQuery, WeeklyWinnerOut
+from app.social.schemas import (ImpactHistoryPointOut, ImpactHistoryQuery, ImpactScoreOut, SocialLeaderboardOut,
+                                SocialLeaderboardQuery, WeeklyWinnerOut)
 
 blp = Blueprint("leaderboards", __name__, url_prefix="/api/social",
                 description="Leaderboards (impact score, gaming, donations, per game) and the Impact Score")

@@ -52,5 +52,6 @@ def parse_period_key(period: str, value: str) -> str:
     try:
         parsed = datetime.strptime(value, formats[period])
     except (KeyError, ValueError) as exc:
-        raise ValueError(f"expected a date like {formats.get(period, '?').replace('%Y', '2026').replace('%m', '11').replace('%d', '21')}") from exc
+        example = {"daily": "2026-11-21", "monthly": "2026-11"}.get(period, "?")
+        raise ValueError(f"expected a date like {example}") from exc
     return period_key(period, parsed)

@@ -39,10 +39,12 @@ class AchievementService:
     def public_badges(self, viewer_id: str, owner_id: str) -> list[dict]:
         """Another user's badges, as far as their privacy settings and blocks allow (else 404)."""
         if viewer_id != owner_id:
-            if not self.container.service("users").exists(owner_id) or self.friends.is_blocked_between(viewer_id, owner_id):
+            users, prefs = self.container.service("users"), self.container.service("preferences")
+            if not users.exists(owner_id) or self.friends.is_blocked_between(viewer_id, owner_id):
                 raise NotFound("USER_NOT_FOUND")
-            visibility = self.container.service("preferences").get(owner_id)["privacy"].get("profile_visibility")
-            if visibility == "private" or (visibility == "friends" and not self.friends.are_friends(viewer_id, owner_id)):
+            visibility = prefs.get(owner_id)["privacy"].get("profile_visibility")
+            friends_only = visibility == "friends" and not self.friends.are_friends(viewer_id, owner_id)
+            if visibility == "private" or friends_only:
                 raise NotFound("USER_NOT_FOUND")
         return self.badges(owner_id)
 
