@@ -66,13 +66,13 @@ def test_session_complete_credits_wallet_once_with_breakdown(container, svc, use
 
 def test_racing_deliveries_of_one_session_credit_once(container, svc, user, db):
     ev = session_event(user.id, minutes=30)
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(5)
 
     def deliver():
         barrier.wait()
         container.hooks.publish(ev)
 
-    threads = [threading.Thread(target=deliver) for _ in range(8)]
+    threads = [threading.Thread(target=deliver) for _ in range(5)]
     [t.start() for t in threads]
     [t.join() for t in threads]
     assert db["transactions"].count_documents({"key": f"session:{ev.session_id}"}) == 1
@@ -103,6 +103,24 @@ def test_daily_cap_reduces_credit_and_says_so(container, svc, user):
     assert "DAILY_CAP" in s2["breakdown"]["reasons"]
     assert (s3["status"], s3["amount_cents"]) == ("capped", 0)
     assert svc.wallet.get_wallet(user.id)["balance_cents"] == 15
+
+
+def test_racing_sessions_never_exceed_the_daily_cap(container, svc, user, db):
+    svc.rates.update({"daily_cap_cents": 30}, actor_id="a")
+    events = [session_event(user.id, minutes=10, category="action") for _ in range(6)]
+    barrier = threading.Barrier(len(events))
+
+    def deliver(ev):
+        barrier.wait()
+        container.hooks.publish(ev)
+
+    threads = [threading.Thread(target=deliver, args=(ev,)) for ev in events]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    summaries = [svc.wallet.credit_summary(user.id, f"session:{e.session_id}") for e in events]
+    assert sum(s["amount_cents"] for s in summaries) == 30
+    assert sum(1 for s in summaries if s["status"] == "capped") == 3
+    assert svc.wallet.get_wallet(user.id)["balance_cents"] == 30 == ledger_sum(db, user.id)
 
 
 @pytest.mark.parametrize("extra, reason", [

@@ -185,6 +185,7 @@ class DonationService:
         made = []
         plan = auto_donation_amounts(balance, int(settings.get("percentage", 100)), settings["allocations"])
         for onlus_id, cents in plan:
+            cents = min(cents, self.compliance.max_per_donation_cents)
             key = f"auto:{trigger_key}:{onlus_id}"
             try:
                 donation, _ = self.process(user_id, onlus_id=onlus_id, amount_cents=cents, idempotency_key=key,
