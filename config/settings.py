@@ -71,6 +71,7 @@ class BaseConfig:
 class DevelopmentConfig(BaseConfig):
     APP_ENV = "development"
     SEED_DEMO_DATA = True
+    RUN_SCHEDULER = True  # `python app.py` runs the one scheduler in-process; production runs it separately
     LOG_LEVEL = "DEBUG"
 
 

@@ -67,6 +67,7 @@ def server_factory(tmp_path):
         env.setdefault("DATA_DIR", str(tmp_path / "data"))
         env.setdefault("APP_ENV", "development")
         env.setdefault("RATELIMIT_ENABLED", "false")
+        env.setdefault("RUN_SCHEDULER", "false")
         env.pop("MONGO_URI", None)
         server = Server({k: str(v) for k, v in env.items()}, tmp_path / f"server{len(servers)}.log")
         servers.append(server)
