@@ -182,7 +182,7 @@ def test_admin_endpoints_refuse_non_admins_and_check_their_input(user, admin, on
     for path, body in (("/api/impact/admin/metrics", {}), ("/api/impact/admin/updates", {}),
                        ("/api/impact/admin/reports/generate", {"year": 2026, "month": 10})):
         response = user.post(path, json=body)
-        assert response.status_code == 403 and response.json["message"] == "ACCESS_DENIED"
+        assert response.status_code == 403 and response.json["message"] == "ADMIN_REQUIRED"
     assert user.post("/api/impact/admin/updates/507f1f77bcf86cd799439011/publish").status_code == 403
     missing = admin.post("/api/impact/admin/metrics", json={"metric_name": "x", "metric_type": "financial",
                                                             "current_value": 1})

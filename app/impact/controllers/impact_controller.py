@@ -1,31 +1,15 @@
 """ImpactController: the seed's "Endpoint Categories" under /api/impact."""
 from __future__ import annotations
 
-import functools
-
 from flask import g
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, current_user_id, login_required, ok, svc
-from app.core.errors import Forbidden, ValidationFailed
+from app.core.api import Envelope, Page, admin_required, current_user_id, login_required, ok, svc
+from app.core.errors import ValidationFailed
 from app.impact import schemas as s
 
 blp = Blueprint("impact", __name__, url_prefix="/api/impact",
                 description="Impact tracking: stories, metrics, ONLUS updates, community statistics and reports")
-
-
-def impact_admin_required(func):
-    """Admins only; anyone else gets 403 ACCESS_DENIED (the seed's key for the impact admin API)."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        if g.role != "admin":
-            raise Forbidden("ACCESS_DENIED")
-        return func(*args, **kwargs)
-
-    guarded = login_required(wrapper)
-    guarded._admin_only = True
-    return guarded
 
 
 def _is_admin() -> bool:
@@ -231,7 +215,7 @@ def annual_report(year):
 # -- admin ---------------------------------------------------------------------------------------
 
 @blp.route("/admin/metrics", methods=["POST"])
-@impact_admin_required
+@admin_required
 @blp.arguments(s.MetricIn)
 @blp.response(201, Envelope(s.ImpactMetricOut))
 def create_metric(body):
@@ -241,7 +225,7 @@ def create_metric(body):
 
 
 @blp.route("/admin/metrics/<metric_id>/verification", methods=["PUT"])
-@impact_admin_required
+@admin_required
 @blp.arguments(s.MetricVerificationIn)
 @blp.response(200, Envelope(s.ImpactMetricOut))
 def verify_metric(body, metric_id):
@@ -251,7 +235,7 @@ def verify_metric(body, metric_id):
 
 
 @blp.route("/admin/updates", methods=["POST"])
-@impact_admin_required
+@admin_required
 @blp.arguments(s.UpdateIn)
 @blp.response(201, Envelope(s.ImpactUpdateOut))
 def create_update(body):
@@ -261,7 +245,7 @@ def create_update(body):
 
 
 @blp.route("/admin/updates/<update_id>/publish", methods=["POST"])
-@impact_admin_required
+@admin_required
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 def publish_update(update_id):
     """Publish a draft or scheduled update now (409 UPDATE_ALREADY_PUBLISHED)."""
@@ -269,7 +253,7 @@ def publish_update(update_id):
 
 
 @blp.route("/admin/reports/generate", methods=["POST"])
-@impact_admin_required
+@admin_required
 @blp.arguments(s.ReportGenerateIn)
 @blp.response(201, Envelope(s.CommunityReportOut))
 @blp.alt_response(200, schema=Envelope(s.CommunityReportOut), description="The period's report is already published: kept")
@@ -284,7 +268,7 @@ def generate_report(body):
 
 
 @blp.route("/admin/reports/<report_id>/publish", methods=["POST"])
-@impact_admin_required
+@admin_required
 @blp.response(200, Envelope(s.CommunityReportOut))
 def publish_report(report_id):
     """Publish a draft report (409 REPORT_ALREADY_PUBLISHED)."""
