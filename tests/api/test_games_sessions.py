@@ -6,30 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-START = datetime(2026, 11, 18, 12, 0, 0)  # a Wednesday: no weekend flag, no default mode windows
-
-
-class FakeClock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def games(container):
-    return container.service("games")
-
-
-@pytest.fixture
-def clock(games):
-    fake = FakeClock(START)
-    games.clock.fn = fake
-    return fake
+from tests.games_support import START, FakeClock, clock, games  # noqa: F401  (fixtures)
 
 
 def start(user, game_id="eco_quiz", **extra):

@@ -8,30 +8,7 @@ import pytest
 
 from app.games.events import GameSessionComplete
 
-START = datetime(2026, 11, 18, 12, 0, 0)
-
-
-class FakeClock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def games(container):
-    return container.service("games")
-
-
-@pytest.fixture
-def clock(games):
-    fake = FakeClock(START)
-    games.clock.fn = fake
-    return fake
+from tests.games_support import START, FakeClock, clock, games  # noqa: F401  (fixtures)
 
 
 def test_a_failure_while_recording_the_event_leaves_the_session_open(user, games, clock, db, monkeypatch):
