@@ -49,6 +49,13 @@ class Event:
     created_at: datetime
 
 
+class EventId(str):
+    """The id `record` returns: a plain string that also carries the document just written, so the
+    `dispatch` right after the write (or after the commit) does not read it back."""
+
+    doc: dict | None = None
+
+
 @dataclass
 class _Subscription:
     name: str
@@ -103,17 +110,20 @@ class HookManager:
         return [s.name for s in self._subscriptions.get(event_name, [])]
 
     # -- publishing -----------------------------------------------------------------
-    def record(self, payload: DomainEvent, *, key: str | None = None, session=None) -> str:
+    def record(self, payload: DomainEvent, *, key: str | None = None, session=None,
+               event_id: str | None = None) -> str:
         """Persist the event (inside `session`'s transaction when given) and return its id.
 
-        With a `key`, the same fact recorded twice yields the first event's id.
+        With a `key`, the same fact recorded twice yields the first event's id. `event_id` lets the
+        publisher know the id before the write (to store it beside its own change in one update).
+        Dispatch an event recorded in a transaction only after that transaction committed.
         """
         name = type(payload).name
         if self._events.get(name) is not type(payload):
             raise ValueError(f"event {name!r} is not registered")
         now = self.clock()
         doc = {
-            "_id": uuid.uuid4().hex,
+            "_id": event_id or uuid.uuid4().hex,
             "name": name,
             "payload": payload.to_dict(),
             "created_at": now,
@@ -130,7 +140,9 @@ class HookManager:
                 raise
             existing = self.collection.find_one({"key": key}, {"_id": 1}, session=session)
             return existing["_id"]
-        return doc["_id"]
+        recorded = EventId(doc["_id"])
+        recorded.doc = doc
+        return recorded
 
     def publish(self, payload: DomainEvent, *, key: str | None = None) -> str:
         """Record the event, then run its handlers now. Returns the event id."""
@@ -139,22 +151,39 @@ class HookManager:
         return event_id
 
     def dispatch(self, event_id: str, *, only: set[str] | None = None, statuses=(PENDING,)) -> dict:
-        """Run the event's handlers whose status is in `statuses`; return the updated document."""
-        doc = self.collection.find_one({"_id": event_id})
+        """Run the event's handlers whose status is in `statuses`; return the updated document.
+
+        The outcomes of all the handlers run are written together with the event's status in one
+        update at the end (a process dying midway leaves them 'pending': the retry pass re-runs them,
+        and handlers are idempotent)."""
+        doc = getattr(event_id, "doc", None)
+        if doc is not None:
+            event_id.doc = None  # one dispatch per recorded copy; later ones read the stored state
+            doc = {**doc, "handlers": {k: dict(v) for k, v in doc["handlers"].items()}}
+        else:
+            doc = self.collection.find_one({"_id": str(event_id)})
         if doc is None:
             raise NotFound("EVENT_NOT_FOUND")
         event = self._to_event(doc)
+        changes: dict = {}
         for sub in self._subscriptions.get(doc["name"], []):
             state = doc["handlers"].get(sub.name)
             if state is None or state["status"] not in statuses:
                 continue
             if only is not None and sub.name not in only:
                 continue
-            self._run(event, sub, state)
-        return self._refresh_status(event_id)
+            outcome = self._run(event, sub, state)
+            state.update(outcome)
+            changes.update({f"handlers.{sub.name}.{k}": v for k, v in outcome.items()})
+        status, next_at = self._status_of(doc)
+        if changes or (status, next_at) != (doc.get("status"), doc.get("next_attempt_at")):
+            self.collection.update_one({"_id": doc["_id"]},
+                                       {"$set": {**changes, "status": status, "next_attempt_at": next_at}})
+        doc.update(status=status, next_attempt_at=next_at)
+        return doc
 
-    def _run(self, event: Event, sub: _Subscription, state: dict) -> None:
-        field = f"handlers.{sub.name}"
+    def _run(self, event: Event, sub: _Subscription, state: dict) -> dict:
+        """Run one handler; return its new state fields."""
         try:
             sub.func(event)
         except Exception as exc:  # a handler must never fail its publisher
@@ -164,21 +193,12 @@ class HookManager:
             self.log.warning("hook %s for %s %s failed (attempt %d%s): %s", sub.name, event.name,
                              event.id, attempts, ", parked" if parked else "", exc,
                              exc_info=not isinstance(exc, Conflict))
-            self.collection.update_one({"_id": event.id}, {"$set": {
-                f"{field}.status": PARKED if parked else FAILED,
-                f"{field}.attempts": attempts,
-                f"{field}.last_error": _describe(exc),
-                f"{field}.next_attempt_at": None if parked else self.clock() + delay,
-            }})
-            return
-        self.collection.update_one({"_id": event.id}, {"$set": {
-            f"{field}.status": DONE,
-            f"{field}.attempts": state.get("attempts", 0) + 1,
-            f"{field}.done_at": self.clock(),
-        }})
+            return {"status": PARKED if parked else FAILED, "attempts": attempts,
+                    "last_error": _describe(exc), "next_attempt_at": None if parked else self.clock() + delay}
+        return {"status": DONE, "attempts": state.get("attempts", 0) + 1, "done_at": self.clock()}
 
-    def _refresh_status(self, event_id: str) -> dict:
-        doc = self.collection.find_one({"_id": event_id})
+    @staticmethod
+    def _status_of(doc: dict) -> tuple[str, datetime | None]:
         statuses = [h["status"] for h in doc["handlers"].values()]
         if PARKED in statuses:
             status = PARKED
@@ -191,7 +211,13 @@ class HookManager:
         retry_times = [h.get("next_attempt_at") for h in doc["handlers"].values()
                        if h["status"] == FAILED and h.get("next_attempt_at")]
         next_at = min(retry_times) if retry_times else (doc["next_attempt_at"] if status == PENDING else None)
-        self.collection.update_one({"_id": event_id}, {"$set": {"status": status, "next_attempt_at": next_at}})
+        return status, next_at
+
+    def _refresh_status(self, event_id: str) -> dict:
+        doc = self.collection.find_one({"_id": event_id})
+        status, next_at = self._status_of(doc)
+        if (status, next_at) != (doc.get("status"), doc.get("next_attempt_at")):
+            self.collection.update_one({"_id": event_id}, {"$set": {"status": status, "next_attempt_at": next_at}})
         doc.update(status=status, next_attempt_at=next_at)
         return doc
 

@@ -64,6 +64,19 @@ class SessionRepository:
         return set(self.collection.distinct("completed_day", {
             "user_id": user_id, "status": COMPLETED, "completed_day": {"$gte": since_day}}))
 
+    def completion_stats(self, user_id: str, since_day: str, start: datetime, end: datetime) -> tuple[set[str], int]:
+        """(completed_days since `since_day`, sessions completed in [start, end)) in one round trip;
+        [start, end) must lie after `since_day`."""
+        rows = list(self.collection.aggregate([
+            {"$match": {"user_id": user_id, "status": COMPLETED, "completed_day": {"$gte": since_day}}},
+            {"$facet": {"days": [{"$group": {"_id": "$completed_day"}}],
+                        "window": [{"$match": {"completed_at": {"$gte": start, "$lt": end}}}, {"$count": "n"}]}},
+        ]))
+        facets = rows[0] if rows else {}
+        days = {d["_id"] for d in facets.get("days", []) if d.get("_id")}
+        window = facets.get("window") or [{}]
+        return days, int(window[0].get("n", 0))
+
     def count_completed_between(self, user_id: str, start: datetime, end: datetime,
                                 exclude_id=None) -> int:
         query: dict = {"user_id": user_id, "status": COMPLETED, "completed_at": {"$gte": start, "$lt": end}}

@@ -7,6 +7,7 @@ GameSessionComplete, so the event is published exactly once and never lost.
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import date, timedelta
 from typing import Any, Callable
 
@@ -228,10 +229,10 @@ class SessionService:
         universal = plugin.universal_score(final_score, credited)
         user_id, session_id = doc["user_id"], str(doc["_id"])
         today = now.date()
-        days = {date.fromisoformat(d) for d in self.repo.completed_days(
-            user_id, (today - timedelta(days=400)).isoformat())}
+        completed_days, last_hour = self.repo.completion_stats(
+            user_id, (today - timedelta(days=400)).isoformat(), now - timedelta(hours=1), now)
+        days = {date.fromisoformat(d) for d in completed_days}
         streak = rules.streak_days(days | {today}, today)
-        last_hour = self.repo.count_completed_between(user_id, now - timedelta(hours=1), now)
         team_ids = self.teams.team_ids_of(user_id)
         changes = {
             "status": rules.COMPLETED, "completed_at": now, "completed_day": today.isoformat(),
@@ -251,15 +252,18 @@ class SessionService:
             challenge_id=doc.get("challenge_id"), team_ids=team_ids, streak_days=streak,
             is_weekend=rules.is_weekend(now), sessions_last_hour=last_hour)
 
+        new_event_id = uuid.uuid4().hex
+
         def work(s):
-            # the guarded transition first: only the writer that wins it records the event
+            # the guarded transition first (it also stores the event id, known in advance):
+            # only the writer that wins it records the event
             updated = self.repo.guarded_update(
                 doc["_id"], {"status": {"$in": list(rules.OPEN_STATUSES)}, "version": doc["version"]},
-                {"$set": changes, "$unset": {"open_key": ""}, "$inc": {"version": 1}}, session=s)
+                {"$set": {**changes, "event_id": new_event_id}, "$unset": {"open_key": ""}, "$inc": {"version": 1}},
+                session=s)
             if updated is None:
                 raise _Raced()
-            event_id = self.hooks.record(payload, key=f"session:{session_id}", session=s)
-            updated = self.repo.guarded_update(doc["_id"], {}, {"$set": {"event_id": event_id}}, session=s)
+            event_id = self.hooks.record(payload, key=f"session:{session_id}", session=s, event_id=new_event_id)
             return updated, event_id
 
         return in_transaction(self.db, work)

@@ -1,8 +1,15 @@
 from __future__ import annotations
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+import threading
+import time
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 
 from app.core.clock import utcnow
+
+# Definitions only change when a process installs them at start-up; other processes pick up a
+# new deployment's definitions within this many seconds.
+DEFINITIONS_TTL_SECONDS = 60.0
 
 
 class AchievementRepository:
@@ -12,6 +19,8 @@ class AchievementRepository:
     def __init__(self, db):
         self.definitions = db["achievements"]
         self.progress = db["user_achievements"]
+        self._cache: tuple[float, list[dict]] | None = None
+        self._cache_lock = threading.Lock()
 
     def create_indexes(self) -> None:
         self.definitions.create_index([("category", ASCENDING), ("is_active", ASCENDING)])
@@ -29,6 +38,7 @@ class AchievementRepository:
                                                  {"$set": {**fields, "updated_at": now},
                                                   "$setOnInsert": {"created_at": now}}, upsert=True)
             created += 1 if result.upserted_id is not None else 0
+        self._cache = None
         return created
 
     def active(self, metrics=None, session=None) -> list[dict]:
@@ -37,6 +47,19 @@ class AchievementRepository:
             query["metric"] = {"$in": list(metrics)}
         return list(self.definitions.find(query, session=session).sort([("category", 1), ("metric", 1),
                                                                           ("target", 1)]))
+
+    def active_cached(self, metrics=None) -> list[dict]:
+        """`active(metrics)` from a per-process copy of the definitions (refreshed every
+        DEFINITIONS_TTL_SECONDS and after `install`): the scoring path reads them on every event."""
+        cached = self._cache
+        if cached is None or time.monotonic() - cached[0] > DEFINITIONS_TTL_SECONDS:
+            with self._cache_lock:
+                cached = self._cache
+                if cached is None or time.monotonic() - cached[0] > DEFINITIONS_TTL_SECONDS:
+                    cached = (time.monotonic(), self.active())
+                    self._cache = cached
+        wanted = None if metrics is None else set(metrics)
+        return [dict(d) for d in cached[1] if wanted is None or d.get("metric") in wanted]
 
     def get(self, achievement_id: str) -> dict | None:
         return self.definitions.find_one({"_id": achievement_id})
@@ -48,6 +71,17 @@ class AchievementRepository:
         self.progress.update_one({"user_id": user_id, "achievement_id": achievement_id},
                                  {"$set": {"progress": progress, "target": target, "updated_at": utcnow()},
                                   "$setOnInsert": {"unlocked_at": None}}, upsert=True, session=session)
+
+    def set_progress_many(self, user_id: str, progress: list[tuple[str, int, int]], session=None) -> None:
+        """set_progress for several (achievement_id, progress, target) in one round trip."""
+        if not progress:
+            return
+        now = utcnow()
+        self.progress.bulk_write([
+            UpdateOne({"user_id": user_id, "achievement_id": achievement_id},
+                      {"$set": {"progress": value, "target": target, "updated_at": now},
+                       "$setOnInsert": {"unlocked_at": None}}, upsert=True)
+            for achievement_id, value, target in progress], ordered=True, session=session)
 
     def unlock(self, user_id: str, achievement_id: str, target: int, at, session=None) -> bool:
         """Set unlocked_at once; False when it was already unlocked."""

@@ -71,6 +71,55 @@ class CountTree:
             level, parent = level - 1, value
 
 
+class BoardBatch:
+    """One user's leaderboard changes inside a transaction, written together by `flush()`:
+    one read of the current scores, one write of the entries, one write of the count nodes
+    (instead of a round trip per board, period and count node)."""
+
+    def __init__(self, repo: "LeaderboardRepository", user_id: str, session=None):
+        self.repo, self.user_id, self.session = repo, user_id, session
+        self.changes: list[tuple[str, str, int, str]] = []
+
+    def add(self, board: str, period: str, value: int, mode: str) -> None:
+        self.changes.append((board, period, int(value), mode))
+
+    def flush(self) -> None:
+        changes, self.changes = self.changes, []
+        if not changes:
+            return
+        boards = sorted({c[0] for c in changes})
+        periods = sorted({c[1] for c in changes})
+        current: dict[tuple[str, str], int | None] = {}
+        for doc in self.repo.entries.find({"board": {"$in": boards}, "period": {"$in": periods},
+                                           "user_id": self.user_id},
+                                          {"_id": 0, "board": 1, "period": 1, "score": 1}, session=self.session):
+            current[(doc["board"], doc["period"])] = int(doc["score"])
+        first = dict(current)
+        for board, period, value, mode in changes:
+            old = current.get((board, period))
+            new = (old or 0) + value if mode == "inc" else max(old if old is not None else value, value)
+            current[(board, period)] = max(new, 0)  # a refund larger than what the period saw: never below zero
+        now = utcnow()
+        touched = list(dict.fromkeys((c[0], c[1]) for c in changes))
+        self.repo.entries.bulk_write([
+            UpdateOne({"board": board, "period": period, "user_id": self.user_id},
+                      {"$set": {"score": current[(board, period)], "updated_at": now}}, upsert=True)
+            for board, period in touched], ordered=True, session=self.session)
+        nodes: dict[tuple, int] = {}
+        for board, period in touched:
+            for level, parent, child, delta in ranking.counter_changes(first.get((board, period)),
+                                                                       current[(board, period)]):
+                key = (board, period, level, parent, child)
+                nodes[key] = nodes.get(key, 0) + delta
+        ops = [UpdateOne({"_id": node_id(board, period, level, parent)},
+                         {"$inc": {f"c.{child}": delta},
+                          "$setOnInsert": {"board": board, "period": period, "level": level, "parent": parent}},
+                         upsert=True)
+               for (board, period, level, parent, child), delta in sorted(nodes.items()) if delta]
+        if ops:
+            self.repo.counts.bulk_write(ops, ordered=True, session=self.session)
+
+
 class LeaderboardRepository:
     """leaderboard_entries: one document per (board, period, user) with its score.
     leaderboard_counts: the tree of counts per (board, period) that answers rank and position
@@ -94,11 +143,18 @@ class LeaderboardRepository:
                                   unique=True)
 
     # -- writes (inside the handler's transaction) ---------------------------------------
+    def batch(self, user_id: str, session=None) -> BoardBatch:
+        return BoardBatch(self, user_id, session)
+
     def change(self, board: str, period: str, user_id: str, value: int, *, mode: str = "inc",
-               session=None) -> tuple[int | None, int]:
+               session=None, batch: BoardBatch | None = None) -> tuple[int | None, int] | None:
         """Add `value` to the user's score ('inc') or raise it to `value` ('max'); keep the counts in step.
 
-        Returns (old score or None, new score)."""
+        Returns (old score or None, new score); with a `batch` (of this user, inside a transaction)
+        the change is only queued for `batch.flush()` and None is returned."""
+        if batch is not None:
+            batch.add(board, period, value, mode)
+            return None
         op = {"$inc": {"score": int(value)}} if mode == "inc" else {"$max": {"score": int(value)}}
         before = self.entries.find_one_and_update(
             {"board": board, "period": period, "user_id": user_id},

@@ -70,9 +70,8 @@ class ScoringService:
         self.clock = clock
 
     def run(self, marker: str, build: Callable[[Work], None]) -> bool:
-        """Apply build(work) once per marker. Returns False when the marker was already processed."""
-        if self.scores.processed.find_one({"_id": marker}, {"_id": 1}):
-            return False
+        """Apply build(work) once per marker. Returns False when the marker was already processed
+        (the marker's insert, first in the transaction, is the check: no read before it)."""
         holder: dict = {}
 
         def txn(session):
@@ -134,9 +133,11 @@ class ScoringService:
 
         delta = score - before_score
         boards = list(act.boards) + ([("impact_score", delta, "inc")] if delta else [])
+        batch = self.boards.batch(act.user_id, session=session)
         for board, value, mode in boards:
             for period in period_keys(act.at):
-                self.boards.change(board, period, act.user_id, value, mode=mode, session=session)
+                self.boards.change(board, period, act.user_id, value, mode=mode, session=session, batch=batch)
+        batch.flush()
         if delta or not doc:
             self.scores.record_history(act.user_id, f"{now:%Y-%m-%d}", score, points, session=session)
 
@@ -161,19 +162,24 @@ class ScoringService:
         if not changed:
             return
         session = work.session
-        definitions = self.achievements.active(metrics=changed, session=session)
+        definitions = self.achievements.active_cached(metrics=changed)
         if not definitions:
             return
         mine = self.achievements.of_user(user_id, session=session)
         now = self.clock()
+        pending, met = [], []
         for d in definitions:
             current = mine.get(d["_id"])
             if current and current.get("unlocked_at"):
                 continue
             progress = progress_of(d, stats)
             if not current or current.get("progress") != progress:
-                self.achievements.set_progress(user_id, d["_id"], progress, d["target"], session=session)
-            if is_met(d, stats) and self.achievements.unlock(user_id, d["_id"], d["target"], now, session=session):
+                pending.append((d["_id"], progress, d["target"]))
+            if is_met(d, stats):
+                met.append(d)
+        self.achievements.set_progress_many(user_id, pending, session=session)
+        for d in met:
+            if self.achievements.unlock(user_id, d["_id"], d["target"], now, session=session):
                 work.record(AchievementUnlock(user_id=user_id, achievement_id=d["_id"], achievement_name=d["name"],
                                               points=int(d.get("points", 0)), unlocked_at=now),
                             key=f"achievement:{user_id}:{d['_id']}")
@@ -181,10 +187,10 @@ class ScoringService:
     def _contribute(self, work: Work, act: Activity) -> list[Activity]:
         """Add the activity to the community challenges the user joined; reward contributors on completion."""
         follow_ups: list[Activity] = []
-        for metric, amount in act.challenge_metrics.items():
-            if amount <= 0:
-                continue
-            for challenge in self.challenges.joined_active(act.user_id, metric, act.at, session=work.session):
+        metrics = {m: a for m, a in act.challenge_metrics.items() if a > 0}
+        joined = self.challenges.joined_active_by_metric(act.user_id, metrics, act.at, session=work.session)
+        for metric, amount in metrics.items():
+            for challenge in joined[metric]:
                 updated = self.challenges.contribute(challenge["_id"], act.user_id, int(amount), session=work.session)
                 if updated["progress"] < updated["target"]:
                     continue
