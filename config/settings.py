@@ -51,6 +51,13 @@ class BaseConfig:
     STRIPE_SECRET_KEY = None
     STRIPE_WEBHOOK_SECRET = None
     STRIPE_API_BASE = None
+    STRIPE_MAX_NETWORK_RETRIES = 2
+    # donations (app/donations/README.md): limits, fraud and compliance thresholds, receipts
+    DONATION_MAX_PER_DONATION_CENTS = 50_000
+    DONATION_MAX_PER_DAY_CENTS = 100_000
+    DONATION_FRAUD_LIMITS: dict = {}      # overrides of FraudLimits / VelocityLimits fields by name
+    DONATION_COMPLIANCE: dict = {}        # overrides of ComplianceRules: thresholds (cents), sanctions_list
+    DONATION_PDF_COMPRESS = True
     # flask-smorest / OpenAPI
     API_TITLE = "GoodPlay API"
     API_VERSION = "1.0.0"

@@ -24,3 +24,30 @@ def make_integrity_check(wallet_service, db, clock=utcnow):
         return doc
 
     return donations_integrity_check
+
+
+def make_reconciliation(reconciliation):
+    def donations_reconciliation() -> dict:
+        """Daily: wallets vs ledger, donations vs ONLUS allocations, payment intents vs the provider.
+        Each run is its own record (re-running only adds a newer report)."""
+        return reconciliation.run(triggered_by="job")
+
+    return donations_reconciliation
+
+
+def make_batch_runner(batches):
+    def donations_batch_runner() -> int:
+        """Every minute: resume batches whose runner stopped (lease expired); items already done are skipped."""
+        return len(batches.run_due())
+
+    return donations_batch_runner
+
+
+def make_monthly_disbursement(batches, clock=utcnow):
+    def donations_monthly_disbursement() -> dict:
+        """On the 1st: the previous month's disbursement batch (one per month, by key), then run it."""
+        from app.donations.services.batch_service import previous_month
+        batch, _ = batches.create_disbursement(previous_month(clock()), actor_id=None)
+        return batches.run(batch["_id"]) if batch["status"] in ("pending", "running") else batch
+
+    return donations_monthly_disbursement

@@ -250,10 +250,12 @@ class DonationOut(OutSchema):
     created_at = Timestamp(required=True)
     completed_at = Timestamp(allow_none=True)
     refunded_at = Timestamp(allow_none=True)
+    hold_reasons = fields.Function(lambda d: (d.get("hold") or {}).get("reasons"), allow_none=True)
+    payment_intent_id = fields.String(allow_none=True)
 
 
 class DonationHistoryQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(("completed", "refunded")))
+    status = fields.String(validate=validate.OneOf(("completed", "refunded", "held", "rejected")))
     onlus_id = fields.String(validate=validate.Length(min=1, max=64))
     from_date = fields.Date(data_key="from")
     to_date = fields.Date(data_key="to")
@@ -288,6 +290,9 @@ class PartyOut(OutSchema):
 
 class ReceiptOut(OutSchema):
     receipt_number = fields.String(required=True)
+    void = fields.Boolean(load_default=False, metadata={"description": "True once the donation was refunded"})
+    voided_at = Timestamp(allow_none=True)
+    payment_method = fields.String(allow_none=True)
     donation_id = fields.String(required=True)
     donation_status = fields.String()
     amount = Money(attribute="amount_cents", required=True)

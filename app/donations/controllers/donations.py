@@ -1,7 +1,7 @@
 from datetime import date
 
 import marshmallow as ma
-from flask import current_app, make_response
+from flask import current_app, make_response, request
 from flask_smorest import Blueprint
 
 from app.core.api import Envelope, Page, admin_required, current_user_id, login_required, ok, rate_limited, svc
@@ -53,13 +53,19 @@ def _compress() -> bool:
 @blp.arguments(DonationIn)
 @blp.arguments(IdempotencyHeaders, location="headers")
 @blp.response(201, Envelope(DonationOut))
+@blp.alt_response(202, schema=Envelope(DonationOut), description="Held for compliance review (status `held`)")
 def process_donation(body, headers):
     """Donate from the wallet to a verified, active ONLUS (min EUR 0.50; per-donation and daily maxima).
     409 INSUFFICIENT_BALANCE changes nothing. A replayed Idempotency-Key answers the first donation
-    (header `Idempotent-Replayed: true`)."""
+    (header `Idempotent-Replayed: true`). A donation flagged by a compliance rule (KYC needed, AML
+    thresholds, sanctions screening, velocity) is 202 DONATION_HELD_FOR_REVIEW with status `held`: the
+    amount waits in the wallet's `held` until an admin approves (completed) or rejects it (returned)."""
     donation, created = svc("donations").process(current_user_id(), onlus_id=body["onlus_id"],
                                                  amount_cents=body["amount"],
-                                                 idempotency_key=headers.get("idempotency_key"))
+                                                 idempotency_key=headers.get("idempotency_key"),
+                                                 client_ip=request.remote_addr)
+    if donation["status"] == "held":
+        return ok("DONATION_HELD_FOR_REVIEW", donation), 202
     if created:
         return ok("DONATION_COMPLETED", donation)
     return ok("DONATION_COMPLETED", donation), 201, {"Idempotent-Replayed": "true"}

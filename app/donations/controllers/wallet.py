@@ -2,7 +2,7 @@ from datetime import datetime, time, timedelta
 
 from flask_smorest import Blueprint
 
-from app.core.api import (Envelope, Page, admin_required, container, current_user_id, login_required, ok,
+from app.core.api import (Envelope, Page, PageQuery, admin_required, container, current_user_id, login_required, ok,
                           rate_limited, svc)
 from app.donations.schemas import (AdjustmentIn, AdminTransactionOut, IntegrityOut, ReleaseIn, TransactionOut,
                                    TransactionQuery, WalletOut)
@@ -50,6 +50,19 @@ def list_transactions(query):
 def get_transaction(entry_id):
     """One ledger entry with its breakdown (for session credits: rate, multipliers, caps)."""
     return ok("TRANSACTION_RETRIEVED", svc("wallet").transaction(current_user_id(), entry_id))
+
+
+@admin_blp.route("/held", methods=["GET"])
+@admin_required
+@admin_blp.arguments(PageQuery, location="query")
+@admin_blp.response(200, Envelope(AdminTransactionOut, paginated=True))
+def admin_held_credits(query):
+    """Credits held by a fraud check (implausible play, too many sessions, velocity, credit farming) and not
+    yet settled, oldest first; settle each with POST /api/admin/wallets/<user_id>/held/<entry_id>/release.
+    Held donations are listed at GET /api/compliance/held."""
+    per_page = query["per_page"]
+    rows, total = svc("wallet").held_credits(skip=(query["page"] - 1) * per_page, limit=per_page)
+    return ok("HELD_CREDITS_RETRIEVED", Page(rows, query["page"], per_page, total))
 
 
 @admin_blp.route("/<user_id>", methods=["GET"])

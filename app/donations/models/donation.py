@@ -3,7 +3,8 @@ from __future__ import annotations
 
 MIN_DONATION_CENTS = 50
 COMPLETED, REFUNDED = "completed", "refunded"
-STATUSES = (COMPLETED, REFUNDED)
+HELD, REJECTED = "held", "rejected"   # held for compliance review; rejected by an admin (money returned)
+STATUSES = (COMPLETED, REFUNDED, HELD, REJECTED)
 SOURCES = ("wallet", "auto", "card", "batch")
 
 

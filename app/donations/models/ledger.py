@@ -15,8 +15,12 @@ DONATED = "donated"          # debit for a completed donation
 REFUND = "refund"            # a donation given back to the wallet (linked to the donation)
 ADJUSTMENT = "adjustment"    # admin correction, with reason and admin id
 RELEASE = "release"          # held credits released into the balance (or voided)
+HOLD = "hold"                # a donation held for compliance review: balance -> held
+UNHOLD = "unhold"            # a held donation settled: held -> balance (then donated, or left there)
+CARD_PAYMENT = "card_payment"  # money received from a card for a donation (paired with `donated`: net 0)
+CARD_REFUND = "card_refund"    # money sent back to the card (paired with `refund`: net 0)
 
-ENTRY_TYPES = (EARNED, BONUS, DONATED, REFUND, ADJUSTMENT, RELEASE)
+ENTRY_TYPES = (EARNED, BONUS, DONATED, REFUND, ADJUSTMENT, RELEASE, HOLD, UNHOLD, CARD_PAYMENT, CARD_REFUND)
 
 # entry status
 POSTED = "posted"            # a plain balance change

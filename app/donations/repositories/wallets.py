@@ -106,6 +106,15 @@ class LedgerRepository:
             {"type": {"$in": types}, "created_at": {"$gte": start, "$lt": end}},
             {"user_id": 1, "type": 1, "amount_cents": 1, "meta": 1, "created_at": 1}))
 
+    def donated_since(self, user_id: str, since: datetime) -> int:
+        """Cents the user gave (or has held for review) since then: donated + hold - unhold entries, so a
+        held-then-approved donation counts once and a rejected one not at all."""
+        rows = list(self.collection.aggregate([
+            {"$match": {"user_id": user_id, "type": {"$in": ["donated", "hold", "unhold"]},
+                        "created_at": {"$gte": since}}},
+            {"$group": {"_id": None, "cents": {"$sum": "$amount_cents"}}}]))
+        return -rows[0]["cents"] if rows else 0
+
     def sums_by_user(self) -> dict[str, dict]:
         """{user_id: {"balance": sum(amount_cents), "held": sum(held_cents), "entries": n}} over the whole ledger."""
         rows = self.collection.aggregate([

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from app.donations.models.conversion import FraudLimits, SessionFacts, session_credit
-from app.donations.models.ledger import BONUS, EARNED, Posting
+from app.donations.models.conversion import Credit, FraudLimits, SessionFacts, session_credit
+from app.donations.models.ledger import BONUS, EARNED, HELD, Posting
 from app.donations.services.rates_service import RatesService
 from app.donations.services.wallet_service import PostResult, WalletService
 
@@ -13,8 +13,9 @@ log = logging.getLogger(__name__)
 
 class CreditService:
     def __init__(self, *, wallet: WalletService, rates: RatesService, limits: FraudLimits = FraudLimits(),
-                 auto_donate=None):
+                 auto_donate=None, fraud=None):
         self.wallet = wallet
+        self.fraud = fraud  # FraudService: velocity / credit-farming checks that hold a session's credits
         self.rates = rates
         self.limits = limits
         self.auto_donate = auto_donate  # callable(user_id, trigger_key) run after a credit reaches the balance
@@ -26,11 +27,16 @@ class CreditService:
         key = f"session:{session_id}"
         rates = self.rates.current()
         clock = self.wallet.clock
+        fraud_reasons: list[str] = []
+        if self.fraud is not None and self.wallet.ledger.by_key(key) is None:
+            fraud_reasons = self.fraud.session_hold_reasons(user_id, play_seconds=facts.play_seconds, key=key)
 
         def prepare(wallet: dict) -> Posting:
             today = clock().date().isoformat()
             earned_today = wallet.get("earned_today_cents", 0) if wallet.get("earned_day") == today else 0
             credit = session_credit(facts, rates, earned_today_cents=earned_today, limits=self.limits)
+            if fraud_reasons:
+                credit = hold_for(credit, fraud_reasons)
             return Posting(
                 user_id=user_id, key=key, type=EARNED, status=credit.status,
                 amount_cents=credit.credited_cents, held_cents=credit.held_cents,
@@ -61,3 +67,12 @@ class CreditService:
         # also on a repeated delivery: a retry after a failed auto-donation finishes it (idempotent keys)
         if self.auto_donate is not None and result.entry["amount_cents"] > 0:
             self.auto_donate(user_id, key)
+
+
+def hold_for(credit: Credit, reasons: list[str]) -> Credit:
+    """Hold a session's credits for review (fraud velocity / farming): nothing reaches the balance."""
+    gross = credit.breakdown["gross_cents"]
+    breakdown = {**credit.breakdown, "credited_cents": 0, "held_cents": gross, "status": HELD,
+                 "reasons": list(credit.breakdown["reasons"]) + [r for r in reasons
+                                                                  if r not in credit.breakdown["reasons"]]}
+    return Credit(status=HELD, credited_cents=0, held_cents=gross, breakdown=breakdown)

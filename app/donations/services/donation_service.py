@@ -16,8 +16,9 @@ from pymongo.errors import DuplicateKeyError
 from app.core.clock import utcnow
 from app.core.errors import AppError, Conflict, InsufficientBalance, NotFound, ValidationFailed
 from app.donations.events import DonationComplete, DonationRefunded
-from app.donations.models.donation import COMPLETED, REFUNDED, auto_donation_amounts, receipt_number
-from app.donations.models.ledger import DONATED, REFUND, Posting
+from app.donations.models.donation import (COMPLETED, HELD, REFUNDED, REJECTED, auto_donation_amounts,
+                                           receipt_number)
+from app.donations.models.ledger import CARD_PAYMENT, CARD_REFUND, DONATED, HOLD, REFUND, UNHOLD, Posting
 from app.donations.models.onlus import can_receive_donations
 from app.donations.repositories.donations import DonationRepository, ReceiptRepository
 from app.donations.services.compliance_service import ComplianceRequest, ComplianceService
@@ -44,11 +45,17 @@ class DonationService:
         self.users = users            # core "users" service (donor name on receipts)
         self.preferences = preferences  # core "preferences" service (auto-donation settings)
         self.clock = clock
+        self.payments = None          # PaymentService, set by init_app (card refunds at the provider)
 
     # -- making a donation ----------------------------------------------------------
     def process(self, user_id: str, *, onlus_id: str, amount_cents: int, idempotency_key: str | None = None,
-                source: str = "wallet", trigger_key: str | None = None) -> tuple[dict, bool]:
-        """Returns (donation, created). A repeated idempotency key returns the first donation."""
+                source: str = "wallet", trigger_key: str | None = None,
+                client_ip: str | None = None) -> tuple[dict, bool]:
+        """Returns (donation, created). A repeated idempotency key returns the first donation.
+
+        A donation that a compliance rule (KYC, AML, sanctions, fraud velocity) flags is HELD: its amount
+        leaves the balance for `held` in the same transaction, status 'held', no receipt or event until an
+        admin approves it (approve_held) or rejects it (reject_held: the money returns to the balance)."""
         if idempotency_key:
             existing = self.donations.by_idempotency_key(user_id, idempotency_key)
             if existing is not None:
@@ -62,49 +69,47 @@ class DonationService:
         self.receipts.ensure_counter(year)
         today = now.date().isoformat()
         holder: dict = {}
+        meta = {"donation_id": str(donation_id), "onlus_id": onlus_id, "onlus_category": onlus["category"],
+                "source": source}
 
-        def prepare(wallet: dict) -> Posting:
+        def prepare(wallet: dict) -> list[Posting]:
             donated_today = wallet.get("donated_today_cents", 0) if wallet.get("donated_day") == today else 0
-            decision = self.compliance.check(ComplianceRequest(
-                user_id=user_id, onlus=onlus, amount_cents=amount_cents,
-                donated_today_cents=donated_today, source=source))
+            request = ComplianceRequest(user_id=user_id, onlus=onlus, amount_cents=amount_cents,
+                                        donated_today_cents=donated_today, source=source, client_ip=client_ip)
+            decision = self.compliance.check(request)
+            holder.update(request=request, decision=decision)
             if not decision.allowed:
                 raise decision.error()
             if wallet["balance_cents"] < amount_cents:
                 raise InsufficientBalance()
-            return Posting(user_id=user_id, key=key, type=DONATED, amount_cents=-amount_cents,
-                           source={"kind": "donation", "id": str(donation_id)},
-                           meta={"donation_id": str(donation_id), "onlus_id": onlus_id,
-                                 "onlus_category": onlus["category"]},
-                           wallet_set={"donated_day": today, "donated_today_cents": donated_today + amount_cents})
+            counters = {"donated_day": today, "donated_today_cents": donated_today + amount_cents}
+            if decision.hold:
+                return [Posting(user_id=user_id, key=f"hold:{donation_id}", type=HOLD, amount_cents=-amount_cents,
+                                held_cents=amount_cents, source={"kind": "donation", "id": str(donation_id)},
+                                reason=", ".join(decision.reasons), meta=meta, wallet_set=counters)]
+            return [Posting(user_id=user_id, key=key, type=DONATED, amount_cents=-amount_cents,
+                            source={"kind": "donation", "id": str(donation_id)}, meta=meta, wallet_set=counters)]
 
         def after(session, entry: dict, _wallet: dict) -> None:
-            seq = self.receipts.next_number(year, session=session)
-            number = receipt_number(year, seq)
+            decision = holder["decision"]
             donation = {
                 "_id": donation_id, "user_id": user_id, "onlus_id": onlus_id, "onlus_name": onlus["name"],
                 "onlus_category": onlus["category"], "amount_cents": amount_cents, "currency": "EUR",
-                "status": COMPLETED, "source": source, "transaction_id": str(entry["_id"]),
-                "ledger_key": key, "receipt_number": number, "created_at": now, "completed_at": now,
+                "status": HELD if decision.hold else COMPLETED, "source": source,
+                "transaction_id": str(entry["_id"]), "ledger_key": entry["key"], "receipt_number": None,
+                "created_at": now, "completed_at": None if decision.hold else now, "client_ip": client_ip,
             }
+            if decision.hold:
+                donation["hold"] = {"reasons": list(decision.reasons), "held_at": now,
+                                    "checks": [c for c in decision.checks if not c["passed"]]}
             if idempotency_key:
                 donation["idempotency_key"] = idempotency_key
             if trigger_key:
                 donation["trigger_key"] = trigger_key
             self.donations.insert(donation, session=session)
-            self.receipts.insert({
-                "donation_id": str(donation_id), "user_id": user_id, "receipt_number": number,
-                "year": year, "sequence": seq, "issued_at": now, "amount_cents": amount_cents,
-                "currency": "EUR", "donor": donor,
-                "onlus": {"id": onlus_id, "name": onlus["name"], "tax_code": onlus["tax_code"],
-                          "category": onlus["category"], "address": onlus.get("address")},
-                "tax_note": TAX_NOTE,
-            }, session=session)
-            event_id = self.hooks.record(DonationComplete(
-                donation_id=str(donation_id), user_id=user_id, onlus_id=onlus_id, onlus_name=onlus["name"],
-                onlus_category=onlus["category"], amount_cents=amount_cents, source=source,
-                completed_at=now), key=key, session=session)
-            holder.update(donation=donation, event_id=event_id)
+            if not decision.hold:
+                holder["event_id"] = self._issue(session, donation, onlus, donor, now)
+            holder["donation"] = donation
 
         try:
             result = self.wallet.post(user_id, key, prepare, after=after)
@@ -115,8 +120,37 @@ class DonationService:
                 if existing is not None:
                     return self._replay(existing, onlus_id, amount_cents), False
             raise
-        self.wallet.dispatch(result.event_ids + [holder["event_id"]])
+        except AppError:
+            if holder.get("decision") is not None and not holder["decision"].allowed:
+                self.compliance.record(holder["request"], holder["decision"], subject_type="donation",
+                                       subject_id=None)
+            raise
+        self.compliance.record(holder["request"], holder["decision"], subject_type="donation",
+                               subject_id=str(donation_id))
+        self.wallet.dispatch(result.event_ids + ([holder["event_id"]] if holder.get("event_id") else []))
         return holder["donation"], True
+
+    def _issue(self, session, donation: dict, onlus: dict, donor: dict, now: datetime) -> str:
+        """Inside the completing transaction: gap-free receipt number, receipt, DonationComplete (outbox)."""
+        year = now.year
+        seq = self.receipts.next_number(year, session=session)
+        number = receipt_number(year, seq)
+        donation_id = str(donation["_id"])
+        donation.update(receipt_number=number, completed_at=now, status=COMPLETED)
+        self.donations.collection.update_one({"_id": donation["_id"]}, {"$set": {
+            "receipt_number": number, "completed_at": now}}, session=session)
+        self.receipts.insert({
+            "donation_id": donation_id, "user_id": donation["user_id"], "receipt_number": number,
+            "year": year, "sequence": seq, "issued_at": now, "amount_cents": donation["amount_cents"],
+            "currency": "EUR", "donor": donor, "payment_method": donation["source"],
+            "onlus": {"id": donation["onlus_id"], "name": onlus["name"], "tax_code": onlus["tax_code"],
+                      "category": onlus["category"], "address": onlus.get("address")},
+            "tax_note": TAX_NOTE,
+        }, session=session)
+        return self.hooks.record(DonationComplete(
+            donation_id=donation_id, user_id=donation["user_id"], onlus_id=donation["onlus_id"],
+            onlus_name=onlus["name"], onlus_category=onlus["category"], amount_cents=donation["amount_cents"],
+            source=donation["source"], completed_at=now), key=f"donation:{donation_id}", session=session)
 
     def _replay(self, existing: dict, onlus_id: str, amount_cents: int) -> dict:
         if existing["onlus_id"] != onlus_id or existing["amount_cents"] != amount_cents:
@@ -131,28 +165,214 @@ class DonationService:
         return {"id": user_id, "name": f"{user.get('first_name', '')} {user.get('last_name', '')}".strip(),
                 "email": user.get("email")}
 
+    # -- card payments (called by the payment service when a payment succeeds) -----------
+    def complete_card_payment(self, intent: dict, *, reference: dict, mark_paid: Callable) -> tuple[dict, bool]:
+        """Money received from a card for `intent`: ONE transaction writes a `card_payment` credit and the
+        matching `donated` debit (net zero on the balance; or a `hold` when compliance flagged the intent),
+        the donation (its id is the intent's id), receipt and DonationComplete. `mark_paid(session)` moves
+        the intent forward in the same transaction. Exactly once per intent (ledger key payment:<id>)."""
+        intent_id = str(intent["_id"])
+        user_id = intent["user_id"]
+        amount = intent["amount_cents"]
+        onlus = self.onlus.raw(intent["onlus_id"]) or {
+            "_id": intent["onlus_id"], "name": intent.get("onlus_name"), "category": intent.get("onlus_category"),
+            "tax_code": None}
+        donor = self._donor(user_id)
+        hold_reasons = list((intent.get("compliance") or {}).get("reasons") or [])
+        now = self.clock()
+        self.receipts.ensure_counter(now.year)
+        today = now.date().isoformat()
+        key = f"payment:{intent_id}"
+        meta = {"donation_id": intent_id, "onlus_id": intent["onlus_id"], "onlus_category": onlus["category"],
+                "source": "card", "payment_intent_id": intent_id}
+        holder: dict = {}
+
+        def prepare(wallet: dict) -> list[Posting]:
+            donated_today = wallet.get("donated_today_cents", 0) if wallet.get("donated_day") == today else 0
+            paid = Posting(user_id=user_id, key=key, type=CARD_PAYMENT, amount_cents=amount,
+                           source={"kind": "card", "id": intent_id, **reference}, meta=meta)
+            counters = {"donated_day": today, "donated_today_cents": donated_today + amount}
+            if hold_reasons:
+                return [paid, Posting(user_id=user_id, key=f"hold:{intent_id}", type=HOLD, amount_cents=-amount,
+                                      held_cents=amount, source={"kind": "donation", "id": intent_id},
+                                      reason=", ".join(hold_reasons), meta=meta, wallet_set=counters)]
+            return [paid, Posting(user_id=user_id, key=f"donation:{intent_id}", type=DONATED, amount_cents=-amount,
+                                  source={"kind": "donation", "id": intent_id}, meta=meta, wallet_set=counters)]
+
+        def after(session, _entry: dict, _wallet: dict) -> None:
+            mark_paid(session)
+            entries = holder_entries(session)
+            donation = {
+                "_id": intent["_id"], "user_id": user_id, "onlus_id": intent["onlus_id"], "onlus_name": onlus["name"],
+                "onlus_category": onlus["category"], "amount_cents": amount, "currency": "EUR",
+                "status": HELD if hold_reasons else COMPLETED, "source": "card", "payment_intent_id": intent_id,
+                "provider": intent["provider"], "provider_intent_id": intent.get("provider_intent_id"),
+                "transaction_id": str(entries["_id"]), "ledger_key": entries["key"], "receipt_number": None,
+                "created_at": now, "completed_at": None, "client_ip": intent.get("client_ip"),
+            }
+            if hold_reasons:
+                donation["hold"] = {"reasons": hold_reasons, "held_at": now,
+                                    "checks": (intent.get("compliance") or {}).get("failed_checks") or []}
+            self.donations.insert(donation, session=session)
+            if not hold_reasons:
+                holder["event_id"] = self._issue(session, donation, onlus, donor, now)
+            holder["donation"] = donation
+
+        def holder_entries(session):
+            # the debit (donated/hold) entry written just before in this transaction
+            return self.wallet.ledger.by_key(f"hold:{intent_id}" if hold_reasons else f"donation:{intent_id}",
+                                             session=session)
+
+        result = self.wallet.post(user_id, key, prepare, after=after, publish_credit=False)
+        if not result.created:
+            return self.donations.by_id(intent_id), False
+        self.wallet.dispatch([holder["event_id"]] if holder.get("event_id") else [])
+        return holder["donation"], True
+
+    # -- held donations (compliance review) ------------------------------------------
+    def held_page(self, *, skip: int, limit: int, status: str | None = HELD) -> tuple[list, int]:
+        query: dict = {"hold": {"$exists": True}}
+        if status:
+            query["status"] = status
+        total = self.donations.collection.count_documents(query)
+        rows = list(self.donations.collection.find(query).sort([("created_at", 1), ("_id", 1)])
+                    .skip(skip).limit(limit))
+        return rows, total
+
+    def held_between(self, start: datetime, end: datetime) -> list[dict]:
+        return list(self.donations.collection.find({"hold": {"$exists": True},
+                                                    "created_at": {"$gte": start, "$lt": end}}))
+
+    def approve_held(self, donation_id: str, *, actor_id: str, note: str | None = None) -> dict:
+        """Complete a held donation: held -> balance -> donated in one transaction, with receipt and
+        DonationComplete. Exactly once: approve and reject race on the ledger key `unhold:<id>`."""
+        donation = self._held(donation_id)
+        onlus = self.onlus.raw(donation["onlus_id"]) or {"name": donation["onlus_name"], "tax_code": None,
+                                                         "category": donation["onlus_category"]}
+        donor = self._donor(donation["user_id"])
+        now = self.clock()
+        self.receipts.ensure_counter(now.year)
+        amount, user_id = donation["amount_cents"], donation["user_id"]
+        meta = {"donation_id": donation_id, "onlus_id": donation["onlus_id"],
+                "onlus_category": donation["onlus_category"], "source": donation["source"]}
+        holder: dict = {}
+
+        def prepare(_wallet: dict) -> list[Posting]:
+            return [Posting(user_id=user_id, key=f"unhold:{donation_id}", type=UNHOLD, amount_cents=amount,
+                            held_cents=-amount, source={"kind": "donation", "id": donation_id}, actor_id=actor_id,
+                            reason="approved after compliance review", meta=meta),
+                    Posting(user_id=user_id, key=f"donation:{donation_id}", type=DONATED, amount_cents=-amount,
+                            source={"kind": "donation", "id": donation_id}, actor_id=actor_id, meta=meta)]
+
+        def after(session, _entry, _wallet) -> None:
+            moved = self.donations.set_status(donation_id, expected=HELD, session=session, fields={
+                "status": COMPLETED, "review": {"decision": "approved", "by": actor_id, "at": now, "note": note}})
+            if moved is None:
+                raise Conflict("DONATION_NOT_HELD")
+            holder["event_id"] = self._issue(session, moved, onlus, donor, now)
+            holder["donation"] = moved
+
+        return self._settle(donation, prepare, after, holder, expect=COMPLETED)
+
+    def reject_held(self, donation_id: str, *, actor_id: str, note: str | None = None,
+                    provider_initiated: bool = False) -> dict:
+        """Reject a held donation: the money returns to the wallet (for a card payment, to the card;
+        `provider_initiated`: the provider already sent it back)."""
+        donation = self._held(donation_id)
+        amount, user_id = donation["amount_cents"], donation["user_id"]
+        now = self.clock()
+        meta = {"donation_id": donation_id, "onlus_id": donation["onlus_id"],
+                "onlus_category": donation["onlus_category"], "source": donation["source"]}
+        card = donation["source"] == "card"
+        holder: dict = {}
+
+        def prepare(_wallet: dict) -> list[Posting]:
+            postings = [Posting(user_id=user_id, key=f"unhold:{donation_id}", type=UNHOLD, amount_cents=amount,
+                                held_cents=-amount, source={"kind": "donation", "id": donation_id},
+                                actor_id=actor_id, reason=note or "rejected after compliance review", meta=meta)]
+            if card:
+                postings.append(Posting(user_id=user_id, key=f"card_refund:{donation_id}", type=CARD_REFUND,
+                                        amount_cents=-amount, source={"kind": "card", "id": donation_id},
+                                        actor_id=actor_id, reason="returned to the card", meta=meta))
+            return postings
+
+        def after(session, _entry, _wallet) -> None:
+            moved = self.donations.set_status(donation_id, expected=HELD, session=session, fields={
+                "status": REJECTED, "review": {"decision": "rejected", "by": actor_id, "at": now, "note": note}})
+            if moved is None:
+                raise Conflict("DONATION_NOT_HELD")
+            holder["donation"] = moved
+
+        settled = self._settle(donation, prepare, after, holder, expect=REJECTED)
+        if card and holder.get("donation") is not None and self.payments is not None and not provider_initiated:
+            self.payments.refund_at_provider(settled, reason="compliance_rejected")
+        return self.donations.by_id(donation_id)
+
+    def _held(self, donation_id: str) -> dict:
+        donation = self.donations.by_id(donation_id)
+        if donation is None or "hold" not in donation:
+            raise NotFound("HELD_DONATION_NOT_FOUND")
+        if donation["status"] != HELD:
+            raise Conflict("DONATION_NOT_HELD")
+        return donation
+
+    def _settle(self, donation: dict, prepare, after, holder: dict, *, expect: str) -> dict:
+        donation_id = str(donation["_id"])
+        try:
+            result = self.wallet.post(donation["user_id"], f"unhold:{donation_id}", prepare, after=after,
+                                      publish_credit=False)
+        except DuplicateKeyError:
+            result = None
+        if result is None or not result.created:
+            # settled before (or by a racing admin): same decision answers its result, the other is a conflict
+            current = self.donations.by_id(donation_id)
+            if current["status"] != expect:
+                raise Conflict("DONATION_NOT_HELD")
+            return current
+        self.wallet.dispatch([holder["event_id"]] if holder.get("event_id") else [])
+        return holder["donation"]
+
     # -- refunds (ledger entry linked to the donation) -------------------------------
-    def refund(self, donation_id: str, *, actor_id: str, reason: str) -> dict:
+    def refund(self, donation_id: str, *, actor_id: str | None, reason: str, provider_initiated: bool = False) -> dict:
+        """Reverse a completed donation: a `refund` entry linked to the original debit (wallet donations:
+        the credits return to the wallet; card donations: paired with a `card_refund`, the money goes back
+        to the card through the provider), the receipt marked void, DonationRefunded published.
+        `provider_initiated`: the provider already refunded (charge.refunded webhook): ledger only."""
         donation = self.donations.by_id(donation_id)
         if donation is None:
             raise NotFound("DONATION_NOT_FOUND")
         if donation["status"] != COMPLETED:
+            if donation["status"] == REFUNDED and provider_initiated:
+                return donation
             raise Conflict("DONATION_NOT_REFUNDABLE")
         key = f"refund:{donation_id}"
         now = self.clock()
         holder: dict = {}
+        card = donation.get("source") == "card"
+        original = self.wallet.ledger.by_key(f"donation:{donation_id}")
+        meta = {"donation_id": donation_id, "onlus_id": donation["onlus_id"],
+                "onlus_category": donation["onlus_category"], "source": donation.get("source"),
+                "reverses": f"donation:{donation_id}",
+                "reverses_entry_id": str(original["_id"]) if original else None}
 
-        def prepare(_wallet: dict) -> Posting:
-            return Posting(user_id=donation["user_id"], key=key, type=REFUND, amount_cents=donation["amount_cents"],
-                           source={"kind": "donation", "id": donation_id}, reason=reason, actor_id=actor_id,
-                           meta={"donation_id": donation_id, "onlus_id": donation["onlus_id"],
-                                 "onlus_category": donation["onlus_category"]})
+        def prepare(_wallet: dict) -> list[Posting]:
+            postings = [Posting(user_id=donation["user_id"], key=key, type=REFUND,
+                                amount_cents=donation["amount_cents"], source={"kind": "donation", "id": donation_id},
+                                reason=reason, actor_id=actor_id, meta=meta)]
+            if card:
+                postings.append(Posting(user_id=donation["user_id"], key=f"card_refund:{donation_id}",
+                                        type=CARD_REFUND, amount_cents=-donation["amount_cents"],
+                                        source={"kind": "card", "id": donation_id}, reason="returned to the card",
+                                        actor_id=actor_id, meta=meta))
+            return postings
 
         def after(session, _entry, _wallet) -> None:
             moved = self.donations.set_status(donation_id, expected=COMPLETED, session=session, fields={
                 "status": REFUNDED, "refunded_at": now, "refund_reason": reason, "refunded_by": actor_id})
             if moved is None:
                 raise Conflict("DONATION_NOT_REFUNDABLE")
+            self.receipts.collection.update_one({"donation_id": donation_id}, {"$set": {
+                "void": True, "voided_at": now, "void_reason": reason}}, session=session)
             holder["event_id"] = self.hooks.record(DonationRefunded(
                 donation_id=donation_id, user_id=donation["user_id"], onlus_id=donation["onlus_id"],
                 onlus_category=donation["onlus_category"], amount_cents=donation["amount_cents"],
@@ -163,6 +383,9 @@ class DonationService:
         if not result.created:
             return self.donations.by_id(donation_id)
         self.wallet.dispatch([holder["event_id"]])
+        if card and not provider_initiated and self.payments is not None:
+            self.payments.refund_at_provider(holder["donation"], reason="requested_by_customer")
+            return self.donations.by_id(donation_id)
         return holder["donation"]
 
     # -- auto-donation ------------------------------------------------------------

@@ -39,6 +39,12 @@ def _row(pdf: FPDF, label: str, value) -> None:
 def render_receipt(receipt: dict, *, compress: bool = True) -> bytes:
     pdf = _doc("Donation receipt", compress=compress)
     onlus, donor = receipt.get("onlus") or {}, receipt.get("donor") or {}
+    if receipt.get("void"):
+        pdf.set_font("Helvetica", "B", 14)
+        pdf.set_text_color(200, 0, 0)
+        pdf.cell(0, 9, "VOID - this donation was refunded", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font("Helvetica", "", 11)
     _row(pdf, "Receipt number", receipt["receipt_number"])
     _row(pdf, "Date", receipt["issued_at"].strftime("%Y-%m-%d %H:%M UTC"))
     _row(pdf, "Donor", donor.get("name") or donor.get("id"))

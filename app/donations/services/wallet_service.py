@@ -6,7 +6,7 @@ Other donation services post through `post()`; nothing else writes `wallets` or 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
@@ -21,8 +21,9 @@ from app.donations.models.ledger import (ADJUSTMENT, BONUS, EARNED, ENTRY_TYPES,
                                          summary_status)
 from app.donations.repositories.wallets import LedgerRepository, WalletRepository
 
-# prepare(wallet_before) -> Posting : computed inside the transaction from the wallet it read
-Prepare = Callable[[dict], Posting]
+# prepare(wallet_before) -> Posting | [Posting, ...] : computed inside the transaction from the wallet it
+# read; several postings are written in order in the same transaction (the first carries the post's key)
+Prepare = Callable[[dict], "Posting | list[Posting]"]
 # after(session, entry, wallet_after) -> None : more writes in the same transaction
 After = Callable[[object, dict, dict], None]
 
@@ -33,6 +34,7 @@ class PostResult:
     wallet: dict | None
     created: bool
     event_ids: list
+    entries: list = field(default_factory=list)   # every entry written (the first carries the key)
 
 
 class WalletService:
@@ -49,6 +51,8 @@ class WalletService:
              publish_credit: bool = True) -> PostResult:
         """Write the posting `prepare` returns for the wallet as read inside the transaction.
 
+        `prepare` may return several postings (written in order, each with its own unique key): `key` is
+        then the one whose existence means "already done" (usually the first posting's).
         Idempotent per `key`: when an entry with that key exists (committed before, or by a racing
         delivery), nothing changes and that entry is returned with created=False.
         Raises InsufficientBalance (nothing changed) when a debit exceeds the balance; any error
@@ -64,47 +68,19 @@ class WalletService:
                 state["existing"] = existing
                 return
             before = self.wallets.get(user_id, session=session)
-            posting = prepare(before)
-            if posting.key != key or posting.user_id != user_id:
+            prepared = prepare(before)
+            postings = [prepared] if isinstance(prepared, Posting) else list(prepared)
+            if not postings or (isinstance(prepared, Posting) and prepared.key != key):
                 raise ValueError("posting does not match its key/user")
-            if posting.type not in ENTRY_TYPES:
-                raise ValueError(f"unknown ledger entry type {posting.type!r}")
-            min_balance = -posting.amount_cents if posting.amount_cents < 0 else None
-            wallet_after = self.wallets.apply(user_id, inc=posting.wallet_inc(), set_fields=posting.wallet_set,
-                                              min_balance=min_balance, session=session)
-            if wallet_after is None:
-                raise InsufficientBalance()
-            if wallet_after.get("held_cents", 0) < 0:
-                raise ValueError("held amount would go negative")
-            now = self.clock()
-            entry = {
-                "_id": ObjectId(),
-                "key": key,
-                "user_id": user_id,
-                "type": posting.type,
-                "status": posting.status,
-                "amount_cents": posting.amount_cents,
-                "held_cents": posting.held_cents,
-                "balance_after_cents": wallet_after["balance_cents"],
-                "held_after_cents": wallet_after.get("held_cents", 0),
-                "source": posting.source,
-                "breakdown": posting.breakdown,
-                "reason": posting.reason,
-                "actor_id": posting.actor_id,
-                "meta": posting.meta,
-                "created_at": now,
-            }
-            self.ledger.insert(entry, session=session)
-            events = []
-            if publish_credit and posting.amount_cents > 0 and posting.type in (EARNED, BONUS, RELEASE):
-                events.append(self.hooks.record(WalletCredited(
-                    user_id=user_id, amount_cents=posting.amount_cents,
-                    balance_cents=wallet_after["balance_cents"],
-                    total_earned_cents=wallet_after["total_earned_cents"],
-                    source_key=key, credited_at=now), key=f"wallet_credited:{key}", session=session))
-            state.update(entry=entry, wallet=wallet_after, events=events)
+            entries, events, wallet_after = [], [], before
+            for posting in postings:
+                entry, wallet_after, credit_event = self._write(session, user_id, posting, publish_credit)
+                entries.append(entry)
+                if credit_event:
+                    events.append(credit_event)
+            state.update(entry=entries[0], entries=entries, wallet=wallet_after, events=events)
             if after is not None:
-                after(session, entry, wallet_after)
+                after(session, entries[0], wallet_after)
 
         try:
             in_transaction(self.db, work)
@@ -115,8 +91,48 @@ class WalletService:
             return PostResult(existing, None, False, [])
         if "existing" in state:
             return PostResult(state["existing"], None, False, [])
-        result = PostResult(state["entry"], state["wallet"], True, list(state["events"]))
-        return result
+        return PostResult(state["entry"], state["wallet"], True, list(state["events"]), list(state["entries"]))
+
+    def _write(self, session, user_id: str, posting: Posting, publish_credit: bool) -> tuple[dict, dict, str | None]:
+        """One posting: guarded wallet update + ledger entry (+ WalletCredited in the outbox)."""
+        if posting.user_id != user_id:
+            raise ValueError("posting does not match its user")
+        if posting.type not in ENTRY_TYPES:
+            raise ValueError(f"unknown ledger entry type {posting.type!r}")
+        min_balance = -posting.amount_cents if posting.amount_cents < 0 else None
+        wallet_after = self.wallets.apply(user_id, inc=posting.wallet_inc(), set_fields=posting.wallet_set,
+                                          min_balance=min_balance, session=session)
+        if wallet_after is None:
+            raise InsufficientBalance()
+        if wallet_after.get("held_cents", 0) < 0:
+            raise ValueError("held amount would go negative")
+        now = self.clock()
+        entry = {
+            "_id": ObjectId(),
+            "key": posting.key,
+            "user_id": user_id,
+            "type": posting.type,
+            "status": posting.status,
+            "amount_cents": posting.amount_cents,
+            "held_cents": posting.held_cents,
+            "balance_after_cents": wallet_after["balance_cents"],
+            "held_after_cents": wallet_after.get("held_cents", 0),
+            "source": posting.source,
+            "breakdown": posting.breakdown,
+            "reason": posting.reason,
+            "actor_id": posting.actor_id,
+            "meta": posting.meta,
+            "created_at": now,
+        }
+        self.ledger.insert(entry, session=session)
+        event_id = None
+        if publish_credit and posting.amount_cents > 0 and posting.type in (EARNED, BONUS, RELEASE):
+            event_id = self.hooks.record(WalletCredited(
+                user_id=user_id, amount_cents=posting.amount_cents,
+                balance_cents=wallet_after["balance_cents"],
+                total_earned_cents=wallet_after["total_earned_cents"],
+                source_key=posting.key, credited_at=now), key=f"wallet_credited:{posting.key}", session=session)
+        return entry, wallet_after, event_id
 
     def dispatch(self, event_ids: list[str]) -> None:
         for event_id in event_ids:
@@ -177,6 +193,14 @@ class WalletService:
             reason=reason, actor_id=actor_id, breakdown={"approved": approve, "held_cents": amount}))
         self.dispatch(result.event_ids)
         return result.entry
+
+    def held_credits(self, *, skip: int, limit: int) -> tuple[list, int]:
+        """Credits a fraud check held and nobody settled yet, oldest first (admins approve or void them)."""
+        held = list(self.ledger.collection.find({"status": HELD, "held_cents": {"$gt": 0}}).sort("created_at", 1))
+        settled = {e["key"] for e in self.ledger.collection.find(
+            {"key": {"$in": [f"release:{e['key']}" for e in held]}}, {"key": 1})}
+        open_ = [e for e in held if f"release:{e['key']}" not in settled]
+        return open_[skip:skip + limit], len(open_)
 
     def integrity_report(self) -> dict:
         """Every wallet's balance (and held amount) against the sum of its ledger."""

@@ -1,0 +1,60 @@
+from flask_smorest import Blueprint
+
+from app.core.api import Envelope, Page, PageQuery, admin_required, current_user_id, ok, svc
+from app.donations.controllers.compliance import period
+from app.donations.schemas_p2 import (DashboardOut, DashboardQuery, DiscrepancyOut, DiscrepancyQuery,
+                                      ReconciliationOut)
+
+blp = Blueprint("admin_financial", __name__, url_prefix="/api/admin/financial",
+                description="Financial analytics and reconciliation (admin)")
+
+
+def _skip(query: dict) -> dict:
+    return {"skip": (query["page"] - 1) * query["per_page"], "limit": query["per_page"]}
+
+
+@blp.route("/dashboard", methods=["GET"])
+@admin_required
+@blp.arguments(DashboardQuery, location="query")
+@blp.response(200, Envelope(DashboardOut))
+def dashboard(query):
+    """Totals from the ledger for a period (default: the last 30 days): donated, refunded, net, counts,
+    donors (new ones too), averages; by ONLUS, category and source; a day/week/month trend; wallet
+    balances, held donations, card payments. Cached; a donation or refund invalidates it."""
+    start, end, _ = period(query)
+    return ok("FINANCIAL_DASHBOARD_RETRIEVED", svc("donations.financial").dashboard(
+        start, end, granularity=query["granularity"], refresh=query["refresh"]))
+
+
+@blp.route("/reconciliation", methods=["POST"])
+@admin_required
+@blp.response(201, Envelope(ReconciliationOut))
+def run_reconciliation():
+    """Run the reconciliation now: wallets against the ledger, donations against the ledger and the ONLUS
+    allocations, payment intents against the provider. Discrepancies are stored with detail."""
+    return ok("RECONCILIATION_COMPLETED", svc("donations.reconciliation").run(triggered_by=current_user_id()))
+
+
+@blp.route("/reconciliation", methods=["GET"])
+@admin_required
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, Envelope(ReconciliationOut, paginated=True))
+def list_reconciliations(query):
+    rows, total = svc("donations.reconciliation").page(**_skip(query))
+    return ok("RECONCILIATIONS_RETRIEVED", Page(rows, query["page"], query["per_page"], total))
+
+
+@blp.route("/reconciliation/<run_id>", methods=["GET"])
+@admin_required
+@blp.response(200, Envelope(ReconciliationOut))
+def get_reconciliation(run_id):
+    return ok("RECONCILIATION_RETRIEVED", svc("donations.reconciliation").get(run_id))
+
+
+@blp.route("/reconciliation/<run_id>/discrepancies", methods=["GET"])
+@admin_required
+@blp.arguments(DiscrepancyQuery, location="query")
+@blp.response(200, Envelope(DiscrepancyOut, paginated=True))
+def list_discrepancies(query, run_id):
+    rows, total = svc("donations.reconciliation").discrepancies_page(run_id, kind=query.get("kind"), **_skip(query))
+    return ok("DISCREPANCIES_RETRIEVED", Page(rows, query["page"], query["per_page"], total))
