@@ -27,6 +27,9 @@ class GoodPlayApi(Api):
     """
 
     ERROR_SCHEMA = ErrorEnvelope
+    # No catch-all "default" response: every status an operation can answer is listed (see
+    # document_error_responses), so "the response matches the documented schema" means something.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def __init__(self, app=None, **kwargs):
         self._spec = None
@@ -42,6 +45,7 @@ class GoodPlayApi(Api):
                 for blp, name, parameters in pending:
                     blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
                     self._spec.tag({"name": name, "description": blp.description})
+                document_error_responses(self._app, self._spec)
         return self._spec
 
     @spec.setter
@@ -53,6 +57,65 @@ class GoodPlayApi(Api):
         self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
         self._app.register_blueprint(blp, **options)
         self._undocumented.append((blp, name, parameters))
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "INVALID_JSON: the body is not valid JSON",
+    401: "UNAUTHORIZED / TOKEN_*: missing, expired or revoked access token",
+    403: "ADMIN_REQUIRED: authenticated but not an administrator",
+    404: "Unknown resource, or another user's private resource",
+    413: "PAYLOAD_TOO_LARGE: the body exceeds MAX_CONTENT_LENGTH",
+    422: "VALIDATION_ERROR: invalid or unknown fields",
+    429: "RATE_LIMIT_EXCEEDED (header Retry-After)",
+}
+
+
+def _view_flag(view, name: str):
+    while view is not None:
+        value = getattr(view, name, None)
+        if value:
+            return value
+        view = getattr(view, "__wrapped__", None)
+    return None
+
+
+def document_error_responses(app: Flask, spec) -> None:
+    """Add the error statuses every operation can answer by construction (auth, admin, path ids,
+    bodies, rate limits) to the OpenAPI document; domain errors (409, 404 for an id in the body...)
+    are documented by each route with @blp.alt_response (app.core.api.error_responses)."""
+    import re
+
+    views = {}
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            views[(path, method.lower())] = app.view_functions[rule.endpoint]
+    error_ref = {"$ref": "#/components/schemas/ErrorEnvelope"}
+    if "ErrorEnvelope" not in spec.components.schemas:
+        spec.components.schema("ErrorEnvelope", schema=ErrorEnvelope)
+    for path, operations in spec._paths.items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            view = views.get((path, method))
+            statuses = set()
+            if operation.get("security"):
+                statuses.add(401)
+            if view is not None and _view_flag(view, "_admin_only"):
+                statuses.add(403)
+            if "{" in path:
+                statuses.add(404)
+            if "requestBody" in operation:
+                statuses.update((400, 413, 422))
+            if any(p.get("in") == "query" for p in operation.get("parameters", []) if isinstance(p, dict)):
+                statuses.add(422)
+            if view is not None and _view_flag(view, "_rate_limit"):
+                statuses.add(429)
+            responses = operation["responses"]
+            for status in sorted(statuses):
+                responses.setdefault(str(status), {
+                    "description": _ERROR_DESCRIPTIONS[status],
+                    "content": {"application/json": {"schema": dict(error_ref)}}})
 
 
 def init_api(app: Flask) -> Api:

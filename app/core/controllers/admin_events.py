@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, admin_required, container, ok
+from app.core.api import Envelope, Page, admin_required, container, error_responses, ok
 from app.core.schemas import EventListQuery, HookEventOut, ReplayIn
 
 blp = Blueprint("admin_events", __name__, url_prefix="/api/admin/events",
@@ -23,6 +23,7 @@ def list_events(query):
 @admin_required
 @blp.arguments(ReplayIn, required=False)
 @blp.response(200, Envelope(HookEventOut))
+@error_responses(blp, {409: "EVENT_NOT_REPLAYABLE: nothing failed or parked"})
 def replay_event(body, event_id):
     """Run the event's parked (or failed) handlers once more, now."""
     return ok("EVENT_REPLAYED", container().hooks.replay(event_id, (body or {}).get("handler")))

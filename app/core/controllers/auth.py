@@ -1,7 +1,7 @@
 from flask_jwt_extended import get_jwt, jwt_required
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, login_required, ok, rate_limited, svc
+from app.core.api import Envelope, error_responses, login_required, ok, rate_limited, svc
 from app.core.schemas import (ChangePasswordIn, LoginIn, LogoutIn, RegisterIn, TokensOut,
                               UserWithTokensOut)
 
@@ -12,6 +12,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Accounts 
 @rate_limited("auth")
 @blp.arguments(RegisterIn)
 @blp.response(201, Envelope(UserWithTokensOut))
+@error_responses(blp, {409: "EMAIL_ALREADY_EXISTS (emails are unique regardless of case)"})
 def register(body):
     user, tokens = svc("auth").register(**body)
     return ok("USER_REGISTERED", {"user": user, **tokens})
@@ -21,6 +22,7 @@ def register(body):
 @rate_limited("auth")
 @blp.arguments(LoginIn)
 @blp.response(200, Envelope(UserWithTokensOut))
+@error_responses(blp, {401: "INVALID_CREDENTIALS or ACCOUNT_DISABLED"})
 def login(body):
     user, tokens = svc("auth").login(**body)
     return ok("LOGIN_SUCCESSFUL", {"user": user, **tokens})
@@ -49,6 +51,7 @@ def logout(body):
 @rate_limited("auth")
 @blp.arguments(ChangePasswordIn)
 @blp.response(200, Envelope())
+@error_responses(blp, {401: "INVALID_CREDENTIALS: wrong current password", 404: "USER_NOT_FOUND"})
 def change_password(body):
     svc("auth").change_password(get_jwt(), **body)
     return ok("PASSWORD_CHANGED")

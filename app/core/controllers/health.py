@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, container, ok
+from app.core.api import Envelope, container, error_responses, ok
 from app.core.database import ping
 from app.core.errors import ServiceUnavailable
 from app.core.schemas import HealthOut
@@ -17,6 +17,7 @@ def health():
 
 @blp.route("/health/ready", methods=["GET"])
 @blp.response(200, Envelope(HealthOut))
+@error_responses(blp, {503: "DATABASE_UNAVAILABLE"})
 def ready():
     """Readiness: the database answers a ping."""
     if not ping(container().db):

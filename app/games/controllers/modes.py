@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, admin_required, login_required, ok
+from app.core.api import Envelope, admin_required, error_responses, login_required, ok
 from app.games.controllers._common import games
 from app.games.schemas import GameModeAtQuery, GameModeCreateIn, GameModeOut, GameModeUpdateIn
 
@@ -37,6 +37,7 @@ def get_mode(key):
 @admin_required
 @blp.arguments(GameModeCreateIn)
 @blp.response(201, Envelope(GameModeOut))
+@error_responses(blp, {409: "MODE_ALREADY_EXISTS"})
 def create_mode(body):
     """Admin: a temporary mode (start/end dates) and/or recurring schedules (UTC)."""
     return ok("MODE_CREATED", games().modes.create_mode(body))

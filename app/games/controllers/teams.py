@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, current_user_id, login_required, ok
+from app.core.api import Envelope, Page, current_user_id, error_responses, login_required, ok
 from app.games.controllers._common import games, page_args
 from app.games.schemas import GameTeamCreateIn, GameTeamListQuery, GameTeamOut, GameTeamRoleIn
 
@@ -22,6 +22,7 @@ def list_teams(query):
 @login_required
 @blp.arguments(GameTeamCreateIn)
 @blp.response(201, Envelope(GameTeamOut))
+@error_responses(blp, {409: "ALREADY_IN_TEAM, TEAM_NAME_TAKEN"})
 def create_team(body):
     """Found a team (you become its owner); 409 ALREADY_IN_TEAM / TEAM_NAME_TAKEN."""
     return ok("TEAM_CREATED", games().teams.create(current_user_id(), **body))
@@ -30,6 +31,7 @@ def create_team(body):
 @blp.route("/mine", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(GameTeamOut))
+@error_responses(blp, {404: "TEAM_NOT_FOUND: you are not in a team"})
 def my_team():
     return ok("TEAM_RETRIEVED", games().teams.mine(current_user_id()))
 
@@ -44,6 +46,7 @@ def get_team(team_id):
 @blp.route("/<team_id>/join", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(GameTeamOut))
+@error_responses(blp, {409: "ALREADY_IN_TEAM, TEAM_FULL"})
 def join_team(team_id):
     """Join (409 TEAM_FULL when every seat is taken, ALREADY_IN_TEAM when you have a team)."""
     return ok("TEAM_JOINED", games().teams.join(current_user_id(), team_id))
@@ -60,6 +63,7 @@ def leave_team(team_id):
 @blp.route("/<team_id>/members/<user_id>", methods=["DELETE"])
 @login_required
 @blp.response(200, Envelope(GameTeamOut))
+@error_responses(blp, {403: "TEAM_PERMISSION_DENIED"})
 def remove_member(team_id, user_id):
     """Owner removes admins/members; admins remove members (403 TEAM_PERMISSION_DENIED otherwise)."""
     return ok("TEAM_MEMBER_REMOVED", games().teams.remove_member(current_user_id(), team_id, user_id))
@@ -69,6 +73,7 @@ def remove_member(team_id, user_id):
 @login_required
 @blp.arguments(GameTeamRoleIn)
 @blp.response(200, Envelope(GameTeamOut))
+@error_responses(blp, {403: "TEAM_PERMISSION_DENIED"})
 def set_member_role(body, team_id, user_id):
     """Owner only: make a member an admin or back."""
     return ok("TEAM_MEMBER_UPDATED", games().teams.set_role(current_user_id(), team_id, user_id, body["role"]))

@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, admin_required, current_user_id, login_required, ok
+from app.core.api import Envelope, Page, admin_required, current_user_id, error_responses, login_required, ok
 from app.games.controllers._common import games, page_args
 from app.games.schemas import TournamentCreateIn, TournamentLeaderboardOut, TournamentListQuery, TournamentOut
 
@@ -23,6 +23,7 @@ def list_tournaments(query):
 @admin_required
 @blp.arguments(TournamentCreateIn)
 @blp.response(201, Envelope(TournamentOut))
+@error_responses(blp, {404: "GAME_NOT_FOUND"})
 def create_tournament(body):
     """Admin: a tournament; it is active at once when `starts_at` has passed, else scheduled."""
     svc = games().tournaments
@@ -39,6 +40,7 @@ def get_tournament(tournament_id):
 @blp.route("/<tournament_id>/join", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(TournamentOut))
+@error_responses(blp, {403: "TEAM_PERMISSION_DENIED: only a team captain registers the team", 409: "TEAM_REQUIRED, TOURNAMENT_CLOSED, ALREADY_REGISTERED, TOURNAMENT_FULL"})
 def join_tournament(tournament_id):
     """Take a seat (team tournaments: a team owner/admin registers the team). 409 TOURNAMENT_FULL,
     ALREADY_REGISTERED, TOURNAMENT_CLOSED."""
@@ -48,6 +50,7 @@ def join_tournament(tournament_id):
 @blp.route("/<tournament_id>/leave", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(TournamentOut))
+@error_responses(blp, {403: "TEAM_PERMISSION_DENIED", 409: "NOT_REGISTERED, TOURNAMENT_ALREADY_STARTED"})
 def leave_tournament(tournament_id):
     """Give the seat back before the tournament starts."""
     return ok("TOURNAMENT_LEFT", games().tournaments.leave(current_user_id(), tournament_id))
@@ -64,6 +67,7 @@ def tournament_leaderboard(tournament_id):
 @blp.route("/<tournament_id>/end", methods=["POST"])
 @admin_required
 @blp.response(200, Envelope(TournamentOut))
+@error_responses(blp, {409: "TOURNAMENT_NOT_ACTIVE"})
 def end_tournament(tournament_id):
     """Admin "end now": rank the results and pay rewards (once: repeating this returns the same results)."""
     return ok("TOURNAMENT_COMPLETED", games().tournaments.end_now(tournament_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, admin_required, current_user_id, login_required, ok, svc
+from app.core.api import Envelope, Page, admin_required, current_user_id, error_responses, login_required, ok, svc
 from app.core.errors import ValidationFailed
 from app.impact import schemas as s
 
@@ -198,6 +198,7 @@ def list_reports(query):
 @blp.route("/reports/monthly/<int:year>/<int:month>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(s.CommunityReportOut))
+@error_responses(blp, {422: "INVALID_MONTH, PERIOD_NOT_STARTED"})
 def monthly_report(year, month):
     """The month's community report (published; admins also see the draft). 422 INVALID_MONTH."""
     return ok("MONTHLY_REPORT_SUCCESS", svc("impact").community.get_report("monthly", year, month,
@@ -207,6 +208,7 @@ def monthly_report(year, month):
 @blp.route("/reports/annual/<int:year>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(s.CommunityReportOut))
+@error_responses(blp, {422: "PERIOD_NOT_STARTED"})
 def annual_report(year):
     return ok("ANNUAL_REPORT_SUCCESS", svc("impact").community.get_report("annual", year,
                                                                          viewer_is_admin=_is_admin()))
@@ -218,6 +220,7 @@ def annual_report(year):
 @admin_required
 @blp.arguments(s.MetricIn)
 @blp.response(201, Envelope(s.ImpactMetricOut))
+@error_responses(blp, {404: "ONLUS_NOT_FOUND"})
 def create_metric(body):
     """Record a metric value; efficiency = value per euro donated to the ONLUS (default: its platform total)."""
     _require_onlus(body)
@@ -238,6 +241,7 @@ def verify_metric(body, metric_id):
 @admin_required
 @blp.arguments(s.UpdateIn)
 @blp.response(201, Envelope(s.ImpactUpdateOut))
+@error_responses(blp, {404: "ONLUS_NOT_FOUND"})
 def create_update(body):
     """Create an ONLUS update as a draft, scheduled (`publish_at`) or published right away."""
     _require_onlus(body)
@@ -247,6 +251,7 @@ def create_update(body):
 @blp.route("/admin/updates/<update_id>/publish", methods=["POST"])
 @admin_required
 @blp.response(200, Envelope(s.ImpactUpdateOut))
+@error_responses(blp, {409: "UPDATE_ALREADY_PUBLISHED"})
 def publish_update(update_id):
     """Publish a draft or scheduled update now (409 UPDATE_ALREADY_PUBLISHED)."""
     return ok("UPDATE_PUBLISHED_SUCCESS", svc("impact").visualization.publish_update(update_id))
@@ -257,6 +262,7 @@ def publish_update(update_id):
 @blp.arguments(s.ReportGenerateIn)
 @blp.response(201, Envelope(s.CommunityReportOut))
 @blp.alt_response(200, schema=Envelope(s.CommunityReportOut), description="The period's report is already published: kept")
+@error_responses(blp, {422: "PERIOD_NOT_STARTED, INVALID_MONTH"})
 def generate_report(body):
     """Compute the period's report from the donations ledger now, as a draft (regenerating replaces
     the draft; a published report is kept and returned with 200 REPORT_ALREADY_PUBLISHED)."""
@@ -270,6 +276,7 @@ def generate_report(body):
 @blp.route("/admin/reports/<report_id>/publish", methods=["POST"])
 @admin_required
 @blp.response(200, Envelope(s.CommunityReportOut))
+@error_responses(blp, {409: "REPORT_ALREADY_PUBLISHED"})
 def publish_report(report_id):
     """Publish a draft report (409 REPORT_ALREADY_PUBLISHED)."""
     return ok("REPORT_PUBLISHED_SUCCESS", svc("impact").community.publish_report(report_id))

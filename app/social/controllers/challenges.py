@@ -1,7 +1,7 @@
 from flask import g
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, current_user_id, login_required, ok, svc
+from app.core.api import Envelope, Page, current_user_id, error_responses, login_required, ok, svc
 from app.social.schemas import (SocialChallengeIn, SocialChallengeListQuery, SocialChallengeOut,
                                 SocialChallengeParticipantOut, SocialPageQuery)
 
@@ -28,6 +28,7 @@ def list_challenges(query):
 @login_required
 @blp.arguments(SocialChallengeIn)
 @blp.response(201, Envelope(SocialChallengeOut))
+@error_responses(blp, {403: "ADMIN_REQUIRED: reward_points above what a user may offer"})
 def create_challenge(body):
     """Start a challenge (you join it). 'friends' visibility: only your friends see and join it."""
     target = body.get("target_amount") if body["metric"] == "donation_cents" else body.get("target")
@@ -47,6 +48,7 @@ def get_challenge(challenge_id):
 @blp.route("/<challenge_id>/join", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(SocialChallengeOut))
+@error_responses(blp, {409: "CHALLENGE_NOT_ACTIVE, CHALLENGE_ALREADY_JOINED"})
 def join_challenge(challenge_id):
     return ok("CHALLENGE_JOINED", challenges().join(current_user_id(), challenge_id))
 
@@ -54,6 +56,7 @@ def join_challenge(challenge_id):
 @blp.route("/<challenge_id>/leave", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(SocialChallengeOut))
+@error_responses(blp, {409: "CHALLENGE_CANNOT_LEAVE"})
 def leave_challenge(challenge_id):
     """Leave before contributing (contributions stay part of the challenge's history)."""
     return ok("CHALLENGE_LEFT", challenges().leave(current_user_id(), challenge_id))

@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, current_user_id, login_required, ok, svc
+from app.core.api import Envelope, Page, current_user_id, error_responses, login_required, ok, svc
 from app.social.schemas import (BlockedUserOut, BlockOut, FriendOut, FriendRequestOut, FriendRequestsOut, SocialPageQuery,
                                 SocialSearchQuery, SocialSearchResultOut, SocialUserIdIn)
 
@@ -15,6 +15,7 @@ def friends():
 @login_required
 @blp.arguments(SocialUserIdIn)
 @blp.response(201, Envelope(FriendRequestOut))
+@error_responses(blp, {403: "FRIEND_REQUESTS_DISABLED by the other user's privacy settings", 404: "USER_NOT_FOUND", 409: "ALREADY_FRIENDS, FRIEND_REQUEST_ALREADY_SENT, FRIEND_REQUEST_ALREADY_RECEIVED, USER_BLOCKED"})
 def send_request(body):
     """Ask another user to be friends (one relationship per pair)."""
     return ok("FRIEND_REQUEST_SENT", friends().send_request(current_user_id(), body["user_id"]))
@@ -31,6 +32,7 @@ def list_requests():
 @blp.route("/friends/requests/<request_id>/accept", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(FriendRequestOut))
+@error_responses(blp, {409: "FRIEND_REQUEST_NOT_PENDING"})
 def accept_request(request_id):
     return ok("FRIEND_REQUEST_ACCEPTED", friends().accept(current_user_id(), request_id))
 
@@ -38,6 +40,7 @@ def accept_request(request_id):
 @blp.route("/friends/requests/<request_id>/decline", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(FriendRequestOut))
+@error_responses(blp, {409: "FRIEND_REQUEST_NOT_PENDING"})
 def decline_request(request_id):
     return ok("FRIEND_REQUEST_DECLINED", friends().decline(current_user_id(), request_id))
 
@@ -45,6 +48,7 @@ def decline_request(request_id):
 @blp.route("/friends/requests/<request_id>/cancel", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(FriendRequestOut))
+@error_responses(blp, {409: "FRIEND_REQUEST_NOT_PENDING"})
 def cancel_request(request_id):
     """Withdraw a request I sent that is still pending."""
     return ok("FRIEND_REQUEST_CANCELLED", friends().cancel(current_user_id(), request_id))
@@ -72,6 +76,7 @@ def unfriend(user_id):
 @login_required
 @blp.arguments(SocialUserIdIn)
 @blp.response(200, Envelope(BlockOut))
+@error_responses(blp, {404: "USER_NOT_FOUND"})
 def block_user(body):
     """Block a user: ends any friendship or request; they can no longer send requests or find you."""
     friends().block(current_user_id(), body["user_id"])

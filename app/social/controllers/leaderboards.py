@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, current_user_id, login_required, ok, svc
+from app.core.api import Envelope, current_user_id, error_responses, login_required, ok, svc
 from app.social.schemas import (ImpactHistoryPointOut, ImpactHistoryQuery, ImpactScoreOut, SocialLeaderboardOut,
                                 SocialLeaderboardQuery, WeeklyWinnerOut)
 
@@ -12,6 +12,7 @@ blp = Blueprint("leaderboards", __name__, url_prefix="/api/social",
 @login_required
 @blp.arguments(SocialLeaderboardQuery, location="query")
 @blp.response(200, Envelope(SocialLeaderboardOut))
+@error_responses(blp, {404: "GAME_NOT_FOUND, TEAM_NOT_FOUND (board filters)"})
 def leaderboard(query, board_type):
     """Top N, my rank and entry, and the entries around me.
 
@@ -27,6 +28,7 @@ def leaderboard(query, board_type):
 @blp.route("/leaderboards/winners/<week>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(WeeklyWinnerOut, many=True))
+@error_responses(blp, {422: "VALIDATION_ERROR: week is not an ISO week (2026-W47)"})
 def weekly_winners(week):
     """Winners announced when the ISO week (e.g. 2026-W47) closed."""
     return ok("WINNERS_RETRIEVED", svc("social_leaderboards").winners(week))
