@@ -36,10 +36,11 @@ class Rate(fields.Field):
             raise self.make_error("invalid") from exc
         if not amount.is_finite():
             raise self.make_error("invalid")
-        if amount != amount.quantize(Decimal("0.0001")):
-            raise self.make_error("precision")
+        # range first: quantizing a huge exponent (1e30) overflows the decimal context
         if amount <= 0 or amount > 1:
             raise self.make_error("range")
+        if amount != amount.quantize(Decimal("0.0001")):
+            raise self.make_error("precision")
         return str(amount.quantize(Decimal("0.0001")))
 
     def _jsonschema_type_mapping(self):  # pragma: no cover
@@ -290,7 +291,8 @@ class PartyOut(OutSchema):
 
 class ReceiptOut(OutSchema):
     receipt_number = fields.String(required=True)
-    void = fields.Boolean(load_default=False, metadata={"description": "True once the donation was refunded"})
+    void = fields.Function(lambda r: bool(r.get("void")), metadata={
+        "type": "boolean", "description": "True once the donation was refunded"})
     voided_at = Timestamp(allow_none=True)
     payment_method = fields.String(allow_none=True)
     donation_id = fields.String(required=True)

@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, admin_required, current_user_id, ok, svc
+from app.core.api import Envelope, Page, admin_required, current_user_id, error_responses, ok, svc
 from app.donations.schemas_p2 import (BatchItemOut, BatchItemQuery, BatchOut, BatchQuery, DisbursementBatchIn,
                                       ImportBatchIn, RunIn)
 
@@ -56,6 +56,7 @@ def get_batch(batch_id):
 @admin_required
 @blp.arguments(RunIn)
 @blp.response(200, Envelope(BatchOut))
+@error_responses(blp, {409: "BATCH_BUSY"})
 def run_batch(body, batch_id):
     """Process the remaining items now (optionally at most `max_items`); an interrupted batch resumes where
     it stopped, and no finished item is repeated. 409 BATCH_BUSY while another runner holds it."""
@@ -65,6 +66,7 @@ def run_batch(body, batch_id):
 @blp.route("/operations/<batch_id>/retry", methods=["POST"])
 @admin_required
 @blp.response(200, Envelope(BatchOut))
+@error_responses(blp, {409: "NO_FAILED_ITEMS"})
 def retry_batch(batch_id):
     """Put every failed item back to pending (run the batch again to process them); 409 NO_FAILED_ITEMS."""
     return ok("BATCH_RETRY_SCHEDULED", svc("donations.batches").retry_failed(batch_id))

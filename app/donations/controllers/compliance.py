@@ -2,7 +2,8 @@ from datetime import datetime, time, timedelta
 
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, admin_required, current_user_id, login_required, ok, rate_limited, svc
+from app.core.api import (Envelope, Page, admin_required, current_user_id, error_responses, login_required, ok,
+                          rate_limited, svc)
 from app.core.clock import utcnow
 from app.donations.schemas import DonationOut
 from app.donations.schemas_p2 import (AdminKycOut, ComplianceCheckOut, ComplianceCheckQuery, ComplianceReportOut,
@@ -48,6 +49,7 @@ def my_kyc():
 @rate_limited("money")
 @blp.arguments(KycIn)
 @blp.response(201, Envelope(KycOut))
+@error_responses(blp, {409: "KYC_ALREADY_APPROVED"})
 def submit_kyc(body):
     """Submit (or resubmit after a rejection) identity data for review; 409 KYC_ALREADY_APPROVED.
     Only the document number's last 4 characters are kept."""
@@ -71,6 +73,7 @@ def kyc_submissions(query):
 @admin_required
 @blp.arguments(ReviewIn)
 @blp.response(200, Envelope(AdminKycOut))
+@error_responses(blp, {409: "KYC_NOT_PENDING"})
 def review_kyc(body, user_id):
     """Approve or reject a pending submission (409 KYC_NOT_PENDING otherwise)."""
     return ok("KYC_REVIEWED", svc("donations.compliance").review_kyc(
@@ -94,6 +97,7 @@ def held_donations(query):
 @rate_limited("money")
 @blp.arguments(DecisionIn)
 @blp.response(200, Envelope(DonationOut))
+@error_responses(blp, {409: "DONATION_NOT_HELD"})
 def approve_held(body, donation_id):
     """Complete a held donation (receipt, DonationComplete). Exactly once: 409 DONATION_NOT_HELD after a
     rejection; approving again answers the completed donation."""
@@ -106,6 +110,7 @@ def approve_held(body, donation_id):
 @rate_limited("money")
 @blp.arguments(DecisionIn)
 @blp.response(200, Envelope(DonationOut))
+@error_responses(blp, {409: "DONATION_NOT_HELD"})
 def reject_held(body, donation_id):
     """Reject a held donation: the money returns to the wallet (card payments: to the card)."""
     return ok("HELD_DONATION_REJECTED", svc("donations").reject_held(donation_id, actor_id=current_user_id(),
@@ -136,6 +141,7 @@ def sanctions():
 @admin_required
 @blp.arguments(SanctionIn)
 @blp.response(201, Envelope(SanctionOut))
+@error_responses(blp, {409: "SANCTIONS_ENTRY_EXISTS"})
 def add_sanction(body):
     """Screen a name from now on (donors and ONLUS); 409 SANCTIONS_ENTRY_EXISTS."""
     return ok("SANCTIONS_ENTRY_ADDED", svc("donations.compliance").add_sanction(
@@ -180,6 +186,7 @@ def fraud_flags(query):
 @admin_required
 @blp.arguments(ResolveIn)
 @blp.response(200, Envelope(FraudFlagOut))
+@error_responses(blp, {409: "FRAUD_FLAG_ALREADY_RESOLVED"})
 def resolve_flag(body, flag_id):
     return ok("FRAUD_FLAG_RESOLVED", svc("donations.fraud").resolve(flag_id, note=body["note"],
                                                                     actor_id=current_user_id()))

@@ -4,7 +4,8 @@ import marshmallow as ma
 from flask import current_app, make_response, request
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, admin_required, current_user_id, login_required, ok, rate_limited, svc
+from app.core.api import (Envelope, Page, admin_required, current_user_id, error_responses, login_required, ok,
+                          rate_limited, svc)
 from app.core.clock import utcnow
 from app.core.errors import ValidationFailed
 from app.donations.controllers.wallet import day_range
@@ -54,6 +55,7 @@ def _compress() -> bool:
 @blp.arguments(IdempotencyHeaders, location="headers")
 @blp.response(201, Envelope(DonationOut))
 @blp.alt_response(202, schema=Envelope(DonationOut), description="Held for compliance review (status `held`)")
+@error_responses(blp, {404: "ONLUS_NOT_FOUND", 409: "INSUFFICIENT_BALANCE"})
 def process_donation(body, headers):
     """Donate from the wallet to a verified, active ONLUS (min EUR 0.50; per-donation and daily maxima).
     409 INSUFFICIENT_BALANCE changes nothing. A replayed Idempotency-Key answers the first donation
@@ -146,6 +148,7 @@ def get_receipt(query, donation_id):
 @rate_limited("money")
 @admin_blp.arguments(RefundIn)
 @admin_blp.response(200, Envelope(DonationOut))
+@error_responses(admin_blp, {409: "DONATION_NOT_REFUNDABLE"})
 def refund_donation(body, donation_id):
     """Give a completed donation back to the wallet: a new, linked `refund` ledger entry."""
     return ok("DONATION_REFUNDED", svc("donations").refund(donation_id, actor_id=current_user_id(),

@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, admin_required, current_user_id, ok, svc
+from app.core.api import Envelope, Page, admin_required, current_user_id, error_responses, ok, svc
 from app.donations.schemas import (AdminOnlusOut, AdminOnlusQuery, OnlusIn, OnlusOut, OnlusQuery, OnlusUpdateIn,
                                    SuspendIn, VerifyIn)
 
@@ -43,6 +43,7 @@ def admin_list(query):
 @admin_required
 @admin_blp.arguments(OnlusIn)
 @admin_blp.response(201, Envelope(AdminOnlusOut))
+@error_responses(admin_blp, {409: "ONLUS_TAX_CODE_EXISTS"})
 def admin_create(body):
     """A new organisation starts `pending`: it can receive donations once verified."""
     return ok("ONLUS_CREATED", svc("onlus").create(body, actor_id=current_user_id()))
@@ -59,6 +60,7 @@ def admin_get(onlus_id):
 @admin_required
 @admin_blp.arguments(OnlusUpdateIn)
 @admin_blp.response(200, Envelope(AdminOnlusOut))
+@error_responses(admin_blp, {409: "ONLUS_TAX_CODE_EXISTS"})
 def admin_update(body, onlus_id):
     return ok("ONLUS_UPDATED", svc("onlus").update(onlus_id, body, actor_id=current_user_id()))
 
@@ -77,6 +79,7 @@ def admin_verify(body, onlus_id):
 @admin_required
 @admin_blp.arguments(SuspendIn)
 @admin_blp.response(200, Envelope(AdminOnlusOut))
+@error_responses(admin_blp, {409: "ONLUS_ALREADY_SUSPENDED"})
 def admin_suspend(body, onlus_id):
     """Stop donations to this organisation (reason recorded)."""
     return ok("ONLUS_SUSPENDED", svc("onlus").suspend(onlus_id, reason=body["reason"], actor_id=current_user_id()))

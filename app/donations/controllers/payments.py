@@ -1,7 +1,8 @@
 from flask import request
 from flask_smorest import Blueprint
 
-from app.core.api import (Envelope, Page, admin_required, current_user_id, login_required, ok, rate_limited, svc)
+from app.core.api import (Envelope, Page, admin_required, current_user_id, error_responses, login_required, ok,
+                          rate_limited, svc)
 from app.core.errors import BadRequest
 from app.donations.controllers.donations import IdempotencyHeaders
 from app.donations.schemas_p2 import (AdminPaymentIntentOut, AdminPaymentIntentQuery, ConfirmIn, PaymentIntentIn,
@@ -27,6 +28,7 @@ def provider():
 @blp.arguments(PaymentIntentIn)
 @blp.arguments(IdempotencyHeaders, location="headers")
 @blp.response(201, Envelope(PaymentIntentOut))
+@error_responses(blp, {404: "ONLUS_NOT_FOUND", 502: "PAYMENT_PROVIDER_ERROR"})
 def create_intent(body, headers):
     """Start a card donation: answers the provider's `client_secret` for the client to confirm the payment.
     The donation (receipt, DonationComplete) is created when the provider reports success (webhook or
@@ -65,6 +67,7 @@ def get_intent(intent_id):
 @rate_limited("money")
 @blp.arguments(ConfirmIn)
 @blp.response(200, Envelope(PaymentIntentOut))
+@error_responses(blp, {409: "PAYMENT_INTENT_NOT_OPEN", 502: "PAYMENT_PROVIDER_ERROR"})
 def confirm_intent(body, intent_id):
     """Simulated provider: charge now (`payment_method: pm_card_chargeDeclined` declines). Stripe: after
     Stripe.js confirmed in the browser, fetch the intent's state from Stripe and apply it."""
@@ -75,6 +78,7 @@ def confirm_intent(body, intent_id):
 @blp.route("/intents/<intent_id>/cancel", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(PaymentIntentOut))
+@error_responses(blp, {409: "PAYMENT_INTENT_NOT_OPEN", 502: "PAYMENT_PROVIDER_ERROR"})
 def cancel_intent(intent_id):
     """Cancel an open payment (409 PAYMENT_INTENT_NOT_OPEN once it succeeded or was cancelled)."""
     return ok("PAYMENT_INTENT_CANCELED", svc("donations.payments").cancel(current_user_id(), intent_id))
@@ -119,6 +123,7 @@ def admin_get(intent_id):
 @admin_required
 @rate_limited("money")
 @admin_blp.response(200, Envelope(AdminPaymentIntentOut))
+@error_responses(admin_blp, {409: "PAYMENT_NOT_REFUNDABLE"})
 def admin_retry_refund(intent_id):
     """Send a refunded/rejected card donation's money back to the card again after a provider failure
     (idempotent at the provider)."""

@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, PageQuery, admin_required, current_user_id, ok, svc
+from app.core.api import Envelope, Page, PageQuery, admin_required, current_user_id, error_responses, ok, svc
 from app.donations.schemas import RatesIn, RatesOut
 
 blp = Blueprint("conversion_rates", __name__, url_prefix="/api/conversion-rates",
@@ -19,6 +19,7 @@ def current_rates():
 @admin_required
 @blp.arguments(RatesIn)
 @blp.response(200, Envelope(RatesOut))
+@error_responses(blp, {409: "RATES_UPDATED_CONCURRENTLY"})
 def update_rates(body):
     """Admin: a new version effective now, built from the current one with these changes (history kept)."""
     return ok("CONVERSION_RATES_UPDATED", svc("donations.rates").update(body, actor_id=current_user_id()))

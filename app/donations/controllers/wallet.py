@@ -2,8 +2,8 @@ from datetime import datetime, time, timedelta
 
 from flask_smorest import Blueprint
 
-from app.core.api import (Envelope, Page, PageQuery, admin_required, container, current_user_id, login_required, ok,
-                          rate_limited, svc)
+from app.core.api import (Envelope, Page, PageQuery, admin_required, container, current_user_id, error_responses,
+                          login_required, ok, rate_limited, svc)
 from app.donations.schemas import (AdjustmentIn, AdminTransactionOut, IntegrityOut, ReleaseIn, TransactionOut,
                                    TransactionQuery, WalletOut)
 
@@ -87,6 +87,7 @@ def admin_list_transactions(query, user_id):
 @rate_limited("money")
 @admin_blp.arguments(AdjustmentIn)
 @admin_blp.response(201, Envelope(AdminTransactionOut))
+@error_responses(admin_blp, {409: "INSUFFICIENT_BALANCE"})
 def adjust(body, user_id):
     """Credit or debit a wallet through the ledger, with a reason; the admin's id is recorded.
     A debit never takes the balance below zero (409 INSUFFICIENT_BALANCE)."""

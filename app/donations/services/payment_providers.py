@@ -89,7 +89,8 @@ class StripeProvider(PaymentProvider):
             return fn()
         except stripe.StripeError as exc:
             log.warning("stripe %s failed: %s", what, exc)
-            raise ProviderError(errors={"provider": [getattr(exc, "user_message", None) or "Payment provider error."]}) from exc
+            message = getattr(exc, "user_message", None) or "Payment provider error."
+            raise ProviderError(errors={"provider": [message]}) from exc
 
     def create_intent(self, *, amount_cents, currency, idempotency_key, metadata, description) -> ProviderIntent:
         params = {"amount": amount_cents, "currency": currency.lower(), "metadata": metadata,

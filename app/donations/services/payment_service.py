@@ -110,8 +110,9 @@ class PaymentService:
             raise
         updated = self.intents.set_provider(intent_id, {
             "provider_intent_id": remote.id, "client_secret": remote.client_secret, "updated_at": self.clock()})
-        updated = self.intents.advance(intent_id, from_statuses=(CREATED,), fields={"status": REQUIRES_PM},
-                                       history={"status": REQUIRES_PM, "at": self.clock(), "via": "provider"}) or updated
+        moved = self.intents.advance(intent_id, from_statuses=(CREATED,), fields={"status": REQUIRES_PM},
+                                     history={"status": REQUIRES_PM, "at": self.clock(), "via": "provider"})
+        updated = moved or updated
         return updated, True
 
     def _replay(self, existing: dict, onlus_id: str, amount_cents: int) -> dict:

@@ -87,7 +87,8 @@ class ReconciliationService:
             if debit is None or -debit["amount_cents"] != d["amount_cents"]:
                 problems.append({"kind": "DONATION_LEDGER_MISMATCH", "subject": did, "detail": {
                     "donation_amount_cents": d["amount_cents"], "status": d["status"],
-                    "ledger_entry": f"donation:{did}", "ledger_amount_cents": -debit["amount_cents"] if debit else None}})
+                    "ledger_entry": f"donation:{did}",
+                    "ledger_amount_cents": -debit["amount_cents"] if debit else None}})
             if d["status"] == "refunded":
                 credit = entries.get(f"refund:{did}")
                 if credit is None or credit["amount_cents"] != d["amount_cents"]:
