@@ -247,6 +247,8 @@ class DonationService:
         """Complete a held donation: held -> balance -> donated in one transaction, with receipt and
         DonationComplete. Exactly once: approve and reject race on the ledger key `unhold:<id>`."""
         donation = self._held(donation_id)
+        if donation["status"] == COMPLETED:
+            return donation
         onlus = self.onlus.raw(donation["onlus_id"]) or {"name": donation["onlus_name"], "tax_code": None,
                                                          "category": donation["onlus_category"]}
         donor = self._donor(donation["user_id"])
@@ -278,7 +280,9 @@ class DonationService:
                     provider_initiated: bool = False) -> dict:
         """Reject a held donation: the money returns to the wallet (for a card payment, to the card;
         `provider_initiated`: the provider already sent it back)."""
-        donation = self._held(donation_id)
+        donation = self._held(donation_id, repeat=REJECTED)
+        if donation["status"] == REJECTED:
+            return donation
         amount, user_id = donation["amount_cents"], donation["user_id"]
         now = self.clock()
         meta = {"donation_id": donation_id, "onlus_id": donation["onlus_id"],
@@ -308,11 +312,14 @@ class DonationService:
             self.payments.refund_at_provider(settled, reason="compliance_rejected")
         return self.donations.by_id(donation_id)
 
-    def _held(self, donation_id: str) -> dict:
+    def _held(self, donation_id: str, *, repeat: str = COMPLETED) -> dict:
+        """The held donation; also one this same decision already settled (a repeat answers it again)."""
         donation = self.donations.by_id(donation_id)
         if donation is None or "hold" not in donation:
             raise NotFound("HELD_DONATION_NOT_FOUND")
-        if donation["status"] != HELD:
+        settled_by_review = (donation.get("review") or {}).get("decision") == (
+            "approved" if repeat == COMPLETED else "rejected")
+        if donation["status"] != HELD and not (donation["status"] == repeat and settled_by_review):
             raise Conflict("DONATION_NOT_HELD")
         return donation
 

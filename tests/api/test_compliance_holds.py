@@ -1,0 +1,168 @@
+"""AML/KYC/sanctions: donations that trip a rule are held, then approved (completed) or rejected (refunded)."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+
+@pytest.fixture
+def charity(admin):
+    r = admin.post("/api/admin/onlus", json={"name": "Scuole Aperte", "category": "education",
+                                             "tax_code": "97120340159"})
+    onlus_id = r.json["data"]["id"]
+    assert admin.post(f"/api/admin/onlus/{onlus_id}/verify", json={}).status_code == 200
+    return onlus_id
+
+
+def fund(admin, user, euros):
+    r = admin.post(f"/api/admin/wallets/{user.id}/adjustments",
+                   json={"amount": euros, "direction": "credit", "reason": "test funding"})
+    assert r.status_code == 201, r.json
+
+
+def wallet(user):
+    data = user.get("/api/wallet").json["data"]
+    return data["balance"], data["held"], data["total_donated"]
+
+
+def donate(user, charity, euros):
+    return user.post("/api/donations/process", json={"onlus_id": charity, "amount": euros})
+
+
+def test_over_the_aml_threshold_without_kyc_is_held_then_approved(user, admin, charity, db):
+    fund(admin, user, 400)
+    r = donate(user, charity, 300)                       # >= EUR 250 single amount, no KYC
+    assert (r.status_code, r.json["message"]) == (202, "DONATION_HELD_FOR_REVIEW")
+    held = r.json["data"]
+    assert held["status"] == "held" and held["receipt_number"] is None
+    assert set(held["hold_reasons"]) == {"AML_SINGLE_AMOUNT", "KYC_REQUIRED"}
+    assert wallet(user) == (100.0, 300.0, 0.0)            # out of the balance, waiting in held
+    assert user.get(f"/api/donations/{held['id']}/receipt?format=json").status_code == 404
+    assert db["hook_events"].count_documents({"name": "donation_complete"}) == 0
+
+    listed = admin.get("/api/compliance/held").json["data"]
+    assert listed["total"] == 1 and listed["items"][0]["id"] == held["id"]
+    assert {c["rule"] for c in listed["items"][0]["hold"]["checks"]} == {"AML_SINGLE_AMOUNT", "KYC_REQUIRED"}
+
+    r = admin.post(f"/api/compliance/held/{held['id']}/approve", json={"note": "documents checked"})
+    assert r.status_code == 200 and r.json["data"]["status"] == "completed"
+    assert r.json["data"]["receipt_number"].startswith("GP-")
+    assert wallet(user) == (100.0, 0.0, 300.0)
+    assert db["hook_events"].count_documents({"name": "donation_complete", "key": f"donation:{held['id']}"}) == 1
+    assert user.get(f"/api/donations/{held['id']}/receipt?format=json").status_code == 200
+    # exactly once: approving again answers the same, rejecting now is a conflict
+    assert admin.post(f"/api/compliance/held/{held['id']}/approve", json={}).status_code == 200
+    assert admin.post(f"/api/compliance/held/{held['id']}/reject", json={}).status_code == 409
+    assert db["transactions"].count_documents({"type": "donated"}) == 1
+    assert admin.get("/api/compliance/held").json["data"]["total"] == 0
+    assert admin.post("/api/admin/wallets/integrity-check").json["data"]["discrepancies"] == []
+
+
+def test_a_rejected_held_donation_returns_the_money_to_the_wallet(user, admin, charity, db):
+    fund(admin, user, 300)
+    held = donate(user, charity, 260).json["data"]
+    r = admin.post(f"/api/compliance/held/{held['id']}/reject", json={"note": "could not verify"})
+    assert r.status_code == 200 and r.json["data"]["status"] == "rejected"
+    assert wallet(user) == (300.0, 0.0, 0.0)
+    assert admin.post(f"/api/compliance/held/{held['id']}/approve", json={}).status_code == 409
+    assert admin.post(f"/api/compliance/held/{held['id']}/reject", json={}).status_code == 200   # same answer
+    assert db["transactions"].count_documents({"type": "unhold"}) == 1
+    assert db["hook_events"].count_documents({"name": "donation_complete"}) == 0
+    history = user.get("/api/donations/history?status=rejected").json["data"]
+    assert history["total"] == 1
+
+
+def test_racing_approve_and_reject_settle_a_held_donation_once(app, user, admin, charity, db):
+    fund(admin, user, 300)
+    held = donate(user, charity, 280).json["data"]
+    barrier = threading.Barrier(6)
+    codes = []
+
+    def decide(i):
+        c = app.test_client()
+        barrier.wait()
+        action = "approve" if i % 2 else "reject"
+        codes.append((action, c.post(f"/api/compliance/held/{held['id']}/{action}", json={},
+                                     headers=admin.headers).status_code))
+
+    threads = [threading.Thread(target=decide, args=(i,)) for i in range(6)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    final = db["donations"].find_one({})["status"]
+    winner = "approve" if final == "completed" else "reject"
+    assert all(code == (200 if action == winner else 409) for action, code in codes), codes
+    balance, held_amount, donated = wallet(user)
+    assert held_amount == 0.0
+    assert (balance, donated) == ((20.0, 280.0) if final == "completed" else (300.0, 0.0))
+    assert db["transactions"].count_documents({"type": "unhold"}) == 1
+
+
+def test_kyc_approved_users_pass_the_kyc_rule(user, admin, charity, make_user):
+    fund(admin, user, 500)
+    assert user.get("/api/compliance/kyc").json["data"]["status"] == "none"
+    bad = user.post("/api/compliance/kyc", json={"full_name": "Ada Lovelace", "date_of_birth": "2015-01-01",
+                                                 "country": "IT", "document_type": "passport",
+                                                 "document_number": "YA1234567"})
+    assert bad.status_code == 422 and "date_of_birth" in bad.json["errors"]
+    r = user.post("/api/compliance/kyc", json={"full_name": "Ada Lovelace", "date_of_birth": "1990-12-10",
+                                               "country": "IT", "document_type": "passport",
+                                               "document_number": "YA1234567"})
+    assert r.status_code == 201 and r.json["data"]["status"] == "pending"
+    listed = admin.get("/api/compliance/kyc/submissions?status=pending").json["data"]
+    assert listed["items"][0]["data"]["document_number_last4"] == "4567"
+    assert "document_number" not in listed["items"][0]["data"]
+    assert admin.post(f"/api/compliance/kyc/{user.id}/review", json={"approve": True}).status_code == 200
+    assert admin.post(f"/api/compliance/kyc/{user.id}/review", json={"approve": False}).status_code == 409
+    assert admin.post(f"/api/compliance/kyc/{make_user().id}/review", json={"approve": True}).status_code == 404
+    assert user.post("/api/compliance/kyc", json={"full_name": "Ada Lovelace", "date_of_birth": "1990-12-10",
+                                                  "country": "IT", "document_type": "passport",
+                                                  "document_number": "YA1234567"}).status_code == 409
+    # EUR 200 in the window is over the KYC threshold (150) but under the AML single amount (250)
+    r = donate(user, charity, 200)
+    assert r.status_code == 201 and r.json["data"]["status"] == "completed"
+
+
+def test_without_kyc_the_rolling_window_total_triggers_a_hold(user, admin, charity):
+    fund(admin, user, 300)
+    assert donate(user, charity, 100).status_code == 201
+    r = donate(user, charity, 60)                           # 160 in the window > 150 without KYC
+    assert r.status_code == 202 and r.json["data"]["hold_reasons"] == ["KYC_REQUIRED"]
+
+
+def test_sanctioned_names_are_held_for_review(client, make_user, admin, charity):
+    r = admin.post("/api/compliance/sanctions", json={"name": "Rossi Mario", "note": "test list"})
+    assert r.status_code == 201
+    assert admin.post("/api/compliance/sanctions", json={"name": "mario  ROSSI"}).status_code == 201  # word order
+    assert admin.post("/api/compliance/sanctions", json={"name": "Rossi Mario"}).status_code == 409
+    mario = make_user(first_name="Mário", last_name="Rossi")
+    fund(admin, mario, 10)
+    r = donate(mario, charity, 5)
+    assert r.status_code == 202 and r.json["data"]["hold_reasons"] == ["SANCTIONS_MATCH"]
+    other = make_user(first_name="Maria", last_name="Rossi")
+    fund(admin, other, 10)
+    assert donate(other, charity, 5).status_code == 201
+    entries = admin.get("/api/compliance/sanctions").json["data"]
+    assert len(entries) == 2
+    assert admin.delete(f"/api/compliance/sanctions/{entries[0]['id']}").status_code == 200
+    assert admin.delete(f"/api/compliance/sanctions/{entries[0]['id']}").status_code == 404
+
+
+def test_checks_are_recorded_and_reported_by_period(user, admin, charity):
+    fund(admin, user, 400)
+    donate(user, charity, 5)
+    held = donate(user, charity, 300).json["data"]
+    assert donate(user, charity, 0.1).status_code == 422     # refused by the minimum
+    admin.post(f"/api/compliance/held/{held['id']}/reject", json={})
+    checks = admin.get("/api/compliance/checks").json["data"]
+    assert checks["total"] == 3
+    assert {c["outcome"] for c in checks["items"]} == {"approved", "held", "refused"}
+    assert admin.get("/api/compliance/checks?outcome=held").json["data"]["items"][0]["subject"]["id"] == held["id"]
+    report = admin.get("/api/compliance/reports").json["data"]
+    assert report["by_outcome"] == {"approved": 1, "held": 1, "refused": 1}
+    assert report["by_rule"]["AML_SINGLE_AMOUNT"] == 1
+    assert report["held_amount"] == 300.0
+    assert report["held_decisions"]["rejected"] == 1
+    empty = admin.get("/api/compliance/reports?from=2020-01-01&to=2020-01-31").json["data"]
+    assert empty["checks_total"] == 0
+    assert admin.get("/api/compliance/reports?from=2020-02-01&to=2020-01-01").status_code == 422
