@@ -125,8 +125,15 @@ def _fuzz_operation(fuzz: FuzzEnv, operation, role: str) -> list[str]:
     return failures
 
 
-@pytest.mark.parametrize("role", ["user", "admin"])
-@pytest.mark.parametrize("module", MODULES)
+# Findings reported to the donations module (/tmp/findings_donations.md) and not fixed yet: strict, so the
+# mark must go as soon as the fix lands.
+KNOWN = {("donations", "admin"): "POST /api/batch/disbursements with year 0 answers 500 (ValueError in month_bounds)"}
+CASES = [pytest.param(module, role, marks=pytest.mark.xfail(reason=KNOWN[(module, role)], strict=True))
+         if (module, role) in KNOWN else pytest.param(module, role)
+         for module in MODULES for role in ("user", "admin")]
+
+
+@pytest.mark.parametrize(("module", "role"), CASES)
 def test_fuzzed_requests_get_documented_enveloped_non_5xx_answers(fuzz, module, role):
     operations = fuzz.operations(module)
     assert operations, f"no operations found for {module}"
