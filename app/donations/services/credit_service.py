@@ -27,25 +27,34 @@ class CreditService:
         key = f"session:{session_id}"
         rates = self.rates.current()
         clock = self.wallet.clock
-        fraud_reasons: list[str] = []
-        if self.fraud is not None and self.wallet.ledger.by_key(key) is None:
-            fraud_reasons = self.fraud.session_hold_reasons(user_id, play_seconds=facts.play_seconds, key=key)
+        found: dict = {}
 
         def prepare(wallet: dict) -> Posting:
-            today = clock().date().isoformat()
+            now = clock()
+            today = now.date().isoformat()
             earned_today = wallet.get("earned_today_cents", 0) if wallet.get("earned_day") == today else 0
             credit = session_credit(facts, rates, earned_today_cents=earned_today, limits=self.limits)
-            if fraud_reasons:
-                credit = hold_for(credit, fraud_reasons)
+            extra: dict = {}
+            if self.fraud is not None:
+                # velocity / farming from the recent sessions kept on the wallet: no extra query per session
+                recent = wallet.get("recent_sessions") or []
+                found["reasons"] = self.fraud.session_reasons(recent, now=now, play_seconds=facts.play_seconds)
+                extra["recent_sessions"] = self.fraud.remember_session(recent, now=now,
+                                                                       play_seconds=facts.play_seconds)
+                if found["reasons"]:
+                    credit = hold_for(credit, found["reasons"])
             return Posting(
                 user_id=user_id, key=key, type=EARNED, status=credit.status,
                 amount_cents=credit.credited_cents, held_cents=credit.held_cents,
                 source={"kind": "session", "id": session_id, "game_id": game_id},
                 breakdown=credit.breakdown,
                 reason=", ".join(credit.breakdown["reasons"]) or None,
-                wallet_set={"earned_day": today, "earned_today_cents": earned_today + credit.credited_cents})
+                wallet_set={"earned_day": today, "earned_today_cents": earned_today + credit.credited_cents,
+                            **extra})
 
         result = self.wallet.post(user_id, key, prepare)
+        if result.created and found.get("reasons"):
+            self.fraud.flag_session(user_id, found["reasons"], key=key, recent=result.wallet.get("recent_sessions"))
         self.wallet.dispatch(result.event_ids)
         if result.created and result.entry["status"] != "posted":
             log.info("session %s credited %s cents (%s)", session_id, result.entry["amount_cents"],

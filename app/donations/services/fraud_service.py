@@ -17,7 +17,6 @@ from pymongo.errors import DuplicateKeyError
 from app.core.clock import utcnow
 from app.core.errors import AppError, Conflict, NotFound
 from app.donations.models.compliance import DONATION_VELOCITY, VelocityLimits, looks_farmed
-from app.donations.models.ledger import EARNED
 from app.donations.services.compliance_service import ComplianceRequest, hold_decision
 
 log = logging.getLogger(__name__)
@@ -120,29 +119,32 @@ class FraudService:
                           ref=f"payment_intent:{intent['_id']}")
 
     # -- sessions (credit conversion) --------------------------------------------------
-    def session_hold_reasons(self, user_id: str, *, play_seconds: int, key: str) -> list[str]:
-        """Reasons to hold this session's credits: too many credited sessions in the hour before, or a day
-        of near-identical sessions (scripted play)."""
-        now = self.clock()
+    # The wallet keeps its last day of sessions ({at, s}) in `recent_sessions`, updated in the same
+    # transaction as the credit, so these checks cost no query on the hot path of ending a session.
+    def session_reasons(self, recent: list[dict], *, now: datetime, play_seconds: int) -> list[str]:
+        """Reasons to hold this session's credits: too many sessions in the hour before, or a day of
+        near-identical sessions (scripted play)."""
         hour_ago, day_ago = now - timedelta(hours=1), now - timedelta(days=1)
-        recent = self.ledger.collection.find(
-            {"user_id": user_id, "type": EARNED, "created_at": {"$gte": day_ago}},
-            {"created_at": 1, "breakdown.play_seconds": 1})
-        last_day = [e for e in recent]
-        in_hour = sum(1 for e in last_day if e["created_at"] >= hour_ago)
+        last_day = [r for r in recent if r["at"] >= day_ago]
         reasons = []
-        if in_hour >= self.limits.sessions_credited_per_user_hour:
+        if sum(1 for r in last_day if r["at"] >= hour_ago) >= self.limits.sessions_credited_per_user_hour:
             reasons.append(SESSION_VELOCITY)
-            self.flag(SESSION_VELOCITY, subject_type="user", subject=user_id,
-                      detail={"sessions_last_hour": in_hour, "limit": self.limits.sessions_credited_per_user_hour},
-                      ref=key)
-        seconds = [int((e.get("breakdown") or {}).get("play_seconds") or 0) for e in last_day] + [int(play_seconds)]
-        if looks_farmed(seconds, self.limits):
+        if looks_farmed([int(r["s"]) for r in last_day] + [int(play_seconds)], self.limits):
             reasons.append(CREDIT_FARMING)
-            self.flag(CREDIT_FARMING, subject_type="user", subject=user_id,
-                      detail={"sessions_last_day": len(seconds), "spread_seconds": max(seconds) - min(seconds)},
-                      ref=key)
         return reasons
+
+    def remember_session(self, recent: list[dict], *, now: datetime, play_seconds: int) -> list[dict]:
+        day_ago = now - timedelta(days=1)
+        kept = [r for r in recent if r["at"] >= day_ago] + [{"at": now, "s": int(play_seconds)}]
+        return kept[-100:]
+
+    def flag_session(self, user_id: str, reasons: list[str], *, key: str, recent: list[dict] | None) -> None:
+        seconds = [int(r["s"]) for r in recent or []]
+        for reason in reasons:
+            self.flag(reason, subject_type="user", subject=user_id, ref=key, detail={
+                "sessions_last_day": len(seconds), "spread_seconds": (max(seconds) - min(seconds)) if seconds else 0,
+                "limits": {"sessions_per_hour": self.limits.sessions_credited_per_user_hour,
+                           "farming_min_sessions_day": self.limits.farming_min_sessions_day}})
 
     # -- donations (a compliance rule) ---------------------------------------------------
     def donation_rule(self, request: ComplianceRequest):

@@ -5,7 +5,9 @@ Other donation services post through `post()`; nothing else writes `wallets` or 
 """
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
@@ -28,6 +30,14 @@ Prepare = Callable[[dict], "Posting | list[Posting]"]
 After = Callable[[object, dict, dict], None]
 
 
+class _HeldNegative(ValueError):
+    """A posting would take more out of `held` than is there (the transaction aborts)."""
+
+
+class _NoWallet(Exception):
+    """The user has no wallet yet (created outside the transaction, then the posting is retried)."""
+
+
 @dataclass
 class PostResult:
     entry: dict
@@ -45,6 +55,8 @@ class WalletService:
         self.ledger = ledger
         self.hooks = hooks
         self.clock = clock
+        self._recent: OrderedDict[str, dict] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     # -- the one way money moves -----------------------------------------------------
     def post(self, user_id: str, key: str, prepare: Prepare, *, after: After | None = None,
@@ -58,23 +70,28 @@ class WalletService:
         Raises InsufficientBalance (nothing changed) when a debit exceeds the balance; any error
         raised by prepare/after aborts the whole transaction.
         """
-        self.wallets.ensure(user_id)
         state: dict = {}
 
         def work(session):
             state.clear()
-            existing = self.ledger.by_key(key, session=session)
-            if existing is not None:
-                state["existing"] = existing
-                return
+            # no pre-read of `key`: the ledger's unique index is the guard (a repeat aborts the transaction
+            # with DuplicateKeyError below, nothing written), which saves a round trip on every posting
             before = self.wallets.get(user_id, session=session)
+            if before is None:
+                raise _NoWallet()
             prepared = prepare(before)
             postings = [prepared] if isinstance(prepared, Posting) else list(prepared)
             if not postings or (isinstance(prepared, Posting) and prepared.key != key):
                 raise ValueError("posting does not match its key/user")
             entries, events, wallet_after = [], [], before
             for posting in postings:
-                entry, wallet_after, credit_event = self._write(session, user_id, posting, publish_credit)
+                try:
+                    entry, wallet_after, credit_event = self._write(session, user_id, posting, publish_credit)
+                except (InsufficientBalance, _HeldNegative):
+                    # a guard failed: if this posting was already made (a repeat), that is the answer
+                    if self.ledger.by_key(key, session=session) is not None:
+                        raise DuplicateKeyError(f"ledger key {key} already posted") from None
+                    raise
                 entries.append(entry)
                 if credit_event:
                     events.append(credit_event)
@@ -82,16 +99,35 @@ class WalletService:
             if after is not None:
                 after(session, entries[0], wallet_after)
 
-        try:
-            in_transaction(self.db, work)
-        except DuplicateKeyError:
-            existing = self.ledger.by_key(key)
-            if existing is None:
-                raise
-            return PostResult(existing, None, False, [])
-        if "existing" in state:
-            return PostResult(state["existing"], None, False, [])
+        for attempt in range(2):
+            try:
+                in_transaction(self.db, work)
+                break
+            except _NoWallet:
+                if attempt:
+                    raise RuntimeError(f"wallet of {user_id} could not be created")
+                self.wallets.ensure(user_id)   # first money for this user: create the wallet, then post
+            except DuplicateKeyError:
+                existing = self.ledger.by_key(key)
+                if existing is None:
+                    raise
+                return PostResult(existing, None, False, [])
+        for entry in state["entries"]:
+            self._remember(entry)
         return PostResult(state["entry"], state["wallet"], True, list(state["events"]), list(state["entries"]))
+
+    def _remember(self, entry: dict) -> None:
+        """Ledger entries never change: keep the latest few by key, so the caller that reads back what it
+        just posted (games asks credit_summary right after the session's handlers ran) needs no query."""
+        with self._recent_lock:
+            self._recent[entry["key"]] = entry
+            while len(self._recent) > 2048:
+                self._recent.popitem(last=False)
+
+    def entry_by_key(self, key: str) -> dict | None:
+        with self._recent_lock:
+            entry = self._recent.get(key)
+        return entry if entry is not None else self.ledger.by_key(key)
 
     def _write(self, session, user_id: str, posting: Posting, publish_credit: bool) -> tuple[dict, dict, str | None]:
         """One posting: guarded wallet update + ledger entry (+ WalletCredited in the outbox)."""
@@ -105,7 +141,7 @@ class WalletService:
         if wallet_after is None:
             raise InsufficientBalance()
         if wallet_after.get("held_cents", 0) < 0:
-            raise ValueError("held amount would go negative")
+            raise _HeldNegative("held amount would go negative")
         now = self.clock()
         entry = {
             "_id": ObjectId(),
@@ -142,7 +178,7 @@ class WalletService:
     def credit_summary(self, user_id: str, source_key: str) -> dict | None:
         """The ledger entry with that idempotency key, as {amount_cents, status, breakdown}; None when
         nothing was recorded for it. amount_cents is what reached the balance (0 when held)."""
-        entry = self.ledger.by_key(source_key)
+        entry = self.entry_by_key(source_key)
         if entry is None or entry["user_id"] != user_id:
             return None
         return {"amount_cents": entry["amount_cents"], "status": summary_status(entry),
