@@ -243,8 +243,8 @@ class ResolveIn(StrictSchema):
 # -- batches ----------------------------------------------------------------------
 
 class DisbursementBatchIn(StrictSchema):
-    period = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
-                                                                   error="A month as YYYY-MM."))
+    period = fields.String(required=True, validate=validate.Regexp(r"^2\d{3}-(0[1-9]|1[0-2])$",
+                                                                   error="A month as YYYY-MM (year 2000-2999)."))
 
 
 class ImportBatchIn(StrictSchema):

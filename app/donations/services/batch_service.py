@@ -89,7 +89,10 @@ class BatchService:
         existing = self.repo.by_key(f"disbursement:{period}")
         if existing is not None:
             return existing, False
-        start, end = month_bounds(period)
+        try:
+            start, end = month_bounds(period)
+        except ValueError as exc:
+            raise ValidationFailed(errors={"period": ["A month as YYYY-MM."]}) from exc
         if end > self.clock():
             raise ValidationFailed("PERIOD_NOT_CLOSED", errors={"period": ["The month has not ended yet."]})
         summary = self.donations.period_summary(start, end)
