@@ -29,7 +29,7 @@ from tests.api.leaks import assert_envelope, assert_no_secrets  # noqa: E402
 pytestmark = pytest.mark.slow
 
 MODULES = ("core", "games", "social", "donations", "impact")
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 PASSWORDS = {"user": "correct-horse-1", "admin": "admin-password-1"}
