@@ -125,9 +125,9 @@ def _fuzz_operation(fuzz: FuzzEnv, operation, role: str) -> list[str]:
     return failures
 
 
-# Findings reported to the donations module (/tmp/findings_donations.md) and not fixed yet: strict, so the
-# mark must go as soon as the fix lands.
-KNOWN = {("donations", "admin"): "POST /api/batch/disbursements with year 0 answers 500 (ValueError in month_bounds)"}
+# Findings reported to a module (e.g. /tmp/findings_donations.md) and not fixed yet go here as strict xfails,
+# {(module, role): reason}; empty now that every reported finding is fixed.
+KNOWN: dict[tuple[str, str], str] = {}
 CASES = [pytest.param(module, role, marks=pytest.mark.xfail(reason=KNOWN[(module, role)], strict=True))
          if (module, role) in KNOWN else pytest.param(module, role)
          for module in MODULES for role in ("user", "admin")]
