@@ -91,6 +91,8 @@ class SessionService:
             "mode_multiplier": mode["multiplier"] if mode else 1.0,
             "mode_time_limit_seconds": mode["time_limit_seconds"] if mode else None,
             "challenge_id": challenge_id, **context,
+            # the teams this session is played for: the player's teams when it starts
+            "team_ids": self.teams.team_ids_of(user_id),
         }
 
         def work(s):
@@ -233,7 +235,7 @@ class SessionService:
             user_id, (today - timedelta(days=400)).isoformat(), now - timedelta(hours=1), now)
         days = {date.fromisoformat(d) for d in completed_days}
         streak = rules.streak_days(days | {today}, today)
-        team_ids = self.teams.team_ids_of(user_id)
+        team_ids = doc["team_ids"] if "team_ids" in doc else self.teams.team_ids_of(user_id)
         changes = {
             "status": rules.COMPLETED, "completed_at": now, "completed_day": today.isoformat(),
             "final_score": final_score, "score": final_score, "universal_score": universal,
