@@ -9,6 +9,7 @@ from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
 from app.donations.repositories.common import to_object_id
+from app.donations.repositories.queries import created_between
 
 
 class KycRepository:
@@ -90,12 +91,7 @@ class ComplianceCheckRepository:
             query["outcome"] = outcome
         if user_id:
             query["user_id"] = user_id
-        if start or end:
-            query["created_at"] = {}
-            if start:
-                query["created_at"]["$gte"] = start
-            if end:
-                query["created_at"]["$lt"] = end
+        created_between(query, start, end)
         return query
 
 

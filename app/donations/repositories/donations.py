@@ -7,6 +7,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.donations.repositories.common import to_object_id
+from app.donations.repositories.queries import created_between
 
 
 class DonationRepository:
@@ -44,12 +45,7 @@ class DonationRepository:
             query["status"] = status
         if onlus_id:
             query["onlus_id"] = onlus_id
-        if start or end:
-            query["created_at"] = {}
-            if start:
-                query["created_at"]["$gte"] = start
-            if end:
-                query["created_at"]["$lt"] = end
+        created_between(query, start, end)
         return query
 
     def page_for_user(self, user_id: str, *, skip: int, limit: int, **filters) -> tuple[list[dict], int]:

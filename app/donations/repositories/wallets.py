@@ -8,6 +8,7 @@ from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
 from app.donations.repositories.common import to_object_id
+from app.donations.repositories.queries import created_between
 
 WALLET_ZEROS = {"balance_cents": 0, "total_earned_cents": 0, "total_donated_cents": 0, "held_cents": 0}
 
@@ -83,12 +84,7 @@ class LedgerRepository:
         query: dict = {"user_id": user_id}
         if types:
             query["type"] = {"$in": list(types)}
-        if start or end:
-            query["created_at"] = {}
-            if start:
-                query["created_at"]["$gte"] = start
-            if end:
-                query["created_at"]["$lt"] = end
+        created_between(query, start, end)
         return query
 
     def page_for_user(self, user_id: str, *, skip: int, limit: int, **filters) -> tuple[list[dict], int]:
