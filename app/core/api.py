@@ -107,6 +107,11 @@ class PageQuery(StrictSchema):
     per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
 
 
+def page_window(query: dict) -> dict:
+    """The skip/limit of a parsed PageQuery, as keyword arguments for a repository or service."""
+    return {"skip": (query["page"] - 1) * query["per_page"], "limit": query["per_page"]}
+
+
 @dataclass(frozen=True)
 class Page:
     items: list

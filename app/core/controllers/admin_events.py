@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, admin_required, container, error_responses, ok
+from app.core.api import page_window, Envelope, Page, admin_required, container, error_responses, ok
 from app.core.schemas import EventListQuery, HookEventOut, ReplayIn
 
 blp = Blueprint("admin_events", __name__, url_prefix="/api/admin/events",
@@ -15,7 +15,7 @@ def list_events(query):
     """Events by status; `?status=parked` lists what needs an admin."""
     per_page = query["per_page"]
     rows, total = container().hooks.list_events(status=query.get("status"),
-                                                skip=(query["page"] - 1) * per_page, limit=per_page)
+                                                **page_window(query))
     return ok("EVENTS_RETRIEVED", Page(rows, query["page"], per_page, total))
 
 

@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, admin_required, current_user_id, error_responses, ok, svc
+from app.core.api import page_window, Envelope, Page, admin_required, current_user_id, error_responses, ok, svc
 from app.donations.schemas_p2 import (BatchItemOut, BatchItemQuery, BatchOut, BatchQuery, DisbursementBatchIn,
                                       ImportBatchIn, RunIn)
 
@@ -9,16 +9,13 @@ blp = Blueprint("batch", __name__, url_prefix="/api/batch",
                             "from CSV; progress, per-item status, retries, idempotency per item")
 
 
-def _skip(query: dict) -> dict:
-    return {"skip": (query["page"] - 1) * query["per_page"], "limit": query["per_page"]}
-
 
 @blp.route("/operations", methods=["GET"])
 @admin_required
 @blp.arguments(BatchQuery, location="query")
 @blp.response(200, Envelope(BatchOut, paginated=True))
 def list_batches(query):
-    rows, total = svc("donations.batches").page(status=query.get("status"), type=query.get("type"), **_skip(query))
+    rows, total = svc("donations.batches").page(status=query.get("status"), type=query.get("type"), **page_window(query))
     return ok("BATCHES_RETRIEVED", Page(rows, query["page"], query["per_page"], total))
 
 
@@ -77,5 +74,5 @@ def retry_batch(batch_id):
 @blp.arguments(BatchItemQuery, location="query")
 @blp.response(200, Envelope(BatchItemOut, paginated=True))
 def batch_items(query, batch_id):
-    rows, total = svc("donations.batches").items(batch_id, status=query.get("status"), **_skip(query))
+    rows, total = svc("donations.batches").items(batch_id, status=query.get("status"), **page_window(query))
     return ok("BATCH_ITEMS_RETRIEVED", Page(rows, query["page"], query["per_page"], total))

@@ -2,7 +2,7 @@ from datetime import datetime, time, timedelta
 
 from flask_smorest import Blueprint
 
-from app.core.api import (Envelope, Page, admin_required, current_user_id, error_responses, login_required, ok,
+from app.core.api import (Envelope, page_window, Page, admin_required, current_user_id, error_responses, login_required, ok,
                           rate_limited, svc)
 from app.core.clock import utcnow
 from app.donations.schemas import DonationOut
@@ -28,9 +28,6 @@ def _page(query: dict, rows_total, message: str):
     rows, total = rows_total
     return ok(message, Page(rows, query["page"], query["per_page"], total))
 
-
-def _skip(query: dict) -> dict:
-    return {"skip": (query["page"] - 1) * query["per_page"], "limit": query["per_page"]}
 
 
 # -- KYC (user) ----------------------------------------------------------------------
@@ -65,7 +62,7 @@ def submit_kyc(body):
 @blp.response(200, Envelope(AdminKycOut, paginated=True))
 def kyc_submissions(query):
     """KYC records, oldest submission first; filter by `status`."""
-    return _page(query, svc("donations.compliance").kyc_page(status=query.get("status"), **_skip(query)),
+    return _page(query, svc("donations.compliance").kyc_page(status=query.get("status"), **page_window(query)),
                  "KYC_SUBMISSIONS_RETRIEVED")
 
 
@@ -89,7 +86,7 @@ def review_kyc(body, user_id):
 def held_donations(query):
     """Donations held by a compliance or fraud rule (default: still waiting), oldest first, with reasons."""
     status = None if query["status"] == "all" else query["status"]
-    return _page(query, svc("donations").held_page(status=status, **_skip(query)), "HELD_DONATIONS_RETRIEVED")
+    return _page(query, svc("donations").held_page(status=status, **page_window(query)), "HELD_DONATIONS_RETRIEVED")
 
 
 @blp.route("/held/<donation_id>/approve", methods=["POST"])
@@ -126,7 +123,7 @@ def reject_held(body, donation_id):
 def checks(query):
     """Every recorded compliance decision with each rule's result, newest first."""
     return _page(query, svc("donations.compliance").checks_page(
-        outcome=query.get("outcome"), user_id=query.get("user_id"), **_skip(query)), "COMPLIANCE_CHECKS_RETRIEVED")
+        outcome=query.get("outcome"), user_id=query.get("user_id"), **page_window(query)), "COMPLIANCE_CHECKS_RETRIEVED")
 
 
 @blp.route("/sanctions", methods=["GET"])
@@ -179,7 +176,7 @@ def report(query):
 def fraud_flags(query):
     """Velocity, card-testing, credit-farming, dispute flags, newest first."""
     return _page(query, svc("donations.fraud").page(status=query.get("status"), kind=query.get("kind"),
-                                                    **_skip(query)), "FRAUD_FLAGS_RETRIEVED")
+                                                    **page_window(query)), "FRAUD_FLAGS_RETRIEVED")
 
 
 @blp.route("/fraud-flags/<flag_id>/resolve", methods=["POST"])

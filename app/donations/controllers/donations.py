@@ -4,7 +4,7 @@ import marshmallow as ma
 from flask import current_app, make_response, request
 from flask_smorest import Blueprint
 
-from app.core.api import (Envelope, Page, admin_required, current_user_id, error_responses, login_required, ok,
+from app.core.api import (Envelope, page_window, Page, admin_required, current_user_id, error_responses, login_required, ok,
                           rate_limited, svc)
 from app.core.clock import utcnow
 from app.core.errors import ValidationFailed
@@ -80,7 +80,7 @@ def process_donation(body, headers):
 def donation_history(query):
     """The user's donations, newest first; filter by `status`, `onlus_id`, `from`/`to` (inclusive dates)."""
     per_page = query["per_page"]
-    rows, total = svc("donations").history(current_user_id(), skip=(query["page"] - 1) * per_page, limit=per_page,
+    rows, total = svc("donations").history(current_user_id(), **page_window(query),
                                            status=query.get("status"), onlus_id=query.get("onlus_id"),
                                            **day_range(query))
     return ok("DONATION_HISTORY_RETRIEVED", Page(rows, query["page"], per_page, total))

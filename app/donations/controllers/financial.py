@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, PageQuery, admin_required, current_user_id, ok, svc
+from app.core.api import page_window, Envelope, Page, PageQuery, admin_required, current_user_id, ok, svc
 from app.donations.controllers.compliance import period
 from app.donations.schemas_p2 import (DashboardOut, DashboardQuery, DiscrepancyOut, DiscrepancyQuery,
                                       ReconciliationOut)
@@ -8,9 +8,6 @@ from app.donations.schemas_p2 import (DashboardOut, DashboardQuery, DiscrepancyO
 blp = Blueprint("admin_financial", __name__, url_prefix="/api/admin/financial",
                 description="Financial analytics and reconciliation (admin)")
 
-
-def _skip(query: dict) -> dict:
-    return {"skip": (query["page"] - 1) * query["per_page"], "limit": query["per_page"]}
 
 
 @blp.route("/dashboard", methods=["GET"])
@@ -40,7 +37,7 @@ def run_reconciliation():
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, Envelope(ReconciliationOut, paginated=True))
 def list_reconciliations(query):
-    rows, total = svc("donations.reconciliation").page(**_skip(query))
+    rows, total = svc("donations.reconciliation").page(**page_window(query))
     return ok("RECONCILIATIONS_RETRIEVED", Page(rows, query["page"], query["per_page"], total))
 
 
@@ -56,5 +53,5 @@ def get_reconciliation(run_id):
 @blp.arguments(DiscrepancyQuery, location="query")
 @blp.response(200, Envelope(DiscrepancyOut, paginated=True))
 def list_discrepancies(query, run_id):
-    rows, total = svc("donations.reconciliation").discrepancies_page(run_id, kind=query.get("kind"), **_skip(query))
+    rows, total = svc("donations.reconciliation").discrepancies_page(run_id, kind=query.get("kind"), **page_window(query))
     return ok("DISCREPANCIES_RETRIEVED", Page(rows, query["page"], query["per_page"], total))

@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, admin_required, current_user_id, error_responses, ok, svc
+from app.core.api import page_window, Envelope, Page, admin_required, current_user_id, error_responses, ok, svc
 from app.donations.schemas import (AdminOnlusOut, AdminOnlusQuery, OnlusIn, OnlusOut, OnlusQuery, OnlusUpdateIn,
                                    SuspendIn, VerifyIn)
 
@@ -15,7 +15,7 @@ admin_blp = Blueprint("admin_onlus", __name__, url_prefix="/api/admin/onlus",
 def list_onlus(query):
     """Verified, active organisations; filter by `category`, `search` the name."""
     per_page = query["per_page"]
-    rows, total = svc("onlus").public_page(skip=(query["page"] - 1) * per_page, limit=per_page,
+    rows, total = svc("onlus").public_page(**page_window(query),
                                            category=query.get("category"), search=query.get("search"))
     return ok("ONLUS_LIST_RETRIEVED", Page(rows, query["page"], per_page, total))
 
@@ -33,7 +33,7 @@ def get_onlus(onlus_id):
 @admin_blp.response(200, Envelope(AdminOnlusOut, paginated=True))
 def admin_list(query):
     per_page = query["per_page"]
-    rows, total = svc("onlus").admin_page(skip=(query["page"] - 1) * per_page, limit=per_page,
+    rows, total = svc("onlus").admin_page(**page_window(query),
                                           status=query.get("status"), category=query.get("category"),
                                           search=query.get("search"), active=query.get("is_active"))
     return ok("ONLUS_LIST_RETRIEVED", Page(rows, query["page"], per_page, total))

@@ -1,7 +1,7 @@
 from flask import request
 from flask_smorest import Blueprint
 
-from app.core.api import (Envelope, Page, admin_required, current_user_id, error_responses, login_required, ok,
+from app.core.api import (Envelope, page_window, Page, admin_required, current_user_id, error_responses, login_required, ok,
                           rate_limited, svc)
 from app.core.errors import BadRequest
 from app.donations.controllers.donations import IdempotencyHeaders
@@ -49,8 +49,8 @@ def create_intent(body, headers):
 def list_intents(query):
     """The user's card payments, newest first."""
     per_page = query["per_page"]
-    rows, total = svc("donations.payments").page_for_user(current_user_id(), skip=(query["page"] - 1) * per_page,
-                                                          limit=per_page, status=query.get("status"))
+    rows, total = svc("donations.payments").page_for_user(current_user_id(), **page_window(query),
+                                                          status=query.get("status"))
     return ok("PAYMENT_INTENTS_RETRIEVED", Page(rows, query["page"], per_page, total))
 
 
@@ -107,7 +107,7 @@ def stripe_webhook():
 @admin_blp.response(200, Envelope(AdminPaymentIntentOut, paginated=True))
 def admin_list(query):
     per_page = query["per_page"]
-    rows, total = svc("donations.payments").admin_page(skip=(query["page"] - 1) * per_page, limit=per_page,
+    rows, total = svc("donations.payments").admin_page(**page_window(query),
                                                        status=query.get("status"), user_id=query.get("user_id"))
     return ok("PAYMENT_INTENTS_RETRIEVED", Page(rows, query["page"], per_page, total))
 

@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, PageQuery, admin_required, current_user_id, error_responses, ok, svc
+from app.core.api import page_window, Envelope, Page, PageQuery, admin_required, current_user_id, error_responses, ok, svc
 from app.donations.schemas import RatesIn, RatesOut
 
 blp = Blueprint("conversion_rates", __name__, url_prefix="/api/conversion-rates",
@@ -32,5 +32,5 @@ def update_rates(body):
 def rates_history(query):
     """Admin: every version, newest first."""
     per_page = query["per_page"]
-    rows, total = svc("donations.rates").history(skip=(query["page"] - 1) * per_page, limit=per_page)
+    rows, total = svc("donations.rates").history(**page_window(query))
     return ok("CONVERSION_RATES_HISTORY", Page(rows, query["page"], per_page, total))

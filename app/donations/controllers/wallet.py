@@ -2,7 +2,7 @@ from datetime import datetime, time, timedelta
 
 from flask_smorest import Blueprint
 
-from app.core.api import (Envelope, Page, PageQuery, admin_required, container, current_user_id, error_responses,
+from app.core.api import (Envelope, page_window, Page, PageQuery, admin_required, container, current_user_id, error_responses,
                           login_required, ok, rate_limited, svc)
 from app.donations.schemas import (AdjustmentIn, AdminTransactionOut, IntegrityOut, ReleaseIn, TransactionOut,
                                    TransactionQuery, WalletOut)
@@ -22,7 +22,7 @@ def day_range(query: dict) -> dict:
 def _page(user_id: str, query: dict) -> Page:
     per_page = query["per_page"]
     rows, total = svc("wallet").transactions(
-        user_id, skip=(query["page"] - 1) * per_page, limit=per_page,
+        user_id, **page_window(query),
         types=[query["type"]] if query.get("type") else None, **day_range(query))
     return Page(rows, query["page"], per_page, total)
 
@@ -61,7 +61,7 @@ def admin_held_credits(query):
     yet settled, oldest first; settle each with POST /api/admin/wallets/<user_id>/held/<entry_id>/release.
     Held donations are listed at GET /api/compliance/held."""
     per_page = query["per_page"]
-    rows, total = svc("wallet").held_credits(skip=(query["page"] - 1) * per_page, limit=per_page)
+    rows, total = svc("wallet").held_credits(**page_window(query))
     return ok("HELD_CREDITS_RETRIEVED", Page(rows, query["page"], per_page, total))
 
 

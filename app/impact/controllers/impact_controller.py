@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, admin_required, current_user_id, error_responses, login_required, ok, svc
+from app.core.api import page_window, Envelope, Page, admin_required, current_user_id, error_responses, login_required, ok, svc
 from app.core.errors import ValidationFailed
 from app.impact import schemas as s
 
@@ -41,7 +41,7 @@ def user_timeline(query, user_id):
     """Donations, refunds, milestones, level-ups and story unlocks, newest first (own or admin)."""
     per_page = query["per_page"]
     rows, total = svc("impact").tracking.timeline(user_id, viewer_id=current_user_id(), viewer_is_admin=_is_admin(),
-                                                  skip=(query["page"] - 1) * per_page, limit=per_page,
+                                                  **page_window(query),
                                                   kinds=query.get("kind"))
     return ok("USER_TIMELINE_SUCCESS", Page(rows, query["page"], per_page, total))
 
@@ -69,7 +69,7 @@ def stories_available(query):
     per_page = query["per_page"]
     rows, total = svc("impact").stories.list_for_user(
         current_user_id(), status=query["status"], text=query.get("q"), category=query.get("category"),
-        skip=(query["page"] - 1) * per_page, limit=per_page)
+        **page_window(query))
     return ok("STORIES_RETRIEVED_SUCCESS", Page(rows, query["page"], per_page, total))
 
 
@@ -105,9 +105,8 @@ def community_statistics():
 @blp.response(200, Envelope(s.ImpactLeaderboardOut))
 def community_leaderboard(query):
     """Impact leaderboard; users who opted out of public leaderboards are never listed to others."""
-    per_page = query["per_page"]
     data = svc("impact").community.leaderboard(query["metric"], viewer_id=current_user_id(),
-                                               skip=(query["page"] - 1) * per_page, limit=per_page)
+                                               **page_window(query))
     return ok("LEADERBOARD_SUCCESS", data)
 
 
@@ -140,7 +139,7 @@ def onlus_updates(query, onlus_id):
     """Published updates: featured first, then by priority, newest first."""
     per_page = query["per_page"]
     rows, total = svc("impact").visualization.onlus_updates(
-        onlus_id, viewer_id=current_user_id(), skip=(query["page"] - 1) * per_page, limit=per_page,
+        onlus_id, viewer_id=current_user_id(), **page_window(query),
         featured_only=query["featured"])
     return ok("ONLUS_UPDATES_SUCCESS", Page(rows, query["page"], per_page, total))
 
@@ -191,7 +190,7 @@ def list_reports(query):
     per_page = query["per_page"]
     rows, total = svc("impact").community.list_reports(report_type=query.get("report_type"),
                                                        viewer_is_admin=_is_admin(),
-                                                       skip=(query["page"] - 1) * per_page, limit=per_page)
+                                                       **page_window(query))
     return ok("REPORTS_RETRIEVED_SUCCESS", Page(rows, query["page"], per_page, total))
 
 
