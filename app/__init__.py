@@ -30,6 +30,9 @@ def create_app(overrides: dict | None = None) -> Flask:
                         max_attempts=app.config["HOOK_MAX_ATTEMPTS"],
                         retry_base_seconds=app.config["HOOK_RETRY_BASE_SECONDS"])
     hooks.create_indexes()
+    for module in MODULES:  # every event type exists before any module subscribes to it
+        for event in module.EVENTS:
+            hooks.register_event(event)
     container = Container(config=app.config, db=db, hooks=hooks, socketio=init_socketio(app),
                           cache=init_cache(app), limiter=init_limiter(app))
     container.embedded_db = embedded

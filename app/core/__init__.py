@@ -13,13 +13,13 @@ from app.core.services.preferences_service import PreferencesService
 from app.core.services.tokens import TokenService
 from app.core.services.user_service import UserService
 
+EVENTS = events.EVENTS  # registered by the factory before any module subscribes
+
 BLUEPRINTS = (health.blp, auth.blp, users.blp, preferences.blp, admin_events.blp)
 
 
 def init_app(app, api, container) -> None:
     db, hooks = container.db, container.hooks
-    for event in events.EVENTS:
-        hooks.register_event(event)
 
     users_repo, tokens_repo, prefs_repo = UserRepository(db), TokenRepository(db), PreferencesRepository(db)
     for repo in (users_repo, tokens_repo, prefs_repo):

@@ -35,6 +35,8 @@ from app.donations.services.rates_service import RatesService
 from app.donations.services.reconciliation_service import ReconciliationService
 from app.donations.services.wallet_service import WalletService
 
+EVENTS = events.EVENTS  # registered by the factory before any module subscribes
+
 log = logging.getLogger(__name__)
 
 
@@ -55,8 +57,6 @@ def build_provider(config, db):
 
 def init_app(app, api, container) -> None:
     db, hooks, config = container.db, container.hooks, app.config
-    for event in events.EVENTS:
-        hooks.register_event(event)
 
     wallets, ledger, onlus_repo = WalletRepository(db), LedgerRepository(db), OnlusRepository(db)
     rates_repo, donations_repo, receipts_repo = RatesRepository(db), DonationRepository(db), ReceiptRepository(db)

@@ -29,6 +29,8 @@ from app.games.services.sessions import SessionService
 from app.games.services.teams import TeamService
 from app.games.services.tournaments import TournamentService
 
+EVENTS = events.EVENTS  # registered by the factory before any module subscribes
+
 log = logging.getLogger(__name__)
 BLUEPRINTS = (catalog.blp, sessions.blp, modes.blp, challenges.blp, teams.blp, tournaments.blp)
 # credits_earned reports what actually landed in the wallet (a held credit has not)
@@ -77,8 +79,6 @@ def build(app, container) -> GamesFacade:
 
 def init_app(app, api, container) -> None:
     hooks = container.hooks
-    for event in events.EVENTS:
-        hooks.register_event(event)
 
     facade = build(app, container)
     container.register("games", facade)

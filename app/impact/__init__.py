@@ -17,11 +17,11 @@ from app.impact.services.story_service import StoryUnlockingService
 from app.impact.services.tracking_service import ImpactTrackingService
 from app.impact.services.visualization_service import ImpactVisualizationService
 
+EVENTS = events.EVENTS  # registered by the factory before any module subscribes
+
 
 def init_app(app, api, container) -> None:
     db, hooks = container.db, container.hooks
-    for event in events.EVENTS:
-        hooks.register_event(event)
 
     story_repo, tracking_repo = StoryRepository(db), TrackingRepository(db)
     metric_repo, update_repo, report_repo = MetricRepository(db), UpdateRepository(db), ReportRepository(db)

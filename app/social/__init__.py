@@ -29,13 +29,13 @@ from app.social.services.leaderboards import LeaderboardService
 from app.social.services.scoring import ScoringService
 from app.social.services.social import SocialService
 
+EVENTS = events.EVENTS  # registered by the factory before any module subscribes
+
 BLUEPRINTS = (friends_routes.blp, leaderboards_routes.blp, challenges_routes.blp, achievements_routes.blp)
 
 
 def init_app(app, api, container) -> None:
     db, hooks = container.db, container.hooks
-    for event in events.EVENTS:
-        hooks.register_event(event)
 
     relationships, scores, boards = RelationshipRepository(db), ScoreRepository(db), LeaderboardRepository(db)
     achievements_repo, challenges_repo = AchievementRepository(db), ChallengeRepository(db)

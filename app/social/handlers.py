@@ -10,9 +10,6 @@ from app.social.models import impact as rules
 from app.social.models.relationships import pair_key
 from app.social.services.scoring import Activity, ScoringService, Work
 
-SUBSCRIBED = (UserRegistered, UserLogin, GameSessionComplete, TournamentComplete, ChallengeComplete,
-              DonationComplete, DonationRefunded, SocialActivity, AchievementUnlock, WeeklyReset)
-
 
 class SocialHandlers:
     def __init__(self, scoring: ScoringService, *, relationships, boards, db):
@@ -20,8 +17,6 @@ class SocialHandlers:
         self.donations = db["social_donations"]
 
     def subscribe(self, hooks) -> None:
-        for event_cls in SUBSCRIBED:
-            hooks.register_event(event_cls)  # idempotent; lets social subscribe before games/donations load
         hooks.subscribe(UserRegistered, "social:init_score", self.on_user_registered)
         hooks.subscribe(UserLogin, "social:login_streak", self.on_user_login)
         hooks.subscribe(GameSessionComplete, "social:session_complete", self.on_session_complete)
