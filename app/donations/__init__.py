@@ -9,7 +9,7 @@ import logging
 from app.donations import events
 from app.donations.handlers import make_handlers
 from app.donations.jobs import (make_batch_runner, make_integrity_check, make_monthly_disbursement,
-                                make_reconciliation)
+                                make_receipt_numbering, make_reconciliation)
 from app.donations.models.compliance import ComplianceRules, VelocityLimits
 from app.donations.models.conversion import FraudLimits
 from app.donations.repositories.batches import BatchRepository
@@ -131,5 +131,7 @@ def init_app(app, api, container) -> None:
     container.add_job("donations_reconciliation", make_reconciliation(reconciliation),
                       trigger="cron", hour=3, minute=45)
     container.add_job("donations_batch_runner", make_batch_runner(batches), trigger="interval", minutes=1)
+    container.add_job("donations_receipt_numbering", make_receipt_numbering(donations),
+                      trigger="interval", minutes=1)
     container.add_job("donations_monthly_disbursement", make_monthly_disbursement(batches),
                       trigger="cron", day=1, hour=2, minute=0, misfire_grace_time=None, coalesce=True)

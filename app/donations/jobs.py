@@ -43,6 +43,14 @@ def make_batch_runner(batches):
     return donations_batch_runner
 
 
+def make_receipt_numbering(donations):
+    def donations_receipt_numbering() -> int:
+        """Every minute: number the receipts a process drafted but stopped before numbering."""
+        return donations.number_pending_receipts()
+
+    return donations_receipt_numbering
+
+
 def make_monthly_disbursement(batches, clock=utcnow):
     def donations_monthly_disbursement() -> dict:
         """On the 1st: the previous month's disbursement batch (one per month, by key), then run it."""

@@ -47,7 +47,7 @@ def init_app(app, api, container) -> None:
     friends = FriendService(relationships, users=users, preferences=preferences, hooks=hooks)
     leaderboards = LeaderboardService(boards, container=container, friend_ids=friends.friend_ids)
     impact = ImpactScoreService(scores, leaderboards=leaderboards)
-    achievements = AchievementService(achievements_repo, container=container, friends=friends)
+    achievements = AchievementService(achievements_repo, scores=scores, container=container, friends=friends)
     challenges = ChallengeService(challenges_repo, friends=friends, users=users, hooks=hooks)
     scoring = ScoringService(db, hooks, scores=scores, boards=boards, achievements=achievements_repo,
                              challenges=challenges_repo)

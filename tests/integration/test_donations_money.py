@@ -227,7 +227,7 @@ def test_failure_between_steps_of_a_donation_leaves_nothing(container, svc, user
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(svc.donations.receipts, "insert", boom)     # after debit, ledger, donation insert
+    monkeypatch.setattr(svc.donations.donations, "insert", boom)    # after debit, ledger, event record
     with pytest.raises(RuntimeError):
         svc.donations.process(user.id, onlus_id=charity, amount_cents=300)
     monkeypatch.undo()
@@ -236,6 +236,34 @@ def test_failure_between_steps_of_a_donation_leaves_nothing(container, svc, user
     assert db["hook_events"].count_documents({}) == before_events
     donation, _ = svc.donations.process(user.id, onlus_id=charity, amount_cents=300)
     assert donation["receipt_number"].endswith("000001")              # the failed attempt used no number
+
+
+def test_a_donation_whose_receipt_numbering_fails_stands_and_the_job_numbers_it(container, svc, user, charity, db,
+                                                                                monkeypatch):
+    fund(svc, user.id, 1000)
+
+    def boom(*a, **k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(svc.donations.receipts, "insert", boom)     # inside the numbering transaction
+    first, created = svc.donations.process(user.id, onlus_id=charity, amount_cents=300)
+    monkeypatch.undo()
+    assert created and first["status"] == "completed" and first["receipt_number"] is None
+    assert svc.wallet.get_wallet(user.id)["balance_cents"] == 700 == ledger_sum(db, user.id)
+    assert db["receipts"].count_documents({}) == 0
+    assert db["receipt_counters"].find_one()["seq"] == 0               # the aborted numbering used no number
+
+    second, _ = svc.donations.process(user.id, onlus_id=charity, amount_cents=100)
+    assert second["receipt_number"].endswith("000001")
+    job = next(j for j in container.jobs if j["id"] == "donations_receipt_numbering")["func"]
+    assert job() == 0                                                  # a draft younger than a minute waits
+    assert svc.donations.number_pending_receipts(older_than=timedelta(0)) == 1
+    assert svc.donations.number_pending_receipts(older_than=timedelta(0)) == 0
+    numbered = db["donations"].find_one({"_id": first["_id"]})
+    assert numbered["receipt_number"].endswith("000002") and "receipt_draft" not in numbered
+    receipt = db["receipts"].find_one({"donation_id": str(first["_id"])})
+    assert receipt["receipt_number"] == numbered["receipt_number"] and receipt["amount_cents"] == 300
+    assert sorted(r["sequence"] for r in db["receipts"].find()) == [1, 2]
 
 
 def test_failure_between_steps_of_a_credit_leaves_nothing(container, svc, user, db, monkeypatch):

@@ -58,7 +58,7 @@ def test_concurrent_donations_of_one_user_are_all_counted(app, container, user):
         totals = container.service("impact").user_totals(user.id)
         assert totals["total_donated_cents"] == sum(100 * (i + 1) for i in range(8))
         assert totals["donation_count"] == 8 and totals["onlus_supported"] == 3
-        platform = container.db["impact_platform"].find_one({"_id": "platform"})
+        platform = container.service("impact").tracking.tracking.platform_totals()
         assert platform["total_cents"] == 3600 and platform["donors_count"] == 1
 
 
@@ -72,7 +72,7 @@ def test_a_refund_reverses_the_donation_once_and_keeps_unlocked_stories(ctx, con
     totals = container.service("impact").user_totals(user.id)
     assert totals["total_donated_cents"] == 1000 and totals["donation_count"] == 1
     assert totals["onlus_ids"] == ["o1"] and totals["categories"] == ["health"]
-    onlus = container.db["impact_onlus_totals"].find_one({"_id": "o2"})
+    onlus = container.service("impact").tracking.tracking.onlus_totals("o2")
     assert onlus["total_cents"] == 0 and onlus["donors_count"] == 0
     assert "milestone_10" in container.service("impact").stories.unlocked_summary(user.id)["story_ids"]
 
@@ -122,6 +122,26 @@ def test_community_milestones_are_announced_once_per_mark(app, container, make_u
     pushed = [m["args"][0]["milestone"] for m in sock.get_received("/impact") if m["name"] == "community_milestone"]
     assert {"metric": "total_donated", "mark": 100.0, "value": 100.0, "is_money": True,
             "reached_at": "2026-11-10T00:00:00Z"} in pushed
+
+
+def test_a_mark_crossed_by_concurrent_donations_of_many_donors_is_announced_once(app, container, make_user):
+    # the platform totals are sharded by donor: each transaction sees only its snapshot of them
+    users = [make_user(f"C{i}") for i in range(10)]
+
+    def run(i):
+        with app.app_context():
+            _complete(container, donation_id=f"cc{i}", user_id=users[i].id, cents=1000)
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with app.app_context():
+        platform = container.service("impact").tracking.tracking.platform_totals()
+        assert (platform["total_cents"], platform["donation_count"], platform["donors_count"]) == (10000, 10, 10)
+        marks = [(e["payload"]["metric"], e["payload"]["mark"]) for e in _events(container, CommunityMilestone.name)]
+        assert sorted(marks) == sorted({("total_donated_cents", 10000), ("donation_count", 10),
+                                        ("donors_count", 10)})
 
 
 def test_special_event_stories_unlock_only_for_giving_inside_their_window(ctx, container, make_user):

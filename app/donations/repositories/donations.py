@@ -20,6 +20,8 @@ class DonationRepository:
         self.collection.create_index([("user_id", ASCENDING), ("created_at", DESCENDING)])
         self.collection.create_index([("onlus_id", ASCENDING), ("created_at", DESCENDING)])
         self.collection.create_index([("status", ASCENDING), ("completed_at", ASCENDING)])
+        self.collection.create_index([("completed_at", ASCENDING)], name="receipt_draft_completed_at",
+                                     partialFilterExpression={"receipt_draft": {"$exists": True}})
 
     def insert(self, doc: dict, *, session=None) -> dict:
         self.collection.insert_one(doc, session=session)
@@ -31,6 +33,18 @@ class DonationRepository:
 
     def by_idempotency_key(self, user_id: str, key: str) -> dict | None:
         return self.collection.find_one({"user_id": user_id, "idempotency_key": key})
+
+    def with_receipt_draft(self, completed_before: datetime, limit: int = 100) -> list[dict]:
+        """Completed donations whose receipt was drafted but not numbered yet (a process stopped in between)."""
+        return list(self.collection.find({"receipt_draft": {"$exists": True}, "completed_at": {"$lt": completed_before}})
+                    .sort("completed_at", ASCENDING).limit(limit))
+
+    def set_receipt_number(self, donation_id, number: str, *, session) -> bool:
+        """Replace the draft by the number; False when another run numbered it first."""
+        result = self.collection.update_one(
+            {"_id": to_object_id(donation_id), "receipt_draft": {"$exists": True}, "receipt_number": None},
+            {"$set": {"receipt_number": number}, "$unset": {"receipt_draft": ""}}, session=session)
+        return result.modified_count == 1
 
     def set_status(self, donation_id, *, expected: str, fields: dict, session=None) -> dict | None:
         """Move state only forward: None when the donation is not in `expected`."""
@@ -64,6 +78,7 @@ class ReceiptRepository:
     def __init__(self, db):
         self.collection = db["receipts"]
         self.counters = db["receipt_counters"]
+        self._counted_years: set[int] = set()
 
     def create_indexes(self) -> None:
         self.collection.create_index([("donation_id", ASCENDING)], unique=True)
@@ -72,15 +87,18 @@ class ReceiptRepository:
 
     def ensure_counter(self, year: int) -> None:
         """Create the year's counter outside any transaction (two first donations of a year must not
-        both try to insert it inside theirs)."""
+        both try to insert it inside theirs); once per year and process."""
+        if year in self._counted_years:
+            return
         try:
             self.counters.update_one({"_id": f"receipts:{year}"}, {"$setOnInsert": {"seq": 0}}, upsert=True)
         except DuplicateKeyError:
             pass
+        self._counted_years.add(year)
 
     def next_number(self, year: int, *, session) -> int:
-        """The next number of the year's sequence. Call inside the donation's transaction: an aborted
-        donation rolls the counter back with it, so the sequence has no gaps."""
+        """The next number of the year's sequence. Call inside the transaction that inserts the receipt:
+        an aborted one rolls the counter back with it, so the sequence has no gaps."""
         doc = self.counters.find_one_and_update({"_id": f"receipts:{year}"}, {"$inc": {"seq": 1}},
                                                 return_document=ReturnDocument.AFTER, session=session)
         return doc["seq"]

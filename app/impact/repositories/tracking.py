@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
@@ -11,6 +12,30 @@ from app.impact.models.stories import level_for, milestones_reached
 from app.impact.repositories.common import safe_key
 
 PLATFORM_ID = "platform"
+# Every donation adds to its ONLUS's totals and to the platform's: one document each would be written by
+# every concurrent donation transaction, which then conflict and retry. So both are split into SHARDS
+# documents (`<id>|<shard>`), a donor always adding to the same one, and reads add the shards up.
+# (Documents from before the split, `_id` without a shard, are still read.)
+SHARDS = 16
+_COUNTS = ("total_cents", "donation_count", "donors_count")
+
+
+def shard_of(user_id: str) -> int:
+    return zlib.crc32(str(user_id).encode()) % SHARDS
+
+
+def _shard_ids(base: str) -> list[str]:
+    return [base] + [f"{base}|{s}" for s in range(SHARDS)]
+
+
+def _summed(docs) -> dict:
+    """One totals document from its shards: the counters added up, the other fields from the newest."""
+    total: dict = {}
+    for doc in sorted(docs, key=lambda d: d.get("updated_at") or datetime.min):
+        total.update({k: v for k, v in doc.items() if k not in _COUNTS and k != "_id"})
+        for k in _COUNTS:
+            total[k] = total.get(k, 0) + int(doc.get(k, 0))
+    return total
 
 
 class AlreadyApplied(Exception):
@@ -38,7 +63,7 @@ class TrackingRepository:
         self.users.create_index([("donation_count", DESCENDING)])
         self.users.create_index([("onlus_diversity", DESCENDING)])
         self.users.create_index([("last_donation_at", DESCENDING)])
-        self.onlus.create_index([("total_cents", DESCENDING)])
+        self.onlus.create_index([("onlus_id", ASCENDING)])
         self.timeline.create_index([("user_id", ASCENDING), ("occurred_at", DESCENDING)])
         self.timeline.create_index([("user_id", ASCENDING), ("kind", ASCENDING), ("ref", ASCENDING)], unique=True)
         self.timeline.create_index([("occurred_at", DESCENDING)])
@@ -73,29 +98,32 @@ class TrackingRepository:
             self.users.update_one({"_id": user_id}, {"$set": derived}, session=session)
             after.update(derived)
 
+            shard = shard_of(user_id)
             was_donor_here = (before.get("onlus_counts") or {}).get(okey, 0) > 0
             is_donor_here = (after.get("onlus_counts") or {}).get(okey, 0) > 0
-            self.onlus.update_one({"_id": onlus_id}, {
+            self.onlus.update_one({"_id": f"{onlus_id}|{shard}"}, {
                 "$inc": {"total_cents": cents, "donation_count": sign,
                          "donors_count": int(is_donor_here) - int(was_donor_here)},
-                "$set": {"updated_at": utcnow(), **({"name": onlus_name} if onlus_name else {}),
+                "$set": {"onlus_id": onlus_id, "updated_at": utcnow(),
+                         **({"name": onlus_name} if onlus_name else {}),
                          **({"category": category} if category else {})}}, upsert=True, session=session)
 
             was_donor = before.get("donation_count", 0) > 0
             is_donor = after.get("donation_count", 0) > 0
-            platform_before = self.platform.find_one({"_id": PLATFORM_ID}, session=session) or {}
-            platform_after = self.platform.find_one_and_update({"_id": PLATFORM_ID}, {
+            platform_before = self._platform(session=session)
+            self.platform.update_one({"_id": f"{PLATFORM_ID}|{shard}"}, {
                 "$inc": {"total_cents": cents, "donation_count": sign,
                          "donors_count": int(is_donor) - int(was_donor)},
-                "$set": {"updated_at": utcnow()}}, upsert=True, session=session,
-                return_document=ReturnDocument.AFTER)
+                "$set": {"updated_at": utcnow()}}, upsert=True, session=session)
 
             self.timeline.insert_one({"user_id": user_id, "kind": kind, "ref": donation_id,
                                       "donation_id": donation_id, "onlus_id": onlus_id, "onlus_name": onlus_name,
                                       "category": category, "amount_cents": cents, "occurred_at": at,
                                       "total_after_cents": after.get("total_donated_cents", 0)}, session=session)
-            return {"user_before": before, "user_after": after,
-                    "platform_before": platform_before, "platform_after": platform_after}
+            # platform_before is as of this transaction's snapshot: the caller compares it with the
+            # committed totals read afterwards (platform_totals), so a mark crossed by concurrent
+            # donations is still seen by the last of them
+            return {"user_before": before, "user_after": after, "platform_before": platform_before}
 
         try:
             return in_transaction(self.db, work)
@@ -121,10 +149,14 @@ class TrackingRepository:
         return self.users.find_one({"_id": user_id})
 
     def onlus_totals(self, onlus_id: str) -> dict | None:
-        return self.onlus.find_one({"_id": onlus_id})
+        docs = list(self.onlus.find({"_id": {"$in": _shard_ids(onlus_id)}}))
+        return {"_id": onlus_id, **_summed(docs)} if docs else None
 
     def platform_totals(self) -> dict:
-        return self.platform.find_one({"_id": PLATFORM_ID}) or {}
+        return self._platform()
+
+    def _platform(self, session=None) -> dict:
+        return _summed(self.platform.find({"_id": {"$in": _shard_ids(PLATFORM_ID)}}, session=session))
 
     def timeline_page(self, user_id: str, *, skip: int, limit: int, kinds: list[str] | None = None
                       ) -> tuple[list[dict], int]:
@@ -158,13 +190,16 @@ class TrackingRepository:
 
     def category_totals(self) -> dict[str, int]:
         out: dict[str, int] = {}
-        for row in self.onlus.find({}, {"category": 1, "total_cents": 1}):
+        for row in self.onlus.find({}, {"category": 1, "total_cents": 1}):  # shards add up too
             key = row.get("category") or "other"
             out[key] = out.get(key, 0) + int(row.get("total_cents", 0))
         return {k: v for k, v in out.items() if v}
 
     def active_onlus_count(self) -> int:
-        return self.onlus.count_documents({"total_cents": {"$gt": 0}})
+        rows = self.onlus.aggregate([
+            {"$group": {"_id": {"$ifNull": ["$onlus_id", "$_id"]}, "total_cents": {"$sum": "$total_cents"}}},
+            {"$match": {"total_cents": {"$gt": 0}}}, {"$count": "n"}])
+        return next(iter(rows), {}).get("n", 0)
 
     def recently_active_users(self, since: datetime, limit: int = 100) -> list[str]:
         return [r["_id"] for r in self.users.find({"last_donation_at": {"$gte": since}}, {"_id": 1})

@@ -86,7 +86,7 @@ class ImpactTrackingService:
         self.cache.user_changed(user_id)
         self.cache.onlus_changed(onlus_id)
         self.cache.community_changed()
-        self._community_milestones(snap["platform_before"], snap["platform_after"], at)
+        self._community_milestones(snap["platform_before"], self.tracking.platform_totals(), at)
 
     def _community_milestones(self, before: dict, after: dict, at: datetime) -> None:
         for metric, marks in self.marks.items():

@@ -3,7 +3,7 @@ from __future__ import annotations
 import threading
 import time
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, DESCENDING
 
 from app.core.clock import utcnow
 
@@ -13,8 +13,9 @@ DEFINITIONS_TTL_SECONDS = 60.0
 
 
 class AchievementRepository:
-    """achievements: definitions (_id = stable slug). user_achievements: one document per
-    (user, achievement) with progress, target and unlocked_at (null until unlocked)."""
+    """achievements: definitions (_id = stable slug). user_achievements: one document per unlocked
+    (user, achievement) with unlocked_at. Progress towards the others is not stored: it is the user's
+    stat for the achievement's metric (see AchievementService.progress)."""
 
     def __init__(self, db):
         self.definitions = db["achievements"]
@@ -64,32 +65,19 @@ class AchievementRepository:
     def get(self, achievement_id: str) -> dict | None:
         return self.definitions.find_one({"_id": achievement_id})
 
-    def of_user(self, user_id: str, session=None) -> dict[str, dict]:
-        return {d["achievement_id"]: d for d in self.progress.find({"user_id": user_id}, session=session)}
-
-    def set_progress(self, user_id: str, achievement_id: str, progress: int, target: int, session=None) -> None:
-        self.progress.update_one({"user_id": user_id, "achievement_id": achievement_id},
-                                 {"$set": {"progress": progress, "target": target, "updated_at": utcnow()},
-                                  "$setOnInsert": {"unlocked_at": None}}, upsert=True, session=session)
-
-    def set_progress_many(self, user_id: str, progress: list[tuple[str, int, int]], session=None) -> None:
-        """set_progress for several (achievement_id, progress, target) in one round trip."""
-        if not progress:
-            return
-        now = utcnow()
-        self.progress.bulk_write([
-            UpdateOne({"user_id": user_id, "achievement_id": achievement_id},
-                      {"$set": {"progress": value, "target": target, "updated_at": now},
-                       "$setOnInsert": {"unlocked_at": None}}, upsert=True)
-            for achievement_id, value, target in progress], ordered=True, session=session)
-
     def unlock(self, user_id: str, achievement_id: str, target: int, at, session=None) -> bool:
-        """Set unlocked_at once; False when it was already unlocked."""
-        doc = self.progress.find_one_and_update(
+        """Record the unlock once; False when it was unlocked before."""
+        result = self.progress.update_one(
+            {"user_id": user_id, "achievement_id": achievement_id},
+            {"$setOnInsert": {"unlocked_at": at, "progress": target, "target": target, "updated_at": at}},
+            upsert=True, session=session)
+        if result.upserted_id is not None:
+            return True
+        # a document written while progress was still stored: unlock it unless it already is
+        return self.progress.find_one_and_update(
             {"user_id": user_id, "achievement_id": achievement_id, "unlocked_at": None},
-            {"$set": {"unlocked_at": at, "progress": target, "target": target, "updated_at": utcnow()}},
-            return_document=ReturnDocument.AFTER, session=session)
-        return doc is not None
+            {"$set": {"unlocked_at": at, "progress": target, "target": target, "updated_at": at}},
+            session=session) is not None
 
     def unlocked(self, user_id: str) -> list[dict]:
         return list(self.progress.find({"user_id": user_id, "unlocked_at": {"$ne": None}})

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import zlib
+
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 
 from app.core.clock import utcnow
@@ -19,8 +21,26 @@ def int_range(low: int | None = None, high: int | None = None) -> dict:
     return rng
 
 
-def node_id(board: str, period: str, level: int, parent: int) -> str:
-    return f"{board}|{period}|{level}|{parent}"
+# Every score change touches the low trie nodes that all users with similar scores share; in one
+# document per node, concurrent handler transactions of different users conflict on it and are retried.
+# So each node is split into SHARDS documents, a user always counting in the same one, and reads add
+# the shards up. (Documents written before the split, without a shard suffix, are still read.)
+SHARDS = 16
+
+
+def shard_of(user_id: str) -> int:
+    return zlib.crc32(str(user_id).encode()) % SHARDS
+
+
+def node_id(board: str, period: str, level: int, parent: int, shard: int | None = None) -> str:
+    base = f"{board}|{period}|{level}|{parent}"
+    return base if shard is None else f"{base}|{shard}"
+
+
+def node_ids(board: str, period: str, level: int, parent: int) -> list[str]:
+    """Every document that may hold counters of this node."""
+    return [node_id(board, period, level, parent)] + [node_id(board, period, level, parent, s)
+                                                      for s in range(SHARDS)]
 
 
 class CountTree:
@@ -35,11 +55,14 @@ class CountTree:
         missing = [k for k in keys if k not in self.nodes]
         if not missing:
             return
-        ids = {node_id(self.board, self.period, *k): k for k in missing}
+        ids = {i: k for k in missing for i in node_ids(self.board, self.period, *k)}
         for k in missing:
             self.nodes[k] = {}
         for doc in self.collection.find({"_id": {"$in": list(ids)}}, {"c": 1}):
-            self.nodes[ids[doc["_id"]]] = {int(c): int(n) for c, n in (doc.get("c") or {}).items() if n}
+            counters = self.nodes[ids[doc["_id"]]]
+            for c, n in (doc.get("c") or {}).items():
+                if n:
+                    counters[int(c)] = counters.get(int(c), 0) + int(n)
 
     def count_above(self, score: int) -> int:
         """Entries scoring strictly more than `score` (opted-out users included)."""
@@ -100,24 +123,18 @@ class BoardBatch:
             new = (old or 0) + value if mode == "inc" else max(old if old is not None else value, value)
             current[(board, period)] = max(new, 0)  # a refund larger than what the period saw: never below zero
         now = utcnow()
-        touched = list(dict.fromkeys((c[0], c[1]) for c in changes))
+        # an entry that exists with the same score stays as it is (e.g. a session that scored nothing)
+        touched = [key for key in dict.fromkeys((c[0], c[1]) for c in changes)
+                   if key not in first or first[key] != current[key]]
+        if not touched:
+            return
         self.repo.entries.bulk_write([
             UpdateOne({"board": board, "period": period, "user_id": self.user_id},
                       {"$set": {"score": current[(board, period)], "updated_at": now}}, upsert=True)
             for board, period in touched], ordered=True, session=self.session)
-        nodes: dict[tuple, int] = {}
-        for board, period in touched:
-            for level, parent, child, delta in ranking.counter_changes(first.get((board, period)),
-                                                                       current[(board, period)]):
-                key = (board, period, level, parent, child)
-                nodes[key] = nodes.get(key, 0) + delta
-        ops = [UpdateOne({"_id": node_id(board, period, level, parent)},
-                         {"$inc": {f"c.{child}": delta},
-                          "$setOnInsert": {"board": board, "period": period, "level": level, "parent": parent}},
-                         upsert=True)
-               for (board, period, level, parent, child), delta in sorted(nodes.items()) if delta]
-        if ops:
-            self.repo.counts.bulk_write(ops, ordered=True, session=self.session)
+        changes = [(board, period, *change) for board, period in touched
+                   for change in ranking.counter_changes(first.get((board, period)), current[(board, period)])]
+        self.repo.write_counts(changes, self.user_id, session=self.session)
 
 
 class LeaderboardRepository:
@@ -166,19 +183,27 @@ class LeaderboardRepository:
             self.entries.update_one({"board": board, "period": period, "user_id": user_id},
                                     {"$set": {"score": 0}}, session=session)
             new = 0
-        self._apply_counts(board, period, old, new, session=session)
+        self._apply_counts(board, period, user_id, old, new, session=session)
         return old, new
 
-    def _apply_counts(self, board, period, old, new, *, session=None) -> None:
-        changes = ranking.counter_changes(old, new)
-        if not changes:
-            return
-        self.counts.bulk_write([
-            UpdateOne({"_id": node_id(board, period, level, parent)},
-                      {"$inc": {f"c.{child}": delta},
-                       "$setOnInsert": {"board": board, "period": period, "level": level, "parent": parent}},
-                      upsert=True)
-            for level, parent, child, delta in changes], ordered=True, session=session)
+    def _apply_counts(self, board, period, user_id, old, new, *, session=None) -> None:
+        self.write_counts([(board, period, *c) for c in ranking.counter_changes(old, new)], user_id,
+                          session=session)
+
+    def write_counts(self, changes, user_id: str, *, session=None) -> None:
+        """Apply [(board, period, level, parent, child, delta)] to the user's shard: one upsert per node."""
+        nodes: dict[tuple, dict[str, int]] = {}
+        for board, period, level, parent, child, delta in changes:
+            counters = nodes.setdefault((board, period, level, parent), {})
+            counters[f"c.{child}"] = counters.get(f"c.{child}", 0) + delta
+        shard = shard_of(user_id)
+        ops = [UpdateOne({"_id": node_id(board, period, level, parent, shard)},
+                         {"$inc": inc, "$setOnInsert": {"board": board, "period": period, "level": level,
+                                                        "parent": parent, "shard": shard}}, upsert=True)
+               for (board, period, level, parent), counters in sorted(nodes.items())
+               if (inc := {k: v for k, v in counters.items() if v})]
+        if ops:
+            self.counts.bulk_write(ops, ordered=True, session=session)
 
     # -- reads -------------------------------------------------------------------------
     def entry(self, board: str, period: str, user_id: str) -> dict | None:

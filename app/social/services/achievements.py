@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from app.core.errors import NotFound
-from app.social.models.achievements import DEFAULT_ACHIEVEMENTS
+from app.social.models.achievements import DEFAULT_ACHIEVEMENTS, progress_of
 from app.social.repositories.achievements import AchievementRepository
+from app.social.repositories.scores import ScoreRepository
 
 
 class AchievementService:
-    def __init__(self, repo: AchievementRepository, *, container, friends):
-        self.repo, self.container, self.friends = repo, container, friends
+    def __init__(self, repo: AchievementRepository, *, scores: ScoreRepository, container, friends):
+        self.repo, self.scores, self.container, self.friends = repo, scores, container, friends
 
     def install_defaults(self) -> int:
         return self.repo.install([d.as_doc() for d in DEFAULT_ACHIEVEMENTS])
@@ -19,15 +20,18 @@ class AchievementService:
         return [_definition(d) for d in self.repo.active() if not d.get("hidden") or d["_id"] in unlocked]
 
     def progress(self, user_id: str) -> list[dict]:
-        mine = self.repo.of_user(user_id)
+        """Every active achievement with the caller's progress: its target once unlocked, else the
+        caller's current stat for its metric."""
+        unlocked = {p["achievement_id"]: p["unlocked_at"] for p in self.repo.unlocked(user_id)}
+        stats = (self.scores.get(user_id) or {}).get("stats") or {}
         rows = []
         for d in self.repo.active():
-            p = mine.get(d["_id"]) or {}
-            if d.get("hidden") and not p.get("unlocked_at"):
+            at = unlocked.get(d["_id"])
+            if d.get("hidden") and not at:
                 continue
-            rows.append({**_definition(d), "achievement_id": d["_id"], "progress": int(p.get("progress", 0)),
-                         "target": int(d["target"]), "unlocked_at": p.get("unlocked_at"),
-                         "unlocked": bool(p.get("unlocked_at"))})
+            rows.append({**_definition(d), "achievement_id": d["_id"],
+                         "progress": int(d["target"]) if at else progress_of(d, stats),
+                         "target": int(d["target"]), "unlocked_at": at, "unlocked": bool(at)})
         return rows
 
     def badges(self, user_id: str) -> list[dict]:

@@ -14,7 +14,7 @@ from app.core.clock import utcnow
 from app.core.database import in_transaction
 from app.social.events import AchievementUnlock, SocialActivity
 from app.social.models import impact as rules
-from app.social.models.achievements import is_met, progress_of
+from app.social.models.achievements import is_met
 from app.social.models.periods import period_keys
 from app.social.repositories.achievements import AchievementRepository
 from app.social.repositories.challenges import ChallengeRepository
@@ -126,9 +126,11 @@ class ScoringService:
         score = rules.weighted(points)
         stats["impact_score"] = score
         now = self.clock()
+        changed = {k for k in set(stats) | set(before_stats) if stats.get(k) != before_stats.get(k)}
+        unlocked = self._achievements(work, act.user_id, stats, changed, set(doc.get("achievements") or ()), now)
         self.scores.update(act.user_id, {
             "$set": {"stats": stats, "points": points, "impact_score": score, "onlus_ids": onlus_ids,
-                     "login": login},
+                     "login": login, "achievements": sorted(unlocked)},
             "$setOnInsert": {"created_at": now}}, session=session)
 
         delta = score - before_score
@@ -141,10 +143,7 @@ class ScoringService:
         if delta or not doc:
             self.scores.record_history(act.user_id, f"{now:%Y-%m-%d}", score, points, session=session)
 
-        follow_ups = self._contribute(work, act)
-        changed = {k for k in set(stats) | set(before_stats) if stats.get(k) != before_stats.get(k)}
-        self._achievements(work, act.user_id, stats, changed)
-        return follow_ups
+        return self._contribute(work, act)
 
     @staticmethod
     def _login(day: str, login: dict, stats: dict, points: dict) -> None:
@@ -158,31 +157,21 @@ class ScoringService:
         stats["login_streak_days"] = max(int(stats.get("login_streak_days", 0)), login["streak"])
         points["social"] += rules.DAILY_LOGIN_POINTS
 
-    def _achievements(self, work: Work, user_id: str, stats: dict, changed: set) -> None:
+    def _achievements(self, work: Work, user_id: str, stats: dict, changed: set, unlocked: set,
+                      now: datetime) -> set:
+        """Unlock the achievements the changed stats now meet; returns the user's unlocked ids (kept on the
+        score document, so no read of them per event). Progress is not stored: it is read off the stats."""
         if not changed:
-            return
-        session = work.session
-        definitions = self.achievements.active_cached(metrics=changed)
-        if not definitions:
-            return
-        mine = self.achievements.of_user(user_id, session=session)
-        now = self.clock()
-        pending, met = [], []
-        for d in definitions:
-            current = mine.get(d["_id"])
-            if current and current.get("unlocked_at"):
+            return unlocked
+        for d in self.achievements.active_cached(metrics=changed):
+            if d["_id"] in unlocked or not is_met(d, stats):
                 continue
-            progress = progress_of(d, stats)
-            if not current or current.get("progress") != progress:
-                pending.append((d["_id"], progress, d["target"]))
-            if is_met(d, stats):
-                met.append(d)
-        self.achievements.set_progress_many(user_id, pending, session=session)
-        for d in met:
-            if self.achievements.unlock(user_id, d["_id"], d["target"], now, session=session):
+            unlocked = unlocked | {d["_id"]}
+            if self.achievements.unlock(user_id, d["_id"], d["target"], now, session=work.session):
                 work.record(AchievementUnlock(user_id=user_id, achievement_id=d["_id"], achievement_name=d["name"],
                                               points=int(d.get("points", 0)), unlocked_at=now),
                             key=f"achievement:{user_id}:{d['_id']}")
+        return unlocked
 
     def _contribute(self, work: Work, act: Activity) -> list[Activity]:
         """Add the activity to the community challenges the user joined; reward contributors on completion."""
