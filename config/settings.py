@@ -5,6 +5,7 @@ environment variables documented in README.md, then applies overrides (tests).
 """
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 
@@ -110,6 +111,13 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in _BOOL_TRUE
 
 
+def _json_object(value: str) -> dict:
+    parsed = json.loads(value)
+    if not isinstance(parsed, dict):
+        raise ValueError("a JSON object is expected")
+    return parsed
+
+
 # environment variable -> (config key, parser)
 _ENV_VARS = {
     "PORT": ("PORT", int),
@@ -130,6 +138,7 @@ _ENV_VARS = {
     "STRIPE_SECRET_KEY": ("STRIPE_SECRET_KEY", str),
     "STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", str),
     "STRIPE_API_BASE": ("STRIPE_API_BASE", str),
+    "DONATION_FRAUD_LIMITS": ("DONATION_FRAUD_LIMITS", _json_object),
 }
 
 

@@ -46,3 +46,11 @@ def test_unknown_app_env_is_a_clear_error():
 def test_malformed_port_is_a_clear_error():
     with pytest.raises(ConfigError, match="PORT"):
         build_config(environ={"PORT": "fifty"})
+
+
+def test_fraud_limits_come_from_a_json_object_in_the_environment():
+    config = build_config(environ={"DONATION_FRAUD_LIMITS": '{"donations_per_ip_hour": 100}'})
+    assert config["DONATION_FRAUD_LIMITS"] == {"donations_per_ip_hour": 100}
+    for bad in ("{not json", "[1, 2]"):
+        with pytest.raises(ConfigError, match="DONATION_FRAUD_LIMITS"):
+            build_config(environ={"DONATION_FRAUD_LIMITS": bad})

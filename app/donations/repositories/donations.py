@@ -19,6 +19,8 @@ class DonationRepository:
                                      partialFilterExpression={"idempotency_key": {"$type": "string"}})
         self.collection.create_index([("user_id", ASCENDING), ("created_at", DESCENDING)])
         self.collection.create_index([("onlus_id", ASCENDING), ("created_at", DESCENDING)])
+        self.collection.create_index([("client_ip", ASCENDING), ("created_at", DESCENDING)],
+                                     partialFilterExpression={"client_ip": {"$type": "string"}})
         self.collection.create_index([("status", ASCENDING), ("completed_at", ASCENDING)])
         self.collection.create_index([("completed_at", ASCENDING)], name="receipt_draft_completed_at",
                                      partialFilterExpression={"receipt_draft": {"$exists": True}})

@@ -18,8 +18,9 @@ from typing import Callable
 from app.core.api import cents_to_euros
 from app.core.clock import utcnow
 from app.core.errors import AppError, Conflict, NotFound, ValidationFailed
-from app.donations.models.compliance import (KYC_APPROVED, KYC_NONE, KYC_REJECTED, SANCTIONS_MATCH,
-                                             ComplianceRules, evaluate, name_matches, normalize_name)
+from app.donations.models.compliance import (KYC_APPROVED, KYC_NONE, KYC_NOT_CHECKED, KYC_REJECTED,
+                                             SANCTIONS_MATCH, ComplianceRules, evaluate, name_matches,
+                                             normalize_name)
 from app.donations.models.donation import MIN_DONATION_CENTS
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class ComplianceRequest:
     donated_today_cents: int
     source: str = "wallet"
     client_ip: str | None = None
+    donor_name: str | None = None            # screened against sanctions; looked up when not given
 
 
 @dataclass(frozen=True)
@@ -116,11 +118,13 @@ class ComplianceService:
     def _aml_checks(self, request: ComplianceRequest) -> list[dict]:
         since = self.clock() - timedelta(days=self.aml.aml_window_days)
         window = self.window_total(request.user_id, since) if self.window_total else 0
+        # the KYC status only matters above the threshold: below it, no read
+        needs_kyc = window + request.amount_cents > self.aml.kyc_required_above_cents
         return evaluate(self.aml, amount_cents=request.amount_cents, window_total_cents=window,
-                        kyc_status=self.kyc_status(request.user_id))
+                        kyc_status=self.kyc_status(request.user_id) if needs_kyc else KYC_NOT_CHECKED)
 
     def _sanctions_check(self, request: ComplianceRequest) -> dict:
-        names = {"donor": self._donor_name(request.user_id), "onlus": request.onlus.get("name")}
+        names = {"donor": request.donor_name or self._donor_name(request.user_id), "onlus": request.onlus.get("name")}
         hits = []
         for listed in self.sanctions_names():
             for role, name in names.items():

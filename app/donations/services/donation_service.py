@@ -77,7 +77,8 @@ class DonationService:
         def prepare(wallet: dict) -> list[Posting]:
             donated_today = wallet.get("donated_today_cents", 0) if wallet.get("donated_day") == today else 0
             request = ComplianceRequest(user_id=user_id, onlus=onlus, amount_cents=amount_cents,
-                                        donated_today_cents=donated_today, source=source, client_ip=client_ip)
+                                        donated_today_cents=donated_today, source=source, client_ip=client_ip,
+                                        donor_name=donor["name"])
             decision = self.compliance.check(request)
             holder.update(request=request, decision=decision)
             if not decision.allowed:

@@ -185,7 +185,7 @@ class WalletService:
                 "breakdown": entry.get("breakdown") or {}}
 
     def get_wallet(self, user_id: str) -> dict:
-        wallet = self.wallets.ensure(user_id)
+        wallet = self.wallets.get(user_id) or self.wallets.ensure(user_id)
         return {"balance_cents": wallet["balance_cents"], "total_earned_cents": wallet["total_earned_cents"],
                 "total_donated_cents": wallet["total_donated_cents"], "held_cents": wallet.get("held_cents", 0),
                 "currency": "EUR", "updated_at": wallet.get("updated_at")}

@@ -80,7 +80,6 @@ class SessionService:
             context = self.tournaments.session_context(tournament_id, user_id, game, now)
         if challenge_id:
             self.challenges.check_can_play(challenge_id, user_id, game_id, now)
-        self._abandon_if_stale(user_id, game_id, now)
         doc = {
             "user_id": user_id, "game_id": game_id, "game_category": game["category"],
             "status": rules.ACTIVE, "open_key": rules.open_key(user_id, game_id),
@@ -101,20 +100,31 @@ class SessionService:
             if challenge_id:
                 self.challenges.bind_session(challenge_id, user_id, str(doc["_id"]), session=s)
 
-        try:
+        def insert():
             if challenge_id:
                 in_transaction(self.db, work)
             else:
                 work(None)
+
+        try:
+            insert()
         except DuplicateKeyError as exc:
-            raise Conflict("SESSION_ALREADY_ACTIVE") from exc
+            # an open session of this game blocks a new one, unless it is a forgotten one: expire it and go on
+            if not self._abandon_if_stale(user_id, game_id, now):
+                raise Conflict("SESSION_ALREADY_ACTIVE") from exc
+            try:
+                insert()
+            except DuplicateKeyError as again:
+                raise Conflict("SESSION_ALREADY_ACTIVE") from again
         return doc
 
-    def _abandon_if_stale(self, user_id: str, game_id: str, now) -> None:
+    def _abandon_if_stale(self, user_id: str, game_id: str, now) -> bool:
         """A forgotten session (idle past the limit) must not block a new game: expire it now."""
         current = self.repo.open_for(user_id, game_id)
         if current and self._is_stale(current, now):
             self._abandon(current, now)
+            return True
+        return False
 
     def _is_stale(self, doc: dict, now) -> bool:
         limit = self.paused_ttl if doc["status"] == rules.PAUSED else self.idle

@@ -75,8 +75,6 @@ class TrackingRepository:
 
         Raises AlreadyApplied when the marker exists (the fact was counted before).
         """
-        if self.processed.find_one({"_id": marker}, {"_id": 1}):
-            raise AlreadyApplied(marker)
         cat = safe_key(category)
         okey = safe_key(onlus_id)
         cents = sign * int(amount_cents)
@@ -92,11 +90,11 @@ class TrackingRepository:
             if sign > 0:
                 update["$min"] = {"first_donation_at": at}
                 update["$max"] = {"last_donation_at": at}
-            after = self.users.find_one_and_update({"_id": user_id}, update, upsert=True, session=session,
-                                                   return_document=ReturnDocument.AFTER)
-            derived = _derived(after)
-            self.users.update_one({"_id": user_id}, {"$set": derived}, session=session)
-            after.update(derived)
+            # inside the transaction nobody else changes this document: its new state is known up front
+            after = _applied(before, update["$inc"], at if sign > 0 else None)
+            update["$set"].update(_derived(after))
+            self.users.update_one({"_id": user_id}, update, upsert=True, session=session)
+            after.update(_derived(after))
 
             shard = shard_of(user_id)
             was_donor_here = (before.get("onlus_counts") or {}).get(okey, 0) > 0
@@ -208,6 +206,23 @@ class TrackingRepository:
     def replace_user(self, user_id: str, fields: dict) -> None:
         self.users.update_one({"_id": user_id}, {"$set": {**fields, **_derived(fields), "updated_at": utcnow()}},
                               upsert=True)
+
+
+def _applied(before: dict, inc: dict, donated_at: datetime | None) -> dict:
+    """The user totals document after `inc` (dotted paths one level deep) and the donation dates."""
+    after = {k: (dict(v) if isinstance(v, dict) else v) for k, v in before.items()}
+    for path, amount in inc.items():
+        if "." in path:
+            field, key = path.split(".", 1)
+            sub = after.setdefault(field, {})
+            sub[key] = sub.get(key, 0) + amount
+        else:
+            after[path] = after.get(path, 0) + amount
+    after.setdefault("total_earned_cents", 0)
+    if donated_at is not None:
+        after["first_donation_at"] = min(filter(None, [before.get("first_donation_at"), donated_at]))
+        after["last_donation_at"] = max(filter(None, [before.get("last_donation_at"), donated_at]))
+    return after
 
 
 def _derived(doc: dict) -> dict:

@@ -17,6 +17,7 @@ TTL = {
     "community_stats": 1800,  # impact:community:stats             30 minutes
     "onlus_metrics": 300,     # impact:onlus:{onlus_id}:metrics     5 minutes
     "story_unlocks": 3600,    # impact:user:{user_id}:unlocks      60 minutes
+    "story_catalog": 300,     # impact:stories:active (only start-up installs change it)
 }
 _GEN_KEY = "impact:community:gen"
 
@@ -45,6 +46,12 @@ class ImpactCache:
 
     def unlocks_key(self, user_id: str) -> str:
         return f"impact:user:{user_id}:unlocks"
+
+    def story_catalog_key(self) -> str:
+        return "impact:stories:active"
+
+    def catalog_changed(self) -> None:
+        self._delete(self.story_catalog_key())
 
     # -- operations -----------------------------------------------------------------------
     def remember(self, key: str, kind: str, compute: Callable[[], Any]) -> Any:

@@ -29,15 +29,17 @@ class StoryUnlockingService:
     def install_catalog(self) -> None:
         """The ten milestone stories and the other seeded stories (idempotent upsert by stable id)."""
         self.stories.upsert_catalog(rules.milestone_catalog() + rules.extra_catalog())
+        self.cache.catalog_changed()
 
     # -- the user's standing --------------------------------------------------------------
-    def standing(self, user_id: str, totals: dict | None = None) -> rules.UserStanding:
+    def standing(self, user_id: str, totals: dict | None = None, *, with_score: bool = True) -> rules.UserStanding:
+        """The user's figures; the Impact Score (another module's read) only `with_score`."""
         totals = totals if totals is not None else (self.tracking.user(user_id) or {})
         return rules.UserStanding(
             total_donated_cents=int(totals.get("total_donated_cents", 0)),
             donation_count=int(totals.get("donation_count", 0)),
             onlus_diversity=int(totals.get("onlus_diversity", 0)),
-            impact_score=self._impact_score(user_id),
+            impact_score=self._impact_score(user_id) if with_score else 0,
             total_earned_cents=int(totals.get("total_earned_cents", 0)),
         )
 
@@ -64,11 +66,14 @@ class StoryUnlockingService:
         again here: the event key `story:<user>:<story>` keeps that to one event.
         """
         at = at or utcnow()
-        already = set(self.stories.unlocked_ids(user_id))
-        candidates = [s for s in self.stories.active() if s["_id"] not in already]
+        unlocks = self.stories.unlocks_of(user_id)
+        # every donation and credit checks the catalog, which only start-up installs change
+        catalog = self.cache.remember(self.cache.story_catalog_key(), "story_catalog", self.stories.active)
+        candidates = [s for s in catalog if s["_id"] not in unlocks]
         newly = []
         if candidates:
-            standing = self.standing(user_id, totals)
+            standing = self.standing(user_id, totals, with_score=any(
+                s["unlock_condition_type"] == rules.IMPACT_SCORE for s in candidates))
             events = self._event_totals(user_id, candidates)
             for story in candidates:
                 if not rules.is_met(story, standing, events):
@@ -82,7 +87,8 @@ class StoryUnlockingService:
         if newly:
             self.cache.user_changed(user_id)
             self.cache.community_changed()
-        for unlock in self.stories.unpublished(user_id):
+        unpublished = any(not u.get("published_event", True) for u in unlocks.values())
+        for unlock in self.stories.unpublished(user_id) if newly or unpublished else ():
             self.hooks.publish(StoryUnlocked(user_id=user_id, story_id=unlock["story_id"], title=unlock["title"],
                                              unlocked_at=unlock["unlocked_at"]),
                                key=f"story:{user_id}:{unlock['story_id']}")

@@ -49,7 +49,8 @@ class ImpactTrackingService:
         if snap:
             self._after_change(user_id, onlus_id, snap, at, ref=f"donation:{donation_id}")
         # also on a retry: a crash after the totals were written must still unlock and notify
-        unlocked = self.stories.check_and_unlock(user_id, trigger=f"donation:{donation_id}", at=at)
+        unlocked = self.stories.check_and_unlock(user_id, trigger=f"donation:{donation_id}", at=at,
+                                                 totals=snap["user_after"] if snap else None)
         return {"applied": snap is not None, "unlocked": [s["_id"] for s in unlocked]}
 
     def reverse_donation(self, *, donation_id: str, user_id: str, onlus_id: str, amount_cents: int,

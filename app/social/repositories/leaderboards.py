@@ -64,6 +64,14 @@ class CountTree:
                 if n:
                     counters[int(c)] = counters.get(int(c), 0) + int(n)
 
+    def prefetch(self, scores=()) -> None:
+        """Load in one query the nodes a read will most likely need: those on the paths of `scores` and
+        the leftmost spine (every node a walk from the root visits while the scores are small)."""
+        keys = {(level, 0) for level in range(ranking.LEVELS)}
+        for score in scores:
+            keys.update(ranking.nodes_of(score))
+        self._load(sorted(keys))
+
     def count_above(self, score: int) -> int:
         """Entries scoring strictly more than `score` (opted-out users included)."""
         self._load(ranking.nodes_of(score))

@@ -123,6 +123,8 @@ class LeaderboardService:
         hidden_scores = [r["score"] for r in repo.entries_of(board, key, hidden)] if hidden else []
         slack = len(hidden_scores)
         tree = repo.tree(board, key)
+        mine = repo.entry(board, key, user_id)
+        tree.prefetch([int(mine["score"])] if mine else [])
 
         def visible_above(score: int) -> int:
             return tree.count_above(score) - sum(1 for h in hidden_scores if h > score)
@@ -136,7 +138,6 @@ class LeaderboardService:
                 rank, previous = i + 1, e["score"]
             e["rank"] = rank
 
-        mine = repo.entry(board, key, user_id)
         result = {"entries": entries, "total": max(0, tree.total() - slack), "around_me": []}
         if mine is None:
             result["me"] = {"rank": None, "score": 0}
