@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from pathlib import Path
 
 from pymongo import MongoClient
@@ -137,6 +138,12 @@ def ping(db) -> bool:
         return True
     except PyMongoError:
         return False
+
+
+def shard_of(key: str, shards: int) -> int:
+    """A stable shard number in [0, shards) for `key` (the same in every process and run), for counters
+    split over several documents so concurrent transactions of different keys do not write the same one."""
+    return zlib.crc32(str(key).encode()) % shards
 
 
 def in_transaction(db, work, **options):

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import zlib
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
-from app.core.database import in_transaction
+from app.core.database import in_transaction, shard_of as _shard
 from app.impact.models.stories import level_for, milestones_reached
 from app.impact.repositories.common import safe_key
 
@@ -21,7 +20,7 @@ _COUNTS = ("total_cents", "donation_count", "donors_count")
 
 
 def shard_of(user_id: str) -> int:
-    return zlib.crc32(str(user_id).encode()) % SHARDS
+    return _shard(user_id, SHARDS)
 
 
 def _shard_ids(base: str) -> list[str]:

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import zlib
-
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 
 from app.core.clock import utcnow
+from app.core.database import shard_of as _shard
 from app.social.models import ranking
 
 
@@ -29,7 +28,7 @@ SHARDS = 16
 
 
 def shard_of(user_id: str) -> int:
-    return zlib.crc32(str(user_id).encode()) % SHARDS
+    return _shard(user_id, SHARDS)
 
 
 def node_id(board: str, period: str, level: int, parent: int, shard: int | None = None) -> str:
