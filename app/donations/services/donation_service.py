@@ -205,7 +205,7 @@ class DonationService:
         if existing["onlus_id"] != onlus_id or existing["amount_cents"] != amount_cents:
             raise ValidationFailed("IDEMPOTENCY_KEY_REUSED", errors={
                 "Idempotency-Key": ["Already used for a different donation."]})
-        self.number_receipt(existing)
+        self._number_after_commit(existing)
         return existing
 
     def _donor(self, user_id: str) -> dict:
