@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 
 from app.core.clock import utcnow
 from app.core.database import shard_of as _shard
@@ -169,33 +169,6 @@ class LeaderboardRepository:
     # -- writes (inside the handler's transaction) ---------------------------------------
     def batch(self, user_id: str, session=None) -> BoardBatch:
         return BoardBatch(self, user_id, session)
-
-    def change(self, board: str, period: str, user_id: str, value: int, *, mode: str = "inc",
-               session=None, batch: BoardBatch | None = None) -> tuple[int | None, int] | None:
-        """Add `value` to the user's score ('inc') or raise it to `value` ('max'); keep the counts in step.
-
-        Returns (old score or None, new score); with a `batch` (of this user, inside a transaction)
-        the change is only queued for `batch.flush()` and None is returned."""
-        if batch is not None:
-            batch.add(board, period, value, mode)
-            return None
-        op = {"$inc": {"score": int(value)}} if mode == "inc" else {"$max": {"score": int(value)}}
-        before = self.entries.find_one_and_update(
-            {"board": board, "period": period, "user_id": user_id},
-            {**op, "$set": {"updated_at": utcnow()}}, upsert=True,
-            return_document=ReturnDocument.BEFORE, session=session)
-        old = None if before is None else int(before["score"])
-        new = (old or 0) + int(value) if mode == "inc" else max(old if old is not None else int(value), int(value))
-        if new < 0:  # a refund larger than what this period saw: never below zero
-            self.entries.update_one({"board": board, "period": period, "user_id": user_id},
-                                    {"$set": {"score": 0}}, session=session)
-            new = 0
-        self._apply_counts(board, period, user_id, old, new, session=session)
-        return old, new
-
-    def _apply_counts(self, board, period, user_id, old, new, *, session=None) -> None:
-        self.write_counts([(board, period, *c) for c in ranking.counter_changes(old, new)], user_id,
-                          session=session)
 
     def write_counts(self, changes, user_id: str, *, session=None) -> None:
         """Apply [(board, period, level, parent, child, delta)] to the user's shard: one upsert per node."""

@@ -141,7 +141,7 @@ class ScoringService:
         batch = self.boards.batch(act.user_id, session=session)
         for board, value, mode in boards:
             for period in period_keys(act.at):
-                self.boards.change(board, period, act.user_id, value, mode=mode, session=session, batch=batch)
+                batch.add(board, period, value, mode)
         batch.flush()
         if delta or not doc:
             self.scores.record_history(act.user_id, f"{now:%Y-%m-%d}", score, points, session=session)
