@@ -2,7 +2,7 @@
 
     python scripts/bench_leaderboard.py [--users 100000] [--hidden 100] [--repeat 5]
 
-Seeds `leaderboard_entries` and the matching `leaderboard_counts` tree directly (one board, one period),
+Seeds `leaderboard_entries` and the matching `leaderboard_tree` directly (one board, one period),
 then times LeaderboardService.read() (top 10 + my rank + 2 around me) for users at the top, middle and
 bottom, prints how many index keys / documents each underlying query examined (explain), and, for
 comparison, the naive `count_documents({score > mine})` rank query. Not a test: figures vary by machine.
@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.core.database import EmbeddedMongo, make_client  # noqa: E402
 from app.social.models import ranking  # noqa: E402
-from app.social.repositories.leaderboards import LeaderboardRepository, int_range, node_id  # noqa: E402
+from app.social.repositories.leaderboards import (LeaderboardRepository, entry_id, int_range, node_id,  # noqa: E402
+                                                  node_ids, shard_of)
 from app.social.services.leaderboards import LeaderboardService  # noqa: E402
 
 BOARD, PERIOD = "gaming", "all_time"
@@ -49,16 +50,16 @@ class FakeContainer:
 def seed(db, users: int, rng: random.Random) -> list[tuple[str, int]]:
     # long-tailed like real play totals, with natural ties
     rows = [(f"u{i:07d}", int((rng.paretovariate(1.2) - 1) * 5000) % 5_000_000) for i in range(users)]
-    entries = [{"board": BOARD, "period": PERIOD, "user_id": u, "score": s} for u, s in rows]
+    entries = [{"_id": entry_id(BOARD, PERIOD, u), "board": BOARD, "period": PERIOD, "user_id": u, "score": s}
+               for u, s in rows]
     for i in range(0, len(entries), 10_000):
         db.leaderboard_entries.insert_many(entries[i:i + 10_000], ordered=False)
     nodes: dict = defaultdict(Counter)
-    for _, s in rows:
+    for u, s in rows:
         for level, parent, child in ranking.path(s):
-            nodes[(level, parent)][str(child)] += 1
-    db.leaderboard_counts.insert_many([{"_id": node_id(BOARD, PERIOD, lv, parent), "board": BOARD, "period": PERIOD,
-                                        "level": lv, "parent": parent, "c": dict(c)}
-                                       for (lv, parent), c in nodes.items()])
+            nodes[(level, parent, node_id(BOARD, PERIOD, level, parent, shard_of(u)))][str(child)] += 1
+    db.leaderboard_tree.insert_many([{"_id": _id, "board": BOARD, "period": PERIOD, "level": lv, "parent": parent,
+                                      "c": dict(c)} for (lv, parent, _id), c in nodes.items()])
     return rows
 
 
@@ -106,7 +107,7 @@ def main() -> None:
         rng = random.Random(42)
         t0 = time.perf_counter()
         rows = seed(db, args.users, rng)
-        print(f"seeded {args.users:,} entries + {db.leaderboard_counts.estimated_document_count():,} count "
+        print(f"seeded {args.users:,} entries + {db.leaderboard_tree.estimated_document_count():,} count "
               f"documents in {time.perf_counter() - t0:.1f}s")
         ordered = sorted(rows, key=lambda r: (-r[1], r[0]))
         hidden = {u for u, _ in rng.sample(rows, args.hidden)}
@@ -128,13 +129,13 @@ def main() -> None:
         print("  top-N band     ", explain(db, "leaderboard_entries",
                                            {"board": BOARD, "period": PERIOD, "score": int_range(floor)},
                                            {"score": -1, "user_id": 1}, 10 + len(hidden)))
-        print("  rank (trie)    ", explain(db, "leaderboard_counts",
-                                           {"_id": {"$in": [node_id(BOARD, PERIOD, *k) for k in ranking.nodes_of(score)]}}))
+        print("  rank (trie)    ", explain(db, "leaderboard_tree",
+                                           {"_id": {"$in": [i for k in ranking.nodes_of(score)
+                                                            for i in node_ids(BOARD, PERIOD, *k)]}}))
         print("  ties before me ", explain(db, "leaderboard_entries",
                                            {"board": BOARD, "period": PERIOD, "score": score,
                                             "user_id": {"$lt": user_id}}, {"user_id": -1}, 2))
-        print("  my entry       ", explain(db, "leaderboard_entries",
-                                           {"board": BOARD, "period": PERIOD, "user_id": user_id}))
+        print("  my entry       ", explain(db, "leaderboard_entries", {"_id": entry_id(BOARD, PERIOD, user_id)}))
 
         ms, naive = timed(lambda: db.leaderboard_entries.count_documents(
             {"board": BOARD, "period": PERIOD, "score": {"$gt": score}}), max(1, args.repeat // 2))

@@ -1,7 +1,7 @@
 """Social module: friends and blocks, the Impact Score, leaderboards, achievements, community challenges.
 
 Collections: user_relationships, user_impact_scores, impact_score_history, leaderboard_entries,
-leaderboard_counts, leaderboard_winners, achievements, user_achievements, social_challenges,
+leaderboard_tree, leaderboard_winners, achievements, user_achievements, social_challenges,
 social_challenge_participants, social_donations, social_processed.
 """
 from __future__ import annotations
@@ -41,6 +41,7 @@ def init_app(app, api, container) -> None:
     achievements_repo, challenges_repo = AchievementRepository(db), ChallengeRepository(db)
     for repo in (relationships, scores, boards, achievements_repo, challenges_repo):
         repo.create_indexes()
+    boards.migrate()
     db["social_donations"].create_index("user_id")
 
     users, preferences = container.service("users"), container.service("preferences")

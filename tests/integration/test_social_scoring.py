@@ -6,6 +6,8 @@ import threading
 import uuid
 from datetime import datetime, timedelta
 
+from bson import ObjectId
+
 
 from app.core.clock import utcnow
 from app.core.events import UserLogin
@@ -183,3 +185,37 @@ def test_registration_creates_an_empty_score(container, make_user):
     fresh = make_user()
     doc = score_doc(container, fresh.id)
     assert doc["impact_score"] == 0 and doc["points"] == {"gaming": 0, "social": 0, "donations": 0}
+
+
+def test_trees_of_the_previous_layout_are_rebuilt_from_the_entries_at_start_up(container, make_user):
+    boards = container.service("social_scoring").boards
+    scores = [1500, 300, 300, 5000, 0]  # 1500 and 5000 sit under other upper nodes than 0 and 300
+    for i, score in enumerate(scores):
+        publish(container, session_event(make_user().id, score=score), key=f"session:tree{i}")
+
+    def view():
+        tree = boards.tree("gaming", "all_time")
+        return ([tree.score_at(p) for p in range(1, 7)], [tree.count_above(s) for s in (0, 300, 1500, 5000)],
+                tree.total())
+    assert view() == ([5000, 1500, 300, 300, 0, None], [4, 2, 1, 0], 5)
+
+    # an upgrade from the previous layout: entries keyed by ObjectId under a unique (board, period,
+    # user_id) index, trees in leaderboard_counts, no leaderboard_tree
+    entries = container.db.leaderboard_entries
+    old = [dict(doc, _id=ObjectId()) for doc in entries.find()]
+    entries.delete_many({})
+    entries.create_index([("board", 1), ("period", 1), ("user_id", 1)], unique=True)
+    entries.insert_many(old)
+    container.db.leaderboard_counts.insert_one({"_id": "gaming|all_time|0|0|3", "c": {"1": 1}})
+    container.db.leaderboard_tree.delete_many({})
+    periods = 4  # all_time, daily, weekly, monthly of the boards gaming, game:game-1 and impact_score
+    assert boards.migrate() == 3 * periods
+    assert view() == ([5000, 1500, 300, 300, 0, None], [4, 2, 1, 0], 5)
+    assert entries.count_documents({"_id": {"$type": "objectId"}}) == 0
+    assert entries.count_documents({}) == len(old)
+    assert "board_1_period_1_user_id_1" not in entries.index_information()
+    assert "leaderboard_counts" not in container.db.list_collection_names()
+    assert boards.migrate() == 0
+    # and the moved boards keep counting
+    publish(container, session_event(make_user().id, score=2000), key="session:tree-after")
+    assert view() == ([5000, 2000, 1500, 300, 300, 0], [5, 3, 2, 0], 6)

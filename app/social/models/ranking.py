@@ -14,9 +14,11 @@ None of this depends on the number of users; the entries themselves are only rea
 """
 from __future__ import annotations
 
-BITS = 6
+# 4 levels of 1024 children: scores below 2**40 (cents up to EUR 10 billion). Wide nodes keep a rank read
+# to few documents, and an entry's upper nodes change only when its score crosses a multiple of 1024.
+BITS = 10
 FANOUT = 1 << BITS
-LEVELS = 7
+LEVELS = 4
 MAX_SCORE = (1 << (BITS * LEVELS)) - 1
 ROOT = (LEVELS - 1, 0)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 
 from app.core.clock import utcnow
+from app.core.database import in_transaction
 from app.core.database import shard_of as _shard
 from app.social.models import ranking
 
@@ -20,26 +21,36 @@ def int_range(low: int | None = None, high: int | None = None) -> dict:
     return rng
 
 
-# Every score change touches the low trie nodes that all users with similar scores share; in one
-# document per node, concurrent handler transactions of different users conflict on it and are retried.
-# So each node is split into SHARDS documents, a user always counting in the same one, and reads add
-# the shards up. (Documents written before the split, without a shard suffix, are still read.)
+# A score change moves an entry inside its leaf node, which every user with a similar score shares: in
+# one document, concurrent handler transactions of different users would conflict on it and be retried.
+# So each leaf is split into SHARDS documents, a user always counting in the same one, and reads add the
+# shards up. Upper nodes change only when an entry is created or crosses a multiple of 2**BITS; they stay
+# one document each, which keeps a rank read to a few documents.
 SHARDS = 16
+# Boards kept in the previous layout (7 levels of 64, every node sharded) are moved at start-up
+# (LeaderboardRepository.migrate).
+TREE, PREVIOUS_TREE = "leaderboard_tree", "leaderboard_counts"
+PREVIOUS_ENTRY_INDEX = "board_1_period_1_user_id_1"  # entries are keyed by entry_id() now
+
+
+def entry_id(board: str, period: str, user_id: str) -> str:
+    """An entry's key: reading or writing a user's entries is then a lookup by _id."""
+    return f"{board}|{period}|{user_id}"
 
 
 def shard_of(user_id: str) -> int:
     return _shard(user_id, SHARDS)
 
 
-def node_id(board: str, period: str, level: int, parent: int, shard: int | None = None) -> str:
+def node_id(board: str, period: str, level: int, parent: int, shard: int) -> str:
+    """The document holding `shard`'s counters of a node (upper nodes have one document for all)."""
     base = f"{board}|{period}|{level}|{parent}"
-    return base if shard is None else f"{base}|{shard}"
+    return f"{base}|{shard}" if level == 0 else base
 
 
 def node_ids(board: str, period: str, level: int, parent: int) -> list[str]:
-    """Every document that may hold counters of this node."""
-    return [node_id(board, period, level, parent)] + [node_id(board, period, level, parent, s)
-                                                      for s in range(SHARDS)]
+    """Every document that holds counters of this node."""
+    return [node_id(board, period, level, parent, s) for s in (range(SHARDS) if level == 0 else (0,))]
 
 
 class CountTree:
@@ -117,12 +128,10 @@ class BoardBatch:
         changes, self.changes = self.changes, []
         if not changes:
             return
-        boards = sorted({c[0] for c in changes})
-        periods = sorted({c[1] for c in changes})
         current: dict[tuple[str, str], int | None] = {}
-        for doc in self.repo.entries.find({"board": {"$in": boards}, "period": {"$in": periods},
-                                           "user_id": self.user_id},
-                                          {"_id": 0, "board": 1, "period": 1, "score": 1}, session=self.session):
+        ids = [entry_id(board, period, self.user_id) for board, period in dict.fromkeys(c[:2] for c in changes)]
+        for doc in self.repo.entries.find({"_id": {"$in": ids}}, {"_id": 0, "board": 1, "period": 1, "score": 1},
+                                          session=self.session):
             current[(doc["board"], doc["period"])] = int(doc["score"])
         first = dict(current)
         for board, period, value, mode in changes:
@@ -136,8 +145,9 @@ class BoardBatch:
         if not touched:
             return
         self.repo.entries.bulk_write([
-            UpdateOne({"board": board, "period": period, "user_id": self.user_id},
-                      {"$set": {"score": current[(board, period)], "updated_at": now}}, upsert=True)
+            UpdateOne({"_id": entry_id(board, period, self.user_id)},
+                      {"$set": {"score": current[(board, period)], "updated_at": now},
+                       "$setOnInsert": {"board": board, "period": period, "user_id": self.user_id}}, upsert=True)
             for board, period in touched], ordered=True, session=self.session)
         changes = [(board, period, *change) for board, period in touched
                    for change in ranking.counter_changes(first.get((board, period)), current[(board, period)])]
@@ -146,20 +156,19 @@ class BoardBatch:
 
 class LeaderboardRepository:
     """leaderboard_entries: one document per (board, period, user) with its score.
-    leaderboard_counts: the tree of counts per (board, period) that answers rank and position
+    leaderboard_tree: the tree of counts per (board, period) that answers rank and position
     questions in a bounded number of reads (see app.social.models.ranking).
 
     board: 'impact_score' | 'gaming' | 'donations' | 'game:<game_id>'; period: 'daily:2026-11-21', ...
     """
 
     def __init__(self, db):
+        self.db = db
         self.entries = db["leaderboard_entries"]
-        self.counts = db["leaderboard_counts"]
+        self.counts = db[TREE]
         self.winners = db["leaderboard_winners"]
 
     def create_indexes(self) -> None:
-        self.entries.create_index([("board", ASCENDING), ("period", ASCENDING), ("user_id", ASCENDING)],
-                                  unique=True)
         self.entries.create_index([("board", ASCENDING), ("period", ASCENDING), ("score", DESCENDING),
                                    ("user_id", ASCENDING)])
         self.counts.create_index([("board", ASCENDING), ("period", ASCENDING)])
@@ -171,29 +180,64 @@ class LeaderboardRepository:
         return BoardBatch(self, user_id, session)
 
     def write_counts(self, changes, user_id: str, *, session=None) -> None:
-        """Apply [(board, period, level, parent, child, delta)] to the user's shard: one upsert per node."""
-        nodes: dict[tuple, dict[str, int]] = {}
+        """Apply [(board, period, level, parent, child, delta)] to the user's shard: one upsert per node document."""
+        self._write_counts(changes, shard_of(user_id), session)
+
+    def _write_counts(self, changes, shard: int, session) -> None:
+        nodes: dict[str, dict] = {}
         for board, period, level, parent, child, delta in changes:
-            counters = nodes.setdefault((board, period, level, parent), {})
-            counters[f"c.{child}"] = counters.get(f"c.{child}", 0) + delta
-        shard = shard_of(user_id)
-        ops = [UpdateOne({"_id": node_id(board, period, level, parent, shard)},
-                         {"$inc": inc, "$setOnInsert": {"board": board, "period": period, "level": level,
-                                                        "parent": parent, "shard": shard}}, upsert=True)
-               for (board, period, level, parent), counters in sorted(nodes.items())
-               if (inc := {k: v for k, v in counters.items() if v})]
+            _id = node_id(board, period, level, parent, shard)
+            node = nodes.setdefault(_id, {"key": {"board": board, "period": period, "level": level,
+                                                  "parent": parent}, "inc": {}})
+            node["inc"][f"c.{child}"] = node["inc"].get(f"c.{child}", 0) + delta
+        ops = [UpdateOne({"_id": _id}, {"$inc": inc, "$setOnInsert": node["key"]}, upsert=True)
+               for _id, node in sorted(nodes.items())
+               if (inc := {k: v for k, v in node["inc"].items() if v})]
         if ops:
             self.counts.bulk_write(ops, ordered=True, session=session)
 
+    # -- the previous layout -----------------------------------------------------------------
+    def migrate(self) -> int:
+        """Move boards kept in the previous layout (entries keyed by ObjectId, trees of 7 levels of 64 in
+        `leaderboard_counts`) to this one, then drop what is left of it. Returns the number of boards
+        moved. Each board moves in one transaction, so running it again after a crash midway is safe."""
+        if PREVIOUS_TREE not in self.db.list_collection_names():
+            return 0
+        pairs = {(doc["_id"]["board"], doc["_id"]["period"]) for doc in self.entries.aggregate(
+            [{"$group": {"_id": {"board": "$board", "period": "$period"}}}])}
+        for board, period in sorted(pairs):
+            self.rebuild(board, period)
+        if PREVIOUS_ENTRY_INDEX in self.entries.index_information():
+            self.entries.drop_index(PREVIOUS_ENTRY_INDEX)
+        self.db.drop_collection(PREVIOUS_TREE)
+        return len(pairs)
+
+    def rebuild(self, board: str, period: str) -> None:
+        """Recount one board's tree from its entries (rekeying entries of the previous layout), in one
+        transaction: a concurrent score change conflicts with it and is retried, so none is lost."""
+        def txn(session):
+            self.counts.delete_many({"board": board, "period": period}, session=session)
+            by_shard: dict[int, list] = {}
+            for doc in list(self.entries.find({"board": board, "period": period}, session=session)):
+                key = entry_id(board, period, doc["user_id"])
+                if doc["_id"] != key:
+                    self.entries.delete_one({"_id": doc["_id"]}, session=session)
+                    self.entries.insert_one({**doc, "_id": key}, session=session)
+                by_shard.setdefault(shard_of(doc["user_id"]), []).extend(
+                    (board, period, *step, 1) for step in ranking.path(int(doc["score"])))
+            for shard, changes in sorted(by_shard.items()):
+                self._write_counts(changes, shard, session)
+        in_transaction(self.db, txn)
+
     # -- reads -------------------------------------------------------------------------
     def entry(self, board: str, period: str, user_id: str) -> dict | None:
-        return self.entries.find_one({"board": board, "period": period, "user_id": user_id})
+        return self.entries.find_one({"_id": entry_id(board, period, user_id)})
 
     def entries_of(self, board: str, period: str, user_ids) -> list[dict]:
         ids = list(user_ids)
         if not ids:
             return []
-        return list(self.entries.find({"board": board, "period": period, "user_id": {"$in": ids}},
+        return list(self.entries.find({"_id": {"$in": [entry_id(board, period, u) for u in ids]}},
                                       {"_id": 0, "user_id": 1, "score": 1}))
 
     def tree(self, board: str, period: str) -> "CountTree":
