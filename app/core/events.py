@@ -21,7 +21,8 @@ class UserRegistered(DomainEvent):
 
 @dataclass(frozen=True)
 class UserLogin(DomainEvent):
-    """Published by core on every successful password login. Social keeps daily login streaks from it."""
+    """Published by core on a user's first successful password login of each day (UTC). Social keeps
+    daily login streaks from it."""
 
     name: ClassVar[str] = "user_login"
     user_id: str

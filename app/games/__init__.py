@@ -61,8 +61,8 @@ def build(app, container) -> GamesFacade:
         repo.create_indexes()
     users = container.service("users")
     clock = Clock()
-    catalog_svc = CatalogService(repos["games"], clock=clock)
-    modes_svc = ModeManager(repos["modes"], clock=clock)
+    catalog_svc = CatalogService(repos["games"], clock=clock, cache=container.cache)
+    modes_svc = ModeManager(repos["modes"], clock=clock, cache=container.cache)
     teams_svc = TeamService(repos["teams"], sessions=repos["sessions"], db=db, users=users, clock=clock)
     challenges_svc = ChallengeService(repos["challenges"], db=db, hooks=hooks, catalog=catalog_svc, users=users,
                                       clock=clock)

@@ -35,13 +35,11 @@ class SocialHandlers:
         self.scoring.scores.ensure(event.payload.user_id)
 
     def on_user_login(self, event) -> None:
-        """Only a user's first login of a day changes anything (daily points, streak): one marker per user
-        and day, read first, so the other logins of the day cost one read."""
+        """A user's first login of a day (daily points, streak): one marker per user and day, so a second
+        event for the same day changes nothing."""
         p = event.payload
         day = f"{p.logged_in_at:%Y-%m-%d}"
-        marker = f"login:{p.user_id}:{day}"
-        if not self.scoring.seen(marker):
-            self.scoring.run(marker, lambda w: w.add(Activity(p.user_id, p.logged_in_at, login_day=day)))
+        self.scoring.run(f"login:{p.user_id}:{day}", lambda w: w.add(Activity(p.user_id, p.logged_in_at, login_day=day)))
 
     def on_session_complete(self, event) -> None:
         p = event.payload

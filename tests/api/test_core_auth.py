@@ -77,10 +77,18 @@ def test_bad_credentials_are_401_without_saying_which(client, email, password):
     assert response.json["message"] == "INVALID_CREDENTIALS"
 
 
-def test_login_publishes_user_login_event(client, db):
+def test_login_publishes_user_login_event_once_a_day(client, db):
     register(client)
-    client.post("/api/auth/login", json={"email": "ada@example.com", "password": "correct-horse-1"})
+    login = {"email": "ada@example.com", "password": "correct-horse-1"}
+    for _ in range(3):
+        assert client.post("/api/auth/login", json=login).status_code == 200
     assert db.hook_events.count_documents({"name": "user_login"}) == 1
+    # the next day's first login publishes again
+    user = db.users.find_one({"email": "ada@example.com"})
+    db.users.update_one({"_id": user["_id"]}, {"$set": {"last_login_at": user["last_login_at"] - timedelta(days=1)}})
+    assert client.post("/api/auth/login", json=login).status_code == 200
+    assert db.hook_events.count_documents({"name": "user_login"}) == 2
+    assert db.users.find_one({"_id": user["_id"]})["last_login_at"] > user["last_login_at"]
 
 
 def test_refresh_rotates_and_old_refresh_token_stops_working(client):

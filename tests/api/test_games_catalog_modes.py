@@ -56,8 +56,11 @@ def test_filter_by_category_and_search_by_name(client):
 def test_admins_switch_games_off_and_on_and_it_survives_rediscovery(client, user, admin, games):
     assert user.post("/api/games/eco_quiz/deactivate").status_code == 403
     assert client.post("/api/games/eco_quiz/deactivate").status_code == 401
+    assert client.get("/api/games/eco_quiz").json["data"]["is_active"] is True  # the catalog is now cached
     off = admin.post("/api/games/eco_quiz/deactivate")
     assert off.status_code == 200 and off.json["data"]["is_active"] is False
+    refused = user.post("/api/games/sessions", json={"game_id": "eco_quiz"})  # at once, not after the cache expires
+    assert refused.status_code == 409 and refused.json["message"] == "GAME_INACTIVE"
     games.catalog.discover_plugins()  # a restart keeps the admin's choice
     assert "eco_quiz" not in {g["id"] for g in client.get("/api/games").json["data"]["items"]}
     assert "eco_quiz" not in {g["id"] for g in user.get("/api/games?include_inactive=true").json["data"]["items"]}
@@ -113,6 +116,8 @@ def test_admins_create_temporary_modes(user, admin, clock):
     body = {"key": "eco_week", "name": "Eco Week", "multiplier": 2.0, "categories": ["trivia"],
             "start_date": "2026-11-18T00:00:00Z", "end_date": "2026-11-25T00:00:00Z"}
     assert user.post("/api/games/modes", json=body).status_code == 403
+    warm = user.post("/api/games/sessions", json={"game_id": "memory_match"}).json["data"]  # modes now cached
+    assert warm["mode_key"] is None
     created = admin.post("/api/games/modes", json=body)
     assert created.status_code == 201 and created.json["data"]["is_currently_active"] is True
     assert admin.post("/api/games/modes", json=body).json["message"] == "MODE_ALREADY_EXISTS"
@@ -122,6 +127,9 @@ def test_admins_create_temporary_modes(user, admin, clock):
     assert other["mode_key"] is None  # the mode only covers trivia
     off = admin.put("/api/games/modes/eco_week", json={"is_active": False})
     assert off.status_code == 200 and off.json["data"]["is_currently_active"] is False
+    assert user.post(f"/api/games/sessions/{session['id']}/end", json={"final_score": 0}).status_code == 200
+    again = user.post("/api/games/sessions", json={"game_id": "eco_quiz"}).json["data"]
+    assert again["mode_key"] is None and again["mode_multiplier"] == 1.0
     bad = dict(body, key="nightly", schedules=[{"recurrence": "weekly", "start_time": "22:00",
                                                  "duration_minutes": 60}])
     assert admin.post("/api/games/modes", json=bad).status_code == 422  # weekly needs a weekday

@@ -52,6 +52,13 @@ class UserRepository:
     def by_email(self, email: str) -> dict | None:
         return self.collection.find_one({"email": email})
 
+    def set_last_login(self, user_id: str, at) -> None:
+        """Only ever moves forward (two first logins of a day racing leave the later one)."""
+        oid = to_object_id(user_id)
+        if oid:
+            self.collection.update_one({"_id": oid, "$or": [{"last_login_at": None}, {"last_login_at": {"$lt": at}}]},
+                                       {"$set": {"last_login_at": at}})
+
     def update_fields(self, user_id: str, fields: dict) -> dict | None:
         oid = to_object_id(user_id)
         if not oid:

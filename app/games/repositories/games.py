@@ -29,8 +29,8 @@ class GameRepository:
             {"_id": {"$nin": present_ids}, "is_available": {"$ne": False}},
             {"$set": {"is_available": False, "updated_at": now}}).modified_count
 
-    def by_id(self, game_id: str) -> dict | None:
-        return self.collection.find_one({"_id": game_id})
+    def all(self) -> list[dict]:
+        return list(self.collection.find())
 
     def _query(self, *, active_only: bool, category: str | None, search: str | None) -> dict:
         query: dict = {}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from app.core.cache import CachedValue
 from app.core.errors import Conflict, NotFound
 from app.games.models.plugin import GamePlugin
 from app.games.plugins import load_plugins
@@ -26,12 +27,18 @@ def game_view(doc: dict) -> dict:
     }
 
 
+CATALOG_TTL = 30  # seconds
+
+
 class CatalogService:
-    def __init__(self, games: GameRepository, *, clock: Clock, plugin_package: str = "app.games.plugins"):
+    def __init__(self, games: GameRepository, *, clock: Clock, plugin_package: str = "app.games.plugins",
+                 cache=None):
         self.games = games
         self.clock = clock
         self.plugin_package = plugin_package
         self.plugins: dict[str, GamePlugin] = {}
+        # every session start reads its game: the catalog (a few plugin games) is kept in the cache
+        self.cached = CachedValue(cache, "games:catalog", CATALOG_TTL, lambda: {g["_id"]: g for g in games.all()})
 
     def discover_plugins(self) -> list[str]:
         """Load every plugin and upsert the catalog (idempotent: safe on every start-up)."""
@@ -40,6 +47,7 @@ class CatalogService:
         for game_id, plugin in self.plugins.items():
             self.games.upsert_plugin(game_id, plugin.catalog_entry(), now)
         gone = self.games.mark_missing_unavailable(list(self.plugins), now)
+        self.cached.forget()
         if gone:
             log.warning("%d catalog games have no plugin any more and were made unavailable", gone)
         return sorted(self.plugins)
@@ -48,13 +56,13 @@ class CatalogService:
         return self.plugins.get(game_id)
 
     def get(self, game_id: str) -> dict:
-        doc = self.games.by_id(game_id)
+        doc = self.cached.get().get(game_id)
         if doc is None:
             raise NotFound("GAME_NOT_FOUND")
         return game_view(doc)
 
     def find(self, game_id: str) -> dict | None:
-        doc = self.games.by_id(game_id)
+        doc = self.cached.get().get(game_id)
         return game_view(doc) if doc else None
 
     def playable(self, game_id: str) -> tuple[dict, GamePlugin]:
@@ -75,6 +83,7 @@ class CatalogService:
 
     def set_active(self, game_id: str, active: bool) -> dict:
         doc = self.games.set_active(game_id, active, self.clock())
+        self.cached.forget()
         if doc is None:
             raise NotFound("GAME_NOT_FOUND")
         log.info("game %s %s", game_id, "activated" if active else "deactivated")

@@ -6,16 +6,22 @@ from datetime import datetime
 
 from pymongo.errors import DuplicateKeyError
 
+from app.core.cache import CachedValue
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.games.models import modes as rules
 from app.games.repositories.modes import ModeRepository
 from app.games.services.clock import Clock
 
 
+MODES_TTL = 30  # seconds
+
+
 class ModeManager:
-    def __init__(self, modes: ModeRepository, *, clock: Clock):
+    def __init__(self, modes: ModeRepository, *, clock: Clock, cache=None):
         self.repo = modes
         self.clock = clock
+        # every session start looks for the active modes: modes and schedules are kept in the cache
+        self.cached = CachedValue(cache, "games:modes", MODES_TTL, self._read)
 
     def initialize_system(self) -> list[str]:
         """Create the default modes and their schedules once (idempotent; admins' edits are kept)."""
@@ -27,12 +33,16 @@ class ModeManager:
                 created.append(spec["key"])
             for i, schedule in enumerate(spec["schedules"]):
                 self.repo.ensure_schedule(f"{spec['key']}:{i}", {"mode_key": spec["key"], **schedule}, now)
+        self.cached.forget()
         return created
 
     # -- queries --------------------------------------------------------------------
-    def _load(self) -> list[tuple[dict, list[dict]]]:
+    def _read(self) -> list[tuple[dict, list[dict]]]:
         schedules = self.repo.schedules_by_mode()
         return [(m, schedules.get(m["key"], [])) for m in self.repo.all_modes()]
+
+    def _load(self) -> list[tuple[dict, list[dict]]]:
+        return self.cached.get()
 
     def _view(self, mode: dict, schedule_docs: list[dict], at: datetime) -> dict:
         schedules = [rules.Schedule.from_doc(s) for s in schedule_docs]
@@ -96,11 +106,13 @@ class ModeManager:
             self.repo.insert_mode(doc)
         except DuplicateKeyError as exc:
             raise Conflict("MODE_ALREADY_EXISTS") from exc
+        self.cached.forget()
         self.repo.insert_schedules([
             {"key": f"{doc['key']}:{i}", "mode_key": doc["key"], "recurrence": s["recurrence"],
              "weekday": s.get("weekday"), "start_minute": s["start_minute"],
              "duration_minutes": s["duration_minutes"], "is_active": True, "created_at": now}
             for i, s in enumerate(data.get("schedules", []))])
+        self.cached.forget()
         return self.get(doc["key"], now)
 
     def update_mode(self, key: str, changes: dict) -> dict:
@@ -112,4 +124,5 @@ class ModeManager:
         if start and end and end <= start:
             raise ValidationFailed(errors={"end_date": ["Must be after start_date."]})
         self.repo.update_mode(key, {**changes, "updated_at": self.clock()})
+        self.cached.forget()
         return self.get(key)

@@ -69,9 +69,6 @@ class ScoringService:
         self.scores, self.boards, self.achievements, self.challenges = scores, boards, achievements, challenges
         self.clock = clock
 
-    def seen(self, marker: str) -> bool:
-        return self.scores.processed.find_one({"_id": marker}, {"_id": 1}) is not None
-
     def run(self, marker: str, build: Callable[[Work], None]) -> bool:
         """Apply build(work) once per marker. Returns False when the marker was already processed
         (the marker's insert, first in the transaction, is the check: no read before it)."""
