@@ -28,7 +28,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     client, db, embedded = connect_database(app.config)
     hooks = HookManager(db, logging.getLogger("goodplay.hooks"),
                         max_attempts=app.config["HOOK_MAX_ATTEMPTS"],
-                        retry_base_seconds=app.config["HOOK_RETRY_BASE_SECONDS"])
+                        retry_base_seconds=app.config["HOOK_RETRY_BASE_SECONDS"],
+                        done_flush_seconds=app.config["HOOK_DONE_FLUSH_SECONDS"])
     hooks.create_indexes()
     for module in MODULES:  # every event type exists before any module subscribes to it
         for event in module.EVENTS:

@@ -44,6 +44,8 @@ class BaseConfig:
     GOODPLAY_ADMIN_PASSWORD = None
     HOOK_MAX_ATTEMPTS = 5
     HOOK_RETRY_BASE_SECONDS = 30
+    # first-try successes of event handlers are marked done in batches, at most this late (0: at once)
+    HOOK_DONE_FLUSH_SECONDS = 1.0
     RUN_SCHEDULER = False
     TRUSTED_PROXIES = 0  # how many reverse proxies set X-Forwarded-For/-Proto in front of the app
     REDIS_URL = None
@@ -88,6 +90,7 @@ class TestingConfig(BaseConfig):
     TESTING = True
     RATELIMIT_ENABLED = False
     LOG_LEVEL = "WARNING"
+    HOOK_DONE_FLUSH_SECONDS = 0  # tests read an event's outcome right after its dispatch
 
 
 class ProductionConfig(BaseConfig):
@@ -139,6 +142,7 @@ _ENV_VARS = {
     "STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", str),
     "STRIPE_API_BASE": ("STRIPE_API_BASE", str),
     "DONATION_FRAUD_LIMITS": ("DONATION_FRAUD_LIMITS", _json_object),
+    "HOOK_DONE_FLUSH_SECONDS": ("HOOK_DONE_FLUSH_SECONDS", float),
 }
 
 

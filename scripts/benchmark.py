@@ -4,9 +4,12 @@
     python scripts/benchmark.py --mongo-uri mongodb://host:27017/?replicaSet=rs0  # a real MongoDB
 
 Both apps run under gunicorn the way the Dockerfile runs GoodPlay (`-w 1 --threads 100`), on the same
-database server (separate database names). The script seeds N users (funded through the admin
-adjustment API, so they can donate), then C client threads run the core loop for T seconds on each app:
-login, start session, end session, wallet, donate, leaderboard, impact summary.
+database server (separate database names). As behind the production proxy (docker-compose.yml,
+TRUSTED_PROXIES=1), each simulated user comes from its own address (X-Forwarded-For). The script seeds N users (funded through the admin
+adjustment API, so they can donate), runs one untimed warm-up loop per user on each app, then C client
+threads run the core loop for T seconds on each app: login, start session, end session, wallet, donate,
+leaderboard, impact summary. Besides requests/s and latencies, each app's CPU per loop is reported
+(its gunicorn processes, the embedded database server, this load generator).
 
 Database commands per endpoint are counted in-process afterwards: each app is built once more inside
 this interpreter with a pymongo CommandListener, and one loop (after a warm-up loop) goes through its
@@ -26,6 +29,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -38,9 +42,10 @@ from pymongo import monitoring  # noqa: E402
 from app.core.database import EmbeddedMongo, free_port, make_client  # noqa: E402
 
 PASSWORD = "bench-password-1"
-# Twenty users looping from one address for a minute look like abuse to the fraud rules, which would
-# hold their donations and leave their sessions uncredited (cheaper paths). The benchmark measures the
-# normal path, so the velocity limits are lifted; `statuses` in the output shows every answer was normal.
+# Simulated users play and donate far faster than people do: the fraud rules' velocity limits would hold
+# their donations and leave their sessions uncredited (cheaper paths). The benchmark measures the normal
+# path, so the limits are lifted (the counting still runs); `statuses` in the output shows every answer
+# was normal.
 UNLIMITED = 10 ** 9
 BENCH_FRAUD_LIMITS = {name: UNLIMITED for name in (
     "donations_per_user_hour", "donations_per_ip_hour", "max_sessions_per_hour", "sessions_credited_per_user_hour",
@@ -76,6 +81,37 @@ monitoring.register(COUNTER)  # before any MongoClient of this interpreter is bu
 
 
 # -- processes ---------------------------------------------------------------------------------------
+def cpu_seconds(pid: int | None) -> float | None:
+    """CPU time used so far by a process and its children (Linux /proc; None elsewhere)."""
+    if pid is None:
+        return None
+    try:
+        stats = {int(d): Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()
+                 for d in os.listdir("/proc") if d.isdigit() and Path(f"/proc/{d}/stat").exists()}
+    except OSError:
+        return None
+    if pid not in stats:
+        return None
+    tree, frontier = {pid}, [pid]
+    while frontier:  # field 1 (after the name) is the parent pid
+        frontier = [p for p, f in stats.items() if int(f[1]) in frontier and p not in tree]
+        tree.update(frontier)
+    return sum(sum(int(x) for x in stats[p][11:15]) for p in tree) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(run, processes: dict) -> dict:
+    """run() plus the CPU milliseconds each process (and this load generator) spent per core loop."""
+    before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+    own = time.process_time()
+    result = run()
+    loops = max(1, result["endpoints"]["login"]["count"])
+    spent = {name: cpu_seconds(pid) for name, pid in processes.items()}
+    result["cpu_ms_per_loop"] = {name: round((spent[name] - before[name]) * 1000 / loops, 1)
+                                 for name in processes if before[name] is not None and spent[name] is not None}
+    result["cpu_ms_per_loop"]["load_generator"] = round((time.process_time() - own) * 1000 / loops, 1)
+    return result
+
+
 class Gunicorn:
     def __init__(self, target: str, env: dict, log_path: Path, health: str):
         self.port = free_port()
@@ -119,7 +155,9 @@ class Loop:
     """One user's core loop against an app reachable through `call(method, path, token, json)`."""
 
     def __init__(self, call, user: dict, game_id: str, onlus_id: str):
-        self.call, self.user, self.game_id, self.onlus_id = call, user, game_id, onlus_id
+        self.user, self.game_id, self.onlus_id = user, game_id, onlus_id
+        headers = {"X-Forwarded-For": user["address"]} if user.get("address") else {}
+        self.call = lambda method, path, token, body: call(method, path, token, body, headers)
 
     def run_once(self, record) -> None:
         status, body = self.call("POST", "/api/auth/login", None, {"email": self.user["email"], "password": PASSWORD})
@@ -147,11 +185,11 @@ class Loop:
 def http_caller(base_url: str):
     local = threading.local()
 
-    def call(method, path, token, body):
+    def call(method, path, token, body, headers=None):
         session = getattr(local, "session", None)
         if session is None:
             session = local.session = requests.Session()
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = dict(headers or {}, **({"Authorization": f"Bearer {token}"} if token else {}))
         response = session.request(method, base_url + path, json=body, headers=headers, timeout=60)
         try:
             payload = response.json()
@@ -159,6 +197,14 @@ def http_caller(base_url: str):
             payload = {}
         return response.status_code, payload
     return call
+
+
+def warm_up(base_url: str, users: list[dict], game_id: str, onlus_id: str, clients: int) -> None:
+    """One untimed loop per user: the first-time writes (a user's wallet, score document and leaderboard
+    entries) are not the steady state the timed run measures."""
+    call = http_caller(base_url)
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(lambda user: Loop(call, user, game_id, onlus_id).run_once(lambda *_: None), users))
 
 
 def load(base_url: str, users: list[dict], game_id: str, onlus_id: str, clients: int, seconds: float) -> dict:
@@ -175,9 +221,9 @@ def load(base_url: str, users: list[dict], game_id: str, onlus_id: str, clients:
         local_status: dict[str, dict] = defaultdict(lambda: defaultdict(int))
         last = {}
 
-        def tcall(method, path, token, body):
+        def tcall(method, path, token, body, headers=None):
             started = time.perf_counter()
-            result = call(method, path, token, body)
+            result = call(method, path, token, body, headers)
             last["t"] = time.perf_counter() - started
             return result
 
@@ -221,8 +267,8 @@ def count_commands(app, user: dict, game_id: str, onlus_id: str) -> dict:
     counts: dict[str, int] = {}
     detail: dict[str, list[str]] = {}
 
-    def call(method, path, token, body):
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+    def call(method, path, token, body, headers=None):
+        headers = dict(headers or {}, **({"Authorization": f"Bearer {token}"} if token else {}))
         COUNTER.commands = []
         COUNTER.active = True
         try:
@@ -272,7 +318,7 @@ def main() -> None:
                "MONGO_URI": mongo_uri, "MONGO_DB_NAME": gp_db, "SEED_DEMO_DATA": "true",
                "RATELIMIT_ENABLED": "false", "GOODPLAY_ADMIN_EMAIL": ADMIN_EMAIL,
                "GOODPLAY_ADMIN_PASSWORD": ADMIN_PASSWORD, "LOG_LEVEL": "WARNING", "REDIS_URL": "",
-               "DONATION_FRAUD_LIMITS": json.dumps(BENCH_FRAUD_LIMITS)}
+               "DONATION_FRAUD_LIMITS": json.dumps(BENCH_FRAUD_LIMITS), "TRUSTED_PROXIES": "1"}
         log(f"starting GoodPlay under gunicorn (database {gp_db})")
         goodplay = Gunicorn("app:create_app()", env, workdir / "goodplay.log", "/api/health").start()
         servers.append(goodplay)
@@ -292,10 +338,16 @@ def main() -> None:
                             workdir / "baseline.log", "/api/wallet").start()
         servers.append(baseline)
 
+        db_pid = embedded.process.pid if embedded else None
+        log("warm-up: one loop per user on each app")
+        warm_up(goodplay.url, users, game_id, onlus_id, args.clients)
+        warm_up(baseline.url, users, game_id, onlus_id, args.clients)
         log(f"load: GoodPlay, {args.clients} clients x {args.seconds}s")
-        ours = load(goodplay.url, users, game_id, onlus_id, args.clients, args.seconds)
+        ours = measured(lambda: load(goodplay.url, users, game_id, onlus_id, args.clients, args.seconds),
+                        {"app": goodplay.process.pid, "database": db_pid})
         log(f"load: baseline, {args.clients} clients x {args.seconds}s")
-        base = load(baseline.url, users, game_id, onlus_id, args.clients, args.seconds)
+        base = measured(lambda: load(baseline.url, users, game_id, onlus_id, args.clients, args.seconds),
+                        {"app": baseline.process.pid, "database": db_pid})
 
         log("counting database commands per endpoint (in-process)")
         os.environ.update({k: v for k, v in env.items() if k != "REDIS_URL"})
@@ -335,7 +387,7 @@ def seed_goodplay(call, n: int, log) -> tuple[list[dict], str, str]:
         status, body = call("POST", "/api/auth/register", None, {"email": email, "password": PASSWORD,
                                                                 "first_name": "Bench", "last_name": f"User{i}"})
         assert status == 201, body
-        user = {"id": body["data"]["user"]["id"], "email": email}
+        user = {"id": body["data"]["user"]["id"], "email": email, "address": f"10.{i // 250}.{i % 250 + 1}.7"}
         status, body = call("POST", f"/api/admin/wallets/{user['id']}/adjustments", admin,
                             {"amount": FUNDS_EUR, "direction": "credit", "reason": "benchmark funds"})
         assert status == 201, body

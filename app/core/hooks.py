@@ -3,15 +3,21 @@
 - An event is written to the `hook_events` outbox (optionally inside the publisher's
   transaction) before any handler runs, with one status slot per subscribed handler.
 - Handlers run in-process, in registration order, right after the publishing write;
-  each outcome is recorded. A failing handler never fails the publisher.
+  each outcome is recorded. A failing handler never fails the publisher. When every handler
+  succeeded at its first attempt (nearly always), the 'done' outcome is written together with
+  the others dispatched within `done_flush_seconds` (one update for many events instead of one
+  each); should the process die before that write, the retry pass runs the handlers again,
+  and they are idempotent.
 - `retry_pass()` (called by the scheduler) re-runs failed handlers with exponential
   backoff and parks them after HOOK_MAX_ATTEMPTS; an admin can replay a parked one.
 - Handlers must be idempotent per event id: a retry or a replay never double-counts.
 """
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import logging
+import threading
 import traceback
 import uuid
 from dataclasses import dataclass
@@ -64,12 +70,18 @@ class _Subscription:
 
 class HookManager:
     def __init__(self, db, logger: logging.Logger | None = None, *, max_attempts: int = 5,
-                 retry_base_seconds: int = 30, clock: Callable[[], datetime] = utcnow):
+                 retry_base_seconds: int = 30, done_flush_seconds: float = 0, clock: Callable[[], datetime] = utcnow):
         self.collection = db["hook_events"]
         self.log = logger or logging.getLogger(__name__)
         self.max_attempts = max_attempts
         self.retry_base = retry_base_seconds
         self.clock = clock
+        # 0: each event's outcome is written as soon as its handlers ran
+        self.done_flush_seconds = done_flush_seconds
+        self._done: dict[tuple[str, tuple[str, ...]], list[tuple[str, datetime]]] = {}
+        self._done_lock = threading.Lock()
+        self._done_timer: threading.Timer | None = None
+        self._exit_hooked = False
         self._events: dict[str, type] = {}
         # strong references, kept in registration order (not weak signals)
         self._subscriptions: dict[str, list[_Subscription]] = {}
@@ -176,11 +188,51 @@ class HookManager:
             state.update(outcome)
             changes.update({f"handlers.{sub.name}.{k}": v for k, v in outcome.items()})
         status, next_at = self._status_of(doc)
-        if changes or (status, next_at) != (doc.get("status"), doc.get("next_attempt_at")):
+        first_try_done = status == DONE and doc.get("status") == PENDING and all(
+            h["status"] == DONE and h["attempts"] == 1 for h in doc["handlers"].values())
+        if first_try_done and self.done_flush_seconds > 0:
+            self._defer_done(doc)
+        elif changes or (status, next_at) != (doc.get("status"), doc.get("next_attempt_at")):
             self.collection.update_one({"_id": doc["_id"]},
                                        {"$set": {**changes, "status": status, "next_attempt_at": next_at}})
         doc.update(status=status, next_attempt_at=next_at)
         return doc
+
+    # -- first-try successes, written in batches ---------------------------------------
+    def _defer_done(self, doc: dict) -> None:
+        done_at = max(h["done_at"] for h in doc["handlers"].values()) if doc["handlers"] else self.clock()
+        with self._done_lock:
+            self._done.setdefault((doc["name"], tuple(sorted(doc["handlers"]))), []).append((doc["_id"], done_at))
+            if self._done_timer is None:
+                self._done_timer = threading.Timer(self.done_flush_seconds, self.flush_done)
+                self._done_timer.daemon = True
+                self._done_timer.start()
+                if not self._exit_hooked:
+                    self._exit_hooked = True
+                    atexit.register(self.flush_done)
+
+    def flush_done(self) -> int:
+        """Write the deferred 'done' outcomes now (one update per event type); returns how many events."""
+        with self._done_lock:
+            pending, self._done = self._done, {}
+            if self._done_timer is not None:
+                self._done_timer.cancel()
+                self._done_timer = None
+        written = 0
+        for (_name, handlers), rows in pending.items():
+            done_at = max(at for _, at in rows)
+            fields: dict = {"status": DONE, "next_attempt_at": None}
+            for handler in handlers:
+                fields.update({f"handlers.{handler}.status": DONE, f"handlers.{handler}.attempts": 1,
+                               f"handlers.{handler}.done_at": done_at})
+            try:
+                # still pending: nothing else (a retry pass, a replay) touched these events since
+                self.collection.update_many({"_id": {"$in": [event_id for event_id, _ in rows]}, "status": PENDING},
+                                            {"$set": fields})
+                written += len(rows)
+            except Exception:  # noqa: BLE001 - left pending, the retry pass runs their (idempotent) handlers again
+                self.log.warning("hooks: could not mark %d events done", len(rows), exc_info=True)
+        return written
 
     def _run(self, event: Event, sub: _Subscription, state: dict) -> dict:
         """Run one handler; return its new state fields."""

@@ -166,3 +166,27 @@ def test_checks_are_recorded_and_reported_by_period(user, admin, charity):
     empty = admin.get("/api/compliance/reports?from=2020-01-01&to=2020-01-31").json["data"]
     assert empty["checks_total"] == 0
     assert admin.get("/api/compliance/reports?from=2020-02-01&to=2020-01-01").status_code == 422
+
+
+def test_too_many_donations_in_an_hour_from_one_user_or_one_address_are_held(app_factory, make_user, admin, charity,
+                                                                            db):
+    strict = app_factory(DONATION_FRAUD_LIMITS={"donations_per_user_hour": 3, "donations_per_ip_hour": 3},
+                         TRUSTED_PROXIES=1).test_client()
+
+    def give(user, address):
+        return strict.post("/api/donations/process", json={"onlus_id": charity, "amount": 1},
+                           headers={**user.headers, "X-Forwarded-For": address})
+
+    ada, bob = make_user(), make_user()
+    fund(admin, ada, 10)
+    fund(admin, bob, 10)
+    assert [give(ada, "10.0.0.1").status_code for _ in range(3)] == [201, 201, 201]
+    by_user = give(ada, "10.0.0.2")              # a fourth in the hour, whatever the address
+    assert (by_user.status_code, by_user.json["message"]) == (202, "DONATION_HELD_FOR_REVIEW")
+    assert by_user.json["data"]["hold_reasons"] == ["DONATION_VELOCITY"]
+    by_address = give(bob, "10.0.0.1")           # bob's first, but the address already gave three times
+    assert by_address.status_code == 202 and by_address.json["data"]["hold_reasons"] == ["DONATION_VELOCITY"]
+    assert give(bob, "10.0.0.3").status_code == 201
+    flags = {(f["subject_type"], f["detail"]["count_last_hour"]) for f in db.fraud_flags.find({"kind": "DONATION_VELOCITY"})}
+    assert flags == {("user", 3), ("ip", 3)}
+    assert wallet(ada) == (6.0, 1.0, 3.0) and wallet(bob) == (8.0, 1.0, 1.0)
