@@ -28,7 +28,7 @@ def init_app(app, api, container) -> None:
     token_service = TokenService(tokens_repo, refresh_lifetime=app.config["JWT_REFRESH_TOKEN_EXPIRES"])
     hasher = PasswordHasher(fast=app.config["APP_ENV"] == "testing")
     container.register("users", UserService(users_repo))
-    container.register("preferences", PreferencesService(prefs_repo))
+    container.register("preferences", PreferencesService(prefs_repo, cache=container.cache))
     container.register("auth", AuthService(users=users_repo, tokens=token_service, hasher=hasher, hooks=hooks))
     init_jwt(app, token_service)
 

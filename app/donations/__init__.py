@@ -82,7 +82,7 @@ def init_app(app, api, container) -> None:
         max_per_day_cents=config.get("DONATION_MAX_PER_DAY_CENTS", 100_000),
         rules=[fraud.donation_rule], aml=ComplianceRules.from_config(config.get("DONATION_COMPLIANCE")),
         kyc=kyc_repo, checks=checks_repo, sanctions=sanctions_repo, users=users,
-        window_total=ledger.donated_since)
+        window_total=ledger.donated_since, cache=container.cache)
     donations = DonationService(
         wallet=wallet, onlus=onlus, compliance=compliance, donations=donations_repo, receipts=receipts_repo,
         hooks=hooks, users=users,

@@ -63,6 +63,7 @@ def test_opted_out_users_are_hidden_from_others_but_see_their_own_rank(container
     play(container, shy.id, 900)
     play(container, top.id, 800)
     play(container, me.id, 100)
+    assert board(me)["me"]["rank"] == 3  # the opted-out list is now cached: opting out must still show at once
     assert shy.put("/api/preferences", json={"privacy": {"show_on_leaderboards": False}}).status_code == 200
     mine = board(me)
     assert shy.id not in [e["user_id"] for e in mine["entries"] + mine["around_me"]]
@@ -71,6 +72,8 @@ def test_opted_out_users_are_hidden_from_others_but_see_their_own_rank(container
     assert own["me"] == {"rank": 1, "score": 900}
     assert [e["user_id"] for e in own["around_me"]][:1] == [shy.id]
     assert [e["user_id"] for e in board(top, scope="friends")["entries"]] == [top.id]
+    assert shy.put("/api/preferences", json={"privacy": {"show_on_leaderboards": True}}).status_code == 200
+    assert board(me)["me"]["rank"] == 3
 
 
 def test_periods_are_separate_buckets(container, make_user):

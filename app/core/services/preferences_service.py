@@ -1,14 +1,21 @@
 """User preferences: defaults for new users, validated section updates, look-ups for other modules."""
 from __future__ import annotations
 
+from app.core.cache import CachedValue
 from app.core.errors import ValidationFailed
 from app.core.models.preferences import merge, with_defaults
 from app.core.repositories.preferences import PreferencesRepository
 
+HIDDEN_TTL = 30  # seconds
+
 
 class PreferencesService:
-    def __init__(self, repo: PreferencesRepository):
+    def __init__(self, repo: PreferencesRepository, *, cache=None):
         self.repo = repo
+        # every global leaderboard read leaves out the users who opted out: their ids are kept in the
+        # cache, dropped whenever anyone's preferences change
+        self.hidden = CachedValue(cache, "prefs:hidden_from_leaderboards", HIDDEN_TTL,
+                                  lambda: sorted(repo.users_hidden_from_leaderboards(None)))
 
     def get(self, user_id: str) -> dict:
         doc = self.repo.get(user_id)
@@ -18,6 +25,7 @@ class PreferencesService:
         prefs = merge(self.get(user_id), changes)
         _check_auto_donation(prefs["donations"]["auto_donation"])
         self.repo.save(user_id, prefs)
+        self.hidden.forget()
         return prefs
 
     def many(self, user_ids: list[str]) -> dict[str, dict]:
@@ -26,6 +34,8 @@ class PreferencesService:
 
     def hidden_from_leaderboards(self, user_ids: list[str] | None = None) -> set[str]:
         """Users who opted out of public leaderboards (among user_ids, or all)."""
+        if user_ids is None:
+            return set(self.hidden.get())
         return set(self.repo.users_hidden_from_leaderboards(user_ids))
 
     def auto_donation(self, user_id: str) -> dict:

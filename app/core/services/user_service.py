@@ -27,6 +27,11 @@ class UserService:
         user = self.users.by_id(user_id)
         return bool(user and user.get("is_active", True))
 
+    def active_display_name(self, user_id: str) -> str | None:
+        """The display name of an active user; None when there is no such user (one read for both)."""
+        user = self.users.by_id(user_id)
+        return display_name(user) if user and user.get("is_active", True) else None
+
     def display_names(self, user_ids: list[str]) -> dict[str, str]:
         """{user_id: 'First L.'} for the ids that exist (no emails: safe to show other users)."""
         rows = self.users.by_ids(list(user_ids), {"first_name": 1, "last_name": 1})

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from app.core.api import cents_to_euros
+from app.core.cache import CachedValue
 from app.core.clock import utcnow
 from app.core.errors import AppError, Conflict, NotFound, ValidationFailed
 from app.donations.models.compliance import (KYC_APPROVED, KYC_NONE, KYC_NOT_CHECKED, KYC_REJECTED,
@@ -64,11 +65,14 @@ def hold_decision(rule: str, detail: dict) -> ComplianceDecision:
                               checks=({"rule": rule, "passed": False, "detail": detail},))
 
 
+SANCTIONS_TTL = 30  # seconds
+
+
 class ComplianceService:
     def __init__(self, *, min_cents: int = MIN_DONATION_CENTS, max_per_donation_cents: int = 50_000,
                  max_per_day_cents: int = 100_000, rules: list | None = None,
                  aml: ComplianceRules | None = None, kyc=None, checks=None, sanctions=None,
-                 window_total: Callable[[str, datetime], int] | None = None, users=None,
+                 window_total: Callable[[str, datetime], int] | None = None, users=None, cache=None,
                  clock: Callable[[], datetime] = utcnow):
         self.min_cents = min_cents
         self.max_per_donation_cents = max_per_donation_cents
@@ -79,6 +83,9 @@ class ComplianceService:
         self.kyc = kyc                       # KycRepository
         self.checks = checks                 # ComplianceCheckRepository
         self.sanctions = sanctions           # SanctionsRepository
+        # every donation is screened against the list: kept in the cache, dropped when an admin edits it
+        self.listed = CachedValue(cache, "compliance:sanctions", SANCTIONS_TTL,
+                                  lambda: [d["name"] for d in sanctions.all()] if sanctions is not None else [])
         self.window_total = window_total     # (user_id, since) -> cents donated or held since then
         self.users = users                   # core users service (donor name for screening)
         self.clock = clock
@@ -190,10 +197,7 @@ class ComplianceService:
 
     # -- sanctions list -------------------------------------------------------------
     def sanctions_names(self) -> list[str]:
-        names = list(self.aml.sanctions_list) if self.aml else []
-        if self.sanctions is not None:
-            names.extend(d["name"] for d in self.sanctions.all())
-        return names
+        return (list(self.aml.sanctions_list) if self.aml else []) + list(self.listed.get())
 
     def sanctions_entries(self) -> list[dict]:
         configured = [{"id": None, "name": n, "source": "config", "note": None, "created_at": None}
@@ -209,12 +213,14 @@ class ComplianceService:
         doc = self.sanctions.add(name=name.strip(), normalized=normalized, note=note, actor_id=actor_id)
         if doc is None:
             raise Conflict("SANCTIONS_ENTRY_EXISTS")
+        self.listed.forget()
         return {"id": str(doc["_id"]), "name": doc["name"], "source": "admin", "note": note,
                 "created_at": doc["created_at"], "added_by": actor_id}
 
     def remove_sanction(self, entry_id: str) -> None:
         if not self.sanctions.remove(entry_id):
             raise NotFound("SANCTIONS_ENTRY_NOT_FOUND")
+        self.listed.forget()
 
     # -- reads and reports ------------------------------------------------------------
     def checks_page(self, **filters) -> tuple[list, int]:

@@ -74,7 +74,8 @@ class StoryUnlockingService:
         if candidates:
             standing = self.standing(user_id, totals, with_score=any(
                 s["unlock_condition_type"] == rules.IMPACT_SCORE for s in candidates))
-            events = self._event_totals(user_id, candidates)
+            # an event story outside its window cannot unlock now: its total is not even counted
+            events = self._event_totals(user_id, [s for s in candidates if rules.event_window_open(s, at)])
             for story in candidates:
                 if not rules.is_met(story, standing, events):
                     continue

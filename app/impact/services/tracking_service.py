@@ -126,8 +126,8 @@ class ImpactTrackingService:
     def user_summary(self, user_id: str, *, viewer_id: str, viewer_is_admin: bool = False) -> dict:
         """Own (or admin): the full summary. Someone else: a public summary when their privacy
         settings allow it, else 404 as for any private resource."""
-        users = self.container.service("users")
-        if not users.exists(user_id):
+        name = self.container.service("users").active_display_name(user_id)
+        if name is None:
             raise NotFound("USER_NOT_FOUND")
         full = viewer_id == user_id or viewer_is_admin
         if not full and not self._public(user_id, viewer_id):
@@ -136,7 +136,7 @@ class ImpactTrackingService:
         def compute():
             summary = self.user_totals(user_id)
             summary["stories_unlocked"] = self.stories.unlocked_summary(user_id)["count"]
-            summary["display_name"] = users.display_names([user_id]).get(user_id)
+            summary["display_name"] = name
             return summary
         summary = dict(self.cache.remember(self.cache.user_summary_key(user_id), "user_summary", compute))
         summary["is_public_view"] = not full
