@@ -46,6 +46,8 @@ class BaseConfig:
     HOOK_RETRY_BASE_SECONDS = 30
     # first-try successes of event handlers are marked done in batches, at most this late (0: at once)
     HOOK_DONE_FLUSH_SECONDS = 1.0
+    # how long a token's "not revoked" answer is kept in the cache (0: ask the database every request)
+    TOKEN_REVOCATION_CACHE_SECONDS = 60
     RUN_SCHEDULER = False
     TRUSTED_PROXIES = 0  # how many reverse proxies set X-Forwarded-For/-Proto in front of the app
     REDIS_URL = None
@@ -143,6 +145,7 @@ _ENV_VARS = {
     "STRIPE_API_BASE": ("STRIPE_API_BASE", str),
     "DONATION_FRAUD_LIMITS": ("DONATION_FRAUD_LIMITS", _json_object),
     "HOOK_DONE_FLUSH_SECONDS": ("HOOK_DONE_FLUSH_SECONDS", float),
+    "TOKEN_REVOCATION_CACHE_SECONDS": ("TOKEN_REVOCATION_CACHE_SECONDS", int),
 }
 
 

@@ -25,7 +25,8 @@ def init_app(app, api, container) -> None:
     for repo in (users_repo, tokens_repo, prefs_repo):
         repo.create_indexes()
 
-    token_service = TokenService(tokens_repo, refresh_lifetime=app.config["JWT_REFRESH_TOKEN_EXPIRES"])
+    token_service = TokenService(tokens_repo, refresh_lifetime=app.config["JWT_REFRESH_TOKEN_EXPIRES"],
+                                 cache=container.cache, cache_seconds=app.config["TOKEN_REVOCATION_CACHE_SECONDS"])
     hasher = PasswordHasher(fast=app.config["APP_ENV"] == "testing")
     container.register("users", UserService(users_repo))
     container.register("preferences", PreferencesService(prefs_repo, cache=container.cache))

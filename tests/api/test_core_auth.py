@@ -144,6 +144,52 @@ def test_logout_with_someone_elses_refresh_token_is_refused(client):
     assert client.post("/api/auth/refresh", headers=bearer(theirs["refresh_token"])).status_code == 200
 
 
+def test_a_cached_check_never_hides_a_revocation_that_raced_it(app, client, db):
+    tokens = register(client).json["data"]
+    assert client.get("/api/user/profile", headers=bearer(tokens["access_token"])).status_code == 200
+    assert db.revoked_tokens.count_documents({}) == 0
+    service = app.extensions["goodplay"].service("auth").tokens
+    with app.app_context():
+        from flask_jwt_extended import decode_token
+        claims = decode_token(tokens["access_token"])
+    app.extensions["goodplay"].cache.clear()
+    original = service.tokens.is_revoked
+
+    def racing(jti, family):  # the check reads the database, then a logout lands before it caches
+        answer = original(jti, family)
+        service.revoke(claims, family=True)
+        return answer
+    service.tokens.is_revoked = racing
+    assert service.is_revoked(claims) is False   # what that check saw
+    service.tokens.is_revoked = original
+    profile = client.get("/api/user/profile", headers=bearer(tokens["access_token"]))
+    assert profile.status_code == 401 and profile.json["message"] == "TOKEN_REVOKED"
+
+
+def test_a_cache_outage_falls_back_to_the_database(app, client, monkeypatch):
+    tokens = register(client).json["data"]
+    cache = app.extensions["goodplay"].cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+    for name in ("get_many", "add", "set"):
+        monkeypatch.setattr(cache, name, down)
+    assert client.get("/api/user/profile", headers=bearer(tokens["access_token"])).status_code == 200
+    assert client.post("/api/auth/logout", headers=bearer(tokens["access_token"])).status_code == 200
+    assert client.get("/api/user/profile", headers=bearer(tokens["access_token"])).status_code == 401
+
+
+def test_revocation_checks_are_cached_between_requests(app, client, monkeypatch):
+    tokens = register(client).json["data"]
+    repo = app.extensions["goodplay"].service("auth").tokens.tokens
+    asked = []
+    original = repo.is_revoked
+    monkeypatch.setattr(repo, "is_revoked", lambda jti, family: asked.append(jti) or original(jti, family))
+    for _ in range(3):
+        assert client.get("/api/user/profile", headers=bearer(tokens["access_token"])).status_code == 200
+    assert len(asked) == 1  # the database once, then the cache
+
+
 def test_revoked_tokens_are_kept_in_mongo_with_a_ttl_index(client, db):
     tokens = register(client).json["data"]
     client.post("/api/auth/logout", headers=bearer(tokens["access_token"]))

@@ -2,9 +2,16 @@
 
 Every login starts a family; each refresh rotates the pair inside the family. A refresh
 token presented twice means it leaked: the whole family is revoked.
+
+Every authenticated request asks whether its token (or its family) was revoked. The answer "not
+revoked" is kept in the shared cache for REVOCATION_CACHE_SECONDS; a revocation writes a tombstone
+there (after the database) and "not revoked" is only ever added where no entry exists, so a check
+racing a revocation cannot hide it. Should the tombstone's write fail, a cached "not revoked" lives
+at most REVOCATION_CACHE_SECONDS more (logged as an error).
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timezone
 
@@ -19,10 +26,19 @@ def _exp(claims: dict) -> datetime:
     return datetime.fromtimestamp(claims["exp"], tz=timezone.utc).replace(tzinfo=None)
 
 
+log = logging.getLogger(__name__)
+
+REVOCATION_CACHE_SECONDS = 60
+_OK, _REVOKED = "ok", "revoked"
+
+
 class TokenService:
-    def __init__(self, tokens: TokenRepository, *, refresh_lifetime):
+    def __init__(self, tokens: TokenRepository, *, refresh_lifetime, cache=None,
+                 cache_seconds: int = REVOCATION_CACHE_SECONDS):
         self.tokens = tokens
         self.refresh_lifetime = refresh_lifetime
+        self.cache = cache if cache_seconds > 0 else None
+        self.cache_seconds = cache_seconds
 
     def issue_pair(self, user: dict, family: str | None = None) -> dict:
         family = family or uuid.uuid4().hex
@@ -38,13 +54,18 @@ class TokenService:
     def consume_refresh(self, claims: dict) -> None:
         """Accept a refresh token once; a second use revokes its family."""
         if not self.tokens.use_refresh(claims["jti"]):
-            self.tokens.revoke_family(claims.get("fam", ""), _family_expiry(self.refresh_lifetime))
+            self._revoke_family(claims.get("fam", ""))
             raise Unauthorized("TOKEN_REUSED")
 
     def revoke(self, claims: dict, *, family: bool = False) -> None:
         self.tokens.revoke_token(claims["jti"], _exp(claims))
+        self._tombstone(f"tok:jti:{claims['jti']}")
         if family and claims.get("fam"):
-            self.tokens.revoke_family(claims["fam"], _family_expiry(self.refresh_lifetime))
+            self._revoke_family(claims["fam"])
+
+    def _revoke_family(self, family: str) -> None:
+        self.tokens.revoke_family(family, _family_expiry(self.refresh_lifetime))
+        self._tombstone(f"tok:fam:{family}")
 
     def revoke_encoded(self, encoded: str, *, user_id: str) -> None:
         """Revoke a refresh token sent in a logout body, when it is the caller's."""
@@ -58,13 +79,45 @@ class TokenService:
         self.revoke(claims, family=True)
 
     def revoke_other_sessions(self, user_id: str, keep_family: str | None) -> None:
-        expiry = _family_expiry(self.refresh_lifetime)
         for family in self.tokens.families_of(user_id):
             if family != keep_family:
-                self.tokens.revoke_family(family, expiry)
+                self._revoke_family(family)
 
     def is_revoked(self, claims: dict) -> bool:
-        return self.tokens.is_revoked(claims["jti"], claims.get("fam"))
+        keys = [f"tok:jti:{claims['jti']}"] + ([f"tok:fam:{claims['fam']}"] if claims.get("fam") else [])
+        cached = self._cached(keys)
+        if _REVOKED in cached:
+            return True
+        if cached and all(v == _OK for v in cached):
+            return False
+        revoked = self.tokens.is_revoked(claims["jti"], claims.get("fam"))
+        if not revoked and self.cache is not None:
+            for key in keys:
+                try:
+                    self.cache.add(key, _OK, timeout=self.cache_seconds)  # never over a tombstone
+                except Exception:  # noqa: BLE001 - the database answered; caching is only a saving
+                    log.warning("tokens: could not cache a revocation check", exc_info=True)
+        return revoked
+
+    # -- the revocation cache ---------------------------------------------------------------
+    def _cached(self, keys: list[str]) -> list:
+        if self.cache is None:
+            return []
+        try:
+            return list(self.cache.get_many(*keys))
+        except Exception:  # noqa: BLE001 - a cache outage: ask the database
+            log.warning("tokens: revocation cache unavailable", exc_info=True)
+            return []
+
+    def _tombstone(self, key: str) -> None:
+        if self.cache is None:
+            return
+        try:
+            # outlives any "not revoked" a racing check might still add; then the database answers
+            self.cache.set(key, _REVOKED, timeout=2 * self.cache_seconds)
+        except Exception:  # noqa: BLE001
+            log.error("tokens: could not cache the revocation of %s; a cached check may accept it for up "
+                      "to %s s", key, self.cache_seconds, exc_info=True)
 
 
 def _family_expiry(lifetime) -> datetime:
