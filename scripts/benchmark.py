@@ -5,10 +5,10 @@
 
 Both apps run under gunicorn the way the Dockerfile runs GoodPlay (`-w 1 --threads 100`), on the same
 database server (separate database names). As behind the production proxy (docker-compose.yml,
-TRUSTED_PROXIES=1), each simulated user comes from its own address (X-Forwarded-For). The script seeds N users (funded through the admin
-adjustment API, so they can donate), runs one untimed warm-up loop per user on each app, then C client
-threads run the core loop for T seconds on each app: login, start session, end session, wallet, donate,
-leaderboard, impact summary. Besides requests/s and latencies, each app's CPU per loop is reported
+TRUSTED_PROXIES=1), each simulated user comes from its own address (X-Forwarded-For). The script seeds
+N users (funded through the admin adjustment API, so they can donate), runs one untimed warm-up loop
+per user on each app, then C client threads run the core loop for T seconds on each app: login, start
+session, end session, wallet, donate, leaderboard, impact summary. Besides requests/s and latencies, each app's CPU per loop is reported
 (its gunicorn processes, the embedded database server, this load generator).
 
 Database commands per endpoint are counted in-process afterwards: each app is built once more inside

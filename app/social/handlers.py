@@ -39,7 +39,8 @@ class SocialHandlers:
         event for the same day changes nothing."""
         p = event.payload
         day = f"{p.logged_in_at:%Y-%m-%d}"
-        self.scoring.run(f"login:{p.user_id}:{day}", lambda w: w.add(Activity(p.user_id, p.logged_in_at, login_day=day)))
+        self.scoring.run(f"login:{p.user_id}:{day}",
+                         lambda w: w.add(Activity(p.user_id, p.logged_in_at, login_day=day)))
 
     def on_session_complete(self, event) -> None:
         p = event.payload

@@ -190,6 +190,7 @@ def test_too_many_donations_in_an_hour_from_one_user_or_one_address_are_held(app
     by_address = give(bob, "10.0.0.1")           # bob's first, but the address already gave three times
     assert by_address.status_code == 202 and by_address.json["data"]["hold_reasons"] == ["DONATION_VELOCITY"]
     assert give(bob, "10.0.0.3").status_code == 201
-    flags = {(f["subject_type"], f["detail"]["count_last_hour"]) for f in db.fraud_flags.find({"kind": "DONATION_VELOCITY"})}
+    flags = {(f["subject_type"], f["detail"]["count_last_hour"])
+             for f in db.fraud_flags.find({"kind": "DONATION_VELOCITY"})}
     assert flags == {("user", 3), ("ip", 3)}
     assert wallet(ada) == (6.0, 1.0, 3.0) and wallet(bob) == (8.0, 1.0, 1.0)

@@ -158,7 +158,8 @@ class FraudService:
             hit = ("user", request.user_id, by_user, self.limits.donations_per_user_hour)
         elif request.client_ip:
             by_ip = self.donations.collection.count_documents(
-                {"client_ip": request.client_ip, "created_at": {"$gte": since}}, limit=self.limits.donations_per_ip_hour)
+                {"client_ip": request.client_ip, "created_at": {"$gte": since}},
+                limit=self.limits.donations_per_ip_hour)
             if by_ip >= self.limits.donations_per_ip_hour:
                 hit = ("ip", request.client_ip, by_ip, self.limits.donations_per_ip_hour)
         if hit is None:
