@@ -3,17 +3,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
-
-@pytest.fixture
-def charity(admin):
-    r = admin.post("/api/admin/onlus", json={"name": "Scuole Aperte", "category": "education",
-                                             "tax_code": "97120340159"})
-    onlus_id = r.json["data"]["id"]
-    assert admin.post(f"/api/admin/onlus/{onlus_id}/verify", json={}).status_code == 200
-    return onlus_id
-
 
 def fund(admin, user, euros):
     r = admin.post(f"/api/admin/wallets/{user.id}/adjustments",

@@ -96,15 +96,6 @@ def app(app_factory, httpserver, fake_stripe):
                        STRIPE_API_BASE=httpserver.url_for("/").rstrip("/"), STRIPE_MAX_NETWORK_RETRIES=0)
 
 
-@pytest.fixture
-def charity(admin):
-    r = admin.post("/api/admin/onlus", json={"name": "Scuole Aperte", "category": "education",
-                                             "tax_code": "97120340159"})
-    onlus_id = r.json["data"]["id"]
-    assert admin.post(f"/api/admin/onlus/{onlus_id}/verify", json={}).status_code == 200
-    return onlus_id
-
-
 def event(kind: str, obj: dict, event_id: str | None = None) -> dict:
     return {"id": event_id or f"evt_{uuid.uuid4().hex[:16]}", "object": "event", "type": kind,
             "data": {"object": obj}}
