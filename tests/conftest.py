@@ -7,10 +7,20 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime
 
 import pytest
+import time_machine
 
 from app.core.database import EmbeddedMongo, make_client
+
+
+def pytest_configure(config):
+    """TEST_CLOCK=2027-03-06T12:00 runs the whole suite with the clock of the test process moved there
+    (still ticking): no test may depend on the date it happens to run."""
+    at = os.environ.get("TEST_CLOCK")
+    if at:
+        time_machine.travel(datetime.fromisoformat(at), tick=True).start()
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +34,14 @@ def mongo_uri():
         yield server.uri
     finally:
         server.stop()
+
+
+@pytest.fixture
+def ordinary_day():
+    """The clock moved to a day no seasonal campaign runs (still ticking), for tests that count exactly
+    which stories a donation unlocks."""
+    with time_machine.travel(datetime(2026, 10, 14, 10, 0), tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture

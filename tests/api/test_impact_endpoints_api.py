@@ -71,7 +71,7 @@ def test_timeline_lists_donations_milestones_and_unlocks_for_the_owner_only(make
     assert bob.get(f"/api/impact/user/{ada.id}/timeline").status_code == 404
 
 
-def test_donation_detail_shows_its_impact_to_its_donor_only(make_user, admin, onlus, give):
+def test_donation_detail_shows_its_impact_to_its_donor_only(ordinary_day, make_user, admin, onlus, give):
     ada, bob = make_user("Ada"), make_user("Bob")
     admin.post("/api/impact/admin/metrics", json={
         "onlus_id": onlus[0]["id"], "metric_name": "meals_served", "metric_type": "beneficiaries",

@@ -51,7 +51,8 @@ def test_donating_past_ten_euros_unlocks_first_impact_for_that_user_only(app, co
     assert locked.json["data"]["progress"]["target"] == 10.0
 
 
-def test_socket_client_of_the_donor_receives_story_unlocked_and_others_do_not(app, container, make_user, onlus_ids):
+def test_socket_client_of_the_donor_receives_story_unlocked_and_others_do_not(ordinary_day, app, container,
+                                                                             make_user, onlus_ids):
     ada, bob = make_user("Ada"), make_user("Bob")
     sio = container.socketio
     ada_socket = sio.test_client(app, namespace="/impact", auth={"token": ada.access_token})

@@ -146,6 +146,7 @@ def test_a_mark_crossed_by_concurrent_donations_of_many_donors_is_announced_once
 
 def test_special_event_stories_unlock_only_for_giving_inside_their_window(ctx, container, make_user):
     early, inside = make_user("Early"), make_user("Inside")
+    container.service("impact").stories.install_catalog(at=datetime(2026, 11, 20))
     _complete(container, donation_id="e1", user_id=early.id, cents=900, at=datetime(2026, 11, 20))
     with time_machine.travel(datetime(2026, 12, 5), tick=False):
         _complete(container, donation_id="e2", user_id=inside.id, cents=600, at=datetime(2026, 12, 5))

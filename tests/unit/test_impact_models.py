@@ -15,7 +15,7 @@ def test_the_ten_milestones_have_the_seed_titles_and_thresholds():
                                              "Changemaker", "Impact Champion", "Philanthropist", "Major Donor",
                                              "Community Leader", "Impact Hero", "Transformation Leader"]
     assert [s["unlock_condition_value"] for s in catalog] == [e * 100 for e in stories.MILESTONE_LEVELS]
-    assert len({s["_id"] for s in catalog + stories.extra_catalog()}) == 15
+    assert len({s["_id"] for s in catalog + stories.extra_catalog(2026)}) == 15
 
 
 @pytest.mark.parametrize("cents,level", [(0, 0), (999, 0), (1000, 1), (2499, 1), (2500, 2), (1_000_000, 10)])
@@ -36,10 +36,20 @@ def test_next_milestone_and_progress():
 
 
 def test_event_window_is_half_open():
-    story = next(s for s in stories.extra_catalog() if s["unlock_condition_type"] == stories.SPECIAL_EVENT)
+    story = next(s for s in stories.extra_catalog(2026) if s["unlock_condition_type"] == stories.SPECIAL_EVENT)
     assert stories.event_window_open(story, datetime(2026, 12, 1))
     assert not stories.event_window_open(story, datetime(2027, 1, 1))
     assert not stories.event_window_open(story, datetime(2026, 11, 30, 23, 59))
+
+
+def test_seasonal_campaigns_come_back_every_year_with_their_own_window():
+    story_2027 = next(s for s in stories.seasonal_catalog(2027) if s["_id"] == "special_giving_season_2027")
+    assert story_2027["title"] == "Giving Season 2027" and "2027" in story_2027["teaser"]
+    assert stories.event_window_open(story_2027, datetime(2027, 12, 31, 23, 59))
+    assert not stories.event_window_open(story_2027, datetime(2026, 12, 15))
+    installed = {s["_id"] for s in stories.catalog(datetime(2027, 3, 1))}
+    assert {"special_giving_season_2027", "special_giving_season_2028"} <= installed
+    assert "special_giving_season_2026" not in installed
 
 
 def test_report_periods_and_growth():

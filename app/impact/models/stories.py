@@ -70,8 +70,9 @@ def milestone_catalog() -> list[dict]:
     return stories
 
 
-def extra_catalog() -> list[dict]:
-    """Stories unlocked by the seed's other conditions (count, diversity, score, earnings, event)."""
+def extra_catalog(year: int) -> list[dict]:
+    """Stories unlocked by the seed's other conditions (count, diversity, score, earnings), and the
+    seasonal campaigns of `year`."""
     base = {"onlus_id": None, "media_urls": [], "featured_until": None, "event_starts_at": None,
             "event_ends_at": None, "is_active": True}
     return [
@@ -95,13 +96,49 @@ def extra_catalog() -> list[dict]:
          "content": "Your Impact Score passed 500: playing, giving and bringing friends all add up.",
          "story_type": "progress", "unlock_condition_type": IMPACT_SCORE, "unlock_condition_value": 500,
          "category": "engagement", "priority": 3, "tags": ["impact score", "social"]},
-        {**base, "_id": "special_giving_season_2026", "title": "Giving Season 2026",
-         "teaser": "Donate €5 between 1 and 31 December 2026.",
-         "content": "You joined the 2026 Giving Season campaign: together the community funded winter programmes.",
-         "story_type": "special", "unlock_condition_type": SPECIAL_EVENT, "unlock_condition_value": 500,
-         "category": "campaign", "priority": 6, "tags": ["campaign", "holidays"],
-         "event_starts_at": datetime(2026, 12, 1), "event_ends_at": datetime(2027, 1, 1)},
-    ]
+    ] + seasonal_catalog(year)
+
+
+@dataclass(frozen=True)
+class SeasonalCampaign:
+    """A campaign that comes back every year: one event story per year, `{year}` filled in."""
+
+    key: str
+    title: str
+    teaser: str
+    content: str
+    month: int
+    target_cents: int
+    priority: int
+    tags: tuple[str, ...]
+
+    def story(self, year: int) -> dict:
+        starts = datetime(year, self.month, 1)
+        ends = datetime(year + self.month // 12, self.month % 12 + 1, 1)
+        return {"_id": f"special_{self.key}_{year}", "title": self.title.format(year=year),
+                "teaser": self.teaser.format(year=year), "content": self.content.format(year=year),
+                "story_type": "special", "unlock_condition_type": SPECIAL_EVENT,
+                "unlock_condition_value": self.target_cents, "category": "campaign", "priority": self.priority,
+                "tags": list(self.tags), "onlus_id": None, "media_urls": [], "featured_until": None,
+                "event_starts_at": starts, "event_ends_at": ends, "is_active": True}
+
+
+SEASONAL_CAMPAIGNS = (
+    SeasonalCampaign(
+        key="giving_season", title="Giving Season {year}", teaser="Donate €5 between 1 and 31 December {year}.",
+        content="You joined the {year} Giving Season campaign: together the community funded winter programmes.",
+        month=12, target_cents=500, priority=6, tags=("campaign", "holidays")),
+)
+
+
+def seasonal_catalog(year: int) -> list[dict]:
+    return [campaign.story(year) for campaign in SEASONAL_CAMPAIGNS]
+
+
+def catalog(at: datetime) -> list[dict]:
+    """Every story to install at `at`: the milestones, the other stories and this year's campaigns, and
+    next year's campaigns too, so a server running across New Year has them."""
+    return milestone_catalog() + extra_catalog(at.year) + seasonal_catalog(at.year + 1)
 
 
 @dataclass(frozen=True)

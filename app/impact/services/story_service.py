@@ -26,9 +26,10 @@ class StoryUnlockingService:
         self.container = container
         self.cache = cache
 
-    def install_catalog(self) -> None:
-        """The ten milestone stories and the other seeded stories (idempotent upsert by stable id)."""
-        self.stories.upsert_catalog(rules.milestone_catalog() + rules.extra_catalog())
+    def install_catalog(self, at: datetime | None = None) -> None:
+        """The ten milestone stories, the other seeded stories and the seasonal campaigns of this year and
+        the next (idempotent upsert by stable id)."""
+        self.stories.upsert_catalog(rules.catalog(at or utcnow()))
         self.cache.catalog_changed()
 
     # -- the user's standing --------------------------------------------------------------
