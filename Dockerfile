@@ -9,4 +9,5 @@ USER goodplay
 EXPOSE 5003
 # One worker process with threads: Socket.IO in threading mode needs sticky sessions across
 # processes; scale out with more containers behind a sticky proxy and REDIS_URL set.
-CMD ["sh", "-c", "exec gunicorn -w 1 --threads 100 -b 0.0.0.0:${PORT} --access-logfile - 'app:create_app()'"]
+# The database is set up first (idempotent); docker-compose.yml runs that step once, as its own service.
+CMD ["sh", "-c", "flask --app app goodplay init && exec gunicorn -w 1 --threads 100 -b 0.0.0.0:${PORT} --access-logfile - 'app:create_app()'"]

@@ -1,25 +1,37 @@
-"""Run the GoodPlay server: REST API and Socket.IO on PORT (default 5003).
+"""Run GoodPlay from a checkout.
 
-With MONGO_URI unset an embedded MongoDB-compatible server is started under DATA_DIR.
-Production runs under gunicorn instead (see Dockerfile).
+    python app.py                  set the database up (`goodplay init`), then serve the REST API and
+                                   Socket.IO on PORT (default 5003)
+    python app.py <flask command>  any command of `flask --app app`, e.g. `goodplay init`, `routes`
+
+With MONGO_URI unset, an embedded MongoDB-compatible server is started under DATA_DIR first (and
+stopped on exit). Production runs `flask --app app goodplay init` once, then gunicorn (see Dockerfile).
 """
 import os
 import signal
 import sys
 
-from app import create_app
+
+def _embedded_database() -> None:
+    """MONGO_URI unset: start the embedded server and point this process at it."""
+    if os.environ.get("MONGO_URI"):
+        return
+    from app.core.database import start_embedded
+    from config.settings import build_config
+    server = start_embedded(build_config()["DATA_DIR"])
+    os.environ["MONGO_URI"] = server.uri
 
 
-def main() -> None:
-    # SIGTERM exits normally so atexit stops the embedded database cleanly
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+def serve() -> None:
+    from app import create_app
+    from app.cli import init_database
+    from app.core.scheduler import Scheduler
+
     app = create_app()
+    init_database(app)
     socketio = app.extensions["socketio"]
-    scheduler = None
-    if app.config["RUN_SCHEDULER"]:
-        # development convenience: the one scheduler runs inside this server process
-        from app.core.scheduler import Scheduler
-        scheduler = Scheduler(app).start()
+    # development convenience: the one scheduler runs inside this server process
+    scheduler = Scheduler(app).start() if app.config["RUN_SCHEDULER"] else None
     host = os.environ.get("HOST", "127.0.0.1")
     port = app.config["PORT"]
     app.logger.info("GoodPlay listening on http://%s:%s (env %s)", host, port, app.config["APP_ENV"])
@@ -31,9 +43,22 @@ def main() -> None:
             scheduler.shutdown(wait=False)
 
 
+def main(argv: list[str]) -> None:
+    # SIGTERM exits normally so atexit stops the embedded database cleanly
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    _embedded_database()
+    if not argv:
+        serve()
+        return
+    from flask.cli import FlaskGroup
+
+    from app import create_app
+    FlaskGroup(create_app=create_app).main(args=argv, prog_name="app.py")
+
+
 if __name__ == "__main__":
     try:
-        main()
+        main(sys.argv[1:])
     except Exception as exc:  # start-up errors: one clear line, non-zero exit
         from config.settings import ConfigError
         if isinstance(exc, ConfigError):

@@ -1,22 +1,61 @@
-"""GoodPlay application factory."""
+"""GoodPlay application factory: builds the objects and registers the routes; writes nothing.
+
+Setting up a database (indexes, catalogs, demo data) is the `goodplay init` command (app/cli.py).
+"""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
 
 from flask import Flask
 
 from app import core, donations, games, impact, social
-from app.core.database import connect_database
+from app.cli import init_cli
+from app.core.database import Transactions, connect
 from app.core.errors import register_error_handlers
-from app.core.extensions import (apply_rate_limits, init_api, init_cache, init_cli, init_cors,
-                                 init_limiter, init_proxy_fix, init_socketio, seed_demo_data)
+from app.core.extensions import (apply_rate_limits, init_api, init_cache, init_cors, init_limiter,
+                                 init_proxy_fix, init_socketio)
 from app.core.hooks import HookManager
-from app.core.container import Container
+from app.core.infrastructure import EXTENSION, Infrastructure
 from app.core.jsonutil import GoodPlayJSONProvider
 from app.core.logging import configure_logging
+from app.core.scheduler import Job
+from app.core.services import CoreServices
+from app.donations.services import DonationsServices
+from app.games.services import GamesServices
+from app.impact.services import ImpactServices
+from app.social.services import SocialServices
 from config.settings import build_config
 
+# The order handlers of one event run in: a module's subscriptions run after those of the modules before it.
 MODULES = (core, social, games, donations, impact)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class GoodPlay:
+    """Everything the factory built for one app (`app.extensions["goodplay"]`)."""
+
+    infra: Infrastructure
+    core: CoreServices
+    social: SocialServices
+    games: GamesServices
+    donations: DonationsServices
+    impact: ImpactServices
+    jobs: tuple[Job, ...]
+
+    def of(self, kind: type[T]) -> T:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, kind):
+                return value
+        raise LookupError(f"no {kind.__name__} in this app")
+
+    def modules(self) -> list[tuple[Any, Any]]:
+        """(module, its services) in MODULES order."""
+        return [(module, getattr(self, module.__name__.rsplit(".", 1)[1])) for module in MODULES]
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -25,30 +64,35 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(build_config(overrides))
     configure_logging(app)
 
-    client, db, embedded = connect_database(app.config)
-    hooks = HookManager(db, logging.getLogger("goodplay.hooks"),
-                        max_attempts=app.config["HOOK_MAX_ATTEMPTS"],
+    db = connect(app.config)
+    hooks = HookManager(db, logging.getLogger("goodplay.hooks"), max_attempts=app.config["HOOK_MAX_ATTEMPTS"],
                         retry_base_seconds=app.config["HOOK_RETRY_BASE_SECONDS"],
                         done_flush_seconds=app.config["HOOK_DONE_FLUSH_SECONDS"])
-    hooks.create_indexes()
     for module in MODULES:  # every event type exists before any module subscribes to it
         for event in module.EVENTS:
             hooks.register_event(event)
-    container = Container(config=app.config, db=db, hooks=hooks, socketio=init_socketio(app),
-                          cache=init_cache(app), limiter=init_limiter(app))
-    container.embedded_db = embedded
-    app.extensions["goodplay"] = container
+    infra = Infrastructure(config=app.config, db=db, transactions=Transactions(db), hooks=hooks,
+                           socketio=init_socketio(app), cache=init_cache(app), limiter=init_limiter(app))
+
+    core_s = core.build(infra)
+    donations_s = donations.build(infra, users=core_s.users, preferences=core_s.preferences)
+    games_s = games.build(infra, users=core_s.users, wallet=donations_s.wallet)
+    social_s = social.build(infra, users=core_s.users, preferences=core_s.preferences, games=games_s.directory)
+    impact_s = impact.build(infra, users=core_s.users, preferences=core_s.preferences, tokens=core_s.tokens,
+                            social=social_s.graph, donations=donations_s.donations, onlus=donations_s.onlus)
+    built = {"core": core_s, "social": social_s, "games": games_s, "donations": donations_s, "impact": impact_s}
 
     init_proxy_fix(app)
     init_cors(app)
     api = init_api(app)
+    jobs: list[Job] = []
     for module in MODULES:
-        module.init_app(app, api, container)
-    apply_rate_limits(app, container.limiter)
+        name = module.__name__.rsplit(".", 1)[1]
+        module.init_app(app, api, built[name])
+        hooks.subscribe_all(module.handlers.subscriptions(built[name]))
+        jobs.extend(module.jobs.schedule(built[name]))
+    apply_rate_limits(app, infra.limiter)
     register_error_handlers(app)
-    init_cli(app, container)
-
-    core.bootstrap_admin(app, container)
-    if app.config["SEED_DEMO_DATA"]:
-        seed_demo_data(app, container)
+    app.extensions[EXTENSION] = GoodPlay(infra=infra, jobs=tuple(jobs), **built)
+    init_cli(app)
     return app

@@ -28,17 +28,14 @@ from app.social.services.leaderboards import LeaderboardService  # noqa: E402
 BOARD, PERIOD = "gaming", "all_time"
 
 
-class FakeContainer:
-    """Just the two core services a leaderboard read asks for."""
+class Directory:
+    """What a global leaderboard read asks of the other modules: display names and the opted-out users."""
 
     def __init__(self, hidden: set[str]):
         self.hidden = hidden
 
-    def has(self, name):
-        return False
-
-    def service(self, name):
-        return self
+    def get_game(self, game_id):
+        return {"id": game_id}
 
     def display_names(self, ids):
         return {i: f"User {i[-5:]}" for i in ids}
@@ -111,7 +108,9 @@ def main() -> None:
               f"documents in {time.perf_counter() - t0:.1f}s")
         ordered = sorted(rows, key=lambda r: (-r[1], r[0]))
         hidden = {u for u, _ in rng.sample(rows, args.hidden)}
-        service = LeaderboardService(repo, container=FakeContainer(hidden), friend_ids=lambda u: [])
+        directory = Directory(hidden)
+        service = LeaderboardService(repo, users=directory, preferences=directory, games=directory,
+                                     friend_ids=lambda u: [])
 
         print(f"\nLeaderboardService.read(limit=10, around=2), {args.hidden} opted-out users, "
               f"median of {args.repeat}:")

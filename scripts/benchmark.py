@@ -319,7 +319,10 @@ def main() -> None:
                "RATELIMIT_ENABLED": "false", "GOODPLAY_ADMIN_EMAIL": ADMIN_EMAIL,
                "GOODPLAY_ADMIN_PASSWORD": ADMIN_PASSWORD, "LOG_LEVEL": "WARNING", "REDIS_URL": "",
                "DONATION_FRAUD_LIMITS": json.dumps(BENCH_FRAUD_LIMITS), "TRUSTED_PROXIES": "1"}
-        log(f"starting GoodPlay under gunicorn (database {gp_db})")
+        log(f"setting the database up (goodplay init, database {gp_db})")
+        subprocess.run([sys.executable, "-m", "flask", "--app", "app", "goodplay", "init"], cwd=ROOT,
+                       env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
+        log("starting GoodPlay under gunicorn")
         goodplay = Gunicorn("app:create_app()", env, workdir / "goodplay.log", "/api/health").start()
         servers.append(goodplay)
         call = http_caller(goodplay.url)

@@ -1,4 +1,4 @@
-"""Shared fixtures: a real MongoDB wire-protocol server for the session, a fresh database per test.
+"""Shared fixtures: a real MongoDB wire-protocol server for the session, an emptied database per test (set up once per test process).
 
 The server is an ephemeral `secantusd-py --storage-path :memory:` on a free port, or the
 MongoDB at MONGO_TEST_URI when set (e.g. a real replica set).
@@ -44,34 +44,58 @@ def ordinary_day():
         yield traveller
 
 
+def _testing_config(mongo_uri: str, db_name: str, **overrides) -> dict:
+    return {"APP_ENV": "testing", "MONGO_URI": mongo_uri, "MONGO_DB_NAME": db_name, "SEED_DEMO_DATA": False,
+            "RATELIMIT_ENABLED": False, **overrides}
+
+
+@pytest.fixture(scope="session")
+def session_db_name(mongo_uri):
+    """One database per test process, set up once (`goodplay init`'s indexes and layouts); every test
+    starts from it emptied."""
+    from app import create_app
+    from app.cli import install_schema
+    name = f"gp_test_{uuid.uuid4().hex[:12]}"
+    app = create_app(_testing_config(mongo_uri, name))
+    install_schema(app)
+    app.extensions["goodplay"].infra.db.client.close()
+    yield name
+    client = make_client(mongo_uri)
+    try:
+        client.drop_database(name)
+    finally:
+        client.close()
+
+
 @pytest.fixture
-def db_name():
-    return f"gp_test_{uuid.uuid4().hex[:12]}"
+def db_name(mongo_uri, session_db_name):
+    client = make_client(mongo_uri)
+    try:
+        db = client[session_db_name]
+        for collection in db.list_collection_names():
+            db[collection].delete_many({})
+    finally:
+        client.close()
+    return session_db_name
 
 
 @pytest.fixture
 def app_factory(mongo_uri, db_name):
-    """Build apps on this test's database (several apps may share it, like several processes)."""
+    """Build apps on this test's database (several apps may share it, like several processes); each is
+    started as `python app.py` starts one: the init command's content (catalogs, demo data) first."""
+    from app import create_app
+    from app.cli import install_content
     apps = []
 
     def build(**overrides):
-        from app import create_app
-        config = {"APP_ENV": "testing", "MONGO_URI": mongo_uri, "MONGO_DB_NAME": db_name,
-                  "SEED_DEMO_DATA": False, "RATELIMIT_ENABLED": False}
-        config.update(overrides)
-        application = create_app(config)
+        application = create_app(_testing_config(mongo_uri, db_name, **overrides))
+        install_content(application)
         apps.append(application)
         return application
 
     yield build
     for application in apps:
-        container = application.extensions["goodplay"]
-        container.db.client.close()
-    client = make_client(mongo_uri)
-    try:
-        client.drop_database(db_name)
-    finally:
-        client.close()
+        application.extensions["goodplay"].infra.db.client.close()
 
 
 @pytest.fixture
@@ -86,12 +110,33 @@ def client(app):
 
 @pytest.fixture
 def db(app):
-    return app.extensions["goodplay"].db
+    return app.extensions["goodplay"].infra.db
 
 
 @pytest.fixture
 def container(app):
+    """Everything the factory built: `container.infra`, `.core`, `.social`, `.games`, `.donations`, `.impact`."""
     return app.extensions["goodplay"]
+
+
+@pytest.fixture
+def demo_onlus(app, container):
+    """The demo ONLUS loaded (four verified, one pending); the verified ones, as `onlus.list()` shows them."""
+    from app.donations.repositories.onlus import OnlusRepository
+    from app.donations.setup import seed_onlus
+    with app.app_context():
+        seed_onlus(OnlusRepository(container.infra.db))
+        return container.donations.onlus.list()
+
+
+@pytest.fixture
+def fund(app, container):
+    """fund(user, euros): credit a user's wallet through the ledger (an admin adjustment)."""
+    def fund(user, euros):
+        with app.app_context():
+            container.donations.wallet.adjust(user.id, amount_cents=int(round(euros * 100)), reason="test funds",
+                                              actor_id="test")
+    return fund
 
 
 class ApiUser:
@@ -151,7 +196,7 @@ def make_admin(app, client):
     def make(email=None, password="admin-password-1"):
         email = email or f"admin-{uuid.uuid4().hex[:6]}@example.com"
         with app.app_context():
-            app.extensions["goodplay"].service("auth").ensure_admin(email=email, password=password)
+            app.extensions["goodplay"].core.auth.ensure_admin(email=email, password=password)
         response = client.post("/api/auth/login", json={"email": email, "password": password})
         assert response.status_code == 200, response.json
         data = response.json["data"]

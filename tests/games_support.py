@@ -21,7 +21,7 @@ class FakeClock:
 
 @pytest.fixture
 def games(container):
-    return container.service("games")
+    return container.games
 
 
 @pytest.fixture

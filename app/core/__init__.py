@@ -1,13 +1,20 @@
 """Core module: accounts, tokens, profiles, preferences, health, the hook-manager admin."""
 from __future__ import annotations
 
-from app.core import events
+from flask import Flask
+from flask_smorest import Api
+
+from app.core import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
 from app.core.controllers import admin_events, auth, health, preferences, users
+from app.core.infrastructure import Infrastructure
+from app.core.repositories.health import HealthRepository
 from app.core.repositories.preferences import PreferencesRepository
 from app.core.repositories.tokens import TokenRepository
 from app.core.repositories.users import UserRepository
 from app.core.security import init_jwt
+from app.core.services import CoreServices
 from app.core.services.auth_service import AuthService
+from app.core.services.health_service import HealthService
 from app.core.services.passwords import PasswordHasher
 from app.core.services.preferences_service import PreferencesService
 from app.core.services.tokens import TokenService
@@ -18,28 +25,23 @@ EVENTS = events.EVENTS  # registered by the factory before any module subscribes
 BLUEPRINTS = (health.blp, auth.blp, users.blp, preferences.blp, admin_events.blp)
 
 
-def init_app(app, api, container) -> None:
-    db, hooks = container.db, container.hooks
+def build(infra: Infrastructure) -> CoreServices:
+    db, config = infra.db, infra.config
+    users_repo = UserRepository(db)
+    tokens = TokenService(TokenRepository(db), refresh_lifetime=config["JWT_REFRESH_TOKEN_EXPIRES"],
+                          cache=infra.cache, cache_seconds=config["TOKEN_REVOCATION_CACHE_SECONDS"])
+    hasher = PasswordHasher(fast=config["APP_ENV"] == "testing")
+    return CoreServices(
+        users=UserService(users_repo),
+        preferences=PreferencesService(PreferencesRepository(db), cache=infra.cache),
+        auth=AuthService(users=users_repo, tokens=tokens, hasher=hasher, hooks=infra.hooks),
+        tokens=tokens,
+        health=HealthService(HealthRepository(db)),
+        events=infra.hooks,
+    )
 
-    users_repo, tokens_repo, prefs_repo = UserRepository(db), TokenRepository(db), PreferencesRepository(db)
-    for repo in (users_repo, tokens_repo, prefs_repo):
-        repo.create_indexes()
 
-    token_service = TokenService(tokens_repo, refresh_lifetime=app.config["JWT_REFRESH_TOKEN_EXPIRES"],
-                                 cache=container.cache, cache_seconds=app.config["TOKEN_REVOCATION_CACHE_SECONDS"])
-    hasher = PasswordHasher(fast=app.config["APP_ENV"] == "testing")
-    container.register("users", UserService(users_repo))
-    container.register("preferences", PreferencesService(prefs_repo, cache=container.cache))
-    container.register("auth", AuthService(users=users_repo, tokens=token_service, hasher=hasher, hooks=hooks))
-    init_jwt(app, token_service)
-
+def init_app(app: Flask, api: Api, services: CoreServices) -> None:
+    init_jwt(app, services.tokens)
     for blp in BLUEPRINTS:
         api.register_blueprint(blp)
-    container.add_job("hooks_retry_pass", hooks.retry_pass, trigger="interval", seconds=60)
-
-
-def bootstrap_admin(app, container) -> None:
-    """GOODPLAY_ADMIN_EMAIL + GOODPLAY_ADMIN_PASSWORD => that admin exists after start-up."""
-    email, password = app.config.get("GOODPLAY_ADMIN_EMAIL"), app.config.get("GOODPLAY_ADMIN_PASSWORD")
-    if email and password:
-        container.service("auth").ensure_admin(email=email, password=password)

@@ -9,10 +9,10 @@ import math
 from dataclasses import dataclass
 from datetime import timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import marshmallow as ma
-from flask import current_app, g
+from flask import g
 from flask_jwt_extended import get_jwt, get_jwt_identity, verify_jwt_in_request
 
 from app.core.errors import Forbidden
@@ -230,20 +230,6 @@ def rate_limited(kind: str = "auth") -> Callable:
 
 def current_user_id() -> str:
     return g.user_id
-
-
-def container():
-    """The running app's container (see app.core.container)."""
-    return current_app.extensions["goodplay"]
-
-
-def svc(name: str):
-    """A service registered by some module's init_app, for the running app."""
-    return current_app.extensions["goodplay"].service(name)
-
-
-def dump_list(schema: ma.Schema, rows: Iterable) -> list:
-    return [schema.dump(r) for r in rows]
 
 
 def error_responses(blp, errors: dict[int, str]) -> Callable:

@@ -19,7 +19,10 @@ import zlib
 from pathlib import Path
 
 from pymongo import MongoClient
+from pymongo.database import Database
 from pymongo.errors import PyMongoError
+
+from config.settings import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -113,31 +116,24 @@ class EmbeddedMongo:
                 pass
 
 
-def make_client(uri: str) -> MongoClient:
+def make_client(uri: str, **options) -> MongoClient:
     # tz_aware=False: the whole app works in naive UTC (app.core.clock).
-    return MongoClient(uri, serverSelectionTimeoutMS=10_000, tz_aware=False, uuidRepresentation="standard")
+    return MongoClient(uri, **{"serverSelectionTimeoutMS": 10_000, "tz_aware": False,
+                               "uuidRepresentation": "standard", **options})
 
 
-def connect_database(config: dict):
-    """Return (client, db, embedded_server_or_None) for the configured MONGO_URI or an embedded server."""
-    embedded = None
-    uri = config.get("MONGO_URI")
-    if not uri:
-        data_dir = os.path.abspath(config["DATA_DIR"])
-        Path(data_dir).mkdir(parents=True, exist_ok=True)
-        embedded = EmbeddedMongo(os.path.join(data_dir, "db"),
-                                 log_path=os.path.join(data_dir, "secantusd.log")).start()
-        uri = embedded.uri
-    client = make_client(uri)
-    return client, client[config["MONGO_DB_NAME"]], embedded
+def start_embedded(data_dir: str) -> EmbeddedMongo:
+    """The embedded server for a process started without MONGO_URI (app.py), its files under data_dir."""
+    data_dir = os.path.abspath(data_dir)
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    return EmbeddedMongo(os.path.join(data_dir, "db"), log_path=os.path.join(data_dir, "secantusd.log")).start()
 
 
-def ping(db) -> bool:
-    try:
-        db.client.admin.command("ping")
-        return True
-    except PyMongoError:
-        return False
+def connect(config) -> Database:
+    """The configured database. Nothing is sent until the first command."""
+    if not config.get("MONGO_URI"):
+        raise ConfigError("MONGO_URI is not set (python app.py starts an embedded database when it is unset)")
+    return make_client(config["MONGO_URI"], **(config.get("MONGO_CLIENT_OPTIONS") or {}))[config["MONGO_DB_NAME"]]
 
 
 def shard_of(key: str, shards: int) -> int:
@@ -150,3 +146,14 @@ def in_transaction(db, work, **options):
     """Run work(session) in one MongoDB transaction (retried on transient errors; work must be idempotent)."""
     with db.client.start_session() as session:
         return session.with_transaction(work, **options)
+
+
+class Transactions:
+    """What services get instead of the database: `run(work)` calls work(session) in one transaction
+    (retried on transient errors, so work must be idempotent); repositories take the session."""
+
+    def __init__(self, db):
+        self._db = db
+
+    def run(self, work, **options):
+        return in_transaction(self._db, work, **options)

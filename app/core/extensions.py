@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import threading
 
-import click
 from flask import Flask, request
 from flask_caching import Cache
 from flask_cors import CORS
@@ -170,34 +169,3 @@ def apply_rate_limits(app: Flask, limiter: Limiter) -> None:
         if kind:
             spec, key = limits[kind]
             app.view_functions[endpoint] = limiter.limit(spec, key_func=key)(view)
-
-
-def seed_demo_data(app: Flask, container) -> None:
-    with app.app_context():
-        for name, seed in container.seeders:
-            log.info("seeding demo data: %s", name)
-            seed()
-
-
-def init_cli(app: Flask, container) -> None:
-    @app.cli.command("create-admin")
-    @click.argument("email")
-    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-    @click.option("--first-name", default="GoodPlay")
-    @click.option("--last-name", default="Admin")
-    def create_admin(email, password, first_name, last_name):
-        """Create an admin account (or promote an existing one)."""
-        user = container.service("auth").ensure_admin(email=email, password=password,
-                                                      first_name=first_name, last_name=last_name)
-        click.echo(f"admin {user['email']} ready (id {user['_id']})")
-
-    @app.cli.command("seed-demo")
-    def seed_demo():
-        """Load the demo games, ONLUS, stories and achievements (idempotent)."""
-        seed_demo_data(app, container)
-        click.echo("demo data loaded")
-
-    @app.cli.command("retry-hooks")
-    def retry_hooks():
-        """Run one hook-manager retry pass now."""
-        click.echo(container.hooks.retry_pass())

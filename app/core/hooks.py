@@ -22,6 +22,7 @@ import traceback
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from collections.abc import Iterable
 from typing import Any, Callable, ClassVar
 
 from pymongo import ASCENDING
@@ -62,10 +63,15 @@ class EventId(str):
     doc: dict | None = None
 
 
-@dataclass
-class _Subscription:
+@dataclass(frozen=True)
+class Subscription:
+    """One handler of one event type: what a module's `handlers.subscriptions()` returns.
+
+    `name` ('module:function') is stable: the outbox records each handler's outcome under it."""
+
+    event: type[DomainEvent]
     name: str
-    func: Callable[[Event], Any]
+    handler: Callable[[Event], Any]
 
 
 class HookManager:
@@ -84,7 +90,7 @@ class HookManager:
         self._exit_hooked = False
         self._events: dict[str, type] = {}
         # strong references, kept in registration order (not weak signals)
-        self._subscriptions: dict[str, list[_Subscription]] = {}
+        self._subscriptions: dict[str, list[Subscription]] = {}
 
     # -- registry -----------------------------------------------------------------
     def create_indexes(self) -> None:
@@ -107,16 +113,22 @@ class HookManager:
     def event_names(self) -> list[str]:
         return list(self._events)
 
-    def subscribe(self, event_cls: type, handler_name: str, func: Callable[[Event], Any]) -> None:
-        """Run func(event) for every published event_cls. handler_name is stable and unique per event."""
-        if event_cls.name not in self._events:
-            raise ValueError(f"event {event_cls.name!r} is not registered")
+    def subscribe(self, event_cls: type, handler_name: str, handler: Callable[[Event], Any]) -> None:
+        """Run handler(event) for every published event_cls, after the handlers subscribed before it.
+        handler_name is stable and unique per event."""
+        event_name = event_cls.name
+        if event_name not in self._events:
+            raise ValueError(f"event {event_name!r} is not registered")
         if "." in handler_name or handler_name.startswith("$"):
             raise ValueError("handler names use 'module:function' (no dots)")
-        subs = self._subscriptions[event_cls.name]
+        subs = self._subscriptions[event_name]
         if any(s.name == handler_name for s in subs):
-            raise ValueError(f"handler {handler_name!r} already subscribed to {event_cls.name!r}")
-        subs.append(_Subscription(handler_name, func))
+            raise ValueError(f"handler {handler_name!r} already subscribed to {event_name!r}")
+        subs.append(Subscription(event_cls, handler_name, handler))
+
+    def subscribe_all(self, subscriptions: Iterable[Subscription]) -> None:
+        for s in subscriptions:
+            self.subscribe(s.event, s.name, s.handler)
 
     def handlers_for(self, event_name: str) -> list[str]:
         return [s.name for s in self._subscriptions.get(event_name, [])]
@@ -234,10 +246,10 @@ class HookManager:
                 self.log.warning("hooks: could not mark %d events done", len(rows), exc_info=True)
         return written
 
-    def _run(self, event: Event, sub: _Subscription, state: dict) -> dict:
+    def _run(self, event: Event, sub: Subscription, state: dict) -> dict:
         """Run one handler; return its new state fields."""
         try:
-            sub.func(event)
+            sub.handler(event)
         except Exception as exc:  # a handler must never fail its publisher
             attempts = state.get("attempts", 0) + 1
             parked = attempts >= self.max_attempts

@@ -1,4 +1,4 @@
-"""The one APScheduler (3.11) that runs every job modules declared with `container.add_job`.
+"""The one APScheduler (3.11) that runs every job the modules declare (`jobs.schedule()` -> `Job`).
 
 - Jobs keep their explicit ids, run inside an app context, `coalesce=True`, one instance at a
   time; cron jobs get `misfire_grace_time=None` (APScheduler's default grace of one second
@@ -16,20 +16,46 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from app.core.clock import utcnow
+from app.core.infrastructure import EXTENSION
+from app.core.repositories.job_runs import JobRunRepository
 
 log = logging.getLogger("goodplay.scheduler")
 
-# Keys of a container.add_job declaration that are job options, not trigger arguments.
-JOB_OPTIONS = ("misfire_grace_time", "coalesce", "max_instances", "name", "jitter")
 INTERVAL_GRACE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Job:
+    """A scheduled job as a module's `jobs.schedule()` declares it: an explicit id, a function that
+    takes no arguments, and when it runs (APScheduler cron fields, or an interval)."""
+
+    id: str
+    func: Callable[[], Any]
+    kind: str
+    when: Mapping[str, Any]
+
+    @classmethod
+    def cron(cls, job_id: str, func: Callable[[], Any], **fields: Any) -> "Job":
+        return cls(job_id, func, "cron", fields)
+
+    @classmethod
+    def every(cls, job_id: str, func: Callable[[], Any], **interval: Any) -> "Job":
+        return cls(job_id, func, "interval", interval)
+
+    def trigger(self):
+        if self.kind == "cron":
+            return CronTrigger(timezone=timezone.utc, **self.when)
+        return IntervalTrigger(timezone=timezone.utc, **self.when)
 
 
 def _aware(value: datetime) -> datetime:
@@ -40,37 +66,29 @@ def _naive(value: datetime) -> datetime:
     return value.astimezone(timezone.utc).replace(tzinfo=None)
 
 
-def build_trigger(spec: dict):
-    kind = spec.get("trigger", "interval")
-    args = {k: v for k, v in spec.items() if k not in ("id", "func", "trigger", *JOB_OPTIONS)}
-    if kind == "cron":
-        return CronTrigger(timezone=timezone.utc, **args)
-    if kind == "interval":
-        return IntervalTrigger(timezone=timezone.utc, **args)
-    raise ValueError(f"job {spec['id']!r}: unsupported trigger {kind!r}")
-
-
 class Scheduler:
-    def __init__(self, app, container=None, *, scheduler: BackgroundScheduler | None = None):
+    def __init__(self, app, jobs: Iterable[Job] | None = None, *, scheduler: BackgroundScheduler | None = None):
         self.app = app
-        self.container = container or app.extensions["goodplay"]
-        self.runs = self.container.db["job_runs"]
+        registry = app.extensions[EXTENSION]
+        self.runs = JobRunRepository(registry.infra.db)
         self.scheduler = scheduler or BackgroundScheduler(timezone=timezone.utc)
-        self.specs: dict[str, dict] = {}
-        for spec in self.container.jobs:
-            if spec["id"] in self.specs:
-                raise ValueError(f"job id {spec['id']!r} declared twice")
-            self.specs[spec["id"]] = {**spec, "_trigger": build_trigger(spec)}
+        self.jobs: dict[str, Job] = {}
+        self.triggers: dict[str, Any] = {}
+        for job in registry.jobs if jobs is None else jobs:
+            if job.id in self.jobs:
+                raise ValueError(f"job id {job.id!r} declared twice")
+            self.jobs[job.id] = job
+            self.triggers[job.id] = job.trigger()
 
     # -- running one job ------------------------------------------------------------
     def run_job(self, job_id: str, *, scheduled_for: datetime | None = None) -> Any:
         """Run a declared job now, in an app context, and record the run. Exceptions are logged
         and recorded, not raised (the scheduler keeps going)."""
-        spec = self.specs[job_id]
+        job = self.jobs[job_id]
         started = utcnow()
         with self.app.app_context():
             try:
-                result = spec["func"]()
+                result = job.func()
             except Exception as exc:  # noqa: BLE001 - a failing job must not stop the scheduler
                 log.exception("job %s failed", job_id)
                 self._record(job_id, started, scheduled_for, ok=False, error=_describe(exc))
@@ -87,8 +105,7 @@ class Scheduler:
             fields["last_ok_at"] = started
             fields["last_result"] = result if isinstance(result, (dict, int, str, float, type(None))) else str(result)
         try:
-            self.runs.update_one({"_id": job_id}, {"$set": fields, "$inc": {"runs": 1},
-                                                   "$setOnInsert": {"first_seen_at": started}}, upsert=True)
+            self.runs.record(job_id, fields, first_seen_at=started)
         except Exception:  # noqa: BLE001 - bookkeeping must not break the job
             log.warning("could not record the run of %s", job_id, exc_info=True)
 
@@ -103,14 +120,14 @@ class Scheduler:
         """Cron jobs whose fire time after their last recorded run is already past."""
         now = now or utcnow()
         due = []
-        for job_id, spec in self.specs.items():
-            if spec.get("trigger") != "cron":
+        for job_id, job in self.jobs.items():
+            if job.kind != "cron":
                 continue
-            doc = self.runs.find_one({"_id": job_id}) or {}
+            doc = self.runs.get(job_id) or {}
             since = doc.get("last_run_at") or doc.get("first_seen_at")
             if since is None:
                 continue  # never seen: nothing can have been missed yet
-            next_fire = spec["_trigger"].get_next_fire_time(None, _aware(since))
+            next_fire = self.triggers[job_id].get_next_fire_time(None, _aware(since))
             if next_fire is not None and _naive(next_fire) <= now:
                 due.append(job_id)
         return due
@@ -125,18 +142,15 @@ class Scheduler:
         return due
 
     def _remember_jobs(self, now: datetime) -> None:
-        for job_id in self.specs:
-            self.runs.update_one({"_id": job_id}, {"$setOnInsert": {"first_seen_at": now, "runs": 0}}, upsert=True)
+        for job_id in self.jobs:
+            self.runs.remember(job_id, now)
 
     # -- life cycle ---------------------------------------------------------------------
     def configure(self) -> BackgroundScheduler:
-        for job_id, spec in self.specs.items():
-            cron = spec.get("trigger") == "cron"
-            options = {"coalesce": True, "max_instances": 1,
-                       "misfire_grace_time": None if cron else INTERVAL_GRACE_SECONDS}
-            options.update({k: spec[k] for k in JOB_OPTIONS if k in spec and k != "name"})
-            self.scheduler.add_job(self._runner(job_id), trigger=spec["_trigger"], id=job_id,
-                                   name=spec.get("name", job_id), replace_existing=True, **options)
+        for job_id, job in self.jobs.items():
+            grace = None if job.kind == "cron" else INTERVAL_GRACE_SECONDS
+            self.scheduler.add_job(self._runner(job_id), trigger=self.triggers[job_id], id=job_id, name=job_id,
+                                   replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=grace)
         return self.scheduler
 
     def start(self, *, catch_up: bool = True) -> "Scheduler":
@@ -146,7 +160,7 @@ class Scheduler:
         self._remember_jobs(now)
         self.configure()
         self.scheduler.start()
-        log.info("scheduler started with jobs: %s", ", ".join(sorted(self.specs)))
+        log.info("scheduler started with jobs: %s", ", ".join(sorted(self.jobs)))
         return self
 
     def shutdown(self, wait: bool = True) -> None:

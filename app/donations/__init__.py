@@ -1,15 +1,18 @@
 """Donations module: ONLUS registry, wallets and ledger, conversion rates, credit conversion, auto-donation,
-donations and receipts (part 1); card payments (Stripe or a simulated provider) with webhooks, compliance
+donations and receipts; card payments (Stripe or a simulated provider) with webhooks, compliance
 (AML/KYC/sanctions, held donations), fraud detection, batch operations, reconciliation and financial
-analytics (part 2). See app/donations/README.md."""
+analytics. See app/donations/README.md."""
 from __future__ import annotations
 
 import logging
 
-from app.donations import events
-from app.donations.handlers import make_handlers
-from app.donations.jobs import (make_batch_runner, make_integrity_check, make_monthly_disbursement,
-                                make_receipt_numbering, make_reconciliation)
+from flask import Flask
+from flask_smorest import Api
+
+from app.core.contracts import UserDirectory, UserPreferences
+from app.core.infrastructure import Infrastructure
+from app.donations import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
+from app.donations.controllers import BLUEPRINTS
 from app.donations.models.compliance import ComplianceRules, VelocityLimits
 from app.donations.models.conversion import FraudLimits
 from app.donations.repositories.batches import BatchRepository
@@ -20,8 +23,8 @@ from app.donations.repositories.onlus import OnlusRepository
 from app.donations.repositories.payments import (PaymentIntentRepository, ProviderConfigRepository,
                                                  WebhookEventRepository)
 from app.donations.repositories.rates import RatesRepository
-from app.donations.repositories.wallets import LedgerRepository, WalletRepository
-from app.donations.seed import make_seeder
+from app.donations.repositories.wallets import IntegrityReportRepository, LedgerRepository, WalletRepository
+from app.donations.services import DonationsServices
 from app.donations.services.batch_service import BatchService
 from app.donations.services.compliance_service import ComplianceService
 from app.donations.services.credit_service import CreditService
@@ -55,83 +58,45 @@ def build_provider(config, db):
     return StripeProvider(client, webhook_secret=config.get("STRIPE_WEBHOOK_SECRET"))
 
 
-def init_app(app, api, container) -> None:
-    db, hooks, config = container.db, container.hooks, app.config
+def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPreferences) -> DonationsServices:
+    db, hooks, config, cache = infra.db, infra.hooks, infra.config, infra.cache
 
     wallets, ledger, onlus_repo = WalletRepository(db), LedgerRepository(db), OnlusRepository(db)
-    rates_repo, donations_repo, receipts_repo = RatesRepository(db), DonationRepository(db), ReceiptRepository(db)
-    kyc_repo, checks_repo, sanctions_repo = KycRepository(db), ComplianceCheckRepository(db), SanctionsRepository(db)
-    flags_repo, intents_repo = FraudFlagRepository(db), PaymentIntentRepository(db)
-    webhooks_repo, providers_repo, batches_repo = WebhookEventRepository(db), ProviderConfigRepository(db), \
-        BatchRepository(db)
-    for repo in (wallets, ledger, onlus_repo, rates_repo, donations_repo, receipts_repo, kyc_repo, checks_repo,
-                 sanctions_repo, flags_repo, intents_repo, webhooks_repo, providers_repo, batches_repo):
-        repo.create_indexes()
-
-    users = container.service("users") if container.has("users") else None
+    donations_repo, intents_repo, batches_repo = DonationRepository(db), PaymentIntentRepository(db), BatchRepository(db)
     fraud_config = dict(config.get("DONATION_FRAUD_LIMITS") or {})
     velocity = VelocityLimits.from_config(fraud_config)
 
-    wallet = WalletService(db=db, wallets=wallets, ledger=ledger, hooks=hooks)
+    wallet = WalletService(db=db, wallets=wallets, ledger=ledger, integrity_reports=IntegrityReportRepository(db),
+                           hooks=hooks)
     onlus = OnlusService(onlus_repo)
-    rates = RatesService(rates_repo, cache=container.cache)
-    fraud = FraudService(flags=flags_repo, intents=intents_repo, ledger=ledger, donations=donations_repo,
+    rates = RatesService(RatesRepository(db), cache=cache)
+    fraud = FraudService(flags=FraudFlagRepository(db), intents=intents_repo, ledger=ledger, donations=donations_repo,
                          limits=velocity)
     compliance = ComplianceService(
         max_per_donation_cents=config.get("DONATION_MAX_PER_DONATION_CENTS", 50_000),
         max_per_day_cents=config.get("DONATION_MAX_PER_DAY_CENTS", 100_000),
         rules=[fraud.donation_rule], aml=ComplianceRules.from_config(config.get("DONATION_COMPLIANCE")),
-        kyc=kyc_repo, checks=checks_repo, sanctions=sanctions_repo, users=users,
-        window_total=ledger.donated_since, cache=container.cache)
+        kyc=KycRepository(db), checks=ComplianceCheckRepository(db), sanctions=SanctionsRepository(db), users=users,
+        window_total=ledger.donated_since, cache=cache)
     donations = DonationService(
-        wallet=wallet, onlus=onlus, compliance=compliance, donations=donations_repo, receipts=receipts_repo,
-        hooks=hooks, users=users,
-        preferences=container.service("preferences") if container.has("preferences") else None)
+        wallet=wallet, onlus=onlus, compliance=compliance, donations=donations_repo, receipts=ReceiptRepository(db),
+        hooks=hooks, users=users, preferences=preferences)
     limits = FraudLimits(**{k: v for k, v in fraud_config.items() if k in FraudLimits.__dataclass_fields__})
     credits = CreditService(wallet=wallet, rates=rates, limits=limits, auto_donate=donations.maybe_auto_donate,
                             fraud=fraud)
-    payments = PaymentService(provider=build_provider(config, db), intents=intents_repo, webhooks=webhooks_repo,
-                              providers_repo=providers_repo, donations=donations, onlus=onlus,
-                              compliance=compliance, fraud=fraud, wallets=wallets)
-    payments.register_provider()
+    payments = PaymentService(provider=build_provider(config, db), intents=intents_repo,
+                              webhooks=WebhookEventRepository(db), providers_repo=ProviderConfigRepository(db),
+                              donations=donations, onlus=onlus, compliance=compliance, fraud=fraud, wallets=wallets)
     donations.payments = payments
-    batches = BatchService(repo=batches_repo, donations=donations, users=users)
-    reconciliation = ReconciliationService(db=db, wallet=wallet, payments=payments, batches_repo=batches_repo)
-    reconciliation.create_indexes()
-    financial = FinancialAnalyticsService(db=db, onlus=onlus, cache=container.cache)
+    return DonationsServices(
+        wallet=wallet, onlus=onlus, donations=donations, rates=rates, credits=credits, compliance=compliance,
+        fraud=fraud, payments=payments,
+        batches=BatchService(repo=batches_repo, donations=donations, users=users),
+        reconciliation=ReconciliationService(db=db, wallet=wallet, payments=payments, batches_repo=batches_repo),
+        financial=FinancialAnalyticsService(db=db, onlus=onlus, cache=cache),
+    )
 
-    container.register("wallet", wallet)
-    container.register("onlus", onlus)
-    container.register("donations", donations)
-    # module-internal services, reached by this module's controllers through the container
-    container.register("donations.rates", rates)
-    container.register("donations.credits", credits)
-    container.register("donations.compliance", compliance)
-    container.register("donations.fraud", fraud)
-    container.register("donations.payments", payments)
-    container.register("donations.batches", batches)
-    container.register("donations.reconciliation", reconciliation)
-    container.register("donations.financial", financial)
 
-    from app.games.events import GameSessionComplete, TournamentComplete
-    credit_session, pay_tournament = make_handlers(credits)
-    hooks.subscribe(GameSessionComplete, "donations:credit_session", credit_session)
-    hooks.subscribe(TournamentComplete, "donations:pay_tournament", pay_tournament)
-    # financial dashboards are cached: every completed or refunded donation makes them stale
-    hooks.subscribe(events.DonationComplete, "donations:invalidate_financial", financial.invalidate)
-    hooks.subscribe(events.DonationRefunded, "donations:invalidate_financial", financial.invalidate)
-
-    from app.donations.controllers import BLUEPRINTS
+def init_app(app: Flask, api: Api, services: DonationsServices) -> None:
     for blp in BLUEPRINTS:
         api.register_blueprint(blp)
-
-    container.add_seeder("donations_onlus", make_seeder(onlus_repo))
-    container.add_job("donations_integrity_check", make_integrity_check(wallet, db),
-                      trigger="cron", hour=3, minute=15)
-    container.add_job("donations_reconciliation", make_reconciliation(reconciliation),
-                      trigger="cron", hour=3, minute=45)
-    container.add_job("donations_batch_runner", make_batch_runner(batches), trigger="interval", minutes=1)
-    container.add_job("donations_receipt_numbering", make_receipt_numbering(donations),
-                      trigger="interval", minutes=1)
-    container.add_job("donations_monthly_disbursement", make_monthly_disbursement(batches),
-                      trigger="cron", day=1, hour=2, minute=0, misfire_grace_time=None, coalesce=True)

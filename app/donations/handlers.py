@@ -1,12 +1,27 @@
 """Hook subscribers of the donations module. Each is idempotent per business key (ledger keys)."""
 from __future__ import annotations
 
-from app.core.hooks import Event
+from app.core.hooks import Event, Subscription
+from app.donations.events import DonationComplete, DonationRefunded
 from app.donations.models.conversion import SessionFacts
+from app.donations.services import DonationsServices
 from app.donations.services.credit_service import CreditService
+from app.games.events import GameSessionComplete, TournamentComplete
 
 
-def make_handlers(credits: CreditService):
+def subscriptions(services: DonationsServices) -> list[Subscription]:
+    credit_session, pay_tournament = _credit_handlers(services.credits)
+    invalidate = services.financial.invalidate
+    return [
+        Subscription(GameSessionComplete, "donations:credit_session", credit_session),
+        Subscription(TournamentComplete, "donations:pay_tournament", pay_tournament),
+        # financial dashboards are cached: every completed or refunded donation makes them stale
+        Subscription(DonationComplete, "donations:invalidate_financial", invalidate),
+        Subscription(DonationRefunded, "donations:invalidate_financial", invalidate),
+    ]
+
+
+def _credit_handlers(credits: CreditService):
     def credit_session(event: Event) -> None:
         p = event.payload
         facts = SessionFacts(

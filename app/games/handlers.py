@@ -1,10 +1,17 @@
 """Hook subscribers owned by the games module."""
 from __future__ import annotations
 
-from app.core.hooks import Event
+from app.core.hooks import Event, Subscription
+from app.games.events import GameSessionComplete
+from app.games.services import GamesServices
+from app.games.services.challenges import ChallengeService
 
 
-def make_challenge_progress(challenges):
+def subscriptions(services: GamesServices) -> list[Subscription]:
+    return [Subscription(GameSessionComplete, "games:challenge_progress", challenge_progress(services.challenges))]
+
+
+def challenge_progress(challenges: ChallengeService):
     """GameSessionComplete -> the bound challenge participant has played (maybe deciding the challenge).
 
     Idempotent: the participant moves accepted -> played once; deciding is a guarded transition.

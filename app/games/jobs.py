@@ -1,21 +1,17 @@
-"""Scheduled jobs of the games module (plain functions over the module's services; idempotent)."""
+"""Scheduled jobs of the games module (each idempotent)."""
 from __future__ import annotations
 
+from app.core.scheduler import Job
+from app.games.services import GamesServices
 
-def make_jobs(facade) -> dict:
-    def expire_stale_sessions() -> int:
-        """Open sessions idle past GAMES_SESSION_IDLE_MINUTES (paused: GAMES_PAUSED_SESSION_TTL_HOURS)
-        become abandoned: no credits, no event."""
-        return facade.sessions.expire_stale()
 
-    def tournament_lifecycle() -> dict:
-        """Start scheduled tournaments whose start passed; end (rank, reward once) those whose end passed."""
-        return facade.tournaments.run_lifecycle()
-
-    def expire_challenges() -> dict:
-        """Expire unanswered challenges; decide active ones whose time is up."""
-        return facade.challenges.expire_due()
-
-    return {"games_expire_stale_sessions": expire_stale_sessions,
-            "games_tournament_lifecycle": tournament_lifecycle,
-            "games_expire_challenges": expire_challenges}
+def schedule(services: GamesServices) -> list[Job]:
+    return [
+        # open sessions idle past GAMES_SESSION_IDLE_MINUTES (paused: GAMES_PAUSED_SESSION_TTL_HOURS)
+        # become abandoned: no credits, no event
+        Job.every("games_expire_stale_sessions", services.sessions.expire_stale, minutes=5),
+        # start scheduled tournaments whose start passed; end (rank, reward once) those whose end passed
+        Job.every("games_tournament_lifecycle", services.tournaments.run_lifecycle, minutes=1),
+        # expire unanswered challenges; decide active ones whose time is up
+        Job.every("games_expire_challenges", services.challenges.expire_due, minutes=5),
+    ]

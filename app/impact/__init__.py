@@ -2,50 +2,53 @@
 the realtime notifier (Socket.IO namespace /impact) and the module's scheduled jobs."""
 from __future__ import annotations
 
-from app.impact import events, handlers, jobs
+from flask import Flask
+from flask_smorest import Api
+
+from app.core.contracts import TokenChecker, UserDirectory, UserPreferences
+from app.core.infrastructure import Infrastructure
+from app.donations.contracts import DonationRecords, OnlusDirectory
+from app.impact import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
 from app.impact.controllers import impact_controller
-from app.impact.realtime import ImpactNamespace
+from app.impact.realtime import ImpactNamespace, RealtimePush
 from app.impact.repositories.metrics import MetricRepository
 from app.impact.repositories.reports import ReportRepository
 from app.impact.repositories.stories import StoryRepository
 from app.impact.repositories.tracking import TrackingRepository
 from app.impact.repositories.updates import UpdateRepository
+from app.impact.services import ImpactServices
 from app.impact.services.cache import ImpactCache
 from app.impact.services.community_service import CommunityImpactService
-from app.impact.services.impact_service import ImpactService
 from app.impact.services.story_service import StoryUnlockingService
 from app.impact.services.tracking_service import ImpactTrackingService
 from app.impact.services.visualization_service import ImpactVisualizationService
+from app.social.contracts import SocialGraph
 
 EVENTS = events.EVENTS  # registered by the factory before any module subscribes
 
 
-def init_app(app, api, container) -> None:
-    db, hooks = container.db, container.hooks
-
+def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPreferences, tokens: TokenChecker,
+          social: SocialGraph, donations: DonationRecords, onlus: OnlusDirectory) -> ImpactServices:
+    db, hooks, config = infra.db, infra.hooks, infra.config
     story_repo, tracking_repo = StoryRepository(db), TrackingRepository(db)
-    metric_repo, update_repo, report_repo = MetricRepository(db), UpdateRepository(db), ReportRepository(db)
-    for repo in (story_repo, tracking_repo, metric_repo, update_repo, report_repo):
-        repo.create_indexes()
 
-    cache = ImpactCache(container.cache, ttl_overrides=app.config.get("IMPACT_CACHE_TTLS"),
-                        enabled=app.config.get("IMPACT_CACHE_ENABLED", True))
-    stories = StoryUnlockingService(stories=story_repo, tracking=tracking_repo, hooks=hooks, container=container,
+    cache = ImpactCache(infra.cache, ttl_overrides=config.get("IMPACT_CACHE_TTLS"),
+                        enabled=config.get("IMPACT_CACHE_ENABLED", True))
+    stories = StoryUnlockingService(stories=story_repo, tracking=tracking_repo, hooks=hooks, social=social,
                                     cache=cache)
-    tracking = ImpactTrackingService(tracking=tracking_repo, stories=stories, hooks=hooks, container=container,
-                                     cache=cache, community_marks=app.config.get("IMPACT_COMMUNITY_MILESTONES"))
-    visualization = ImpactVisualizationService(metrics=metric_repo, updates=update_repo, tracking=tracking_repo,
-                                               hooks=hooks, container=container, cache=cache)
-    community = CommunityImpactService(tracking=tracking_repo, story_repo=story_repo, reports=report_repo,
+    tracking = ImpactTrackingService(tracking=tracking_repo, stories=stories, hooks=hooks, users=users,
+                                     preferences=preferences, social=social, donations=donations, onlus=onlus,
+                                     cache=cache, community_marks=config.get("IMPACT_COMMUNITY_MILESTONES"))
+    visualization = ImpactVisualizationService(metrics=MetricRepository(db), updates=UpdateRepository(db),
+                                               tracking=tracking_repo, hooks=hooks, onlus=onlus, cache=cache)
+    community = CommunityImpactService(tracking=tracking_repo, story_repo=story_repo, reports=ReportRepository(db),
                                        tracking_service=tracking, stories=stories, visualization=visualization,
-                                       container=container, cache=cache)
-    container.register("impact", ImpactService(tracking=tracking, stories=stories, visualization=visualization,
-                                               community=community))
+                                       donations=donations, onlus=onlus, users=users, preferences=preferences,
+                                       cache=cache)
+    return ImpactServices(tracking=tracking, stories=stories, visualization=visualization, community=community,
+                          push=RealtimePush(infra.socketio), tokens=tokens, users=users, preferences=preferences)
 
-    handlers.register(container, tracking=tracking, stories=stories)
+
+def init_app(app: Flask, api: Api, services: ImpactServices) -> None:
     api.register_blueprint(impact_controller.blp)
-    container.socketio.on_namespace(ImpactNamespace(container))
-    jobs.declare(container, community=community, visualization=visualization)
-
-    # The story catalog is product content, not demo data: installed (upserted) at every start-up.
-    stories.install_catalog()
+    services.push.socketio.on_namespace(ImpactNamespace(tokens=services.tokens, users=services.users))

@@ -5,21 +5,20 @@ from __future__ import annotations
 import logging
 
 from app.core.api import cents_to_euros
-from app.core.hooks import Event
+from app.core.contracts import UserPreferences
+from app.core.hooks import Event, Subscription
 from app.donations.events import DonationComplete, DonationRefunded, WalletCredited
 from app.impact.events import CommunityMilestone, ImpactUpdatePublished, StoryUnlocked
+from app.impact.realtime import RealtimePush
+from app.impact.services import ImpactServices
+from app.impact.services.story_service import StoryUnlockingService
 from app.social.events import AchievementUnlock
 
 log = logging.getLogger(__name__)
-NAMESPACE = "/impact"
 
 
-def user_room(user_id: str) -> str:
-    return f"user:{user_id}"
-
-
-def register(container, *, tracking, stories) -> None:
-    hooks = container.hooks
+def subscriptions(services: ImpactServices) -> list[Subscription]:
+    tracking = services.tracking
 
     def track_donation(event: Event) -> None:
         p: DonationComplete = event.payload
@@ -37,10 +36,17 @@ def register(container, *, tracking, stories) -> None:
         tracking.track_credit(user_id=p.user_id, total_earned_cents=p.total_earned_cents, source_key=p.source_key,
                               credited_at=p.credited_at)
 
-    hooks.subscribe(DonationComplete, "impact:track_donation", track_donation)
-    hooks.subscribe(DonationRefunded, "impact:reverse_donation", reverse_donation)
-    hooks.subscribe(WalletCredited, "impact:track_credit", track_credit)
-    Notifier(container, stories).subscribe(hooks)
+    notifier = Notifier(services.push, preferences=services.preferences, stories=services.stories)
+    return [
+        Subscription(DonationComplete, "impact:track_donation", track_donation),
+        Subscription(DonationRefunded, "impact:reverse_donation", reverse_donation),
+        Subscription(WalletCredited, "impact:track_credit", track_credit),
+        Subscription(StoryUnlocked, "impact:notify_story_unlocked", notifier.story_unlocked),
+        Subscription(CommunityMilestone, "impact:notify_community_milestone", notifier.community_milestone),
+        Subscription(ImpactUpdatePublished, "impact:notify_impact_update", notifier.impact_update),
+        Subscription(WalletCredited, "impact:notify_wallet_credited", notifier.wallet_credited),
+        Subscription(AchievementUnlock, "impact:notify_achievement", notifier.achievement_unlocked),
+    ]
 
 
 class Notifier:
@@ -50,27 +56,19 @@ class Notifier:
     (a socket outage must not park tracking or fail a donation).
     """
 
-    def __init__(self, container, stories):
-        self.container = container
-        self.stories = stories
+    def __init__(self, push: RealtimePush, *, preferences: UserPreferences, stories: StoryUnlockingService):
+        self.push, self.preferences, self.stories = push, preferences, stories
 
-    def subscribe(self, hooks) -> None:
-        hooks.subscribe(StoryUnlocked, "impact:notify_story_unlocked", self.story_unlocked)
-        hooks.subscribe(CommunityMilestone, "impact:notify_community_milestone", self.community_milestone)
-        hooks.subscribe(ImpactUpdatePublished, "impact:notify_impact_update", self.impact_update)
-        hooks.subscribe(WalletCredited, "impact:notify_wallet_credited", self.wallet_credited)
-        hooks.subscribe(AchievementUnlock, "impact:notify_achievement", self.achievement_unlocked)
-
-    def _emit(self, name: str, data: dict, room: str | None = None) -> None:
+    def _emit(self, name: str, data: dict, user_id: str | None = None) -> None:
         try:
-            self.container.socketio.emit(name, data, namespace=NAMESPACE, to=room)
-        except Exception:  # noqa: BLE001
+            self.push.emit(name, data, user_id=user_id)
+        except Exception:
             log.warning("impact notifier: emit %s failed", name, exc_info=True)
 
     def _wants(self, user_id: str, section: str) -> bool:
         try:
-            return bool(self.container.service("preferences").get(user_id)["notifications"].get(section, True))
-        except Exception:  # noqa: BLE001 - when in doubt, notify
+            return bool(self.preferences.get(user_id)["notifications"].get(section, True))
+        except Exception:  # when in doubt, notify
             return True
 
     def story_unlocked(self, event: Event) -> None:
@@ -82,7 +80,7 @@ class Notifier:
             "id": p.story_id, "title": p.title, "teaser": story.get("teaser"),
             "story_type": story.get("story_type"), "category": story.get("category"),
             "unlock_condition_type": story.get("unlock_condition_type"),
-            "unlocked_at": _iso(p.unlocked_at)}}, room=user_room(p.user_id))
+            "unlocked_at": _iso(p.unlocked_at)}}, user_id=p.user_id)
 
     def community_milestone(self, event: Event) -> None:
         p: CommunityMilestone = event.payload
@@ -103,7 +101,7 @@ class Notifier:
                                                  "total_earned": cents_to_euros(p.total_earned_cents),
                                                  "amount": cents_to_euros(p.amount_cents),
                                                  "source_key": p.source_key, "credited_at": _iso(p.credited_at)}},
-                   room=user_room(p.user_id))
+                   user_id=p.user_id)
 
     def achievement_unlocked(self, event: Event) -> None:
         p: AchievementUnlock = event.payload
@@ -111,7 +109,7 @@ class Notifier:
             return
         self._emit("achievement_unlocked", {"achievement": {"id": p.achievement_id, "name": p.achievement_name,
                                                             "points": p.points, "unlocked_at": _iso(p.unlocked_at)}},
-                   room=user_room(p.user_id))
+                   user_id=p.user_id)
 
 
 def _iso(value) -> str | None:

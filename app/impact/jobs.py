@@ -1,10 +1,16 @@
-"""Scheduled jobs of the impact module (declared in init_app, run by app.core.scheduler)."""
+"""Scheduled jobs of the impact module."""
 from __future__ import annotations
 
+from app.core.scheduler import Job
+from app.impact.services import ImpactServices
 
-def declare(container, *, community, visualization) -> None:
-    # Day 1 at 00:05 UTC: the month that just closed (and in January the closed year).
-    container.add_job("impact_monthly_reports", community.run_scheduled_reports,
-                      trigger="cron", day=1, hour=0, minute=5)
-    container.add_job("impact_trending_metrics", visualization.refresh_trending, trigger="interval", minutes=5)
-    container.add_job("impact_cache_warming", community.warm_cache, trigger="interval", minutes=10)
+
+def schedule(services: ImpactServices) -> list[Job]:
+    return [
+        # day 1 at 00:05 UTC: the month that just closed (and in January the closed year)
+        Job.cron("impact_monthly_reports", services.community.run_scheduled_reports, day=1, hour=0, minute=5),
+        Job.every("impact_trending_metrics", services.visualization.refresh_trending, minutes=5),
+        Job.every("impact_cache_warming", services.community.warm_cache, minutes=10),
+        # next year's seasonal campaigns exist before New Year, whenever the app was last initialised
+        Job.cron("impact_seasonal_catalog", services.stories.install_catalog, month=12, day=1, hour=0, minute=1),
+    ]

@@ -1,20 +1,37 @@
-"""Socket.IO namespace /impact: JWT checked on connect, one room per user."""
+"""Socket.IO namespace /impact: JWT checked on connect, one room per user; and the push the notifier
+emits through."""
 from __future__ import annotations
 
 import logging
 
 from flask_jwt_extended import decode_token
-from flask_socketio import Namespace, join_room
+from flask_socketio import Namespace, SocketIO, join_room
 
-from app.impact.handlers import NAMESPACE, user_room
+from app.core.contracts import TokenChecker, UserDirectory
 
 log = logging.getLogger(__name__)
+NAMESPACE = "/impact"
+
+
+def user_room(user_id: str) -> str:
+    return f"user:{user_id}"
+
+
+class RealtimePush:
+    """Emits to the clients of namespace /impact (all of them, or one user's room); with REDIS_URL,
+    through the message queue, so a client connected to another process receives it too."""
+
+    def __init__(self, socketio: SocketIO):
+        self.socketio = socketio
+
+    def emit(self, name: str, data: dict, *, user_id: str | None = None) -> None:
+        self.socketio.emit(name, data, namespace=NAMESPACE, to=user_room(user_id) if user_id else None)
 
 
 class ImpactNamespace(Namespace):
-    def __init__(self, container, namespace: str = NAMESPACE):
+    def __init__(self, *, tokens: TokenChecker, users: UserDirectory, namespace: str = NAMESPACE):
         super().__init__(namespace)
-        self.container = container
+        self.tokens, self.users = tokens, users
 
     def on_connect(self, auth=None):
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -35,9 +52,9 @@ class ImpactNamespace(Namespace):
         if claims.get("type") != "access" or not claims.get("sub"):
             return None
         try:
-            if self.container.service("auth").tokens.is_revoked(claims):
+            if self.tokens.is_revoked(claims):
                 return None
-            if not self.container.service("users").exists(claims["sub"]):
+            if not self.users.exists(claims["sub"]):
                 return None
         except Exception:  # noqa: BLE001 - cannot verify means refuse
             log.warning("impact socket: token check failed", exc_info=True)

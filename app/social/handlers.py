@@ -3,30 +3,37 @@
 from __future__ import annotations
 
 from app.core.events import UserLogin, UserRegistered
+from app.core.hooks import Subscription
 from app.donations.events import DonationComplete, DonationRefunded
 from app.games.events import ChallengeComplete, GameSessionComplete, TournamentComplete
 from app.social.events import AchievementUnlock, SocialActivity, WeeklyReset
 from app.social.models import impact as rules
 from app.social.models.relationships import pair_key
+from app.social.services import SocialServices
 from app.social.services.scoring import Activity, ScoringService, Work
+
+
+def subscriptions(services: SocialServices) -> list[Subscription]:
+    h = SocialHandlers(services.scoring, relationships=services.friends.relationships,
+                       boards=services.scoring.boards, db=services.scoring.db)
+    return [
+        Subscription(UserRegistered, "social:init_score", h.on_user_registered),
+        Subscription(UserLogin, "social:login_streak", h.on_user_login),
+        Subscription(GameSessionComplete, "social:session_complete", h.on_session_complete),
+        Subscription(TournamentComplete, "social:tournament_complete", h.on_tournament_complete),
+        Subscription(ChallengeComplete, "social:challenge_complete", h.on_challenge_complete),
+        Subscription(DonationComplete, "social:donation_complete", h.on_donation_complete),
+        Subscription(DonationRefunded, "social:donation_refunded", h.on_donation_refunded),
+        Subscription(SocialActivity, "social:social_activity", h.on_social_activity),
+        Subscription(AchievementUnlock, "social:achievement_points", h.on_achievement_unlock),
+        Subscription(WeeklyReset, "social:weekly_winners", h.on_weekly_reset),
+    ]
 
 
 class SocialHandlers:
     def __init__(self, scoring: ScoringService, *, relationships, boards, db):
         self.scoring, self.relationships, self.boards = scoring, relationships, boards
         self.donations = db["social_donations"]
-
-    def subscribe(self, hooks) -> None:
-        hooks.subscribe(UserRegistered, "social:init_score", self.on_user_registered)
-        hooks.subscribe(UserLogin, "social:login_streak", self.on_user_login)
-        hooks.subscribe(GameSessionComplete, "social:session_complete", self.on_session_complete)
-        hooks.subscribe(TournamentComplete, "social:tournament_complete", self.on_tournament_complete)
-        hooks.subscribe(ChallengeComplete, "social:challenge_complete", self.on_challenge_complete)
-        hooks.subscribe(DonationComplete, "social:donation_complete", self.on_donation_complete)
-        hooks.subscribe(DonationRefunded, "social:donation_refunded", self.on_donation_refunded)
-        hooks.subscribe(SocialActivity, "social:social_activity", self.on_social_activity)
-        hooks.subscribe(AchievementUnlock, "social:achievement_points", self.on_achievement_unlock)
-        hooks.subscribe(WeeklyReset, "social:weekly_winners", self.on_weekly_reset)
 
     def _run(self, handler: str, event, build) -> bool:
         return self.scoring.run(f"{handler}:{event.id}", build)

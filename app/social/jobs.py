@@ -4,11 +4,25 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.core.clock import utcnow
+from app.core.scheduler import Job
 from app.social.events import WeeklyReset
 from app.social.models.periods import previous_week
+from app.social.services import SocialServices
 
 WINNER_BOARDS = ("impact_score", "gaming", "donations")
 WINNERS_PER_BOARD = 3
+
+
+def schedule(services: SocialServices) -> list[Job]:
+    hidden = services.leaderboards.preferences.hidden_from_leaderboards
+    return [
+        Job.cron("social_weekly_reset", lambda: weekly_reset(hooks=services.scoring.hooks,
+                                                             boards=services.scoring.boards, hidden=hidden),
+                 day_of_week="mon", hour=0, minute=5),
+        Job.cron("social_impact_history", lambda: snapshot_history(scores=services.scoring.scores),
+                 hour=0, minute=10),
+        Job.every("social_challenges_expire", services.challenges.expire_due, minutes=15),
+    ]
 
 
 def weekly_reset(*, hooks, boards, hidden=lambda: set(), clock=utcnow) -> str:

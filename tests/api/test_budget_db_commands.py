@@ -45,11 +45,10 @@ def count(call):
 
 @pytest.fixture
 def game_id(app, container):
+    from app.games.setup import seed_demo
     with app.app_context():
-        for name, seed in container.seeders:
-            if name.startswith("games"):
-                seed()
-    return container.service("games").list_games()[0]["id"]
+        seed_demo(container.games)
+    return container.games.directory.list_games()[0]["id"]
 
 
 def play(user, game_id):

@@ -148,11 +148,11 @@ def test_a_cached_check_never_hides_a_revocation_that_raced_it(app, client, db):
     tokens = register(client).json["data"]
     assert client.get("/api/user/profile", headers=bearer(tokens["access_token"])).status_code == 200
     assert db.revoked_tokens.count_documents({}) == 0
-    service = app.extensions["goodplay"].service("auth").tokens
+    service = app.extensions["goodplay"].core.auth.tokens
     with app.app_context():
         from flask_jwt_extended import decode_token
         claims = decode_token(tokens["access_token"])
-    app.extensions["goodplay"].cache.clear()
+    app.extensions["goodplay"].infra.cache.clear()
     original = service.tokens.is_revoked
 
     def racing(jti, family):  # the check reads the database, then a logout lands before it caches
@@ -168,7 +168,7 @@ def test_a_cached_check_never_hides_a_revocation_that_raced_it(app, client, db):
 
 def test_a_cache_outage_falls_back_to_the_database(app, client, monkeypatch):
     tokens = register(client).json["data"]
-    cache = app.extensions["goodplay"].cache
+    cache = app.extensions["goodplay"].infra.cache
 
     def down(*args, **kwargs):
         raise ConnectionError("cache down")
@@ -181,7 +181,7 @@ def test_a_cache_outage_falls_back_to_the_database(app, client, monkeypatch):
 
 def test_revocation_checks_are_cached_between_requests(app, client, monkeypatch):
     tokens = register(client).json["data"]
-    repo = app.extensions["goodplay"].service("auth").tokens.tokens
+    repo = app.extensions["goodplay"].core.auth.tokens.tokens
     asked = []
     original = repo.is_revoked
     monkeypatch.setattr(repo, "is_revoked", lambda jti, family: asked.append(jti) or original(jti, family))

@@ -70,11 +70,11 @@ def test_session_end_to_receipt_everything_agrees(container, user, charity, db):
     """Session complete -> credited with breakdown -> donation -> balance, totals, history, ledger, receipt."""
     now = utcnow()
     session_id = uuid.uuid4().hex
-    container.hooks.publish(GameSessionComplete(
+    container.infra.hooks.publish(GameSessionComplete(
         session_id=session_id, user_id=user.id, game_id="g", game_category="action", play_seconds=100 * 60,
         raw_score=10, universal_score=400, started_at=now - timedelta(minutes=100), completed_at=now,
         is_weekend=True), key=f"session:{session_id}")
-    summary = container.service("wallet").credit_summary(user.id, f"session:{session_id}")
+    summary = container.donations.wallet.credit_summary(user.id, f"session:{session_id}")
     assert summary["amount_cents"] == 120                       # 100 min x 0.01 x 1.2 (weekend)
     txs = user.get("/api/wallet/transactions").json["data"]
     assert txs["total"] == 1
@@ -323,7 +323,7 @@ def test_auto_donation_settings_and_trigger(container, user, make_onlus):
     r = user.put("/api/donations/auto-donation", json={
         "enabled": True, "threshold": 1, "percentage": 50, "allocations": [{"onlus_id": a, "share": 100}]})
     assert r.status_code == 200 and r.json["data"]["allocations"][0]["onlus_name"] == "Alpha"
-    container.service("donations.credits").credit_bonus(user_id=user.id, key="test:bonus", amount_cents=300,
+    container.donations.credits.credit_bonus(user_id=user.id, key="test:bonus", amount_cents=300,
                                                         source={"kind": "test"})
     history = user.get("/api/donations/history").json["data"]["items"]
     assert [(d["amount"], d["source"]) for d in history] == [(1.5, "auto")]
@@ -333,7 +333,7 @@ def test_auto_donation_settings_and_trigger(container, user, make_onlus):
 
 def test_held_credits_can_be_released_by_admin(container, admin, user):
     now = utcnow()
-    container.hooks.publish(GameSessionComplete(
+    container.infra.hooks.publish(GameSessionComplete(
         session_id="s-held", user_id=user.id, game_id="g", game_category="action", play_seconds=600,
         raw_score=1, universal_score=5000, started_at=now, completed_at=now))
     assert wallet_of(user)["held"] == 0.1 and wallet_of(user)["balance"] == 0

@@ -58,7 +58,7 @@ def test_reconciliation_is_clean_on_consistent_books_and_finds_a_corrupted_balan
     assert run["checks"]["payment_intents"]["checked"] == 1
 
     db["wallets"].update_one({"user_id": ada.id}, {"$inc": {"balance_cents": 999}})   # corrupted behind our back
-    job = next(j["func"] for j in container.jobs if j["id"] == "donations_reconciliation")
+    job = next(j.func for j in container.jobs if j.id == "donations_reconciliation")
     report = job()
     assert report["discrepancy_count"] == 1 and report["checks"]["wallets"]["ok"] is False
     found = admin.get(f"/api/admin/financial/reconciliation/{report['_id']}/discrepancies").json["data"]
@@ -97,7 +97,7 @@ def test_dashboard_agrees_with_the_ledger_and_is_invalidated(admin, make_user, c
     today = utcnow().date()
     start = datetime.combine(today - timedelta(days=29), datetime.min.time())
     end = datetime.combine(today + timedelta(days=1), datetime.min.time())
-    summary = container.service("donations").period_summary(start, end)
+    summary = container.donations.donations.period_summary(start, end)
     ledger_net = -sum(e["amount_cents"] for e in db["transactions"].find({"type": {"$in": ["donated", "refund"]}}))
     assert round(dash["totals"]["net"] * 100) == summary["total_cents"] == ledger_net == 3600   # 10+20+6
     assert dash["totals"]["donation_count"] == summary["donation_count"] == 4
@@ -127,13 +127,13 @@ def test_farmed_sessions_are_held_and_flagged_not_lost(container, user, admin, d
     now = utcnow()
     for _ in range(5):
         sid = uuid.uuid4().hex
-        container.hooks.publish(GameSessionComplete(
+        container.infra.hooks.publish(GameSessionComplete(
             session_id=sid, user_id=user.id, game_id="g", game_category="action", play_seconds=600, raw_score=1,
             universal_score=100, started_at=now - timedelta(minutes=10), completed_at=now), key=f"session:{sid}")
     entries = list(db["transactions"].find({"user_id": user.id}).sort("created_at", 1))
     assert [e["status"] for e in entries] == ["credited"] * 3 + ["held"] * 2
     assert "CREDIT_FARMING" in entries[-1]["breakdown"]["reasons"]
-    wallet = container.service("wallet").get_wallet(user.id)
+    wallet = container.donations.wallet.get_wallet(user.id)
     assert (wallet["balance_cents"], wallet["held_cents"]) == (30, 20)
     held = admin.get("/api/admin/wallets/held").json["data"]
     assert held["total"] == 2

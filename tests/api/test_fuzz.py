@@ -45,7 +45,7 @@ class FuzzEnv:
             "email": self.emails["user"], "password": PASSWORDS["user"], "first_name": "Fuzz", "last_name": "User"})
         assert response.status_code == 201, response.json
         with app.app_context():
-            app.extensions["goodplay"].service("auth").ensure_admin(email=self.emails["admin"],
+            app.extensions["goodplay"].core.auth.ensure_admin(email=self.emails["admin"],
                                                                     password=PASSWORDS["admin"])
         self.tokens = {role: self.login(role) for role in ("user", "admin")}
         self.schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
@@ -81,11 +81,13 @@ class FuzzEnv:
 @pytest.fixture(scope="module")
 def fuzz(mongo_uri):
     from app import create_app
+    from app.cli import init_database
     name = f"gp_fuzz_{uuid.uuid4().hex[:10]}"
     app = create_app({"APP_ENV": "testing", "MONGO_URI": mongo_uri, "MONGO_DB_NAME": name,
                       "SEED_DEMO_DATA": True, "RATELIMIT_ENABLED": False, "DONATION_PDF_COMPRESS": False})
+    init_database(app)
     yield FuzzEnv(app)
-    app.extensions["goodplay"].db.client.close()
+    app.extensions["goodplay"].infra.db.client.close()
     client = make_client(mongo_uri)
     try:
         client.drop_database(name)

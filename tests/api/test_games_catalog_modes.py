@@ -19,7 +19,7 @@ class FakeClock:
 
 @pytest.fixture
 def games(container):
-    return container.service("games")
+    return container.games
 
 
 @pytest.fixture
@@ -138,15 +138,16 @@ def test_admins_create_temporary_modes(user, admin, clock):
 
 def test_the_games_service_contract(games, make_user):
     owner = make_user()
-    assert games.get_game("eco_quiz")["category"] == "trivia"
-    assert games.get_game("missing") is None
-    assert {g["id"] for g in games.list_games()} >= {"eco_quiz", "word_sprint", "memory_match"}
-    assert games.team_ids_of(owner.id) == []
+    directory = games.directory  # what other modules hold (app.games.contracts.GameDirectory)
+    assert directory.get_game("eco_quiz")["category"] == "trivia"
+    assert directory.get_game("missing") is None
+    assert {g["id"] for g in directory.list_games()} >= {"eco_quiz", "word_sprint", "memory_match"}
+    assert directory.team_ids_of(owner.id) == []
     team = games.teams.create(owner.id, name="Contract Team")
-    assert games.team_ids_of(owner.id) == [team["id"]]
-    assert games.team_member_ids(team["id"]) == [owner.id]
-    assert games.get_team(team["id"])["name"] == "Contract Team"
-    assert games.get_team("000000000000000000000000") is None
+    assert directory.team_ids_of(owner.id) == [team["id"]]
+    assert directory.team_member_ids(team["id"]) == [owner.id]
+    assert directory.get_team(team["id"])["name"] == "Contract Team"
+    assert directory.get_team("000000000000000000000000") is None
 
 
 def test_every_games_route_is_in_the_openapi_document(client):
@@ -166,9 +167,9 @@ def test_every_games_route_is_in_the_openapi_document(client):
 
 def test_demo_data_is_idempotent(app_factory):
     app = app_factory(SEED_DEMO_DATA=True)
-    games = app.extensions["goodplay"].service("games")
+    games = app.extensions["goodplay"].games
     app_factory(SEED_DEMO_DATA=True)  # a second start-up on the same database
-    db = app.extensions["goodplay"].db
+    db = app.extensions["goodplay"].infra.db
     assert db["tournaments"].count_documents({"key": "demo_eco_quiz_cup"}) == 1
     assert db["game_modes"].count_documents({}) == 3
     upcoming = games.tournaments.list(status="scheduled", type_=None, skip=0, limit=10)[0]

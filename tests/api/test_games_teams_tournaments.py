@@ -142,10 +142,8 @@ def test_a_team_tournament_is_played_to_completion_and_rewards_are_paid_once(mak
     wrong_game = bear.post("/api/games/sessions", json={"game_id": "word_sprint", "tournament_id": tournament["id"]})
     assert wrong_game.status_code == 422
 
-    balances = {}
-    if container.has("wallet"):
-        balances = {u.id: container.service("wallet").get_wallet(u.id)["balance_cents"]
-                    for u in (wolves_owner, wolf, bear)}
+    balances = {u.id: container.donations.wallet.get_wallet(u.id)["balance_cents"]
+                for u in (wolves_owner, wolf, bear)}
     ended = admin.post(f"/api/games/tournaments/{tournament['id']}/end")
     assert ended.status_code == 200, ended.json
     data = ended.json["data"]
@@ -163,7 +161,7 @@ def test_a_team_tournament_is_played_to_completion_and_rewards_are_paid_once(mak
     assert {r["user_id"]: r["reward_cents"] for r in events[0]["payload"]["results"]} == {
         wolves_owner.id: 500, wolf.id: 500, bear.id: 250}
     if balances:
-        wallet = container.service("wallet")
+        wallet = container.donations.wallet
         assert wallet.get_wallet(wolf.id)["balance_cents"] == balances[wolf.id] + 500
         assert wallet.get_wallet(bear.id)["balance_cents"] == balances[bear.id] + 250
     late = wolf.post("/api/games/sessions", json={"game_id": "eco_quiz", "tournament_id": tournament["id"]})

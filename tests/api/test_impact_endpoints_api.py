@@ -9,19 +9,15 @@ import time_machine
 
 
 @pytest.fixture
-def onlus(app, container):
-    with app.app_context():
-        for name, seed in container.seeders:
-            if name == "donations_onlus":
-                seed()
-        return container.service("onlus").list()
+def onlus(demo_onlus):
+    return demo_onlus
 
 
 @pytest.fixture
 def give(app, container):
     def give(user, onlus_id, euros):
         with app.app_context():
-            container.service("wallet").adjust(user.id, amount_cents=int(round(euros * 100)), reason="test funds",
+            container.donations.wallet.adjust(user.id, amount_cents=int(round(euros * 100)), reason="test funds",
                                                actor_id="test")
         response = user.post("/api/donations/process", json={"onlus_id": onlus_id, "amount": euros})
         assert response.status_code == 201, response.json
@@ -197,7 +193,7 @@ def test_admin_endpoints_refuse_non_admins_and_check_their_input(user, admin, on
 def test_updates_publish_engagement_and_featured_order(app, container, make_user, admin, onlus):
     ada, bob = make_user("Ada"), make_user("Bob")
     oid = onlus[0]["id"]
-    socket = container.socketio.test_client(app, namespace="/impact", auth={"token": bob.access_token})
+    socket = container.infra.socketio.test_client(app, namespace="/impact", auth={"token": bob.access_token})
     draft = admin.post("/api/impact/admin/updates", json={
         "onlus_id": oid, "title": "New school", "content": "Built.", "priority": "high",
         "update_type": "milestone_reached", "related_metrics": {"schools_built": 1}})
@@ -234,7 +230,7 @@ def test_one_user_racing_likes_counts_once(app, container, admin, make_user, onl
     ada = make_user("Ada")
     update = admin.post("/api/impact/admin/updates", json={
         "onlus_id": onlus[0]["id"], "title": "Race", "content": "Go", "status": "published"}).json["data"]
-    visual = container.service("impact").visualization
+    visual = container.impact.visualization
 
     def like():
         with app.app_context():
@@ -250,8 +246,8 @@ def test_one_user_racing_likes_counts_once(app, container, admin, make_user, onl
 def test_reports_over_http_generate_publish_and_read(make_user, admin, onlus, app, container):
     ada = make_user("Ada")
     with app.app_context(), time_machine.travel(datetime(2026, 10, 5, 10), tick=False):
-        container.service("wallet").adjust(ada.id, amount_cents=1800, reason="t", actor_id="t")
-        container.service("donations").process(ada.id, onlus_id=onlus[0]["id"], amount_cents=1800)
+        container.donations.wallet.adjust(ada.id, amount_cents=1800, reason="t", actor_id="t")
+        container.donations.donations.process(ada.id, onlus_id=onlus[0]["id"], amount_cents=1800)
     generated = admin.post("/api/impact/admin/reports/generate", json={"year": 2026, "month": 10})
     assert generated.status_code == 201 and generated.json["message"] == "REPORT_GENERATED_SUCCESS"
     report = generated.json["data"]

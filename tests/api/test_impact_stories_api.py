@@ -5,18 +5,8 @@ import pytest
 
 
 @pytest.fixture
-def onlus_ids(app, container):
-    with app.app_context():
-        for name, seed in container.seeders:
-            if name == "donations_onlus":
-                seed()
-        return [o["id"] for o in container.service("onlus").list()]
-
-
-def fund(app, container, user, euros):
-    with app.app_context():
-        container.service("wallet").adjust(user.id, amount_cents=int(euros * 100), reason="test funds",
-                                           actor_id="test")
+def onlus_ids(demo_onlus):
+    return [o["id"] for o in demo_onlus]
 
 
 def donate(user, onlus_id, euros):
@@ -31,10 +21,10 @@ def story_ids(user, status="unlocked"):
     return {s["id"] for s in response.json["data"]["items"]}
 
 
-def test_donating_past_ten_euros_unlocks_first_impact_for_that_user_only(app, container, make_user, onlus_ids):
+def test_donating_past_ten_euros_unlocks_first_impact_for_that_user_only(fund, app, container, make_user, onlus_ids):
     ada, bob = make_user("Ada"), make_user("Bob")
-    fund(app, container, ada, 20)
-    fund(app, container, bob, 20)
+    fund(ada, 20)
+    fund(bob, 20)
     donate(ada, onlus_ids[0], 6)
     assert "milestone_10" not in story_ids(ada)
     donate(ada, onlus_ids[0], 5)
@@ -51,14 +41,14 @@ def test_donating_past_ten_euros_unlocks_first_impact_for_that_user_only(app, co
     assert locked.json["data"]["progress"]["target"] == 10.0
 
 
-def test_socket_client_of_the_donor_receives_story_unlocked_and_others_do_not(ordinary_day, app, container,
+def test_socket_client_of_the_donor_receives_story_unlocked_and_others_do_not(ordinary_day, fund, app, container,
                                                                              make_user, onlus_ids):
     ada, bob = make_user("Ada"), make_user("Bob")
-    sio = container.socketio
+    sio = container.infra.socketio
     ada_socket = sio.test_client(app, namespace="/impact", auth={"token": ada.access_token})
     bob_socket = sio.test_client(app, namespace="/impact", auth={"token": bob.access_token})
     assert ada_socket.is_connected("/impact") and bob_socket.is_connected("/impact")
-    fund(app, container, ada, 15)
+    fund(ada, 15)
     donate(ada, onlus_ids[0], 12)
 
     received = [m for m in ada_socket.get_received("/impact") if m["name"] == "story_unlocked"]
@@ -68,7 +58,7 @@ def test_socket_client_of_the_donor_receives_story_unlocked_and_others_do_not(or
 
 
 def test_socket_without_a_valid_token_is_refused(app, container, user):
-    sio = container.socketio
+    sio = container.infra.socketio
     assert not sio.test_client(app, namespace="/impact").is_connected("/impact")
     assert not sio.test_client(app, namespace="/impact", auth={"token": "garbage"}).is_connected("/impact")
     assert not sio.test_client(app, namespace="/impact",

@@ -143,7 +143,7 @@ def test_card_donation_end_to_end_with_a_signed_webhook(client, user, charity, f
     wallet = user.get("/api/wallet").json["data"]
     assert (wallet["balance"], wallet["total_donated"]) == (0.0, 12.5)     # straight from the card
     assert db["hook_events"].count_documents({"key": f"donation:{intent['id']}", "name": "donation_complete"}) == 1
-    assert container.service("donations").period_summary(
+    assert container.donations.donations.period_summary(
         donation_time(db, intent["id"]), far_future())["total_cents"] == 1250
 
     # Stripe delivers the same event again: acknowledged, nothing changes

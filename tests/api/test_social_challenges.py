@@ -7,14 +7,15 @@ from datetime import timedelta
 from app.core.clock import utcnow
 from app.donations.events import DonationComplete
 from app.games.events import GameSessionComplete
-from app.social import jobs, seed_challenges
+from app.social import jobs
+from app.social.setup import seed_challenges
 from app.social.models.periods import period_key, previous_week
 
 
 def play(container, user_id, score=100, at=None):
     at = at or utcnow()
     sid = uuid.uuid4().hex
-    container.hooks.publish(GameSessionComplete(
+    container.infra.hooks.publish(GameSessionComplete(
         session_id=sid, user_id=user_id, game_id="g", game_category="puzzle", play_seconds=120, raw_score=score,
         universal_score=score, started_at=at - timedelta(minutes=2), completed_at=at), key=f"session:{sid}")
     return sid
@@ -39,7 +40,7 @@ def test_participants_progress_complete_and_get_rewarded_once(container, make_us
 
     play(container, ada.id)
     sid = play(container, bob.id)
-    container.hooks.publish(GameSessionComplete(  # same session delivered again: no extra progress
+    container.infra.hooks.publish(GameSessionComplete(  # same session delivered again: no extra progress
         session_id=sid, user_id=bob.id, game_id="g", game_category="puzzle", play_seconds=120, raw_score=100,
         universal_score=100, started_at=utcnow(), completed_at=utcnow()), key=f"session:{sid}")
     assert ada.get(f"/api/social/challenges/{ch['id']}").json["data"]["progress"] == 2
@@ -51,7 +52,7 @@ def test_participants_progress_complete_and_get_rewarded_once(container, make_us
     parts = {p["user_id"]: p["contribution"] for p in
              ada.get(f"/api/social/challenges/{ch['id']}/participants").json["data"]["items"]}
     assert parts == {admin.id: 0, ada.id: 2, bob.id: 1, lurker.id: 0}
-    scores = {u.id: container.db.user_impact_scores.find_one({"_id": u.id}) for u in (ada, bob, lurker)}
+    scores = {u.id: container.infra.db.user_impact_scores.find_one({"_id": u.id}) for u in (ada, bob, lurker)}
     assert scores[ada.id]["stats"]["social_challenges_completed"] == 1
     assert scores[bob.id]["stats"]["social_challenges_completed"] == 1
     assert scores[lurker.id]["stats"].get("social_challenges_completed", 0) == 0
@@ -66,7 +67,7 @@ def test_donation_challenge_counts_euros(container, make_user):
     u = make_user()
     ch = create(u, metric="donation_cents", target_amount=20, title="Give 20")
     assert ch["target"] == 20
-    container.hooks.publish(DonationComplete(donation_id="d", user_id=u.id, onlus_id="o", onlus_name="O",
+    container.infra.hooks.publish(DonationComplete(donation_id="d", user_id=u.id, onlus_id="o", onlus_name="O",
                                              onlus_category="c", amount_cents=1250, source="wallet",
                                              completed_at=utcnow()), key="donation:d")
     assert u.get(f"/api/social/challenges/{ch['id']}").json["data"]["progress"] == 12.5
@@ -98,16 +99,16 @@ def test_listing_filters_and_expiry(container, make_user):
     u = make_user()
     ch = create(u, days=1)
     assert [c["id"] for c in u.get("/api/social/challenges?joined=true").json["data"]["items"]] == [ch["id"]]
-    container.db.social_challenges.update_one({}, {"$set": {"ends_at": utcnow() - timedelta(minutes=1)}})
+    container.infra.db.social_challenges.update_one({}, {"$set": {"ends_at": utcnow() - timedelta(minutes=1)}})
     assert u.get("/api/social/challenges?status=active").json["data"]["total"] == 0
     assert u.get(f"/api/social/challenges/{ch['id']}").json["data"]["status"] == "expired"
     assert u.post(f"/api/social/challenges/{ch['id']}/join").status_code in (409,)
-    assert container.service("social_challenges").expire_due() == 1
+    assert container.social.challenges.expire_due() == 1
     assert u.get("/api/social/challenges?status=expired").json["data"]["total"] == 1
 
 
 def test_demo_seeder_is_idempotent(container, user):
-    repo = container.service("social_challenges").repo
+    repo = container.social.challenges.repo
     seed_challenges(repo)
     seed_challenges(repo)
     items = user.get("/api/social/challenges?status=active").json["data"]["items"]
@@ -123,13 +124,13 @@ def test_weekly_reset_announces_winners_once(container, make_user):
     play(container, b.id, 500, at=last_week_day)
     play(container, shy.id, 999, at=last_week_day)
     shy.put("/api/preferences", json={"privacy": {"show_on_leaderboards": False}})
-    prefs = container.service("preferences")
-    boards = container.service("social_leaderboards").boards
+    prefs = container.core.preferences
+    boards = container.social.leaderboards.boards
 
-    first = jobs.weekly_reset(hooks=container.hooks, boards=boards, hidden=prefs.hidden_from_leaderboards)
-    second = jobs.weekly_reset(hooks=container.hooks, boards=boards, hidden=prefs.hidden_from_leaderboards)
+    first = jobs.weekly_reset(hooks=container.infra.hooks, boards=boards, hidden=prefs.hidden_from_leaderboards)
+    second = jobs.weekly_reset(hooks=container.infra.hooks, boards=boards, hidden=prefs.hidden_from_leaderboards)
     assert first == second
-    assert container.db.hook_events.count_documents({"key": f"weekly_reset:{week}"}) == 1
+    assert container.infra.db.hook_events.count_documents({"key": f"weekly_reset:{week}"}) == 1
     winners = a.get(f"/api/social/leaderboards/winners/{week}").json["data"]
     gaming = [(w["rank"], w["user_id"]) for w in winners if w["leaderboard"] == "gaming"]
     assert gaming == [(1, a.id), (2, b.id)]
@@ -137,6 +138,6 @@ def test_weekly_reset_announces_winners_once(container, make_user):
 
 
 def test_impact_history_snapshot_job(container, user):
-    written = jobs.snapshot_history(scores=container.service("social_scoring").scores)
+    written = jobs.snapshot_history(scores=container.social.scoring.scores)
     assert written >= 1
-    assert jobs.snapshot_history(scores=container.service("social_scoring").scores) == 0
+    assert jobs.snapshot_history(scores=container.social.scoring.scores) == 0

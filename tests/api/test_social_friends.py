@@ -145,7 +145,7 @@ def test_friend_points_are_given_once_per_pair(make_user, container):
     befriend(ada, bob)
     ada.delete(f"/api/social/friends/{bob.id}")
     befriend(ada, bob)
-    doc = container.db.user_impact_scores.find_one({"_id": ada.id})
+    doc = container.infra.db.user_impact_scores.find_one({"_id": ada.id})
     assert doc["stats"]["friends_count"] == 1
     # 10 friend points once + 10 points of the 'First Friend' achievement
     assert doc["points"]["social"] == 20

@@ -13,7 +13,7 @@ from app.social.models.periods import period_key
 def play(container, user_id, score, *, game_id="g1", at=None):
     at = at or utcnow()
     sid = uuid.uuid4().hex
-    container.hooks.publish(GameSessionComplete(
+    container.infra.hooks.publish(GameSessionComplete(
         session_id=sid, user_id=user_id, game_id=game_id, game_category="puzzle", play_seconds=300,
         raw_score=score, universal_score=score, started_at=at - timedelta(minutes=5), completed_at=at),
         key=f"session:{sid}")
@@ -122,7 +122,7 @@ def test_bad_leaderboard_queries(user):
 
 def test_donation_board_speaks_euros(container, user):
     from app.donations.events import DonationComplete
-    container.hooks.publish(DonationComplete(donation_id="d1", user_id=user.id, onlus_id="o", onlus_name="O",
+    container.infra.hooks.publish(DonationComplete(donation_id="d1", user_id=user.id, onlus_id="o", onlus_name="O",
                                              onlus_category="c", amount_cents=1250, source="wallet",
                                              completed_at=utcnow()), key="donation:d1")
     assert board(user, "donations")["me"] == {"rank": 1, "score": 12.5}
@@ -164,7 +164,7 @@ def test_achievement_catalog_progress_and_badges(container, make_user):
 
 
 def test_ending_a_real_session_updates_board_score_and_achievements(container, user):
-    games = container.service("games")
+    games = container.games
 
     class Clock:
         now = datetime(2026, 11, 18, 12, 0, 0)
@@ -192,7 +192,7 @@ def test_ending_a_real_session_updates_board_score_and_achievements(container, u
 
 def test_team_scope_ranks_my_team_only(container, make_user, monkeypatch):
     ada, bob, rival = make_user(), make_user(), make_user()
-    games = container.service("games")
+    games = container.games.directory
     teams = {ada.id: ["t1"], bob.id: ["t1"], rival.id: ["t2"]}
     monkeypatch.setattr(games, "team_ids_of", lambda user_id: teams.get(user_id, []))
     monkeypatch.setattr(games, "team_member_ids", lambda team_id: [u for u, t in teams.items() if team_id in t])

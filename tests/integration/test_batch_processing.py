@@ -14,7 +14,7 @@ class Killed(BaseException):
 
 @pytest.fixture
 def charity(container, admin):
-    onlus = container.service("onlus")
+    onlus = container.donations.onlus
     doc = onlus.create({"name": "Scuole Aperte", "category": "education", "tax_code": "97120340159"},
                        actor_id=admin.id)
     onlus.verify(str(doc["_id"]), decision="verified", note=None, actor_id=admin.id)
@@ -25,7 +25,7 @@ def charity(container, admin):
 def donors(container, make_user):
     users = [make_user() for _ in range(3)]
     for u in users:
-        container.service("wallet").adjust(u.id, amount_cents=5000, reason="funding", actor_id="test")
+        container.donations.wallet.adjust(u.id, amount_cents=5000, reason="funding", actor_id="test")
     return users
 
 
@@ -37,7 +37,7 @@ def import_csv(donors, charity, rows=6):
 
 
 def test_a_batch_killed_midway_and_restarted_completes_each_item_once(container, donors, charity, db, monkeypatch):
-    batches = container.service("donations.batches")
+    batches = container.donations.batches
     batch = batches.create_import(import_csv(donors, charity), name="test", actor_id="admin")
     assert batch["total"] == 6 and batch["counts"]["pending"] == 6
 
@@ -63,7 +63,7 @@ def test_a_batch_killed_midway_and_restarted_completes_each_item_once(container,
     # a kill -9 would leave the lease too: the job resumes once it expired
     db["batch_operations"].update_one({"_id": batch["_id"]}, {"$set": {"lease_owner": "dead",
                                                                       "lease_until": utcnow() - timedelta(seconds=1)}})
-    resumed = container.service("donations.batches").run_due()
+    resumed = container.donations.batches.run_due()
     assert [b["status"] for b in resumed] == ["completed"]
     done = resumed[0]
     assert done["counts"] == {"pending": 0, "processing": 0, "done": 6, "failed": 0}
@@ -72,13 +72,13 @@ def test_a_batch_killed_midway_and_restarted_completes_each_item_once(container,
     item3 = db["batch_items"].find_one({"batch_id": batch["_id"], "seq": 3})
     assert item3["result"]["replayed"] is True and item3["attempts"] == 2
     total = sum(100 + i for i in range(6))
-    assert sum(container.service("wallet").get_wallet(u.id)["total_donated_cents"] for u in donors) == total
+    assert sum(container.donations.wallet.get_wallet(u.id)["total_donated_cents"] for u in donors) == total
     assert batches.run(batch["_id"])["status"] == "completed"       # running a finished batch does nothing
     assert db["donations"].count_documents({"source": "batch"}) == 6
 
 
 def test_a_budgeted_runner_resumes_where_it_stopped(container, donors, charity, db):
-    batches = container.service("donations.batches")
+    batches = container.donations.batches
     batch = batches.create_import(import_csv(donors, charity, rows=5), name=None, actor_id="admin")
     first = batches.run(batch["_id"], max_items=2)
     assert first["status"] == "running" and first["counts"]["done"] == 2
@@ -90,7 +90,7 @@ def test_a_budgeted_runner_resumes_where_it_stopped(container, donors, charity, 
 
 
 def test_bad_rows_fail_alone_and_refusals_are_not_retried(container, donors, charity, make_user, db):
-    batches = container.service("donations.batches")
+    batches = container.donations.batches
     broke = make_user()
     csv = "\n".join(["user_id,onlus_id,amount", f"{donors[0].id},{charity},2", f"{donors[0].id},{charity},abc",
                      f"nobody,{charity},1", f"{broke.id},{charity},3"])
@@ -103,7 +103,7 @@ def test_bad_rows_fail_alone_and_refusals_are_not_retried(container, donors, cha
     assert items[2]["error"].startswith("INVALID_ROW") and items[3]["error"] == "INVALID_ROW: unknown user"
     assert (items[4]["status"], items[4]["error"], items[4]["retryable"]) == ("failed", "INSUFFICIENT_BALANCE", False)
     # the admin funds the donor and retries: only the failed item that can now succeed changes
-    container.service("wallet").adjust(broke.id, amount_cents=1000, reason="funding", actor_id="test")
+    container.donations.wallet.adjust(broke.id, amount_cents=1000, reason="funding", actor_id="test")
     batches.retry_failed(batch["_id"])
     again = batches.run(batch["_id"])
     assert again["counts"]["done"] == 2 and again["counts"]["failed"] == 2
@@ -111,7 +111,7 @@ def test_bad_rows_fail_alone_and_refusals_are_not_retried(container, donors, cha
 
 
 def test_monthly_disbursement_pays_each_onlus_once(container, donors, charity, admin, db):
-    donations = container.service("donations")
+    donations = container.donations.donations
     donations.process(donors[0].id, onlus_id=charity, amount_cents=700)
     donations.process(donors[1].id, onlus_id=charity, amount_cents=300)
     # move the ledger into last month (the books of a closed month)
@@ -119,7 +119,7 @@ def test_monthly_disbursement_pays_each_onlus_once(container, donors, charity, a
     last_month = (now.replace(day=1) - timedelta(days=2)).replace(hour=12)
     db["transactions"].update_many({"type": "donated"}, {"$set": {"created_at": last_month}})
     period = f"{last_month.year:04d}-{last_month.month:02d}"
-    batches = container.service("donations.batches")
+    batches = container.donations.batches
     batch, created = batches.create_disbursement(period, actor_id=admin.id)
     assert created and batch["total"] == 1 and batch["params"]["total_cents"] == 1000
     again, created_again = batches.create_disbursement(period, actor_id=admin.id)

@@ -272,7 +272,7 @@ def test_unregistered_events_and_bad_handler_names_are_refused(hooks):
 
 
 def test_the_seven_seed_events_are_registered(container):
-    names = set(container.hooks.event_names)
+    names = set(container.infra.hooks.event_names)
     assert {"game_session_complete", "social_activity", "donation_complete", "achievement_unlock",
             "user_login", "weekly_reset", "tournament_complete"} <= names
 
@@ -283,7 +283,7 @@ def test_a_failing_user_login_handler_does_not_fail_login(app, client, make_user
     def broken(event):
         raise PyMongoError("streak store unavailable")
 
-    app.extensions["goodplay"].hooks.subscribe(UserLogin, "test:broken_streaks", broken)
+    app.extensions["goodplay"].infra.hooks.subscribe(UserLogin, "test:broken_streaks", broken)
     user = make_user()
     response = client.post("/api/auth/login", json={"email": user.email, "password": user.password})
     assert response.status_code == 200
@@ -301,7 +301,7 @@ def test_admin_lists_parked_events_and_replays_one(app, admin, make_user, db):
         if state["broken"]:
             raise RuntimeError("down")
 
-    hooks = app.extensions["goodplay"].hooks
+    hooks = app.extensions["goodplay"].infra.hooks
     hooks.subscribe(UserLogin, "test:flaky", handler)
     hooks.max_attempts = 1
     member = make_user()

@@ -16,17 +16,17 @@ from app.games.events import GameSessionComplete, TournamentComplete
 @pytest.fixture
 def svc(container):
     class S:
-        wallet = container.service("wallet")
-        onlus = container.service("onlus")
-        donations = container.service("donations")
-        credits = container.service("donations.credits")
-        rates = container.service("donations.rates")
+        wallet = container.donations.wallet
+        onlus = container.donations.onlus
+        donations = container.donations.donations
+        credits = container.donations.credits
+        rates = container.donations.rates
     return S
 
 
 @pytest.fixture
 def charity(container, admin):
-    onlus = container.service("onlus")
+    onlus = container.donations.onlus
     doc = onlus.create({"name": "Scuole Aperte", "category": "education", "tax_code": "97120340159",
                         "description": "d", "website": "https://x.example.org"}, actor_id=admin.id)
     onlus.verify(str(doc["_id"]), decision="verified", note=None, actor_id=admin.id)
@@ -51,9 +51,9 @@ def ledger_sum(db, user_id):
 
 def test_session_complete_credits_wallet_once_with_breakdown(container, svc, user, db):
     ev = session_event(user.id, minutes=10, category="action")
-    container.hooks.publish(ev, key=f"session:{ev.session_id}")
-    container.hooks.publish(ev, key=f"session:{ev.session_id}")          # same fact again
-    container.hooks.publish(ev)                                            # a second delivery, new event id
+    container.infra.hooks.publish(ev, key=f"session:{ev.session_id}")
+    container.infra.hooks.publish(ev, key=f"session:{ev.session_id}")          # same fact again
+    container.infra.hooks.publish(ev)                                            # a second delivery, new event id
     summary = svc.wallet.credit_summary(user.id, f"session:{ev.session_id}")
     assert summary["status"] == "credited"
     assert summary["amount_cents"] == 10                                   # 10 min x EUR 0.01
@@ -70,7 +70,7 @@ def test_racing_deliveries_of_one_session_credit_once(container, svc, user, db):
 
     def deliver():
         barrier.wait()
-        container.hooks.publish(ev)
+        container.infra.hooks.publish(ev)
 
     threads = [threading.Thread(target=deliver) for _ in range(5)]
     [t.start() for t in threads]
@@ -83,7 +83,7 @@ def test_racing_deliveries_of_one_session_credit_once(container, svc, user, db):
 def test_multipliers_apply_and_round_down(container, svc, user):
     ev = session_event(user.id, minutes=7, category="action", tournament_id="t1", streak_days=5,
                        is_weekend=True, mode_multiplier=1.0)
-    container.hooks.publish(ev)
+    container.infra.hooks.publish(ev)
     summary = svc.wallet.credit_summary(user.id, f"session:{ev.session_id}")
     # 7 x 0.01 x 1.5 x 1.1 x 1.2 = 0.1386 euros -> 13 cents
     assert summary["amount_cents"] == 13
@@ -96,7 +96,7 @@ def test_daily_cap_reduces_credit_and_says_so(container, svc, user):
     second = session_event(user.id, minutes=10, category="action")
     third = session_event(user.id, minutes=10, category="action")
     for ev in (first, second, third):
-        container.hooks.publish(ev)
+        container.infra.hooks.publish(ev)
     s1, s2, s3 = (svc.wallet.credit_summary(user.id, f"session:{e.session_id}") for e in (first, second, third))
     assert (s1["status"], s1["amount_cents"]) == ("credited", 10)
     assert (s2["status"], s2["amount_cents"]) == ("capped", 5)
@@ -112,7 +112,7 @@ def test_racing_sessions_never_exceed_the_daily_cap(container, svc, user, db):
 
     def deliver(ev):
         barrier.wait()
-        container.hooks.publish(ev)
+        container.infra.hooks.publish(ev)
 
     threads = [threading.Thread(target=deliver, args=(ev,)) for ev in events]
     [t.start() for t in threads]
@@ -130,7 +130,7 @@ def test_racing_sessions_never_exceed_the_daily_cap(container, svc, user, db):
 def test_suspicious_sessions_are_held_not_credited(container, svc, user, db, extra, reason):
     minutes = extra.pop("minutes", 10)
     ev = session_event(user.id, minutes=minutes, category="action", **extra)
-    container.hooks.publish(ev)
+    container.infra.hooks.publish(ev)
     summary = svc.wallet.credit_summary(user.id, f"session:{ev.session_id}")
     assert summary["status"] == "held" and summary["amount_cents"] == 0
     assert reason in summary["breakdown"]["reasons"]
@@ -150,8 +150,8 @@ def test_tournament_rewards_are_paid_once_per_user(container, svc, make_user):
                                 {"rank": 1, "user_id": a.id, "team_id": None, "score": 9, "reward_cents": 500},
                                 {"rank": 2, "user_id": b.id, "team_id": None, "score": 5, "reward_cents": 200},
                                 {"rank": 3, "user_id": None, "team_id": "x", "score": 1, "reward_cents": 100}])
-    container.hooks.publish(ev, key="tournament:t9")
-    container.hooks.publish(ev)
+    container.infra.hooks.publish(ev, key="tournament:t9")
+    container.infra.hooks.publish(ev)
     assert svc.wallet.get_wallet(a.id)["balance_cents"] == 500
     assert svc.wallet.get_wallet(b.id)["balance_cents"] == 200
     assert svc.wallet.credit_summary(a.id, f"tournament:t9:{a.id}")["amount_cents"] == 500
@@ -255,7 +255,7 @@ def test_a_donation_whose_receipt_numbering_fails_stands_and_the_job_numbers_it(
 
     second, _ = svc.donations.process(user.id, onlus_id=charity, amount_cents=100)
     assert second["receipt_number"].endswith("000001")
-    job = next(j for j in container.jobs if j["id"] == "donations_receipt_numbering")["func"]
+    job = next(j.func for j in container.jobs if j.id == "donations_receipt_numbering")
     assert job() == 0                                                  # a draft younger than a minute waits
     assert svc.donations.number_pending_receipts(older_than=timedelta(0)) == 1
     assert svc.donations.number_pending_receipts(older_than=timedelta(0)) == 0
@@ -301,7 +301,7 @@ def test_donation_to_unverified_or_unknown_onlus_is_refused(container, svc, user
 def test_compliance_refusal_changes_nothing(container, svc, user, charity, db):
     from app.donations.services.compliance_service import ComplianceDecision
     fund(svc, user.id, 1000)
-    compliance = container.service("donations.compliance")
+    compliance = container.donations.compliance
     compliance.rules.append(lambda req: ComplianceDecision(False, "COMPLIANCE_REJECTED", 403, rule="sanctions"))
     try:
         with pytest.raises(Exception) as err:
@@ -314,7 +314,7 @@ def test_compliance_refusal_changes_nothing(container, svc, user, charity, db):
 
 
 def test_daily_donation_limit(container, svc, user, charity):
-    compliance = container.service("donations.compliance")
+    compliance = container.donations.compliance
     fund(svc, user.id, compliance.max_per_day_cents + 10_000)
     svc.donations.process(user.id, onlus_id=charity, amount_cents=compliance.max_per_donation_cents)
     svc.donations.process(user.id, onlus_id=charity, amount_cents=compliance.max_per_day_cents
@@ -328,7 +328,7 @@ def test_auto_donation_when_credit_reaches_threshold(container, svc, user, chari
     other = svc.onlus.create({"name": "Mare Pulito", "category": "environment", "tax_code": "94032171046"},
                              actor_id=admin.id)
     svc.onlus.verify(str(other["_id"]), decision="verified", note=None, actor_id=admin.id)
-    container.service("preferences").update(user.id, {"donations": {"auto_donation": {
+    container.core.preferences.update(user.id, {"donations": {"auto_donation": {
         "enabled": True, "threshold_cents": 150, "percentage": 100,
         "allocations": [{"onlus_id": charity, "share": 60}, {"onlus_id": str(other["_id"]), "share": 40}]}}})
     svc.credits.credit_bonus(user_id=user.id, key="bonus:1", amount_cents=100, source={"kind": "test"})
@@ -361,7 +361,7 @@ def test_refund_is_a_linked_ledger_entry(container, svc, user, charity, db):
 
 def test_integrity_check_finds_tampered_wallet(container, svc, user, db):
     fund(svc, user.id, 300)
-    job = next(j for j in container.jobs if j["id"] == "donations_integrity_check")["func"]
+    job = next(j.func for j in container.jobs if j.id == "donations_integrity_check")
     assert job()["discrepancies"] == []
     db["wallets"].update_one({"user_id": user.id}, {"$inc": {"balance_cents": 1}})
     report = job()

@@ -53,7 +53,7 @@ def test_a_failing_subscriber_never_fails_end_and_is_retried(make_user, containe
         assert games.challenges.get(challenge["id"], ada.id)["status"] == "active"  # ada's play was not recorded yet
         failed = db["hook_events"].find_one({"handlers.games:challenge_progress.status": "failed"})
         assert failed is not None
-        container.hooks.dispatch(failed["_id"], statuses=("failed",))  # what the retry pass does
+        container.infra.hooks.dispatch(failed["_id"], statuses=("failed",))  # what the retry pass does
     finally:
         games.challenges.record_play = real
     decided = games.challenges.get(challenge["id"], ada.id)

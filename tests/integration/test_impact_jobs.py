@@ -5,15 +5,16 @@ from datetime import datetime, timedelta
 
 import time_machine
 
+from app.donations.repositories.onlus import OnlusRepository
+from app.donations.setup import seed_onlus
+
 from app.core.scheduler import Scheduler
 
 
 def _onlus(app, container):
     with app.app_context():
-        for name, seed in container.seeders:
-            if name == "donations_onlus":
-                seed()
-        return container.service("onlus").list()
+        seed_onlus(OnlusRepository(container.infra.db))
+        return container.donations.onlus.list()
 
 
 def test_trending_job_publishes_due_scheduled_updates_once_and_scores_engagement(app, container, admin, user):
@@ -32,7 +33,7 @@ def test_trending_job_publishes_due_scheduled_updates_once_and_scores_engagement
         assert scheduler.run_job("impact_trending_metrics")["published"] == 0
     user.post(f"/api/impact/updates/{scheduled['id']}/like")
     scheduler.run_job("impact_trending_metrics")
-    doc = container.db["impact_updates"].find_one({"title": "Later"})
+    doc = container.infra.db["impact_updates"].find_one({"title": "Later"})
     assert doc["status"] == "published" and doc["trending_score"] == 3
     dashboard = user.get("/api/impact/dashboard").json["data"]
     assert [u["id"] for u in dashboard["trending_updates"]] == [scheduled["id"]]
@@ -41,7 +42,7 @@ def test_trending_job_publishes_due_scheduled_updates_once_and_scores_engagement
 def test_cache_warming_job_recomputes_statistics(app, container, user):
     oid = _onlus(app, container)[0]["id"]
     with app.app_context():
-        container.service("wallet").adjust(user.id, amount_cents=1000, reason="t", actor_id="t")
+        container.donations.wallet.adjust(user.id, amount_cents=1000, reason="t", actor_id="t")
     user.post("/api/donations/process", json={"onlus_id": oid, "amount": 10})
     result = Scheduler(app).run_job("impact_cache_warming")
     assert result == {"dashboards": 1}

@@ -11,19 +11,16 @@ OCT = datetime(2026, 10, 20, 9, 0)
 
 
 @pytest.fixture
-def env(app, container):
+def env(app, container, demo_onlus):
     with app.app_context():
-        for name, seed in container.seeders:
-            if name == "donations_onlus":
-                seed()
-        onlus = container.service("onlus").list()
+        onlus = demo_onlus
         yield {"app": app, "c": container, "onlus": onlus}
 
 
 def _donate(container, user_id, onlus_id, cents, at):
     with time_machine.travel(at, tick=False):
-        container.service("wallet").adjust(user_id, amount_cents=cents, reason="test funds", actor_id="test")
-        donation, _ = container.service("donations").process(user_id, onlus_id=onlus_id, amount_cents=cents)
+        container.donations.wallet.adjust(user_id, amount_cents=cents, reason="test funds", actor_id="test")
+        donation, _ = container.donations.donations.process(user_id, onlus_id=onlus_id, amount_cents=cents)
     return donation
 
 
@@ -33,7 +30,7 @@ def test_generating_the_monthly_report_twice_yields_one_report_matching_the_ledg
     _donate(c, ada.id, onlus[0]["id"], 1500, NOV)
     _donate(c, bob.id, onlus[1]["id"], 700, NOV)
     _donate(c, ada.id, onlus[1]["id"], 300, OCT)  # previous month: growth baseline, not in the total
-    community = c.service("impact").community
+    community = c.impact.community
 
     with time_machine.travel(datetime(2026, 12, 2), tick=False):
         first, written = community.generate_report("monthly", 2026, 11)
@@ -41,8 +38,8 @@ def test_generating_the_monthly_report_twice_yields_one_report_matching_the_ledg
         second, written = community.generate_report("monthly", 2026, 11)
         assert written
 
-    ledger = c.service("donations").period_summary(datetime(2026, 11, 1), datetime(2026, 12, 1))
-    assert c.db["community_reports"].count_documents({"period_key": "monthly:2026-11"}) == 1
+    ledger = c.donations.donations.period_summary(datetime(2026, 11, 1), datetime(2026, 12, 1))
+    assert c.infra.db["community_reports"].count_documents({"period_key": "monthly:2026-11"}) == 1
     assert second["_id"] == first["_id"]
     assert second["total_donations_cents"] == ledger["total_cents"] == 2200
     assert second["donation_count"] == ledger["donation_count"] == 2
@@ -58,7 +55,7 @@ def test_a_published_report_is_kept_when_generated_again(env, make_user):
     c, onlus = env["c"], env["onlus"]
     ada = make_user("Ada")
     _donate(c, ada.id, onlus[0]["id"], 1000, NOV)
-    community = c.service("impact").community
+    community = c.impact.community
     with time_machine.travel(datetime(2026, 12, 2), tick=False):
         draft, _ = community.generate_report("monthly", 2026, 11)
         published = community.publish_report(str(draft["_id"]))
@@ -75,7 +72,7 @@ def test_two_racing_generations_leave_one_report(env, make_user):
     c, onlus = env["c"], env["onlus"]
     ada = make_user("Ada")
     _donate(c, ada.id, onlus[0]["id"], 1200, NOV)
-    community = c.service("impact").community
+    community = c.impact.community
     errors = []
 
     def run():
@@ -90,7 +87,7 @@ def test_two_racing_generations_leave_one_report(env, make_user):
     for t in threads:
         t.join()
     assert not errors
-    assert c.db["community_reports"].count_documents({"period_key": "monthly:2026-11"}) == 1
+    assert c.infra.db["community_reports"].count_documents({"period_key": "monthly:2026-11"}) == 1
 
 
 def test_a_refund_in_the_month_is_netted_out_of_the_report(env, make_user, admin):
@@ -99,11 +96,11 @@ def test_a_refund_in_the_month_is_netted_out_of_the_report(env, make_user, admin
     kept = _donate(c, ada.id, onlus[0]["id"], 2000, NOV)
     refunded = _donate(c, ada.id, onlus[1]["id"], 500, NOV)
     with time_machine.travel(datetime(2026, 11, 11), tick=False):
-        c.service("donations").refund(str(refunded["_id"]), actor_id=admin.id, reason="duplicate")
+        c.donations.donations.refund(str(refunded["_id"]), actor_id=admin.id, reason="duplicate")
     with time_machine.travel(datetime(2026, 12, 1, 1), tick=False):
-        report, _ = c.service("impact").community.generate_report("monthly", 2026, 11)
+        report, _ = c.impact.community.generate_report("monthly", 2026, 11)
     assert report["total_donations_cents"] == 2000
-    totals = c.service("impact").user_totals(ada.id)
+    totals = c.impact.tracking.user_totals(ada.id)
     assert totals["total_donated_cents"] == 2000 and totals["donation_count"] == 1
     assert totals["onlus_ids"] == [kept["onlus_id"]]
 
@@ -114,7 +111,7 @@ def test_the_annual_report_adds_up_its_months(env, make_user):
     _donate(c, ada.id, onlus[0]["id"], 1000, OCT)
     _donate(c, ada.id, onlus[0]["id"], 2500, NOV)
     with time_machine.travel(datetime(2026, 12, 5), tick=False):
-        annual, _ = c.service("impact").community.generate_report("annual", 2026)
+        annual, _ = c.impact.community.generate_report("annual", 2026)
     assert annual["total_donations_cents"] == 3500 and annual["donation_count"] == 2
     assert annual["title"] == "2026 Annual Impact Report"
     assert annual["growth_metrics"]["donations_growth"] is None  # nothing in 2025 to compare with

@@ -20,28 +20,28 @@ def ctx(app):
 
 def _complete(container, *, donation_id, user_id, cents, onlus_id="onlus-a", category="education",
               at=datetime(2026, 11, 10)):
-    return container.hooks.publish(DonationComplete(
+    return container.infra.hooks.publish(DonationComplete(
         donation_id=donation_id, user_id=user_id, onlus_id=onlus_id, onlus_name="A", onlus_category=category,
         amount_cents=cents, source="wallet", completed_at=at), key=f"donation:{donation_id}")
 
 
 def _events(container, name):
-    return list(container.db["hook_events"].find({"name": name}))
+    return list(container.infra.db["hook_events"].find({"name": name}))
 
 
 def test_a_replayed_or_redelivered_donation_counts_once(ctx, container, user):
-    impact = container.service("impact")
+    impact = container.impact
     event_id = _complete(container, donation_id="d1", user_id=user.id, cents=1200)
     # a second delivery of the same fact under a new event id (e.g. another process) and a direct re-run
-    container.hooks.publish(DonationComplete(donation_id="d1", user_id=user.id, onlus_id="onlus-a", onlus_name="A",
+    container.infra.hooks.publish(DonationComplete(donation_id="d1", user_id=user.id, onlus_id="onlus-a", onlus_name="A",
                                              onlus_category="education", amount_cents=1200, source="wallet",
                                              completed_at=datetime(2026, 11, 10)))
     impact.tracking.track_donation(donation_id="d1", user_id=user.id, onlus_id="onlus-a", amount_cents=1200)
-    totals = impact.user_totals(user.id)
+    totals = impact.tracking.user_totals(user.id)
     assert totals["total_donated_cents"] == 1200 and totals["donation_count"] == 1
-    assert container.db["impact_story_unlocks"].count_documents({"user_id": user.id, "story_id": "milestone_10"}) == 1
+    assert container.infra.db["impact_story_unlocks"].count_documents({"user_id": user.id, "story_id": "milestone_10"}) == 1
     assert len([e for e in _events(container, StoryUnlocked.name) if e["payload"]["story_id"] == "milestone_10"]) == 1
-    assert container.db["hook_events"].find_one({"_id": event_id})["status"] == "done"
+    assert container.infra.db["hook_events"].find_one({"_id": event_id})["status"] == "done"
 
 
 def test_concurrent_donations_of_one_user_are_all_counted(app, container, user):
@@ -55,10 +55,10 @@ def test_concurrent_donations_of_one_user_are_all_counted(app, container, user):
     for t in threads:
         t.join()
     with app.app_context():
-        totals = container.service("impact").user_totals(user.id)
+        totals = container.impact.tracking.user_totals(user.id)
         assert totals["total_donated_cents"] == sum(100 * (i + 1) for i in range(8))
         assert totals["donation_count"] == 8 and totals["onlus_supported"] == 3
-        platform = container.service("impact").tracking.tracking.platform_totals()
+        platform = container.impact.tracking.tracking.platform_totals()
         assert platform["total_cents"] == 3600 and platform["donors_count"] == 1
 
 
@@ -67,18 +67,18 @@ def test_a_refund_reverses_the_donation_once_and_keeps_unlocked_stories(ctx, con
     _complete(container, donation_id="d2", user_id=user.id, cents=500, onlus_id="o2", category="animals")
     refund = DonationRefunded(donation_id="d2", user_id=user.id, onlus_id="o2", onlus_category="animals",
                               amount_cents=500, refunded_at=datetime(2026, 11, 11))
-    container.hooks.publish(refund, key="refund:d2")
-    container.hooks.publish(refund)  # delivered again
-    totals = container.service("impact").user_totals(user.id)
+    container.infra.hooks.publish(refund, key="refund:d2")
+    container.infra.hooks.publish(refund)  # delivered again
+    totals = container.impact.tracking.user_totals(user.id)
     assert totals["total_donated_cents"] == 1000 and totals["donation_count"] == 1
     assert totals["onlus_ids"] == ["o1"] and totals["categories"] == ["health"]
-    onlus = container.service("impact").tracking.tracking.onlus_totals("o2")
+    onlus = container.impact.tracking.tracking.onlus_totals("o2")
     assert onlus["total_cents"] == 0 and onlus["donors_count"] == 0
-    assert "milestone_10" in container.service("impact").stories.unlocked_summary(user.id)["story_ids"]
+    assert "milestone_10" in container.impact.stories.unlocked_summary(user.id)["story_ids"]
 
 
 def test_a_failure_midway_is_retried_without_double_counting(ctx, container, user, monkeypatch):
-    stories = container.service("impact").stories
+    stories = container.impact.stories
     real = stories.check_and_unlock
     calls = {"n": 0}
 
@@ -89,10 +89,10 @@ def test_a_failure_midway_is_retried_without_double_counting(ctx, container, use
         return real(*args, **kwargs)
     monkeypatch.setattr(stories, "check_and_unlock", flaky)
     event_id = _complete(container, donation_id="d9", user_id=user.id, cents=1100)
-    assert container.db["hook_events"].find_one({"_id": event_id})["handlers"]["impact:track_donation"]["status"] \
+    assert container.infra.db["hook_events"].find_one({"_id": event_id})["handlers"]["impact:track_donation"]["status"] \
         == "failed"
-    container.hooks.replay(event_id, "impact:track_donation")
-    totals = container.service("impact").user_totals(user.id)
+    container.infra.hooks.replay(event_id, "impact:track_donation")
+    totals = container.impact.tracking.user_totals(user.id)
     assert totals["total_donated_cents"] == 1100 and totals["donation_count"] == 1
     assert "milestone_10" in stories.unlocked_summary(user.id)["story_ids"]
 
@@ -100,18 +100,18 @@ def test_a_failure_midway_is_retried_without_double_counting(ctx, container, use
 def test_credits_earned_by_playing_unlock_earning_stories(ctx, container, user):
     payload = dict(user_id=user.id, amount_cents=300, balance_cents=300, source_key="session:s1",
                    credited_at=datetime(2026, 11, 10))
-    container.hooks.publish(WalletCredited(total_earned_cents=300, **payload), key="wallet_credited:s1")
-    assert "progress_player_for_good" not in container.service("impact").stories.unlocked_summary(user.id)["story_ids"]
-    container.hooks.publish(WalletCredited(total_earned_cents=600, **{**payload, "source_key": "session:s2"}),
+    container.infra.hooks.publish(WalletCredited(total_earned_cents=300, **payload), key="wallet_credited:s1")
+    assert "progress_player_for_good" not in container.impact.stories.unlocked_summary(user.id)["story_ids"]
+    container.infra.hooks.publish(WalletCredited(total_earned_cents=600, **{**payload, "source_key": "session:s2"}),
                             key="wallet_credited:s2")
     # an older event arriving late never lowers lifetime earnings
-    container.hooks.publish(WalletCredited(total_earned_cents=300, **payload), key="wallet_credited:s1-late")
-    assert container.service("impact").user_totals(user.id)["total_earned_cents"] == 600
-    assert "progress_player_for_good" in container.service("impact").stories.unlocked_summary(user.id)["story_ids"]
+    container.infra.hooks.publish(WalletCredited(total_earned_cents=300, **payload), key="wallet_credited:s1-late")
+    assert container.impact.tracking.user_totals(user.id)["total_earned_cents"] == 600
+    assert "progress_player_for_good" in container.impact.stories.unlocked_summary(user.id)["story_ids"]
 
 
 def test_community_milestones_are_announced_once_per_mark(app, container, make_user):
-    sock = container.socketio.test_client(app, namespace="/impact", auth={"token": make_user("Watcher").access_token})
+    sock = container.infra.socketio.test_client(app, namespace="/impact", auth={"token": make_user("Watcher").access_token})
     with app.app_context():
         users = [make_user(f"U{i}") for i in range(3)]
         for i in range(12):
@@ -137,7 +137,7 @@ def test_a_mark_crossed_by_concurrent_donations_of_many_donors_is_announced_once
     for t in threads:
         t.join()
     with app.app_context():
-        platform = container.service("impact").tracking.tracking.platform_totals()
+        platform = container.impact.tracking.tracking.platform_totals()
         assert (platform["total_cents"], platform["donation_count"], platform["donors_count"]) == (10000, 10, 10)
         marks = [(e["payload"]["metric"], e["payload"]["mark"]) for e in _events(container, CommunityMilestone.name)]
         assert sorted(marks) == sorted({("total_donated_cents", 10000), ("donation_count", 10),
@@ -146,28 +146,26 @@ def test_a_mark_crossed_by_concurrent_donations_of_many_donors_is_announced_once
 
 def test_special_event_stories_unlock_only_for_giving_inside_their_window(ctx, container, make_user):
     early, inside = make_user("Early"), make_user("Inside")
-    container.service("impact").stories.install_catalog(at=datetime(2026, 11, 20))
+    container.impact.stories.install_catalog(at=datetime(2026, 11, 20))
     _complete(container, donation_id="e1", user_id=early.id, cents=900, at=datetime(2026, 11, 20))
     with time_machine.travel(datetime(2026, 12, 5), tick=False):
         _complete(container, donation_id="e2", user_id=inside.id, cents=600, at=datetime(2026, 12, 5))
         _complete(container, donation_id="e3", user_id=early.id, cents=100, at=datetime(2026, 12, 5))
-    summary = container.service("impact").stories.unlocked_summary
+    summary = container.impact.stories.unlocked_summary
     assert "special_giving_season_2026" in summary(inside.id)["story_ids"]
     assert "special_giving_season_2026" not in summary(early.id)["story_ids"]
 
 
 def test_impact_score_stories_use_the_social_service_when_present(ctx, container, user, monkeypatch):
-    if not container.has("social"):
-        pytest.skip("social module absent")
-    monkeypatch.setattr(container.service("social"), "impact_score", lambda uid: 900)
+    monkeypatch.setattr(container.social.graph, "impact_score", lambda uid: 900)
     _complete(container, donation_id="s1", user_id=user.id, cents=100)
-    assert "progress_impact_scorer" in container.service("impact").stories.unlocked_summary(user.id)["story_ids"]
+    assert "progress_impact_scorer" in container.impact.stories.unlocked_summary(user.id)["story_ids"]
 
 
 def test_notifications_respect_the_users_story_preference(app, container, make_user):
     ada = make_user("Ada")
     assert ada.put("/api/preferences", json={"notifications": {"impact_stories": False}}).status_code == 200
-    sock = container.socketio.test_client(app, namespace="/impact", auth={"token": ada.access_token})
+    sock = container.infra.socketio.test_client(app, namespace="/impact", auth={"token": ada.access_token})
     with app.app_context():
         _complete(container, donation_id="p1", user_id=ada.id, cents=1500)
     assert not [m for m in sock.get_received("/impact") if m["name"] == "story_unlocked"]
@@ -176,5 +174,5 @@ def test_notifications_respect_the_users_story_preference(app, container, make_u
 def test_a_revoked_token_cannot_open_the_socket(app, container, make_user):
     ada = make_user("Ada")
     assert ada.post("/api/auth/logout").status_code == 200
-    assert not container.socketio.test_client(app, namespace="/impact",
+    assert not container.infra.socketio.test_client(app, namespace="/impact",
                                               auth={"token": ada.access_token}).is_connected("/impact")

@@ -7,22 +7,23 @@ from datetime import datetime, timezone
 
 import time_machine
 
-from app.core.scheduler import Scheduler
+from app.donations.repositories.onlus import OnlusRepository
+from app.donations.setup import seed_onlus
+
+from app.core.scheduler import Job, Scheduler
 
 
 def _seed_onlus(app, container):
     with app.app_context():
-        for name, seed in container.seeders:
-            if name == "donations_onlus":
-                seed()
-        return container.service("onlus").list()
+        seed_onlus(OnlusRepository(container.infra.db))
+        return container.donations.onlus.list()
 
 
 def _november_donation(app, container, user, cents=1500):
     onlus = _seed_onlus(app, container)
     with app.app_context(), time_machine.travel(datetime(2026, 11, 12, 10), tick=False):
-        container.service("wallet").adjust(user.id, amount_cents=cents, reason="test funds", actor_id="test")
-        container.service("donations").process(user.id, onlus_id=onlus[0]["id"], amount_cents=cents)
+        container.donations.wallet.adjust(user.id, amount_cents=cents, reason="test funds", actor_id="test")
+        container.donations.donations.process(user.id, onlus_id=onlus[0]["id"], amount_cents=cents)
 
 
 def test_jobs_keep_their_ids_and_cron_jobs_never_skip_a_late_run(app, container):
@@ -51,7 +52,7 @@ def test_the_day_one_job_runs_under_a_frozen_clock_and_publishes_last_months_rep
             deadline = time.monotonic() + 60  # an upper bound for a loaded machine, not a timing check
             run = None
             while time.monotonic() < deadline:
-                run = container.db["job_runs"].find_one({"_id": "impact_monthly_reports", "runs": {"$gte": 1}})
+                run = container.infra.db["job_runs"].find_one({"_id": "impact_monthly_reports", "runs": {"$gte": 1}})
                 if run:
                     break
                 time.sleep(0.05)
@@ -59,20 +60,20 @@ def test_the_day_one_job_runs_under_a_frozen_clock_and_publishes_last_months_rep
             scheduler.shutdown()
     assert run is not None, "the day-1 job did not run"
     assert run["last_status"] == "ok", run.get("last_error")
-    report = container.db["community_reports"].find_one({"period_key": "monthly:2026-11"})
+    report = container.infra.db["community_reports"].find_one({"period_key": "monthly:2026-11"})
     assert report["status"] == "published" and report["total_donations_cents"] == 1500
 
 
 def test_a_monthly_run_missed_while_down_happens_on_start_and_only_once(app, container, user):
     _november_donation(app, container, user, cents=2000)
-    container.db["job_runs"].insert_one({"_id": "impact_monthly_reports", "last_run_at": datetime(2026, 11, 1, 0, 5),
+    container.infra.db["job_runs"].insert_one({"_id": "impact_monthly_reports", "last_run_at": datetime(2026, 11, 1, 0, 5),
                                          "runs": 1})
     scheduler = Scheduler(app)
     with time_machine.travel(datetime(2026, 12, 3, 8), tick=False):
         assert "impact_monthly_reports" in scheduler.catch_up()
         assert "impact_monthly_reports" not in scheduler.missed()
         assert scheduler.catch_up() == [] or "impact_monthly_reports" not in scheduler.catch_up()
-    reports = list(container.db["community_reports"].find({"period_key": "monthly:2026-11"}))
+    reports = list(container.infra.db["community_reports"].find({"period_key": "monthly:2026-11"}))
     assert len(reports) == 1 and reports[0]["status"] == "published"
     assert reports[0]["total_donations_cents"] == 2000
 
@@ -86,10 +87,9 @@ def test_a_job_never_seen_before_is_not_treated_as_missed(app, container):
 def test_a_failing_job_is_recorded_and_does_not_raise(app, container):
     def boom():
         raise RuntimeError("disk full")
-    container.add_job("test_boom", boom, trigger="interval", minutes=1)
-    scheduler = Scheduler(app)
+    scheduler = Scheduler(app, [*container.jobs, Job.every("test_boom", boom, minutes=1)])
     assert scheduler.run_job("test_boom") is None
-    run = container.db["job_runs"].find_one({"_id": "test_boom"})
+    run = container.infra.db["job_runs"].find_one({"_id": "test_boom"})
     assert run["last_status"] == "failed" and "disk full" in run["last_error"]
 
 
@@ -100,4 +100,4 @@ def test_running_the_monthly_job_twice_in_a_period_keeps_one_published_report(ap
         first = scheduler.run_job("impact_monthly_reports")
         second = scheduler.run_job("impact_monthly_reports")
     assert first == second == {"monthly:2026-11": "published"}
-    assert container.db["community_reports"].count_documents({}) == 1
+    assert container.infra.db["community_reports"].count_documents({}) == 1

@@ -31,15 +31,15 @@ def donation_event(user_id, cents, *, onlus="onlus-1", donation_id=None, at=None
 
 
 def publish(container, payload, key=None):
-    return container.hooks.publish(payload, key=key)
+    return container.infra.hooks.publish(payload, key=key)
 
 
 def score_doc(container, user_id):
-    return container.db.user_impact_scores.find_one({"_id": user_id}) or {}
+    return container.infra.db.user_impact_scores.find_one({"_id": user_id}) or {}
 
 
 def entry(container, board, user_id, period="all_time"):
-    doc = container.db.leaderboard_entries.find_one({"board": board, "period": period, "user_id": user_id})
+    doc = container.infra.db.leaderboard_entries.find_one({"board": board, "period": period, "user_id": user_id})
     return doc["score"] if doc else None
 
 
@@ -57,29 +57,29 @@ def test_a_completed_session_updates_score_boards_and_achievements(container, us
         assert entry(container, "gaming", user.id, period) == 480
         assert entry(container, "game:g1", user.id, period) == 480
         assert entry(container, "impact_score", user.id, period) == 68
-    unlocked = container.db.user_achievements.find_one({"user_id": user.id, "achievement_id": "first_session"})
+    unlocked = container.infra.db.user_achievements.find_one({"user_id": user.id, "achievement_id": "first_session"})
     assert unlocked["unlocked_at"] is not None
-    assert container.db.hook_events.count_documents({"key": f"achievement:{user.id}:first_session"}) == 1
+    assert container.infra.db.hook_events.count_documents({"key": f"achievement:{user.id}:first_session"}) == 1
 
 
 def test_the_same_session_event_delivered_twice_counts_once(container, user):
     event_id = publish(container, session_event(user.id, score=300), key="session:dup")
-    container.hooks.dispatch(event_id, statuses=("done",))      # redelivery of a handled event
+    container.infra.hooks.dispatch(event_id, statuses=("done",))      # redelivery of a handled event
     publish(container, session_event(user.id, score=300), key="session:dup")  # same business key again
 
     doc = score_doc(container, user.id)
     assert doc["stats"]["sessions_completed"] == 1
     assert entry(container, "gaming", user.id) == 300
-    assert container.db.user_achievements.count_documents({"user_id": user.id, "unlocked_at": {"$ne": None}}) == 1
+    assert container.infra.db.user_achievements.count_documents({"user_id": user.id, "unlocked_at": {"$ne": None}}) == 1
 
 
 def test_concurrent_deliveries_of_one_event_apply_it_once(container, user):
-    event_id = container.hooks.record(session_event(user.id, score=250), key="session:race")
+    event_id = container.infra.hooks.record(session_event(user.id, score=250), key="session:race")
     barrier = threading.Barrier(4)
 
     def deliver():
         barrier.wait()
-        container.hooks.dispatch(event_id, statuses=("pending", "done"))
+        container.infra.hooks.dispatch(event_id, statuses=("pending", "done"))
 
     threads = [threading.Thread(target=deliver) for _ in range(4)]
     [t.start() for t in threads]
@@ -89,8 +89,8 @@ def test_concurrent_deliveries_of_one_event_apply_it_once(container, user):
 
 
 def test_parallel_sessions_of_one_user_are_all_counted(container, user):
-    events = [container.hooks.record(session_event(user.id, score=100), key=f"session:p{i}") for i in range(6)]
-    threads = [threading.Thread(target=container.hooks.dispatch, args=(e,)) for e in events]
+    events = [container.infra.hooks.record(session_event(user.id, score=100), key=f"session:p{i}") for i in range(6)]
+    threads = [threading.Thread(target=container.infra.hooks.dispatch, args=(e,)) for e in events]
     [t.start() for t in threads]
     [t.join() for t in threads]
     doc = score_doc(container, user.id)
@@ -100,7 +100,7 @@ def test_parallel_sessions_of_one_user_are_all_counted(container, user):
 
 
 def test_a_failure_midway_leaves_nothing_half_applied_and_the_retry_applies_it(container, user, monkeypatch):
-    scoring = container.service("social_scoring")
+    scoring = container.social.scoring
     original = scoring.boards.write_counts
 
     def flaky(*args, **kwargs):  # after the entries were written, inside the same transaction
@@ -108,13 +108,13 @@ def test_a_failure_midway_leaves_nothing_half_applied_and_the_retry_applies_it(c
 
     monkeypatch.setattr(scoring.boards, "write_counts", flaky)
     event_id = publish(container, session_event(user.id, score=200), key="session:flaky")
-    doc = container.db.hook_events.find_one({"_id": event_id})
+    doc = container.infra.db.hook_events.find_one({"_id": event_id})
     assert doc["handlers"]["social:session_complete"]["status"] == "failed"
     assert score_doc(container, user.id).get("stats", {}).get("sessions_completed") is None
-    assert container.db.leaderboard_entries.count_documents({"user_id": user.id}) == 0
+    assert container.infra.db.leaderboard_entries.count_documents({"user_id": user.id}) == 0
 
     monkeypatch.setattr(scoring.boards, "write_counts", original)
-    container.hooks.replay(event_id)
+    container.infra.hooks.replay(event_id)
     assert score_doc(container, user.id)["stats"]["sessions_completed"] == 1
     assert entry(container, "gaming", user.id) == 200
 
@@ -128,7 +128,7 @@ def test_donations_and_refunds_move_the_donation_board_in_the_original_period(co
     assert doc["stats"]["onlus_count"] == 2
     assert doc["points"]["donations"] == 17
     assert entry(container, "donations", user.id, period_key("monthly", last_month)) == 1250
-    first = container.db.user_achievements.find_one({"user_id": user.id, "achievement_id": "first_donation"})
+    first = container.infra.db.user_achievements.find_one({"user_id": user.id, "achievement_id": "first_donation"})
     assert first["unlocked_at"] is not None
 
     refund = DonationRefunded(donation_id="d1", user_id=user.id, onlus_id="a", onlus_category="health",
@@ -150,7 +150,7 @@ def test_daily_logins_build_a_streak_and_repeat_logins_the_same_day_do_not(conta
     doc = score_doc(container, user.id)
     assert doc["login"]["streak"] == 7
     assert doc["stats"]["login_streak_days"] == 7
-    assert container.db.user_achievements.find_one(
+    assert container.infra.db.user_achievements.find_one(
         {"user_id": user.id, "achievement_id": "login_streak_7"})["unlocked_at"] is not None
     publish(container, UserLogin(user_id=user.id, logged_in_at=start + timedelta(days=9)))
     doc = score_doc(container, user.id)
@@ -167,7 +167,7 @@ def test_tournament_and_challenge_wins_unlock_competition_achievements(container
             key="tournament:t1")
     publish(container, ChallengeComplete(challenge_id="c1", game_id="g", participant_ids=[winner.id, loser.id],
                                          winner_ids=[winner.id], completed_at=utcnow()), key="challenge:c1")
-    won = {a["achievement_id"] for a in container.db.user_achievements.find(
+    won = {a["achievement_id"] for a in container.infra.db.user_achievements.find(
         {"user_id": winner.id, "unlocked_at": {"$ne": None}})}
     assert {"tournament_wins_1", "challenge_wins_1"} <= won
     assert score_doc(container, winner.id)["points"]["gaming"] == 150
@@ -176,7 +176,7 @@ def test_tournament_and_challenge_wins_unlock_competition_achievements(container
 
 def test_impact_milestone_unlocks_once_score_crosses_it(container, user):
     publish(container, donation_event(user.id, 2500))  # 25 donation points * 5 = 125 (+ achievement points)
-    ids = {a["achievement_id"] for a in container.db.user_achievements.find(
+    ids = {a["achievement_id"] for a in container.infra.db.user_achievements.find(
         {"user_id": user.id, "unlocked_at": {"$ne": None}})}
     assert "impact_100" in ids
 
@@ -188,7 +188,7 @@ def test_registration_creates_an_empty_score(container, make_user):
 
 
 def test_trees_of_the_previous_layout_are_rebuilt_from_the_entries_at_start_up(container, make_user):
-    boards = container.service("social_scoring").boards
+    boards = container.social.scoring.boards
     scores = [1500, 300, 300, 5000, 0]  # 1500 and 5000 sit under other upper nodes than 0 and 300
     for i, score in enumerate(scores):
         publish(container, session_event(make_user().id, score=score), key=f"session:tree{i}")
@@ -201,20 +201,20 @@ def test_trees_of_the_previous_layout_are_rebuilt_from_the_entries_at_start_up(c
 
     # an upgrade from the previous layout: entries keyed by ObjectId under a unique (board, period,
     # user_id) index, trees in leaderboard_counts, no leaderboard_tree
-    entries = container.db.leaderboard_entries
+    entries = container.infra.db.leaderboard_entries
     old = [dict(doc, _id=ObjectId()) for doc in entries.find()]
     entries.delete_many({})
     entries.create_index([("board", 1), ("period", 1), ("user_id", 1)], unique=True)
     entries.insert_many(old)
-    container.db.leaderboard_counts.insert_one({"_id": "gaming|all_time|0|0|3", "c": {"1": 1}})
-    container.db.leaderboard_tree.delete_many({})
+    container.infra.db.leaderboard_counts.insert_one({"_id": "gaming|all_time|0|0|3", "c": {"1": 1}})
+    container.infra.db.leaderboard_tree.delete_many({})
     periods = 4  # all_time, daily, weekly, monthly of the boards gaming, game:game-1 and impact_score
     assert boards.migrate() == 3 * periods
     assert view() == ([5000, 1500, 300, 300, 0, None], [4, 2, 1, 0], 5)
     assert entries.count_documents({"_id": {"$type": "objectId"}}) == 0
     assert entries.count_documents({}) == len(old)
     assert "board_1_period_1_user_id_1" not in entries.index_information()
-    assert "leaderboard_counts" not in container.db.list_collection_names()
+    assert "leaderboard_counts" not in container.infra.db.list_collection_names()
     assert boards.migrate() == 0
     # and the moved boards keep counting
     publish(container, session_event(make_user().id, score=2000), key="session:tree-after")

@@ -1,6 +1,7 @@
 from flask_smorest import Blueprint
 
-from app.core.api import page_window, Envelope, Page, admin_required, container, error_responses, ok
+from app.core.services import services
+from app.core.api import page_window, Envelope, Page, admin_required, error_responses, ok
 from app.core.schemas import EventListQuery, HookEventOut, ReplayIn
 
 blp = Blueprint("admin_events", __name__, url_prefix="/api/admin/events",
@@ -14,7 +15,7 @@ blp = Blueprint("admin_events", __name__, url_prefix="/api/admin/events",
 def list_events(query):
     """Events by status; `?status=parked` lists what needs an admin."""
     per_page = query["per_page"]
-    rows, total = container().hooks.list_events(status=query.get("status"),
+    rows, total = services().events.list_events(status=query.get("status"),
                                                 **page_window(query))
     return ok("EVENTS_RETRIEVED", Page(rows, query["page"], per_page, total))
 
@@ -26,4 +27,4 @@ def list_events(query):
 @error_responses(blp, {409: "EVENT_NOT_REPLAYABLE: nothing failed or parked"})
 def replay_event(body, event_id):
     """Run the event's parked (or failed) handlers once more, now."""
-    return ok("EVENT_REPLAYED", container().hooks.replay(event_id, (body or {}).get("handler")))
+    return ok("EVENT_REPLAYED", services().events.replay(event_id, (body or {}).get("handler")))

@@ -1,7 +1,8 @@
 from flask_jwt_extended import get_jwt, jwt_required
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, error_responses, login_required, ok, rate_limited, svc
+from app.core.services import services
+from app.core.api import Envelope, error_responses, login_required, ok, rate_limited
 from app.core.schemas import (ChangePasswordIn, LoginIn, LogoutIn, RegisterIn, TokensOut,
                               UserWithTokensOut)
 
@@ -14,7 +15,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Accounts 
 @blp.response(201, Envelope(UserWithTokensOut))
 @error_responses(blp, {409: "EMAIL_ALREADY_EXISTS (emails are unique regardless of case)"})
 def register(body):
-    user, tokens = svc("auth").register(**body)
+    user, tokens = services().auth.register(**body)
     return ok("USER_REGISTERED", {"user": user, **tokens})
 
 
@@ -24,7 +25,7 @@ def register(body):
 @blp.response(200, Envelope(UserWithTokensOut))
 @error_responses(blp, {401: "INVALID_CREDENTIALS or ACCOUNT_DISABLED"})
 def login(body):
-    user, tokens = svc("auth").login(**body)
+    user, tokens = services().auth.login(**body)
     return ok("LOGIN_SUCCESSFUL", {"user": user, **tokens})
 
 
@@ -34,7 +35,7 @@ def login(body):
 @blp.doc(security=[{"bearerAuth": []}], description="Send the refresh token as the Bearer token.")
 @jwt_required(refresh=True)
 def refresh():
-    return ok("TOKEN_REFRESHED", svc("auth").refresh(get_jwt()))
+    return ok("TOKEN_REFRESHED", services().auth.refresh(get_jwt()))
 
 
 @blp.route("/logout", methods=["POST"])
@@ -42,7 +43,7 @@ def refresh():
 @blp.arguments(LogoutIn, required=False)
 @blp.response(200, Envelope())
 def logout(body):
-    svc("auth").logout(get_jwt(), (body or {}).get("refresh_token"))
+    services().auth.logout(get_jwt(), (body or {}).get("refresh_token"))
     return ok("LOGOUT_SUCCESSFUL")
 
 
@@ -53,5 +54,5 @@ def logout(body):
 @blp.response(200, Envelope())
 @error_responses(blp, {401: "INVALID_CREDENTIALS: wrong current password", 404: "USER_NOT_FOUND"})
 def change_password(body):
-    svc("auth").change_password(get_jwt(), **body)
+    services().auth.change_password(get_jwt(), **body)
     return ok("PASSWORD_CHANGED")

@@ -1,8 +1,8 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, container, error_responses, ok
-from app.core.database import ping
+from app.core.api import Envelope, error_responses, ok
 from app.core.errors import ServiceUnavailable
+from app.core.services import services
 from app.core.schemas import HealthOut
 
 blp = Blueprint("health", __name__, url_prefix="/api", description="Liveness and readiness")
@@ -20,6 +20,6 @@ def health():
 @error_responses(blp, {503: "DATABASE_UNAVAILABLE"})
 def ready():
     """Readiness: the database answers a ping."""
-    if not ping(container().db):
+    if not services().health.database_ok():
         raise ServiceUnavailable("DATABASE_UNAVAILABLE")
     return ok("READY", {"status": "ready", "database": "ok"})

@@ -1,6 +1,7 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, current_user_id, login_required, ok, svc
+from app.core.services import services
+from app.core.api import Envelope, current_user_id, login_required, ok
 from app.core.schemas import PreferencesIn, PreferencesOut
 
 blp = Blueprint("preferences", __name__, url_prefix="/api/preferences",
@@ -11,7 +12,7 @@ blp = Blueprint("preferences", __name__, url_prefix="/api/preferences",
 @login_required
 @blp.response(200, Envelope(PreferencesOut))
 def get_preferences():
-    return ok("PREFERENCES_RETRIEVED", svc("preferences").get(current_user_id()))
+    return ok("PREFERENCES_RETRIEVED", services().preferences.get(current_user_id()))
 
 
 @blp.route("", methods=["PUT"])
@@ -19,4 +20,4 @@ def get_preferences():
 @blp.arguments(PreferencesIn)
 @blp.response(200, Envelope(PreferencesOut))
 def update_preferences(body):
-    return ok("PREFERENCES_UPDATED", svc("preferences").update(current_user_id(), body))
+    return ok("PREFERENCES_UPDATED", services().preferences.update(current_user_id(), body))

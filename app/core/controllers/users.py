@@ -1,6 +1,7 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, current_user_id, login_required, ok, svc
+from app.core.services import services
+from app.core.api import Envelope, current_user_id, login_required, ok
 from app.core.schemas import ProfileIn, PublicUserOut, UserOnlyOut, UserSearchQuery
 
 blp = Blueprint("user", __name__, url_prefix="/api/user", description="The signed-in user's profile")
@@ -10,7 +11,7 @@ blp = Blueprint("user", __name__, url_prefix="/api/user", description="The signe
 @login_required
 @blp.response(200, Envelope(UserOnlyOut))
 def get_profile():
-    return ok("PROFILE_RETRIEVED", {"user": svc("users").get(current_user_id())})
+    return ok("PROFILE_RETRIEVED", {"user": services().users.get(current_user_id())})
 
 
 @blp.route("/profile", methods=["PUT"])
@@ -18,7 +19,7 @@ def get_profile():
 @blp.arguments(ProfileIn)
 @blp.response(200, Envelope(UserOnlyOut))
 def update_profile(body):
-    return ok("PROFILE_UPDATED", {"user": svc("users").update_profile(current_user_id(), body)})
+    return ok("PROFILE_UPDATED", {"user": services().users.update_profile(current_user_id(), body)})
 
 
 @blp.route("/search", methods=["GET"])
@@ -27,4 +28,4 @@ def update_profile(body):
 @blp.response(200, Envelope(PublicUserOut, many=True))
 def search_users(query):
     """Find people by name (to add friends); never returns emails."""
-    return ok("USERS_FOUND", svc("users").search(query["q"], exclude=[current_user_id()], limit=query["limit"]))
+    return ok("USERS_FOUND", services().users.search(query["q"], exclude=[current_user_id()], limit=query["limit"]))

@@ -1,6 +1,7 @@
 from flask_smorest import Blueprint
 
-from app.core.api import page_window, Envelope, Page, admin_required, current_user_id, error_responses, ok, svc
+from app.donations.services import services
+from app.core.api import page_window, Envelope, Page, admin_required, current_user_id, error_responses, ok
 from app.donations.schemas_p2 import (BatchItemOut, BatchItemQuery, BatchOut, BatchQuery, DisbursementBatchIn,
                                       ImportBatchIn, RunIn)
 
@@ -15,7 +16,7 @@ blp = Blueprint("batch", __name__, url_prefix="/api/batch",
 @blp.arguments(BatchQuery, location="query")
 @blp.response(200, Envelope(BatchOut, paginated=True))
 def list_batches(query):
-    rows, total = svc("donations.batches").page(status=query.get("status"), type=query.get("type"), **page_window(query))
+    rows, total = services().batches.page(status=query.get("status"), type=query.get("type"), **page_window(query))
     return ok("BATCHES_RETRIEVED", Page(rows, query["page"], query["per_page"], total))
 
 
@@ -26,7 +27,7 @@ def list_batches(query):
 def create_disbursement(body):
     """A batch paying each ONLUS its net donated credits of a closed month (one item per ONLUS). One batch
     per month: asking again answers the first (200). 422 PERIOD_NOT_CLOSED for the current month."""
-    batch, created = svc("donations.batches").create_disbursement(body["period"], actor_id=current_user_id())
+    batch, created = services().batches.create_disbursement(body["period"], actor_id=current_user_id())
     return ok("BATCH_CREATED" if created else "BATCH_EXISTS", batch), 201 if created else 200
 
 
@@ -37,7 +38,7 @@ def create_disbursement(body):
 def create_import(body):
     """Bulk wallet donations from CSV (`user_id,onlus_id,amount[,reference]`, euros). Invalid rows become
     failed items with the reason; the others are donated when the batch runs (source `batch`)."""
-    return ok("BATCH_CREATED", svc("donations.batches").create_import(body["csv"], name=body.get("name"),
+    return ok("BATCH_CREATED", services().batches.create_import(body["csv"], name=body.get("name"),
                                                                       actor_id=current_user_id()))
 
 
@@ -46,7 +47,7 @@ def create_import(body):
 @blp.response(200, Envelope(BatchOut))
 def get_batch(batch_id):
     """Status, per-status counts and progress (%)."""
-    return ok("BATCH_RETRIEVED", svc("donations.batches").get(batch_id))
+    return ok("BATCH_RETRIEVED", services().batches.get(batch_id))
 
 
 @blp.route("/operations/<batch_id>/run", methods=["POST"])
@@ -57,7 +58,7 @@ def get_batch(batch_id):
 def run_batch(body, batch_id):
     """Process the remaining items now (optionally at most `max_items`); an interrupted batch resumes where
     it stopped, and no finished item is repeated. 409 BATCH_BUSY while another runner holds it."""
-    return ok("BATCH_RUN", svc("donations.batches").run(batch_id, max_items=body.get("max_items")))
+    return ok("BATCH_RUN", services().batches.run(batch_id, max_items=body.get("max_items")))
 
 
 @blp.route("/operations/<batch_id>/retry", methods=["POST"])
@@ -66,7 +67,7 @@ def run_batch(body, batch_id):
 @error_responses(blp, {409: "NO_FAILED_ITEMS"})
 def retry_batch(batch_id):
     """Put every failed item back to pending (run the batch again to process them); 409 NO_FAILED_ITEMS."""
-    return ok("BATCH_RETRY_SCHEDULED", svc("donations.batches").retry_failed(batch_id))
+    return ok("BATCH_RETRY_SCHEDULED", services().batches.retry_failed(batch_id))
 
 
 @blp.route("/operations/<batch_id>/items", methods=["GET"])
@@ -74,5 +75,5 @@ def retry_batch(batch_id):
 @blp.arguments(BatchItemQuery, location="query")
 @blp.response(200, Envelope(BatchItemOut, paginated=True))
 def batch_items(query, batch_id):
-    rows, total = svc("donations.batches").items(batch_id, status=query.get("status"), **page_window(query))
+    rows, total = services().batches.items(batch_id, status=query.get("status"), **page_window(query))
     return ok("BATCH_ITEMS_RETRIEVED", Page(rows, query["page"], query["per_page"], total))

@@ -2,8 +2,9 @@ from datetime import datetime, time, timedelta
 
 from flask_smorest import Blueprint
 
+from app.donations.services import services
 from app.core.api import (Envelope, page_window, Page, admin_required, current_user_id, error_responses, login_required, ok,
-                          rate_limited, svc)
+                          rate_limited)
 from app.core.clock import utcnow
 from app.donations.schemas import DonationOut
 from app.donations.schemas_p2 import (AdminKycOut, ComplianceCheckOut, ComplianceCheckQuery, ComplianceReportOut,
@@ -38,7 +39,7 @@ def _page(query: dict, rows_total, message: str):
 def my_kyc():
     """The signed-in user's KYC status: none, pending, approved or rejected. KYC is needed before donating
     more than the KYC threshold in the rolling window (larger donations are held until it is approved)."""
-    return ok("KYC_RETRIEVED", svc("donations.compliance").kyc_record(current_user_id()))
+    return ok("KYC_RETRIEVED", services().compliance.kyc_record(current_user_id()))
 
 
 @blp.route("/kyc", methods=["POST"])
@@ -51,7 +52,7 @@ def submit_kyc(body):
     """Submit (or resubmit after a rejection) identity data for review; 409 KYC_ALREADY_APPROVED.
     Only the document number's last 4 characters are kept."""
     body["date_of_birth"] = body["date_of_birth"].isoformat()
-    return ok("KYC_SUBMITTED", svc("donations.compliance").submit_kyc(current_user_id(), body))
+    return ok("KYC_SUBMITTED", services().compliance.submit_kyc(current_user_id(), body))
 
 
 # -- KYC (admin) ---------------------------------------------------------------------
@@ -62,7 +63,7 @@ def submit_kyc(body):
 @blp.response(200, Envelope(AdminKycOut, paginated=True))
 def kyc_submissions(query):
     """KYC records, oldest submission first; filter by `status`."""
-    return _page(query, svc("donations.compliance").kyc_page(status=query.get("status"), **page_window(query)),
+    return _page(query, services().compliance.kyc_page(status=query.get("status"), **page_window(query)),
                  "KYC_SUBMISSIONS_RETRIEVED")
 
 
@@ -73,7 +74,7 @@ def kyc_submissions(query):
 @error_responses(blp, {409: "KYC_NOT_PENDING"})
 def review_kyc(body, user_id):
     """Approve or reject a pending submission (409 KYC_NOT_PENDING otherwise)."""
-    return ok("KYC_REVIEWED", svc("donations.compliance").review_kyc(
+    return ok("KYC_REVIEWED", services().compliance.review_kyc(
         user_id, approve=body["approve"], note=body.get("note"), actor_id=current_user_id()))
 
 
@@ -86,7 +87,7 @@ def review_kyc(body, user_id):
 def held_donations(query):
     """Donations held by a compliance or fraud rule (default: still waiting), oldest first, with reasons."""
     status = None if query["status"] == "all" else query["status"]
-    return _page(query, svc("donations").held_page(status=status, **page_window(query)), "HELD_DONATIONS_RETRIEVED")
+    return _page(query, services().donations.held_page(status=status, **page_window(query)), "HELD_DONATIONS_RETRIEVED")
 
 
 @blp.route("/held/<donation_id>/approve", methods=["POST"])
@@ -98,7 +99,7 @@ def held_donations(query):
 def approve_held(body, donation_id):
     """Complete a held donation (receipt, DonationComplete). Exactly once: 409 DONATION_NOT_HELD after a
     rejection; approving again answers the completed donation."""
-    return ok("HELD_DONATION_APPROVED", svc("donations").approve_held(donation_id, actor_id=current_user_id(),
+    return ok("HELD_DONATION_APPROVED", services().donations.approve_held(donation_id, actor_id=current_user_id(),
                                                                       note=body.get("note")))
 
 
@@ -110,7 +111,7 @@ def approve_held(body, donation_id):
 @error_responses(blp, {409: "DONATION_NOT_HELD"})
 def reject_held(body, donation_id):
     """Reject a held donation: the money returns to the wallet (card payments: to the card)."""
-    return ok("HELD_DONATION_REJECTED", svc("donations").reject_held(donation_id, actor_id=current_user_id(),
+    return ok("HELD_DONATION_REJECTED", services().donations.reject_held(donation_id, actor_id=current_user_id(),
                                                                      note=body.get("note")))
 
 
@@ -122,7 +123,7 @@ def reject_held(body, donation_id):
 @blp.response(200, Envelope(ComplianceCheckOut, paginated=True))
 def checks(query):
     """Every recorded compliance decision with each rule's result, newest first."""
-    return _page(query, svc("donations.compliance").checks_page(
+    return _page(query, services().compliance.checks_page(
         outcome=query.get("outcome"), user_id=query.get("user_id"), **page_window(query)), "COMPLIANCE_CHECKS_RETRIEVED")
 
 
@@ -131,7 +132,7 @@ def checks(query):
 @blp.response(200, Envelope(SanctionOut, many=True))
 def sanctions():
     """The names screened: configured (DONATION_COMPLIANCE.sanctions_list) and added by admins."""
-    return ok("SANCTIONS_LIST_RETRIEVED", svc("donations.compliance").sanctions_entries())
+    return ok("SANCTIONS_LIST_RETRIEVED", services().compliance.sanctions_entries())
 
 
 @blp.route("/sanctions", methods=["POST"])
@@ -141,7 +142,7 @@ def sanctions():
 @error_responses(blp, {409: "SANCTIONS_ENTRY_EXISTS"})
 def add_sanction(body):
     """Screen a name from now on (donors and ONLUS); 409 SANCTIONS_ENTRY_EXISTS."""
-    return ok("SANCTIONS_ENTRY_ADDED", svc("donations.compliance").add_sanction(
+    return ok("SANCTIONS_ENTRY_ADDED", services().compliance.add_sanction(
         body["name"], note=body.get("note"), actor_id=current_user_id()))
 
 
@@ -149,7 +150,7 @@ def add_sanction(body):
 @admin_required
 @blp.response(200, Envelope())
 def remove_sanction(entry_id):
-    svc("donations.compliance").remove_sanction(entry_id)
+    services().compliance.remove_sanction(entry_id)
     return ok("SANCTIONS_ENTRY_REMOVED", None)
 
 
@@ -161,8 +162,8 @@ def report(query):
     """Compliance report for a period (default: the last 30 days): checks by outcome and rule, held amounts
     and decisions, KYC reviews, fraud flags."""
     start, end, to_date = period(query)
-    data = svc("donations.compliance").report(start, end, held_donations=svc("donations").held_between(start, end),
-                                              flags=svc("donations.fraud").between(start, end))
+    data = services().compliance.report(start, end, held_donations=services().donations.held_between(start, end),
+                                              flags=services().fraud.between(start, end))
     data["to_inclusive"] = to_date
     return ok("COMPLIANCE_REPORT_RETRIEVED", data)
 
@@ -175,7 +176,7 @@ def report(query):
 @blp.response(200, Envelope(FraudFlagOut, paginated=True))
 def fraud_flags(query):
     """Velocity, card-testing, credit-farming, dispute flags, newest first."""
-    return _page(query, svc("donations.fraud").page(status=query.get("status"), kind=query.get("kind"),
+    return _page(query, services().fraud.page(status=query.get("status"), kind=query.get("kind"),
                                                     **page_window(query)), "FRAUD_FLAGS_RETRIEVED")
 
 
@@ -185,5 +186,5 @@ def fraud_flags(query):
 @blp.response(200, Envelope(FraudFlagOut))
 @error_responses(blp, {409: "FRAUD_FLAG_ALREADY_RESOLVED"})
 def resolve_flag(body, flag_id):
-    return ok("FRAUD_FLAG_RESOLVED", svc("donations.fraud").resolve(flag_id, note=body["note"],
+    return ok("FRAUD_FLAG_RESOLVED", services().fraud.resolve(flag_id, note=body["note"],
                                                                     actor_id=current_user_id()))

@@ -4,8 +4,9 @@ import marshmallow as ma
 from flask import current_app, make_response, request
 from flask_smorest import Blueprint
 
+from app.donations.services import services
 from app.core.api import (Envelope, page_window, Page, admin_required, current_user_id, error_responses, login_required, ok,
-                          rate_limited, svc)
+                          rate_limited)
 from app.core.clock import utcnow
 from app.core.errors import ValidationFailed
 from app.donations.controllers.wallet import day_range
@@ -62,7 +63,7 @@ def process_donation(body, headers):
     (header `Idempotent-Replayed: true`). A donation flagged by a compliance rule (KYC needed, AML
     thresholds, sanctions screening, velocity) is 202 DONATION_HELD_FOR_REVIEW with status `held`: the
     amount waits in the wallet's `held` until an admin approves (completed) or rejects it (returned)."""
-    donation, created = svc("donations").process(current_user_id(), onlus_id=body["onlus_id"],
+    donation, created = services().donations.process(current_user_id(), onlus_id=body["onlus_id"],
                                                  amount_cents=body["amount"],
                                                  idempotency_key=headers.get("idempotency_key"),
                                                  client_ip=request.remote_addr)
@@ -80,7 +81,7 @@ def process_donation(body, headers):
 def donation_history(query):
     """The user's donations, newest first; filter by `status`, `onlus_id`, `from`/`to` (inclusive dates)."""
     per_page = query["per_page"]
-    rows, total = svc("donations").history(current_user_id(), **page_window(query),
+    rows, total = services().donations.history(current_user_id(), **page_window(query),
                                            status=query.get("status"), onlus_id=query.get("onlus_id"),
                                            **day_range(query))
     return ok("DONATION_HISTORY_RETRIEVED", Page(rows, query["page"], per_page, total))
@@ -98,7 +99,7 @@ def donation_statement(query):
     from_date = query.get("from_date") or date(to_date.year, 1, 1)
     if from_date > to_date:
         raise ValidationFailed(errors={"from": ["Must not be after 'to'."]})
-    statement = svc("donations").statement(current_user_id(), from_date, to_date)
+    statement = services().donations.statement(current_user_id(), from_date, to_date)
     if query["format"] == "json":
         return ok("DONATION_STATEMENT_RETRIEVED", statement)
     return _pdf(render_statement(statement, compress=_compress()), f"goodplay-statement-{from_date}-{to_date}.pdf")
@@ -109,7 +110,7 @@ def donation_statement(query):
 @blp.response(200, Envelope(AutoDonationOut))
 def get_auto_donation():
     """Auto-donation settings (stored with the user's preferences)."""
-    return ok("AUTO_DONATION_RETRIEVED", svc("donations").auto_donation_settings(current_user_id()))
+    return ok("AUTO_DONATION_RETRIEVED", services().donations.auto_donation_settings(current_user_id()))
 
 
 @blp.route("/auto-donation", methods=["PUT"])
@@ -119,7 +120,7 @@ def get_auto_donation():
 def put_auto_donation(body):
     """On/off, threshold (euros), percentage of the balance, and ONLUS allocations whose shares add up to 100.
     Each ONLUS must be verified and active."""
-    return ok("AUTO_DONATION_UPDATED", svc("donations").update_auto_donation(current_user_id(), body))
+    return ok("AUTO_DONATION_UPDATED", services().donations.update_auto_donation(current_user_id(), body))
 
 
 @blp.route("/<donation_id>", methods=["GET"])
@@ -127,7 +128,7 @@ def put_auto_donation(body):
 @blp.response(200, Envelope(DonationOut))
 def get_donation(donation_id):
     """One of the user's donations (another user's is 404)."""
-    return ok("DONATION_RETRIEVED", svc("donations").for_user(current_user_id(), donation_id))
+    return ok("DONATION_RETRIEVED", services().donations.for_user(current_user_id(), donation_id))
 
 
 @blp.route("/<donation_id>/receipt", methods=["GET"])
@@ -137,7 +138,7 @@ def get_donation(donation_id):
 @blp.doc(**_pdf_doc("ReceiptOutEnvelope"))
 def get_receipt(query, donation_id):
     """The donation's receipt: application/pdf by default, the data with `?format=json`."""
-    receipt = svc("donations").receipt(current_user_id(), donation_id)
+    receipt = services().donations.receipt(current_user_id(), donation_id)
     if query["format"] == "json":
         return ok("RECEIPT_RETRIEVED", receipt)
     return _pdf(render_receipt(receipt, compress=_compress()), f"{receipt['receipt_number']}.pdf")
@@ -151,5 +152,5 @@ def get_receipt(query, donation_id):
 @error_responses(admin_blp, {409: "DONATION_NOT_REFUNDABLE"})
 def refund_donation(body, donation_id):
     """Give a completed donation back to the wallet: a new, linked `refund` ledger entry."""
-    return ok("DONATION_REFUNDED", svc("donations").refund(donation_id, actor_id=current_user_id(),
+    return ok("DONATION_REFUNDED", services().donations.refund(donation_id, actor_id=current_user_id(),
                                                            reason=body["reason"]))

@@ -1,6 +1,7 @@
 from flask_smorest import Blueprint
 
-from app.core.api import page_window, Envelope, Page, PageQuery, admin_required, current_user_id, ok, svc
+from app.donations.services import services
+from app.core.api import page_window, Envelope, Page, PageQuery, admin_required, current_user_id, ok
 from app.donations.controllers.compliance import period
 from app.donations.schemas_p2 import (DashboardOut, DashboardQuery, DiscrepancyOut, DiscrepancyQuery,
                                       ReconciliationOut)
@@ -19,7 +20,7 @@ def dashboard(query):
     donors (new ones too), averages; by ONLUS, category and source; a day/week/month trend; wallet
     balances, held donations, card payments. Cached; a donation or refund invalidates it."""
     start, end, _ = period(query)
-    return ok("FINANCIAL_DASHBOARD_RETRIEVED", svc("donations.financial").dashboard(
+    return ok("FINANCIAL_DASHBOARD_RETRIEVED", services().financial.dashboard(
         start, end, granularity=query["granularity"], refresh=query["refresh"]))
 
 
@@ -29,7 +30,7 @@ def dashboard(query):
 def run_reconciliation():
     """Run the reconciliation now: wallets against the ledger, donations against the ledger and the ONLUS
     allocations, payment intents against the provider. Discrepancies are stored with detail."""
-    return ok("RECONCILIATION_COMPLETED", svc("donations.reconciliation").run(triggered_by=current_user_id()))
+    return ok("RECONCILIATION_COMPLETED", services().reconciliation.run(triggered_by=current_user_id()))
 
 
 @blp.route("/reconciliation", methods=["GET"])
@@ -37,7 +38,7 @@ def run_reconciliation():
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, Envelope(ReconciliationOut, paginated=True))
 def list_reconciliations(query):
-    rows, total = svc("donations.reconciliation").page(**page_window(query))
+    rows, total = services().reconciliation.page(**page_window(query))
     return ok("RECONCILIATIONS_RETRIEVED", Page(rows, query["page"], query["per_page"], total))
 
 
@@ -45,7 +46,7 @@ def list_reconciliations(query):
 @admin_required
 @blp.response(200, Envelope(ReconciliationOut))
 def get_reconciliation(run_id):
-    return ok("RECONCILIATION_RETRIEVED", svc("donations.reconciliation").get(run_id))
+    return ok("RECONCILIATION_RETRIEVED", services().reconciliation.get(run_id))
 
 
 @blp.route("/reconciliation/<run_id>/discrepancies", methods=["GET"])
@@ -53,5 +54,5 @@ def get_reconciliation(run_id):
 @blp.arguments(DiscrepancyQuery, location="query")
 @blp.response(200, Envelope(DiscrepancyOut, paginated=True))
 def list_discrepancies(query, run_id):
-    rows, total = svc("donations.reconciliation").discrepancies_page(run_id, kind=query.get("kind"), **page_window(query))
+    rows, total = services().reconciliation.discrepancies_page(run_id, kind=query.get("kind"), **page_window(query))
     return ok("DISCREPANCIES_RETRIEVED", Page(rows, query["page"], query["per_page"], total))

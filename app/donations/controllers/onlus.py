@@ -1,6 +1,7 @@
 from flask_smorest import Blueprint
 
-from app.core.api import page_window, Envelope, Page, admin_required, current_user_id, error_responses, ok, svc
+from app.donations.services import services
+from app.core.api import page_window, Envelope, Page, admin_required, current_user_id, error_responses, ok
 from app.donations.schemas import (AdminOnlusOut, AdminOnlusQuery, OnlusIn, OnlusOut, OnlusQuery, OnlusUpdateIn,
                                    SuspendIn, VerifyIn)
 
@@ -15,7 +16,7 @@ admin_blp = Blueprint("admin_onlus", __name__, url_prefix="/api/admin/onlus",
 def list_onlus(query):
     """Verified, active organisations; filter by `category`, `search` the name."""
     per_page = query["per_page"]
-    rows, total = svc("onlus").public_page(**page_window(query),
+    rows, total = services().onlus.public_page(**page_window(query),
                                            category=query.get("category"), search=query.get("search"))
     return ok("ONLUS_LIST_RETRIEVED", Page(rows, query["page"], per_page, total))
 
@@ -24,7 +25,7 @@ def list_onlus(query):
 @blp.response(200, Envelope(OnlusOut))
 def get_onlus(onlus_id):
     """A verified, active organisation (others are 404 here)."""
-    return ok("ONLUS_RETRIEVED", svc("onlus").public_detail(onlus_id))
+    return ok("ONLUS_RETRIEVED", services().onlus.public_detail(onlus_id))
 
 
 @admin_blp.route("", methods=["GET"])
@@ -33,7 +34,7 @@ def get_onlus(onlus_id):
 @admin_blp.response(200, Envelope(AdminOnlusOut, paginated=True))
 def admin_list(query):
     per_page = query["per_page"]
-    rows, total = svc("onlus").admin_page(**page_window(query),
+    rows, total = services().onlus.admin_page(**page_window(query),
                                           status=query.get("status"), category=query.get("category"),
                                           search=query.get("search"), active=query.get("is_active"))
     return ok("ONLUS_LIST_RETRIEVED", Page(rows, query["page"], per_page, total))
@@ -46,14 +47,14 @@ def admin_list(query):
 @error_responses(admin_blp, {409: "ONLUS_TAX_CODE_EXISTS"})
 def admin_create(body):
     """A new organisation starts `pending`: it can receive donations once verified."""
-    return ok("ONLUS_CREATED", svc("onlus").create(body, actor_id=current_user_id()))
+    return ok("ONLUS_CREATED", services().onlus.create(body, actor_id=current_user_id()))
 
 
 @admin_blp.route("/<onlus_id>", methods=["GET"])
 @admin_required
 @admin_blp.response(200, Envelope(AdminOnlusOut))
 def admin_get(onlus_id):
-    return ok("ONLUS_RETRIEVED", svc("onlus").admin_get(onlus_id))
+    return ok("ONLUS_RETRIEVED", services().onlus.admin_get(onlus_id))
 
 
 @admin_blp.route("/<onlus_id>", methods=["PUT"])
@@ -62,7 +63,7 @@ def admin_get(onlus_id):
 @admin_blp.response(200, Envelope(AdminOnlusOut))
 @error_responses(admin_blp, {409: "ONLUS_TAX_CODE_EXISTS"})
 def admin_update(body, onlus_id):
-    return ok("ONLUS_UPDATED", svc("onlus").update(onlus_id, body, actor_id=current_user_id()))
+    return ok("ONLUS_UPDATED", services().onlus.update(onlus_id, body, actor_id=current_user_id()))
 
 
 @admin_blp.route("/<onlus_id>/verify", methods=["POST"])
@@ -71,7 +72,7 @@ def admin_update(body, onlus_id):
 @admin_blp.response(200, Envelope(AdminOnlusOut))
 def admin_verify(body, onlus_id):
     """`decision`: verified (default) or rejected; also reinstates a suspended organisation."""
-    return ok("ONLUS_VERIFICATION_UPDATED", svc("onlus").verify(onlus_id, decision=body["decision"],
+    return ok("ONLUS_VERIFICATION_UPDATED", services().onlus.verify(onlus_id, decision=body["decision"],
                                                                 note=body.get("note"), actor_id=current_user_id()))
 
 
@@ -82,4 +83,4 @@ def admin_verify(body, onlus_id):
 @error_responses(admin_blp, {409: "ONLUS_ALREADY_SUSPENDED"})
 def admin_suspend(body, onlus_id):
     """Stop donations to this organisation (reason recorded)."""
-    return ok("ONLUS_SUSPENDED", svc("onlus").suspend(onlus_id, reason=body["reason"], actor_id=current_user_id()))
+    return ok("ONLUS_SUSPENDED", services().onlus.suspend(onlus_id, reason=body["reason"], actor_id=current_user_id()))

@@ -1,8 +1,9 @@
 from flask import request
 from flask_smorest import Blueprint
 
+from app.donations.services import services
 from app.core.api import (Envelope, page_window, Page, admin_required, current_user_id, error_responses, login_required, ok,
-                          rate_limited, svc)
+                          rate_limited)
 from app.core.errors import BadRequest
 from app.donations.controllers.donations import IdempotencyHeaders
 from app.donations.schemas_p2 import (AdminPaymentIntentOut, AdminPaymentIntentQuery, ConfirmIn, PaymentIntentIn,
@@ -19,7 +20,7 @@ admin_blp = Blueprint("admin_payments", __name__, url_prefix="/api/admin/payment
 @blp.response(200, Envelope(ProviderOut))
 def provider():
     """The active payment provider: `stripe`, or `simulated` when no Stripe key is configured (no money moves)."""
-    return ok("PAYMENT_PROVIDER_RETRIEVED", svc("donations.payments").provider_info())
+    return ok("PAYMENT_PROVIDER_RETRIEVED", services().payments.provider_info())
 
 
 @blp.route("/intents", methods=["POST"])
@@ -34,7 +35,7 @@ def create_intent(body, headers):
     The donation (receipt, DonationComplete) is created when the provider reports success (webhook or
     `/confirm`). 429 PAYMENT_VELOCITY_EXCEEDED when too many attempts or declines came from this user/address.
     A replayed `Idempotency-Key` answers the first intent."""
-    intent, created = svc("donations.payments").create_intent(
+    intent, created = services().payments.create_intent(
         current_user_id(), onlus_id=body["onlus_id"], amount_cents=body["amount"],
         idempotency_key=headers.get("idempotency_key"), client_ip=request.remote_addr)
     if created:
@@ -49,7 +50,7 @@ def create_intent(body, headers):
 def list_intents(query):
     """The user's card payments, newest first."""
     per_page = query["per_page"]
-    rows, total = svc("donations.payments").page_for_user(current_user_id(), **page_window(query),
+    rows, total = services().payments.page_for_user(current_user_id(), **page_window(query),
                                                           status=query.get("status"))
     return ok("PAYMENT_INTENTS_RETRIEVED", Page(rows, query["page"], per_page, total))
 
@@ -59,7 +60,7 @@ def list_intents(query):
 @blp.response(200, Envelope(PaymentIntentOut))
 def get_intent(intent_id):
     """One of the user's payment intents (another user's is 404)."""
-    return ok("PAYMENT_INTENT_RETRIEVED", svc("donations.payments").for_user(current_user_id(), intent_id))
+    return ok("PAYMENT_INTENT_RETRIEVED", services().payments.for_user(current_user_id(), intent_id))
 
 
 @blp.route("/intents/<intent_id>/confirm", methods=["POST"])
@@ -71,7 +72,7 @@ def get_intent(intent_id):
 def confirm_intent(body, intent_id):
     """Simulated provider: charge now (`payment_method: pm_card_chargeDeclined` declines). Stripe: after
     Stripe.js confirmed in the browser, fetch the intent's state from Stripe and apply it."""
-    intent = svc("donations.payments").confirm(current_user_id(), intent_id, payment_method=body.get("payment_method"))
+    intent = services().payments.confirm(current_user_id(), intent_id, payment_method=body.get("payment_method"))
     return ok("PAYMENT_INTENT_CONFIRMED", intent)
 
 
@@ -81,7 +82,7 @@ def confirm_intent(body, intent_id):
 @error_responses(blp, {409: "PAYMENT_INTENT_NOT_OPEN", 502: "PAYMENT_PROVIDER_ERROR"})
 def cancel_intent(intent_id):
     """Cancel an open payment (409 PAYMENT_INTENT_NOT_OPEN once it succeeded or was cancelled)."""
-    return ok("PAYMENT_INTENT_CANCELED", svc("donations.payments").cancel(current_user_id(), intent_id))
+    return ok("PAYMENT_INTENT_CANCELED", services().payments.cancel(current_user_id(), intent_id))
 
 
 @blp.route("/webhooks/stripe", methods=["POST"])
@@ -94,7 +95,7 @@ def stripe_webhook():
     charge.dispute.created. The signature is verified against the raw body (400 INVALID_SIGNATURE, nothing
     changes); the event id is recorded first, so a replay is acknowledged (`duplicate: true`) and ignored."""
     try:
-        result = svc("donations.payments").handle_webhook(request.get_data(cache=False),
+        result = services().payments.handle_webhook(request.get_data(cache=False),
                                                           request.headers.get("Stripe-Signature"))
     except InvalidSignature as exc:
         raise BadRequest("INVALID_SIGNATURE") from exc
@@ -107,7 +108,7 @@ def stripe_webhook():
 @admin_blp.response(200, Envelope(AdminPaymentIntentOut, paginated=True))
 def admin_list(query):
     per_page = query["per_page"]
-    rows, total = svc("donations.payments").admin_page(**page_window(query),
+    rows, total = services().payments.admin_page(**page_window(query),
                                                        status=query.get("status"), user_id=query.get("user_id"))
     return ok("PAYMENT_INTENTS_RETRIEVED", Page(rows, query["page"], per_page, total))
 
@@ -116,7 +117,7 @@ def admin_list(query):
 @admin_required
 @admin_blp.response(200, Envelope(AdminPaymentIntentOut))
 def admin_get(intent_id):
-    return ok("PAYMENT_INTENT_RETRIEVED", svc("donations.payments").admin_get(intent_id))
+    return ok("PAYMENT_INTENT_RETRIEVED", services().payments.admin_get(intent_id))
 
 
 @admin_blp.route("/<intent_id>/retry-refund", methods=["POST"])
@@ -127,5 +128,5 @@ def admin_get(intent_id):
 def admin_retry_refund(intent_id):
     """Send a refunded/rejected card donation's money back to the card again after a provider failure
     (idempotent at the provider)."""
-    svc("donations.payments").retry_refund(intent_id)
-    return ok("PAYMENT_REFUND_RETRIED", svc("donations.payments").admin_get(intent_id))
+    services().payments.retry_refund(intent_id)
+    return ok("PAYMENT_REFUND_RETRIED", services().payments.admin_get(intent_id))

@@ -1,6 +1,7 @@
 from flask_smorest import Blueprint
 
-from app.core.api import page_window, Envelope, Page, PageQuery, admin_required, current_user_id, error_responses, ok, svc
+from app.donations.services import services
+from app.core.api import page_window, Envelope, Page, PageQuery, admin_required, current_user_id, error_responses, ok
 from app.donations.schemas import RatesIn, RatesOut
 
 blp = Blueprint("conversion_rates", __name__, url_prefix="/api/conversion-rates",
@@ -12,7 +13,7 @@ blp = Blueprint("conversion_rates", __name__, url_prefix="/api/conversion-rates"
 def current_rates():
     """The rates in force: `base_rate_per_minute` euros per minute before multipliers, per-category rates,
     `multipliers` (tournament, streak from `streak_min_days` consecutive days, weekend) and `daily_cap` euros."""
-    return ok("CONVERSION_RATES_RETRIEVED", svc("donations.rates").current_doc())
+    return ok("CONVERSION_RATES_RETRIEVED", services().rates.current_doc())
 
 
 @blp.route("/current", methods=["PUT"])
@@ -22,7 +23,7 @@ def current_rates():
 @error_responses(blp, {409: "RATES_UPDATED_CONCURRENTLY"})
 def update_rates(body):
     """Admin: a new version effective now, built from the current one with these changes (history kept)."""
-    return ok("CONVERSION_RATES_UPDATED", svc("donations.rates").update(body, actor_id=current_user_id()))
+    return ok("CONVERSION_RATES_UPDATED", services().rates.update(body, actor_id=current_user_id()))
 
 
 @blp.route("/history", methods=["GET"])
@@ -32,5 +33,5 @@ def update_rates(body):
 def rates_history(query):
     """Admin: every version, newest first."""
     per_page = query["per_page"]
-    rows, total = svc("donations.rates").history(**page_window(query))
+    rows, total = services().rates.history(**page_window(query))
     return ok("CONVERSION_RATES_HISTORY", Page(rows, query["page"], per_page, total))

@@ -2,8 +2,10 @@ from datetime import datetime, time, timedelta
 
 from flask_smorest import Blueprint
 
-from app.core.api import (Envelope, page_window, Page, PageQuery, admin_required, container, current_user_id, error_responses,
-                          login_required, ok, rate_limited, svc)
+from app.core.services import services as core_services
+from app.donations.services import services
+from app.core.api import (Envelope, page_window, Page, PageQuery, admin_required, current_user_id, error_responses,
+                          login_required, ok, rate_limited)
 from app.donations.schemas import (AdjustmentIn, AdminTransactionOut, IntegrityOut, ReleaseIn, TransactionOut,
                                    TransactionQuery, WalletOut)
 
@@ -21,7 +23,7 @@ def day_range(query: dict) -> dict:
 
 def _page(user_id: str, query: dict) -> Page:
     per_page = query["per_page"]
-    rows, total = svc("wallet").transactions(
+    rows, total = services().wallet.transactions(
         user_id, **page_window(query),
         types=[query["type"]] if query.get("type") else None, **day_range(query))
     return Page(rows, query["page"], per_page, total)
@@ -32,7 +34,7 @@ def _page(user_id: str, query: dict) -> Page:
 @blp.response(200, Envelope(WalletOut))
 def get_wallet():
     """Balance, lifetime earnings and donations (euros); created on first need."""
-    return ok("WALLET_RETRIEVED", svc("wallet").get_wallet(current_user_id()))
+    return ok("WALLET_RETRIEVED", services().wallet.get_wallet(current_user_id()))
 
 
 @blp.route("/transactions", methods=["GET"])
@@ -49,7 +51,7 @@ def list_transactions(query):
 @blp.response(200, Envelope(TransactionOut))
 def get_transaction(entry_id):
     """One ledger entry with its breakdown (for session credits: rate, multipliers, caps)."""
-    return ok("TRANSACTION_RETRIEVED", svc("wallet").transaction(current_user_id(), entry_id))
+    return ok("TRANSACTION_RETRIEVED", services().wallet.transaction(current_user_id(), entry_id))
 
 
 @admin_blp.route("/held", methods=["GET"])
@@ -61,7 +63,7 @@ def admin_held_credits(query):
     yet settled, oldest first; settle each with POST /api/admin/wallets/<user_id>/held/<entry_id>/release.
     Held donations are listed at GET /api/compliance/held."""
     per_page = query["per_page"]
-    rows, total = svc("wallet").held_credits(**page_window(query))
+    rows, total = services().wallet.held_credits(**page_window(query))
     return ok("HELD_CREDITS_RETRIEVED", Page(rows, query["page"], per_page, total))
 
 
@@ -69,8 +71,8 @@ def admin_held_credits(query):
 @admin_required
 @admin_blp.response(200, Envelope(WalletOut))
 def admin_get_wallet(user_id):
-    svc("users").get(user_id)
-    return ok("WALLET_RETRIEVED", svc("wallet").get_wallet(user_id))
+    core_services().users.get(user_id)
+    return ok("WALLET_RETRIEVED", services().wallet.get_wallet(user_id))
 
 
 @admin_blp.route("/<user_id>/transactions", methods=["GET"])
@@ -78,7 +80,7 @@ def admin_get_wallet(user_id):
 @admin_blp.arguments(TransactionQuery, location="query")
 @admin_blp.response(200, Envelope(AdminTransactionOut, paginated=True))
 def admin_list_transactions(query, user_id):
-    svc("users").get(user_id)
+    core_services().users.get(user_id)
     return ok("TRANSACTIONS_RETRIEVED", _page(user_id, query))
 
 
@@ -91,9 +93,9 @@ def admin_list_transactions(query, user_id):
 def adjust(body, user_id):
     """Credit or debit a wallet through the ledger, with a reason; the admin's id is recorded.
     A debit never takes the balance below zero (409 INSUFFICIENT_BALANCE)."""
-    svc("users").get(user_id)
+    core_services().users.get(user_id)
     cents = body["amount"] if body["direction"] == "credit" else -body["amount"]
-    entry = svc("wallet").adjust(user_id, amount_cents=cents, reason=body["reason"], actor_id=current_user_id())
+    entry = services().wallet.adjust(user_id, amount_cents=cents, reason=body["reason"], actor_id=current_user_id())
     return ok("WALLET_ADJUSTED", entry)
 
 
@@ -104,7 +106,7 @@ def adjust(body, user_id):
 @admin_blp.response(201, Envelope(AdminTransactionOut))
 def release_held(body, user_id, entry_id):
     """Settle credits a fraud check held: approve moves them to the balance, reject voids them."""
-    entry = svc("wallet").release_held(user_id, entry_id, actor_id=current_user_id(), approve=body["approve"],
+    entry = services().wallet.release_held(user_id, entry_id, actor_id=current_user_id(), approve=body["approve"],
                                        reason=body["reason"])
     return ok("HELD_CREDITS_SETTLED", entry)
 
@@ -114,5 +116,4 @@ def release_held(body, user_id, entry_id):
 @admin_blp.response(200, Envelope(IntegrityOut))
 def integrity_check():
     """Run the daily check now: every balance against the sum of its ledger."""
-    job = next(j["func"] for j in container().jobs if j["id"] == "donations_integrity_check")
-    return ok("INTEGRITY_CHECKED", job())
+    return ok("INTEGRITY_CHECKED", services().wallet.run_integrity_check())

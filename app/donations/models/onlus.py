@@ -42,7 +42,7 @@ def can_receive_donations(onlus: dict) -> bool:
 
 
 def public_view(onlus: dict) -> dict:
-    """The cross-module shape (container.service('onlus').get)."""
+    """The cross-module shape (app.donations.contracts.OnlusDirectory.get)."""
     return {
         "id": str(onlus["_id"]),
         "name": onlus["name"],

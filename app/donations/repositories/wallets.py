@@ -117,3 +117,15 @@ class LedgerRepository:
             {"$group": {"_id": "$user_id", "balance": {"$sum": "$amount_cents"},
                         "held": {"$sum": {"$ifNull": ["$held_cents", 0]}}, "entries": {"$sum": 1}}}])
         return {r["_id"]: r for r in rows}
+
+
+class IntegrityReportRepository:
+    """`wallet_integrity_reports`: one report per UTC day (a re-run that day replaces it)."""
+
+    def __init__(self, db):
+        self.collection = db["wallet_integrity_reports"]
+
+    def save_for_day(self, day: str, report: dict) -> dict:
+        doc = {"_id": day, **report}
+        self.collection.replace_one({"_id": day}, doc, upsert=True)
+        return doc

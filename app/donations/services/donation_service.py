@@ -2,7 +2,7 @@
 donation with its receipt drafted, DonationComplete in the outbox) -> the receipt's gap-free number in a
 short transaction of its own -> dispatch the event.
 
-Registered as container.service("donations"): period_summary, user_summary, get_donation.
+Other modules read it through app.donations.contracts.DonationRecords (period_summary, get_donation).
 """
 from __future__ import annotations
 
@@ -540,7 +540,7 @@ class DonationService:
             "tax_note": TAX_NOTE, "generated_at": self.clock(),
         }
 
-    # -- contract: container.service("donations") --------------------------------
+    # -- contract: app.donations.contracts.DonationRecords -----------------------------
     def get_donation(self, donation_id: str) -> dict | None:
         d = self.donations.by_id(donation_id)
         if d is None:

@@ -1,6 +1,6 @@
 """Financial analytics for admins, computed FROM THE LEDGER (so its numbers agree with
 `donations.period_summary` and the wallets): totals and counts by period, ONLUS, category and source,
-donors, averages and a trend. Cached in container.cache under a generation number that the
+donors, averages and a trend. Cached in the shared cache under a generation number that the
 DonationComplete / DonationRefunded handlers bump, so a new donation or refund is visible at once.
 """
 from __future__ import annotations

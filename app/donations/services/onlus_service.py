@@ -1,4 +1,4 @@
-"""The ONLUS registry. Registered as container.service("onlus"): get(onlus_id), list(active_only=True)."""
+"""The ONLUS registry; other modules read it through app.donations.contracts.OnlusDirectory (get)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -18,7 +18,7 @@ class OnlusService:
         self.repo = repo
         self.clock = clock
 
-    # -- contract: container.service("onlus") --------------------------------------
+    # -- contract: app.donations.contracts.OnlusDirectory ------------------------------
     def get(self, onlus_id: str) -> dict | None:
         doc = self.repo.by_id(onlus_id)
         return public_view(doc) if doc else None

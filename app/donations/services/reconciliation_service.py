@@ -40,10 +40,6 @@ class ReconciliationService:
         self.clock = clock
         self.payment_window = timedelta(days=payment_window_days)
 
-    def create_indexes(self) -> None:
-        self.runs.create_index([("started_at", DESCENDING)])
-        self.discrepancies.create_index([("run_id", 1), ("kind", 1)])
-
     # -- the run ------------------------------------------------------------------------
     def run(self, *, triggered_by: str | None = None) -> dict:
         run_id = ObjectId()

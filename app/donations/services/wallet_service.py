@@ -1,10 +1,11 @@
 """Wallets and the ledger: every balance change is ONE transaction (guarded wallet update + ledger entry).
 
-Registered as container.service("wallet"): credit_summary(user_id, source_key), get_wallet(user_id).
+Other modules read it through app.donations.contracts.SessionCredits (credit_summary).
 Other donation services post through `post()`; nothing else writes `wallets` or `transactions`.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections import OrderedDict
@@ -21,7 +22,9 @@ from app.core.errors import InsufficientBalance, NotFound, ValidationFailed
 from app.donations.events import WalletCredited
 from app.donations.models.ledger import (ADJUSTMENT, BONUS, EARNED, ENTRY_TYPES, HELD, RELEASE, Posting,
                                          summary_status)
-from app.donations.repositories.wallets import LedgerRepository, WalletRepository
+from app.donations.repositories.wallets import IntegrityReportRepository, LedgerRepository, WalletRepository
+
+log = logging.getLogger(__name__)
 
 # prepare(wallet_before) -> Posting | [Posting, ...] : computed inside the transaction from the wallet it
 # read; several postings are written in order in the same transaction (the first carries the post's key)
@@ -48,11 +51,12 @@ class PostResult:
 
 
 class WalletService:
-    def __init__(self, *, db, wallets: WalletRepository, ledger: LedgerRepository, hooks,
-                 clock: Callable[[], datetime] = utcnow):
+    def __init__(self, *, db, wallets: WalletRepository, ledger: LedgerRepository,
+                 integrity_reports: IntegrityReportRepository, hooks, clock: Callable[[], datetime] = utcnow):
         self.db = db
         self.wallets = wallets
         self.ledger = ledger
+        self.integrity_reports = integrity_reports
         self.hooks = hooks
         self.clock = clock
         self._recent: OrderedDict[str, dict] = OrderedDict()
@@ -174,7 +178,7 @@ class WalletService:
         for event_id in event_ids:
             self.hooks.dispatch(event_id)
 
-    # -- contract: container.service("wallet") --------------------------------------
+    # -- contract: app.donations.contracts.SessionCredits ------------------------------
     def credit_summary(self, user_id: str, source_key: str) -> dict | None:
         """The ledger entry with that idempotency key, as {amount_cents, status, breakdown}; None when
         nothing was recorded for it. amount_cents is what reached the balance (0 when held)."""
@@ -237,6 +241,16 @@ class WalletService:
             {"key": {"$in": [f"release:{e['key']}" for e in held]}}, {"key": 1})}
         open_ = [e for e in held if f"release:{e['key']}" not in settled]
         return open_[skip:skip + limit], len(open_)
+
+    def run_integrity_check(self) -> dict:
+        """Every wallet balance (and held amount) against the sum of its ledger entries, recorded as
+        the report of the UTC day (re-running the same day replaces that day's report)."""
+        report = self.integrity_report()
+        now = self.clock()
+        doc = self.integrity_reports.save_for_day(now.date().isoformat(), {"checked_at": now, **report})
+        if report["discrepancies"]:
+            log.error("wallet integrity check: %d discrepancies", len(report["discrepancies"]))
+        return doc
 
     def integrity_report(self) -> dict:
         """Every wallet's balance (and held amount) against the sum of its ledger."""

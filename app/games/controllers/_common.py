@@ -1,11 +1,7 @@
 from __future__ import annotations
 
-from app.core.api import PageQuery, svc
-
-
-def games():
-    """The games module's services (see app.games.services.facade)."""
-    return svc("games")
+from app.core.api import PageQuery
+from app.games.services import services as games
 
 
 def page_args(query: dict) -> tuple[int, int, int]:

@@ -1,7 +1,7 @@
 """Game plugins: every module in this package exposing `PLUGIN` (a GamePlugin) is a game.
 
 `load_plugins()` walks the package with pkgutil; the catalog service upserts what it
-finds into the `games` collection at start-up (see CatalogService.discover_plugins).
+finds into the `games` collection when the init command runs (CatalogService.discover_plugins).
 """
 from __future__ import annotations
 

@@ -36,12 +36,12 @@ class CatalogService:
         self.games = games
         self.clock = clock
         self.plugin_package = plugin_package
-        self.plugins: dict[str, GamePlugin] = {}
+        self.plugins: dict[str, GamePlugin] = load_plugins(plugin_package)
         # every session start reads its game: the catalog (a few plugin games) is kept in the cache
         self.cached = CachedValue(cache, "games:catalog", CATALOG_TTL, lambda: {g["_id"]: g for g in games.all()})
 
     def discover_plugins(self) -> list[str]:
-        """Load every plugin and upsert the catalog (idempotent: safe on every start-up)."""
+        """Load every plugin again and upsert the catalog (idempotent; the init command runs it)."""
         self.plugins = load_plugins(self.plugin_package)
         now = self.clock()
         for game_id, plugin in self.plugins.items():

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import g
 from flask_smorest import Blueprint
 
-from app.core.api import page_window, Envelope, Page, admin_required, current_user_id, error_responses, login_required, ok, svc
+from app.impact.services import services
+from app.core.api import page_window, Envelope, Page, admin_required, current_user_id, error_responses, login_required, ok
 from app.core.errors import ValidationFailed
 from app.impact import schemas as s
 
@@ -29,7 +30,7 @@ def _require_onlus(body: dict) -> None:
 def user_impact(user_id):
     """Impact summary: your own (or any, as admin); another user's public summary only when their
     privacy settings share donations, else 404."""
-    data = svc("impact").tracking.user_summary(user_id, viewer_id=current_user_id(), viewer_is_admin=_is_admin())
+    data = services().tracking.user_summary(user_id, viewer_id=current_user_id(), viewer_is_admin=_is_admin())
     return ok("USER_IMPACT_SUMMARY_SUCCESS", data)
 
 
@@ -40,7 +41,7 @@ def user_impact(user_id):
 def user_timeline(query, user_id):
     """Donations, refunds, milestones, level-ups and story unlocks, newest first (own or admin)."""
     per_page = query["per_page"]
-    rows, total = svc("impact").tracking.timeline(user_id, viewer_id=current_user_id(), viewer_is_admin=_is_admin(),
+    rows, total = services().tracking.timeline(user_id, viewer_id=current_user_id(), viewer_is_admin=_is_admin(),
                                                   **page_window(query),
                                                   kinds=query.get("kind"))
     return ok("USER_TIMELINE_SUCCESS", Page(rows, query["page"], per_page, total))
@@ -51,7 +52,7 @@ def user_timeline(query, user_id):
 @blp.response(200, Envelope(s.DonationImpactOut))
 def donation_impact(donation_id):
     """What one of your donations did (404 for anybody else's)."""
-    impact = svc("impact")
+    impact = services()
     data = impact.tracking.donation_impact(donation_id, viewer_id=current_user_id(), viewer_is_admin=_is_admin(),
                                            metrics_for=impact.visualization.latest_metrics)
     return ok("DONATION_IMPACT_SUCCESS", data)
@@ -67,7 +68,7 @@ def stories_available(query):
     """Your unlocked stories (`status=unlocked`, default), the locked ones (title, teaser and progress;
     content hidden) or both; `q` searches title, teaser, tags and (unlocked only) content."""
     per_page = query["per_page"]
-    rows, total = svc("impact").stories.list_for_user(
+    rows, total = services().stories.list_for_user(
         current_user_id(), status=query["status"], text=query.get("q"), category=query.get("category"),
         **page_window(query))
     return ok("STORIES_RETRIEVED_SUCCESS", Page(rows, query["page"], per_page, total))
@@ -78,7 +79,7 @@ def stories_available(query):
 @blp.response(200, Envelope(s.StoryProgressOut))
 def stories_progress():
     """Unlocked count, level, and progress toward the next milestone and the next story of each kind."""
-    return ok("STORY_PROGRESS_SUCCESS", svc("impact").stories.progress(current_user_id()))
+    return ok("STORY_PROGRESS_SUCCESS", services().stories.progress(current_user_id()))
 
 
 @blp.route("/stories/<story_id>", methods=["GET"])
@@ -86,7 +87,7 @@ def stories_progress():
 @blp.response(200, Envelope(s.StoryOut))
 def story_detail(story_id):
     """A story: full content when you unlocked it, else the locked view."""
-    return ok("STORY_RETRIEVED_SUCCESS", svc("impact").stories.get_for_user(current_user_id(), story_id))
+    return ok("STORY_RETRIEVED_SUCCESS", services().stories.get_for_user(current_user_id(), story_id))
 
 
 # -- community ---------------------------------------------------------------------------------
@@ -96,7 +97,7 @@ def story_detail(story_id):
 @blp.response(200, Envelope(s.CommunityStatsOut))
 def community_statistics():
     """Platform totals, donations by category, this month, community milestones."""
-    return ok("COMMUNITY_STATS_SUCCESS", svc("impact").community.statistics())
+    return ok("COMMUNITY_STATS_SUCCESS", services().community.statistics())
 
 
 @blp.route("/community/leaderboard", methods=["GET"])
@@ -105,7 +106,7 @@ def community_statistics():
 @blp.response(200, Envelope(s.ImpactLeaderboardOut))
 def community_leaderboard(query):
     """Impact leaderboard; users who opted out of public leaderboards are never listed to others."""
-    data = svc("impact").community.leaderboard(query["metric"], viewer_id=current_user_id(),
+    data = services().community.leaderboard(query["metric"], viewer_id=current_user_id(),
                                                **page_window(query))
     return ok("LEADERBOARD_SUCCESS", data)
 
@@ -115,7 +116,7 @@ def community_leaderboard(query):
 @blp.response(200, Envelope(s.ImpactDashboardOut))
 def dashboard():
     """Everything the impact dashboard shows for the signed-in user."""
-    return ok("DASHBOARD_DATA_SUCCESS", svc("impact").community.dashboard(current_user_id()))
+    return ok("DASHBOARD_DATA_SUCCESS", services().community.dashboard(current_user_id()))
 
 
 # -- ONLUS ---------------------------------------------------------------------------------------
@@ -126,7 +127,7 @@ def dashboard():
 @blp.response(200, Envelope(s.OnlusMetricsOut))
 def onlus_metrics(query, onlus_id):
     """Latest value of each metric, daily trends over `days`, efficiency (impact per euro), verification."""
-    data = svc("impact").visualization.onlus_metrics(onlus_id, days=query["days"],
+    data = services().visualization.onlus_metrics(onlus_id, days=query["days"],
                                                      metric_name=query.get("metric_name"))
     return ok("ONLUS_METRICS_SUCCESS", data)
 
@@ -138,7 +139,7 @@ def onlus_metrics(query, onlus_id):
 def onlus_updates(query, onlus_id):
     """Published updates: featured first, then by priority, newest first."""
     per_page = query["per_page"]
-    rows, total = svc("impact").visualization.onlus_updates(
+    rows, total = services().visualization.onlus_updates(
         onlus_id, viewer_id=current_user_id(), **page_window(query),
         featured_only=query["featured"])
     return ok("ONLUS_UPDATES_SUCCESS", Page(rows, query["page"], per_page, total))
@@ -149,7 +150,7 @@ def onlus_updates(query, onlus_id):
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 def update_detail(update_id):
     """A published update; reading it counts one view per user per day."""
-    return ok("UPDATE_RETRIEVED_SUCCESS", svc("impact").visualization.view_update(update_id,
+    return ok("UPDATE_RETRIEVED_SUCCESS", services().visualization.view_update(update_id,
                                                                                  viewer_id=current_user_id()))
 
 
@@ -158,7 +159,7 @@ def update_detail(update_id):
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 def like_update(update_id):
     """Like once (liking again changes nothing)."""
-    return ok("UPDATE_LIKED_SUCCESS", svc("impact").visualization.like_update(update_id,
+    return ok("UPDATE_LIKED_SUCCESS", services().visualization.like_update(update_id,
                                                                              viewer_id=current_user_id()))
 
 
@@ -166,7 +167,7 @@ def like_update(update_id):
 @login_required
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 def unlike_update(update_id):
-    return ok("UPDATE_UNLIKED_SUCCESS", svc("impact").visualization.like_update(
+    return ok("UPDATE_UNLIKED_SUCCESS", services().visualization.like_update(
         update_id, viewer_id=current_user_id(), like=False))
 
 
@@ -175,7 +176,7 @@ def unlike_update(update_id):
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 def share_update(update_id):
     """Counts one share per user."""
-    return ok("UPDATE_SHARED_SUCCESS", svc("impact").visualization.share_update(update_id,
+    return ok("UPDATE_SHARED_SUCCESS", services().visualization.share_update(update_id,
                                                                                viewer_id=current_user_id()))
 
 
@@ -188,7 +189,7 @@ def share_update(update_id):
 def list_reports(query):
     """Published community reports, newest period first (admins also see drafts)."""
     per_page = query["per_page"]
-    rows, total = svc("impact").community.list_reports(report_type=query.get("report_type"),
+    rows, total = services().community.list_reports(report_type=query.get("report_type"),
                                                        viewer_is_admin=_is_admin(),
                                                        **page_window(query))
     return ok("REPORTS_RETRIEVED_SUCCESS", Page(rows, query["page"], per_page, total))
@@ -200,7 +201,7 @@ def list_reports(query):
 @error_responses(blp, {422: "INVALID_MONTH, PERIOD_NOT_STARTED"})
 def monthly_report(year, month):
     """The month's community report (published; admins also see the draft). 422 INVALID_MONTH."""
-    return ok("MONTHLY_REPORT_SUCCESS", svc("impact").community.get_report("monthly", year, month,
+    return ok("MONTHLY_REPORT_SUCCESS", services().community.get_report("monthly", year, month,
                                                                           viewer_is_admin=_is_admin()))
 
 
@@ -209,7 +210,7 @@ def monthly_report(year, month):
 @blp.response(200, Envelope(s.CommunityReportOut))
 @error_responses(blp, {422: "PERIOD_NOT_STARTED"})
 def annual_report(year):
-    return ok("ANNUAL_REPORT_SUCCESS", svc("impact").community.get_report("annual", year,
+    return ok("ANNUAL_REPORT_SUCCESS", services().community.get_report("annual", year,
                                                                          viewer_is_admin=_is_admin()))
 
 
@@ -223,7 +224,7 @@ def annual_report(year):
 def create_metric(body):
     """Record a metric value; efficiency = value per euro donated to the ONLUS (default: its platform total)."""
     _require_onlus(body)
-    return ok("METRIC_CREATED_SUCCESS", svc("impact").visualization.create_metric(body, actor_id=current_user_id()))
+    return ok("METRIC_CREATED_SUCCESS", services().visualization.create_metric(body, actor_id=current_user_id()))
 
 
 @blp.route("/admin/metrics/<metric_id>/verification", methods=["PUT"])
@@ -231,7 +232,7 @@ def create_metric(body):
 @blp.arguments(s.MetricVerificationIn)
 @blp.response(200, Envelope(s.ImpactMetricOut))
 def verify_metric(body, metric_id):
-    data = svc("impact").visualization.set_metric_verification(metric_id, body["verification_status"],
+    data = services().visualization.set_metric_verification(metric_id, body["verification_status"],
                                                                body.get("note"))
     return ok("METRIC_VERIFICATION_UPDATED", data)
 
@@ -244,7 +245,7 @@ def verify_metric(body, metric_id):
 def create_update(body):
     """Create an ONLUS update as a draft, scheduled (`publish_at`) or published right away."""
     _require_onlus(body)
-    return ok("UPDATE_CREATED_SUCCESS", svc("impact").visualization.create_update(body, actor_id=current_user_id()))
+    return ok("UPDATE_CREATED_SUCCESS", services().visualization.create_update(body, actor_id=current_user_id()))
 
 
 @blp.route("/admin/updates/<update_id>/publish", methods=["POST"])
@@ -253,7 +254,7 @@ def create_update(body):
 @error_responses(blp, {409: "UPDATE_ALREADY_PUBLISHED"})
 def publish_update(update_id):
     """Publish a draft or scheduled update now (409 UPDATE_ALREADY_PUBLISHED)."""
-    return ok("UPDATE_PUBLISHED_SUCCESS", svc("impact").visualization.publish_update(update_id))
+    return ok("UPDATE_PUBLISHED_SUCCESS", services().visualization.publish_update(update_id))
 
 
 @blp.route("/admin/reports/generate", methods=["POST"])
@@ -265,7 +266,7 @@ def publish_update(update_id):
 def generate_report(body):
     """Compute the period's report from the donations ledger now, as a draft (regenerating replaces
     the draft; a published report is kept and returned with 200 REPORT_ALREADY_PUBLISHED)."""
-    report, written = svc("impact").community.generate_report(body["report_type"], body["year"], body.get("month"),
+    report, written = services().community.generate_report(body["report_type"], body["year"], body.get("month"),
                                                               actor_id=current_user_id())
     if not written:
         return ok("REPORT_ALREADY_PUBLISHED", report), 200
@@ -278,4 +279,4 @@ def generate_report(body):
 @error_responses(blp, {409: "REPORT_ALREADY_PUBLISHED"})
 def publish_report(report_id):
     """Publish a draft report (409 REPORT_ALREADY_PUBLISHED)."""
-    return ok("REPORT_PUBLISHED_SUCCESS", svc("impact").community.publish_report(report_id))
+    return ok("REPORT_PUBLISHED_SUCCESS", services().community.publish_report(report_id))

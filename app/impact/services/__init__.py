@@ -1,1 +1,29 @@
-"""Impact use cases."""
+"""The impact module's services, as `build()` returns them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.core.contracts import TokenChecker, UserDirectory, UserPreferences
+from app.core.infrastructure import services_of
+from app.impact.realtime import RealtimePush
+from app.impact.services.community_service import CommunityImpactService
+from app.impact.services.story_service import StoryUnlockingService
+from app.impact.services.tracking_service import ImpactTrackingService
+from app.impact.services.visualization_service import ImpactVisualizationService
+
+
+@dataclass(frozen=True)
+class ImpactServices:
+    tracking: ImpactTrackingService
+    stories: StoryUnlockingService
+    visualization: ImpactVisualizationService
+    community: CommunityImpactService
+    # the realtime side: pushes, who may connect, who wants which pushes
+    push: RealtimePush
+    tokens: TokenChecker
+    users: UserDirectory
+    preferences: UserPreferences
+
+
+def services() -> ImpactServices:
+    return services_of(ImpactServices)

@@ -8,7 +8,9 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from app.core.clock import utcnow
-from app.core.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from app.core.contracts import UserDirectory, UserPreferences
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.donations.contracts import DonationRecords, OnlusDirectory
 from app.impact.models import reports as periods
 from app.impact.repositories.reports import ReportRepository
 from app.impact.repositories.stories import StoryRepository
@@ -27,20 +29,16 @@ LEADERBOARD_FIELDS = {"total_donated": "total_donated_cents", "donation_count": 
 class CommunityImpactService:
     def __init__(self, *, tracking: TrackingRepository, story_repo: StoryRepository, reports: ReportRepository,
                  tracking_service: ImpactTrackingService, stories: StoryUnlockingService,
-                 visualization: ImpactVisualizationService, container, cache: ImpactCache):
+                 visualization: ImpactVisualizationService, donations: DonationRecords, onlus: OnlusDirectory,
+                 users: UserDirectory, preferences: UserPreferences, cache: ImpactCache):
         self.tracking = tracking
         self.story_repo = story_repo
         self.reports = reports
         self.tracking_service = tracking_service
         self.stories = stories
         self.visualization = visualization
-        self.container = container
+        self.donations, self.onlus, self.users, self.preferences = donations, onlus, users, preferences
         self.cache = cache
-
-    def _donations(self):
-        if not self.container.has("donations"):
-            raise ServiceUnavailable("DONATIONS_SERVICE_UNAVAILABLE")
-        return self.container.service("donations")
 
     # -- platform statistics ------------------------------------------------------------------
     def statistics(self) -> dict:
@@ -53,14 +51,13 @@ class CommunityImpactService:
         now = utcnow()
         month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         this_month = None
-        if self.container.has("donations"):
-            try:
-                s = self.container.service("donations").period_summary(month_start, now + timedelta(seconds=1))
-                this_month = {"total_donated_cents": int(s.get("total_cents", 0)),
-                              "donation_count": int(s.get("donation_count", 0)),
-                              "donors_count": len(s.get("donor_ids") or [])}
-            except Exception:  # noqa: BLE001 - the month figure is a bonus; the totals still answer
-                log.warning("impact: period_summary failed", exc_info=True)
+        try:
+            s = self.donations.period_summary(month_start, now + timedelta(seconds=1))
+            this_month = {"total_donated_cents": int(s.get("total_cents", 0)),
+                          "donation_count": int(s.get("donation_count", 0)),
+                          "donors_count": len(s.get("donor_ids") or [])}
+        except Exception:  # the month figure is a bonus; the totals still answer
+            log.warning("impact: period_summary failed", exc_info=True)
         marks = self.tracking_service.marks
         reached, upcoming = [], []
         for metric, values in marks.items():
@@ -76,7 +73,7 @@ class CommunityImpactService:
             "donors_count": int(platform.get("donors_count", 0)),
             "average_donation_cents": total // count if count else 0,
             "active_onlus_count": self.tracking.active_onlus_count(),
-            "users_count": self.container.service("users").count(),
+            "users_count": self.users.count(),
             "stories_unlocked": self.story_repo.count_unlocks(),
             "donations_by_category": [{"category": k, "amount_cents": v}
                                       for k, v in sorted(self.tracking.category_totals().items(),
@@ -91,10 +88,10 @@ class CommunityImpactService:
     def leaderboard(self, metric: str, *, viewer_id: str, skip: int, limit: int) -> dict:
         field = LEADERBOARD_FIELDS[metric]
         # users who opted out of public leaderboards never appear in another user's entries
-        hidden = set(self.container.service("preferences").hidden_from_leaderboards())
+        hidden = set(self.preferences.hidden_from_leaderboards())
         exclude = hidden - {viewer_id}
         rows, total = self.tracking.leaderboard(field, exclude=hidden, skip=skip, limit=limit)
-        names = self.container.service("users").display_names([r["_id"] for r in rows])
+        names = self.users.display_names([r["_id"] for r in rows])
         entries, prev_value, prev_rank = [], None, None
         for i, row in enumerate(rows):
             value = int(row.get(field, 0))
@@ -156,7 +153,7 @@ class CommunityImpactService:
         existing = self.reports.by_key(key)
         if existing and existing["status"] == periods.PUBLISHED:
             return existing, False
-        donations = self._donations()
+        donations = self.donations
         current = donations.period_summary(start, end)
         prev_year, prev_month = periods.previous_period(report_type, year, month)
         prev_start, prev_end = periods.period_bounds(report_type, prev_year, prev_month)
@@ -199,11 +196,11 @@ class CommunityImpactService:
         return self.reports.save_draft(key, fields)
 
     def _onlus_names(self, ids: list[str]) -> dict:
-        if not ids or not self.container.has("onlus"):
+        if not ids:
             return {}
         out = {}
         for oid in ids:
-            onlus = self.container.service("onlus").get(oid)
+            onlus = self.onlus.get(oid)
             if onlus:
                 out[oid] = onlus.get("name")
         return out

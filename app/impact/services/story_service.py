@@ -7,6 +7,7 @@ from datetime import datetime
 from app.core.clock import utcnow
 from app.core.errors import NotFound
 from app.impact.events import StoryUnlocked
+from app.social.contracts import SocialGraph
 from app.impact.models import stories as rules
 from app.impact.repositories.stories import StoryRepository
 from app.impact.repositories.tracking import TrackingRepository
@@ -18,12 +19,12 @@ STATUSES = ("unlocked", "locked", "all")
 
 
 class StoryUnlockingService:
-    def __init__(self, *, stories: StoryRepository, tracking: TrackingRepository, hooks, container,
+    def __init__(self, *, stories: StoryRepository, tracking: TrackingRepository, hooks, social: SocialGraph,
                  cache: ImpactCache):
         self.stories = stories
         self.tracking = tracking
         self.hooks = hooks
-        self.container = container
+        self.social = social
         self.cache = cache
 
     def install_catalog(self, at: datetime | None = None) -> None:
@@ -45,11 +46,9 @@ class StoryUnlockingService:
         )
 
     def _impact_score(self, user_id: str) -> int:
-        if not self.container.has("social"):
-            return 0
         try:
-            return int(self.container.service("social").impact_score(user_id) or 0)
-        except Exception:  # noqa: BLE001 - a score we cannot read only delays score-based stories
+            return int(self.social.impact_score(user_id) or 0)
+        except Exception:  # a score we cannot read only delays score-based stories
             log.warning("impact: could not read the impact score of %s", user_id, exc_info=True)
             return 0
 

@@ -5,12 +5,15 @@ import logging
 from datetime import datetime
 
 from app.core.clock import utcnow
+from app.core.contracts import UserDirectory, UserPreferences
 from app.core.errors import NotFound
+from app.donations.contracts import DonationRecords, OnlusDirectory
 from app.impact.events import CommunityMilestone
 from app.impact.models import stories as rules
 from app.impact.repositories.tracking import AlreadyApplied, TrackingRepository
 from app.impact.services.cache import ImpactCache
 from app.impact.services.story_service import StoryUnlockingService
+from app.social.contracts import SocialGraph
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +28,14 @@ _PLATFORM_FIELDS = {"total_donated_cents": "total_cents", "donation_count": "don
 
 
 class ImpactTrackingService:
-    def __init__(self, *, tracking: TrackingRepository, stories: StoryUnlockingService, hooks, container,
-                 cache: ImpactCache, community_marks: dict | None = None):
+    def __init__(self, *, tracking: TrackingRepository, stories: StoryUnlockingService, hooks,
+                 users: UserDirectory, preferences: UserPreferences, social: SocialGraph, donations: DonationRecords,
+                 onlus: OnlusDirectory, cache: ImpactCache, community_marks: dict | None = None):
         self.tracking = tracking
         self.stories = stories
         self.hooks = hooks
-        self.container = container
+        self.users, self.preferences, self.social = users, preferences, social
+        self.donations, self.onlus = donations, onlus
         self.cache = cache
         self.marks = community_marks or DEFAULT_COMMUNITY_MARKS
 
@@ -126,7 +131,7 @@ class ImpactTrackingService:
     def user_summary(self, user_id: str, *, viewer_id: str, viewer_is_admin: bool = False) -> dict:
         """Own (or admin): the full summary. Someone else: a public summary when their privacy
         settings allow it, else 404 as for any private resource."""
-        name = self.container.service("users").active_display_name(user_id)
+        name = self.users.active_display_name(user_id)
         if name is None:
             raise NotFound("USER_NOT_FOUND")
         full = viewer_id == user_id or viewer_is_admin
@@ -147,16 +152,16 @@ class ImpactTrackingService:
         return summary
 
     def _public(self, user_id: str, viewer_id: str) -> bool:
-        prefs = self.container.service("preferences").get(user_id)["privacy"]
+        prefs = self.preferences.get(user_id)["privacy"]
         if not prefs.get("show_donations", True):
             return False
         visibility = prefs.get("profile_visibility", "public")
         if visibility == "public":
             return True
-        if visibility == "friends" and self.container.has("social"):
+        if visibility == "friends":
             try:
-                return bool(self.container.service("social").are_friends(user_id, viewer_id))
-            except Exception:  # noqa: BLE001
+                return bool(self.social.are_friends(user_id, viewer_id))
+            except Exception:  # a friendship we cannot read keeps the summary private
                 return False
         return False
 
@@ -169,14 +174,10 @@ class ImpactTrackingService:
     def donation_impact(self, donation_id: str, *, viewer_id: str, viewer_is_admin: bool,
                         metrics_for: callable = None) -> dict:
         """One donation and what it did; only its donor (or an admin) sees it."""
-        if not self.container.has("donations"):
-            raise NotFound("DONATION_NOT_FOUND")
-        donation = self.container.service("donations").get_donation(donation_id)
+        donation = self.donations.get_donation(donation_id)
         if not donation or (donation.get("user_id") != viewer_id and not viewer_is_admin):
             raise NotFound("DONATION_NOT_FOUND")
-        onlus = None
-        if self.container.has("onlus"):
-            onlus = self.container.service("onlus").get(donation["onlus_id"])
+        onlus = self.onlus.get(donation["onlus_id"])
         onlus_totals = self.tracking.onlus_totals(donation["onlus_id"]) or {}
         amount = int(donation.get("amount_cents", 0))
         onlus_total = int(onlus_totals.get("total_cents", 0))

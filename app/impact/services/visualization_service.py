@@ -7,7 +7,8 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from app.core.clock import utcnow
-from app.core.errors import Conflict, NotFound, ServiceUnavailable
+from app.core.errors import Conflict, NotFound
+from app.donations.contracts import OnlusDirectory
 from app.impact.events import ImpactUpdatePublished
 from app.impact.models import updates as rules
 from app.impact.repositories.metrics import MetricRepository
@@ -27,18 +28,16 @@ def _oid(value: str, missing: str):
 
 class ImpactVisualizationService:
     def __init__(self, *, metrics: MetricRepository, updates: UpdateRepository, tracking: TrackingRepository,
-                 hooks, container, cache: ImpactCache):
+                 hooks, onlus: OnlusDirectory, cache: ImpactCache):
         self.metrics = metrics
         self.updates = updates
         self.tracking = tracking
         self.hooks = hooks
-        self.container = container
+        self.onlus = onlus
         self.cache = cache
 
     def _onlus(self, onlus_id: str) -> dict:
-        if not self.container.has("onlus"):
-            raise ServiceUnavailable("ONLUS_SERVICE_UNAVAILABLE")
-        onlus = self.container.service("onlus").get(onlus_id)
+        onlus = self.onlus.get(onlus_id)
         if not onlus:
             raise NotFound("ONLUS_NOT_FOUND")
         return onlus

@@ -1,6 +1,7 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, current_user_id, login_required, ok, svc
+from app.social.services import services
+from app.core.api import Envelope, current_user_id, login_required, ok
 from app.social.schemas import AchievementOut, AchievementProgressOut, BadgeOut
 
 blp = Blueprint("achievements", __name__, url_prefix="/api/achievements", description="Achievements and badges")
@@ -11,21 +12,21 @@ blp = Blueprint("achievements", __name__, url_prefix="/api/achievements", descri
 @blp.response(200, Envelope(AchievementOut, many=True))
 def catalog():
     """Every achievement (hidden ones appear once you unlock them)."""
-    return ok("ACHIEVEMENTS_RETRIEVED", svc("social_achievements").catalog(current_user_id()))
+    return ok("ACHIEVEMENTS_RETRIEVED", services().achievements.catalog(current_user_id()))
 
 
 @blp.route("/me", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(AchievementProgressOut, many=True))
 def my_progress():
-    return ok("ACHIEVEMENT_PROGRESS_RETRIEVED", svc("social_achievements").progress(current_user_id()))
+    return ok("ACHIEVEMENT_PROGRESS_RETRIEVED", services().achievements.progress(current_user_id()))
 
 
 @blp.route("/me/badges", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(BadgeOut, many=True))
 def my_badges():
-    return ok("BADGES_RETRIEVED", svc("social_achievements").badges(current_user_id()))
+    return ok("BADGES_RETRIEVED", services().achievements.badges(current_user_id()))
 
 
 @blp.route("/users/<user_id>/badges", methods=["GET"])
@@ -33,4 +34,4 @@ def my_badges():
 @blp.response(200, Envelope(BadgeOut, many=True))
 def user_badges(user_id):
     """Another user's unlocked badges, if their profile is visible to you (otherwise 404)."""
-    return ok("BADGES_RETRIEVED", svc("social_achievements").public_badges(current_user_id(), user_id))
+    return ok("BADGES_RETRIEVED", services().achievements.public_badges(current_user_id(), user_id))

@@ -1,7 +1,8 @@
 from flask import g
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, current_user_id, error_responses, login_required, ok, svc
+from app.social.services import services
+from app.core.api import Envelope, Page, current_user_id, error_responses, login_required, ok
 from app.social.schemas import (SocialChallengeIn, SocialChallengeListQuery, SocialChallengeOut,
                                 SocialChallengeParticipantOut, SocialPageQuery)
 
@@ -10,7 +11,7 @@ blp = Blueprint("social_challenges", __name__, url_prefix="/api/social/challenge
 
 
 def challenges():
-    return svc("social_challenges")
+    return services().challenges
 
 
 @blp.route("", methods=["GET"])

@@ -1,6 +1,7 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, current_user_id, error_responses, login_required, ok, svc
+from app.social.services import services
+from app.core.api import Envelope, Page, current_user_id, error_responses, login_required, ok
 from app.social.schemas import (BlockedUserOut, BlockOut, FriendOut, FriendRequestOut, FriendRequestsOut, SocialPageQuery,
                                 SocialSearchQuery, SocialSearchResultOut, SocialUserIdIn)
 
@@ -8,7 +9,7 @@ blp = Blueprint("social", __name__, url_prefix="/api/social", description="Frien
 
 
 def friends():
-    return svc("social_friends")
+    return services().friends
 
 
 @blp.route("/friends/requests", methods=["POST"])

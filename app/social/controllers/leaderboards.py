@@ -1,6 +1,7 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, current_user_id, error_responses, login_required, ok, svc
+from app.social.services import services
+from app.core.api import Envelope, current_user_id, error_responses, login_required, ok
 from app.social.schemas import (ImpactHistoryPointOut, ImpactHistoryQuery, ImpactScoreOut, SocialLeaderboardOut,
                                 SocialLeaderboardQuery, WeeklyWinnerOut)
 
@@ -18,7 +19,7 @@ def leaderboard(query, board_type):
 
     type: impact_score | gaming | donations | game (with game_id; a game's board keeps each user's best
     session). Users who opted out of public leaderboards never appear in other users' views."""
-    data = svc("social_leaderboards").read(
+    data = services().leaderboards.read(
         current_user_id(), board_type, period=query["period"], scope=query["scope"], game_id=query.get("game_id"),
         team_id=query.get("team_id"), period_value=query.get("period_key"), limit=query["limit"],
         around=query["around"])
@@ -31,7 +32,7 @@ def leaderboard(query, board_type):
 @error_responses(blp, {422: "VALIDATION_ERROR: week is not an ISO week (2026-W47)"})
 def weekly_winners(week):
     """Winners announced when the ISO week (e.g. 2026-W47) closed."""
-    return ok("WINNERS_RETRIEVED", svc("social_leaderboards").winners(week))
+    return ok("WINNERS_RETRIEVED", services().leaderboards.winners(week))
 
 
 @blp.route("/impact-score", methods=["GET"])
@@ -39,7 +40,7 @@ def weekly_winners(week):
 @blp.response(200, Envelope(ImpactScoreOut))
 def impact_score():
     """My Impact Score, its weighted components (gaming, social, donations) and my global rank."""
-    return ok("IMPACT_SCORE_RETRIEVED", svc("social_impact").summary(current_user_id()))
+    return ok("IMPACT_SCORE_RETRIEVED", services().impact.summary(current_user_id()))
 
 
 @blp.route("/impact-score/history", methods=["GET"])
@@ -48,4 +49,4 @@ def impact_score():
 @blp.response(200, Envelope(ImpactHistoryPointOut, many=True))
 def impact_history(query):
     """My daily Impact Score over the last `days` days (days without a point had no change)."""
-    return ok("IMPACT_HISTORY_RETRIEVED", svc("social_impact").history(current_user_id(), query["days"]))
+    return ok("IMPACT_HISTORY_RETRIEVED", services().impact.history(current_user_id(), query["days"]))

@@ -1,15 +1,18 @@
 """Achievement catalog, a user's progress and badges; installs the default definitions."""
 from __future__ import annotations
 
+from app.core.contracts import UserDirectory, UserPreferences
 from app.core.errors import NotFound
 from app.social.models.achievements import DEFAULT_ACHIEVEMENTS, progress_of
 from app.social.repositories.achievements import AchievementRepository
 from app.social.repositories.scores import ScoreRepository
+from app.social.services.friends import FriendService
 
 
 class AchievementService:
-    def __init__(self, repo: AchievementRepository, *, scores: ScoreRepository, container, friends):
-        self.repo, self.scores, self.container, self.friends = repo, scores, container, friends
+    def __init__(self, repo: AchievementRepository, *, scores: ScoreRepository, users: UserDirectory,
+                 preferences: UserPreferences, friends: FriendService):
+        self.repo, self.scores, self.users, self.preferences, self.friends = repo, scores, users, preferences, friends
 
     def install_defaults(self) -> int:
         return self.repo.install([d.as_doc() for d in DEFAULT_ACHIEVEMENTS])
@@ -43,10 +46,9 @@ class AchievementService:
     def public_badges(self, viewer_id: str, owner_id: str) -> list[dict]:
         """Another user's badges, as far as their privacy settings and blocks allow (else 404)."""
         if viewer_id != owner_id:
-            users, prefs = self.container.service("users"), self.container.service("preferences")
-            if not users.exists(owner_id) or self.friends.is_blocked_between(viewer_id, owner_id):
+            if not self.users.exists(owner_id) or self.friends.is_blocked_between(viewer_id, owner_id):
                 raise NotFound("USER_NOT_FOUND")
-            visibility = prefs.get(owner_id)["privacy"].get("profile_visibility")
+            visibility = self.preferences.get(owner_id)["privacy"].get("profile_visibility")
             friends_only = visibility == "friends" and not self.friends.are_friends(viewer_id, owner_id)
             if visibility == "private" or friends_only:
                 raise NotFound("USER_NOT_FOUND")

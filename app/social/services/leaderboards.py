@@ -12,7 +12,9 @@ from datetime import datetime
 from typing import Callable
 
 from app.core.clock import utcnow
+from app.core.contracts import UserDirectory, UserPreferences
 from app.core.errors import NotFound, ValidationFailed
+from app.games.contracts import GameDirectory
 from app.social.models.periods import parse_period_key, period_key
 from app.social.repositories.leaderboards import LeaderboardRepository
 
@@ -26,9 +28,10 @@ def board_name(board_type: str, game_id: str | None = None) -> str:
 
 
 class LeaderboardService:
-    def __init__(self, boards: LeaderboardRepository, *, container, friend_ids: Callable[[str], list[str]],
-                 clock: Callable[[], datetime] = utcnow):
-        self.boards, self.container, self.friend_ids, self.clock = boards, container, friend_ids, clock
+    def __init__(self, boards: LeaderboardRepository, *, users: UserDirectory, preferences: UserPreferences,
+                 games: GameDirectory, friend_ids: Callable[[str], list[str]], clock: Callable[[], datetime] = utcnow):
+        self.boards, self.users, self.preferences, self.games = boards, users, preferences, games
+        self.friend_ids, self.clock = friend_ids, clock
 
     def read(self, user_id: str, board_type: str, *, period: str = "weekly", scope: str = "global",
              game_id: str | None = None, team_id: str | None = None, period_value: str | None = None,
@@ -48,7 +51,7 @@ class LeaderboardService:
         else:
             members = self._members(user_id, scope, team_id)
             result = self._ranked_in_memory(board, key, user_id, members, limit, around)
-        names = self.container.service("users").display_names(
+        names = self.users.display_names(
             list({e["user_id"] for e in result["entries"] + result["around_me"]} | {user_id}))
         cents = board_type in CENT_BOARDS
         present = lambda e: {"rank": e["rank"], "user_id": e["user_id"],  # noqa: E731
@@ -68,7 +71,7 @@ class LeaderboardService:
         except ValueError as exc:
             raise ValidationFailed(errors={"week": [str(exc)]}) from exc
         rows = self.boards.winners_of(key.split(":", 1)[1])
-        names = self.container.service("users").display_names([r["user_id"] for r in rows])
+        names = self.users.display_names([r["user_id"] for r in rows])
         return [dict(r, display_name=names.get(r["user_id"], "Player"),
                      score=_score(r["score"], r["board"] in CENT_BOARDS)) for r in rows]
 
@@ -78,25 +81,21 @@ class LeaderboardService:
             return board_type
         if not game_id:
             raise ValidationFailed(errors={"game_id": ["Required for the game leaderboard."]})
-        if self.container.has("games") and self.container.service("games").get_game(game_id) is None:
+        if self.games.get_game(game_id) is None:
             raise NotFound("GAME_NOT_FOUND")
         return board_name("game", game_id)
 
     def _members(self, user_id: str, scope: str, team_id: str | None) -> list[str]:
         if scope == "friends":
             return [user_id, *self.friend_ids(user_id)]
-        if not self.container.has("games"):
-            raise NotFound("TEAM_NOT_FOUND")
-        games = self.container.service("games")
-        teams = games.team_ids_of(user_id)
+        teams = self.games.team_ids_of(user_id)
         team_id = team_id or (teams[0] if teams else None)
         if not team_id or team_id not in teams:
             raise NotFound("TEAM_NOT_FOUND")
-        return list({user_id, *games.team_member_ids(team_id)})
+        return list({user_id, *self.games.team_member_ids(team_id)})
 
     def _hidden(self, user_id: str, among=None) -> set[str]:
-        prefs = self.container.service("preferences")
-        hidden = prefs.hidden_from_leaderboards(list(among) if among is not None else None)
+        hidden = self.preferences.hidden_from_leaderboards(list(among) if among is not None else None)
         return set(hidden) - {user_id}
 
     def _ranked_in_memory(self, board, key, user_id, members, limit, around) -> dict:

@@ -1,0 +1,49 @@
+"""What the core module offers the other modules (their constructors take these, not core's classes)."""
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class UserDirectory(Protocol):
+    def get(self, user_id: str) -> dict:
+        """The active user's account (NotFound otherwise)."""
+
+    def exists(self, user_id: str) -> bool:
+        """An active account with this id exists."""
+
+    def active_display_name(self, user_id: str) -> str | None:
+        """'First L.' of an active user; None when there is no such user."""
+
+    def display_names(self, user_ids: list[str]) -> dict[str, str]:
+        """{user_id: 'First L.'} for the ids that exist (safe to show other users)."""
+
+    def public_profiles(self, user_ids: list[str]) -> dict[str, dict]:
+        """{user_id: {id, first_name, last_name, display_name}} for the ids that exist."""
+
+    def search(self, text: str, *, exclude: list[str], limit: int = 20) -> list[dict]:
+        """Public profiles whose name matches `text`."""
+
+    def count(self) -> int:
+        """How many accounts there are."""
+
+
+class UserPreferences(Protocol):
+    def get(self, user_id: str) -> dict:
+        """The user's preferences, defaults filled in."""
+
+    def many(self, user_ids: list[str]) -> dict[str, dict]:
+        """Preferences of several users."""
+
+    def hidden_from_leaderboards(self, user_ids: list[str] | None = None) -> set[str]:
+        """Users who opted out of public leaderboards (among user_ids, or all)."""
+
+    def auto_donation(self, user_id: str) -> dict:
+        """The user's auto-donation settings."""
+
+    def update(self, user_id: str, changes: dict) -> dict:
+        """Merge `changes` (validated sections) into the user's preferences."""
+
+
+class TokenChecker(Protocol):
+    def is_revoked(self, claims: dict) -> bool:
+        """The decoded token has been revoked (logout, refresh-token reuse)."""

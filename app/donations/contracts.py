@@ -1,0 +1,24 @@
+"""What the donations module offers the other modules."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+
+class SessionCredits(Protocol):
+    def credit_summary(self, user_id: str, source_key: str) -> dict | None:
+        """The ledger entry with that idempotency key ({amount_cents, status, breakdown}); None when nothing
+        was recorded for it."""
+
+
+class OnlusDirectory(Protocol):
+    def get(self, onlus_id: str) -> dict | None:
+        """An ONLUS's public view; None when there is no such ONLUS."""
+
+
+class DonationRecords(Protocol):
+    def get_donation(self, donation_id: str) -> dict | None:
+        """{id, user_id, onlus_id, amount_cents, status, created_at, completed_at, receipt_number}."""
+
+    def period_summary(self, start: datetime, end: datetime) -> dict:
+        """Net donated in [start, end): {total_cents, donation_count, donor_ids, by_category, by_onlus}."""

@@ -1,0 +1,15 @@
+"""What the games module offers the other modules."""
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class GameDirectory(Protocol):
+    def get_game(self, game_id: str) -> dict | None:
+        """The catalog entry of a game; None when there is no such game."""
+
+    def team_ids_of(self, user_id: str) -> list[str]:
+        """The global teams the user belongs to."""
+
+    def team_member_ids(self, team_id: str) -> list[str]:
+        """The members of a global team."""
