@@ -7,6 +7,7 @@
 With MONGO_URI unset, an embedded MongoDB-compatible server is started under DATA_DIR first (and
 stopped on exit). Production runs `flask --app app goodplay init` once, then gunicorn (see Dockerfile).
 """
+
 import os
 import signal
 import sys
@@ -18,6 +19,7 @@ def _embedded_database() -> None:
         return
     from app.core.database import start_embedded
     from config.settings import build_config
+
     server = start_embedded(build_config()["DATA_DIR"])
     os.environ["MONGO_URI"] = server.uri
 
@@ -36,8 +38,14 @@ def serve() -> None:
     port = app.config["PORT"]
     app.logger.info("GoodPlay listening on http://%s:%s (env %s)", host, port, app.config["APP_ENV"])
     try:
-        socketio.run(app, host=host, port=port, debug=False, use_reloader=False,
-                     allow_unsafe_werkzeug=app.config["APP_ENV"] != "production")
+        socketio.run(
+            app,
+            host=host,
+            port=port,
+            debug=False,
+            use_reloader=False,
+            allow_unsafe_werkzeug=app.config["APP_ENV"] != "production",
+        )
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -53,6 +61,7 @@ def main(argv: list[str]) -> None:
     from flask.cli import FlaskGroup
 
     from app import create_app
+
     FlaskGroup(create_app=create_app).main(args=argv, prog_name="app.py")
 
 
@@ -61,6 +70,7 @@ if __name__ == "__main__":
         main(sys.argv[1:])
     except Exception as exc:  # start-up errors: one clear line, non-zero exit
         from config.settings import ConfigError
+
         if isinstance(exc, ConfigError):
-            raise SystemExit(f"goodplay: configuration error: {exc}")
+            raise SystemExit(f"goodplay: configuration error: {exc}") from None
         raise

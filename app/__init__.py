@@ -2,6 +2,7 @@
 
 Setting up a database (indexes, catalogs, demo data) is the `goodplay init` command (app/cli.py).
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,8 +15,15 @@ from app import core, donations, games, impact, social
 from app.cli import init_cli
 from app.core.database import Transactions, connect
 from app.core.errors import register_error_handlers
-from app.core.extensions import (apply_rate_limits, init_api, init_cache, init_cors, init_limiter,
-                                 init_proxy_fix, init_socketio)
+from app.core.extensions import (
+    apply_rate_limits,
+    init_api,
+    init_cache,
+    init_cors,
+    init_limiter,
+    init_proxy_fix,
+    init_socketio,
+)
 from app.core.hooks import HookManager
 from app.core.infrastructure import EXTENSION, Infrastructure
 from app.core.jsonutil import GoodPlayJSONProvider
@@ -65,21 +73,39 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure_logging(app)
 
     db = connect(app.config)
-    hooks = HookManager(db, logging.getLogger("goodplay.hooks"), max_attempts=app.config["HOOK_MAX_ATTEMPTS"],
-                        retry_base_seconds=app.config["HOOK_RETRY_BASE_SECONDS"],
-                        done_flush_seconds=app.config["HOOK_DONE_FLUSH_SECONDS"])
+    hooks = HookManager(
+        db,
+        logging.getLogger("goodplay.hooks"),
+        max_attempts=app.config["HOOK_MAX_ATTEMPTS"],
+        retry_base_seconds=app.config["HOOK_RETRY_BASE_SECONDS"],
+        done_flush_seconds=app.config["HOOK_DONE_FLUSH_SECONDS"],
+    )
     for module in MODULES:  # every event type exists before any module subscribes to it
         for event in module.EVENTS:
             hooks.register_event(event)
-    infra = Infrastructure(config=app.config, db=db, transactions=Transactions(db), hooks=hooks,
-                           socketio=init_socketio(app), cache=init_cache(app), limiter=init_limiter(app))
+    infra = Infrastructure(
+        config=app.config,
+        db=db,
+        transactions=Transactions(db),
+        hooks=hooks,
+        socketio=init_socketio(app),
+        cache=init_cache(app),
+        limiter=init_limiter(app),
+    )
 
     core_s = core.build(infra)
     donations_s = donations.build(infra, users=core_s.users, preferences=core_s.preferences)
     games_s = games.build(infra, users=core_s.users, wallet=donations_s.wallet)
     social_s = social.build(infra, users=core_s.users, preferences=core_s.preferences, games=games_s.directory)
-    impact_s = impact.build(infra, users=core_s.users, preferences=core_s.preferences, tokens=core_s.tokens,
-                            social=social_s.graph, donations=donations_s.donations, onlus=donations_s.onlus)
+    impact_s = impact.build(
+        infra,
+        users=core_s.users,
+        preferences=core_s.preferences,
+        tokens=core_s.tokens,
+        social=social_s.graph,
+        donations=donations_s.donations,
+        onlus=donations_s.onlus,
+    )
     built = {"core": core_s, "social": social_s, "games": games_s, "donations": donations_s, "impact": impact_s}
 
     init_proxy_fix(app)

@@ -4,6 +4,7 @@
 provider record, the bootstrap admin and (with demo data on) the demo records. It is idempotent: run it
 before every start (scripts/run.sh, the container start-up, the test session).
 """
+
 from __future__ import annotations
 
 import click

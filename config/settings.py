@@ -3,6 +3,7 @@
 Each environment is a class; `load_config` picks one from APP_ENV, then reads the
 environment variables documented in README.md, then applies overrides (tests).
 """
+
 from __future__ import annotations
 
 import json
@@ -60,8 +61,8 @@ class BaseConfig:
     # donations (app/donations/README.md): limits, fraud and compliance thresholds, receipts
     DONATION_MAX_PER_DONATION_CENTS = 50_000
     DONATION_MAX_PER_DAY_CENTS = 100_000
-    DONATION_FRAUD_LIMITS: dict = {}      # overrides of FraudLimits / VelocityLimits fields by name
-    DONATION_COMPLIANCE: dict = {}        # overrides of ComplianceRules: thresholds (cents), sanctions_list
+    DONATION_FRAUD_LIMITS: dict = {}  # overrides of FraudLimits / VelocityLimits fields by name
+    DONATION_COMPLIANCE: dict = {}  # overrides of ComplianceRules: thresholds (cents), sanctions_list
     DONATION_PDF_COMPRESS = True
     # flask-smorest / OpenAPI
     API_TITLE = "GoodPlay API"
@@ -72,11 +73,7 @@ class BaseConfig:
     OPENAPI_SWAGGER_UI_PATH = "/docs"
     OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
     API_SPEC_OPTIONS = {
-        "components": {
-            "securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-            }
-        }
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}
     }
 
 

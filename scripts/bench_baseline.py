@@ -8,11 +8,12 @@ Per request it issues: login 1 (find user; Argon2 verify with the same default p
 end 3 (guarded session update, wallet $inc, ledger insert), wallet 1, donate 2 (guarded wallet update,
 donation insert), leaderboard 1 (top 10), impact summary 1 (one totals document).
 """
+
 from __future__ import annotations
 
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import jwt
 from argon2 import PasswordHasher
@@ -59,8 +60,12 @@ def create_app(mongo_uri: str | None = None, db_name: str | None = None) -> Flas
         uid = user_id()
         if not uid:
             return unauthorized()
-        doc = {"user_id": uid, "game_id": request.get_json()["game_id"], "status": "active",
-               "started_at": datetime.now(timezone.utc).replace(tzinfo=None)}
+        doc = {
+            "user_id": uid,
+            "game_id": request.get_json()["game_id"],
+            "status": "active",
+            "started_at": datetime.now(UTC).replace(tzinfo=None),
+        }
         db.game_sessions.insert_one(doc)
         return jsonify(success=True, data={"id": str(doc["_id"]), "status": "active"}), 201
 
@@ -72,7 +77,8 @@ def create_app(mongo_uri: str | None = None, db_name: str | None = None) -> Flas
         doc = db.game_sessions.find_one_and_update(
             {"_id": ObjectId(sid), "user_id": uid, "status": "active"},
             {"$set": {"status": "completed", "final_score": request.get_json()["final_score"]}},
-            return_document=ReturnDocument.AFTER)
+            return_document=ReturnDocument.AFTER,
+        )
         if doc is None:
             return jsonify(success=False, message="SESSION_NOT_FOUND"), 404
         db.wallets.update_one({"_id": uid}, {"$inc": {"balance_cents": 0, "total_earned_cents": 0}}, upsert=True)
@@ -94,8 +100,10 @@ def create_app(mongo_uri: str | None = None, db_name: str | None = None) -> Flas
             return unauthorized()
         body = request.get_json()
         cents = int(round(float(body["amount"]) * 100))
-        w = db.wallets.find_one_and_update({"_id": uid, "balance_cents": {"$gte": cents}},
-                                           {"$inc": {"balance_cents": -cents, "total_donated_cents": cents}})
+        w = db.wallets.find_one_and_update(
+            {"_id": uid, "balance_cents": {"$gte": cents}},
+            {"$inc": {"balance_cents": -cents, "total_donated_cents": cents}},
+        )
         if w is None:
             return jsonify(success=False, message="INSUFFICIENT_BALANCE"), 409
         doc = {"user_id": uid, "onlus_id": body["onlus_id"], "amount_cents": cents, "status": "completed"}
@@ -107,8 +115,9 @@ def create_app(mongo_uri: str | None = None, db_name: str | None = None) -> Flas
         if not user_id():
             return unauthorized()
         rows = db.scores.find({}, {"score": 1}).sort("score", DESCENDING).limit(10)
-        return jsonify(success=True, data={"entries": [{"user_id": r["_id"], "score": r.get("score", 0)}
-                                                       for r in rows]})
+        return jsonify(
+            success=True, data={"entries": [{"user_id": r["_id"], "score": r.get("score", 0)} for r in rows]}
+        )
 
     @app.get("/api/impact/user/<uid>")
     def impact(uid):
@@ -125,7 +134,16 @@ def seed(db, users: list[dict], balance_cents: int) -> None:
     db.users.create_index("email", unique=True)
     db.scores.create_index([("score", DESCENDING)])
     db.users.insert_many([{"_id": u["id"], "email": u["email"], "password_hash": u["password_hash"]} for u in users])
-    db.wallets.insert_many([{"_id": u["id"], "balance_cents": balance_cents, "total_earned_cents": balance_cents,
-                             "total_donated_cents": 0} for u in users])
+    db.wallets.insert_many(
+        [
+            {
+                "_id": u["id"],
+                "balance_cents": balance_cents,
+                "total_earned_cents": balance_cents,
+                "total_donated_cents": 0,
+            }
+            for u in users
+        ]
+    )
     db.scores.insert_many([{"_id": u["id"], "score": i} for i, u in enumerate(users)])
     db.impact_totals.insert_many([{"_id": u["id"], "donated_cents": 0} for u in users])

@@ -7,6 +7,7 @@ then times LeaderboardService.read() (top 10 + my rank + 2 around me) for users 
 bottom, prints how many index keys / documents each underlying query examined (explain), and, for
 comparison, the naive `count_documents({score > mine})` rank query. Not a test: figures vary by machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,11 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.core.database import EmbeddedMongo, make_client  # noqa: E402
-from app.social.models import ranking  # noqa: E402
-from app.social.repositories.leaderboards import (LeaderboardRepository, entry_id, int_range, node_id,  # noqa: E402
-                                                  node_ids, shard_of)
-from app.social.services.leaderboards import LeaderboardService  # noqa: E402
+from app.core.database import EmbeddedMongo, make_client
+from app.social.models import ranking
+from app.social.repositories.leaderboards import LeaderboardRepository, entry_id, int_range, node_id, node_ids, shard_of
+from app.social.services.leaderboards import LeaderboardService
 
 BOARD, PERIOD = "gaming", "all_time"
 
@@ -47,16 +47,21 @@ class Directory:
 def seed(db, users: int, rng: random.Random) -> list[tuple[str, int]]:
     # long-tailed like real play totals, with natural ties
     rows = [(f"u{i:07d}", int((rng.paretovariate(1.2) - 1) * 5000) % 5_000_000) for i in range(users)]
-    entries = [{"_id": entry_id(BOARD, PERIOD, u), "board": BOARD, "period": PERIOD, "user_id": u, "score": s}
-               for u, s in rows]
+    entries = [
+        {"_id": entry_id(BOARD, PERIOD, u), "board": BOARD, "period": PERIOD, "user_id": u, "score": s} for u, s in rows
+    ]
     for i in range(0, len(entries), 10_000):
-        db.leaderboard_entries.insert_many(entries[i:i + 10_000], ordered=False)
+        db.leaderboard_entries.insert_many(entries[i : i + 10_000], ordered=False)
     nodes: dict = defaultdict(Counter)
     for u, s in rows:
         for level, parent, child in ranking.path(s):
             nodes[(level, parent, node_id(BOARD, PERIOD, level, parent, shard_of(u)))][str(child)] += 1
-    db.leaderboard_tree.insert_many([{"_id": _id, "board": BOARD, "period": PERIOD, "level": lv, "parent": parent,
-                                      "c": dict(c)} for (lv, parent, _id), c in nodes.items()])
+    db.leaderboard_tree.insert_many(
+        [
+            {"_id": _id, "board": BOARD, "period": PERIOD, "level": lv, "parent": parent, "c": dict(c)}
+            for (lv, parent, _id), c in nodes.items()
+        ]
+    )
     return rows
 
 
@@ -73,8 +78,10 @@ def explain(db, collection: str, query: dict, sort=None, limit=0) -> str:
     while plan:
         stages.append(plan["stage"] + (f"({plan.get('indexName')})" if plan.get("indexName") else ""))
         plan = plan.get("inputStage")
-    return (f"{' <- '.join(stages)}  keys={stats['totalKeysExamined']} docs={stats['totalDocsExamined']} "
-            f"returned={stats['nReturned']}")
+    return (
+        f"{' <- '.join(stages)}  keys={stats['totalKeysExamined']} docs={stats['totalDocsExamined']} "
+        f"returned={stats['nReturned']}"
+    )
 
 
 def timed(fn, repeat: int) -> tuple[float, object]:
@@ -104,44 +111,73 @@ def main() -> None:
         rng = random.Random(42)
         t0 = time.perf_counter()
         rows = seed(db, args.users, rng)
-        print(f"seeded {args.users:,} entries + {db.leaderboard_tree.estimated_document_count():,} count "
-              f"documents in {time.perf_counter() - t0:.1f}s")
+        print(
+            f"seeded {args.users:,} entries + {db.leaderboard_tree.estimated_document_count():,} count "
+            f"documents in {time.perf_counter() - t0:.1f}s"
+        )
         ordered = sorted(rows, key=lambda r: (-r[1], r[0]))
         hidden = {u for u, _ in rng.sample(rows, args.hidden)}
         directory = Directory(hidden)
-        service = LeaderboardService(repo, users=directory, preferences=directory, games=directory,
-                                     friend_ids=lambda u: [])
+        service = LeaderboardService(
+            repo, users=directory, preferences=directory, games=directory, friend_ids=lambda u: []
+        )
 
-        print(f"\nLeaderboardService.read(limit=10, around=2), {args.hidden} opted-out users, "
-              f"median of {args.repeat}:")
+        print(f"\nLeaderboardService.read(limit=10, around=2), {args.hidden} opted-out users, median of {args.repeat}:")
         for label, index in (("top user", 0), ("middle user", len(ordered) // 2), ("bottom user", len(ordered) - 1)):
             user_id, score = ordered[index]
-            ms, data = timed(lambda: service.read(user_id, BOARD, period="all_time"), args.repeat)
+            ms, data = timed(lambda u=user_id: service.read(u, BOARD, period="all_time"), args.repeat)
             truth = 1 + sum(1 for u, s in rows if s > score and u not in hidden - {user_id})
             assert data["me"]["rank"] == truth, (data["me"], truth)
-            print(f"  {label:12s} score={score:>9,} rank={data['me']['rank']:>7,} (checked)  {ms:7.1f} ms  "
-                  f"top={[e['score'] for e in data['entries'][:3]]}... around={[e['rank'] for e in data['around_me']]}")
+            print(
+                f"  {label:12s} score={score:>9,} rank={data['me']['rank']:>7,} (checked)  {ms:7.1f} ms  "
+                f"top={[e['score'] for e in data['entries'][:3]]}... around={[e['rank'] for e in data['around_me']]}"
+            )
 
         user_id, score = ordered[len(ordered) // 2]
         floor = repo.tree(BOARD, PERIOD).score_at(10 + len(hidden))
         print("\nexplain (middle user):")
-        print("  top-N band     ", explain(db, "leaderboard_entries",
-                                           {"board": BOARD, "period": PERIOD, "score": int_range(floor)},
-                                           {"score": -1, "user_id": 1}, 10 + len(hidden)))
-        print("  rank (trie)    ", explain(db, "leaderboard_tree",
-                                           {"_id": {"$in": [i for k in ranking.nodes_of(score)
-                                                            for i in node_ids(BOARD, PERIOD, *k)]}}))
-        print("  ties before me ", explain(db, "leaderboard_entries",
-                                           {"board": BOARD, "period": PERIOD, "score": score,
-                                            "user_id": {"$lt": user_id}}, {"user_id": -1}, 2))
+        print(
+            "  top-N band     ",
+            explain(
+                db,
+                "leaderboard_entries",
+                {"board": BOARD, "period": PERIOD, "score": int_range(floor)},
+                {"score": -1, "user_id": 1},
+                10 + len(hidden),
+            ),
+        )
+        print(
+            "  rank (trie)    ",
+            explain(
+                db,
+                "leaderboard_tree",
+                {"_id": {"$in": [i for k in ranking.nodes_of(score) for i in node_ids(BOARD, PERIOD, *k)]}},
+            ),
+        )
+        print(
+            "  ties before me ",
+            explain(
+                db,
+                "leaderboard_entries",
+                {"board": BOARD, "period": PERIOD, "score": score, "user_id": {"$lt": user_id}},
+                {"user_id": -1},
+                2,
+            ),
+        )
         print("  my entry       ", explain(db, "leaderboard_entries", {"_id": entry_id(BOARD, PERIOD, user_id)}))
 
-        ms, naive = timed(lambda: db.leaderboard_entries.count_documents(
-            {"board": BOARD, "period": PERIOD, "score": {"$gt": score}}), max(1, args.repeat // 2))
-        print(f"\nfor comparison, naive rank count_documents(score > mine) for the middle user: {ms:.1f} ms "
-              f"({naive:,} keys counted)")
-        print("  naive count    ", explain(db, "leaderboard_entries",
-                                           {"board": BOARD, "period": PERIOD, "score": {"$gt": score}}))
+        ms, naive = timed(
+            lambda: db.leaderboard_entries.count_documents({"board": BOARD, "period": PERIOD, "score": {"$gt": score}}),
+            max(1, args.repeat // 2),
+        )
+        print(
+            f"\nfor comparison, naive rank count_documents(score > mine) for the middle user: {ms:.1f} ms "
+            f"({naive:,} keys counted)"
+        )
+        print(
+            "  naive count    ",
+            explain(db, "leaderboard_entries", {"board": BOARD, "period": PERIOD, "score": {"$gt": score}}),
+        )
     finally:
         client.drop_database(db.name)
         client.close()

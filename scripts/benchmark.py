@@ -8,13 +8,15 @@ database server (separate database names). As behind the production proxy (docke
 TRUSTED_PROXIES=1), each simulated user comes from its own address (X-Forwarded-For). The script seeds
 N users (funded through the admin adjustment API, so they can donate), runs one untimed warm-up loop
 per user on each app, then C client threads run the core loop for T seconds on each app: login, start
-session, end session, wallet, donate, leaderboard, impact summary. Besides requests/s and latencies, each app's CPU per loop is reported
+session, end session, wallet, donate, leaderboard, impact summary. Besides requests/s and latencies, each
+app's CPU per loop is reported
 (its gunicorn processes, the embedded database server, this load generator).
 
 Database commands per endpoint are counted in-process afterwards: each app is built once more inside
 this interpreter with a pymongo CommandListener, and one loop (after a warm-up loop) goes through its
 Flask test client against the same database. Prints one JSON document (see docs/BENCHMARK.md).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,10 +48,17 @@ PASSWORD = "bench-password-1"
 # their donations and leave their sessions uncredited (cheaper paths). The benchmark measures the normal
 # path, so the limits are lifted (the counting still runs); `statuses` in the output shows every answer
 # was normal.
-UNLIMITED = 10 ** 9
-BENCH_FRAUD_LIMITS = {name: UNLIMITED for name in (
-    "donations_per_user_hour", "donations_per_ip_hour", "max_sessions_per_hour", "sessions_credited_per_user_hour",
-    "farming_min_sessions_day")}
+UNLIMITED = 10**9
+BENCH_FRAUD_LIMITS = dict.fromkeys(
+    (
+        "donations_per_user_hour",
+        "donations_per_ip_hour",
+        "max_sessions_per_hour",
+        "sessions_credited_per_user_hour",
+        "farming_min_sessions_day",
+    ),
+    UNLIMITED,
+)
 ADMIN_EMAIL, ADMIN_PASSWORD = "bench-admin@example.com", "bench-admin-password-1"
 ENDPOINTS = ("login", "start_session", "end_session", "wallet", "donate", "leaderboard", "impact_summary")
 FUNDS_EUR = 5000
@@ -86,8 +95,11 @@ def cpu_seconds(pid: int | None) -> float | None:
     if pid is None:
         return None
     try:
-        stats = {int(d): Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()
-                 for d in os.listdir("/proc") if d.isdigit() and Path(f"/proc/{d}/stat").exists()}
+        stats = {
+            int(d): Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()
+            for d in os.listdir("/proc")
+            if d.isdigit() and Path(f"/proc/{d}/stat").exists()
+        }
     except OSError:
         return None
     if pid not in stats:
@@ -106,8 +118,11 @@ def measured(run, processes: dict) -> dict:
     result = run()
     loops = max(1, result["endpoints"]["login"]["count"])
     spent = {name: cpu_seconds(pid) for name, pid in processes.items()}
-    result["cpu_ms_per_loop"] = {name: round((spent[name] - before[name]) * 1000 / loops, 1)
-                                 for name in processes if before[name] is not None and spent[name] is not None}
+    result["cpu_ms_per_loop"] = {
+        name: round((spent[name] - before[name]) * 1000 / loops, 1)
+        for name in processes
+        if before[name] is not None and spent[name] is not None
+    }
     result["cpu_ms_per_loop"]["load_generator"] = round((time.process_time() - own) * 1000 / loops, 1)
     return result
 
@@ -123,12 +138,29 @@ class Gunicorn:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 90) -> "Gunicorn":
+    def start(self, timeout: float = 90) -> Gunicorn:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "100", "-b", f"127.0.0.1:{self.port}",
-             "--timeout", "120", self.target], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                "1",
+                "--threads",
+                "100",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "120",
+                self.target,
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -173,8 +205,9 @@ class Loop:
             record("end_session", status)
         status, _ = self.call("GET", "/api/wallet", token, None)
         record("wallet", status)
-        status, _ = self.call("POST", "/api/donations/process", token, {"onlus_id": self.onlus_id,
-                                                                        "amount": DONATION_EUR})
+        status, _ = self.call(
+            "POST", "/api/donations/process", token, {"onlus_id": self.onlus_id, "amount": DONATION_EUR}
+        )
         record("donate", status)
         status, _ = self.call("GET", "/api/social/leaderboards/impact_score?period=weekly", token, None)
         record("leaderboard", status)
@@ -196,6 +229,7 @@ def http_caller(base_url: str):
         except ValueError:
             payload = {}
         return response.status_code, payload
+
     return call
 
 
@@ -248,10 +282,17 @@ def load(base_url: str, users: list[dict], game_id: str, onlus_id: str, clients:
     [t.join() for t in threads]
     elapsed = time.monotonic() - started
     total = sum(len(v) for v in latencies.values())
-    return {"seconds": round(elapsed, 2), "requests": total, "requests_per_second": round(total / elapsed, 1),
-            "errors": sum(n for v in statuses.values() for code, n in v.items() if int(code) >= 400),
-            "endpoints": {name: {"count": len(latencies[name]), **percentiles(latencies[name]),
-                                 "statuses": dict(statuses[name])} for name in ENDPOINTS if latencies[name]}}
+    return {
+        "seconds": round(elapsed, 2),
+        "requests": total,
+        "requests_per_second": round(total / elapsed, 1),
+        "errors": sum(n for v in statuses.values() for code, n in v.items() if int(code) >= 400),
+        "endpoints": {
+            name: {"count": len(latencies[name]), **percentiles(latencies[name]), "statuses": dict(statuses[name])}
+            for name in ENDPOINTS
+            if latencies[name]
+        },
+    }
 
 
 def percentiles(values: list[float]) -> dict:
@@ -296,8 +337,11 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--mongo-uri", default=os.environ.get("BENCH_MONGO_URI"),
-                        help="a real MongoDB (replica set: GoodPlay needs transactions); default: embedded secantusd-py")
+    parser.add_argument(
+        "--mongo-uri",
+        default=os.environ.get("BENCH_MONGO_URI"),
+        help="a real MongoDB (replica set: GoodPlay needs transactions); default: embedded secantusd-py",
+    )
     parser.add_argument("--keep-databases", action="store_true")
     parser.add_argument("--show-commands", action="store_true", help="list each endpoint's commands too")
     args = parser.parse_args()
@@ -314,14 +358,29 @@ def main() -> None:
     log = lambda msg: print(f"[bench] {msg}", file=sys.stderr, flush=True)  # noqa: E731
     servers: list[Gunicorn] = []
     try:
-        env = {"APP_ENV": "production", "SECRET_KEY": secrets.token_hex(32), "JWT_SECRET_KEY": secrets.token_hex(32),
-               "MONGO_URI": mongo_uri, "MONGO_DB_NAME": gp_db, "SEED_DEMO_DATA": "true",
-               "RATELIMIT_ENABLED": "false", "GOODPLAY_ADMIN_EMAIL": ADMIN_EMAIL,
-               "GOODPLAY_ADMIN_PASSWORD": ADMIN_PASSWORD, "LOG_LEVEL": "WARNING", "REDIS_URL": "",
-               "DONATION_FRAUD_LIMITS": json.dumps(BENCH_FRAUD_LIMITS), "TRUSTED_PROXIES": "1"}
+        env = {
+            "APP_ENV": "production",
+            "SECRET_KEY": secrets.token_hex(32),
+            "JWT_SECRET_KEY": secrets.token_hex(32),
+            "MONGO_URI": mongo_uri,
+            "MONGO_DB_NAME": gp_db,
+            "SEED_DEMO_DATA": "true",
+            "RATELIMIT_ENABLED": "false",
+            "GOODPLAY_ADMIN_EMAIL": ADMIN_EMAIL,
+            "GOODPLAY_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "LOG_LEVEL": "WARNING",
+            "REDIS_URL": "",
+            "DONATION_FRAUD_LIMITS": json.dumps(BENCH_FRAUD_LIMITS),
+            "TRUSTED_PROXIES": "1",
+        }
         log(f"setting the database up (goodplay init, database {gp_db})")
-        subprocess.run([sys.executable, "-m", "flask", "--app", "app", "goodplay", "init"], cwd=ROOT,
-                       env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", "goodplay", "init"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         log("starting GoodPlay under gunicorn")
         goodplay = Gunicorn("app:create_app()", env, workdir / "goodplay.log", "/api/health").start()
         servers.append(goodplay)
@@ -330,15 +389,23 @@ def main() -> None:
 
         log("starting the baseline under gunicorn")
         from scripts import bench_baseline
+
         client = make_client(mongo_uri)
-        hashes = {u["id"]: client[gp_db].users.find_one({"_id": _oid(u["id"])}, {"password_hash": 1})
-                  for u in users}
-        bench_baseline.seed(client[base_db], [{"id": u["id"], "email": u["email"],
-                                               "password_hash": (hashes[u["id"]] or {}).get("password_hash")}
-                                              for u in users], FUNDS_EUR * 100)
-        baseline = Gunicorn("scripts.bench_baseline:create_app()",
-                            {"BASELINE_MONGO_URI": mongo_uri, "BASELINE_DB_NAME": base_db},
-                            workdir / "baseline.log", "/api/wallet").start()
+        hashes = {u["id"]: client[gp_db].users.find_one({"_id": _oid(u["id"])}, {"password_hash": 1}) for u in users}
+        bench_baseline.seed(
+            client[base_db],
+            [
+                {"id": u["id"], "email": u["email"], "password_hash": (hashes[u["id"]] or {}).get("password_hash")}
+                for u in users
+            ],
+            FUNDS_EUR * 100,
+        )
+        baseline = Gunicorn(
+            "scripts.bench_baseline:create_app()",
+            {"BASELINE_MONGO_URI": mongo_uri, "BASELINE_DB_NAME": base_db},
+            workdir / "baseline.log",
+            "/api/wallet",
+        ).start()
         servers.append(baseline)
 
         db_pid = embedded.process.pid if embedded else None
@@ -346,15 +413,20 @@ def main() -> None:
         warm_up(goodplay.url, users, game_id, onlus_id, args.clients)
         warm_up(baseline.url, users, game_id, onlus_id, args.clients)
         log(f"load: GoodPlay, {args.clients} clients x {args.seconds}s")
-        ours = measured(lambda: load(goodplay.url, users, game_id, onlus_id, args.clients, args.seconds),
-                        {"app": goodplay.process.pid, "database": db_pid})
+        ours = measured(
+            lambda: load(goodplay.url, users, game_id, onlus_id, args.clients, args.seconds),
+            {"app": goodplay.process.pid, "database": db_pid},
+        )
         log(f"load: baseline, {args.clients} clients x {args.seconds}s")
-        base = measured(lambda: load(baseline.url, users, game_id, onlus_id, args.clients, args.seconds),
-                        {"app": baseline.process.pid, "database": db_pid})
+        base = measured(
+            lambda: load(baseline.url, users, game_id, onlus_id, args.clients, args.seconds),
+            {"app": baseline.process.pid, "database": db_pid},
+        )
 
         log("counting database commands per endpoint (in-process)")
         os.environ.update({k: v for k, v in env.items() if k != "REDIS_URL"})
         from app import create_app
+
         gp_app = create_app({"SEED_DEMO_DATA": False})
         ours_counts = count_commands(gp_app, users[0], game_id, onlus_id)
         base_counts = count_commands(bench_baseline.create_app(mongo_uri, base_db), users[0], game_id, onlus_id)
@@ -372,6 +444,7 @@ def main() -> None:
 
 def _oid(value: str):
     from bson import ObjectId
+
     return ObjectId(value) if ObjectId.is_valid(value) else value
 
 
@@ -387,12 +460,20 @@ def seed_goodplay(call, n: int, log) -> tuple[list[dict], str, str]:
     users = []
     for i in range(n):
         email = f"bench-{i}-{uuid.uuid4().hex[:6]}@example.com"
-        status, body = call("POST", "/api/auth/register", None, {"email": email, "password": PASSWORD,
-                                                                "first_name": "Bench", "last_name": f"User{i}"})
+        status, body = call(
+            "POST",
+            "/api/auth/register",
+            None,
+            {"email": email, "password": PASSWORD, "first_name": "Bench", "last_name": f"User{i}"},
+        )
         assert status == 201, body
         user = {"id": body["data"]["user"]["id"], "email": email, "address": f"10.{i // 250}.{i % 250 + 1}.7"}
-        status, body = call("POST", f"/api/admin/wallets/{user['id']}/adjustments", admin,
-                            {"amount": FUNDS_EUR, "direction": "credit", "reason": "benchmark funds"})
+        status, body = call(
+            "POST",
+            f"/api/admin/wallets/{user['id']}/adjustments",
+            admin,
+            {"amount": FUNDS_EUR, "direction": "credit", "reason": "benchmark funds"},
+        )
         assert status == 201, body
         users.append(user)
     return users, game_id, onlus_id
@@ -406,22 +487,40 @@ def report(args, real_mongo: bool, ours: dict, base: dict, ours_counts: dict, ba
     oc = ours_counts["counts"]
     reads = {name: oc.get(name) for name in ("wallet",)}
     budgets = {
-        "single_resource_read_max_commands": {"budget": READ_BUDGET, "seen": reads,
-                                              "met": all(v is not None and v <= READ_BUDGET for v in reads.values())},
-        "end_session_max_commands": {"budget": END_BUDGET, "seen": oc.get("end_session"),
-                                     "met": oc.get("end_session") is not None and oc["end_session"] <= END_BUDGET},
-        "throughput_vs_baseline_min_ratio": {"budget": THROUGHPUT_RATIO, "seen": ratio,
-                                             "met": ratio is not None and ratio >= THROUGHPUT_RATIO},
+        "single_resource_read_max_commands": {
+            "budget": READ_BUDGET,
+            "seen": reads,
+            "met": all(v is not None and v <= READ_BUDGET for v in reads.values()),
+        },
+        "end_session_max_commands": {
+            "budget": END_BUDGET,
+            "seen": oc.get("end_session"),
+            "met": oc.get("end_session") is not None and oc["end_session"] <= END_BUDGET,
+        },
+        "throughput_vs_baseline_min_ratio": {
+            "budget": THROUGHPUT_RATIO,
+            "seen": ratio,
+            "met": ratio is not None and ratio >= THROUGHPUT_RATIO,
+        },
     }
     result = {
-        "config": {"users": args.users, "clients": args.clients, "seconds": args.seconds,
-                   "database": "mongodb (--mongo-uri)" if real_mongo else "embedded secantusd-py",
-                   "server": "gunicorn -w 1 --threads 100"},
-        "goodplay": ours, "baseline": base,
-        "ratio": {"throughput": ratio,
-                  "p50_by_endpoint": {n: round(ours["endpoints"][n]["p50_ms"] / base["endpoints"][n]["p50_ms"], 2)
-                                      for n in ours["endpoints"] if n in base["endpoints"]
-                                      and base["endpoints"][n].get("p50_ms")}},
+        "config": {
+            "users": args.users,
+            "clients": args.clients,
+            "seconds": args.seconds,
+            "database": "mongodb (--mongo-uri)" if real_mongo else "embedded secantusd-py",
+            "server": "gunicorn -w 1 --threads 100",
+        },
+        "goodplay": ours,
+        "baseline": base,
+        "ratio": {
+            "throughput": ratio,
+            "p50_by_endpoint": {
+                n: round(ours["endpoints"][n]["p50_ms"] / base["endpoints"][n]["p50_ms"], 2)
+                for n in ours["endpoints"]
+                if n in base["endpoints"] and base["endpoints"][n].get("p50_ms")
+            },
+        },
         "budgets": budgets,
     }
     if args.show_commands:

@@ -4,6 +4,7 @@ Exactly one scheduler per deployment: this process, or the development server wi
 RUN_SCHEDULER on, never both. Socket.IO emits from jobs reach clients through REDIS_URL
 (the server's message queue).
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,7 @@ def main() -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    logging.getLogger("goodplay.scheduler").info("scheduler process running; next runs: %s",
-                                                 scheduler.next_run_times())
+    logging.getLogger("goodplay.scheduler").info("scheduler process running; next runs: %s", scheduler.next_run_times())
     stop.wait()
     scheduler.shutdown(wait=True)
 

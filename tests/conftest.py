@@ -1,8 +1,10 @@
-"""Shared fixtures: a real MongoDB wire-protocol server for the session, an emptied database per test (set up once per test process).
+"""Shared fixtures: a real MongoDB wire-protocol server for the session, and a database set up once per
+test process and emptied before every test.
 
 The server is an ephemeral `secantusd-py --storage-path :memory:` on a free port, or the
 MongoDB at MONGO_TEST_URI when set (e.g. a real replica set).
 """
+
 from __future__ import annotations
 
 import os
@@ -13,6 +15,7 @@ import pytest
 import time_machine
 
 from app.core.database import EmbeddedMongo, make_client
+from tests.support import START, FakeClock
 
 
 def pytest_configure(config):
@@ -45,8 +48,14 @@ def ordinary_day():
 
 
 def _testing_config(mongo_uri: str, db_name: str, **overrides) -> dict:
-    return {"APP_ENV": "testing", "MONGO_URI": mongo_uri, "MONGO_DB_NAME": db_name, "SEED_DEMO_DATA": False,
-            "RATELIMIT_ENABLED": False, **overrides}
+    return {
+        "APP_ENV": "testing",
+        "MONGO_URI": mongo_uri,
+        "MONGO_DB_NAME": db_name,
+        "SEED_DEMO_DATA": False,
+        "RATELIMIT_ENABLED": False,
+        **overrides,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +64,7 @@ def session_db_name(mongo_uri):
     starts from it emptied."""
     from app import create_app
     from app.cli import install_schema
+
     name = f"gp_test_{uuid.uuid4().hex[:12]}"
     app = create_app(_testing_config(mongo_uri, name))
     install_schema(app)
@@ -85,6 +95,7 @@ def app_factory(mongo_uri, db_name):
     started as `python app.py` starts one: the init command's content (catalogs, demo data) first."""
     from app import create_app
     from app.cli import install_content
+
     apps = []
 
     def build(**overrides):
@@ -124,6 +135,7 @@ def demo_onlus(app, container):
     """The demo ONLUS loaded (four verified, one pending); the verified ones, as `onlus.list()` shows them."""
     from app.donations.repositories.onlus import OnlusRepository
     from app.donations.setup import seed_onlus
+
     with app.app_context():
         seed_onlus(OnlusRepository(container.infra.db))
         return container.donations.onlus.list()
@@ -132,11 +144,27 @@ def demo_onlus(app, container):
 @pytest.fixture
 def fund(app, container):
     """fund(user, euros): credit a user's wallet through the ledger (an admin adjustment)."""
+
     def fund(user, euros):
         with app.app_context():
-            container.donations.wallet.adjust(user.id, amount_cents=int(round(euros * 100)), reason="test funds",
-                                              actor_id="test")
+            container.donations.wallet.adjust(
+                user.id, amount_cents=int(round(euros * 100)), reason="test funds", actor_id="test"
+            )
+
     return fund
+
+
+@pytest.fixture
+def games(container):
+    return container.games
+
+
+@pytest.fixture
+def clock(games):
+    """The games module's clock, stopped on a Wednesday (tests/support.py START) and moved by hand."""
+    fake = FakeClock(START)
+    games.clock.fn = fake
+    return fake
 
 
 class ApiUser:
@@ -179,9 +207,15 @@ def make_user(client):
     def make(first_name="Player", last_name=None, email=None, password="correct-horse-1"):
         counter["n"] += 1
         email = email or f"user{counter['n']}-{uuid.uuid4().hex[:6]}@example.com"
-        response = client.post("/api/auth/register", json={
-            "email": email, "password": password, "first_name": first_name,
-            "last_name": last_name or f"Tester{counter['n']}"})
+        response = client.post(
+            "/api/auth/register",
+            json={
+                "email": email,
+                "password": password,
+                "first_name": first_name,
+                "last_name": last_name or f"Tester{counter['n']}",
+            },
+        )
         assert response.status_code == 201, response.json
         data = response.json["data"]
         return ApiUser(client, data["user"], data, password)

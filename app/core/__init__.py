@@ -1,4 +1,5 @@
 """Core module: accounts, tokens, profiles, preferences, health, the hook-manager admin."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -28,8 +29,12 @@ BLUEPRINTS = (health.blp, auth.blp, users.blp, preferences.blp, admin_events.blp
 def build(infra: Infrastructure) -> CoreServices:
     db, config = infra.db, infra.config
     users_repo = UserRepository(db)
-    tokens = TokenService(TokenRepository(db), refresh_lifetime=config["JWT_REFRESH_TOKEN_EXPIRES"],
-                          cache=infra.cache, cache_seconds=config["TOKEN_REVOCATION_CACHE_SECONDS"])
+    tokens = TokenService(
+        TokenRepository(db),
+        refresh_lifetime=config["JWT_REFRESH_TOKEN_EXPIRES"],
+        cache=infra.cache,
+        cache_seconds=config["TOKEN_REVOCATION_CACHE_SECONDS"],
+    )
     hasher = PasswordHasher(fast=config["APP_ENV"] == "testing")
     return CoreServices(
         users=UserService(users_repo),

@@ -2,14 +2,16 @@
 
 Controllers import from here; services never do (they know nothing of HTTP).
 """
+
 from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from typing import Any
 
 import marshmallow as ma
 from flask import g
@@ -72,8 +74,9 @@ class Money(ma.fields.Field):
             raise self.make_error("invalid")
         if abs(amount) > Decimal(self.max_cents) / 100:
             # checked before quantize(): a huge exponent (1e30) would overflow the decimal context
-            raise self.make_error("negative" if amount < 0 and self.allow_zero else
-                                  "positive" if amount < 0 else "too_large")
+            raise self.make_error(
+                "negative" if amount < 0 and self.allow_zero else "positive" if amount < 0 else "too_large"
+            )
         if amount != amount.quantize(Decimal("0.01")):
             raise self.make_error("precision")
         cents = int(amount * 100)
@@ -98,7 +101,7 @@ class Timestamp(ma.fields.DateTime):
         if value is None:
             return None
         if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return value.replace(microsecond=0).isoformat() + "Z"
 
 
@@ -134,8 +137,9 @@ class Page:
 _ENVELOPES: dict = {}
 
 
-def Envelope(data_schema: type[ma.Schema] | None = None, *, many: bool = False,
-             paginated: bool = False, name: str | None = None) -> type[ma.Schema]:
+def Envelope(
+    data_schema: type[ma.Schema] | None = None, *, many: bool = False, paginated: bool = False, name: str | None = None
+) -> type[ma.Schema]:
     """The success envelope around a data schema, as a schema class for @blp.response.
 
     Envelope(UserOut) -> {success, message, data: UserOut}; paginated=True wraps the
@@ -150,20 +154,28 @@ def Envelope(data_schema: type[ma.Schema] | None = None, *, many: bool = False,
     if data_schema is None:
         data_field = ma.fields.Raw(allow_none=True)
     elif paginated:
-        page_cls = type(f"{base}Page", (OutSchema,), {
-            "items": ma.fields.List(ma.fields.Nested(data_schema), required=True),
-            "page": ma.fields.Integer(required=True),
-            "per_page": ma.fields.Integer(required=True),
-            "total": ma.fields.Integer(required=True),
-        })
+        page_cls = type(
+            f"{base}Page",
+            (OutSchema,),
+            {
+                "items": ma.fields.List(ma.fields.Nested(data_schema), required=True),
+                "page": ma.fields.Integer(required=True),
+                "per_page": ma.fields.Integer(required=True),
+                "total": ma.fields.Integer(required=True),
+            },
+        )
         data_field = ma.fields.Nested(page_cls, required=True)
     else:
         data_field = ma.fields.Nested(data_schema, many=many, required=True)
-    cls = type(schema_name, (OutSchema,), {
-        "success": ma.fields.Boolean(required=True),
-        "message": ma.fields.String(required=True),
-        "data": data_field,
-    })
+    cls = type(
+        schema_name,
+        (OutSchema,),
+        {
+            "success": ma.fields.Boolean(required=True),
+            "message": ma.fields.String(required=True),
+            "data": data_field,
+        },
+    )
     _ENVELOPES[key] = cls
     return cls
 

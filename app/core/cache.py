@@ -5,10 +5,12 @@ kept for `ttl` seconds and dropped by `forget()` whenever a write changes it. Wi
 sees the drop at once; with the in-process cache another process may serve the old value for up to
 `ttl` seconds. A cache outage degrades to reading the database.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +24,14 @@ class CachedValue:
             return self.compute()
         try:
             value = self.cache.get(self.key)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.warning("cache: get %s failed", self.key, exc_info=True)
             return self.compute()
         if value is None:
             value = self.compute()
             try:
                 self.cache.set(self.key, value, timeout=self.ttl)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.warning("cache: set %s failed", self.key, exc_info=True)
         return value
 
@@ -38,5 +40,5 @@ class CachedValue:
             return
         try:
             self.cache.delete(self.key)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.warning("cache: delete %s failed", self.key, exc_info=True)

@@ -1,4 +1,5 @@
 """What the core module offers the other modules (their constructors take these, not core's classes)."""
+
 from __future__ import annotations
 
 from typing import Protocol

@@ -3,6 +3,7 @@
 The embedded server (`secantusd-py`, PyPI `secantusdb`) runs as a child process and the
 app talks to it over the wire with the same MongoClient code as production.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -37,6 +38,7 @@ def _die_with_parent() -> None:
     """Linux: the embedded server gets SIGTERM if the app process dies, even by SIGKILL."""
     try:
         import ctypes
+
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
@@ -69,7 +71,7 @@ class EmbeddedMongo:
     def uri(self) -> str:
         return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
 
-    def start(self, timeout: float = 30.0) -> "EmbeddedMongo":
+    def start(self, timeout: float = 30.0) -> EmbeddedMongo:
         with self._lock:
             if self.process and self.process.poll() is None:
                 return self
@@ -77,11 +79,24 @@ class EmbeddedMongo:
                 Path(self.storage_path).mkdir(parents=True, exist_ok=True)
             out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
             self.process = subprocess.Popen(
-                [_executable(), "--host", "127.0.0.1", "--port", str(self.port),
-                 "--storage-path", self.storage_path, "--log-level", "WARNING"],
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    _executable(),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--storage-path",
+                    self.storage_path,
+                    "--log-level",
+                    "WARNING",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
                 preexec_fn=_die_with_parent,
             )
+            if out is not subprocess.DEVNULL:
+                out.close()  # the server writes to its own copy
             atexit.register(self.stop)
         self._wait_ready(timeout)
         log.info("embedded database on %s (storage %s)", self.uri, self.storage_path)
@@ -91,8 +106,10 @@ class EmbeddedMongo:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"embedded database exited with code {self.process.returncode}"
-                                   + (f"; see {self.log_path}" if self.log_path else ""))
+                raise RuntimeError(
+                    f"embedded database exited with code {self.process.returncode}"
+                    + (f"; see {self.log_path}" if self.log_path else "")
+                )
             try:
                 with MongoClient(self.uri, serverSelectionTimeoutMS=500) as client:
                     client.admin.command("ping")
@@ -118,8 +135,9 @@ class EmbeddedMongo:
 
 def make_client(uri: str, **options) -> MongoClient:
     # tz_aware=False: the whole app works in naive UTC (app.core.clock).
-    return MongoClient(uri, **{"serverSelectionTimeoutMS": 10_000, "tz_aware": False,
-                               "uuidRepresentation": "standard", **options})
+    return MongoClient(
+        uri, **{"serverSelectionTimeoutMS": 10_000, "tz_aware": False, "uuidRepresentation": "standard", **options}
+    )
 
 
 def start_embedded(data_dir: str) -> EmbeddedMongo:

@@ -1,4 +1,5 @@
 """Domain errors and the one place that renders every error into the envelope."""
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,14 @@ class AppError(Exception):
     status_code = 400
     message = "BAD_REQUEST"
 
-    def __init__(self, message: str | None = None, *, errors: dict | None = None,
-                 status_code: int | None = None, headers: dict | None = None):
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        errors: dict | None = None,
+        status_code: int | None = None,
+        headers: dict | None = None,
+    ):
         super().__init__(message or self.message)
         if message:
             self.message = message
@@ -33,6 +40,7 @@ class BadRequest(AppError):
 
 class ValidationFailed(AppError):
     """Input is well-formed JSON but breaks a rule (422 everywhere, see README)."""
+
     status_code = 422
     message = "VALIDATION_ERROR"
 
@@ -143,7 +151,9 @@ def register_error_handlers(app: Flask) -> None:
             retry = err.get_response().headers.get("Retry-After")
             if retry:
                 headers["Retry-After"] = retry
-        message = data.get("message") if isinstance(data.get("message"), str) and data.get("message", "").isupper() else None
+        message = (
+            data.get("message") if isinstance(data.get("message"), str) and data.get("message", "").isupper() else None
+        )
         return error_response(status, message or _HTTP_MESSAGES.get(status, "HTTP_ERROR"), None, headers)
 
     @app.errorhandler(Exception)

@@ -1,4 +1,5 @@
 """Flask extensions, each built per app by the factory (nothing is created at import time)."""
+
 from __future__ import annotations
 
 import logging
@@ -112,9 +113,13 @@ def document_error_responses(app: Flask, spec) -> None:
                 statuses.add(429)
             responses = operation["responses"]
             for status in sorted(statuses):
-                responses.setdefault(str(status), {
-                    "description": _ERROR_DESCRIPTIONS[status],
-                    "content": {"application/json": {"schema": dict(error_ref)}}})
+                responses.setdefault(
+                    str(status),
+                    {
+                        "description": _ERROR_DESCRIPTIONS[status],
+                        "content": {"application/json": {"schema": dict(error_ref)}},
+                    },
+                )
 
 
 def init_api(app: Flask) -> Api:
@@ -123,8 +128,14 @@ def init_api(app: Flask) -> Api:
 
 def init_socketio(app: Flask) -> SocketIO:
     origins = app.config["CORS_ORIGINS"] or []
-    return SocketIO(app, async_mode="threading", cors_allowed_origins=origins or None,
-                    message_queue=app.config.get("REDIS_URL"), logger=False, engineio_logger=False)
+    return SocketIO(
+        app,
+        async_mode="threading",
+        cors_allowed_origins=origins or None,
+        message_queue=app.config.get("REDIS_URL"),
+        logger=False,
+        engineio_logger=False,
+    )
 
 
 def init_cache(app: Flask) -> Cache:
@@ -136,12 +147,16 @@ def init_proxy_fix(app: Flask) -> None:
     hops = app.config["TRUSTED_PROXIES"]
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
+
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def init_cors(app: Flask) -> None:
-    CORS(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
-         expose_headers=["X-Request-ID", "Retry-After"])
+    CORS(
+        app,
+        resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
+        expose_headers=["X-Request-ID", "Retry-After"],
+    )
 
 
 def _rate_key() -> str:
@@ -156,14 +171,17 @@ def _rate_key() -> str:
 
 
 def init_limiter(app: Flask) -> Limiter:
-    return Limiter(key_func=get_remote_address, app=app, default_limits=[],
-                   storage_uri=app.config["RATELIMIT_STORAGE_URI"])
+    return Limiter(
+        key_func=get_remote_address, app=app, default_limits=[], storage_uri=app.config["RATELIMIT_STORAGE_URI"]
+    )
 
 
 def apply_rate_limits(app: Flask, limiter: Limiter) -> None:
     """Wrap the views marked with @rate_limited (app.core.api) in their configured limit."""
-    limits = {"auth": (app.config["AUTH_RATE_LIMIT"], get_remote_address),
-              "money": (app.config["MONEY_RATE_LIMIT"], _rate_key)}
+    limits = {
+        "auth": (app.config["AUTH_RATE_LIMIT"], get_remote_address),
+        "money": (app.config["MONEY_RATE_LIMIT"], _rate_key),
+    }
     for endpoint, view in list(app.view_functions.items()):
         kind = getattr(view, "_rate_limit", None)
         if kind:

@@ -1,4 +1,5 @@
 """Hook subscribers of the core module: none (core publishes, other modules listen)."""
+
 from __future__ import annotations
 
 from app.core.hooks import Subscription

@@ -12,6 +12,7 @@
   backoff and parks them after HOOK_MAX_ATTEMPTS; an admin can replay a parked one.
 - Handlers must be idempotent per event id: a retry or a replay never double-counts.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -20,10 +21,10 @@ import logging
 import threading
 import traceback
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from collections.abc import Iterable
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
@@ -75,8 +76,16 @@ class Subscription:
 
 
 class HookManager:
-    def __init__(self, db, logger: logging.Logger | None = None, *, max_attempts: int = 5,
-                 retry_base_seconds: int = 30, done_flush_seconds: float = 0, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        db,
+        logger: logging.Logger | None = None,
+        *,
+        max_attempts: int = 5,
+        retry_base_seconds: int = 30,
+        done_flush_seconds: float = 0,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.collection = db["hook_events"]
         self.log = logger or logging.getLogger(__name__)
         self.max_attempts = max_attempts
@@ -94,8 +103,9 @@ class HookManager:
 
     # -- registry -----------------------------------------------------------------
     def create_indexes(self) -> None:
-        self.collection.create_index([("key", ASCENDING)], unique=True,
-                                     partialFilterExpression={"key": {"$type": "string"}})
+        self.collection.create_index(
+            [("key", ASCENDING)], unique=True, partialFilterExpression={"key": {"$type": "string"}}
+        )
         self.collection.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
         self.collection.create_index([("name", ASCENDING), ("created_at", ASCENDING)])
 
@@ -134,8 +144,7 @@ class HookManager:
         return [s.name for s in self._subscriptions.get(event_name, [])]
 
     # -- publishing -----------------------------------------------------------------
-    def record(self, payload: DomainEvent, *, key: str | None = None, session=None,
-               event_id: str | None = None) -> str:
+    def record(self, payload: DomainEvent, *, key: str | None = None, session=None, event_id: str | None = None) -> str:
         """Persist the event (inside `session`'s transaction when given) and return its id.
 
         With a `key`, the same fact recorded twice yields the first event's id. `event_id` lets the
@@ -200,13 +209,17 @@ class HookManager:
             state.update(outcome)
             changes.update({f"handlers.{sub.name}.{k}": v for k, v in outcome.items()})
         status, next_at = self._status_of(doc)
-        first_try_done = status == DONE and doc.get("status") == PENDING and all(
-            h["status"] == DONE and h["attempts"] == 1 for h in doc["handlers"].values())
+        first_try_done = (
+            status == DONE
+            and doc.get("status") == PENDING
+            and all(h["status"] == DONE and h["attempts"] == 1 for h in doc["handlers"].values())
+        )
         if first_try_done and self.done_flush_seconds > 0:
             self._defer_done(doc)
         elif changes or (status, next_at) != (doc.get("status"), doc.get("next_attempt_at")):
-            self.collection.update_one({"_id": doc["_id"]},
-                                       {"$set": {**changes, "status": status, "next_attempt_at": next_at}})
+            self.collection.update_one(
+                {"_id": doc["_id"]}, {"$set": {**changes, "status": status, "next_attempt_at": next_at}}
+            )
         doc.update(status=status, next_attempt_at=next_at)
         return doc
 
@@ -235,14 +248,20 @@ class HookManager:
             done_at = max(at for _, at in rows)
             fields: dict = {"status": DONE, "next_attempt_at": None}
             for handler in handlers:
-                fields.update({f"handlers.{handler}.status": DONE, f"handlers.{handler}.attempts": 1,
-                               f"handlers.{handler}.done_at": done_at})
+                fields.update(
+                    {
+                        f"handlers.{handler}.status": DONE,
+                        f"handlers.{handler}.attempts": 1,
+                        f"handlers.{handler}.done_at": done_at,
+                    }
+                )
             try:
                 # still pending: nothing else (a retry pass, a replay) touched these events since
-                self.collection.update_many({"_id": {"$in": [event_id for event_id, _ in rows]}, "status": PENDING},
-                                            {"$set": fields})
+                self.collection.update_many(
+                    {"_id": {"$in": [event_id for event_id, _ in rows]}, "status": PENDING}, {"$set": fields}
+                )
                 written += len(rows)
-            except Exception:  # noqa: BLE001 - left pending, the retry pass runs their (idempotent) handlers again
+            except Exception:  # left pending, the retry pass runs their (idempotent) handlers again
                 self.log.warning("hooks: could not mark %d events done", len(rows), exc_info=True)
         return written
 
@@ -254,11 +273,22 @@ class HookManager:
             attempts = state.get("attempts", 0) + 1
             parked = attempts >= self.max_attempts
             delay = timedelta(seconds=self.retry_base * 2 ** (attempts - 1))
-            self.log.warning("hook %s for %s %s failed (attempt %d%s): %s", sub.name, event.name,
-                             event.id, attempts, ", parked" if parked else "", exc,
-                             exc_info=not isinstance(exc, Conflict))
-            return {"status": PARKED if parked else FAILED, "attempts": attempts,
-                    "last_error": _describe(exc), "next_attempt_at": None if parked else self.clock() + delay}
+            self.log.warning(
+                "hook %s for %s %s failed (attempt %d%s): %s",
+                sub.name,
+                event.name,
+                event.id,
+                attempts,
+                ", parked" if parked else "",
+                exc,
+                exc_info=not isinstance(exc, Conflict),
+            )
+            return {
+                "status": PARKED if parked else FAILED,
+                "attempts": attempts,
+                "last_error": _describe(exc),
+                "next_attempt_at": None if parked else self.clock() + delay,
+            }
         return {"status": DONE, "attempts": state.get("attempts", 0) + 1, "done_at": self.clock()}
 
     @staticmethod
@@ -272,8 +302,11 @@ class HookManager:
             status = PENDING
         else:
             status = DONE
-        retry_times = [h.get("next_attempt_at") for h in doc["handlers"].values()
-                       if h["status"] == FAILED and h.get("next_attempt_at")]
+        retry_times = [
+            h.get("next_attempt_at")
+            for h in doc["handlers"].values()
+            if h["status"] == FAILED and h.get("next_attempt_at")
+        ]
         next_at = min(retry_times) if retry_times else (doc["next_attempt_at"] if status == PENDING else None)
         return status, next_at
 
@@ -290,13 +323,20 @@ class HookManager:
         """Re-run handlers that failed (when their backoff is over) or were lost mid-dispatch."""
         now = self.clock()
         counts = {"events": 0, "retried": 0, "done": 0, "parked": 0}
-        cursor = self.collection.find(
-            {"status": {"$in": [FAILED, PENDING]}, "next_attempt_at": {"$lte": now}},
-            {"_id": 1, "handlers": 1}).sort("next_attempt_at", ASCENDING).limit(limit)
+        cursor = (
+            self.collection.find(
+                {"status": {"$in": [FAILED, PENDING]}, "next_attempt_at": {"$lte": now}}, {"_id": 1, "handlers": 1}
+            )
+            .sort("next_attempt_at", ASCENDING)
+            .limit(limit)
+        )
         for doc in list(cursor):
-            due = {name for name, h in doc["handlers"].items()
-                   if h["status"] == PENDING
-                   or (h["status"] == FAILED and h.get("next_attempt_at") and h["next_attempt_at"] <= now)}
+            due = {
+                name
+                for name, h in doc["handlers"].items()
+                if h["status"] == PENDING
+                or (h["status"] == FAILED and h.get("next_attempt_at") and h["next_attempt_at"] <= now)
+            }
             if not due:
                 self._refresh_status(doc["_id"])
                 continue

@@ -2,6 +2,7 @@
 
 Repositories are the only callers: services and controllers pass ids as strings.
 """
+
 from __future__ import annotations
 
 from bson import ObjectId

@@ -2,6 +2,7 @@
 
 Nothing here touches the database: the client connects on first use.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

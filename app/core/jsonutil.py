@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from bson import ObjectId
@@ -9,7 +9,7 @@ from flask.json.provider import DefaultJSONProvider
 
 def iso(value: datetime) -> str:
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value.replace(microsecond=0).isoformat() + "Z"
 
 

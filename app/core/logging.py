@@ -1,4 +1,5 @@
 """Logging: a request id on every line, JSON lines in production, one access-log line per request."""
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,7 @@ def configure_logging(app: Flask) -> None:
     if app.config["LOG_JSON"]:
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter(
-            "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
     handler.formatter.converter = time.gmtime
     root = logging.getLogger()
     # replace, not add: the factory may run more than once in one process (tests)
@@ -65,7 +65,18 @@ def configure_logging(app: Flask) -> None:
         started = getattr(g, "started", None)
         duration = round((time.perf_counter() - started) * 1000, 1) if started else None
         response.headers["X-Request-ID"] = getattr(g, "request_id", "-")
-        ACCESS.info("%s %s %s %sms", request.method, request.path, response.status_code, duration,
-                    extra={"method": request.method, "path": request.path, "status": response.status_code,
-                           "duration_ms": duration, "remote_addr": request.remote_addr})
+        ACCESS.info(
+            "%s %s %s %sms",
+            request.method,
+            request.path,
+            response.status_code,
+            duration,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": duration,
+                "remote_addr": request.remote_addr,
+            },
+        )
         return response

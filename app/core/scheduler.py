@@ -12,14 +12,15 @@
   server embeds it when RUN_SCHEDULER is on (app.py). Never both: a second scheduler on the
   same database would run every job twice (harmless, being idempotent, but wasteful).
 """
+
 from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -45,25 +46,25 @@ class Job:
     when: Mapping[str, Any]
 
     @classmethod
-    def cron(cls, job_id: str, func: Callable[[], Any], **fields: Any) -> "Job":
+    def cron(cls, job_id: str, func: Callable[[], Any], **fields: Any) -> Job:
         return cls(job_id, func, "cron", fields)
 
     @classmethod
-    def every(cls, job_id: str, func: Callable[[], Any], **interval: Any) -> "Job":
+    def every(cls, job_id: str, func: Callable[[], Any], **interval: Any) -> Job:
         return cls(job_id, func, "interval", interval)
 
     def trigger(self):
         if self.kind == "cron":
-            return CronTrigger(timezone=timezone.utc, **self.when)
-        return IntervalTrigger(timezone=timezone.utc, **self.when)
+            return CronTrigger(timezone=UTC, **self.when)
+        return IntervalTrigger(timezone=UTC, **self.when)
 
 
 def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _naive(value: datetime) -> datetime:
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 class Scheduler:
@@ -71,7 +72,7 @@ class Scheduler:
         self.app = app
         registry = app.extensions[EXTENSION]
         self.runs = JobRunRepository(registry.infra.db)
-        self.scheduler = scheduler or BackgroundScheduler(timezone=timezone.utc)
+        self.scheduler = scheduler or BackgroundScheduler(timezone=UTC)
         self.jobs: dict[str, Job] = {}
         self.triggers: dict[str, Any] = {}
         for job in registry.jobs if jobs is None else jobs:
@@ -89,7 +90,7 @@ class Scheduler:
         with self.app.app_context():
             try:
                 result = job.func()
-            except Exception as exc:  # noqa: BLE001 - a failing job must not stop the scheduler
+            except Exception as exc:  # a failing job must not stop the scheduler
                 log.exception("job %s failed", job_id)
                 self._record(job_id, started, scheduled_for, ok=False, error=_describe(exc))
                 return None
@@ -97,21 +98,35 @@ class Scheduler:
         log.info("job %s done: %s", job_id, result)
         return result
 
-    def _record(self, job_id: str, started: datetime, scheduled_for: datetime | None, *, ok: bool,
-                result: Any = None, error: str | None = None) -> None:
-        fields = {"last_run_at": started, "last_finished_at": utcnow(), "last_status": "ok" if ok else "failed",
-                  "last_error": error, "last_scheduled_for": scheduled_for}
+    def _record(
+        self,
+        job_id: str,
+        started: datetime,
+        scheduled_for: datetime | None,
+        *,
+        ok: bool,
+        result: Any = None,
+        error: str | None = None,
+    ) -> None:
+        fields = {
+            "last_run_at": started,
+            "last_finished_at": utcnow(),
+            "last_status": "ok" if ok else "failed",
+            "last_error": error,
+            "last_scheduled_for": scheduled_for,
+        }
         if ok:
             fields["last_ok_at"] = started
             fields["last_result"] = result if isinstance(result, (dict, int, str, float, type(None))) else str(result)
         try:
             self.runs.record(job_id, fields, first_seen_at=started)
-        except Exception:  # noqa: BLE001 - bookkeeping must not break the job
+        except Exception:  # bookkeeping must not break the job
             log.warning("could not record the run of %s", job_id, exc_info=True)
 
     def _runner(self, job_id: str):
         def run():
             self.run_job(job_id, scheduled_for=utcnow())
+
         run.__name__ = f"run_{job_id}"
         return run
 
@@ -149,11 +164,19 @@ class Scheduler:
     def configure(self) -> BackgroundScheduler:
         for job_id, job in self.jobs.items():
             grace = None if job.kind == "cron" else INTERVAL_GRACE_SECONDS
-            self.scheduler.add_job(self._runner(job_id), trigger=self.triggers[job_id], id=job_id, name=job_id,
-                                   replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=grace)
+            self.scheduler.add_job(
+                self._runner(job_id),
+                trigger=self.triggers[job_id],
+                id=job_id,
+                name=job_id,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=grace,
+            )
         return self.scheduler
 
-    def start(self, *, catch_up: bool = True) -> "Scheduler":
+    def start(self, *, catch_up: bool = True) -> Scheduler:
         now = utcnow()
         if catch_up:
             self.catch_up(now)
@@ -168,8 +191,7 @@ class Scheduler:
             self.scheduler.shutdown(wait=wait)
 
     def next_run_times(self) -> dict[str, datetime | None]:
-        return {job.id: (_naive(job.next_run_time) if job.next_run_time else None)
-                for job in self.scheduler.get_jobs()}
+        return {job.id: (_naive(job.next_run_time) if job.next_run_time else None) for job in self.scheduler.get_jobs()}
 
 
 def _describe(exc: Exception) -> str:

@@ -1,4 +1,5 @@
 """Marshmallow schemas of the core module: inputs reject unknown fields, outputs list theirs."""
+
 from __future__ import annotations
 
 import marshmallow as ma
@@ -7,7 +8,7 @@ from marshmallow import fields, validate
 from app.core.api import Money, OutSchema, StrictSchema, Timestamp
 from app.core.models.user import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NAME_MAX, ROLES
 
-_name = dict(validate=validate.Length(min=1, max=NAME_MAX))
+_name = {"validate": validate.Length(min=1, max=NAME_MAX)}
 _password = validate.Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)
 
 
@@ -77,6 +78,7 @@ class PublicUserOut(OutSchema):
 
 # -- preferences ------------------------------------------------------------------
 
+
 class NotificationPrefs(StrictSchema):
     email = fields.Boolean()
     push = fields.Boolean()
@@ -99,8 +101,9 @@ class GamingPrefs(StrictSchema):
     sound = fields.Boolean()
     music = fields.Boolean()
     tutorials = fields.Boolean()
-    preferred_categories = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
-                                       validate=validate.Length(max=20))
+    preferred_categories = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=20)
+    )
 
 
 class Allocation(StrictSchema):
@@ -136,6 +139,7 @@ class PreferencesOut(OutSchema):
 
 
 # -- health and admin events ----------------------------------------------------------
+
 
 class HealthOut(OutSchema):
     status = fields.String(required=True)

@@ -1,4 +1,5 @@
 """JWT wiring: every token failure renders into the envelope as a 401 with its own key."""
+
 from __future__ import annotations
 
 from flask_jwt_extended import JWTManager

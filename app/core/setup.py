@@ -1,4 +1,5 @@
 """Database set-up of the core module (run by the init command, never at start-up)."""
+
 from __future__ import annotations
 
 from app.core.infrastructure import Infrastructure

@@ -2,6 +2,7 @@
 donations and receipts; card payments (Stripe or a simulated provider) with webhooks, compliance
 (AML/KYC/sanctions, held donations), fraud detection, batch operations, reconciliation and financial
 analytics. See app/donations/README.md."""
+
 from __future__ import annotations
 
 import logging
@@ -16,12 +17,19 @@ from app.donations.controllers import BLUEPRINTS
 from app.donations.models.compliance import ComplianceRules, VelocityLimits
 from app.donations.models.conversion import FraudLimits
 from app.donations.repositories.batches import BatchRepository
-from app.donations.repositories.compliance import (ComplianceCheckRepository, FraudFlagRepository, KycRepository,
-                                                   SanctionsRepository)
+from app.donations.repositories.compliance import (
+    ComplianceCheckRepository,
+    FraudFlagRepository,
+    KycRepository,
+    SanctionsRepository,
+)
 from app.donations.repositories.donations import DonationRepository, ReceiptRepository
 from app.donations.repositories.onlus import OnlusRepository
-from app.donations.repositories.payments import (PaymentIntentRepository, ProviderConfigRepository,
-                                                 WebhookEventRepository)
+from app.donations.repositories.payments import (
+    PaymentIntentRepository,
+    ProviderConfigRepository,
+    WebhookEventRepository,
+)
 from app.donations.repositories.rates import RatesRepository
 from app.donations.repositories.wallets import IntegrityReportRepository, LedgerRepository, WalletRepository
 from app.donations.services import DonationsServices
@@ -49,6 +57,7 @@ def build_provider(config, db):
     if not key:
         return SimulatedProvider(db)
     import stripe
+
     options = {}
     if config.get("STRIPE_API_BASE"):
         options["base_addresses"] = {"api": config["STRIPE_API_BASE"]}
@@ -62,35 +71,69 @@ def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPrefe
     db, hooks, config, cache = infra.db, infra.hooks, infra.config, infra.cache
 
     wallets, ledger, onlus_repo = WalletRepository(db), LedgerRepository(db), OnlusRepository(db)
-    donations_repo, intents_repo, batches_repo = DonationRepository(db), PaymentIntentRepository(db), BatchRepository(db)
+    donations_repo, intents_repo, batches_repo = (
+        DonationRepository(db),
+        PaymentIntentRepository(db),
+        BatchRepository(db),
+    )
     fraud_config = dict(config.get("DONATION_FRAUD_LIMITS") or {})
     velocity = VelocityLimits.from_config(fraud_config)
 
-    wallet = WalletService(db=db, wallets=wallets, ledger=ledger, integrity_reports=IntegrityReportRepository(db),
-                           hooks=hooks)
+    wallet = WalletService(
+        db=db, wallets=wallets, ledger=ledger, integrity_reports=IntegrityReportRepository(db), hooks=hooks
+    )
     onlus = OnlusService(onlus_repo)
     rates = RatesService(RatesRepository(db), cache=cache)
-    fraud = FraudService(flags=FraudFlagRepository(db), intents=intents_repo, ledger=ledger, donations=donations_repo,
-                         limits=velocity)
+    fraud = FraudService(
+        flags=FraudFlagRepository(db), intents=intents_repo, ledger=ledger, donations=donations_repo, limits=velocity
+    )
     compliance = ComplianceService(
         max_per_donation_cents=config.get("DONATION_MAX_PER_DONATION_CENTS", 50_000),
         max_per_day_cents=config.get("DONATION_MAX_PER_DAY_CENTS", 100_000),
-        rules=[fraud.donation_rule], aml=ComplianceRules.from_config(config.get("DONATION_COMPLIANCE")),
-        kyc=KycRepository(db), checks=ComplianceCheckRepository(db), sanctions=SanctionsRepository(db), users=users,
-        window_total=ledger.donated_since, cache=cache)
+        rules=[fraud.donation_rule],
+        aml=ComplianceRules.from_config(config.get("DONATION_COMPLIANCE")),
+        kyc=KycRepository(db),
+        checks=ComplianceCheckRepository(db),
+        sanctions=SanctionsRepository(db),
+        users=users,
+        window_total=ledger.donated_since,
+        cache=cache,
+    )
     donations = DonationService(
-        wallet=wallet, onlus=onlus, compliance=compliance, donations=donations_repo, receipts=ReceiptRepository(db),
-        hooks=hooks, users=users, preferences=preferences)
+        wallet=wallet,
+        onlus=onlus,
+        compliance=compliance,
+        donations=donations_repo,
+        receipts=ReceiptRepository(db),
+        hooks=hooks,
+        users=users,
+        preferences=preferences,
+    )
     limits = FraudLimits(**{k: v for k, v in fraud_config.items() if k in FraudLimits.__dataclass_fields__})
-    credits = CreditService(wallet=wallet, rates=rates, limits=limits, auto_donate=donations.maybe_auto_donate,
-                            fraud=fraud)
-    payments = PaymentService(provider=build_provider(config, db), intents=intents_repo,
-                              webhooks=WebhookEventRepository(db), providers_repo=ProviderConfigRepository(db),
-                              donations=donations, onlus=onlus, compliance=compliance, fraud=fraud, wallets=wallets)
+    credits = CreditService(
+        wallet=wallet, rates=rates, limits=limits, auto_donate=donations.maybe_auto_donate, fraud=fraud
+    )
+    payments = PaymentService(
+        provider=build_provider(config, db),
+        intents=intents_repo,
+        webhooks=WebhookEventRepository(db),
+        providers_repo=ProviderConfigRepository(db),
+        donations=donations,
+        onlus=onlus,
+        compliance=compliance,
+        fraud=fraud,
+        wallets=wallets,
+    )
     donations.payments = payments
     return DonationsServices(
-        wallet=wallet, onlus=onlus, donations=donations, rates=rates, credits=credits, compliance=compliance,
-        fraud=fraud, payments=payments,
+        wallet=wallet,
+        onlus=onlus,
+        donations=donations,
+        rates=rates,
+        credits=credits,
+        compliance=compliance,
+        fraud=fraud,
+        payments=payments,
         batches=BatchService(repo=batches_repo, donations=donations, users=users),
         reconciliation=ReconciliationService(db=db, wallet=wallet, payments=payments, batches_repo=batches_repo),
         financial=FinancialAnalyticsService(db=db, onlus=onlus, cache=cache),

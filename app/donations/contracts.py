@@ -1,4 +1,5 @@
 """What the donations module offers the other modules."""
+
 from __future__ import annotations
 
 from datetime import datetime

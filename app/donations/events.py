@@ -1,4 +1,5 @@
 """Events published by the donations module."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

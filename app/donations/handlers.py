@@ -1,4 +1,5 @@
 """Hook subscribers of the donations module. Each is idempotent per business key (ledger keys)."""
+
 from __future__ import annotations
 
 from app.core.hooks import Event, Subscription
@@ -25,11 +26,19 @@ def _credit_handlers(credits: CreditService):
     def credit_session(event: Event) -> None:
         p = event.payload
         facts = SessionFacts(
-            play_seconds=p.play_seconds, category=p.game_category, universal_score=p.universal_score,
-            raw_score=p.raw_score, mode_multiplier=p.mode_multiplier, in_tournament=bool(p.tournament_id),
-            streak_days=p.streak_days, is_weekend=p.is_weekend, sessions_last_hour=p.sessions_last_hour)
-        credits.credit_session(session_id=p.session_id, user_id=p.user_id, facts=facts, game_id=p.game_id,
-                               completed_at=p.completed_at)
+            play_seconds=p.play_seconds,
+            category=p.game_category,
+            universal_score=p.universal_score,
+            raw_score=p.raw_score,
+            mode_multiplier=p.mode_multiplier,
+            in_tournament=bool(p.tournament_id),
+            streak_days=p.streak_days,
+            is_weekend=p.is_weekend,
+            sessions_last_hour=p.sessions_last_hour,
+        )
+        credits.credit_session(
+            session_id=p.session_id, user_id=p.user_id, facts=facts, game_id=p.game_id, completed_at=p.completed_at
+        )
 
     def pay_tournament(event: Event) -> None:
         p = event.payload
@@ -38,9 +47,17 @@ def _credit_handlers(credits: CreditService):
             cents = int(result.get("reward_cents") or 0)
             if not user_id or cents <= 0:
                 continue
-            credits.credit_bonus(user_id=user_id, key=f"tournament:{p.tournament_id}:{user_id}", amount_cents=cents,
-                                 source={"kind": "tournament", "id": p.tournament_id, "rank": result.get("rank"),
-                                         "team_id": result.get("team_id")},
-                                 reason=f"Tournament reward: {p.tournament_name} (rank {result.get('rank')})")
+            credits.credit_bonus(
+                user_id=user_id,
+                key=f"tournament:{p.tournament_id}:{user_id}",
+                amount_cents=cents,
+                source={
+                    "kind": "tournament",
+                    "id": p.tournament_id,
+                    "rank": result.get("rank"),
+                    "team_id": result.get("team_id"),
+                },
+                reason=f"Tournament reward: {p.tournament_name} (rank {result.get('rank')})",
+            )
 
     return credit_session, pay_tournament

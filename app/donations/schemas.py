@@ -1,4 +1,5 @@
 """Marshmallow schemas of the donations module: inputs reject unknown fields, outputs list theirs."""
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -7,7 +8,6 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.core.api import Money, OutSchema, PageQuery, StrictSchema, Timestamp, cents_to_euros
-from app.donations.models.conversion import MULTIPLIER_KEYS
 from app.donations.models.ledger import ENTRY_TYPES
 from app.donations.models.onlus import CATEGORIES, REJECTED, STATUSES, VERIFIED
 
@@ -17,8 +17,11 @@ _id = fields.Function(lambda d: str(d["_id"]), required=True)
 class Rate(fields.Field):
     """Euros per minute on the wire with at most 4 decimals; an exact decimal string inside."""
 
-    default_error_messages = {"invalid": "Must be a number of euros.", "precision": "At most 4 decimal places.",
-                              "range": "Must be greater than 0 and at most 1."}
+    default_error_messages = {
+        "invalid": "Must be a number of euros.",
+        "precision": "At most 4 decimal places.",
+        "range": "Must be greater than 0 and at most 1.",
+    }
 
     def __init__(self, **kwargs):
         kwargs.setdefault("metadata", {}).setdefault("type", "number")
@@ -55,6 +58,7 @@ def _date_range(data, from_key="from_date", to_key="to_date"):
 
 # -- wallet -----------------------------------------------------------------------
 
+
 class WalletOut(OutSchema):
     balance = Money(attribute="balance_cents", required=True)
     total_earned = Money(attribute="total_earned_cents", required=True)
@@ -77,10 +81,14 @@ class TransactionQuery(PageQuery):
 class TransactionOut(OutSchema):
     id = _id
     type = fields.String(required=True)
-    status = fields.Function(lambda e: "credited" if e.get("status") == "posted" and e["type"] in ("earned", "bonus")
-                             else e.get("status"))
-    amount = fields.Function(lambda e: cents_to_euros(e["amount_cents"]), required=True,
-                             metadata={"description": "Signed euros: credits positive, debits negative"})
+    status = fields.Function(
+        lambda e: "credited" if e.get("status") == "posted" and e["type"] in ("earned", "bonus") else e.get("status")
+    )
+    amount = fields.Function(
+        lambda e: cents_to_euros(e["amount_cents"]),
+        required=True,
+        metadata={"description": "Signed euros: credits positive, debits negative"},
+    )
     held_amount = fields.Function(lambda e: cents_to_euros(e.get("held_cents") or 0))
     balance_after = fields.Function(lambda e: cents_to_euros(e["balance_after_cents"]))
     key = fields.String(metadata={"description": "Idempotency key, e.g. session:<id>, donation:<id>"})
@@ -114,6 +122,7 @@ class IntegrityOut(OutSchema):
 
 # -- conversion rates -----------------------------------------------------------
 
+
 class MultipliersIn(StrictSchema):
     tournament = fields.Float(validate=validate.Range(min=1, max=5))
     streak = fields.Float(validate=validate.Range(min=1, max=5))
@@ -122,9 +131,11 @@ class MultipliersIn(StrictSchema):
 
 class RatesIn(StrictSchema):
     base_rate_per_minute = Rate()
-    category_rates = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=40)),
-                                 values=Rate(allow_none=True),
-                                 metadata={"description": "Per-category euros per minute; null removes one"})
+    category_rates = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=40)),
+        values=Rate(allow_none=True),
+        metadata={"description": "Per-category euros per minute; null removes one"},
+    )
     multipliers = fields.Nested(MultipliersIn)
     streak_min_days = fields.Integer(validate=validate.Range(min=1, max=365))
     daily_cap = Money(attribute="daily_cap_cents", data_key="daily_cap", max_cents=100_000)
@@ -155,6 +166,7 @@ class RatesOut(OutSchema):
 
 
 # -- ONLUS --------------------------------------------------------------------
+
 
 class OnlusQuery(PageQuery):
     category = fields.String(validate=validate.OneOf(CATEGORIES))
@@ -233,6 +245,7 @@ class AdminOnlusOut(OnlusOut):
 
 # -- donations ----------------------------------------------------------------
 
+
 class DonationIn(StrictSchema):
     onlus_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     amount = Money(required=True)
@@ -291,8 +304,10 @@ class PartyOut(OutSchema):
 
 class ReceiptOut(OutSchema):
     receipt_number = fields.String(required=True)
-    void = fields.Function(lambda r: bool(r.get("void")), metadata={
-        "type": "boolean", "description": "True once the donation was refunded"})
+    void = fields.Function(
+        lambda r: bool(r.get("void")),
+        metadata={"type": "boolean", "description": "True once the donation was refunded"},
+    )
     voided_at = Timestamp(allow_none=True)
     payment_method = fields.String(allow_none=True)
     donation_id = fields.String(required=True)

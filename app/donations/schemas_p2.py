@@ -1,5 +1,6 @@
 """Marshmallow schemas of the donations module, part 2: payments, compliance, fraud, batches,
 reconciliation, financial analytics. Inputs reject unknown fields, outputs list theirs."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -35,14 +36,19 @@ class DateRangeQuery(StrictSchema):
 
 # -- payments ---------------------------------------------------------------------
 
+
 class PaymentIntentIn(StrictSchema):
     onlus_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     amount = Money(required=True)
 
 
 class ConfirmIn(StrictSchema):
-    payment_method = fields.String(validate=validate.Length(min=1, max=100), metadata={
-        "description": "Simulated provider only: a Stripe-style test method; `pm_card_chargeDeclined` declines"})
+    payment_method = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "Simulated provider only: a Stripe-style test method; `pm_card_chargeDeclined` declines"
+        },
+    )
 
 
 class PaymentIntentOut(OutSchema):
@@ -72,8 +78,11 @@ class AdminPaymentIntentOut(PaymentIntentOut):
 
 
 class PaymentIntentQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(("created", "requires_payment_method", "processing", "succeeded",
-                                                    "failed", "canceled", "refunded")))
+    status = fields.String(
+        validate=validate.OneOf(
+            ("created", "requires_payment_method", "processing", "succeeded", "failed", "canceled", "refunded")
+        )
+    )
 
 
 class AdminPaymentIntentQuery(PaymentIntentQuery):
@@ -96,6 +105,7 @@ class WebhookOut(OutSchema):
 
 
 # -- compliance -------------------------------------------------------------------
+
 
 class KycIn(StrictSchema):
     full_name = fields.String(required=True, validate=validate.Length(min=3, max=120))
@@ -165,8 +175,9 @@ class HeldDonationOut(OutSchema):
 
 
 class HeldQuery(PageQuery):
-    status = fields.String(load_default="held", validate=validate.OneOf(("held", "completed", "rejected", "refunded",
-                                                                         "all")))
+    status = fields.String(
+        load_default="held", validate=validate.OneOf(("held", "completed", "rejected", "refunded", "all"))
+    )
 
 
 class ComplianceCheckOut(OutSchema):
@@ -242,21 +253,31 @@ class ResolveIn(StrictSchema):
 
 # -- batches ----------------------------------------------------------------------
 
+
 class DisbursementBatchIn(StrictSchema):
-    period = fields.String(required=True, validate=validate.Regexp(r"^2\d{3}-(0[1-9]|1[0-2])$",
-                                                                   error="A month as YYYY-MM (year 2000-2999)."))
+    period = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^2\d{3}-(0[1-9]|1[0-2])$", error="A month as YYYY-MM (year 2000-2999)."),
+    )
 
 
 class ImportBatchIn(StrictSchema):
-    csv = fields.String(required=True, validate=validate.Length(min=1, max=500_000), metadata={
-        "description": "CSV with header `user_email,onlus_id,amount[,reference]` (or `user_id` instead of "
-                       "`user_email`); amount in euros; at most 5000 rows"})
+    csv = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=500_000),
+        metadata={
+            "description": "CSV with header `user_email,onlus_id,amount[,reference]` (or `user_id` instead of "
+            "`user_email`); amount in euros; at most 5000 rows"
+        },
+    )
     name = fields.String(validate=validate.Length(max=120))
 
 
 class RunIn(StrictSchema):
-    max_items = fields.Integer(validate=validate.Range(min=1, max=5000), metadata={
-        "description": "Process at most this many items now (the rest on the next run or by the job)"})
+    max_items = fields.Integer(
+        validate=validate.Range(min=1, max=5000),
+        metadata={"description": "Process at most this many items now (the rest on the next run or by the job)"},
+    )
 
 
 class BatchOut(OutSchema):
@@ -267,9 +288,16 @@ class BatchOut(OutSchema):
     params = fields.Dict()
     total = fields.Integer()
     counts = fields.Dict()
-    progress = fields.Function(lambda b: round(100 * ((b.get("counts") or {}).get("done", 0)
-                                                      + (b.get("counts") or {}).get("failed", 0))
-                                               / b["total"], 1) if b.get("total") else 100.0)
+    progress = fields.Function(
+        lambda b: (
+            round(
+                100 * ((b.get("counts") or {}).get("done", 0) + (b.get("counts") or {}).get("failed", 0)) / b["total"],
+                1,
+            )
+            if b.get("total")
+            else 100.0
+        )
+    )
     created_by = fields.String(allow_none=True)
     created_at = Timestamp()
     started_at = Timestamp(allow_none=True)
@@ -299,6 +327,7 @@ class BatchItemQuery(PageQuery):
 
 
 # -- reconciliation and financial analytics ------------------------------------------
+
 
 class ReconciliationOut(OutSchema):
     id = _id
@@ -348,22 +377,31 @@ class DashboardOut(OutSchema):
     to = fields.Function(lambda d: d["to_inclusive"].isoformat())
     granularity = fields.String()
     currency = fields.Constant("EUR")
-    totals = fields.Function(lambda d: {
-        "donated": cents_to_euros(d["totals"]["donated_cents"]),
-        "refunded": cents_to_euros(d["totals"]["refunded_cents"]),
-        "net": cents_to_euros(d["totals"]["net_cents"]),
-        "donation_count": d["totals"]["donation_count"], "refund_count": d["totals"]["refund_count"],
-        "donors": d["totals"]["donors"], "new_donors": d["totals"]["new_donors"],
-        "average_donation": cents_to_euros(d["totals"]["average_cents"]),
-        "average_per_donor": cents_to_euros(d["totals"]["average_per_donor_cents"]),
-        "largest_donation": cents_to_euros(d["totals"]["largest_cents"])})
+    totals = fields.Function(
+        lambda d: {
+            "donated": cents_to_euros(d["totals"]["donated_cents"]),
+            "refunded": cents_to_euros(d["totals"]["refunded_cents"]),
+            "net": cents_to_euros(d["totals"]["net_cents"]),
+            "donation_count": d["totals"]["donation_count"],
+            "refund_count": d["totals"]["refund_count"],
+            "donors": d["totals"]["donors"],
+            "new_donors": d["totals"]["new_donors"],
+            "average_donation": cents_to_euros(d["totals"]["average_cents"]),
+            "average_per_donor": cents_to_euros(d["totals"]["average_per_donor_cents"]),
+            "largest_donation": cents_to_euros(d["totals"]["largest_cents"]),
+        }
+    )
     by_onlus = fields.List(fields.Nested(FinancialBreakdownOut))
     by_category = fields.List(fields.Nested(FinancialBreakdownOut))
     by_source = fields.List(fields.Nested(FinancialBreakdownOut))
     top_donors = fields.List(fields.Nested(FinancialBreakdownOut))
     trend = fields.List(fields.Nested(FinancialTrendOut))
-    wallets = fields.Function(lambda d: {k.removesuffix("_cents"): (cents_to_euros(v) if k.endswith("_cents") else v)
-                                         for k, v in d["wallets"].items()})
+    wallets = fields.Function(
+        lambda d: {
+            k.removesuffix("_cents"): (cents_to_euros(v) if k.endswith("_cents") else v)
+            for k, v in d["wallets"].items()
+        }
+    )
     held = fields.Function(lambda d: {"count": d["held"]["count"], "amount": cents_to_euros(d["held"]["amount_cents"])})
     card_payments = fields.Dict()
     generated_at = Timestamp()

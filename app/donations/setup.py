@@ -1,24 +1,45 @@
 """Database set-up of the donations module (run by the init command, never at start-up)."""
+
 from __future__ import annotations
 
 from app.core.infrastructure import Infrastructure
 from app.donations.models.onlus import PENDING, VERIFIED, tax_code_check_digit
 from app.donations.repositories.batches import BatchRepository
-from app.donations.repositories.compliance import (ComplianceCheckRepository, FraudFlagRepository, KycRepository,
-                                                   SanctionsRepository)
+from app.donations.repositories.compliance import (
+    ComplianceCheckRepository,
+    FraudFlagRepository,
+    KycRepository,
+    SanctionsRepository,
+)
 from app.donations.repositories.donations import DonationRepository, ReceiptRepository
 from app.donations.repositories.onlus import OnlusRepository
-from app.donations.repositories.payments import (PaymentIntentRepository, ProviderConfigRepository,
-                                                 WebhookEventRepository)
+from app.donations.repositories.payments import (
+    PaymentIntentRepository,
+    ProviderConfigRepository,
+    WebhookEventRepository,
+)
 from app.donations.repositories.rates import RatesRepository
 from app.donations.repositories.reconciliation import ReconciliationRepository
 from app.donations.repositories.wallets import LedgerRepository, WalletRepository
 from app.donations.services import DonationsServices
 
-REPOSITORIES = (WalletRepository, LedgerRepository, OnlusRepository, RatesRepository, DonationRepository,
-                ReceiptRepository, KycRepository, ComplianceCheckRepository, SanctionsRepository, FraudFlagRepository,
-                PaymentIntentRepository, WebhookEventRepository, ProviderConfigRepository, BatchRepository,
-                ReconciliationRepository)
+REPOSITORIES = (
+    WalletRepository,
+    LedgerRepository,
+    OnlusRepository,
+    RatesRepository,
+    DonationRepository,
+    ReceiptRepository,
+    KycRepository,
+    ComplianceCheckRepository,
+    SanctionsRepository,
+    FraudFlagRepository,
+    PaymentIntentRepository,
+    WebhookEventRepository,
+    ProviderConfigRepository,
+    BatchRepository,
+    ReconciliationRepository,
+)
 
 
 def install_schema(infra: Infrastructure) -> None:
@@ -37,21 +58,46 @@ def _code(first_ten: str) -> str:
 
 
 DEMO_ONLUS = [
-    {"name": "Scuole Aperte ONLUS", "category": "education", "tax_code": _code("9712034015"),
-     "description": "After-school tutoring and digital literacy for children in Milan's suburbs.",
-     "website": "https://scuoleaperte.example.org", "verification_status": VERIFIED},
-    {"name": "Salute per Tutti ONLUS", "category": "health", "tax_code": _code("9705518058"),
-     "description": "Free medical visits and medicines for families in need in Naples.",
-     "website": "https://salutepertutti.example.org", "verification_status": VERIFIED},
-    {"name": "Mare Pulito ETS", "category": "environment", "tax_code": _code("9403217104"),
-     "description": "Beach clean-ups and plastic-free campaigns along the Ligurian coast.",
-     "website": "https://marepulito.example.org", "verification_status": VERIFIED},
-    {"name": "Amici a Quattro Zampe ONLUS", "category": "animals", "tax_code": _code("9208840039"),
-     "description": "Shelter, care and adoption for abandoned dogs and cats in Turin.",
-     "website": "https://quattrozampe.example.org", "verification_status": VERIFIED},
-    {"name": "Banco Solidale Roma", "category": "poverty", "tax_code": _code("9719825058"),
-     "description": "Food parcels and a community pantry for families in Rome (verification in progress).",
-     "website": "https://bancosolidale.example.org", "verification_status": PENDING},
+    {
+        "name": "Scuole Aperte ONLUS",
+        "category": "education",
+        "tax_code": _code("9712034015"),
+        "description": "After-school tutoring and digital literacy for children in Milan's suburbs.",
+        "website": "https://scuoleaperte.example.org",
+        "verification_status": VERIFIED,
+    },
+    {
+        "name": "Salute per Tutti ONLUS",
+        "category": "health",
+        "tax_code": _code("9705518058"),
+        "description": "Free medical visits and medicines for families in need in Naples.",
+        "website": "https://salutepertutti.example.org",
+        "verification_status": VERIFIED,
+    },
+    {
+        "name": "Mare Pulito ETS",
+        "category": "environment",
+        "tax_code": _code("9403217104"),
+        "description": "Beach clean-ups and plastic-free campaigns along the Ligurian coast.",
+        "website": "https://marepulito.example.org",
+        "verification_status": VERIFIED,
+    },
+    {
+        "name": "Amici a Quattro Zampe ONLUS",
+        "category": "animals",
+        "tax_code": _code("9208840039"),
+        "description": "Shelter, care and adoption for abandoned dogs and cats in Turin.",
+        "website": "https://quattrozampe.example.org",
+        "verification_status": VERIFIED,
+    },
+    {
+        "name": "Banco Solidale Roma",
+        "category": "poverty",
+        "tax_code": _code("9719825058"),
+        "description": "Food parcels and a community pantry for families in Rome (verification in progress).",
+        "website": "https://bancosolidale.example.org",
+        "verification_status": PENDING,
+    },
 ]
 
 

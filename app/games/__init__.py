@@ -5,6 +5,7 @@ challenge_participants, global_teams, team_members, tournaments.
 Publishes GameSessionComplete, TournamentComplete, ChallengeComplete; subscribes to its own
 GameSessionComplete to advance challenges.
 """
+
 from __future__ import annotations
 
 import logging
@@ -62,18 +63,43 @@ def build(infra: Infrastructure, *, users: UserDirectory, wallet: SessionCredits
     catalog_svc = CatalogService(GameRepository(db), clock=clock, cache=cache)
     modes_svc = ModeManager(ModeRepository(db), clock=clock, cache=cache)
     teams_svc = TeamService(TeamRepository(db), sessions=sessions_repo, db=db, users=users, clock=clock)
-    challenges_svc = ChallengeService(ChallengeRepository(db), db=db, hooks=hooks, catalog=catalog_svc, users=users,
-                                      clock=clock)
-    tournaments_svc = TournamentService(TournamentRepository(db), sessions=sessions_repo, db=db, hooks=hooks,
-                                        catalog=catalog_svc, teams=teams_svc, users=users, clock=clock)
+    challenges_svc = ChallengeService(
+        ChallengeRepository(db), db=db, hooks=hooks, catalog=catalog_svc, users=users, clock=clock
+    )
+    tournaments_svc = TournamentService(
+        TournamentRepository(db),
+        sessions=sessions_repo,
+        db=db,
+        hooks=hooks,
+        catalog=catalog_svc,
+        teams=teams_svc,
+        users=users,
+        clock=clock,
+    )
     sessions_svc = SessionService(
-        sessions_repo, db=db, hooks=hooks, catalog=catalog_svc, modes=modes_svc, teams=teams_svc,
-        challenges=challenges_svc, tournaments=tournaments_svc, clock=clock, credits=_credits_lookup(wallet),
+        sessions_repo,
+        db=db,
+        hooks=hooks,
+        catalog=catalog_svc,
+        modes=modes_svc,
+        teams=teams_svc,
+        challenges=challenges_svc,
+        tournaments=tournaments_svc,
+        clock=clock,
+        credits=_credits_lookup(wallet),
         idle_minutes=config.get("GAMES_SESSION_IDLE_MINUTES", 30),
-        paused_ttl_hours=config.get("GAMES_PAUSED_SESSION_TTL_HOURS", 24))
-    return GamesServices(clock=clock, catalog=catalog_svc, sessions=sessions_svc, modes=modes_svc,
-                         challenges=challenges_svc, teams=teams_svc, tournaments=tournaments_svc,
-                         directory=GameDirectoryService(catalog=catalog_svc, teams=teams_svc))
+        paused_ttl_hours=config.get("GAMES_PAUSED_SESSION_TTL_HOURS", 24),
+    )
+    return GamesServices(
+        clock=clock,
+        catalog=catalog_svc,
+        sessions=sessions_svc,
+        modes=modes_svc,
+        challenges=challenges_svc,
+        teams=teams_svc,
+        tournaments=tournaments_svc,
+        directory=GameDirectoryService(catalog=catalog_svc, teams=teams_svc),
+    )
 
 
 def init_app(app: Flask, api: Api, services: GamesServices) -> None:

@@ -1,4 +1,5 @@
 """What the games module offers the other modules."""
+
 from __future__ import annotations
 
 from typing import Protocol

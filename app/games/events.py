@@ -1,4 +1,5 @@
 """Events published by the games module."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

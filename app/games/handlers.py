@@ -1,4 +1,5 @@
 """Hook subscribers owned by the games module."""
+
 from __future__ import annotations
 
 from app.core.hooks import Event, Subscription
@@ -21,8 +22,13 @@ def challenge_progress(challenges: ChallengeService):
         p = event.payload
         if not p.challenge_id:
             return
-        challenges.record_play(challenge_id=p.challenge_id, user_id=p.user_id, session_id=p.session_id,
-                               universal_score=p.universal_score, raw_score=p.raw_score,
-                               completed_at=p.completed_at)
+        challenges.record_play(
+            challenge_id=p.challenge_id,
+            user_id=p.user_id,
+            session_id=p.session_id,
+            universal_score=p.universal_score,
+            raw_score=p.raw_score,
+            completed_at=p.completed_at,
+        )
 
     return handle

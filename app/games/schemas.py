@@ -2,9 +2,10 @@
 
 Names are prefixed (Game*, Tournament*) so they stay unique in the shared OpenAPI document.
 """
+
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -16,7 +17,7 @@ from app.games.models import session as session_rules
 from app.games.models import team as team_rules
 from app.games.models.plugin import CATEGORIES
 
-_id = dict(validate=validate.Length(min=1, max=64))
+_id = {"validate": validate.Length(min=1, max=64)}
 _score = validate.Range(min=0, max=session_rules.MAX_SCORE)
 
 
@@ -34,7 +35,7 @@ class UtcDateTime(fields.DateTime):
     def _deserialize(self, value, attr, data, **kwargs):
         parsed = super()._deserialize(value, attr, data, **kwargs)
         if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
         return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
 
 
@@ -43,6 +44,7 @@ def _oid(obj) -> str:
 
 
 # -- catalog -------------------------------------------------------------------------------
+
 
 class GameListQuery(StrictSchema):
     page = _page()
@@ -70,10 +72,13 @@ class GameOut(OutSchema):
 
 # -- sessions --------------------------------------------------------------------------------
 
+
 class GameSessionStartIn(StrictSchema):
     game_id = fields.String(required=True, **_id)
-    mode_key = fields.String(validate=validate.Length(min=1, max=40),
-                             metadata={"description": "Play under this active mode (else the best auto mode)"})
+    mode_key = fields.String(
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "Play under this active mode (else the best auto mode)"},
+    )
     challenge_id = fields.String(**_id)
     tournament_id = fields.String(**_id)
     device_id = fields.String(validate=validate.Length(min=1, max=100))
@@ -82,17 +87,24 @@ class GameSessionStartIn(StrictSchema):
 class GameSessionSyncIn(StrictSchema):
     score = fields.Integer(validate=_score, strict=True)
     state = fields.Raw(allow_none=True, metadata={"description": "Opaque game state (JSON, at most 16 KB)"})
-    version = fields.Integer(validate=validate.Range(min=1), strict=True,
-                             metadata={"description": "The session version this update is based on; "
-                                                      "a stale one is refused with 409 SESSION_VERSION_CONFLICT"})
+    version = fields.Integer(
+        validate=validate.Range(min=1),
+        strict=True,
+        metadata={
+            "description": "The session version this update is based on; "
+            "a stale one is refused with 409 SESSION_VERSION_CONFLICT"
+        },
+    )
     device_id = fields.String(validate=validate.Length(min=1, max=100))
 
 
 class GameSessionEndIn(StrictSchema):
     final_score = fields.Integer(required=True, validate=_score, strict=True)
-    play_seconds = fields.Integer(validate=validate.Range(min=0, max=7 * 24 * 3600), strict=True,
-                                  metadata={"description": "The client's own measure; it can only lower the "
-                                                           "server-measured play time"})
+    play_seconds = fields.Integer(
+        validate=validate.Range(min=0, max=7 * 24 * 3600),
+        strict=True,
+        metadata={"description": "The client's own measure; it can only lower the server-measured play time"},
+    )
     state = fields.Raw(allow_none=True)
 
 
@@ -128,17 +140,23 @@ class GameSessionOut(OutSchema):
 
 class GameSessionEndOut(OutSchema):
     session = fields.Nested(GameSessionOut, required=True)
-    credits_earned = Money(attribute="credits_cents", required=True, allow_zero=True,
-                           metadata={"description": "Euros credited to the wallet for this session"})
+    credits_earned = Money(
+        attribute="credits_cents",
+        required=True,
+        allow_zero=True,
+        metadata={"description": "Euros credited to the wallet for this session"},
+    )
 
 
 # -- modes -------------------------------------------------------------------------------------
 
+
 class GameModeScheduleIn(StrictSchema):
     recurrence = fields.String(required=True, validate=validate.OneOf(mode_rules.RECURRENCES))
     weekday = fields.String(validate=validate.OneOf(mode_rules.WEEKDAYS), metadata={"description": "weekly only"})
-    start_time = fields.String(required=True, validate=validate.Regexp(r"^\d{2}:\d{2}$"),
-                               metadata={"description": "HH:MM UTC"})
+    start_time = fields.String(
+        required=True, validate=validate.Regexp(r"^\d{2}:\d{2}$"), metadata={"description": "HH:MM UTC"}
+    )
     duration_minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=7 * 24 * 60))
 
     @ma.validates_schema
@@ -153,15 +171,18 @@ class GameModeScheduleIn(StrictSchema):
     @ma.post_load
     def _to_model(self, data, **kwargs):
         weekday = data.get("weekday")
-        return {"recurrence": data["recurrence"],
-                "weekday": mode_rules.WEEKDAYS.index(weekday) if weekday else None,
-                "start_minute": mode_rules.parse_hhmm(data["start_time"]),
-                "duration_minutes": data["duration_minutes"]}
+        return {
+            "recurrence": data["recurrence"],
+            "weekday": mode_rules.WEEKDAYS.index(weekday) if weekday else None,
+            "start_minute": mode_rules.parse_hhmm(data["start_time"]),
+            "duration_minutes": data["duration_minutes"],
+        }
 
 
 class GameModeCreateIn(StrictSchema):
-    key = fields.String(required=True, validate=[validate.Regexp(r"^[a-z][a-z0-9_]{2,39}$"),
-                                                 validate.NoneOf(["active"])])
+    key = fields.String(
+        required=True, validate=[validate.Regexp(r"^[a-z][a-z0-9_]{2,39}$"), validate.NoneOf(["active"])]
+    )
     name = fields.String(required=True, validate=validate.Length(min=1, max=80))
     description = fields.String(validate=validate.Length(max=500))
     multiplier = fields.Float(load_default=1.0, validate=validate.Range(min=1.0, max=5.0))
@@ -216,6 +237,7 @@ class GameModeOut(OutSchema):
 
 # -- challenges ---------------------------------------------------------------------------------
 
+
 class GameChallengeCreateIn(StrictSchema):
     game_id = fields.String(required=True, **_id)
     opponent_ids = fields.List(fields.String(**_id), required=True, validate=validate.Length(min=1, max=5))
@@ -262,11 +284,14 @@ class GameChallengeOut(OutSchema):
 
 # -- teams ----------------------------------------------------------------------------------------
 
+
 class GameTeamCreateIn(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=3, max=40))
     description = fields.String(load_default="", validate=validate.Length(max=300))
-    max_members = fields.Integer(load_default=team_rules.DEFAULT_TEAM_SIZE,
-                                 validate=validate.Range(min=team_rules.MIN_TEAM_SIZE, max=team_rules.MAX_TEAM_SIZE))
+    max_members = fields.Integer(
+        load_default=team_rules.DEFAULT_TEAM_SIZE,
+        validate=validate.Range(min=team_rules.MIN_TEAM_SIZE, max=team_rules.MAX_TEAM_SIZE),
+    )
 
     @ma.validates("name")
     def _name(self, value, **kwargs):
@@ -306,6 +331,7 @@ class GameTeamOut(OutSchema):
 
 
 # -- tournaments ------------------------------------------------------------------------------------
+
 
 class TournamentPrizeIn(StrictSchema):
     rank = fields.Integer(required=True, validate=validate.Range(min=1, max=100))

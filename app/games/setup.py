@@ -1,4 +1,5 @@
 """Database set-up of the games module (run by the init command, never at start-up)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -17,8 +18,14 @@ DEMO_TOURNAMENT_KEY = "demo_eco_quiz_cup"
 
 def install_schema(infra: Infrastructure) -> None:
     db = infra.db
-    for repo in (GameRepository(db), SessionRepository(db), ModeRepository(db), ChallengeRepository(db),
-                 TeamRepository(db), TournamentRepository(db)):
+    for repo in (
+        GameRepository(db),
+        SessionRepository(db),
+        ModeRepository(db),
+        ChallengeRepository(db),
+        TeamRepository(db),
+        TournamentRepository(db),
+    ):
         repo.create_indexes()
 
 
@@ -37,11 +44,22 @@ def seed_demo(services: GamesServices) -> None:
     services.modes.initialize_system()
     now = services.clock()
     start = (now + timedelta(days=3)).replace(hour=18, minute=0, second=0, microsecond=0)
-    services.tournaments.create("system", {
-        "name": "Eco Quiz Cup",
-        "description": "A week of Eco Quiz: the best total wins. Top three earn wallet credits to donate.",
-        "game_id": "eco_quiz", "type": "individual", "scoring": "total",
-        "starts_at": start, "ends_at": start + timedelta(days=7), "max_participants": 100,
-        "prizes": [{"rank": 1, "reward_cents": 500}, {"rank": 2, "reward_cents": 300},
-                   {"rank": 3, "reward_cents": 100}],
-    }, key=DEMO_TOURNAMENT_KEY)
+    services.tournaments.create(
+        "system",
+        {
+            "name": "Eco Quiz Cup",
+            "description": "A week of Eco Quiz: the best total wins. Top three earn wallet credits to donate.",
+            "game_id": "eco_quiz",
+            "type": "individual",
+            "scoring": "total",
+            "starts_at": start,
+            "ends_at": start + timedelta(days=7),
+            "max_participants": 100,
+            "prizes": [
+                {"rank": 1, "reward_cents": 500},
+                {"rank": 2, "reward_cents": 300},
+                {"rank": 3, "reward_cents": 100},
+            ],
+        },
+        key=DEMO_TOURNAMENT_KEY,
+    )

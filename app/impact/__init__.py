@@ -1,5 +1,6 @@
 """Impact module: tracking, progressive stories, ONLUS metrics and updates, community reports,
 the realtime notifier (Socket.IO namespace /impact) and the module's scheduled jobs."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -27,26 +28,66 @@ from app.social.contracts import SocialGraph
 EVENTS = events.EVENTS  # registered by the factory before any module subscribes
 
 
-def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPreferences, tokens: TokenChecker,
-          social: SocialGraph, donations: DonationRecords, onlus: OnlusDirectory) -> ImpactServices:
+def build(
+    infra: Infrastructure,
+    *,
+    users: UserDirectory,
+    preferences: UserPreferences,
+    tokens: TokenChecker,
+    social: SocialGraph,
+    donations: DonationRecords,
+    onlus: OnlusDirectory,
+) -> ImpactServices:
     db, hooks, config = infra.db, infra.hooks, infra.config
     story_repo, tracking_repo = StoryRepository(db), TrackingRepository(db)
 
-    cache = ImpactCache(infra.cache, ttl_overrides=config.get("IMPACT_CACHE_TTLS"),
-                        enabled=config.get("IMPACT_CACHE_ENABLED", True))
-    stories = StoryUnlockingService(stories=story_repo, tracking=tracking_repo, hooks=hooks, social=social,
-                                    cache=cache)
-    tracking = ImpactTrackingService(tracking=tracking_repo, stories=stories, hooks=hooks, users=users,
-                                     preferences=preferences, social=social, donations=donations, onlus=onlus,
-                                     cache=cache, community_marks=config.get("IMPACT_COMMUNITY_MILESTONES"))
-    visualization = ImpactVisualizationService(metrics=MetricRepository(db), updates=UpdateRepository(db),
-                                               tracking=tracking_repo, hooks=hooks, onlus=onlus, cache=cache)
-    community = CommunityImpactService(tracking=tracking_repo, story_repo=story_repo, reports=ReportRepository(db),
-                                       tracking_service=tracking, stories=stories, visualization=visualization,
-                                       donations=donations, onlus=onlus, users=users, preferences=preferences,
-                                       cache=cache)
-    return ImpactServices(tracking=tracking, stories=stories, visualization=visualization, community=community,
-                          push=RealtimePush(infra.socketio), tokens=tokens, users=users, preferences=preferences)
+    cache = ImpactCache(
+        infra.cache, ttl_overrides=config.get("IMPACT_CACHE_TTLS"), enabled=config.get("IMPACT_CACHE_ENABLED", True)
+    )
+    stories = StoryUnlockingService(stories=story_repo, tracking=tracking_repo, hooks=hooks, social=social, cache=cache)
+    tracking = ImpactTrackingService(
+        tracking=tracking_repo,
+        stories=stories,
+        hooks=hooks,
+        users=users,
+        preferences=preferences,
+        social=social,
+        donations=donations,
+        onlus=onlus,
+        cache=cache,
+        community_marks=config.get("IMPACT_COMMUNITY_MILESTONES"),
+    )
+    visualization = ImpactVisualizationService(
+        metrics=MetricRepository(db),
+        updates=UpdateRepository(db),
+        tracking=tracking_repo,
+        hooks=hooks,
+        onlus=onlus,
+        cache=cache,
+    )
+    community = CommunityImpactService(
+        tracking=tracking_repo,
+        story_repo=story_repo,
+        reports=ReportRepository(db),
+        tracking_service=tracking,
+        stories=stories,
+        visualization=visualization,
+        donations=donations,
+        onlus=onlus,
+        users=users,
+        preferences=preferences,
+        cache=cache,
+    )
+    return ImpactServices(
+        tracking=tracking,
+        stories=stories,
+        visualization=visualization,
+        community=community,
+        push=RealtimePush(infra.socketio),
+        tokens=tokens,
+        users=users,
+        preferences=preferences,
+    )
 
 
 def init_app(app: Flask, api: Api, services: ImpactServices) -> None:

@@ -1,4 +1,5 @@
 """Events published by the impact module (the realtime notifier subscribes to them)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,6 @@
 """Hook subscribers of the impact module: tracking on donations/refunds/credits, and the
 realtime notifier that turns events into Socket.IO emits (services never emit)."""
+
 from __future__ import annotations
 
 import logging
@@ -22,19 +23,35 @@ def subscriptions(services: ImpactServices) -> list[Subscription]:
 
     def track_donation(event: Event) -> None:
         p: DonationComplete = event.payload
-        tracking.track_donation(donation_id=p.donation_id, user_id=p.user_id, onlus_id=p.onlus_id,
-                                amount_cents=p.amount_cents, onlus_name=p.onlus_name, category=p.onlus_category,
-                                completed_at=p.completed_at)
+        tracking.track_donation(
+            donation_id=p.donation_id,
+            user_id=p.user_id,
+            onlus_id=p.onlus_id,
+            amount_cents=p.amount_cents,
+            onlus_name=p.onlus_name,
+            category=p.onlus_category,
+            completed_at=p.completed_at,
+        )
 
     def reverse_donation(event: Event) -> None:
         p: DonationRefunded = event.payload
-        tracking.reverse_donation(donation_id=p.donation_id, user_id=p.user_id, onlus_id=p.onlus_id,
-                                  amount_cents=p.amount_cents, category=p.onlus_category, refunded_at=p.refunded_at)
+        tracking.reverse_donation(
+            donation_id=p.donation_id,
+            user_id=p.user_id,
+            onlus_id=p.onlus_id,
+            amount_cents=p.amount_cents,
+            category=p.onlus_category,
+            refunded_at=p.refunded_at,
+        )
 
     def track_credit(event: Event) -> None:
         p: WalletCredited = event.payload
-        tracking.track_credit(user_id=p.user_id, total_earned_cents=p.total_earned_cents, source_key=p.source_key,
-                              credited_at=p.credited_at)
+        tracking.track_credit(
+            user_id=p.user_id,
+            total_earned_cents=p.total_earned_cents,
+            source_key=p.source_key,
+            credited_at=p.credited_at,
+        )
 
     notifier = Notifier(services.push, preferences=services.preferences, stories=services.stories)
     return [
@@ -68,7 +85,7 @@ class Notifier:
     def _wants(self, user_id: str, section: str) -> bool:
         try:
             return bool(self.preferences.get(user_id)["notifications"].get(section, True))
-        except Exception:  # when in doubt, notify
+        except Exception:  # noqa: BLE001 - preferences we cannot read: when in doubt, notify
             return True
 
     def story_unlocked(self, event: Event) -> None:
@@ -76,40 +93,85 @@ class Notifier:
         if not self._wants(p.user_id, "impact_stories"):
             return
         story = self.stories.stories.get(p.story_id) or {}
-        self._emit("story_unlocked", {"story": {
-            "id": p.story_id, "title": p.title, "teaser": story.get("teaser"),
-            "story_type": story.get("story_type"), "category": story.get("category"),
-            "unlock_condition_type": story.get("unlock_condition_type"),
-            "unlocked_at": _iso(p.unlocked_at)}}, user_id=p.user_id)
+        self._emit(
+            "story_unlocked",
+            {
+                "story": {
+                    "id": p.story_id,
+                    "title": p.title,
+                    "teaser": story.get("teaser"),
+                    "story_type": story.get("story_type"),
+                    "category": story.get("category"),
+                    "unlock_condition_type": story.get("unlock_condition_type"),
+                    "unlocked_at": _iso(p.unlocked_at),
+                }
+            },
+            user_id=p.user_id,
+        )
 
     def community_milestone(self, event: Event) -> None:
         p: CommunityMilestone = event.payload
         money = p.metric == "total_donated_cents"
-        self._emit("community_milestone", {"milestone": {
-            "metric": p.metric.removesuffix("_cents"), "mark": cents_to_euros(p.mark) if money else p.mark,
-            "value": cents_to_euros(p.value) if money else p.value, "is_money": money,
-            "reached_at": _iso(p.reached_at)}})
+        self._emit(
+            "community_milestone",
+            {
+                "milestone": {
+                    "metric": p.metric.removesuffix("_cents"),
+                    "mark": cents_to_euros(p.mark) if money else p.mark,
+                    "value": cents_to_euros(p.value) if money else p.value,
+                    "is_money": money,
+                    "reached_at": _iso(p.reached_at),
+                }
+            },
+        )
 
     def impact_update(self, event: Event) -> None:
         p: ImpactUpdatePublished = event.payload
-        self._emit("impact_update", {"update": {"id": p.update_id, "onlus_id": p.onlus_id, "title": p.title,
-                                                "priority": p.priority, "published_at": _iso(p.published_at)}})
+        self._emit(
+            "impact_update",
+            {
+                "update": {
+                    "id": p.update_id,
+                    "onlus_id": p.onlus_id,
+                    "title": p.title,
+                    "priority": p.priority,
+                    "published_at": _iso(p.published_at),
+                }
+            },
+        )
 
     def wallet_credited(self, event: Event) -> None:
         p: WalletCredited = event.payload
-        self._emit("wallet_updated", {"wallet": {"balance": cents_to_euros(p.balance_cents),
-                                                 "total_earned": cents_to_euros(p.total_earned_cents),
-                                                 "amount": cents_to_euros(p.amount_cents),
-                                                 "source_key": p.source_key, "credited_at": _iso(p.credited_at)}},
-                   user_id=p.user_id)
+        self._emit(
+            "wallet_updated",
+            {
+                "wallet": {
+                    "balance": cents_to_euros(p.balance_cents),
+                    "total_earned": cents_to_euros(p.total_earned_cents),
+                    "amount": cents_to_euros(p.amount_cents),
+                    "source_key": p.source_key,
+                    "credited_at": _iso(p.credited_at),
+                }
+            },
+            user_id=p.user_id,
+        )
 
     def achievement_unlocked(self, event: Event) -> None:
         p: AchievementUnlock = event.payload
         if not self._wants(p.user_id, "achievements"):
             return
-        self._emit("achievement_unlocked", {"achievement": {"id": p.achievement_id, "name": p.achievement_name,
-                                                            "points": p.points, "unlocked_at": _iso(p.unlocked_at)}},
-                   user_id=p.user_id)
+        self._emit(
+            "achievement_unlocked",
+            {
+                "achievement": {
+                    "id": p.achievement_id,
+                    "name": p.achievement_name,
+                    "points": p.points,
+                    "unlocked_at": _iso(p.unlocked_at),
+                }
+            },
+            user_id=p.user_id,
+        )
 
 
 def _iso(value) -> str | None:

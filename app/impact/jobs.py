@@ -1,4 +1,5 @@
 """Scheduled jobs of the impact module."""
+
 from __future__ import annotations
 
 from app.core.scheduler import Job

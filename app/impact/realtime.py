@@ -1,5 +1,6 @@
 """Socket.IO namespace /impact: JWT checked on connect, one room per user; and the push the notifier
 emits through."""
+
 from __future__ import annotations
 
 import logging
@@ -56,7 +57,7 @@ class ImpactNamespace(Namespace):
                 return None
             if not self.users.exists(claims["sub"]):
                 return None
-        except Exception:  # noqa: BLE001 - cannot verify means refuse
+        except Exception:  # cannot verify means refuse
             log.warning("impact socket: token check failed", exc_info=True)
             return None
         return claims["sub"]

@@ -1,7 +1,8 @@
 """Marshmallow schemas of the impact module: inputs reject unknown fields, outputs list theirs."""
+
 from __future__ import annotations
 
-from marshmallow import fields, validate, validates_schema, ValidationError
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.core.api import Money, OutSchema, StrictSchema, Timestamp, cents_to_euros
 from app.impact.models import updates as urules
@@ -18,6 +19,7 @@ def _euros(key: str):
 
 # -- inputs -------------------------------------------------------------------------------------
 
+
 class StoryListQuery(StrictSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
@@ -29,13 +31,16 @@ class StoryListQuery(StrictSchema):
 class TimelineQuery(StrictSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    kind = fields.List(fields.String(validate=validate.OneOf(
-        ["donation", "refund", "milestone", "level_up", "story_unlocked"])), validate=validate.Length(max=5))
+    kind = fields.List(
+        fields.String(validate=validate.OneOf(["donation", "refund", "milestone", "level_up", "story_unlocked"])),
+        validate=validate.Length(max=5),
+    )
 
 
 class LeaderboardQuery(StrictSchema):
-    metric = fields.String(load_default="total_donated",
-                           validate=validate.OneOf(["total_donated", "donation_count", "onlus_diversity"]))
+    metric = fields.String(
+        load_default="total_donated", validate=validate.OneOf(["total_donated", "donation_count", "onlus_diversity"])
+    )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
@@ -59,8 +64,10 @@ class ReportListQuery(StrictSchema):
 
 class MetricIn(StrictSchema):
     onlus_id = fields.String(validate=validate.Length(min=1, max=64))
-    metric_name = fields.String(required=True, validate=[validate.Length(min=1, max=60),
-                                                         validate.Regexp(r"^[a-z0-9_]+$", error="Use a-z, 0-9, _.")])
+    metric_name = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=60), validate.Regexp(r"^[a-z0-9_]+$", error="Use a-z, 0-9, _.")],
+    )
     metric_type = fields.String(required=True, validate=validate.OneOf(urules.METRIC_TYPES))
     current_value = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0, max=1e12))
     unit = fields.String(validate=validate.Length(min=1, max=30))
@@ -84,8 +91,11 @@ class UpdateIn(StrictSchema):
     status = fields.String(validate=validate.OneOf(urules.UPDATE_STATUSES))
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=20))
     media_urls = fields.List(fields.Url(validate=validate.Length(max=500)), validate=validate.Length(max=10))
-    related_metrics = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=60)),
-                                  values=fields.Float(allow_nan=False), validate=validate.Length(max=20))
+    related_metrics = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=60)),
+        values=fields.Float(allow_nan=False),
+        validate=validate.Length(max=20),
+    )
     featured_until = fields.DateTime()
     publish_at = fields.DateTime()
 
@@ -105,6 +115,7 @@ class ReportGenerateIn(StrictSchema):
 
 # -- outputs ------------------------------------------------------------------------------------
 
+
 class NextMilestoneOut(OutSchema):
     amount = _euros("amount_cents")
     title = fields.String()
@@ -123,7 +134,8 @@ class UserImpactOut(OutSchema):
     onlus_ids = fields.List(fields.String(), allow_none=True)
     categories = fields.List(fields.String())
     donations_by_category = fields.Function(
-        lambda d: {k: cents_to_euros(v) for k, v in d["category_cents"].items()} if d.get("category_cents") else None)
+        lambda d: {k: cents_to_euros(v) for k, v in d["category_cents"].items()} if d.get("category_cents") else None
+    )
     total_earned = _euros("total_earned_cents")
     level = fields.Integer()
     level_name = fields.String()
@@ -173,8 +185,12 @@ class StoryOut(OutSchema):
     media_urls = fields.List(fields.String())
     unlock_condition_type = fields.String(validate=validate.OneOf(CONDITION_TYPES))
     unlock_condition_value = fields.Function(
-        lambda s: cents_to_euros(s["unlock_condition_value"]) if s["unlock_condition_type"] in MONEY_CONDITIONS
-        else s["unlock_condition_value"])
+        lambda s: (
+            cents_to_euros(s["unlock_condition_value"])
+            if s["unlock_condition_type"] in MONEY_CONDITIONS
+            else s["unlock_condition_value"]
+        )
+    )
     event_starts_at = Timestamp(allow_none=True)
     event_ends_at = Timestamp(allow_none=True)
     progress = fields.Nested(StoryConditionProgressOut, allow_none=True)
@@ -231,11 +247,16 @@ class CommunityStatsOut(OutSchema):
 class ImpactLeaderboardOut(OutSchema):
     metric = fields.String(required=True)
     is_money = fields.Boolean()
-    entries = fields.Function(lambda d: [{**e, "value": cents_to_euros(e["value"]) if d["is_money"] else e["value"]}
-                                         for e in d["entries"]],
-                              metadata={"description": "[{rank, user_id, display_name, value}] (euros for total_donated)"})
-    me = fields.Function(lambda d: {"rank": d["me"]["rank"],
-                                    "value": cents_to_euros(d["me"]["value"]) if d["is_money"] else d["me"]["value"]})
+    entries = fields.Function(
+        lambda d: [{**e, "value": cents_to_euros(e["value"]) if d["is_money"] else e["value"]} for e in d["entries"]],
+        metadata={"description": "[{rank, user_id, display_name, value}] (euros for total_donated)"},
+    )
+    me = fields.Function(
+        lambda d: {
+            "rank": d["me"]["rank"],
+            "value": cents_to_euros(d["me"]["value"]) if d["is_money"] else d["me"]["value"],
+        }
+    )
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()
@@ -384,7 +405,8 @@ class EngagementFiguresOut(OutSchema):
 
 class DetailedMetricsOut(OutSchema):
     donations_by_category = fields.Function(
-        lambda d: {k: cents_to_euros(v) for k, v in (d.get("donations_by_category") or {}).items()})
+        lambda d: {k: cents_to_euros(v) for k, v in (d.get("donations_by_category") or {}).items()}
+    )
     top_onlus = fields.List(fields.Nested(TopOnlusOut))
     user_engagement = fields.Nested(EngagementFiguresOut)
 

@@ -1,4 +1,5 @@
 """Database set-up of the impact module (run by the init command, never at start-up)."""
+
 from __future__ import annotations
 
 from app.core.infrastructure import Infrastructure
@@ -12,8 +13,13 @@ from app.impact.services import ImpactServices
 
 def install_schema(infra: Infrastructure) -> None:
     db = infra.db
-    for repo in (StoryRepository(db), TrackingRepository(db), MetricRepository(db), UpdateRepository(db),
-                 ReportRepository(db)):
+    for repo in (
+        StoryRepository(db),
+        TrackingRepository(db),
+        MetricRepository(db),
+        UpdateRepository(db),
+        ReportRepository(db),
+    ):
         repo.create_indexes()
 
 

@@ -4,6 +4,7 @@ Collections: user_relationships, user_impact_scores, impact_score_history, leade
 leaderboard_tree, leaderboard_winners, achievements, user_achievements, social_challenges,
 social_challenge_participants, social_donations, social_processed.
 """
+
 from __future__ import annotations
 
 from flask import Flask
@@ -36,25 +37,29 @@ EVENTS = events.EVENTS  # registered by the factory before any module subscribes
 BLUEPRINTS = (friends_routes.blp, leaderboards_routes.blp, challenges_routes.blp, achievements_routes.blp)
 
 
-def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPreferences,
-          games: GameDirectory) -> SocialServices:
+def build(
+    infra: Infrastructure, *, users: UserDirectory, preferences: UserPreferences, games: GameDirectory
+) -> SocialServices:
     db, hooks = infra.db, infra.hooks
     relationships, scores, boards = RelationshipRepository(db), ScoreRepository(db), LeaderboardRepository(db)
     achievements_repo, challenges_repo = AchievementRepository(db), ChallengeRepository(db)
 
     friends = FriendService(relationships, users=users, preferences=preferences, hooks=hooks)
-    leaderboards = LeaderboardService(boards, users=users, preferences=preferences, games=games,
-                                      friend_ids=friends.friend_ids)
+    leaderboards = LeaderboardService(
+        boards, users=users, preferences=preferences, games=games, friend_ids=friends.friend_ids
+    )
     impact = ImpactScoreService(scores, leaderboards=leaderboards)
     return SocialServices(
         friends=friends,
         leaderboards=leaderboards,
         impact=impact,
-        achievements=AchievementService(achievements_repo, scores=scores, users=users, preferences=preferences,
-                                        friends=friends),
+        achievements=AchievementService(
+            achievements_repo, scores=scores, users=users, preferences=preferences, friends=friends
+        ),
         challenges=ChallengeService(challenges_repo, friends=friends, users=users, hooks=hooks),
-        scoring=ScoringService(db, hooks, scores=scores, boards=boards, achievements=achievements_repo,
-                               challenges=challenges_repo),
+        scoring=ScoringService(
+            db, hooks, scores=scores, boards=boards, achievements=achievements_repo, challenges=challenges_repo
+        ),
         graph=SocialService(friends=friends, impact=impact),
     )
 

@@ -1,5 +1,6 @@
 """Hook subscribers of the social module. Each one is applied at most once per event
 (ScoringService.run keys a processed-marker on '<handler>:<event id>')."""
+
 from __future__ import annotations
 
 from app.core.events import UserLogin, UserRegistered
@@ -14,8 +15,12 @@ from app.social.services.scoring import Activity, ScoringService, Work
 
 
 def subscriptions(services: SocialServices) -> list[Subscription]:
-    h = SocialHandlers(services.scoring, relationships=services.friends.relationships,
-                       boards=services.scoring.boards, db=services.scoring.db)
+    h = SocialHandlers(
+        services.scoring,
+        relationships=services.friends.relationships,
+        boards=services.scoring.boards,
+        db=services.scoring.db,
+    )
     return [
         Subscription(UserRegistered, "social:init_score", h.on_user_registered),
         Subscription(UserLogin, "social:login_streak", h.on_user_login),
@@ -46,20 +51,32 @@ class SocialHandlers:
         event for the same day changes nothing."""
         p = event.payload
         day = f"{p.logged_in_at:%Y-%m-%d}"
-        self.scoring.run(f"login:{p.user_id}:{day}",
-                         lambda w: w.add(Activity(p.user_id, p.logged_in_at, login_day=day)))
+        self.scoring.run(
+            f"login:{p.user_id}:{day}", lambda w: w.add(Activity(p.user_id, p.logged_in_at, login_day=day))
+        )
 
     def on_session_complete(self, event) -> None:
         p = event.payload
         score = max(0, int(p.universal_score))
-        self._run("session", event, lambda w: w.add(Activity(
-            p.user_id, p.completed_at,
-            points={"gaming": rules.session_points(score)},
-            inc={"sessions_completed": 1, "universal_score_total": score},
-            max={"play_streak_days": int(p.streak_days or 1)},
-            boards=[("gaming", score, "inc"), (f"game:{p.game_id}", score, "max")],
-            challenge_metrics={"sessions": 1, "universal_score": score,
-                               "play_minutes": max(0, int(p.play_seconds)) // 60})))
+        self._run(
+            "session",
+            event,
+            lambda w: w.add(
+                Activity(
+                    p.user_id,
+                    p.completed_at,
+                    points={"gaming": rules.session_points(score)},
+                    inc={"sessions_completed": 1, "universal_score_total": score},
+                    max={"play_streak_days": int(p.streak_days or 1)},
+                    boards=[("gaming", score, "inc"), (f"game:{p.game_id}", score, "max")],
+                    challenge_metrics={
+                        "sessions": 1,
+                        "universal_score": score,
+                        "play_minutes": max(0, int(p.play_seconds)) // 60,
+                    },
+                )
+            ),
+        )
 
     def on_tournament_complete(self, event) -> None:
         p = event.payload
@@ -68,8 +85,15 @@ class SocialHandlers:
             winners = {r["user_id"] for r in p.results if r.get("user_id") and r.get("rank") == 1}
             for user_id in sorted({r["user_id"] for r in p.results if r.get("user_id")}):
                 won = user_id in winners
-                w.add(Activity(user_id, p.completed_at, inc={"tournaments_played": 1, "tournament_wins": int(won)},
-                               points={"gaming": rules.TOURNAMENT_WIN_POINTS if won else 0}))
+                w.add(
+                    Activity(
+                        user_id,
+                        p.completed_at,
+                        inc={"tournaments_played": 1, "tournament_wins": int(won)},
+                        points={"gaming": rules.TOURNAMENT_WIN_POINTS if won else 0},
+                    )
+                )
+
         self._run("tournament", event, build)
 
     def on_challenge_complete(self, event) -> None:
@@ -78,8 +102,15 @@ class SocialHandlers:
         def build(w: Work) -> None:
             for user_id in sorted(set(p.participant_ids)):
                 won = user_id in p.winner_ids
-                w.add(Activity(user_id, p.completed_at, inc={"challenges_played": 1, "challenge_wins": int(won)},
-                               points={"gaming": rules.CHALLENGE_WIN_POINTS if won else 0}))
+                w.add(
+                    Activity(
+                        user_id,
+                        p.completed_at,
+                        inc={"challenges_played": 1, "challenge_wins": int(won)},
+                        points={"gaming": rules.CHALLENGE_WIN_POINTS if won else 0},
+                    )
+                )
+
         self._run("duel", event, build)
 
     def on_donation_complete(self, event) -> None:
@@ -88,12 +119,31 @@ class SocialHandlers:
 
         def build(w: Work) -> None:
             # our own projection, so a later refund can be taken back in the periods it counted in
-            self.donations.update_one({"_id": p.donation_id}, {"$setOnInsert": {
-                "user_id": p.user_id, "onlus_id": p.onlus_id, "amount_cents": amount, "completed_at": p.completed_at,
-                "refunded": False}}, upsert=True, session=w.session)
-            w.add(Activity(p.user_id, p.completed_at, inc={"donations_count": 1, "donated_cents": amount},
-                           onlus_id=p.onlus_id, boards=[("donations", amount, "inc")],
-                           challenge_metrics={"donation_cents": amount}))
+            self.donations.update_one(
+                {"_id": p.donation_id},
+                {
+                    "$setOnInsert": {
+                        "user_id": p.user_id,
+                        "onlus_id": p.onlus_id,
+                        "amount_cents": amount,
+                        "completed_at": p.completed_at,
+                        "refunded": False,
+                    }
+                },
+                upsert=True,
+                session=w.session,
+            )
+            w.add(
+                Activity(
+                    p.user_id,
+                    p.completed_at,
+                    inc={"donations_count": 1, "donated_cents": amount},
+                    onlus_id=p.onlus_id,
+                    boards=[("donations", amount, "inc")],
+                    challenge_metrics={"donation_cents": amount},
+                )
+            )
+
         self._run("donation", event, build)
 
     def on_donation_refunded(self, event) -> None:
@@ -101,13 +151,21 @@ class SocialHandlers:
 
         def build(w: Work) -> None:
             donation = self.donations.find_one_and_update(
-                {"_id": p.donation_id, "refunded": False}, {"$set": {"refunded": True}}, session=w.session)
+                {"_id": p.donation_id, "refunded": False}, {"$set": {"refunded": True}}, session=w.session
+            )
             if donation is None and self.donations.find_one({"_id": p.donation_id}, session=w.session):
                 return  # already taken back
             at = donation["completed_at"] if donation else p.refunded_at
             amount = min(int(p.amount_cents), donation["amount_cents"]) if donation else int(p.amount_cents)
-            w.add(Activity(p.user_id, at, inc={"donations_count": -1, "donated_cents": -amount},
-                           boards=[("donations", -amount, "inc")]))
+            w.add(
+                Activity(
+                    p.user_id,
+                    at,
+                    inc={"donations_count": -1, "donated_cents": -amount},
+                    boards=[("donations", -amount, "inc")],
+                )
+            )
+
         self._run("refund", event, build)
 
     def on_social_activity(self, event) -> None:
@@ -116,17 +174,26 @@ class SocialHandlers:
             return  # joins and completions are announcements; their effects were applied where they happened
 
         def build(w: Work) -> None:
-            first_time = p.activity == "friend_added" and w.once(f"friend_points:{pair_key(p.user_id, p.target_user_id)}")
+            first_time = p.activity == "friend_added" and w.once(
+                f"friend_points:{pair_key(p.user_id, p.target_user_id)}"
+            )
             for user_id in (p.user_id, p.target_user_id):
-                w.add(Activity(user_id, p.occurred_at,
-                               set={"friends_count": self.relationships.count_friends(user_id, session=w.session)},
-                               points={"social": rules.FRIEND_POINTS if first_time else 0}))
+                w.add(
+                    Activity(
+                        user_id,
+                        p.occurred_at,
+                        set={"friends_count": self.relationships.count_friends(user_id, session=w.session)},
+                        points={"social": rules.FRIEND_POINTS if first_time else 0},
+                    )
+                )
+
         self._run("friends", event, build)
 
     def on_achievement_unlock(self, event) -> None:
         p = event.payload
-        self._run("achievement", event, lambda w: w.add(Activity(p.user_id, p.unlocked_at,
-                                                                 points={"social": int(p.points)})))
+        self._run(
+            "achievement", event, lambda w: w.add(Activity(p.user_id, p.unlocked_at, points={"social": int(p.points)}))
+        )
 
     def on_weekly_reset(self, event) -> None:
         self.boards.save_winners(event.payload.period, event.payload.winners)

@@ -1,4 +1,5 @@
 """Scheduled jobs of the social module (plain functions; each idempotent per period)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -16,11 +17,14 @@ WINNERS_PER_BOARD = 3
 def schedule(services: SocialServices) -> list[Job]:
     hidden = services.leaderboards.preferences.hidden_from_leaderboards
     return [
-        Job.cron("social_weekly_reset", lambda: weekly_reset(hooks=services.scoring.hooks,
-                                                             boards=services.scoring.boards, hidden=hidden),
-                 day_of_week="mon", hour=0, minute=5),
-        Job.cron("social_impact_history", lambda: snapshot_history(scores=services.scoring.scores),
-                 hour=0, minute=10),
+        Job.cron(
+            "social_weekly_reset",
+            lambda: weekly_reset(hooks=services.scoring.hooks, boards=services.scoring.boards, hidden=hidden),
+            day_of_week="mon",
+            hour=0,
+            minute=5,
+        ),
+        Job.cron("social_impact_history", lambda: snapshot_history(scores=services.scoring.scores), hour=0, minute=10),
         Job.every("social_challenges_expire", services.challenges.expire_due, minutes=15),
     ]
 
@@ -35,12 +39,19 @@ def weekly_reset(*, hooks, boards, hidden=lambda: set(), clock=utcnow) -> str:
     hidden = set(hidden())  # opted out of public leaderboards: never announced
     winners = []
     for board in WINNER_BOARDS:
-        rank, previous, position = 0, None, 0
-        for e in boards.band(board, key, low=boards.tree(board, key).score_at(WINNERS_PER_BOARD + len(hidden)),
-                             exclude=hidden, limit=WINNERS_PER_BOARD + 20):
+        rank, previous = 0, None
+        for position, e in enumerate(
+            boards.band(
+                board,
+                key,
+                low=boards.tree(board, key).score_at(WINNERS_PER_BOARD + len(hidden)),
+                exclude=hidden,
+                limit=WINNERS_PER_BOARD + 20,
+            ),
+            start=1,
+        ):
             if e["score"] <= 0:
                 break
-            position += 1
             if e["score"] != previous:
                 rank, previous = position, e["score"]
             if rank > WINNERS_PER_BOARD:

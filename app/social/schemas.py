@@ -1,4 +1,5 @@
 """Marshmallow schemas of the social module: inputs reject unknown fields, outputs list theirs."""
+
 from __future__ import annotations
 
 import marshmallow as ma
@@ -8,6 +9,7 @@ from app.core.api import MAX_PER_PAGE, Money, OutSchema, StrictSchema, Timestamp
 from app.social.models.periods import PERIODS
 from app.social.services.challenges import METRICS, VISIBILITIES
 from app.social.services.leaderboards import SCOPES
+
 
 class Number(fields.Field):
     """A JSON number as computed: integers stay integers (points), euros keep their decimals."""
@@ -23,7 +25,7 @@ class Number(fields.Field):
         return {"type": "number"}
 
 
-_id = dict(required=True, validate=validate.Length(min=1, max=64))
+_id = {"required": True, "validate": validate.Length(min=1, max=64)}
 
 
 # -- friends --------------------------------------------------------------------------------
@@ -72,8 +74,9 @@ class SocialSearchQuery(StrictSchema):
 
 
 class SocialSearchResultOut(SocialUserOut):
-    relationship = fields.String(required=True, metadata={
-        "description": "none | friend | request_sent | request_received"})
+    relationship = fields.String(
+        required=True, metadata={"description": "none | friend | request_sent | request_received"}
+    )
 
 
 class SocialPageQuery(StrictSchema):
@@ -85,12 +88,17 @@ class SocialPageQuery(StrictSchema):
 class SocialLeaderboardQuery(StrictSchema):
     period = fields.String(load_default="weekly", validate=validate.OneOf(PERIODS))
     scope = fields.String(load_default="global", validate=validate.OneOf(SCOPES))
-    game_id = fields.String(validate=validate.Length(min=1, max=64),
-                            metadata={"description": "Required for type 'game'"})
-    team_id = fields.String(validate=validate.Length(min=1, max=64),
-                            metadata={"description": "scope=team: one of your teams (default: your first)"})
-    period_key = fields.String(validate=validate.Length(min=1, max=20), metadata={
-        "description": "A past bucket: 2026-11-21 (daily), 2026-W47 (weekly), 2026-11 (monthly)"})
+    game_id = fields.String(
+        validate=validate.Length(min=1, max=64), metadata={"description": "Required for type 'game'"}
+    )
+    team_id = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "scope=team: one of your teams (default: your first)"},
+    )
+    period_key = fields.String(
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "A past bucket: 2026-11-21 (daily), 2026-W47 (weekly), 2026-11 (monthly)"},
+    )
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
     around = fields.Integer(load_default=2, validate=validate.Range(min=0, max=10))
 
@@ -135,8 +143,12 @@ class ImpactComponentOut(OutSchema):
 
 class ImpactScoreOut(OutSchema):
     impact_score = fields.Integer(required=True)
-    components = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
-                             metadata={"description": "weighted contribution of gaming, social, donations"})
+    components = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "weighted contribution of gaming, social, donations"},
+    )
     breakdown = fields.Dict(keys=fields.String(), values=fields.Nested(ImpactComponentOut))
     weights = fields.Dict(keys=fields.String(), values=fields.Integer())
     rank = fields.Integer(allow_none=True, required=True)
@@ -200,15 +212,20 @@ class BadgeOut(OutSchema):
 class SocialChallengeIn(StrictSchema):
     title = fields.String(required=True, validate=validate.Length(min=3, max=100))
     description = fields.String(load_default="", validate=validate.Length(max=500))
-    metric = fields.String(required=True, validate=validate.OneOf(METRICS), metadata={
-        "description": "sessions | universal_score | play_minutes | donation_cents (donated euros together)"})
-    target = fields.Integer(validate=validate.Range(min=1, max=10_000_000),
-                            metadata={"description": "goal for counting metrics"})
+    metric = fields.String(
+        required=True,
+        validate=validate.OneOf(METRICS),
+        metadata={"description": "sessions | universal_score | play_minutes | donation_cents (donated euros together)"},
+    )
+    target = fields.Integer(
+        validate=validate.Range(min=1, max=10_000_000), metadata={"description": "goal for counting metrics"}
+    )
     target_amount = Money(max_cents=10_000_000, metadata={"description": "goal in euros for donation_cents"})
     days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=31))
     visibility = fields.String(load_default="public", validate=validate.OneOf(VISIBILITIES))
-    reward_points = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1000),
-                                   metadata={"description": "admins only"})
+    reward_points = fields.Integer(
+        load_default=0, validate=validate.Range(min=0, max=1000), metadata={"description": "admins only"}
+    )
 
     @ma.validates_schema
     def _target_matches_metric(self, data, **kwargs):

@@ -1,4 +1,5 @@
 """Database set-up of the social module (run by the init command, never at start-up)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -17,8 +18,13 @@ from app.social.services import SocialServices
 def install_schema(infra: Infrastructure) -> None:
     db = infra.db
     boards = LeaderboardRepository(db)
-    for repo in (RelationshipRepository(db), ScoreRepository(db), boards, AchievementRepository(db),
-                 ChallengeRepository(db)):
+    for repo in (
+        RelationshipRepository(db),
+        ScoreRepository(db),
+        boards,
+        AchievementRepository(db),
+        ChallengeRepository(db),
+    ):
         repo.create_indexes()
     boards.migrate()
     db["social_donations"].create_index("user_id")
@@ -36,9 +42,25 @@ def seed_challenges(repo: ChallengeRepository) -> None:
     monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
     week = period_key("weekly", now).split(":", 1)[1]
     common = {"visibility": "public", "created_by": None, "starts_at": monday, "ends_at": monday + timedelta(days=7)}
-    repo.upsert_seed(f"demo:sessions:{week}", {
-        **common, "title": "Play Together Week", "metric": "sessions", "target": 500, "reward_points": 25,
-        "description": "Complete 500 game sessions together this week; every contributor earns Impact points."})
-    repo.upsert_seed(f"demo:donations:{week}", {
-        **common, "title": "€250 For Good", "metric": "donation_cents", "target": 25_000, "reward_points": 50,
-        "description": "Donate €250 together this week to any verified ONLUS."})
+    repo.upsert_seed(
+        f"demo:sessions:{week}",
+        {
+            **common,
+            "title": "Play Together Week",
+            "metric": "sessions",
+            "target": 500,
+            "reward_points": 25,
+            "description": "Complete 500 game sessions together this week; every contributor earns Impact points.",
+        },
+    )
+    repo.upsert_seed(
+        f"demo:donations:{week}",
+        {
+            **common,
+            "title": "€250 For Good",
+            "metric": "donation_cents",
+            "target": 25_000,
+            "reward_points": 50,
+            "description": "Donate €250 together this week to any verified ONLUS.",
+        },
+    )

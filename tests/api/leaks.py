@@ -1,20 +1,34 @@
 """Assertions every JSON answer must pass: the envelope (API.md "Conventions") and no secrets or internals."""
+
 from __future__ import annotations
 
 import re
 
 MESSAGE_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # Keys that exist in our documents but must never reach a client.
-FORBIDDEN_KEYS = {"password", "password_hash", "fam", "jti", "_id", "open_key", "published_event",
-                  "processed_events", "handled_events", "event_ids", "blocked_by", "idempotency_body_hash"}
+FORBIDDEN_KEYS = {
+    "password",
+    "password_hash",
+    "fam",
+    "jti",
+    "_id",
+    "open_key",
+    "published_event",
+    "processed_events",
+    "handled_events",
+    "event_ids",
+    "blocked_by",
+    "idempotency_body_hash",
+}
 HASH_PREFIXES = ("$argon2", "pbkdf2:", "scrypt:", "$2b$")
 
 
 def assert_envelope(body, status: int) -> None:
     assert isinstance(body, dict), f"not an envelope: {body!r:.200}"
     assert isinstance(body.get("success"), bool), f"no boolean success: {body!r:.200}"
-    assert isinstance(body.get("message"), str) and MESSAGE_KEY.match(body["message"]), \
+    assert isinstance(body.get("message"), str) and MESSAGE_KEY.match(body["message"]), (
         f"message is not an UPPER_SNAKE key: {body.get('message')!r}"
+    )
     if body["success"]:
         assert status < 400, f"success envelope with status {status}"
         assert "data" in body and set(body) <= {"success", "message", "data"}, f"bad success envelope keys {set(body)}"
@@ -23,8 +37,8 @@ def assert_envelope(body, status: int) -> None:
         assert set(body) <= {"success", "message", "errors"}, f"bad error envelope keys {set(body)}"
         errors = body.get("errors", {})
         assert isinstance(errors, dict) and all(
-            isinstance(v, list) and all(isinstance(t, str) for t in v) for v in errors.values()), \
-            f"errors must be {{field: [text]}}: {errors!r:.200}"
+            isinstance(v, list) and all(isinstance(t, str) for t in v) for v in errors.values()
+        ), f"errors must be {{field: [text]}}: {errors!r:.200}"
 
 
 def find_secrets(value, path: str = "$") -> list[str]:

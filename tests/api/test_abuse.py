@@ -3,6 +3,7 @@
 Routes are enumerated from the app's URL map and OpenAPI document, so a new route cannot be forgotten:
 an id-taking route must be classified below as private (another user gets 404) or public (with a reason).
 """
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,12 @@ def _routes(app, *, admin: bool):
 
 def _fill(rule: str, values: dict | None = None, default: str = UNKNOWN_ID) -> str:
     values = values or {}
-    return PARAM.sub(lambda m: str(values.get(m.group(1), 2026 if m.group(1) == "year" else
-                                             1 if m.group(1) == "month" else default)), rule)
+    return PARAM.sub(
+        lambda m: str(
+            values.get(m.group(1), 2026 if m.group(1) == "year" else 1 if m.group(1) == "month" else default)
+        ),
+        rule,
+    )
 
 
 def _checked(response):
@@ -49,6 +54,7 @@ def _checked(response):
 
 
 # -- admin routes ---------------------------------------------------------------------------------
+
 
 def test_every_admin_route_refuses_a_user_with_403_and_anonymous_with_401(app, client, user):
     routes = list(_routes(app, admin=True))
@@ -72,6 +78,7 @@ def test_a_token_with_a_forged_admin_role_is_refused(app, client, user):
 
 # -- documented error statuses are reachable ----------------------------------------------------------
 
+
 def _operations(client):
     spec = client.get("/api/openapi.json").json
     for path, operations in spec["paths"].items():
@@ -85,8 +92,11 @@ def test_every_secured_operation_answers_401_without_a_token(client):
     for method, path, operation in _operations(client):
         if not operation.get("security"):
             continue
-        url = re.sub(r"\{(\w+)\}", lambda m: "2026" if m.group(1) == "year" else "1" if m.group(1) == "month"
-                     else UNKNOWN_ID, path)
+        url = re.sub(
+            r"\{(\w+)\}",
+            lambda m: "2026" if m.group(1) == "year" else "1" if m.group(1) == "month" else UNKNOWN_ID,
+            path,
+        )
         response = _checked(client.open(url, method=method, json={}))
         if response.status_code != 401:
             wrong.append(f"{method} {path} -> {response.status_code}")
@@ -102,8 +112,11 @@ def test_every_body_taking_operation_answers_400_413_and_422_as_documented(app, 
             continue
         for status in ("400", "413", "422"):
             assert status in operation["responses"], f"{method} {path} does not document {status}"
-        url = re.sub(r"\{(\w+)\}", lambda m: "2026" if m.group(1) == "year" else "1" if m.group(1) == "month"
-                     else UNKNOWN_ID, path)
+        url = re.sub(
+            r"\{(\w+)\}",
+            lambda m: "2026" if m.group(1) == "year" else "1" if m.group(1) == "month" else UNKNOWN_ID,
+            path,
+        )
         headers = {**admin.headers, "Content-Type": "application/json"}
         if "/auth/refresh" in path or "/webhooks/" in path:
             continue  # a refresh token / a signed raw body, not a JSON document
@@ -213,14 +226,26 @@ def owned(app, make_user, admin, client):
     assert challenge.status_code == 201, challenge.json
     request = ada.post("/api/social/friends/requests", json={"user_id": bob.id})
     assert request.status_code == 201, request.json
-    assert admin.post(f"/api/admin/wallets/{ada.id}/adjustments", json={
-        "amount": 5, "direction": "credit", "reason": "abuse test"}).status_code == 201
+    assert (
+        admin.post(
+            f"/api/admin/wallets/{ada.id}/adjustments",
+            json={"amount": 5, "direction": "credit", "reason": "abuse test"},
+        ).status_code
+        == 201
+    )
     onlus = next(o for o in client.get("/api/onlus").json["data"]["items"] if o["is_verified"])
     donation = ada.post("/api/donations/process", json={"onlus_id": onlus["id"], "amount": 1})
     assert donation.status_code == 201, donation.json
     entry = ada.get("/api/wallet/transactions").json["data"]["items"][0]
-    ids = {"session": session["id"], "challenge": challenge.json["data"]["id"], "request": request.json["data"]["id"],
-           "donation": donation.json["data"]["id"], "entry": entry["id"], "owner": ada.id, "intent": UNKNOWN_ID}
+    ids = {
+        "session": session["id"],
+        "challenge": challenge.json["data"]["id"],
+        "request": request.json["data"]["id"],
+        "donation": donation.json["data"]["id"],
+        "entry": entry["id"],
+        "owner": ada.id,
+        "intent": UNKNOWN_ID,
+    }
     return ada, bob, eve, ids
 
 
@@ -235,7 +260,7 @@ def test_another_user_gets_404_on_every_private_route(app, owned):
     for method, rule in _routes(app, admin=False):
         if rule not in PRIVATE:
             continue
-        path = _fill(rule, {name: ids[PRIVATE[rule]] for name in PARAM.findall(rule)})
+        path = _fill(rule, dict.fromkeys(PARAM.findall(rule), ids[PRIVATE[rule]]))
         body = VALID_BODIES.get((method, rule), {} if method != "GET" else None)
         response = _checked(eve.client.open(path, method=method, json=body, headers=eve.headers))
         if response.status_code != 404:
@@ -249,50 +274,73 @@ def test_another_user_gets_404_on_every_private_route(app, owned):
 
 
 def test_a_hidden_impact_summary_and_a_friends_only_challenge_are_404_for_strangers(owned):
-    ada, bob, eve, _ = owned
+    ada, _bob, eve, _ = owned
     assert ada.put("/api/preferences", json={"privacy": {"show_donations": False}}).status_code == 200
     assert _checked(eve.get(f"/api/impact/user/{ada.id}")).status_code == 404
     assert ada.get(f"/api/impact/user/{ada.id}").status_code == 200
-    created = ada.post("/api/social/challenges", json={"title": "Friends only", "metric": "sessions_completed",
-                                                       "target": 3, "visibility": "friends"})
-    if created.status_code == 422:   # metric names differ: take the first the API accepts
-        created = ada.post("/api/social/challenges", json={"title": "Friends only", "metric": "sessions",
-                                                           "target": 3, "visibility": "friends"})
+    created = ada.post(
+        "/api/social/challenges",
+        json={"title": "Friends only", "metric": "sessions_completed", "target": 3, "visibility": "friends"},
+    )
+    if created.status_code == 422:  # metric names differ: take the first the API accepts
+        created = ada.post(
+            "/api/social/challenges",
+            json={"title": "Friends only", "metric": "sessions", "target": 3, "visibility": "friends"},
+        )
     assert created.status_code == 201, created.json
     challenge_id = created.json["data"]["id"]
     for method, path in (("GET", ""), ("POST", "/join"), ("GET", "/participants")):
-        response = _checked(eve.client.open(f"/api/social/challenges/{challenge_id}{path}", method=method,
-                                            headers=eve.headers))
+        response = _checked(
+            eve.client.open(f"/api/social/challenges/{challenge_id}{path}", method=method, headers=eve.headers)
+        )
         assert response.status_code == 404, (path, response.json)
 
 
 # -- rate limits ---------------------------------------------------------------------------------------
 
+
 def test_rate_limits_hold_on_auth_and_money_routes(app_factory):
-    app = app_factory(RATELIMIT_ENABLED=True, AUTH_RATE_LIMIT="3 per minute", MONEY_RATE_LIMIT="3 per minute",
-                      SEED_DEMO_DATA=True)
+    app = app_factory(
+        RATELIMIT_ENABLED=True, AUTH_RATE_LIMIT="3 per minute", MONEY_RATE_LIMIT="3 per minute", SEED_DEMO_DATA=True
+    )
     client = app.test_client()
-    statuses = [client.post("/api/auth/login", json={"email": "nobody@example.com", "password": "wrong-pass-1"})
-                for _ in range(5)]
+    statuses = [
+        client.post("/api/auth/login", json={"email": "nobody@example.com", "password": "wrong-pass-1"})
+        for _ in range(5)
+    ]
     assert [r.status_code for r in statuses] == [401, 401, 401, 429, 429]
     limited = _checked(statuses[-1])
     assert limited.json["message"] == "RATE_LIMIT_EXCEEDED" and int(limited.headers["Retry-After"]) > 0
 
     # money: per user, so another address does not help, and nothing beyond the limit is debited
     token_client = app.test_client()
-    registered = token_client.post("/api/auth/register", json={
-        "email": f"rl-{uuid.uuid4().hex[:6]}@example.com", "password": "correct-horse-1",
-        "first_name": "R", "last_name": "L"}, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    registered = token_client.post(
+        "/api/auth/register",
+        json={
+            "email": f"rl-{uuid.uuid4().hex[:6]}@example.com",
+            "password": "correct-horse-1",
+            "first_name": "R",
+            "last_name": "L",
+        },
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+    )
     assert registered.status_code == 201, registered.json
     headers = {"Authorization": f"Bearer {registered.json['data']['access_token']}"}
-    answers = [token_client.post("/api/donations/process", json={"onlus_id": UNKNOWN_ID, "amount": 1},
-                                 headers=headers, environ_base={"REMOTE_ADDR": f"10.0.1.{i}"})
-               for i in range(5)]
+    answers = [
+        token_client.post(
+            "/api/donations/process",
+            json={"onlus_id": UNKNOWN_ID, "amount": 1},
+            headers=headers,
+            environ_base={"REMOTE_ADDR": f"10.0.1.{i}"},
+        )
+        for i in range(5)
+    ]
     assert [r.status_code for r in answers][3:] == [429, 429]
     assert all(r.status_code != 201 for r in answers)
 
 
 # -- secrets -----------------------------------------------------------------------------------------------
+
 
 def test_no_answer_of_a_full_account_lifecycle_contains_secrets(client, make_user):
     ada = make_user("Ada")

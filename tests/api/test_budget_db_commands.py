@@ -1,6 +1,7 @@
 """Database-command budgets of issue 8, counted with a pymongo CommandListener around one request
 (not timed): a single-resource read issues at most 3 commands; ending a session, every hook handler
 included, at most 20 (see docs/BENCHMARK.md)."""
+
 from __future__ import annotations
 
 import threading
@@ -46,6 +47,7 @@ def count(call):
 @pytest.fixture
 def game_id(app, container):
     from app.games.setup import seed_demo
+
     with app.app_context():
         seed_demo(container.games)
     return container.games.directory.list_games()[0]["id"]
@@ -61,7 +63,7 @@ def test_single_resource_reads_issue_at_most_three_commands(user, game_id):
     session_id = play(user, game_id)
     user.get("/api/wallet")  # the wallet document is created on first need
     for path in ("/api/wallet", "/api/user/profile", f"/api/games/sessions/{session_id}"):
-        response, commands = count(lambda: user.get(path))
+        response, commands = count(lambda p=path: user.get(p))
         assert response.status_code == 200, (path, response.json)
         assert len(commands) <= 3, (path, commands)
 

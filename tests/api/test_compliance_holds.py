@@ -1,12 +1,15 @@
 """AML/KYC/sanctions: donations that trip a rule are held, then approved (completed) or rejected (refunded)."""
+
 from __future__ import annotations
 
 import threading
 
 
 def fund(admin, user, euros):
-    r = admin.post(f"/api/admin/wallets/{user.id}/adjustments",
-                   json={"amount": euros, "direction": "credit", "reason": "test funding"})
+    r = admin.post(
+        f"/api/admin/wallets/{user.id}/adjustments",
+        json={"amount": euros, "direction": "credit", "reason": "test funding"},
+    )
     assert r.status_code == 201, r.json
 
 
@@ -21,12 +24,12 @@ def donate(user, charity, euros):
 
 def test_over_the_aml_threshold_without_kyc_is_held_then_approved(user, admin, charity, db):
     fund(admin, user, 400)
-    r = donate(user, charity, 300)                       # >= EUR 250 single amount, no KYC
+    r = donate(user, charity, 300)  # >= EUR 250 single amount, no KYC
     assert (r.status_code, r.json["message"]) == (202, "DONATION_HELD_FOR_REVIEW")
     held = r.json["data"]
     assert held["status"] == "held" and held["receipt_number"] is None
     assert set(held["hold_reasons"]) == {"AML_SINGLE_AMOUNT", "KYC_REQUIRED"}
-    assert wallet(user) == (100.0, 300.0, 0.0)            # out of the balance, waiting in held
+    assert wallet(user) == (100.0, 300.0, 0.0)  # out of the balance, waiting in held
     assert user.get(f"/api/donations/{held['id']}/receipt?format=json").status_code == 404
     assert db["hook_events"].count_documents({"name": "donation_complete"}) == 0
 
@@ -55,7 +58,7 @@ def test_a_rejected_held_donation_returns_the_money_to_the_wallet(user, admin, c
     assert r.status_code == 200 and r.json["data"]["status"] == "rejected"
     assert wallet(user) == (300.0, 0.0, 0.0)
     assert admin.post(f"/api/compliance/held/{held['id']}/approve", json={}).status_code == 409
-    assert admin.post(f"/api/compliance/held/{held['id']}/reject", json={}).status_code == 200   # same answer
+    assert admin.post(f"/api/compliance/held/{held['id']}/reject", json={}).status_code == 200  # same answer
     assert db["transactions"].count_documents({"type": "unhold"}) == 1
     assert db["hook_events"].count_documents({"name": "donation_complete"}) == 0
     history = user.get("/api/donations/history?status=rejected").json["data"]
@@ -72,8 +75,9 @@ def test_racing_approve_and_reject_settle_a_held_donation_once(app, user, admin,
         c = app.test_client()
         barrier.wait()
         action = "approve" if i % 2 else "reject"
-        codes.append((action, c.post(f"/api/compliance/held/{held['id']}/{action}", json={},
-                                     headers=admin.headers).status_code))
+        codes.append(
+            (action, c.post(f"/api/compliance/held/{held['id']}/{action}", json={}, headers=admin.headers).status_code)
+        )
 
     threads = [threading.Thread(target=decide, args=(i,)) for i in range(6)]
     [t.start() for t in threads]
@@ -90,13 +94,27 @@ def test_racing_approve_and_reject_settle_a_held_donation_once(app, user, admin,
 def test_kyc_approved_users_pass_the_kyc_rule(user, admin, charity, make_user):
     fund(admin, user, 500)
     assert user.get("/api/compliance/kyc").json["data"]["status"] == "none"
-    bad = user.post("/api/compliance/kyc", json={"full_name": "Ada Lovelace", "date_of_birth": "2015-01-01",
-                                                 "country": "IT", "document_type": "passport",
-                                                 "document_number": "YA1234567"})
+    bad = user.post(
+        "/api/compliance/kyc",
+        json={
+            "full_name": "Ada Lovelace",
+            "date_of_birth": "2015-01-01",
+            "country": "IT",
+            "document_type": "passport",
+            "document_number": "YA1234567",
+        },
+    )
     assert bad.status_code == 422 and "date_of_birth" in bad.json["errors"]
-    r = user.post("/api/compliance/kyc", json={"full_name": "Ada Lovelace", "date_of_birth": "1990-12-10",
-                                               "country": "IT", "document_type": "passport",
-                                               "document_number": "YA1234567"})
+    r = user.post(
+        "/api/compliance/kyc",
+        json={
+            "full_name": "Ada Lovelace",
+            "date_of_birth": "1990-12-10",
+            "country": "IT",
+            "document_type": "passport",
+            "document_number": "YA1234567",
+        },
+    )
     assert r.status_code == 201 and r.json["data"]["status"] == "pending"
     listed = admin.get("/api/compliance/kyc/submissions?status=pending").json["data"]
     assert listed["items"][0]["data"]["document_number_last4"] == "4567"
@@ -104,9 +122,19 @@ def test_kyc_approved_users_pass_the_kyc_rule(user, admin, charity, make_user):
     assert admin.post(f"/api/compliance/kyc/{user.id}/review", json={"approve": True}).status_code == 200
     assert admin.post(f"/api/compliance/kyc/{user.id}/review", json={"approve": False}).status_code == 409
     assert admin.post(f"/api/compliance/kyc/{make_user().id}/review", json={"approve": True}).status_code == 404
-    assert user.post("/api/compliance/kyc", json={"full_name": "Ada Lovelace", "date_of_birth": "1990-12-10",
-                                                  "country": "IT", "document_type": "passport",
-                                                  "document_number": "YA1234567"}).status_code == 409
+    assert (
+        user.post(
+            "/api/compliance/kyc",
+            json={
+                "full_name": "Ada Lovelace",
+                "date_of_birth": "1990-12-10",
+                "country": "IT",
+                "document_type": "passport",
+                "document_number": "YA1234567",
+            },
+        ).status_code
+        == 409
+    )
     # EUR 200 in the window is over the KYC threshold (150) but under the AML single amount (250)
     r = donate(user, charity, 200)
     assert r.status_code == 201 and r.json["data"]["status"] == "completed"
@@ -115,7 +143,7 @@ def test_kyc_approved_users_pass_the_kyc_rule(user, admin, charity, make_user):
 def test_without_kyc_the_rolling_window_total_triggers_a_hold(user, admin, charity):
     fund(admin, user, 300)
     assert donate(user, charity, 100).status_code == 201
-    r = donate(user, charity, 60)                           # 160 in the window > 150 without KYC
+    r = donate(user, charity, 60)  # 160 in the window > 150 without KYC
     assert r.status_code == 202 and r.json["data"]["hold_reasons"] == ["KYC_REQUIRED"]
 
 
@@ -144,7 +172,7 @@ def test_checks_are_recorded_and_reported_by_period(user, admin, charity):
     fund(admin, user, 400)
     donate(user, charity, 5)
     held = donate(user, charity, 300).json["data"]
-    assert donate(user, charity, 0.1).status_code == 422     # refused by the minimum
+    assert donate(user, charity, 0.1).status_code == 422  # refused by the minimum
     admin.post(f"/api/compliance/held/{held['id']}/reject", json={})
     checks = admin.get("/api/compliance/checks").json["data"]
     assert checks["total"] == 3
@@ -160,26 +188,32 @@ def test_checks_are_recorded_and_reported_by_period(user, admin, charity):
     assert admin.get("/api/compliance/reports?from=2020-02-01&to=2020-01-01").status_code == 422
 
 
-def test_too_many_donations_in_an_hour_from_one_user_or_one_address_are_held(app_factory, make_user, admin, charity,
-                                                                            db):
-    strict = app_factory(DONATION_FRAUD_LIMITS={"donations_per_user_hour": 3, "donations_per_ip_hour": 3},
-                         TRUSTED_PROXIES=1).test_client()
+def test_too_many_donations_in_an_hour_from_one_user_or_one_address_are_held(
+    app_factory, make_user, admin, charity, db
+):
+    strict = app_factory(
+        DONATION_FRAUD_LIMITS={"donations_per_user_hour": 3, "donations_per_ip_hour": 3}, TRUSTED_PROXIES=1
+    ).test_client()
 
     def give(user, address):
-        return strict.post("/api/donations/process", json={"onlus_id": charity, "amount": 1},
-                           headers={**user.headers, "X-Forwarded-For": address})
+        return strict.post(
+            "/api/donations/process",
+            json={"onlus_id": charity, "amount": 1},
+            headers={**user.headers, "X-Forwarded-For": address},
+        )
 
     ada, bob = make_user(), make_user()
     fund(admin, ada, 10)
     fund(admin, bob, 10)
     assert [give(ada, "10.0.0.1").status_code for _ in range(3)] == [201, 201, 201]
-    by_user = give(ada, "10.0.0.2")              # a fourth in the hour, whatever the address
+    by_user = give(ada, "10.0.0.2")  # a fourth in the hour, whatever the address
     assert (by_user.status_code, by_user.json["message"]) == (202, "DONATION_HELD_FOR_REVIEW")
     assert by_user.json["data"]["hold_reasons"] == ["DONATION_VELOCITY"]
-    by_address = give(bob, "10.0.0.1")           # bob's first, but the address already gave three times
+    by_address = give(bob, "10.0.0.1")  # bob's first, but the address already gave three times
     assert by_address.status_code == 202 and by_address.json["data"]["hold_reasons"] == ["DONATION_VELOCITY"]
     assert give(bob, "10.0.0.3").status_code == 201
-    flags = {(f["subject_type"], f["detail"]["count_last_hour"])
-             for f in db.fraud_flags.find({"kind": "DONATION_VELOCITY"})}
+    flags = {
+        (f["subject_type"], f["detail"]["count_last_hour"]) for f in db.fraud_flags.find({"kind": "DONATION_VELOCITY"})
+    }
     assert flags == {("user", 3), ("ip", 3)}
     assert wallet(ada) == (6.0, 1.0, 3.0) and wallet(bob) == (8.0, 1.0, 1.0)

@@ -1,7 +1,7 @@
-import time_machine
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 
 def register(client, email="ada@example.com", password="correct-horse-1", **extra):
@@ -34,13 +34,16 @@ def test_duplicate_email_regardless_of_case_is_409_and_creates_nothing(client, d
     assert db.users.count_documents({}) == 1
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"email": "a@b.co", "password": "short", "first_name": "A", "last_name": "B"}, "password"),
-    ({"email": "not-an-email", "password": "long-enough", "first_name": "A", "last_name": "B"}, "email"),
-    ({"password": "long-enough", "first_name": "A", "last_name": "B"}, "email"),
-    ({"email": "a@b.co", "password": "long-enough", "last_name": "B"}, "first_name"),
-    ({"email": "a@b.co", "password": "long-enough", "first_name": "A", "last_name": "B", "role": "admin"}, "role"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"email": "a@b.co", "password": "short", "first_name": "A", "last_name": "B"}, "password"),
+        ({"email": "not-an-email", "password": "long-enough", "first_name": "A", "last_name": "B"}, "email"),
+        ({"password": "long-enough", "first_name": "A", "last_name": "B"}, "email"),
+        ({"email": "a@b.co", "password": "long-enough", "last_name": "B"}, "first_name"),
+        ({"email": "a@b.co", "password": "long-enough", "first_name": "A", "last_name": "B", "role": "admin"}, "role"),
+    ],
+)
 def test_invalid_registration_is_422_with_the_field_at_fault(client, db, body, field):
     response = client.post("/api/auth/register", json=body)
     assert response.status_code == 422
@@ -68,8 +71,9 @@ def test_login_and_profile(client):
     assert profile.json["data"]["user"]["email"] == "ada@example.com"
 
 
-@pytest.mark.parametrize("email,password", [("ada@example.com", "wrong-password"),
-                                            ("nobody@example.com", "correct-horse-1")])
+@pytest.mark.parametrize(
+    "email,password", [("ada@example.com", "wrong-password"), ("nobody@example.com", "correct-horse-1")]
+)
 def test_bad_credentials_are_401_without_saying_which(client, email, password):
     register(client)
     response = client.post("/api/auth/login", json={"email": email, "password": password})
@@ -120,8 +124,9 @@ def test_access_token_cannot_refresh_and_refresh_token_cannot_read(client):
 
 def test_logout_revokes_access_and_refresh_tokens(client):
     tokens = register(client).json["data"]
-    response = client.post("/api/auth/logout", headers=bearer(tokens["access_token"]),
-                           json={"refresh_token": tokens["refresh_token"]})
+    response = client.post(
+        "/api/auth/logout", headers=bearer(tokens["access_token"]), json={"refresh_token": tokens["refresh_token"]}
+    )
     assert response.status_code == 200
     assert response.json["message"] == "LOGOUT_SUCCESSFUL"
     profile = client.get("/api/user/profile", headers=bearer(tokens["access_token"]))
@@ -138,8 +143,9 @@ def test_logout_without_body_also_ends_that_login(client):
 def test_logout_with_someone_elses_refresh_token_is_refused(client):
     mine = register(client).json["data"]
     theirs = register(client, email="bob@example.com").json["data"]
-    response = client.post("/api/auth/logout", headers=bearer(mine["access_token"]),
-                           json={"refresh_token": theirs["refresh_token"]})
+    response = client.post(
+        "/api/auth/logout", headers=bearer(mine["access_token"]), json={"refresh_token": theirs["refresh_token"]}
+    )
     assert response.status_code == 401
     assert client.post("/api/auth/refresh", headers=bearer(theirs["refresh_token"])).status_code == 200
 
@@ -151,6 +157,7 @@ def test_a_cached_check_never_hides_a_revocation_that_raced_it(app, client, db):
     service = app.extensions["goodplay"].core.auth.tokens
     with app.app_context():
         from flask_jwt_extended import decode_token
+
         claims = decode_token(tokens["access_token"])
     app.extensions["goodplay"].infra.cache.clear()
     original = service.tokens.is_revoked
@@ -159,8 +166,9 @@ def test_a_cached_check_never_hides_a_revocation_that_raced_it(app, client, db):
         answer = original(jti, family)
         service.revoke(claims, family=True)
         return answer
+
     service.tokens.is_revoked = racing
-    assert service.is_revoked(claims) is False   # what that check saw
+    assert service.is_revoked(claims) is False  # what that check saw
     service.tokens.is_revoked = original
     profile = client.get("/api/user/profile", headers=bearer(tokens["access_token"]))
     assert profile.status_code == 401 and profile.json["message"] == "TOKEN_REVOKED"
@@ -172,6 +180,7 @@ def test_a_cache_outage_falls_back_to_the_database(app, client, monkeypatch):
 
     def down(*args, **kwargs):
         raise ConnectionError("cache down")
+
     for name in ("get_many", "add", "set"):
         monkeypatch.setattr(cache, name, down)
     assert client.get("/api/user/profile", headers=bearer(tokens["access_token"])).status_code == 200
@@ -198,12 +207,15 @@ def test_revoked_tokens_are_kept_in_mongo_with_a_ttl_index(client, db):
     assert db.revoked_tokens.count_documents({}) >= 1
 
 
-@pytest.mark.parametrize("header,key", [
-    (None, "TOKEN_MISSING"),
-    ("Bearer not.a.jwt", "TOKEN_INVALID"),
-    ("Bearer ", "TOKEN_INVALID"),
-    ("Basic abc", "TOKEN_MISSING"),
-])
+@pytest.mark.parametrize(
+    "header,key",
+    [
+        (None, "TOKEN_MISSING"),
+        ("Bearer not.a.jwt", "TOKEN_INVALID"),
+        ("Bearer ", "TOKEN_INVALID"),
+        ("Basic abc", "TOKEN_MISSING"),
+    ],
+)
 def test_missing_or_malformed_tokens_are_401(client, header, key):
     headers = {"Authorization": header} if header else {}
     response = client.get("/api/user/profile", headers=headers)
@@ -214,7 +226,7 @@ def test_missing_or_malformed_tokens_are_401(client, header, key):
 
 def test_expired_access_token_is_401_token_expired(client):
     tokens = register(client).json["data"]
-    with time_machine.travel(datetime.now(timezone.utc) + timedelta(hours=2), tick=False):
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=2), tick=False):
         response = client.get("/api/user/profile", headers=bearer(tokens["access_token"]))
     assert response.status_code == 401
     assert response.json["message"] == "TOKEN_EXPIRED"
@@ -239,17 +251,31 @@ def test_profile_update_changes_only_allowed_fields(client, db):
 
 def test_change_password_requires_current_and_ends_other_sessions(client):
     first = register(client).json["data"]
-    second = client.post("/api/auth/login", json={"email": "ada@example.com", "password": "correct-horse-1"}).json["data"]
-    wrong = client.put("/api/auth/password", headers=bearer(first["access_token"]),
-                       json={"current_password": "nope-nope-nope", "new_password": "brand-new-pass"})
+    second = client.post("/api/auth/login", json={"email": "ada@example.com", "password": "correct-horse-1"}).json[
+        "data"
+    ]
+    wrong = client.put(
+        "/api/auth/password",
+        headers=bearer(first["access_token"]),
+        json={"current_password": "nope-nope-nope", "new_password": "brand-new-pass"},
+    )
     assert wrong.status_code == 401
-    ok = client.put("/api/auth/password", headers=bearer(first["access_token"]),
-                    json={"current_password": "correct-horse-1", "new_password": "brand-new-pass"})
+    ok = client.put(
+        "/api/auth/password",
+        headers=bearer(first["access_token"]),
+        json={"current_password": "correct-horse-1", "new_password": "brand-new-pass"},
+    )
     assert ok.status_code == 200 and ok.json["message"] == "PASSWORD_CHANGED"
     assert client.post("/api/auth/refresh", headers=bearer(second["refresh_token"])).status_code == 401
     assert client.get("/api/user/profile", headers=bearer(first["access_token"])).status_code == 200
-    assert client.post("/api/auth/login", json={"email": "ada@example.com", "password": "correct-horse-1"}).status_code == 401
-    assert client.post("/api/auth/login", json={"email": "ada@example.com", "password": "brand-new-pass"}).status_code == 200
+    assert (
+        client.post("/api/auth/login", json={"email": "ada@example.com", "password": "correct-horse-1"}).status_code
+        == 401
+    )
+    assert (
+        client.post("/api/auth/login", json={"email": "ada@example.com", "password": "brand-new-pass"}).status_code
+        == 200
+    )
 
 
 def test_user_search_finds_by_name_without_emails(client, make_user):
@@ -265,8 +291,9 @@ def test_user_search_finds_by_name_without_emails(client, make_user):
 def test_rate_limit_on_login_answers_429_in_the_envelope(app_factory):
     app = app_factory(RATELIMIT_ENABLED=True, AUTH_RATE_LIMIT="3 per minute")
     client = app.test_client()
-    statuses = [client.post("/api/auth/login", json={"email": "a@b.co", "password": "whatever1"}).status_code
-                for _ in range(4)]
+    statuses = [
+        client.post("/api/auth/login", json={"email": "a@b.co", "password": "whatever1"}).status_code for _ in range(4)
+    ]
     assert statuses == [401, 401, 401, 429]
     limited = client.post("/api/auth/login", json={"email": "a@b.co", "password": "whatever1"})
     assert limited.json == {"success": False, "message": "RATE_LIMIT_EXCEEDED"}
@@ -276,6 +303,7 @@ def test_rate_limit_on_login_answers_429_in_the_envelope(app_factory):
 def test_rate_limits_can_be_switched_off(app_factory):
     app = app_factory(RATELIMIT_ENABLED=False, AUTH_RATE_LIMIT="1 per minute")
     client = app.test_client()
-    statuses = {client.post("/api/auth/login", json={"email": "a@b.co", "password": "whatever1"}).status_code
-                for _ in range(3)}
+    statuses = {
+        client.post("/api/auth/login", json={"email": "a@b.co", "password": "whatever1"}).status_code for _ in range(3)
+    }
     assert statuses == {401}

@@ -1,5 +1,4 @@
 """Every failure reaches the client in the envelope with the right status and key."""
-import pytest
 
 
 def test_unknown_route_is_404_in_envelope(client):
@@ -63,8 +62,15 @@ def test_openapi_document_and_docs_are_served(client):
     assert spec.status_code == 200
     doc = spec.json
     assert doc["openapi"].startswith("3.")
-    for path in ("/api/auth/register", "/api/auth/login", "/api/auth/refresh", "/api/auth/logout",
-                 "/api/user/profile", "/api/preferences", "/api/health"):
+    for path in (
+        "/api/auth/register",
+        "/api/auth/login",
+        "/api/auth/refresh",
+        "/api/auth/logout",
+        "/api/user/profile",
+        "/api/preferences",
+        "/api/health",
+    ):
         assert path in doc["paths"], path
     register = doc["paths"]["/api/auth/register"]["post"]
     assert "201" in register["responses"] and "422" in register["responses"]
@@ -82,8 +88,9 @@ def test_rate_limit_keys_on_the_forwarded_client_behind_a_trusted_proxy(app_fact
     client = app.test_client()
 
     def attempt(ip):
-        return client.post("/api/auth/login", json={"email": "a@b.co", "password": "whatever1"},
-                           headers={"X-Forwarded-For": ip}).status_code
+        return client.post(
+            "/api/auth/login", json={"email": "a@b.co", "password": "whatever1"}, headers={"X-Forwarded-For": ip}
+        ).status_code
 
     assert [attempt("203.0.113.1") for _ in range(3)] == [401, 401, 429]
     assert attempt("203.0.113.2") == 401

@@ -4,8 +4,12 @@ def test_new_user_gets_default_preferences(user):
     data = response.json["data"]
     assert set(data) == {"notifications", "privacy", "gaming", "donations"}
     assert data["privacy"]["show_on_leaderboards"] is True
-    assert data["donations"]["auto_donation"] == {"enabled": False, "threshold": 10.0, "percentage": 100,
-                                                  "allocations": []}
+    assert data["donations"]["auto_donation"] == {
+        "enabled": False,
+        "threshold": 10.0,
+        "percentage": 100,
+        "allocations": [],
+    }
 
 
 def test_partial_update_keeps_other_settings(user):
@@ -19,24 +23,40 @@ def test_partial_update_keeps_other_settings(user):
 
 
 def test_auto_donation_settings_are_validated(user):
-    ok = user.put("/api/preferences", json={"donations": {"auto_donation": {
-        "enabled": True, "threshold": 5.5, "percentage": 50,
-        "allocations": [{"onlus_id": "a", "share": 60}, {"onlus_id": "b", "share": 40}]}}})
+    ok = user.put(
+        "/api/preferences",
+        json={
+            "donations": {
+                "auto_donation": {
+                    "enabled": True,
+                    "threshold": 5.5,
+                    "percentage": 50,
+                    "allocations": [{"onlus_id": "a", "share": 60}, {"onlus_id": "b", "share": 40}],
+                }
+            }
+        },
+    )
     assert ok.status_code == 200
     assert ok.json["data"]["donations"]["auto_donation"]["threshold"] == 5.5
-    bad_sum = user.put("/api/preferences", json={"donations": {"auto_donation": {
-        "allocations": [{"onlus_id": "a", "share": 60}]}}})
+    bad_sum = user.put(
+        "/api/preferences", json={"donations": {"auto_donation": {"allocations": [{"onlus_id": "a", "share": 60}]}}}
+    )
     assert bad_sum.status_code == 422
-    enabled_without_target = user.put("/api/preferences", json={"donations": {"auto_donation": {
-        "enabled": True, "allocations": []}}})
+    enabled_without_target = user.put(
+        "/api/preferences", json={"donations": {"auto_donation": {"enabled": True, "allocations": []}}}
+    )
     assert enabled_without_target.status_code == 422
     assert user.get("/api/preferences").json["data"]["donations"]["auto_donation"]["percentage"] == 50
 
 
 def test_bad_preferences_change_nothing(user):
-    for body in ({"privacy": {"profile_visibility": "everyone"}}, {"unknown_section": {}},
-                 {"gaming": {"sound": "loud"}}, {"notifications": {"sms": True}},
-                 {"donations": {"auto_donation": {"threshold": 1.234}}}):
+    for body in (
+        {"privacy": {"profile_visibility": "everyone"}},
+        {"unknown_section": {}},
+        {"gaming": {"sound": "loud"}},
+        {"notifications": {"sms": True}},
+        {"donations": {"auto_donation": {"threshold": 1.234}}},
+    ):
         response = user.put("/api/preferences", json=body)
         assert response.status_code == 422, body
         assert response.json["message"] == "VALIDATION_ERROR"

@@ -1,4 +1,5 @@
 """Wallet, conversion rates, ONLUS and donations over HTTP (Flask test client, real wire-protocol server)."""
+
 from __future__ import annotations
 
 import threading
@@ -24,8 +25,16 @@ def make_onlus(admin):
     codes = iter(VALID_CODES)
 
     def make(name="Scuole Aperte", category="education", verify=True):
-        r = admin.post("/api/admin/onlus", json={"name": name, "category": category, "tax_code": next(codes),
-                                                 "website": "https://example.org", "description": "Good work"})
+        r = admin.post(
+            "/api/admin/onlus",
+            json={
+                "name": name,
+                "category": category,
+                "tax_code": next(codes),
+                "website": "https://example.org",
+                "description": "Good work",
+            },
+        )
         assert r.status_code == 201, r.json
         onlus_id = r.json["data"]["id"]
         if verify:
@@ -41,8 +50,10 @@ def charity(make_onlus):
 
 
 def credit(admin, user, euros):
-    r = admin.post(f"/api/admin/wallets/{user.id}/adjustments",
-                   json={"amount": euros, "direction": "credit", "reason": "test funding"})
+    r = admin.post(
+        f"/api/admin/wallets/{user.id}/adjustments",
+        json={"amount": euros, "direction": "credit", "reason": "test funding"},
+    )
     assert r.status_code == 201, r.json
     return r.json["data"]
 
@@ -60,9 +71,16 @@ def donate(user, onlus_id, amount, key=None):
 
 # -- wallet ----------------------------------------------------------------------
 
+
 def test_new_wallet_is_empty_and_private(client, user):
-    assert wallet_of(user) == {"balance": 0.0, "total_earned": 0.0, "total_donated": 0.0, "held": 0.0,
-                               "currency": "EUR", "updated_at": wallet_of(user)["updated_at"]}
+    assert wallet_of(user) == {
+        "balance": 0.0,
+        "total_earned": 0.0,
+        "total_donated": 0.0,
+        "held": 0.0,
+        "currency": "EUR",
+        "updated_at": wallet_of(user)["updated_at"],
+    }
     assert client.get("/api/wallet").status_code == 401
 
 
@@ -70,12 +88,23 @@ def test_session_end_to_receipt_everything_agrees(container, user, charity, db):
     """Session complete -> credited with breakdown -> donation -> balance, totals, history, ledger, receipt."""
     now = utcnow()
     session_id = uuid.uuid4().hex
-    container.infra.hooks.publish(GameSessionComplete(
-        session_id=session_id, user_id=user.id, game_id="g", game_category="action", play_seconds=100 * 60,
-        raw_score=10, universal_score=400, started_at=now - timedelta(minutes=100), completed_at=now,
-        is_weekend=True), key=f"session:{session_id}")
+    container.infra.hooks.publish(
+        GameSessionComplete(
+            session_id=session_id,
+            user_id=user.id,
+            game_id="g",
+            game_category="action",
+            play_seconds=100 * 60,
+            raw_score=10,
+            universal_score=400,
+            started_at=now - timedelta(minutes=100),
+            completed_at=now,
+            is_weekend=True,
+        ),
+        key=f"session:{session_id}",
+    )
     summary = container.donations.wallet.credit_summary(user.id, f"session:{session_id}")
-    assert summary["amount_cents"] == 120                       # 100 min x 0.01 x 1.2 (weekend)
+    assert summary["amount_cents"] == 120  # 100 min x 0.01 x 1.2 (weekend)
     txs = user.get("/api/wallet/transactions").json["data"]
     assert txs["total"] == 1
     entry = txs["items"][0]
@@ -123,31 +152,41 @@ def test_transactions_filters_and_validation(admin, user, charity):
 
 def test_admin_adjustment_requires_reason_and_admin(admin, user, make_user):
     other = make_user()
-    assert other.post(f"/api/admin/wallets/{user.id}/adjustments",
-                      json={"amount": 5, "direction": "credit", "reason": "gift"}).status_code == 403
-    assert admin.post(f"/api/admin/wallets/{user.id}/adjustments",
-                      json={"amount": 5, "direction": "credit"}).status_code == 422
+    assert (
+        other.post(
+            f"/api/admin/wallets/{user.id}/adjustments", json={"amount": 5, "direction": "credit", "reason": "gift"}
+        ).status_code
+        == 403
+    )
+    assert (
+        admin.post(f"/api/admin/wallets/{user.id}/adjustments", json={"amount": 5, "direction": "credit"}).status_code
+        == 422
+    )
     entry = credit(admin, user, 2.5)
     assert entry["type"] == "adjustment" and entry["actor_id"] == admin.id and entry["reason"] == "test funding"
-    r = admin.post(f"/api/admin/wallets/{user.id}/adjustments",
-                   json={"amount": 3, "direction": "debit", "reason": "too much"})
+    r = admin.post(
+        f"/api/admin/wallets/{user.id}/adjustments", json={"amount": 3, "direction": "debit", "reason": "too much"}
+    )
     assert r.status_code == 409 and r.json["message"] == "INSUFFICIENT_BALANCE"
     assert admin.post("/api/admin/wallets/integrity-check").json["data"]["discrepancies"] == []
 
 
 # -- conversion rates ---------------------------------------------------------------
 
+
 def test_rates_update_creates_a_version_and_keeps_history(client, admin, user):
     current = client.get("/api/conversion-rates/current").json["data"]
     assert set(current) >= {"base_rate_per_minute", "multipliers", "daily_cap"}
     assert current["base_rate_per_minute"] == 0.01 and current["daily_cap"] == 3.0
-    r = admin.put("/api/conversion-rates/current", json={"base_rate_per_minute": 0.02,
-                                                          "multipliers": {"weekend": 1.5}, "daily_cap": 4})
+    r = admin.put(
+        "/api/conversion-rates/current",
+        json={"base_rate_per_minute": 0.02, "multipliers": {"weekend": 1.5}, "daily_cap": 4},
+    )
     assert r.status_code == 200, r.json
     new = r.json["data"]
     assert new["version"] == current["version"] + 1
     assert new["multipliers"] == {"tournament": 1.5, "streak": 1.1, "weekend": 1.5}
-    after = client.get("/api/conversion-rates/current").json["data"]          # the cache was invalidated
+    after = client.get("/api/conversion-rates/current").json["data"]  # the cache was invalidated
     assert (after["base_rate_per_minute"], after["daily_cap"]) == (0.02, 4.0)
     history = admin.get("/api/conversion-rates/history").json["data"]
     assert [v["version"] for v in history["items"]] == [new["version"], current["version"]]
@@ -155,16 +194,26 @@ def test_rates_update_creates_a_version_and_keeps_history(client, admin, user):
     assert user.get("/api/conversion-rates/history").status_code == 403
 
 
-@pytest.mark.parametrize("body", [
-    {}, {"base_rate_per_minute": 0}, {"base_rate_per_minute": 0.00001}, {"multipliers": {"weekend": 0.1}},
-    {"multipliers": {"moon": 2}}, {"daily_cap": -1}, {"daily_cap": 1.234}, {"surprise": 1},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"base_rate_per_minute": 0},
+        {"base_rate_per_minute": 0.00001},
+        {"multipliers": {"weekend": 0.1}},
+        {"multipliers": {"moon": 2}},
+        {"daily_cap": -1},
+        {"daily_cap": 1.234},
+        {"surprise": 1},
+    ],
+)
 def test_rates_update_rejects_bad_input(admin, body):
     r = admin.put("/api/conversion-rates/current", json=body)
     assert r.status_code == 422 and r.json["message"] == "VALIDATION_ERROR"
 
 
 # -- ONLUS ---------------------------------------------------------------------
+
 
 def test_public_onlus_list_shows_only_verified_active(client, make_onlus, admin):
     edu = make_onlus("Scuole Aperte", "education")
@@ -184,14 +233,16 @@ def test_public_onlus_list_shows_only_verified_active(client, make_onlus, admin)
 
 
 def test_admin_onlus_validation_and_conflicts(admin, user, make_onlus):
-    body = {"name": "X Org", "category": "health", "tax_code": "97120340158"}          # wrong check digit
+    body = {"name": "X Org", "category": "health", "tax_code": "97120340158"}  # wrong check digit
     r = admin.post("/api/admin/onlus", json=body)
     assert r.status_code == 422 and "tax_code" in r.json["errors"]
     make_onlus()
     r = admin.post("/api/admin/onlus", json={**body, "tax_code": "97120340159"})
     assert r.status_code == 409 and r.json["message"] == "ONLUS_TAX_CODE_EXISTS"
     assert user.post("/api/admin/onlus", json={**body, "tax_code": "97055180588"}).status_code == 403
-    assert admin.post("/api/admin/onlus", json={**body, "tax_code": "97055180588", "is_verified": True}).status_code == 422
+    assert (
+        admin.post("/api/admin/onlus", json={**body, "tax_code": "97055180588", "is_verified": True}).status_code == 422
+    )
 
 
 def test_suspended_or_inactive_onlus_cannot_receive(admin, user, charity):
@@ -209,10 +260,18 @@ def test_suspended_or_inactive_onlus_cannot_receive(admin, user, charity):
 
 # -- donations -----------------------------------------------------------------
 
-@pytest.mark.parametrize("amount, message", [
-    (0, "VALIDATION_ERROR"), (-1, "VALIDATION_ERROR"), (1.001, "VALIDATION_ERROR"), ("abc", "VALIDATION_ERROR"),
-    (0.49, "DONATION_BELOW_MINIMUM"), (100000, "DONATION_ABOVE_MAXIMUM"),
-])
+
+@pytest.mark.parametrize(
+    "amount, message",
+    [
+        (0, "VALIDATION_ERROR"),
+        (-1, "VALIDATION_ERROR"),
+        (1.001, "VALIDATION_ERROR"),
+        ("abc", "VALIDATION_ERROR"),
+        (0.49, "DONATION_BELOW_MINIMUM"),
+        (100000, "DONATION_ABOVE_MAXIMUM"),
+    ],
+)
 def test_donation_amount_rules(admin, user, charity, amount, message):
     credit(admin, user, 10)
     r = donate(user, charity, amount)
@@ -221,7 +280,9 @@ def test_donation_amount_rules(admin, user, charity, amount, message):
 
 
 def test_donation_input_is_strict(user, charity):
-    assert user.post("/api/donations/process", json={"onlus_id": charity, "amount": 1, "user_id": "x"}).status_code == 422
+    assert (
+        user.post("/api/donations/process", json={"onlus_id": charity, "amount": 1, "user_id": "x"}).status_code == 422
+    )
     assert user.post("/api/donations/process", json={"amount": 1}).status_code == 422
     assert user.client.post("/api/donations/process", json={"onlus_id": charity, "amount": 1}).status_code == 401
 
@@ -243,14 +304,14 @@ def test_idempotency_key_returns_first_donation_and_debits_once(admin, user, cha
     assert wallet_of(user)["balance"] == 8
     clash = donate(user, charity, 3, key="abc-1")
     assert clash.status_code == 422 and clash.json["message"] == "IDEMPOTENCY_KEY_REUSED"
-    other = make_user()                                  # keys are per user
+    other = make_user()  # keys are per user
     credit(admin, other, 5)
     assert donate(other, charity, 2, key="abc-1").json["data"]["id"] != first.json["data"]["id"]
     assert wallet_of(user)["balance"] == 8
 
 
 def test_twenty_concurrent_http_donations_never_overdraw(app, admin, user, charity):
-    credit(admin, user, 10)                              # 10 x EUR 1.00 fit, 10 do not
+    credit(admin, user, 10)  # 10 x EUR 1.00 fit, 10 do not
     barrier = threading.Barrier(20)
     statuses = []
 
@@ -276,8 +337,12 @@ def test_another_users_donation_is_not_found(admin, user, make_user, charity):
     donation_id = donate(user, charity, 1).json["data"]["id"]
     stranger = make_user()
     assert user.get(f"/api/donations/{donation_id}").status_code == 200
-    for path in (f"/api/donations/{donation_id}", f"/api/donations/{donation_id}/receipt",
-                 f"/api/donations/{donation_id}/receipt?format=json", "/api/donations/nonsense"):
+    for path in (
+        f"/api/donations/{donation_id}",
+        f"/api/donations/{donation_id}/receipt",
+        f"/api/donations/{donation_id}/receipt?format=json",
+        "/api/donations/nonsense",
+    ):
         r = stranger.get(path)
         assert r.status_code == 404 and r.json["message"] == "DONATION_NOT_FOUND"
 
@@ -301,7 +366,9 @@ def test_statement_json_and_pdf(admin, user, make_onlus):
     refunded = donate(user, b, 1).json["data"]["id"]
     assert admin.post(f"/api/admin/donations/{refunded}/refund", json={"reason": "donor asked"}).status_code == 200
     today = utcnow().date()
-    data = user.get(f"/api/donations/statement?from={today.replace(month=1, day=1)}&to={today}&format=json").json["data"]
+    data = user.get(f"/api/donations/statement?from={today.replace(month=1, day=1)}&to={today}&format=json").json[
+        "data"
+    ]
     assert data["total"] == 3.5 and data["donation_count"] == 2
     assert [(g["onlus_name"], g["amount"], g["count"]) for g in data["by_onlus"]] == [("Alpha", 3.5, 2)]
     pdf = user.get("/api/donations/statement")
@@ -314,17 +381,24 @@ def test_statement_json_and_pdf(admin, user, make_onlus):
 def test_auto_donation_settings_and_trigger(container, user, make_onlus):
     a = make_onlus("Alpha", "education")
     pending = make_onlus("Beta", "health", verify=False)
-    r = user.put("/api/donations/auto-donation", json={
-        "enabled": True, "threshold": 1, "percentage": 50, "allocations": [{"onlus_id": pending, "share": 100}]})
+    r = user.put(
+        "/api/donations/auto-donation",
+        json={"enabled": True, "threshold": 1, "percentage": 50, "allocations": [{"onlus_id": pending, "share": 100}]},
+    )
     assert r.status_code == 422
-    r = user.put("/api/donations/auto-donation", json={
-        "enabled": True, "threshold": 1, "percentage": 50, "allocations": [{"onlus_id": a, "share": 90}]})
-    assert r.status_code == 422                                     # shares must add up to 100
-    r = user.put("/api/donations/auto-donation", json={
-        "enabled": True, "threshold": 1, "percentage": 50, "allocations": [{"onlus_id": a, "share": 100}]})
+    r = user.put(
+        "/api/donations/auto-donation",
+        json={"enabled": True, "threshold": 1, "percentage": 50, "allocations": [{"onlus_id": a, "share": 90}]},
+    )
+    assert r.status_code == 422  # shares must add up to 100
+    r = user.put(
+        "/api/donations/auto-donation",
+        json={"enabled": True, "threshold": 1, "percentage": 50, "allocations": [{"onlus_id": a, "share": 100}]},
+    )
     assert r.status_code == 200 and r.json["data"]["allocations"][0]["onlus_name"] == "Alpha"
-    container.donations.credits.credit_bonus(user_id=user.id, key="test:bonus", amount_cents=300,
-                                                        source={"kind": "test"})
+    container.donations.credits.credit_bonus(
+        user_id=user.id, key="test:bonus", amount_cents=300, source={"kind": "test"}
+    )
     history = user.get("/api/donations/history").json["data"]["items"]
     assert [(d["amount"], d["source"]) for d in history] == [(1.5, "auto")]
     assert user.get(f"/api/donations/{history[0]['id']}/receipt?format=json").status_code == 200
@@ -333,22 +407,45 @@ def test_auto_donation_settings_and_trigger(container, user, make_onlus):
 
 def test_held_credits_can_be_released_by_admin(container, admin, user):
     now = utcnow()
-    container.infra.hooks.publish(GameSessionComplete(
-        session_id="s-held", user_id=user.id, game_id="g", game_category="action", play_seconds=600,
-        raw_score=1, universal_score=5000, started_at=now, completed_at=now))
+    container.infra.hooks.publish(
+        GameSessionComplete(
+            session_id="s-held",
+            user_id=user.id,
+            game_id="g",
+            game_category="action",
+            play_seconds=600,
+            raw_score=1,
+            universal_score=5000,
+            started_at=now,
+            completed_at=now,
+        )
+    )
     assert wallet_of(user)["held"] == 0.1 and wallet_of(user)["balance"] == 0
     entry = user.get("/api/wallet/transactions").json["data"]["items"][0]
     assert entry["status"] == "held" and "IMPLAUSIBLE_SCORE" in entry["breakdown"]["reasons"]
-    r = admin.post(f"/api/admin/wallets/{user.id}/held/{entry['id']}/release", json={"approve": True, "reason": "reviewed"})
+    r = admin.post(
+        f"/api/admin/wallets/{user.id}/held/{entry['id']}/release", json={"approve": True, "reason": "reviewed"}
+    )
     assert r.status_code == 201
     assert wallet_of(user)["held"] == 0 and wallet_of(user)["balance"] == 0.1
-    again = admin.post(f"/api/admin/wallets/{user.id}/held/{entry['id']}/release", json={"approve": True, "reason": "twice"})
+    again = admin.post(
+        f"/api/admin/wallets/{user.id}/held/{entry['id']}/release", json={"approve": True, "reason": "twice"}
+    )
     assert again.status_code == 201 and wallet_of(user)["balance"] == 0.1
 
 
 def test_endpoints_are_in_the_openapi_document(client):
     paths = client.get("/api/openapi.json").json["paths"]
-    for path in ("/api/wallet", "/api/wallet/transactions", "/api/conversion-rates/current", "/api/onlus",
-                 "/api/onlus/{onlus_id}", "/api/donations/process", "/api/donations/history",
-                 "/api/donations/{donation_id}/receipt", "/api/donations/statement", "/api/admin/onlus"):
+    for path in (
+        "/api/wallet",
+        "/api/wallet/transactions",
+        "/api/conversion-rates/current",
+        "/api/onlus",
+        "/api/onlus/{onlus_id}",
+        "/api/donations/process",
+        "/api/donations/history",
+        "/api/donations/{donation_id}/receipt",
+        "/api/donations/statement",
+        "/api/admin/onlus",
+    ):
         assert path in paths

@@ -1,7 +1,8 @@
 """The whole money path through the public API: play -> credits -> donation -> receipt, all agreeing."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -15,7 +16,7 @@ def app(app_factory):
 def test_play_earn_donate_receipt_agree(app, client, user, db):
     games = client.get("/api/games").json["data"]["items"]
     game = games[0]
-    start = datetime.now(timezone.utc) + timedelta(seconds=1)            # tokens stay valid: under an hour
+    start = datetime.now(UTC) + timedelta(seconds=1)  # tokens stay valid: under an hour
     with time_machine.travel(start, tick=False) as traveller:
         r = user.post("/api/games/sessions", json={"game_id": game["id"]})
         assert r.status_code == 201, r.json
@@ -28,7 +29,7 @@ def test_play_earn_donate_receipt_agree(app, client, user, db):
         rates = client.get("/api/conversion-rates/current").json["data"]
         rate = rates["category_rates"].get(game["category"], rates["base_rate_per_minute"])
         credited = end.json["data"]["credits_earned"]
-        assert credited >= 0.55                                          # 55 min at >= EUR 0.01
+        assert credited >= 0.55  # 55 min at >= EUR 0.01
         assert again.json["data"]["credits_earned"] == credited
         entries = user.get("/api/wallet/transactions").json["data"]["items"]
         assert len(entries) == 1

@@ -1,5 +1,6 @@
 """Every admin route of the donations module answers 403 to a signed-in non-admin (and 401 anonymously),
 before any input is looked at; the list is checked against the app's routes so a new one cannot slip by."""
+
 from __future__ import annotations
 
 import re
@@ -9,28 +10,48 @@ import pytest
 OID = "0" * 24
 ADMIN_ROUTES = [
     # part 2
-    ("GET", "/api/admin/payments"), ("GET", f"/api/admin/payments/{OID}"),
+    ("GET", "/api/admin/payments"),
+    ("GET", f"/api/admin/payments/{OID}"),
     ("POST", f"/api/admin/payments/{OID}/retry-refund"),
-    ("GET", "/api/compliance/kyc/submissions"), ("POST", f"/api/compliance/kyc/{OID}/review"),
-    ("GET", "/api/compliance/held"), ("POST", f"/api/compliance/held/{OID}/approve"),
-    ("POST", f"/api/compliance/held/{OID}/reject"), ("GET", "/api/compliance/checks"),
-    ("GET", "/api/compliance/sanctions"), ("POST", "/api/compliance/sanctions"),
-    ("DELETE", f"/api/compliance/sanctions/{OID}"), ("GET", "/api/compliance/reports"),
-    ("GET", "/api/compliance/fraud-flags"), ("POST", f"/api/compliance/fraud-flags/{OID}/resolve"),
-    ("GET", "/api/batch/operations"), ("POST", "/api/batch/disbursements"), ("POST", "/api/batch/imports"),
-    ("GET", f"/api/batch/operations/{OID}"), ("POST", f"/api/batch/operations/{OID}/run"),
-    ("POST", f"/api/batch/operations/{OID}/retry"), ("GET", f"/api/batch/operations/{OID}/items"),
-    ("GET", "/api/admin/financial/dashboard"), ("POST", "/api/admin/financial/reconciliation"),
-    ("GET", "/api/admin/financial/reconciliation"), ("GET", f"/api/admin/financial/reconciliation/{OID}"),
+    ("GET", "/api/compliance/kyc/submissions"),
+    ("POST", f"/api/compliance/kyc/{OID}/review"),
+    ("GET", "/api/compliance/held"),
+    ("POST", f"/api/compliance/held/{OID}/approve"),
+    ("POST", f"/api/compliance/held/{OID}/reject"),
+    ("GET", "/api/compliance/checks"),
+    ("GET", "/api/compliance/sanctions"),
+    ("POST", "/api/compliance/sanctions"),
+    ("DELETE", f"/api/compliance/sanctions/{OID}"),
+    ("GET", "/api/compliance/reports"),
+    ("GET", "/api/compliance/fraud-flags"),
+    ("POST", f"/api/compliance/fraud-flags/{OID}/resolve"),
+    ("GET", "/api/batch/operations"),
+    ("POST", "/api/batch/disbursements"),
+    ("POST", "/api/batch/imports"),
+    ("GET", f"/api/batch/operations/{OID}"),
+    ("POST", f"/api/batch/operations/{OID}/run"),
+    ("POST", f"/api/batch/operations/{OID}/retry"),
+    ("GET", f"/api/batch/operations/{OID}/items"),
+    ("GET", "/api/admin/financial/dashboard"),
+    ("POST", "/api/admin/financial/reconciliation"),
+    ("GET", "/api/admin/financial/reconciliation"),
+    ("GET", f"/api/admin/financial/reconciliation/{OID}"),
     ("GET", f"/api/admin/financial/reconciliation/{OID}/discrepancies"),
     ("GET", "/api/admin/wallets/held"),
     # part 1
-    ("GET", f"/api/admin/wallets/{OID}"), ("GET", f"/api/admin/wallets/{OID}/transactions"),
-    ("POST", f"/api/admin/wallets/{OID}/adjustments"), ("POST", f"/api/admin/wallets/{OID}/held/{OID}/release"),
-    ("POST", "/api/admin/wallets/integrity-check"), ("PUT", "/api/conversion-rates/current"),
-    ("GET", "/api/conversion-rates/history"), ("GET", "/api/admin/onlus"), ("POST", "/api/admin/onlus"),
-    ("GET", f"/api/admin/onlus/{OID}"), ("PUT", f"/api/admin/onlus/{OID}"),
-    ("POST", f"/api/admin/onlus/{OID}/verify"), ("POST", f"/api/admin/onlus/{OID}/suspend"),
+    ("GET", f"/api/admin/wallets/{OID}"),
+    ("GET", f"/api/admin/wallets/{OID}/transactions"),
+    ("POST", f"/api/admin/wallets/{OID}/adjustments"),
+    ("POST", f"/api/admin/wallets/{OID}/held/{OID}/release"),
+    ("POST", "/api/admin/wallets/integrity-check"),
+    ("PUT", "/api/conversion-rates/current"),
+    ("GET", "/api/conversion-rates/history"),
+    ("GET", "/api/admin/onlus"),
+    ("POST", "/api/admin/onlus"),
+    ("GET", f"/api/admin/onlus/{OID}"),
+    ("PUT", f"/api/admin/onlus/{OID}"),
+    ("POST", f"/api/admin/onlus/{OID}/verify"),
+    ("POST", f"/api/admin/onlus/{OID}/suspend"),
     ("POST", f"/api/admin/donations/{OID}/refund"),
 ]
 
@@ -52,8 +73,9 @@ def test_the_list_covers_every_admin_only_donations_route(app):
         while hasattr(inner, "__wrapped__") and not getattr(inner, "_admin_only", False):
             inner = inner.__wrapped__
         admin_only = getattr(view, "_admin_only", False) or getattr(inner, "_admin_only", False)
-        if not admin_only or not (module.startswith("app.donations") or
-                                  getattr(inner, "__module__", "").startswith("app.donations")):
+        if not admin_only or not (
+            module.startswith("app.donations") or getattr(inner, "__module__", "").startswith("app.donations")
+        ):
             continue
         path = re.sub(r"<[^>]+>", "*", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:

@@ -1,5 +1,6 @@
 """Reconciliation finds nothing on consistent books and finds a corrupted balance; the financial dashboard
 agrees with the ledger and is invalidated by donations and refunds; fraud holds on sessions."""
+
 from __future__ import annotations
 
 import uuid
@@ -19,8 +20,10 @@ def app(app_factory):
 @pytest.fixture
 def charities(admin):
     ids = []
-    for name, category, code in (("Scuole Aperte", "education", "97120340159"),
-                                 ("Mare Pulito", "environment", "94032171046")):
+    for name, category, code in (
+        ("Scuole Aperte", "education", "97120340159"),
+        ("Mare Pulito", "environment", "94032171046"),
+    ):
         r = admin.post("/api/admin/onlus", json={"name": name, "category": category, "tax_code": code})
         ids.append(r.json["data"]["id"])
         admin.post(f"/api/admin/onlus/{ids[-1]}/verify", json={})
@@ -28,8 +31,13 @@ def charities(admin):
 
 
 def fund(admin, user, euros):
-    assert admin.post(f"/api/admin/wallets/{user.id}/adjustments",
-                      json={"amount": euros, "direction": "credit", "reason": "funding"}).status_code == 201
+    assert (
+        admin.post(
+            f"/api/admin/wallets/{user.id}/adjustments",
+            json={"amount": euros, "direction": "credit", "reason": "funding"},
+        ).status_code
+        == 201
+    )
 
 
 def books(admin, make_user, charities):
@@ -40,7 +48,7 @@ def books(admin, make_user, charities):
     ada.post("/api/donations/process", json={"onlus_id": charities[0], "amount": 10})
     refunded = ada.post("/api/donations/process", json={"onlus_id": charities[1], "amount": 4}).json["data"]["id"]
     bob.post("/api/donations/process", json={"onlus_id": charities[1], "amount": 20})
-    bob.post("/api/donations/process", json={"onlus_id": charities[0], "amount": 300})   # held (AML)
+    bob.post("/api/donations/process", json={"onlus_id": charities[0], "amount": 300})  # held (AML)
     intent = ada.post("/api/payments/intents", json={"onlus_id": charities[0], "amount": 6}).json["data"]
     ada.post(f"/api/payments/intents/{intent['id']}/confirm", json={})
     assert admin.post(f"/api/admin/donations/{refunded}/refund", json={"reason": "mistake"}).status_code == 200
@@ -48,7 +56,8 @@ def books(admin, make_user, charities):
 
 
 def test_reconciliation_is_clean_on_consistent_books_and_finds_a_corrupted_balance(
-        admin, make_user, charities, db, container):
+    admin, make_user, charities, db, container
+):
     ada, _ = books(admin, make_user, charities)
     clean = admin.post("/api/admin/financial/reconciliation")
     assert clean.status_code == 201
@@ -57,7 +66,7 @@ def test_reconciliation_is_clean_on_consistent_books_and_finds_a_corrupted_balan
     assert all(check["ok"] for check in run["checks"].values())
     assert run["checks"]["payment_intents"]["checked"] == 1
 
-    db["wallets"].update_one({"user_id": ada.id}, {"$inc": {"balance_cents": 999}})   # corrupted behind our back
+    db["wallets"].update_one({"user_id": ada.id}, {"$inc": {"balance_cents": 999}})  # corrupted behind our back
     job = next(j.func for j in container.jobs if j.id == "donations_reconciliation")
     report = job()
     assert report["discrepancy_count"] == 1 and report["checks"]["wallets"]["ok"] is False
@@ -72,7 +81,7 @@ def test_reconciliation_is_clean_on_consistent_books_and_finds_a_corrupted_balan
 
 def test_reconciliation_finds_a_payment_the_provider_took_but_we_never_completed(user, charities, admin, db):
     intent = user.post("/api/payments/intents", json={"onlus_id": charities[0], "amount": 5}).json["data"]
-    db["simulated_payments"].update_one({}, {"$set": {"status": "succeeded"}})    # the webhook never came
+    db["simulated_payments"].update_one({}, {"$set": {"status": "succeeded"}})  # the webhook never came
     run = admin.post("/api/admin/financial/reconciliation").json["data"]
     assert run["checks"]["payment_intents"]["discrepancies"] == 1
     items = admin.get(f"/api/admin/financial/reconciliation/{run['id']}/discrepancies?kind=PAYMENT_PROVIDER_MISMATCH")
@@ -84,22 +93,25 @@ def test_reconciliation_finds_donations_that_disagree_with_the_ledger(user, admi
     fund(admin, user, 10)
     donation = user.post("/api/donations/process", json={"onlus_id": charities[0], "amount": 5}).json["data"]
     from bson import ObjectId
+
     db["donations"].update_one({"_id": ObjectId(donation["id"])}, {"$set": {"amount_cents": 700}})
     run = admin.post("/api/admin/financial/reconciliation").json["data"]
-    kinds = {d["kind"] for d in admin.get(
-        f"/api/admin/financial/reconciliation/{run['id']}/discrepancies").json["data"]["items"]}
+    kinds = {
+        d["kind"]
+        for d in admin.get(f"/api/admin/financial/reconciliation/{run['id']}/discrepancies").json["data"]["items"]
+    }
     assert kinds == {"DONATION_LEDGER_MISMATCH", "ONLUS_ALLOCATION_MISMATCH"}
 
 
 def test_dashboard_agrees_with_the_ledger_and_is_invalidated(admin, make_user, charities, container, db):
-    ada, bob = books(admin, make_user, charities)
+    ada, _bob = books(admin, make_user, charities)
     dash = admin.get("/api/admin/financial/dashboard").json["data"]
     today = utcnow().date()
     start = datetime.combine(today - timedelta(days=29), datetime.min.time())
     end = datetime.combine(today + timedelta(days=1), datetime.min.time())
     summary = container.donations.donations.period_summary(start, end)
     ledger_net = -sum(e["amount_cents"] for e in db["transactions"].find({"type": {"$in": ["donated", "refund"]}}))
-    assert round(dash["totals"]["net"] * 100) == summary["total_cents"] == ledger_net == 3600   # 10+20+6
+    assert round(dash["totals"]["net"] * 100) == summary["total_cents"] == ledger_net == 3600  # 10+20+6
     assert dash["totals"]["donation_count"] == summary["donation_count"] == 4
     assert (dash["totals"]["donated"], dash["totals"]["refunded"]) == (40.0, 4.0)
     assert dash["totals"]["donors"] == 2 and dash["totals"]["average_donation"] == 10.0
@@ -113,7 +125,7 @@ def test_dashboard_agrees_with_the_ledger_and_is_invalidated(admin, make_user, c
     assert dash["cached"] is False
     assert admin.get("/api/admin/financial/dashboard").json["data"]["cached"] is True
 
-    ada.post("/api/donations/process", json={"onlus_id": charities[1], "amount": 2})   # DonationComplete
+    ada.post("/api/donations/process", json={"onlus_id": charities[1], "amount": 2})  # DonationComplete
     fresh = admin.get("/api/admin/financial/dashboard").json["data"]
     assert fresh["cached"] is False and fresh["totals"]["net"] == 38.0
     weekly = admin.get("/api/admin/financial/dashboard?granularity=month").json["data"]
@@ -127,9 +139,20 @@ def test_farmed_sessions_are_held_and_flagged_not_lost(container, user, admin, d
     now = utcnow()
     for _ in range(5):
         sid = uuid.uuid4().hex
-        container.infra.hooks.publish(GameSessionComplete(
-            session_id=sid, user_id=user.id, game_id="g", game_category="action", play_seconds=600, raw_score=1,
-            universal_score=100, started_at=now - timedelta(minutes=10), completed_at=now), key=f"session:{sid}")
+        container.infra.hooks.publish(
+            GameSessionComplete(
+                session_id=sid,
+                user_id=user.id,
+                game_id="g",
+                game_category="action",
+                play_seconds=600,
+                raw_score=1,
+                universal_score=100,
+                started_at=now - timedelta(minutes=10),
+                completed_at=now,
+            ),
+            key=f"session:{sid}",
+        )
     entries = list(db["transactions"].find({"user_id": user.id}).sort("created_at", 1))
     assert [e["status"] for e in entries] == ["credited"] * 3 + ["held"] * 2
     assert "CREDIT_FARMING" in entries[-1]["breakdown"]["reasons"]
@@ -140,6 +163,10 @@ def test_farmed_sessions_are_held_and_flagged_not_lost(container, user, admin, d
     flags = admin.get("/api/compliance/fraud-flags?kind=CREDIT_FARMING").json["data"]
     assert flags["total"] == 1 and flags["items"][0]["occurrences"] == 2
     entry = held["items"][0]
-    assert admin.post(f"/api/admin/wallets/{user.id}/held/{entry['id']}/release",
-                      json={"approve": True, "reason": "real player"}).status_code == 201
+    assert (
+        admin.post(
+            f"/api/admin/wallets/{user.id}/held/{entry['id']}/release", json={"approve": True, "reason": "real player"}
+        ).status_code
+        == 201
+    )
     assert admin.get("/api/admin/wallets/held").json["data"]["total"] == 1

@@ -7,6 +7,7 @@ content type, be wrapped in the envelope, and carry no secret (password hash, to
 One test per (module, role), so a failure names the module at fault. Bounded and derandomised, so the suite
 stays fast and repeatable; FUZZ_EXAMPLES=200 FUZZ_RANDOM=1 explores further by hand.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,11 @@ from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,  # noqa: E402
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (  # noqa: E402
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from app.core.database import make_client  # noqa: E402
 from tests.api.leaks import assert_envelope, assert_no_secrets  # noqa: E402
@@ -39,14 +43,22 @@ class FuzzEnv:
     def __init__(self, app):
         self.app = app
         self.client = app.test_client()
-        self.emails = {"user": f"fuzz-user-{uuid.uuid4().hex[:6]}@example.com",
-                       "admin": f"fuzz-admin-{uuid.uuid4().hex[:6]}@example.com"}
-        response = self.client.post("/api/auth/register", json={
-            "email": self.emails["user"], "password": PASSWORDS["user"], "first_name": "Fuzz", "last_name": "User"})
+        self.emails = {
+            "user": f"fuzz-user-{uuid.uuid4().hex[:6]}@example.com",
+            "admin": f"fuzz-admin-{uuid.uuid4().hex[:6]}@example.com",
+        }
+        response = self.client.post(
+            "/api/auth/register",
+            json={
+                "email": self.emails["user"],
+                "password": PASSWORDS["user"],
+                "first_name": "Fuzz",
+                "last_name": "User",
+            },
+        )
         assert response.status_code == 201, response.json
         with app.app_context():
-            app.extensions["goodplay"].core.auth.ensure_admin(email=self.emails["admin"],
-                                                                    password=PASSWORDS["admin"])
+            app.extensions["goodplay"].core.auth.ensure_admin(email=self.emails["admin"], password=PASSWORDS["admin"])
         self.tokens = {role: self.login(role) for role in ("user", "admin")}
         self.schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
 
@@ -82,9 +94,18 @@ class FuzzEnv:
 def fuzz(mongo_uri):
     from app import create_app
     from app.cli import init_database
+
     name = f"gp_fuzz_{uuid.uuid4().hex[:10]}"
-    app = create_app({"APP_ENV": "testing", "MONGO_URI": mongo_uri, "MONGO_DB_NAME": name,
-                      "SEED_DEMO_DATA": True, "RATELIMIT_ENABLED": False, "DONATION_PDF_COMPRESS": False})
+    app = create_app(
+        {
+            "APP_ENV": "testing",
+            "MONGO_URI": mongo_uri,
+            "MONGO_DB_NAME": name,
+            "SEED_DEMO_DATA": True,
+            "RATELIMIT_ENABLED": False,
+            "DONATION_PDF_COMPRESS": False,
+        }
+    )
     init_database(app)
     yield FuzzEnv(app)
     app.extensions["goodplay"].infra.db.client.close()
@@ -96,20 +117,30 @@ def fuzz(mongo_uri):
 
 
 def test_every_operation_belongs_to_a_fuzzed_module(fuzz):
-    modules = {f"{op.method.upper()} {op.path}": fuzz.module_of(op)
-               for op in (r.ok() for r in fuzz.schema.get_all_operations())}
+    modules = {
+        f"{op.method.upper()} {op.path}": fuzz.module_of(op)
+        for op in (r.ok() for r in fuzz.schema.get_all_operations())
+    }
     assert len(modules) > 100
-    assert {m for m in modules.values()} <= set(MODULES), {k: v for k, v in modules.items() if v not in MODULES}
+    assert set(modules.values()) <= set(MODULES), {k: v for k, v in modules.items() if v not in MODULES}
 
 
 def _fuzz_operation(fuzz: FuzzEnv, operation, role: str) -> list[str]:
     failures: list[str] = []
-    strategy = st.one_of(operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
-                         operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
+    strategy = st.one_of(
+        operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
+        operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
+    )
 
     @given(case=strategy)
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not RANDOM,
-              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=not RANDOM,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case):
         headers = {"Authorization": f"Bearer {fuzz.token_for(role, operation.path)}"}
         response = case.call(headers=headers)
@@ -130,9 +161,13 @@ def _fuzz_operation(fuzz: FuzzEnv, operation, role: str) -> list[str]:
 # Findings reported to a module (e.g. /tmp/findings_donations.md) and not fixed yet go here as strict xfails,
 # {(module, role): reason}; empty now that every reported finding is fixed.
 KNOWN: dict[tuple[str, str], str] = {}
-CASES = [pytest.param(module, role, marks=pytest.mark.xfail(reason=KNOWN[(module, role)], strict=True))
-         if (module, role) in KNOWN else pytest.param(module, role)
-         for module in MODULES for role in ("user", "admin")]
+CASES = [
+    pytest.param(module, role, marks=pytest.mark.xfail(reason=KNOWN[(module, role)], strict=True))
+    if (module, role) in KNOWN
+    else pytest.param(module, role)
+    for module in MODULES
+    for role in ("user", "admin")
+]
 
 
 @pytest.mark.parametrize(("module", "role"), CASES)

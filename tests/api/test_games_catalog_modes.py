@@ -1,25 +1,15 @@
 """Catalog (plugin discovery, filters, admin switch), game modes, the games service contract, demo data."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 import pytest
 
+from tests.support import FakeClock
+
 WEDNESDAY = datetime(2026, 11, 18, 12, 0, 0)
 SATURDAY = datetime(2026, 11, 21, 12, 0, 0)
-
-
-class FakeClock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def games(container):
-    return container.games
 
 
 @pytest.fixture
@@ -71,8 +61,9 @@ def test_admins_switch_games_off_and_on_and_it_survives_rediscovery(client, user
 
 
 def test_a_game_whose_plugin_vanished_cannot_be_played(user, games, db, clock):
-    db["games"].insert_one({"_id": "old_game", "name": "Old", "name_lower": "old", "category": "casual",
-                            "is_active": True})
+    db["games"].insert_one(
+        {"_id": "old_game", "name": "Old", "name_lower": "old", "category": "casual", "is_active": True}
+    )
     games.catalog.discover_plugins()
     response = user.post("/api/games/sessions", json={"game_id": "old_game"})
     assert response.status_code == 409 and response.json["message"] == "GAME_UNAVAILABLE"
@@ -85,8 +76,9 @@ def test_default_modes_are_created_once_and_queryable_at_a_moment(user, games, d
     all_modes = user.get("/api/games/modes").json["data"]
     marathon = next(m for m in all_modes if m["key"] == "weekend_marathon")
     assert marathon["is_currently_active"] is False and marathon["next_start_at"] == "2026-11-21T00:00:00Z"
-    assert marathon["schedules"] == [{"recurrence": "weekly", "weekday": "saturday", "start_time": "00:00",
-                                      "duration_minutes": 2880}]
+    assert marathon["schedules"] == [
+        {"recurrence": "weekly", "weekday": "saturday", "start_time": "00:00", "duration_minutes": 2880}
+    ]
     assert user.get("/api/games/modes/active").json["data"] == []
     saturday = user.get("/api/games/modes/active?at=2026-11-21T19:00:00Z").json["data"]
     assert {m["key"] for m in saturday} == {"weekend_marathon", "speed_challenge"}
@@ -113,8 +105,14 @@ def test_a_session_started_under_a_mode_records_it(user, games, clock, db):
 
 
 def test_admins_create_temporary_modes(user, admin, clock):
-    body = {"key": "eco_week", "name": "Eco Week", "multiplier": 2.0, "categories": ["trivia"],
-            "start_date": "2026-11-18T00:00:00Z", "end_date": "2026-11-25T00:00:00Z"}
+    body = {
+        "key": "eco_week",
+        "name": "Eco Week",
+        "multiplier": 2.0,
+        "categories": ["trivia"],
+        "start_date": "2026-11-18T00:00:00Z",
+        "end_date": "2026-11-25T00:00:00Z",
+    }
     assert user.post("/api/games/modes", json=body).status_code == 403
     warm = user.post("/api/games/sessions", json={"game_id": "memory_match"}).json["data"]  # modes now cached
     assert warm["mode_key"] is None
@@ -130,8 +128,7 @@ def test_admins_create_temporary_modes(user, admin, clock):
     assert user.post(f"/api/games/sessions/{session['id']}/end", json={"final_score": 0}).status_code == 200
     again = user.post("/api/games/sessions", json={"game_id": "eco_quiz"}).json["data"]
     assert again["mode_key"] is None and again["mode_multiplier"] == 1.0
-    bad = dict(body, key="nightly", schedules=[{"recurrence": "weekly", "start_time": "22:00",
-                                                 "duration_minutes": 60}])
+    bad = dict(body, key="nightly", schedules=[{"recurrence": "weekly", "start_time": "22:00", "duration_minutes": 60}])
     assert admin.post("/api/games/modes", json=bad).status_code == 422  # weekly needs a weekday
     assert admin.put("/api/games/modes/missing", json={"is_active": True}).status_code == 404
 
@@ -153,10 +150,18 @@ def test_the_games_service_contract(games, make_user):
 def test_every_games_route_is_in_the_openapi_document(client):
     spec = client.get("/api/openapi.json").json
     paths = spec["paths"]
-    for path in ("/api/games", "/api/games/{game_id}", "/api/games/sessions", "/api/games/sessions/{session_id}",
-                 "/api/games/sessions/{session_id}/end", "/api/games/modes/active", "/api/games/challenges",
-                 "/api/games/teams/{team_id}/join", "/api/games/tournaments/{tournament_id}/end",
-                 "/api/games/tournaments/{tournament_id}/leaderboard"):
+    for path in (
+        "/api/games",
+        "/api/games/{game_id}",
+        "/api/games/sessions",
+        "/api/games/sessions/{session_id}",
+        "/api/games/sessions/{session_id}/end",
+        "/api/games/modes/active",
+        "/api/games/challenges",
+        "/api/games/teams/{team_id}/join",
+        "/api/games/tournaments/{tournament_id}/end",
+        "/api/games/tournaments/{tournament_id}/leaderboard",
+    ):
         assert path in paths, path
     sync = paths["/api/games/sessions/{session_id}"]["put"]
     assert "409" in sync["responses"]

@@ -1,16 +1,12 @@
 """Direct challenges over HTTP: invite, accept, play bound sessions, decide (winner or draw), expiry."""
+
 from __future__ import annotations
-
-from datetime import datetime, timedelta
-
-import pytest
-
-from tests.games_support import START, FakeClock, clock, games  # noqa: F401  (fixtures)
 
 
 def challenge(user, opponents, game_id="eco_quiz", **extra):
-    response = user.post("/api/games/challenges", json={"game_id": game_id, "opponent_ids": [o.id for o in opponents],
-                                                        **extra})
+    response = user.post(
+        "/api/games/challenges", json={"game_id": game_id, "opponent_ids": [o.id for o in opponents], **extra}
+    )
     assert response.status_code == 201, response.json
     return response.json["data"]
 
@@ -79,9 +75,13 @@ def test_only_participants_can_see_or_act(make_user, clock):
     ada, bob, eve = make_user(), make_user(), make_user()
     created = challenge(ada, [bob])
     cid = created["id"]
-    for response in (eve.get(f"/api/games/challenges/{cid}"), eve.post(f"/api/games/challenges/{cid}/accept"),
-                     eve.post(f"/api/games/challenges/{cid}/decline"), eve.post(f"/api/games/challenges/{cid}/cancel"),
-                     eve.post("/api/games/sessions", json={"game_id": "eco_quiz", "challenge_id": cid})):
+    for response in (
+        eve.get(f"/api/games/challenges/{cid}"),
+        eve.post(f"/api/games/challenges/{cid}/accept"),
+        eve.post(f"/api/games/challenges/{cid}/decline"),
+        eve.post(f"/api/games/challenges/{cid}/cancel"),
+        eve.post("/api/games/sessions", json={"game_id": "eco_quiz", "challenge_id": cid}),
+    ):
         assert response.status_code == 404
         assert response.json["message"] == "CHALLENGE_NOT_FOUND"
     assert eve.get("/api/games/challenges").json["data"]["total"] == 0
@@ -140,10 +140,10 @@ def test_an_nvn_challenge_compares_side_totals(make_user, clock):
     for u in (a2, b1):
         assert u.post(f"/api/games/challenges/{created['id']}/accept").json["data"]["status"] == "pending"
     assert b2.post(f"/api/games/challenges/{created['id']}/accept").json["data"]["status"] == "active"
-    play(a1, clock, created["id"], 2000)   # 1000
-    play(a2, clock, created["id"], 0)      # 0
-    play(b1, clock, created["id"], 1200)   # 600
-    play(b2, clock, created["id"], 1000)   # 500
+    play(a1, clock, created["id"], 2000)  # 1000
+    play(a2, clock, created["id"], 0)  # 0
+    play(b1, clock, created["id"], 1200)  # 600
+    play(b2, clock, created["id"], 1000)  # 500
     done = a1.get(f"/api/games/challenges/{created['id']}").json["data"]
     assert done["side_scores"] == {"a": 1000, "b": 1100}
     assert sorted(done["winner_ids"]) == sorted([b1.id, b2.id])
@@ -158,6 +158,9 @@ def test_an_abandoned_challenge_session_gives_the_turn_back(make_user, clock, ga
     clock.advance(hours=1)
     assert games.sessions.expire_stale() == 1
     play(ada, clock, created["id"], 800)
-    me = next(p for p in ada.get(f"/api/games/challenges/{created['id']}").json["data"]["participants"]
-              if p["user_id"] == ada.id)
+    me = next(
+        p
+        for p in ada.get(f"/api/games/challenges/{created['id']}").json["data"]["participants"]
+        if p["user_id"] == ada.id
+    )
     assert me["status"] == "played" and me["score"] == 400

@@ -1,12 +1,8 @@
 """Game sessions over HTTP: start -> sync -> pause -> resume -> end, with a controllable server clock."""
+
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
-
-import pytest
-
-from tests.games_support import START, FakeClock, clock, games  # noqa: F401  (fixtures)
 
 
 def start(user, game_id="eco_quiz", **extra):
@@ -26,8 +22,10 @@ def test_full_session_lifecycle_measures_play_time_on_the_server(user, clock, db
     assert session["version"] == 1
 
     clock.advance(minutes=2)
-    synced = user.put(f"/api/games/sessions/{session['id']}",
-                      json={"score": 800, "state": {"question": 9, "answers": [1, 3]}, "version": 1})
+    synced = user.put(
+        f"/api/games/sessions/{session['id']}",
+        json={"score": 800, "state": {"question": 9, "answers": [1, 3]}, "version": 1},
+    )
     assert synced.status_code == 200, synced.json
     assert synced.json["data"]["version"] == 2
     assert synced.json["data"]["play_seconds"] == 120
@@ -110,8 +108,7 @@ def test_an_impossible_score_is_rejected_with_a_clear_key(user, clock):
 def test_a_longer_client_claim_never_raises_the_play_time(user, clock):
     session = start(user, "ocean_cleanup")
     clock.advance(minutes=1)
-    claimed = user.post(f"/api/games/sessions/{session['id']}/end",
-                        json={"final_score": 10_000, "play_seconds": 3600})
+    claimed = user.post(f"/api/games/sessions/{session['id']}/end", json={"final_score": 10_000, "play_seconds": 3600})
     assert claimed.status_code == 422  # 10 000 points are not possible in one measured minute
     ok = user.post(f"/api/games/sessions/{session['id']}/end", json={"final_score": 1000, "play_seconds": 3600})
     assert ok.json["data"]["session"]["play_seconds"] == 60
@@ -137,11 +134,13 @@ def test_another_users_session_is_not_found(make_user, clock):
     owner, other = make_user(), make_user()
     session = start(owner)
     sid = session["id"]
-    for response in (other.get(f"/api/games/sessions/{sid}"),
-                     other.put(f"/api/games/sessions/{sid}", json={"score": 1}),
-                     other.post(f"/api/games/sessions/{sid}/pause"),
-                     other.post(f"/api/games/sessions/{sid}/resume"),
-                     other.post(f"/api/games/sessions/{sid}/end", json={"final_score": 0})):
+    for response in (
+        other.get(f"/api/games/sessions/{sid}"),
+        other.put(f"/api/games/sessions/{sid}", json={"score": 1}),
+        other.post(f"/api/games/sessions/{sid}/pause"),
+        other.post(f"/api/games/sessions/{sid}/resume"),
+        other.post(f"/api/games/sessions/{sid}/end", json={"final_score": 0}),
+    ):
         assert response.status_code == 404
         assert response.json["message"] == "SESSION_NOT_FOUND"
     assert other.get("/api/games/sessions").json["data"]["total"] == 0
@@ -257,7 +256,7 @@ def test_starting_needs_a_known_active_game_and_a_login(user, admin, client, clo
 
 
 def test_streak_and_activity_context_reach_the_event(user, clock, db):
-    for day in range(3):
+    for _day in range(3):
         sid = start(user)["id"]
         clock.advance(minutes=1)
         user.post(f"/api/games/sessions/{sid}/end", json={"final_score": 100})

@@ -1,14 +1,11 @@
 """Teams and tournaments over HTTP: roles, size limits, seats under races, a team tournament to completion."""
+
 from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
 
-import pytest
-
 from app.core.errors import Conflict
-
-from tests.games_support import START, FakeClock, clock, games  # noqa: F401  (fixtures)
 
 
 def iso(moment: datetime) -> str:
@@ -22,9 +19,14 @@ def make_team(owner, name="Green Wolves", **extra):
 
 
 def make_tournament(admin, clock, **overrides):
-    body = {"name": "Autumn Cup", "type": "individual", "starts_at": iso(clock.now + timedelta(hours=1)),
-            "ends_at": iso(clock.now + timedelta(days=2)), "max_participants": 10,
-            "prizes": [{"rank": 1, "reward": 5}, {"rank": 2, "reward": 2.5}]}
+    body = {
+        "name": "Autumn Cup",
+        "type": "individual",
+        "starts_at": iso(clock.now + timedelta(hours=1)),
+        "ends_at": iso(clock.now + timedelta(days=2)),
+        "max_participants": 10,
+        "prizes": [{"rank": 1, "reward": 5}, {"rank": 2, "reward": 2.5}],
+    }
     body.update(overrides)
     response = admin.post("/api/games/tournaments", json=body)
     assert response.status_code == 201, response.json
@@ -42,6 +44,7 @@ def play(user, clock, game_id="eco_quiz", score=1000, **extra):
 
 # -- teams ---------------------------------------------------------------------------------------
 
+
 def test_team_roles_membership_and_score(make_user, clock):
     owner, mate, third = make_user("Olga"), make_user("Mia"), make_user("Tom")
     team = make_team(owner, max_members=3)
@@ -57,8 +60,8 @@ def test_team_roles_membership_and_score(make_user, clock):
     removed = mate.delete(f"/api/games/teams/{team['id']}/members/{third.id}")
     assert removed.status_code == 200 and removed.json["data"]["member_count"] == 2
 
-    play(owner, clock, score=1000)   # 500
-    play(mate, clock, score=400)     # 200
+    play(owner, clock, score=1000)  # 500
+    play(mate, clock, score=400)  # 200
     assert mate.get("/api/games/teams/mine").json["data"]["score"] == 700
 
     # the owner leaves: the admin takes over; the last one out closes the team
@@ -108,8 +111,10 @@ def test_racing_joins_never_overfill_a_team(make_user, games, clock):
 
 # -- tournaments -------------------------------------------------------------------------------------
 
-def test_a_team_tournament_is_played_to_completion_and_rewards_are_paid_once(make_user, admin, clock, games, db,
-                                                                             container):
+
+def test_a_team_tournament_is_played_to_completion_and_rewards_are_paid_once(
+    make_user, admin, clock, games, db, container
+):
     wolves_owner, wolf, bears_owner, bear = make_user(), make_user(), make_user(), make_user()
     wolves = make_team(wolves_owner, "Wolves")
     wolf.post(f"/api/games/teams/{wolves['id']}/join")
@@ -132,24 +137,26 @@ def test_a_team_tournament_is_played_to_completion_and_rewards_are_paid_once(mak
     clock.advance(hours=2)
     assert games.tournaments.run_lifecycle() == {"started": 1, "completed": 0}
 
-    play(wolves_owner, clock, score=1600, tournament_id=tournament["id"])   # 800
-    play(wolf, clock, score=1000, tournament_id=tournament["id"])           # 500
-    play(bear, clock, score=2000, tournament_id=tournament["id"])           # 1000
-    play(bear, clock, score=0, game_id="eco_quiz")                          # not for the tournament
+    play(wolves_owner, clock, score=1600, tournament_id=tournament["id"])  # 800
+    play(wolf, clock, score=1000, tournament_id=tournament["id"])  # 500
+    play(bear, clock, score=2000, tournament_id=tournament["id"])  # 1000
+    play(bear, clock, score=0, game_id="eco_quiz")  # not for the tournament
     board = wolf.get(f"/api/games/tournaments/{tournament['id']}/leaderboard").json["data"]
-    assert [(e["display_name"], e["rank"], e["score"]) for e in board["entries"]] == [("Wolves", 1, 1300),
-                                                                                       ("Bears", 2, 1000)]
+    assert [(e["display_name"], e["rank"], e["score"]) for e in board["entries"]] == [
+        ("Wolves", 1, 1300),
+        ("Bears", 2, 1000),
+    ]
     wrong_game = bear.post("/api/games/sessions", json={"game_id": "word_sprint", "tournament_id": tournament["id"]})
     assert wrong_game.status_code == 422
 
-    balances = {u.id: container.donations.wallet.get_wallet(u.id)["balance_cents"]
-                for u in (wolves_owner, wolf, bear)}
+    balances = {u.id: container.donations.wallet.get_wallet(u.id)["balance_cents"] for u in (wolves_owner, wolf, bear)}
     ended = admin.post(f"/api/games/tournaments/{tournament['id']}/end")
     assert ended.status_code == 200, ended.json
     data = ended.json["data"]
     assert data["status"] == "completed"
     assert sorted((r["user_id"], r["rank"], r["reward"]) for r in data["results"]) == sorted(
-        [(wolves_owner.id, 1, 5.0), (wolf.id, 1, 5.0), (bear.id, 2, 2.5)])
+        [(wolves_owner.id, 1, 5.0), (wolf.id, 1, 5.0), (bear.id, 2, 2.5)]
+    )
 
     # the end step again (admin and job): same results, one event
     again = admin.post(f"/api/games/tournaments/{tournament['id']}/end")
@@ -159,7 +166,10 @@ def test_a_team_tournament_is_played_to_completion_and_rewards_are_paid_once(mak
     events = list(db["hook_events"].find({"name": "tournament_complete"}))
     assert len(events) == 1 and events[0]["key"] == f"tournament:{tournament['id']}"
     assert {r["user_id"]: r["reward_cents"] for r in events[0]["payload"]["results"]} == {
-        wolves_owner.id: 500, wolf.id: 500, bear.id: 250}
+        wolves_owner.id: 500,
+        wolf.id: 500,
+        bear.id: 250,
+    }
     if balances:
         wallet = container.donations.wallet
         assert wallet.get_wallet(wolf.id)["balance_cents"] == balances[wolf.id] + 500
@@ -202,8 +212,9 @@ def test_an_individual_tournament_runs_through_the_lifecycle_job(make_user, admi
     clock.advance(hours=1)
     games.tournaments.run_lifecycle()
     assert ada.post(f"/api/games/tournaments/{tournament['id']}/leave").json["message"] == "TOURNAMENT_ALREADY_STARTED"
-    not_registered = outsider.post("/api/games/sessions", json={"game_id": "eco_quiz",
-                                                                "tournament_id": tournament["id"]})
+    not_registered = outsider.post(
+        "/api/games/sessions", json={"game_id": "eco_quiz", "tournament_id": tournament["id"]}
+    )
     assert not_registered.status_code == 409 and not_registered.json["message"] == "NOT_REGISTERED"
     play(ada, clock, score=600, tournament_id=tournament["id"])
     play(ada, clock, score=1000, tournament_id=tournament["id"])
@@ -218,8 +229,12 @@ def test_an_individual_tournament_runs_through_the_lifecycle_job(make_user, admi
 
 
 def test_tournament_admin_routes_are_admin_only_and_validated(user, admin, clock):
-    body = {"name": "Cup", "starts_at": iso(clock.now), "ends_at": iso(clock.now + timedelta(days=1)),
-            "max_participants": 4}
+    body = {
+        "name": "Cup",
+        "starts_at": iso(clock.now),
+        "ends_at": iso(clock.now + timedelta(days=1)),
+        "max_participants": 4,
+    }
     assert user.post("/api/games/tournaments", json=body).status_code == 403
     backwards = dict(body, ends_at=iso(clock.now - timedelta(days=1)))
     assert admin.post("/api/games/tournaments", json=backwards).status_code == 422

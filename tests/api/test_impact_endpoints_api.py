@@ -1,4 +1,5 @@
 """Every impact endpoint over HTTP, computed from real donations, with the seed's message keys."""
+
 from __future__ import annotations
 
 import threading
@@ -17,11 +18,13 @@ def onlus(demo_onlus):
 def give(app, container):
     def give(user, onlus_id, euros):
         with app.app_context():
-            container.donations.wallet.adjust(user.id, amount_cents=int(round(euros * 100)), reason="test funds",
-                                               actor_id="test")
+            container.donations.wallet.adjust(
+                user.id, amount_cents=int(round(euros * 100)), reason="test funds", actor_id="test"
+            )
         response = user.post("/api/donations/process", json={"onlus_id": onlus_id, "amount": euros})
         assert response.status_code == 201, response.json
         return response.json["data"]
+
     return give
 
 
@@ -69,17 +72,26 @@ def test_timeline_lists_donations_milestones_and_unlocks_for_the_owner_only(make
 
 def test_donation_detail_shows_its_impact_to_its_donor_only(ordinary_day, make_user, admin, onlus, give):
     ada, bob = make_user("Ada"), make_user("Bob")
-    admin.post("/api/impact/admin/metrics", json={
-        "onlus_id": onlus[0]["id"], "metric_name": "meals_served", "metric_type": "beneficiaries",
-        "current_value": 200, "unit": "meals", "related_donations": 100})
+    admin.post(
+        "/api/impact/admin/metrics",
+        json={
+            "onlus_id": onlus[0]["id"],
+            "metric_name": "meals_served",
+            "metric_type": "beneficiaries",
+            "current_value": 200,
+            "unit": "meals",
+            "related_donations": 100,
+        },
+    )
     donation = give(ada, onlus[0]["id"], 10)
     response = ada.get(f"/api/impact/donation/{donation['id']}")
     assert response.status_code == 200 and response.json["message"] == "DONATION_IMPACT_SUCCESS"
     data = response.json["data"]
     assert data["donation"]["amount"] == 10.0 and data["onlus"]["id"] == onlus[0]["id"]
     assert [s["story_id"] for s in data["stories_unlocked"]] == ["milestone_10"]
-    assert data["estimated_impact"] == [{"metric_name": "meals_served", "unit": "meals",
-                                         "estimated_value": 20.0, "efficiency_ratio": 2.0}]
+    assert data["estimated_impact"] == [
+        {"metric_name": "meals_served", "unit": "meals", "estimated_value": 20.0, "efficiency_ratio": 2.0}
+    ]
     assert bob.get(f"/api/impact/donation/{donation['id']}").status_code == 404
     assert ada.get("/api/impact/donation/not-an-id").status_code == 404
 
@@ -134,8 +146,11 @@ def test_leaderboard_ranks_donors_and_hides_those_who_opted_out(make_user, onlus
     response = cy.get("/api/impact/community/leaderboard")
     assert response.json["message"] == "LEADERBOARD_SUCCESS"
     entries = response.json["data"]["entries"]
-    assert [(e["user_id"], e["rank"], e["value"]) for e in entries] == [(ada.id, 1, 30.0), (bob.id, 2, 20.0),
-                                                                        (cy.id, 3, 10.0)]
+    assert [(e["user_id"], e["rank"], e["value"]) for e in entries] == [
+        (ada.id, 1, 30.0),
+        (bob.id, 2, 20.0),
+        (cy.id, 3, 10.0),
+    ]
     assert bob.put("/api/preferences", json={"privacy": {"show_on_leaderboards": False}}).status_code == 200
     entries = cy.get("/api/impact/community/leaderboard").json["data"]["entries"]
     assert bob.id not in [e["user_id"] for e in entries]
@@ -152,15 +167,23 @@ def test_onlus_metrics_trend_and_efficiency(make_user, admin, onlus, give):
     give(ada, oid, 50)
     now = datetime.utcnow()
     for days_ago, value in ((2, 100), (1, 120), (0, 150)):
-        response = admin.post("/api/impact/admin/metrics", json={
-            "onlus_id": oid, "metric_name": "children_helped", "metric_type": "beneficiaries",
-            "current_value": value, "unit": "people",
-            "collection_date": (now - timedelta(days=days_ago)).replace(microsecond=0).isoformat()})
+        response = admin.post(
+            "/api/impact/admin/metrics",
+            json={
+                "onlus_id": oid,
+                "metric_name": "children_helped",
+                "metric_type": "beneficiaries",
+                "current_value": value,
+                "unit": "people",
+                "collection_date": (now - timedelta(days=days_ago)).replace(microsecond=0).isoformat(),
+            },
+        )
         assert response.status_code == 201 and response.json["message"] == "METRIC_CREATED_SUCCESS"
     metric_id = response.json["data"]["id"]
     assert response.json["data"]["previous_value"] == 120 and response.json["data"]["efficiency_ratio"] == 3.0
-    verified = admin.put(f"/api/impact/admin/metrics/{metric_id}/verification",
-                         json={"verification_status": "verified"})
+    verified = admin.put(
+        f"/api/impact/admin/metrics/{metric_id}/verification", json={"verification_status": "verified"}
+    )
     assert verified.status_code == 200
     data = ada.get(f"/api/impact/onlus/{oid}/metrics?days=7").json
     assert data["message"] == "ONLUS_METRICS_SUCCESS"
@@ -175,16 +198,21 @@ def test_onlus_metrics_trend_and_efficiency(make_user, admin, onlus, give):
 
 
 def test_admin_endpoints_refuse_non_admins_and_check_their_input(user, admin, onlus):
-    for path, body in (("/api/impact/admin/metrics", {}), ("/api/impact/admin/updates", {}),
-                       ("/api/impact/admin/reports/generate", {"year": 2026, "month": 10})):
+    for path, body in (
+        ("/api/impact/admin/metrics", {}),
+        ("/api/impact/admin/updates", {}),
+        ("/api/impact/admin/reports/generate", {"year": 2026, "month": 10}),
+    ):
         response = user.post(path, json=body)
         assert response.status_code == 403 and response.json["message"] == "ADMIN_REQUIRED"
     assert user.post("/api/impact/admin/updates/507f1f77bcf86cd799439011/publish").status_code == 403
-    missing = admin.post("/api/impact/admin/metrics", json={"metric_name": "x", "metric_type": "financial",
-                                                            "current_value": 1})
+    missing = admin.post(
+        "/api/impact/admin/metrics", json={"metric_name": "x", "metric_type": "financial", "current_value": 1}
+    )
     assert missing.status_code == 422 and missing.json["message"] == "ONLUS_ID_REQUIRED"
-    unknown = admin.post("/api/impact/admin/updates", json={"onlus_id": onlus[0]["id"], "title": "t",
-                                                           "content": "c", "is_admin": True})
+    unknown = admin.post(
+        "/api/impact/admin/updates", json={"onlus_id": onlus[0]["id"], "title": "t", "content": "c", "is_admin": True}
+    )
     assert unknown.status_code == 422 and "is_admin" in unknown.json["errors"]
     bad_month = admin.post("/api/impact/admin/reports/generate", json={"year": 2026, "month": 13})
     assert bad_month.status_code == 422
@@ -194,9 +222,17 @@ def test_updates_publish_engagement_and_featured_order(app, container, make_user
     ada, bob = make_user("Ada"), make_user("Bob")
     oid = onlus[0]["id"]
     socket = container.infra.socketio.test_client(app, namespace="/impact", auth={"token": bob.access_token})
-    draft = admin.post("/api/impact/admin/updates", json={
-        "onlus_id": oid, "title": "New school", "content": "Built.", "priority": "high",
-        "update_type": "milestone_reached", "related_metrics": {"schools_built": 1}})
+    draft = admin.post(
+        "/api/impact/admin/updates",
+        json={
+            "onlus_id": oid,
+            "title": "New school",
+            "content": "Built.",
+            "priority": "high",
+            "update_type": "milestone_reached",
+            "related_metrics": {"schools_built": 1},
+        },
+    )
     assert draft.status_code == 201 and draft.json["data"]["status"] == "draft"
     assert ada.get(f"/api/impact/onlus/{oid}/updates").json["data"]["total"] == 0  # drafts are not listed
     uid = draft.json["data"]["id"]
@@ -205,9 +241,17 @@ def test_updates_publish_engagement_and_featured_order(app, container, make_user
     assert admin.post(f"/api/impact/admin/updates/{uid}/publish").status_code == 409
     pushed = [m for m in socket.get_received("/impact") if m["name"] == "impact_update"]
     assert [m["args"][0]["update"]["id"] for m in pushed] == [uid]
-    featured = admin.post("/api/impact/admin/updates", json={
-        "onlus_id": oid, "title": "Featured", "content": "Look", "status": "published", "priority": "low",
-        "featured_until": (datetime.utcnow() + timedelta(days=2)).isoformat()}).json["data"]
+    featured = admin.post(
+        "/api/impact/admin/updates",
+        json={
+            "onlus_id": oid,
+            "title": "Featured",
+            "content": "Look",
+            "status": "published",
+            "priority": "low",
+            "featured_until": (datetime.utcnow() + timedelta(days=2)).isoformat(),
+        },
+    ).json["data"]
     listing = ada.get(f"/api/impact/onlus/{oid}/updates").json
     assert listing["message"] == "ONLUS_UPDATES_SUCCESS"
     assert [u["id"] for u in listing["data"]["items"]] == [featured["id"], uid]
@@ -228,13 +272,16 @@ def test_updates_publish_engagement_and_featured_order(app, container, make_user
 
 def test_one_user_racing_likes_counts_once(app, container, admin, make_user, onlus):
     ada = make_user("Ada")
-    update = admin.post("/api/impact/admin/updates", json={
-        "onlus_id": onlus[0]["id"], "title": "Race", "content": "Go", "status": "published"}).json["data"]
+    update = admin.post(
+        "/api/impact/admin/updates",
+        json={"onlus_id": onlus[0]["id"], "title": "Race", "content": "Go", "status": "published"},
+    ).json["data"]
     visual = container.impact.visualization
 
     def like():
         with app.app_context():
             visual.like_update(update["id"], viewer_id=ada.id)
+
     threads = [threading.Thread(target=like) for _ in range(8)]
     for t in threads:
         t.start()
@@ -279,11 +326,22 @@ def test_impact_endpoints_require_a_token(client):
 
 def test_every_impact_endpoint_is_in_the_openapi_document(client):
     paths = client.get("/api/openapi.json").json["paths"]
-    for path in ("/api/impact/user/{user_id}", "/api/impact/user/{user_id}/timeline",
-                 "/api/impact/donation/{donation_id}", "/api/impact/stories/available",
-                 "/api/impact/stories/{story_id}", "/api/impact/stories/progress",
-                 "/api/impact/community/statistics", "/api/impact/community/leaderboard", "/api/impact/dashboard",
-                 "/api/impact/onlus/{onlus_id}/metrics", "/api/impact/onlus/{onlus_id}/updates",
-                 "/api/impact/reports/monthly/{year}/{month}", "/api/impact/reports/annual/{year}",
-                 "/api/impact/admin/metrics", "/api/impact/admin/updates", "/api/impact/admin/reports/generate"):
+    for path in (
+        "/api/impact/user/{user_id}",
+        "/api/impact/user/{user_id}/timeline",
+        "/api/impact/donation/{donation_id}",
+        "/api/impact/stories/available",
+        "/api/impact/stories/{story_id}",
+        "/api/impact/stories/progress",
+        "/api/impact/community/statistics",
+        "/api/impact/community/leaderboard",
+        "/api/impact/dashboard",
+        "/api/impact/onlus/{onlus_id}/metrics",
+        "/api/impact/onlus/{onlus_id}/updates",
+        "/api/impact/reports/monthly/{year}/{month}",
+        "/api/impact/reports/annual/{year}",
+        "/api/impact/admin/metrics",
+        "/api/impact/admin/updates",
+        "/api/impact/admin/reports/generate",
+    ):
         assert path in paths, path

@@ -1,4 +1,5 @@
 """Impact over HTTP with real donations: stories unlock, locked views, progress, and the /impact socket."""
+
 from __future__ import annotations
 
 import pytest
@@ -41,8 +42,9 @@ def test_donating_past_ten_euros_unlocks_first_impact_for_that_user_only(fund, a
     assert locked.json["data"]["progress"]["target"] == 10.0
 
 
-def test_socket_client_of_the_donor_receives_story_unlocked_and_others_do_not(ordinary_day, fund, app, container,
-                                                                             make_user, onlus_ids):
+def test_socket_client_of_the_donor_receives_story_unlocked_and_others_do_not(
+    ordinary_day, fund, app, container, make_user, onlus_ids
+):
     ada, bob = make_user("Ada"), make_user("Bob")
     sio = container.infra.socketio
     ada_socket = sio.test_client(app, namespace="/impact", auth={"token": ada.access_token})
@@ -61,5 +63,4 @@ def test_socket_without_a_valid_token_is_refused(app, container, user):
     sio = container.infra.socketio
     assert not sio.test_client(app, namespace="/impact").is_connected("/impact")
     assert not sio.test_client(app, namespace="/impact", auth={"token": "garbage"}).is_connected("/impact")
-    assert not sio.test_client(app, namespace="/impact",
-                               auth={"token": user.refresh_token}).is_connected("/impact")
+    assert not sio.test_client(app, namespace="/impact", auth={"token": user.refresh_token}).is_connected("/impact")

@@ -1,5 +1,6 @@
 """Without a Stripe key: the clearly labelled simulated provider completes card donations offline;
 card-testing velocity is refused and flagged; held card donations go back to the card on rejection."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,9 @@ def app(app_factory):
 
 @pytest.fixture
 def charity(admin):
-    r = admin.post("/api/admin/onlus", json={"name": "Mare Pulito", "category": "environment",
-                                             "tax_code": "94032171046"})
+    r = admin.post(
+        "/api/admin/onlus", json={"name": "Mare Pulito", "category": "environment", "tax_code": "94032171046"}
+    )
     onlus_id = r.json["data"]["id"]
     assert admin.post(f"/api/admin/onlus/{onlus_id}/verify", json={}).status_code == 200
     return onlus_id
@@ -32,8 +34,12 @@ def test_simulated_provider_is_labelled_and_completes_on_confirm(client, user, c
     assert user.post(f"/api/payments/intents/{intent['id']}/cancel").status_code == 409
     assert db["donations"].count_documents({}) == 1
     # no Stripe secret: nothing can be verified, every webhook is refused
-    assert client.post("/api/payments/webhooks/stripe", json={"id": "evt", "type": "x"},
-                       headers={"Stripe-Signature": "t=1,v1=x"}).status_code == 400
+    assert (
+        client.post(
+            "/api/payments/webhooks/stripe", json={"id": "evt", "type": "x"}, headers={"Stripe-Signature": "t=1,v1=x"}
+        ).status_code
+        == 400
+    )
 
 
 def test_a_cancelled_intent_never_completes(user, charity, db):
@@ -46,7 +52,9 @@ def test_a_cancelled_intent_never_completes(user, charity, db):
 def test_card_testing_is_refused_and_flagged(user, admin, charity):
     for _ in range(3):
         intent = user.post("/api/payments/intents", json={"onlus_id": charity, "amount": 1}).json["data"]
-        r = user.post(f"/api/payments/intents/{intent['id']}/confirm", json={"payment_method": "pm_card_chargeDeclined"})
+        r = user.post(
+            f"/api/payments/intents/{intent['id']}/confirm", json={"payment_method": "pm_card_chargeDeclined"}
+        )
         assert r.json["data"]["status"] == "failed" and r.json["data"]["last_error"] == "card_declined"
     r = user.post("/api/payments/intents", json={"onlus_id": charity, "amount": 1})
     assert (r.status_code, r.json["message"]) == (429, "PAYMENT_VELOCITY_EXCEEDED")
@@ -59,8 +67,7 @@ def test_card_testing_is_refused_and_flagged(user, admin, charity):
 
 
 def test_too_many_attempts_are_refused(user, charity):
-    codes = [user.post("/api/payments/intents", json={"onlus_id": charity, "amount": 1}).status_code
-             for _ in range(7)]
+    codes = [user.post("/api/payments/intents", json={"onlus_id": charity, "amount": 1}).status_code for _ in range(7)]
     assert codes == [201] * 6 + [429]
 
 

@@ -1,5 +1,6 @@
 """Card donations against the real Stripe SDK talking to a local fake Stripe HTTP server (pytest-httpserver),
 with webhooks signed the way Stripe signs them."""
+
 from __future__ import annotations
 
 import json
@@ -22,11 +23,12 @@ class FakeStripe:
         self.server = server
         self.intents: dict[str, dict] = {}
         self.requests: list[dict] = []
-        self.refunds: dict[str, dict] = {}       # by idempotency key
+        self.refunds: dict[str, dict] = {}  # by idempotency key
         self.fail_next = 0
         server.expect_request(re.compile(r"^/v1/payment_intents$"), method="POST").respond_with_handler(self.create)
-        server.expect_request(re.compile(r"^/v1/payment_intents/[^/]+/cancel$"), method="POST") \
-            .respond_with_handler(self.cancel)
+        server.expect_request(re.compile(r"^/v1/payment_intents/[^/]+/cancel$"), method="POST").respond_with_handler(
+            self.cancel
+        )
         server.expect_request(re.compile(r"^/v1/payment_intents/[^/]+$"), method="GET").respond_with_handler(self.get)
         server.expect_request(re.compile(r"^/v1/refunds$"), method="POST").respond_with_handler(self.refund)
 
@@ -35,9 +37,15 @@ class FakeStripe:
 
     def _record(self, request):
         form = dict(parse_qsl(request.get_data(as_text=True)))
-        self.requests.append({"path": request.path, "method": request.method, "form": form,
-                              "idempotency_key": request.headers.get("Idempotency-Key"),
-                              "auth": request.headers.get("Authorization")})
+        self.requests.append(
+            {
+                "path": request.path,
+                "method": request.method,
+                "form": form,
+                "idempotency_key": request.headers.get("Idempotency-Key"),
+                "auth": request.headers.get("Authorization"),
+            }
+        )
         return form
 
     def create(self, request):
@@ -51,9 +59,16 @@ class FakeStripe:
                 return self._json(self.public(pi))
         pid = f"pi_{uuid.uuid4().hex[:20]}"
         metadata = {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")}
-        self.intents[pid] = {"id": pid, "object": "payment_intent", "amount": int(form["amount"]),
-                             "currency": form["currency"], "status": "requires_payment_method",
-                             "client_secret": f"{pid}_secret_x", "metadata": metadata, "_key": key}
+        self.intents[pid] = {
+            "id": pid,
+            "object": "payment_intent",
+            "amount": int(form["amount"]),
+            "currency": form["currency"],
+            "status": "requires_payment_method",
+            "client_secret": f"{pid}_secret_x",
+            "metadata": metadata,
+            "_key": key,
+        }
         return self._json(self.public(self.intents[pid]))
 
     def get(self, request):
@@ -72,8 +87,13 @@ class FakeStripe:
         form = self._record(request)
         key = request.headers.get("Idempotency-Key")
         if key not in self.refunds:
-            self.refunds[key] = {"id": f"re_{uuid.uuid4().hex[:16]}", "object": "refund", "status": "succeeded",
-                                 "amount": int(form["amount"]), "payment_intent": form["payment_intent"]}
+            self.refunds[key] = {
+                "id": f"re_{uuid.uuid4().hex[:16]}",
+                "object": "refund",
+                "status": "succeeded",
+                "amount": int(form["amount"]),
+                "payment_intent": form["payment_intent"],
+            }
         return self._json(self.refunds[key])
 
     @staticmethod
@@ -92,20 +112,26 @@ def fake_stripe(httpserver):
 
 @pytest.fixture
 def app(app_factory, httpserver, fake_stripe):
-    return app_factory(STRIPE_SECRET_KEY="sk_test_goodplay", STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-                       STRIPE_API_BASE=httpserver.url_for("/").rstrip("/"), STRIPE_MAX_NETWORK_RETRIES=0)
+    return app_factory(
+        STRIPE_SECRET_KEY="sk_test_goodplay",
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_API_BASE=httpserver.url_for("/").rstrip("/"),
+        STRIPE_MAX_NETWORK_RETRIES=0,
+    )
 
 
 def event(kind: str, obj: dict, event_id: str | None = None) -> dict:
-    return {"id": event_id or f"evt_{uuid.uuid4().hex[:16]}", "object": "event", "type": kind,
-            "data": {"object": obj}}
+    return {"id": event_id or f"evt_{uuid.uuid4().hex[:16]}", "object": "event", "type": kind, "data": {"object": obj}}
 
 
 def send(client, evt: dict, *, secret: str = WEBHOOK_SECRET, signature: str | None = None):
     payload = json.dumps(evt)
     header = signature or stripe.WebhookSignature.generate_signature_header(payload, secret)
-    return client.post("/api/payments/webhooks/stripe", data=payload,
-                       headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+    return client.post(
+        "/api/payments/webhooks/stripe",
+        data=payload,
+        headers={"Stripe-Signature": header, "Content-Type": "application/json"},
+    )
 
 
 def start(user, charity, amount=12.5, **kw):
@@ -115,8 +141,10 @@ def start(user, charity, amount=12.5, **kw):
 
 
 def snapshot(db):
-    return {name: db[name].count_documents({}) for name in
-            ("transactions", "donations", "receipts", "hook_events", "payment_webhook_events")}
+    return {
+        name: db[name].count_documents({})
+        for name in ("transactions", "donations", "receipts", "hook_events", "payment_webhook_events")
+    }
 
 
 def test_card_donation_end_to_end_with_a_signed_webhook(client, user, charity, fake_stripe, db, container):
@@ -124,7 +152,7 @@ def test_card_donation_end_to_end_with_a_signed_webhook(client, user, charity, f
     assert intent["provider"] == "stripe" and intent["status"] == "requires_payment_method"
     assert intent["client_secret"].startswith(intent["provider_intent_id"])
     sent = fake_stripe.requests[0]
-    assert sent["idempotency_key"] == f"donation:{intent['id']}"            # deterministic key
+    assert sent["idempotency_key"] == f"donation:{intent['id']}"  # deterministic key
     assert sent["form"]["amount"] == "1250" and sent["form"]["currency"] == "eur"
     assert sent["auth"] == "Bearer sk_test_goodplay"
 
@@ -141,10 +169,12 @@ def test_card_donation_end_to_end_with_a_signed_webhook(client, user, charity, f
     assert receipt["amount"] == 12.5 and receipt["void"] is False
     assert user.get(f"/api/payments/intents/{intent['id']}").json["data"]["status"] == "succeeded"
     wallet = user.get("/api/wallet").json["data"]
-    assert (wallet["balance"], wallet["total_donated"]) == (0.0, 12.5)     # straight from the card
+    assert (wallet["balance"], wallet["total_donated"]) == (0.0, 12.5)  # straight from the card
     assert db["hook_events"].count_documents({"key": f"donation:{intent['id']}", "name": "donation_complete"}) == 1
-    assert container.donations.donations.period_summary(
-        donation_time(db, intent["id"]), far_future())["total_cents"] == 1250
+    assert (
+        container.donations.donations.period_summary(donation_time(db, intent["id"]), far_future())["total_cents"]
+        == 1250
+    )
 
     # Stripe delivers the same event again: acknowledged, nothing changes
     before = snapshot(db)
@@ -155,16 +185,18 @@ def test_card_donation_end_to_end_with_a_signed_webhook(client, user, charity, f
     # a different event id for the same payment (e.g. resent by Stripe's dashboard): still one donation
     assert send(client, event("payment_intent.succeeded", paid)).json["data"]["outcome"] == "ignored_state"
     assert db["donations"].count_documents({}) == 1
-    assert db["transactions"].count_documents({"user_id": user.id}) == 2   # card_payment + donated
+    assert db["transactions"].count_documents({"user_id": user.id}) == 2  # card_payment + donated
 
 
 def donation_time(db, donation_id):
     from bson import ObjectId
+
     return db["donations"].find_one({"_id": ObjectId(donation_id)})["created_at"]
 
 
 def far_future():
     from datetime import datetime
+
     return datetime(2100, 1, 1)
 
 
@@ -175,8 +207,9 @@ def test_bad_signature_is_400_and_changes_nothing(client, user, charity, fake_st
     assert send(client, event("payment_intent.succeeded", paid), secret="whsec_wrong").status_code == 400
     r = send(client, event("payment_intent.succeeded", paid), signature="t=1,v1=deadbeef")
     assert (r.status_code, r.json["message"]) == (400, "INVALID_SIGNATURE")
-    no_header = client.post("/api/payments/webhooks/stripe", data=json.dumps(event("x", {})),
-                            headers={"Content-Type": "application/json"})
+    no_header = client.post(
+        "/api/payments/webhooks/stripe", data=json.dumps(event("x", {})), headers={"Content-Type": "application/json"}
+    )
     assert no_header.status_code == 400
     # a body changed after signing
     evt = event("payment_intent.succeeded", paid)
@@ -193,8 +226,10 @@ def test_late_failure_or_cancel_cannot_undo_a_completed_payment(client, user, ch
     assert send(client, event("payment_intent.succeeded", paid)).json["data"]["outcome"] == "completed"
     failed = {**paid, "status": "requires_payment_method", "last_payment_error": {"code": "card_declined"}}
     assert send(client, event("payment_intent.payment_failed", failed)).json["data"]["outcome"] == "ignored_state"
-    assert send(client, event("payment_intent.canceled", {**paid, "status": "canceled"})) \
-        .json["data"]["outcome"] == "ignored_state"
+    assert (
+        send(client, event("payment_intent.canceled", {**paid, "status": "canceled"})).json["data"]["outcome"]
+        == "ignored_state"
+    )
     assert user.get(f"/api/payments/intents/{intent['id']}").json["data"]["status"] == "succeeded"
     assert user.get(f"/api/donations/{intent['id']}").json["data"]["status"] == "completed"
 
@@ -206,20 +241,23 @@ def test_a_declined_attempt_then_success_completes_once(client, user, charity, f
     assert send(client, event("payment_intent.payment_failed", declined)).json["data"]["outcome"] == "failed"
     got = user.get(f"/api/payments/intents/{intent['id']}").json["data"]
     assert (got["status"], got["last_error"]) == ("failed", "card_declined")
-    assert send(client, event("payment_intent.succeeded", fake_stripe.pay(pi["id"]))).json["data"]["outcome"] \
+    assert (
+        send(client, event("payment_intent.succeeded", fake_stripe.pay(pi["id"]))).json["data"]["outcome"]
         == "completed"
+    )
     assert db["donations"].count_documents({"status": "completed"}) == 1
 
 
 def test_confirm_syncs_from_stripe_when_the_webhook_is_late(client, user, charity, fake_stripe, db):
     intent = start(user, charity, 7)
     r = user.post(f"/api/payments/intents/{intent['id']}/confirm", json={})
-    assert r.json["data"]["status"] == "requires_payment_method"          # not paid yet: nothing happens
+    assert r.json["data"]["status"] == "requires_payment_method"  # not paid yet: nothing happens
     fake_stripe.pay(intent["provider_intent_id"])
     r = user.post(f"/api/payments/intents/{intent['id']}/confirm", json={})
     assert r.status_code == 200 and r.json["data"]["status"] == "succeeded"
-    late = send(client, event("payment_intent.succeeded", fake_stripe.public(
-        fake_stripe.intents[intent["provider_intent_id"]])))
+    late = send(
+        client, event("payment_intent.succeeded", fake_stripe.public(fake_stripe.intents[intent["provider_intent_id"]]))
+    )
     assert late.json["data"]["outcome"] == "ignored_state"
     assert db["donations"].count_documents({}) == 1
 
@@ -237,8 +275,13 @@ def test_racing_webhooks_and_confirms_complete_a_payment_once(app, client, user,
             r = c.post(f"/api/payments/intents/{intent['id']}/confirm", json={}, headers=user.headers)
         else:
             payload = json.dumps(event("payment_intent.succeeded", paid))
-            r = c.post("/api/payments/webhooks/stripe", data=payload, headers={
-                "Stripe-Signature": stripe.WebhookSignature.generate_signature_header(payload, WEBHOOK_SECRET)})
+            r = c.post(
+                "/api/payments/webhooks/stripe",
+                data=payload,
+                headers={
+                    "Stripe-Signature": stripe.WebhookSignature.generate_signature_header(payload, WEBHOOK_SECRET)
+                },
+            )
         results.append(r.status_code)
 
     threads = [threading.Thread(target=deliver, args=(i,)) for i in range(6)]
@@ -255,8 +298,14 @@ def test_charge_refunded_reverses_the_donation_and_voids_the_receipt(client, use
     intent = start(user, charity, 20)
     paid = fake_stripe.pay(intent["provider_intent_id"])
     send(client, event("payment_intent.succeeded", paid))
-    charge = {"id": "ch_1", "object": "charge", "payment_intent": paid["id"], "amount": 2000,
-              "amount_refunded": 2000, "refunded": True}
+    charge = {
+        "id": "ch_1",
+        "object": "charge",
+        "payment_intent": paid["id"],
+        "amount": 2000,
+        "amount_refunded": 2000,
+        "refunded": True,
+    }
     r = send(client, event("charge.refunded", charge))
     assert r.json["data"]["outcome"] == "refunded"
     donation = user.get(f"/api/donations/{intent['id']}").json["data"]
@@ -267,7 +316,7 @@ def test_charge_refunded_reverses_the_donation_and_voids_the_receipt(client, use
     refund = db["transactions"].find_one({"key": f"refund:{intent['id']}"})
     assert refund["meta"]["reverses"] == f"donation:{intent['id']}"
     assert db["hook_events"].count_documents({"name": "donation_refunded"}) == 1
-    assert not [r for r in fake_stripe.requests if r["path"] == "/v1/refunds"]   # Stripe already refunded
+    assert not [r for r in fake_stripe.requests if r["path"] == "/v1/refunds"]  # Stripe already refunded
     assert send(client, event("charge.refunded", charge)).json["data"]["outcome"] == "already_refunded"
 
 
@@ -291,8 +340,14 @@ def test_admin_refund_of_a_card_donation_refunds_at_stripe_once(client, user, ad
 def test_dispute_is_recorded_and_flagged(client, user, admin, charity, fake_stripe):
     intent = start(user, charity, 6)
     send(client, event("payment_intent.succeeded", fake_stripe.pay(intent["provider_intent_id"])))
-    dispute = {"id": "dp_1", "object": "dispute", "payment_intent": intent["provider_intent_id"], "amount": 600,
-               "reason": "fraudulent", "status": "needs_response"}
+    dispute = {
+        "id": "dp_1",
+        "object": "dispute",
+        "payment_intent": intent["provider_intent_id"],
+        "amount": 600,
+        "reason": "fraudulent",
+        "status": "needs_response",
+    }
     assert send(client, event("charge.dispute.created", dispute)).json["data"]["outcome"] == "dispute_recorded"
     assert admin.get(f"/api/admin/payments/{intent['id']}").json["data"]["dispute"]["reason"] == "fraudulent"
     flags = admin.get("/api/compliance/fraud-flags?kind=CHARGE_DISPUTE").json["data"]
@@ -314,10 +369,12 @@ def test_a_stripe_outage_fails_the_intent_cleanly(user, charity, fake_stripe):
 
 
 def test_intents_are_private_and_idempotent(make_user, user, charity, fake_stripe):
-    first = user.post("/api/payments/intents", json={"onlus_id": charity, "amount": 4},
-                      headers={"Idempotency-Key": "pay-1"})
-    again = user.post("/api/payments/intents", json={"onlus_id": charity, "amount": 4},
-                      headers={"Idempotency-Key": "pay-1"})
+    first = user.post(
+        "/api/payments/intents", json={"onlus_id": charity, "amount": 4}, headers={"Idempotency-Key": "pay-1"}
+    )
+    again = user.post(
+        "/api/payments/intents", json={"onlus_id": charity, "amount": 4}, headers={"Idempotency-Key": "pay-1"}
+    )
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert again.json["data"]["id"] == first.json["data"]["id"]
     assert len([q for q in fake_stripe.requests if q["path"] == "/v1/payment_intents"]) == 1

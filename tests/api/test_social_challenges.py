@@ -1,4 +1,5 @@
 """Community challenges over HTTP, the weekly reset job and the demo seeder."""
+
 from __future__ import annotations
 
 import uuid
@@ -8,16 +9,27 @@ from app.core.clock import utcnow
 from app.donations.events import DonationComplete
 from app.games.events import GameSessionComplete
 from app.social import jobs
-from app.social.setup import seed_challenges
 from app.social.models.periods import period_key, previous_week
+from app.social.setup import seed_challenges
 
 
 def play(container, user_id, score=100, at=None):
     at = at or utcnow()
     sid = uuid.uuid4().hex
-    container.infra.hooks.publish(GameSessionComplete(
-        session_id=sid, user_id=user_id, game_id="g", game_category="puzzle", play_seconds=120, raw_score=score,
-        universal_score=score, started_at=at - timedelta(minutes=2), completed_at=at), key=f"session:{sid}")
+    container.infra.hooks.publish(
+        GameSessionComplete(
+            session_id=sid,
+            user_id=user_id,
+            game_id="g",
+            game_category="puzzle",
+            play_seconds=120,
+            raw_score=score,
+            universal_score=score,
+            started_at=at - timedelta(minutes=2),
+            completed_at=at,
+        ),
+        key=f"session:{sid}",
+    )
     return sid
 
 
@@ -40,17 +52,30 @@ def test_participants_progress_complete_and_get_rewarded_once(container, make_us
 
     play(container, ada.id)
     sid = play(container, bob.id)
-    container.infra.hooks.publish(GameSessionComplete(  # same session delivered again: no extra progress
-        session_id=sid, user_id=bob.id, game_id="g", game_category="puzzle", play_seconds=120, raw_score=100,
-        universal_score=100, started_at=utcnow(), completed_at=utcnow()), key=f"session:{sid}")
+    container.infra.hooks.publish(
+        GameSessionComplete(  # same session delivered again: no extra progress
+            session_id=sid,
+            user_id=bob.id,
+            game_id="g",
+            game_category="puzzle",
+            play_seconds=120,
+            raw_score=100,
+            universal_score=100,
+            started_at=utcnow(),
+            completed_at=utcnow(),
+        ),
+        key=f"session:{sid}",
+    )
     assert ada.get(f"/api/social/challenges/{ch['id']}").json["data"]["progress"] == 2
     play(container, ada.id)
     play(container, ada.id)  # after completion: no more progress, no second reward
 
     done = ada.get(f"/api/social/challenges/{ch['id']}").json["data"]
     assert done["status"] == "completed" and done["progress"] == 3 and done["percent"] == 100
-    parts = {p["user_id"]: p["contribution"] for p in
-             ada.get(f"/api/social/challenges/{ch['id']}/participants").json["data"]["items"]}
+    parts = {
+        p["user_id"]: p["contribution"]
+        for p in ada.get(f"/api/social/challenges/{ch['id']}/participants").json["data"]["items"]
+    }
     assert parts == {admin.id: 0, ada.id: 2, bob.id: 1, lurker.id: 0}
     scores = {u.id: container.infra.db.user_impact_scores.find_one({"_id": u.id}) for u in (ada, bob, lurker)}
     assert scores[ada.id]["stats"]["social_challenges_completed"] == 1
@@ -67,22 +92,42 @@ def test_donation_challenge_counts_euros(container, make_user):
     u = make_user()
     ch = create(u, metric="donation_cents", target_amount=20, title="Give 20")
     assert ch["target"] == 20
-    container.infra.hooks.publish(DonationComplete(donation_id="d", user_id=u.id, onlus_id="o", onlus_name="O",
-                                             onlus_category="c", amount_cents=1250, source="wallet",
-                                             completed_at=utcnow()), key="donation:d")
+    container.infra.hooks.publish(
+        DonationComplete(
+            donation_id="d",
+            user_id=u.id,
+            onlus_id="o",
+            onlus_name="O",
+            onlus_category="c",
+            amount_cents=1250,
+            source="wallet",
+            completed_at=utcnow(),
+        ),
+        key="donation:d",
+    )
     assert u.get(f"/api/social/challenges/{ch['id']}").json["data"]["progress"] == 12.5
 
 
 def test_challenge_validation_and_permissions(make_user):
     ada, bob = make_user(), make_user()
     assert ada.post("/api/social/challenges", json={"title": "x", "metric": "sessions", "target": 3}).status_code == 422
-    assert ada.post("/api/social/challenges", json={"title": "Give", "metric": "donation_cents",
-                                                    "target": 3}).status_code == 422
+    assert (
+        ada.post("/api/social/challenges", json={"title": "Give", "metric": "donation_cents", "target": 3}).status_code
+        == 422
+    )
     assert ada.post("/api/social/challenges", json={"title": "Play", "metric": "sessions"}).status_code == 422
-    assert ada.post("/api/social/challenges", json={"title": "Play", "metric": "sessions", "target": 3,
-                                                    "status": "completed"}).status_code == 422
-    assert ada.post("/api/social/challenges", json={"title": "Play", "metric": "sessions", "target": 3,
-                                                    "reward_points": 500}).status_code == 403
+    assert (
+        ada.post(
+            "/api/social/challenges", json={"title": "Play", "metric": "sessions", "target": 3, "status": "completed"}
+        ).status_code
+        == 422
+    )
+    assert (
+        ada.post(
+            "/api/social/challenges", json={"title": "Play", "metric": "sessions", "target": 3, "reward_points": 500}
+        ).status_code
+        == 403
+    )
     private = create(ada, visibility="friends")
     assert bob.get(f"/api/social/challenges/{private['id']}").status_code == 404
     assert bob.post(f"/api/social/challenges/{private['id']}/join").status_code == 404

@@ -1,4 +1,5 @@
 """Friends, requests, blocks and user search over HTTP."""
+
 from __future__ import annotations
 
 import threading
@@ -78,10 +79,19 @@ def test_crossing_requests_leave_exactly_one_relationship(make_user, db):
 
     # the Flask test client is not thread-safe: give each thread its own
     from tests.conftest import ApiUser
-    a2 = ApiUser(ada.client.application.test_client(), ada.user, {"access_token": ada.access_token,
-                                                                  "refresh_token": ada.refresh_token}, "")
-    b2 = ApiUser(bob.client.application.test_client(), bob.user, {"access_token": bob.access_token,
-                                                                  "refresh_token": bob.refresh_token}, "")
+
+    a2 = ApiUser(
+        ada.client.application.test_client(),
+        ada.user,
+        {"access_token": ada.access_token, "refresh_token": ada.refresh_token},
+        "",
+    )
+    b2 = ApiUser(
+        bob.client.application.test_client(),
+        bob.user,
+        {"access_token": bob.access_token, "refresh_token": bob.refresh_token},
+        "",
+    )
     threads = [threading.Thread(target=send, args=(a2, bob)), threading.Thread(target=send, args=(b2, ada))]
     [t.start() for t in threads]
     [t.join() for t in threads]

@@ -1,9 +1,9 @@
 """Leaderboards, Impact Score and achievements over HTTP, driven by real game sessions and hook events."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
-
+from datetime import timedelta
 
 from app.core.clock import utcnow
 from app.games.events import GameSessionComplete
@@ -13,10 +13,20 @@ from app.social.models.periods import period_key
 def play(container, user_id, score, *, game_id="g1", at=None):
     at = at or utcnow()
     sid = uuid.uuid4().hex
-    container.infra.hooks.publish(GameSessionComplete(
-        session_id=sid, user_id=user_id, game_id=game_id, game_category="puzzle", play_seconds=300,
-        raw_score=score, universal_score=score, started_at=at - timedelta(minutes=5), completed_at=at),
-        key=f"session:{sid}")
+    container.infra.hooks.publish(
+        GameSessionComplete(
+            session_id=sid,
+            user_id=user_id,
+            game_id=game_id,
+            game_category="puzzle",
+            play_seconds=300,
+            raw_score=score,
+            universal_score=score,
+            started_at=at - timedelta(minutes=5),
+            completed_at=at,
+        ),
+        key=f"session:{sid}",
+    )
 
 
 def board(user, kind="gaming", **query):
@@ -29,7 +39,7 @@ def board(user, kind="gaming", **query):
 def test_global_board_has_top_my_rank_and_around_me(container, make_user):
     users = [make_user(f"P{i}") for i in range(7)]
     for i, u in enumerate(users):
-        play(container, u.id, 100 * (i + 1))          # P6 best with 700 ... P0 worst with 100
+        play(container, u.id, 100 * (i + 1))  # P6 best with 700 ... P0 worst with 100
     data = board(users[2], limit=3, around=1)
     assert [e["score"] for e in data["entries"]] == [700, 600, 500]
     assert [e["rank"] for e in data["entries"]] == [1, 2, 3]
@@ -122,9 +132,20 @@ def test_bad_leaderboard_queries(user):
 
 def test_donation_board_speaks_euros(container, user):
     from app.donations.events import DonationComplete
-    container.infra.hooks.publish(DonationComplete(donation_id="d1", user_id=user.id, onlus_id="o", onlus_name="O",
-                                             onlus_category="c", amount_cents=1250, source="wallet",
-                                             completed_at=utcnow()), key="donation:d1")
+
+    container.infra.hooks.publish(
+        DonationComplete(
+            donation_id="d1",
+            user_id=user.id,
+            onlus_id="o",
+            onlus_name="O",
+            onlus_category="c",
+            amount_cents=1250,
+            source="wallet",
+            completed_at=utcnow(),
+        ),
+        key="donation:d1",
+    )
     assert board(user, "donations")["me"] == {"rank": 1, "score": 12.5}
 
 
@@ -155,25 +176,16 @@ def test_achievement_catalog_progress_and_badges(container, make_user):
     assert mine["sessions_10"]["unlocked_at"] is None
     badges = u.get("/api/achievements/me/badges").json["data"]
     assert [b["achievement_id"] for b in badges] == ["first_session"]
-    assert [b["achievement_id"] for b in other.get(f"/api/achievements/users/{u.id}/badges").json["data"]] == \
-        ["first_session"]
+    assert [b["achievement_id"] for b in other.get(f"/api/achievements/users/{u.id}/badges").json["data"]] == [
+        "first_session"
+    ]
     u.put("/api/preferences", json={"privacy": {"profile_visibility": "private"}})
     assert other.get(f"/api/achievements/users/{u.id}/badges").status_code == 404
     assert u.get(f"/api/achievements/users/{u.id}/badges").status_code == 200
     assert other.get("/api/achievements/users/unknown/badges").status_code == 404
 
 
-def test_ending_a_real_session_updates_board_score_and_achievements(container, user):
-    games = container.games
-
-    class Clock:
-        now = datetime(2026, 11, 18, 12, 0, 0)
-
-        def __call__(self):
-            return self.now
-
-    clock = Clock()
-    games.clock.fn = clock
+def test_ending_a_real_session_updates_board_score_and_achievements(clock, user):
     sid = user.post("/api/games/sessions", json={"game_id": "eco_quiz"}).json["data"]["id"]
     clock.now += timedelta(minutes=10)
     ended = user.post(f"/api/games/sessions/{sid}/end", json={"final_score": 800})

@@ -1,4 +1,5 @@
 """Start the real server process (`python app.py`, as the README does) and talk to it over HTTP."""
+
 from __future__ import annotations
 
 import os
@@ -27,14 +28,17 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> "Server":
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=self.env,
-                                        stdout=log, stderr=subprocess.STDOUT)
+    def start(self, timeout: float = 60.0) -> Server:
+        with open(self.log_path, "ab") as log:  # the server writes to its own copy of the file
+            self.process = subprocess.Popen(
+                [sys.executable, "app.py"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log_path.read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"server exited with {self.process.returncode}:\n{self.log_path.read_text()[-3000:]}"
+                )
             try:
                 if requests.get(f"{self.url}/api/health", timeout=1).status_code == 200:
                     return self

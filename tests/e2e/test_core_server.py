@@ -1,4 +1,5 @@
 """The README's server over real HTTP, on its embedded database."""
+
 import os
 import subprocess
 import sys
@@ -15,13 +16,19 @@ def test_account_lifecycle_over_http_survives_a_restart(server_factory):
     health = server.api("GET", "/api/health")
     assert health.json() == {"success": True, "message": "HEALTHY", "data": {"status": "healthy"}}
 
-    registered = server.api("POST", "/api/auth/register", json={
-        "email": "ada@example.com", "password": "correct-horse-1", "first_name": "Ada", "last_name": "L"})
+    registered = server.api(
+        "POST",
+        "/api/auth/register",
+        json={"email": "ada@example.com", "password": "correct-horse-1", "first_name": "Ada", "last_name": "L"},
+    )
     assert registered.status_code == 201
     login = server.api("POST", "/api/auth/login", json={"email": "ada@example.com", "password": "correct-horse-1"})
     assert login.status_code == 200
     tokens = login.json()["data"]
-    assert server.api("GET", "/api/user/profile", tokens["access_token"]).json()["data"]["user"]["email"] == "ada@example.com"
+    assert (
+        server.api("GET", "/api/user/profile", tokens["access_token"]).json()["data"]["user"]["email"]
+        == "ada@example.com"
+    )
 
     refreshed = server.api("POST", "/api/auth/refresh", tokens["refresh_token"])
     assert refreshed.status_code == 200

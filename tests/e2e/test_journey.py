@@ -1,5 +1,6 @@
 """Journeys through the real server process (`python app.py`, embedded database) over real HTTP and a real
 Socket.IO client: what a player and an administrator meet, end to end, with every figure cross-checked."""
+
 from __future__ import annotations
 
 import queue
@@ -21,8 +22,11 @@ class Player:
     def __init__(self, server, first_name: str):
         self.server = server
         self.email = f"{first_name.lower()}-{uuid.uuid4().hex[:6]}@example.com"
-        r = server.api("POST", "/api/auth/register", json={
-            "email": self.email, "password": "correct-horse-1", "first_name": first_name, "last_name": "Journey"})
+        r = server.api(
+            "POST",
+            "/api/auth/register",
+            json={"email": self.email, "password": "correct-horse-1", "first_name": first_name, "last_name": "Journey"},
+        )
         assert r.status_code == 201, r.text
         self.id = r.json()["data"]["user"]["id"]
         self.token = r.json()["data"]["access_token"]
@@ -62,7 +66,7 @@ def play(player: Player, game_id: str, pause: bool = False) -> dict:
     session = player.data("POST", "/api/games/sessions", 201, json={"game_id": game_id})
     assert session["status"] == "active"
     started = time.monotonic()
-    time.sleep(1.5)                                   # real play time, measured by the server
+    time.sleep(1.5)  # real play time, measured by the server
     if pause:
         assert player.data("POST", f"/api/games/sessions/{session['id']}/pause")["status"] == "paused"
         time.sleep(1.0)
@@ -86,8 +90,11 @@ def test_player_journey_from_registration_to_a_story_pushed_live(server):
     # Real play at test speed lasts seconds; a generous rate makes those seconds worth cents (the defaults
     # pay EUR 0.01 a minute). Category rates would override the base rate, so they go too.
     rates = admin.data("GET", "/api/conversion-rates/current")
-    admin.data("PUT", "/api/conversion-rates/current", json={
-        "base_rate_per_minute": 1, "category_rates": {c: None for c in rates.get("category_rates") or {}}})
+    admin.data(
+        "PUT",
+        "/api/conversion-rates/current",
+        json={"base_rate_per_minute": 1, "category_rates": dict.fromkeys(rates.get("category_rates") or {})},
+    )
 
     ada, bob = Player(server, "Ada"), Player(server, "Bob")
     try:
@@ -103,14 +110,15 @@ def test_player_journey_from_registration_to_a_story_pushed_live(server):
         credits = ended["credits_earned"]
         assert credits > 0
         again = ada.data("POST", f"/api/games/sessions/{ended['session']['id']}/end", json={"final_score": 0})
-        assert again["credits_earned"] == credits                                     # no double credit
+        assert again["credits_earned"] == credits  # no double credit
         wallet = ada.data("GET", "/api/wallet")
         assert wallet["total_earned"] == wallet["balance"] == credits and wallet["currency"] == "EUR"
         [entry] = ada.data("GET", "/api/wallet/transactions")["items"]
         assert entry["key"] == f"session:{ended['session']['id']}" and entry["amount"] == credits
         breakdown = entry["breakdown"]
         assert 0 < breakdown["play_seconds"] <= ended["wall_seconds"] and breakdown["credited_cents"] == round(
-            credits * 100)
+            credits * 100
+        )
 
         # friends
         request = ada.data("POST", "/api/social/friends/requests", 201, json={"user_id": bob.id})
@@ -130,17 +138,23 @@ def test_player_journey_from_registration_to_a_story_pushed_live(server):
         assert mine["first_session"]["unlocked"] and mine["first_session"]["progress"] >= 1
 
         # Crossing EUR 10 by play alone takes hours; an admin adjustment (through the ledger) tops Ada up.
-        admin.data("POST", f"/api/admin/wallets/{ada.id}/adjustments", 201, json={
-            "amount": 10, "direction": "credit", "reason": "e2e journey top-up"})
+        admin.data(
+            "POST",
+            f"/api/admin/wallets/{ada.id}/adjustments",
+            201,
+            json={"amount": 10, "direction": "credit", "reason": "e2e journey top-up"},
+        )
 
         onlus = next(o for o in ada.data("GET", "/api/onlus")["items"] if o["is_verified"])
         key = {"Idempotency-Key": f"journey-{uuid.uuid4().hex}"}
-        donation = ada.data("POST", "/api/donations/process", 201, json={"onlus_id": onlus["id"], "amount": 10},
-                            headers=dict(key))
+        donation = ada.data(
+            "POST", "/api/donations/process", 201, json={"onlus_id": onlus["id"], "amount": 10}, headers=dict(key)
+        )
         assert donation["status"] == "completed" and donation["amount"] == 10
-        replay = ada.data("POST", "/api/donations/process", 201, json={"onlus_id": onlus["id"], "amount": 10},
-                          headers=dict(key))
-        assert replay["id"] == donation["id"]                                          # debited once
+        replay = ada.data(
+            "POST", "/api/donations/process", 201, json={"onlus_id": onlus["id"], "amount": 10}, headers=dict(key)
+        )
+        assert replay["id"] == donation["id"]  # debited once
         wallet = ada.data("GET", "/api/wallet")
         assert wallet["total_donated"] == 10 and wallet["balance"] == round(credits + 10 - 10, 2)
         ledger = ada.data("GET", "/api/wallet/transactions")["items"]
@@ -169,8 +183,12 @@ def test_player_journey_from_registration_to_a_story_pushed_live(server):
         assert summary["donation_count"] == 1 and summary["stories_unlocked"] >= 1
         assert summary["total_earned"] == wallet["total_earned"]
         now = datetime.fromisoformat(donation["created_at"].removesuffix("Z"))  # the server's month
-        report = admin.data("POST", "/api/impact/admin/reports/generate", 201, json={
-            "report_type": "monthly", "year": now.year, "month": now.month})
+        report = admin.data(
+            "POST",
+            "/api/impact/admin/reports/generate",
+            201,
+            json={"report_type": "monthly", "year": now.year, "month": now.month},
+        )
         admin.data("POST", f"/api/impact/admin/reports/{report['id']}/publish")
         published = ada.data("GET", f"/api/impact/reports/monthly/{now.year}/{now.month}")
         assert published["total_donations"] == 10 and published["donation_count"] == 1
@@ -187,8 +205,7 @@ def test_admin_journey_rates_onlus_refund_and_reconciliation(server):
 
     # conversion rates: a new current version, the old one kept as history
     before = admin.data("GET", "/api/conversion-rates/current")
-    after = admin.data("PUT", "/api/conversion-rates/current", json={"base_rate_per_minute": 0.02,
-                                                                     "note": "e2e raise"})
+    after = admin.data("PUT", "/api/conversion-rates/current", json={"base_rate_per_minute": 0.02, "note": "e2e raise"})
     assert after["base_rate_per_minute"] == 0.02
     assert cara.data("GET", "/api/conversion-rates/current")["base_rate_per_minute"] == 0.02
     history = admin.data("GET", "/api/conversion-rates/history")["items"]
@@ -197,15 +214,27 @@ def test_admin_journey_rates_onlus_refund_and_reconciliation(server):
     # a new ONLUS takes no donation until verified
     first_ten = f"9{uuid.uuid4().int % 10**9:09d}"
     tax_code = first_ten + str(tax_code_check_digit(first_ten))
-    onlus = admin.data("POST", "/api/admin/onlus", 201, json={
-        "name": f"Sea Shepherds {uuid.uuid4().hex[:4]}", "category": "environment",
-        "tax_code": tax_code, "description": "e2e"})
+    onlus = admin.data(
+        "POST",
+        "/api/admin/onlus",
+        201,
+        json={
+            "name": f"Sea Shepherds {uuid.uuid4().hex[:4]}",
+            "category": "environment",
+            "tax_code": tax_code,
+            "description": "e2e",
+        },
+    )
     assert onlus["is_verified"] is False
-    admin.data("POST", f"/api/admin/wallets/{cara.id}/adjustments", 201, json={
-        "amount": 20, "direction": "credit", "reason": "e2e admin journey"})
+    admin.data(
+        "POST",
+        f"/api/admin/wallets/{cara.id}/adjustments",
+        201,
+        json={"amount": 20, "direction": "credit", "reason": "e2e admin journey"},
+    )
     refused = cara.call("POST", "/api/donations/process", expect=422, json={"onlus_id": onlus["id"], "amount": 5})
     assert refused.json()["message"] == "ONLUS_NOT_ACCEPTING_DONATIONS"
-    assert cara.data("GET", "/api/wallet")["balance"] == 20                          # nothing changed
+    assert cara.data("GET", "/api/wallet")["balance"] == 20  # nothing changed
     verified = admin.data("POST", f"/api/admin/onlus/{onlus['id']}/verify", json={"decision": "verified"})
     assert verified["is_verified"] is True
     donation = cara.data("POST", "/api/donations/process", 201, json={"onlus_id": onlus["id"], "amount": 5})
@@ -220,9 +249,8 @@ def test_admin_journey_rates_onlus_refund_and_reconciliation(server):
     assert round(sum(e["amount"] for e in ledger), 2) == 20
     assert cara.data("GET", f"/api/donations/{donation['id']}")["status"] == "refunded"
     assert cara.data("GET", f"/api/impact/user/{cara.id}")["total_donated"] == 0
-    again = admin.call("POST", f"/api/admin/donations/{donation['id']}/refund", expect=None,
-                       json={"reason": "twice"})
-    assert again.status_code in (200, 409)                                          # never refunded twice
+    again = admin.call("POST", f"/api/admin/donations/{donation['id']}/refund", expect=None, json={"reason": "twice"})
+    assert again.status_code in (200, 409)  # never refunded twice
     assert cara.data("GET", "/api/wallet")["balance"] == 20
 
     # reconciliation: every balance equals the sum of its ledger
@@ -232,13 +260,17 @@ def test_admin_journey_rates_onlus_refund_and_reconciliation(server):
 
     # held donation review: a sanctions hit holds the donation until an admin decides
     dan = Player(server, "Dan")
-    admin.data("POST", f"/api/admin/wallets/{dan.id}/adjustments", 201, json={
-        "amount": 10, "direction": "credit", "reason": "e2e held review"})
+    admin.data(
+        "POST",
+        f"/api/admin/wallets/{dan.id}/adjustments",
+        201,
+        json={"amount": 10, "direction": "credit", "reason": "e2e held review"},
+    )
     admin.data("POST", "/api/compliance/sanctions", 201, json={"name": "Dan Journey", "note": "e2e"})
     held = dan.call("POST", "/api/donations/process", expect=202, json={"onlus_id": onlus["id"], "amount": 4})
     held = held.json()["data"]
     assert held["status"] == "held"
-    assert dan.data("GET", "/api/wallet")["balance"] == 6                            # moved aside, not lost
+    assert dan.data("GET", "/api/wallet")["balance"] == 6  # moved aside, not lost
     queue = admin.data("GET", "/api/compliance/held")["items"]
     assert [d["id"] for d in queue] == [held["id"]]
     dan.call("GET", "/api/compliance/held", expect=403)
@@ -257,4 +289,3 @@ def test_admin_journey_rates_onlus_refund_and_reconciliation(server):
     assert dashboard["totals"]["donated"] == 9 and dashboard["totals"]["refunded"] == 5
     assert dashboard["totals"]["net"] == 4 and dashboard["totals"]["donation_count"] == 2
     cara.call("GET", "/api/admin/financial/dashboard", expect=403)
-

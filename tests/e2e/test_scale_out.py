@@ -3,6 +3,7 @@ and caches through a real Redis; a scheduler-side process emits through the same
 
 Skipped only when `redis-server` is not installed (.ci/run installs it).
 """
+
 from __future__ import annotations
 
 import queue
@@ -27,9 +28,23 @@ def redis_url(tmp_path_factory):
     import redis
 
     port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp_path_factory.mktemp("redis"))],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path_factory.mktemp("redis")),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     deadline = time.monotonic() + 20
     while True:
@@ -57,10 +72,19 @@ def shared_mongo():
 def cluster(redis_url, shared_mongo, tmp_path_factory):
     """Process A and process B: `python app.py` each, same MONGO_URI and REDIS_URL, rate limits on."""
     tmp = tmp_path_factory.mktemp("cluster")
-    env = {"APP_ENV": "development", "MONGO_URI": shared_mongo, "MONGO_DB_NAME": f"scale_{uuid.uuid4().hex[:8]}",
-           "REDIS_URL": redis_url, "SEED_DEMO_DATA": "true", "RATELIMIT_ENABLED": "true",
-           "GOODPLAY_ADMIN_EMAIL": ADMIN_EMAIL, "GOODPLAY_ADMIN_PASSWORD": ADMIN_PASSWORD,
-           "DATA_DIR": str(tmp / "data"), "RUN_SCHEDULER": "false", "LOG_LEVEL": "WARNING"}
+    env = {
+        "APP_ENV": "development",
+        "MONGO_URI": shared_mongo,
+        "MONGO_DB_NAME": f"scale_{uuid.uuid4().hex[:8]}",
+        "REDIS_URL": redis_url,
+        "SEED_DEMO_DATA": "true",
+        "RATELIMIT_ENABLED": "true",
+        "GOODPLAY_ADMIN_EMAIL": ADMIN_EMAIL,
+        "GOODPLAY_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "DATA_DIR": str(tmp / "data"),
+        "RUN_SCHEDULER": "false",
+        "LOG_LEVEL": "WARNING",
+    }
     servers = []
     try:
         for name in ("a", "b"):  # one after the other: seeding and admin bootstrap are idempotent anyway
@@ -74,9 +98,16 @@ def cluster(redis_url, shared_mongo, tmp_path_factory):
 
 
 def register(server: Server) -> dict:
-    response = server.api("POST", "/api/auth/register", json={
-        "email": f"scale-{uuid.uuid4().hex[:8]}@example.com", "password": "correct-horse-1",
-        "first_name": "Scale", "last_name": "Tester"})
+    response = server.api(
+        "POST",
+        "/api/auth/register",
+        json={
+            "email": f"scale-{uuid.uuid4().hex[:8]}@example.com",
+            "password": "correct-horse-1",
+            "first_name": "Scale",
+            "last_name": "Tester",
+        },
+    )
     assert response.status_code == 201, response.text
     return response.json()["data"]
 
@@ -109,16 +140,21 @@ def test_a_story_unlocked_by_a_donation_on_process_a_reaches_the_donor_connected
     donor, bystander = register(a), register(a)
     admin = a.api("POST", "/api/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
     assert admin.status_code == 200, admin.text
-    funded = a.api("POST", f"/api/admin/wallets/{donor['user']['id']}/adjustments", admin.json()["data"]["access_token"],
-                   json={"amount": 15, "direction": "credit", "reason": "scale-out test funds"})
+    funded = a.api(
+        "POST",
+        f"/api/admin/wallets/{donor['user']['id']}/adjustments",
+        admin.json()["data"]["access_token"],
+        json={"amount": 15, "direction": "credit", "reason": "scale-out test funds"},
+    )
     assert funded.status_code == 201, funded.text
 
     donor_socket, donor_events = socket_client(b, donor["access_token"], ("story_unlocked",))
     other_socket, other_events = socket_client(b, bystander["access_token"], ("story_unlocked",))
     try:
         onlus = a.api("GET", "/api/onlus", donor["access_token"]).json()["data"]["items"][0]["id"]
-        donation = a.api("POST", "/api/donations/process", donor["access_token"],
-                         json={"onlus_id": onlus, "amount": 12})
+        donation = a.api(
+            "POST", "/api/donations/process", donor["access_token"], json={"onlus_id": onlus, "amount": 12}
+        )
         assert donation.status_code == 201, donation.text
 
         # the server runs on the real date: a seasonal campaign may unlock a story of its own
@@ -136,22 +172,30 @@ def test_an_emit_from_a_scheduler_side_process_reaches_a_client_connected_to_pro
     """The scheduler runs `create_app()` in its own process (scripts/scheduler.py) and emits through the
     hook notifier; here that process is this test's interpreter, built from the same environment."""
     from app import create_app
-    from app.impact.events import StoryUnlocked
     from app.core.clock import utcnow
+    from app.impact.events import StoryUnlocked
 
     b = cluster["b"]
     member = register(b)
     client, received = socket_client(b, member["access_token"], ("story_unlocked",))
-    scheduler_app = create_app({k: v for k, v in cluster["env"].items()
-                                if k not in ("SEED_DEMO_DATA", "GOODPLAY_ADMIN_EMAIL", "GOODPLAY_ADMIN_PASSWORD")}
-                               | {"SEED_DEMO_DATA": False})
+    scheduler_app = create_app(
+        {
+            k: v
+            for k, v in cluster["env"].items()
+            if k not in ("SEED_DEMO_DATA", "GOODPLAY_ADMIN_EMAIL", "GOODPLAY_ADMIN_PASSWORD")
+        }
+        | {"SEED_DEMO_DATA": False}
+    )
     container = scheduler_app.extensions["goodplay"]
     try:
         assert container.infra.socketio.server.manager.__class__.__name__ == "RedisManager"
         with scheduler_app.app_context():
-            container.infra.hooks.publish(StoryUnlocked(user_id=member["user"]["id"], story_id="milestone_25",
-                                                  title="Growing Impact", unlocked_at=utcnow()),
-                                    key=f"story:{member['user']['id']}:scale-test")
+            container.infra.hooks.publish(
+                StoryUnlocked(
+                    user_id=member["user"]["id"], story_id="milestone_25", title="Growing Impact", unlocked_at=utcnow()
+                ),
+                key=f"story:{member['user']['id']}:scale-test",
+            )
         story = wait_for(received, "story_unlocked")["story"]
         assert story["id"] == "milestone_25"
     finally:
@@ -167,8 +211,9 @@ def test_rate_limits_are_shared_by_both_processes(cluster):
     statuses = []
     for i in range(12):
         server = a if i % 2 == 0 else b
-        statuses.append(server.api("POST", "/api/auth/login",
-                                   json={"email": email, "password": "wrong-password-1"}).status_code)
+        statuses.append(
+            server.api("POST", "/api/auth/login", json={"email": email, "password": "wrong-password-1"}).status_code
+        )
     assert 429 in statuses, statuses
     first_refusal = statuses.index(429)
     assert set(statuses[:first_refusal]) == {401}

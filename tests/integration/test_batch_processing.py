@@ -1,7 +1,8 @@
 """Batch operations on the real server: a batch killed halfway and restarted completes each item exactly once."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -15,8 +16,7 @@ class Killed(BaseException):
 @pytest.fixture
 def charity(container, admin):
     onlus = container.donations.onlus
-    doc = onlus.create({"name": "Scuole Aperte", "category": "education", "tax_code": "97120340159"},
-                       actor_id=admin.id)
+    doc = onlus.create({"name": "Scuole Aperte", "category": "education", "tax_code": "97120340159"}, actor_id=admin.id)
     onlus.verify(str(doc["_id"]), decision="verified", note=None, actor_id=admin.id)
     return str(doc["_id"])
 
@@ -46,7 +46,7 @@ def test_a_batch_killed_midway_and_restarted_completes_each_item_once(container,
 
     def dying_finish(item_id, fields):
         calls["n"] += 1
-        if calls["n"] == 3:          # item 3's donation is committed, its status never recorded
+        if calls["n"] == 3:  # item 3's donation is committed, its status never recorded
             raise Killed()
         return real_finish(item_id, fields)
 
@@ -61,8 +61,9 @@ def test_a_batch_killed_midway_and_restarted_completes_each_item_once(container,
     assert db["donations"].count_documents({"source": "batch"}) == 3
 
     # a kill -9 would leave the lease too: the job resumes once it expired
-    db["batch_operations"].update_one({"_id": batch["_id"]}, {"$set": {"lease_owner": "dead",
-                                                                      "lease_until": utcnow() - timedelta(seconds=1)}})
+    db["batch_operations"].update_one(
+        {"_id": batch["_id"]}, {"$set": {"lease_owner": "dead", "lease_until": utcnow() - timedelta(seconds=1)}}
+    )
     resumed = container.donations.batches.run_due()
     assert [b["status"] for b in resumed] == ["completed"]
     done = resumed[0]
@@ -73,7 +74,7 @@ def test_a_batch_killed_midway_and_restarted_completes_each_item_once(container,
     assert item3["result"]["replayed"] is True and item3["attempts"] == 2
     total = sum(100 + i for i in range(6))
     assert sum(container.donations.wallet.get_wallet(u.id)["total_donated_cents"] for u in donors) == total
-    assert batches.run(batch["_id"])["status"] == "completed"       # running a finished batch does nothing
+    assert batches.run(batch["_id"])["status"] == "completed"  # running a finished batch does nothing
     assert db["donations"].count_documents({"source": "batch"}) == 6
 
 
@@ -92,8 +93,15 @@ def test_a_budgeted_runner_resumes_where_it_stopped(container, donors, charity, 
 def test_bad_rows_fail_alone_and_refusals_are_not_retried(container, donors, charity, make_user, db):
     batches = container.donations.batches
     broke = make_user()
-    csv = "\n".join(["user_id,onlus_id,amount", f"{donors[0].id},{charity},2", f"{donors[0].id},{charity},abc",
-                     f"nobody,{charity},1", f"{broke.id},{charity},3"])
+    csv = "\n".join(
+        [
+            "user_id,onlus_id,amount",
+            f"{donors[0].id},{charity},2",
+            f"{donors[0].id},{charity},abc",
+            f"nobody,{charity},1",
+            f"{broke.id},{charity},3",
+        ]
+    )
     batch = batches.create_import(csv, name=None, actor_id="admin")
     assert batch["counts"] == {"pending": 2, "processing": 0, "done": 0, "failed": 2}
     result = batches.run(batch["_id"])

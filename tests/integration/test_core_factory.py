@@ -1,5 +1,6 @@
 """The application factory only wires: building an app sends nothing to the database; setting the
 database up is the init command's job, and running it again changes nothing."""
+
 from __future__ import annotations
 
 from pymongo import monitoring
@@ -7,8 +8,18 @@ from pymongo import monitoring
 from app import create_app
 from app.cli import init_database
 
-WRITES = {"insert", "update", "delete", "findAndModify", "createIndexes", "create", "drop", "dropIndexes",
-          "renameCollection", "bulkWrite"}
+WRITES = {
+    "insert",
+    "update",
+    "delete",
+    "findAndModify",
+    "createIndexes",
+    "create",
+    "drop",
+    "dropIndexes",
+    "renameCollection",
+    "bulkWrite",
+}
 
 
 class CommandLog(monitoring.CommandListener):
@@ -29,14 +40,20 @@ class CommandLog(monitoring.CommandListener):
 
 
 def _config(mongo_uri, db_name, log):
-    return {"APP_ENV": "testing", "MONGO_URI": mongo_uri, "MONGO_DB_NAME": db_name, "SEED_DEMO_DATA": True,
-            "RATELIMIT_ENABLED": False, "MONGO_CLIENT_OPTIONS": {"event_listeners": [log]}}
+    return {
+        "APP_ENV": "testing",
+        "MONGO_URI": mongo_uri,
+        "MONGO_DB_NAME": db_name,
+        "SEED_DEMO_DATA": True,
+        "RATELIMIT_ENABLED": False,
+        "MONGO_CLIENT_OPTIONS": {"event_listeners": [log]},
+    }
 
 
 def test_a_second_start_on_an_initialised_database_sends_no_write(mongo_uri, db_name):
     first_log, second_log = CommandLog(), CommandLog()
     first = create_app(_config(mongo_uri, db_name, first_log))
-    assert first_log.commands == []                       # the factory itself sends nothing at all
+    assert first_log.commands == []  # the factory itself sends nothing at all
     init_database(first)
     assert "createIndexes" in first_log.writes() and "update" in first_log.writes()
 

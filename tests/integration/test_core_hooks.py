@@ -1,4 +1,5 @@
 """The hook manager: nothing lost, nothing counted twice."""
+
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,6 +11,7 @@ from pymongo.errors import PyMongoError
 from app.core.clock import utcnow
 from app.core.database import in_transaction
 from app.core.hooks import DomainEvent, HookManager
+from tests.support import FakeClock
 
 
 @dataclass(frozen=True)
@@ -19,20 +21,9 @@ class Thing(DomainEvent):
     amount: int = 1
 
 
-class Clock:
-    def __init__(self):
-        self.now = utcnow()
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **kw):
-        self.now += timedelta(**kw)
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return FakeClock(utcnow())
 
 
 @pytest.fixture
@@ -85,6 +76,7 @@ def test_first_try_successes_are_marked_done_together_and_failures_at_once(batch
 
     def broken(event):
         raise RuntimeError("down")
+
     batched.subscribe(Thing, "test:broken", broken)
     failed_id = batched.publish(Thing(thing_id="t3"))
     assert db.hook_events.find_one({"_id": failed_id})["status"] == "failed"  # at once
@@ -150,7 +142,7 @@ def test_retry_pass_waits_for_backoff_then_retries_only_the_failed_handler(hooks
     hooks.subscribe(Thing, "test:flaky", flaky)
     hooks.subscribe(Thing, "test:fine", lambda e: calls.__setitem__("fine", calls["fine"] + 1))
     event_id = hooks.publish(Thing(thing_id="t1"))
-    assert hooks.retry_pass()["retried"] == 0          # backoff not over yet
+    assert hooks.retry_pass()["retried"] == 0  # backoff not over yet
     clock.advance(seconds=11)
     result = hooks.retry_pass()
     assert result == {"events": 1, "retried": 1, "done": 1, "parked": 0}
@@ -172,7 +164,7 @@ def test_backoff_grows_and_handler_is_parked_after_the_limit(hooks, db, clock):
     clock.advance(seconds=11)
     hooks.retry_pass()
     second_retry_at = db.hook_events.find_one({"_id": event_id})["handlers"]["test:broken"]["next_attempt_at"]
-    assert second_retry_at - clock() == timedelta(seconds=20)    # 10s, then 20s
+    assert second_retry_at - clock() == timedelta(seconds=20)  # 10s, then 20s
     assert second_retry_at > first_retry_at
     clock.advance(seconds=21)
     assert hooks.retry_pass()["parked"] == 1
@@ -180,7 +172,7 @@ def test_backoff_grows_and_handler_is_parked_after_the_limit(hooks, db, clock):
     assert doc["status"] == "parked"
     assert doc["handlers"]["test:broken"]["attempts"] == 3
     clock.advance(days=1)
-    assert hooks.retry_pass()["retried"] == 0                  # parked stays parked
+    assert hooks.retry_pass()["retried"] == 0  # parked stays parked
     assert len(attempts) == 3
 
 
@@ -249,7 +241,7 @@ def test_event_recorded_in_a_committed_transaction_is_dispatched_after_commit(ho
 def test_a_handler_lost_mid_dispatch_is_picked_up_by_the_retry_pass(hooks, db, clock):
     calls = []
     hooks.subscribe(Thing, "test:count", lambda e: calls.append(e.id))
-    event_id = hooks.record(Thing(thing_id="t1"))          # process "died" before dispatch
+    event_id = hooks.record(Thing(thing_id="t1"))  # process "died" before dispatch
     assert hooks.retry_pass()["retried"] == 0
     clock.advance(minutes=3)
     assert hooks.retry_pass()["done"] == 1
@@ -273,8 +265,15 @@ def test_unregistered_events_and_bad_handler_names_are_refused(hooks):
 
 def test_the_seven_seed_events_are_registered(container):
     names = set(container.infra.hooks.event_names)
-    assert {"game_session_complete", "social_activity", "donation_complete", "achievement_unlock",
-            "user_login", "weekly_reset", "tournament_complete"} <= names
+    assert {
+        "game_session_complete",
+        "social_activity",
+        "donation_complete",
+        "achievement_unlock",
+        "user_login",
+        "weekly_reset",
+        "tournament_complete",
+    } <= names
 
 
 def test_a_failing_user_login_handler_does_not_fail_login(app, client, make_user, db):

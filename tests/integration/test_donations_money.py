@@ -1,15 +1,16 @@
 """Wallet, ledger, credit conversion and donations on the real wire-protocol server (service level)."""
+
 from __future__ import annotations
 
 import threading
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from app.core.clock import utcnow
 from app.core.errors import Conflict, InsufficientBalance, NotFound, ValidationFailed
-from app.donations.models.ledger import ADJUSTMENT, Posting
+from app.donations.models.ledger import ADJUSTMENT
 from app.games.events import GameSessionComplete, TournamentComplete
 
 
@@ -21,14 +22,23 @@ def svc(container):
         donations = container.donations.donations
         credits = container.donations.credits
         rates = container.donations.rates
+
     return S
 
 
 @pytest.fixture
 def charity(container, admin):
     onlus = container.donations.onlus
-    doc = onlus.create({"name": "Scuole Aperte", "category": "education", "tax_code": "97120340159",
-                        "description": "d", "website": "https://x.example.org"}, actor_id=admin.id)
+    doc = onlus.create(
+        {
+            "name": "Scuole Aperte",
+            "category": "education",
+            "tax_code": "97120340159",
+            "description": "d",
+            "website": "https://x.example.org",
+        },
+        actor_id=admin.id,
+    )
     onlus.verify(str(doc["_id"]), decision="verified", note=None, actor_id=admin.id)
     return str(doc["_id"])
 
@@ -40,9 +50,17 @@ def fund(svc, user_id, cents):
 def session_event(user_id, *, session_id=None, minutes=10, category="puzzle", **extra):
     now = utcnow()
     return GameSessionComplete(
-        session_id=session_id or uuid.uuid4().hex, user_id=user_id, game_id="g1", game_category=category,
-        play_seconds=int(minutes * 60), raw_score=100, universal_score=500,
-        started_at=now - timedelta(minutes=minutes), completed_at=now, **extra)
+        session_id=session_id or uuid.uuid4().hex,
+        user_id=user_id,
+        game_id="g1",
+        game_category=category,
+        play_seconds=int(minutes * 60),
+        raw_score=100,
+        universal_score=500,
+        started_at=now - timedelta(minutes=minutes),
+        completed_at=now,
+        **extra,
+    )
 
 
 def ledger_sum(db, user_id):
@@ -52,11 +70,11 @@ def ledger_sum(db, user_id):
 def test_session_complete_credits_wallet_once_with_breakdown(container, svc, user, db):
     ev = session_event(user.id, minutes=10, category="action")
     container.infra.hooks.publish(ev, key=f"session:{ev.session_id}")
-    container.infra.hooks.publish(ev, key=f"session:{ev.session_id}")          # same fact again
-    container.infra.hooks.publish(ev)                                            # a second delivery, new event id
+    container.infra.hooks.publish(ev, key=f"session:{ev.session_id}")  # same fact again
+    container.infra.hooks.publish(ev)  # a second delivery, new event id
     summary = svc.wallet.credit_summary(user.id, f"session:{ev.session_id}")
     assert summary["status"] == "credited"
-    assert summary["amount_cents"] == 10                                   # 10 min x EUR 0.01
+    assert summary["amount_cents"] == 10  # 10 min x EUR 0.01
     assert summary["breakdown"]["rate_source"] == "base"
     wallet = svc.wallet.get_wallet(user.id)
     assert wallet["balance_cents"] == wallet["total_earned_cents"] == 10
@@ -77,12 +95,13 @@ def test_racing_deliveries_of_one_session_credit_once(container, svc, user, db):
     [t.join() for t in threads]
     assert db["transactions"].count_documents({"key": f"session:{ev.session_id}"}) == 1
     wallet = svc.wallet.get_wallet(user.id)
-    assert wallet["balance_cents"] == ledger_sum(db, user.id) == 36    # 30 min x EUR 0.012 (puzzle)
+    assert wallet["balance_cents"] == ledger_sum(db, user.id) == 36  # 30 min x EUR 0.012 (puzzle)
 
 
 def test_multipliers_apply_and_round_down(container, svc, user):
-    ev = session_event(user.id, minutes=7, category="action", tournament_id="t1", streak_days=5,
-                       is_weekend=True, mode_multiplier=1.0)
+    ev = session_event(
+        user.id, minutes=7, category="action", tournament_id="t1", streak_days=5, is_weekend=True, mode_multiplier=1.0
+    )
     container.infra.hooks.publish(ev)
     summary = svc.wallet.credit_summary(user.id, f"session:{ev.session_id}")
     # 7 x 0.01 x 1.5 x 1.1 x 1.2 = 0.1386 euros -> 13 cents
@@ -123,10 +142,13 @@ def test_racing_sessions_never_exceed_the_daily_cap(container, svc, user, db):
     assert svc.wallet.get_wallet(user.id)["balance_cents"] == 30 == ledger_sum(db, user.id)
 
 
-@pytest.mark.parametrize("extra, reason", [
-    ({"sessions_last_hour": 50}, "TOO_MANY_SESSIONS"),
-    ({"minutes": 600}, "IMPLAUSIBLE_PLAY_TIME"),
-])
+@pytest.mark.parametrize(
+    "extra, reason",
+    [
+        ({"sessions_last_hour": 50}, "TOO_MANY_SESSIONS"),
+        ({"minutes": 600}, "IMPLAUSIBLE_PLAY_TIME"),
+    ],
+)
 def test_suspicious_sessions_are_held_not_credited(container, svc, user, db, extra, reason):
     minutes = extra.pop("minutes", 10)
     ev = session_event(user.id, minutes=minutes, category="action", **extra)
@@ -145,11 +167,17 @@ def test_suspicious_sessions_are_held_not_credited(container, svc, user, db, ext
 
 def test_tournament_rewards_are_paid_once_per_user(container, svc, make_user):
     a, b = make_user(), make_user()
-    ev = TournamentComplete(tournament_id="t9", tournament_name="Cup", tournament_type="individual",
-                            completed_at=utcnow(), results=[
-                                {"rank": 1, "user_id": a.id, "team_id": None, "score": 9, "reward_cents": 500},
-                                {"rank": 2, "user_id": b.id, "team_id": None, "score": 5, "reward_cents": 200},
-                                {"rank": 3, "user_id": None, "team_id": "x", "score": 1, "reward_cents": 100}])
+    ev = TournamentComplete(
+        tournament_id="t9",
+        tournament_name="Cup",
+        tournament_type="individual",
+        completed_at=utcnow(),
+        results=[
+            {"rank": 1, "user_id": a.id, "team_id": None, "score": 9, "reward_cents": 500},
+            {"rank": 2, "user_id": b.id, "team_id": None, "score": 5, "reward_cents": 200},
+            {"rank": 3, "user_id": None, "team_id": "x", "score": 1, "reward_cents": 100},
+        ],
+    )
     container.infra.hooks.publish(ev, key="tournament:t9")
     container.infra.hooks.publish(ev)
     assert svc.wallet.get_wallet(a.id)["balance_cents"] == 500
@@ -171,13 +199,18 @@ def test_donation_debits_records_receipt_and_event(container, svc, user, charity
     assert summary["total_donated_cents"] == 250 and summary["donation_count"] == 1
     assert summary["categories"] == ["education"]
     period = svc.donations.period_summary(utcnow() - timedelta(hours=1), utcnow() + timedelta(hours=1))
-    assert period == {"total_cents": 250, "donation_count": 1, "donor_ids": [user.id],
-                      "by_category": {"education": 250}, "by_onlus": {charity: 250}}
+    assert period == {
+        "total_cents": 250,
+        "donation_count": 1,
+        "donor_ids": [user.id],
+        "by_category": {"education": 250},
+        "by_onlus": {charity: 250},
+    }
     assert svc.donations.get_donation(str(donation["_id"]))["receipt_number"] == donation["receipt_number"]
 
 
 def test_twenty_concurrent_donations_never_overdraw(container, svc, user, charity, db):
-    fund(svc, user.id, 1000)                       # room for 10 donations of EUR 1.00
+    fund(svc, user.id, 1000)  # room for 10 donations of EUR 1.00
     barrier = threading.Barrier(20)
     outcomes = []
 
@@ -197,7 +230,7 @@ def test_twenty_concurrent_donations_never_overdraw(container, svc, user, charit
     assert wallet["balance_cents"] == 0 == ledger_sum(db, user.id)
     assert wallet["total_donated_cents"] == 1000
     numbers = sorted(d["receipt_number"] for d in db["donations"].find({"user_id": user.id}))
-    assert numbers == [f"GP-{utcnow().year}-{i:06d}" for i in range(1, 11)]   # gap-free
+    assert numbers == [f"GP-{utcnow().year}-{i:06d}" for i in range(1, 11)]  # gap-free
 
 
 def test_repeated_idempotency_key_debits_once_even_when_racing(container, svc, user, charity, db):
@@ -227,7 +260,7 @@ def test_failure_between_steps_of_a_donation_leaves_nothing(container, svc, user
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(svc.donations.donations, "insert", boom)    # after debit, ledger, event record
+    monkeypatch.setattr(svc.donations.donations, "insert", boom)  # after debit, ledger, event record
     with pytest.raises(RuntimeError):
         svc.donations.process(user.id, onlus_id=charity, amount_cents=300)
     monkeypatch.undo()
@@ -235,28 +268,29 @@ def test_failure_between_steps_of_a_donation_leaves_nothing(container, svc, user
     assert db["donations"].count_documents({}) == 0
     assert db["hook_events"].count_documents({}) == before_events
     donation, _ = svc.donations.process(user.id, onlus_id=charity, amount_cents=300)
-    assert donation["receipt_number"].endswith("000001")              # the failed attempt used no number
+    assert donation["receipt_number"].endswith("000001")  # the failed attempt used no number
 
 
-def test_a_donation_whose_receipt_numbering_fails_stands_and_the_job_numbers_it(container, svc, user, charity, db,
-                                                                                monkeypatch):
+def test_a_donation_whose_receipt_numbering_fails_stands_and_the_job_numbers_it(
+    container, svc, user, charity, db, monkeypatch
+):
     fund(svc, user.id, 1000)
 
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(svc.donations.receipts, "insert", boom)     # inside the numbering transaction
+    monkeypatch.setattr(svc.donations.receipts, "insert", boom)  # inside the numbering transaction
     first, created = svc.donations.process(user.id, onlus_id=charity, amount_cents=300)
     monkeypatch.undo()
     assert created and first["status"] == "completed" and first["receipt_number"] is None
     assert svc.wallet.get_wallet(user.id)["balance_cents"] == 700 == ledger_sum(db, user.id)
     assert db["receipts"].count_documents({}) == 0
-    assert db["receipt_counters"].find_one()["seq"] == 0               # the aborted numbering used no number
+    assert db["receipt_counters"].find_one()["seq"] == 0  # the aborted numbering used no number
 
     second, _ = svc.donations.process(user.id, onlus_id=charity, amount_cents=100)
     assert second["receipt_number"].endswith("000001")
     job = next(j.func for j in container.jobs if j.id == "donations_receipt_numbering")
-    assert job() == 0                                                  # a draft younger than a minute waits
+    assert job() == 0  # a draft younger than a minute waits
     assert svc.donations.number_pending_receipts(older_than=timedelta(0)) == 1
     assert svc.donations.number_pending_receipts(older_than=timedelta(0)) == 0
     numbered = db["donations"].find_one({"_id": first["_id"]})
@@ -272,7 +306,7 @@ def test_failure_between_steps_of_a_credit_leaves_nothing(container, svc, user, 
     def boom(*a, **k):
         raise RuntimeError("ledger down")
 
-    monkeypatch.setattr(svc.wallet.ledger, "insert", boom)          # after the wallet update
+    monkeypatch.setattr(svc.wallet.ledger, "insert", boom)  # after the wallet update
     with pytest.raises(RuntimeError):
         svc.credits.credit_session(session_id=ev.session_id, user_id=user.id, facts=_facts(ev))
     monkeypatch.undo()
@@ -284,6 +318,7 @@ def test_failure_between_steps_of_a_credit_leaves_nothing(container, svc, user, 
 
 def _facts(ev):
     from app.donations.models.conversion import SessionFacts
+
     return SessionFacts(play_seconds=ev.play_seconds, category=ev.game_category, universal_score=ev.universal_score)
 
 
@@ -300,6 +335,7 @@ def test_donation_to_unverified_or_unknown_onlus_is_refused(container, svc, user
 
 def test_compliance_refusal_changes_nothing(container, svc, user, charity, db):
     from app.donations.services.compliance_service import ComplianceDecision
+
     fund(svc, user.id, 1000)
     compliance = container.donations.compliance
     compliance.rules.append(lambda req: ComplianceDecision(False, "COMPLIANCE_REJECTED", 403, rule="sanctions"))
@@ -317,29 +353,43 @@ def test_daily_donation_limit(container, svc, user, charity):
     compliance = container.donations.compliance
     fund(svc, user.id, compliance.max_per_day_cents + 10_000)
     svc.donations.process(user.id, onlus_id=charity, amount_cents=compliance.max_per_donation_cents)
-    svc.donations.process(user.id, onlus_id=charity, amount_cents=compliance.max_per_day_cents
-                          - compliance.max_per_donation_cents)
+    svc.donations.process(
+        user.id, onlus_id=charity, amount_cents=compliance.max_per_day_cents - compliance.max_per_donation_cents
+    )
     with pytest.raises(ValidationFailed) as err:
         svc.donations.process(user.id, onlus_id=charity, amount_cents=50)
     assert err.value.message == "DAILY_DONATION_LIMIT_EXCEEDED"
 
 
 def test_auto_donation_when_credit_reaches_threshold(container, svc, user, charity, admin, db):
-    other = svc.onlus.create({"name": "Mare Pulito", "category": "environment", "tax_code": "94032171046"},
-                             actor_id=admin.id)
+    other = svc.onlus.create(
+        {"name": "Mare Pulito", "category": "environment", "tax_code": "94032171046"}, actor_id=admin.id
+    )
     svc.onlus.verify(str(other["_id"]), decision="verified", note=None, actor_id=admin.id)
-    container.core.preferences.update(user.id, {"donations": {"auto_donation": {
-        "enabled": True, "threshold_cents": 150, "percentage": 100,
-        "allocations": [{"onlus_id": charity, "share": 60}, {"onlus_id": str(other["_id"]), "share": 40}]}}})
+    container.core.preferences.update(
+        user.id,
+        {
+            "donations": {
+                "auto_donation": {
+                    "enabled": True,
+                    "threshold_cents": 150,
+                    "percentage": 100,
+                    "allocations": [{"onlus_id": charity, "share": 60}, {"onlus_id": str(other["_id"]), "share": 40}],
+                }
+            }
+        },
+    )
     svc.credits.credit_bonus(user_id=user.id, key="bonus:1", amount_cents=100, source={"kind": "test"})
-    assert db["donations"].count_documents({}) == 0                 # under the threshold
+    assert db["donations"].count_documents({}) == 0  # under the threshold
     result = svc.credits.credit_bonus(user_id=user.id, key="bonus:2", amount_cents=101, source={"kind": "test"})
     donations = sorted(db["donations"].find({"user_id": user.id}), key=lambda d: -d["amount_cents"])
     assert [(d["onlus_id"], d["amount_cents"], d["source"]) for d in donations] == [
-        (charity, 121, "auto"), (str(other["_id"]), 80, "auto")]
+        (charity, 121, "auto"),
+        (str(other["_id"]), 80, "auto"),
+    ]
     assert all(d["receipt_number"] for d in donations)
     assert svc.wallet.get_wallet(user.id)["balance_cents"] == 0 == ledger_sum(db, user.id)
-    svc.donations.maybe_auto_donate(user.id, "bonus:2")                # a retry donates nothing more
+    svc.donations.maybe_auto_donate(user.id, "bonus:2")  # a retry donates nothing more
     assert db["donations"].count_documents({}) == 2
     assert result.entry["balance_after_cents"] == 201
 

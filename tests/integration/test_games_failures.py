@@ -1,14 +1,13 @@
 """Failures midway and races on the games services, against the real server."""
+
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from app.games.events import GameSessionComplete
-
-from tests.games_support import START, FakeClock, clock, games  # noqa: F401  (fixtures)
 
 
 def test_a_failure_while_recording_the_event_leaves_the_session_open(user, games, clock, db, monkeypatch):
@@ -63,9 +62,16 @@ def test_a_failing_subscriber_never_fails_end_and_is_retried(make_user, containe
 
 def test_concurrent_end_steps_complete_a_tournament_once(make_user, games, clock, db):
     players = [make_user() for _ in range(3)]
-    tournament = games.tournaments.create("admin", {
-        "name": "Race Cup", "starts_at": clock.now, "ends_at": clock.now + timedelta(days=1),
-        "max_participants": 5, "prizes": [{"rank": 1, "reward_cents": 100}]})
+    tournament = games.tournaments.create(
+        "admin",
+        {
+            "name": "Race Cup",
+            "starts_at": clock.now,
+            "ends_at": clock.now + timedelta(days=1),
+            "max_participants": 5,
+            "prizes": [{"rank": 1, "reward_cents": 100}],
+        },
+    )
     tid = str(tournament["_id"])
     for i, p in enumerate(players):
         games.tournaments.join(p.id, tid)
@@ -93,9 +99,16 @@ def test_concurrent_end_steps_complete_a_tournament_once(make_user, games, clock
 
 
 def test_a_failed_tournament_end_step_can_simply_run_again(make_user, games, clock, db, monkeypatch):
-    tournament = games.tournaments.create("admin", {
-        "name": "Retry Cup", "starts_at": clock.now, "ends_at": clock.now + timedelta(hours=1),
-        "max_participants": 5, "prizes": [{"rank": 1, "reward_cents": 100}]})
+    tournament = games.tournaments.create(
+        "admin",
+        {
+            "name": "Retry Cup",
+            "starts_at": clock.now,
+            "ends_at": clock.now + timedelta(hours=1),
+            "max_participants": 5,
+            "prizes": [{"rank": 1, "reward_cents": 100}],
+        },
+    )
     real_record = games.tournaments.hooks.record
     monkeypatch.setattr(games.tournaments.hooks, "record", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("x")))
     clock.advance(hours=2)
@@ -110,9 +123,16 @@ def test_a_failed_tournament_end_step_can_simply_run_again(make_user, games, clo
 def test_the_session_event_carries_team_and_tournament_context(make_user, games, clock, db):
     owner = make_user()
     team = games.teams.create(owner.id, name="Context Crew")
-    tournament = games.tournaments.create("admin", {
-        "name": "Ctx Cup", "type": "team", "starts_at": clock.now, "ends_at": clock.now + timedelta(days=1),
-        "max_participants": 2})
+    tournament = games.tournaments.create(
+        "admin",
+        {
+            "name": "Ctx Cup",
+            "type": "team",
+            "starts_at": clock.now,
+            "ends_at": clock.now + timedelta(days=1),
+            "max_participants": 2,
+        },
+    )
     games.tournaments.join(owner.id, str(tournament["_id"]))
     s = games.sessions.start(owner.id, "memory_match", tournament_id=str(tournament["_id"]))
     clock.advance(minutes=1)

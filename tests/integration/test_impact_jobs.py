@@ -1,14 +1,14 @@
 """The impact module's interval jobs, called directly as the scheduler would."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 import time_machine
 
+from app.core.scheduler import Scheduler
 from app.donations.repositories.onlus import OnlusRepository
 from app.donations.setup import seed_onlus
-
-from app.core.scheduler import Scheduler
 
 
 def _onlus(app, container):
@@ -20,12 +20,23 @@ def _onlus(app, container):
 def test_trending_job_publishes_due_scheduled_updates_once_and_scores_engagement(app, container, admin, user):
     oid = _onlus(app, container)[0]["id"]
     soon = datetime.utcnow() + timedelta(hours=1)
-    scheduled = admin.post("/api/impact/admin/updates", json={
-        "onlus_id": oid, "title": "Later", "content": "Soon", "status": "scheduled",
-        "publish_at": soon.replace(microsecond=0).isoformat()}).json["data"]
+    scheduled = admin.post(
+        "/api/impact/admin/updates",
+        json={
+            "onlus_id": oid,
+            "title": "Later",
+            "content": "Soon",
+            "status": "scheduled",
+            "publish_at": soon.replace(microsecond=0).isoformat(),
+        },
+    ).json["data"]
     assert scheduled["status"] == "scheduled"
-    assert admin.post("/api/impact/admin/updates", json={"onlus_id": oid, "title": "x", "content": "y",
-                                                         "status": "scheduled"}).status_code == 422
+    assert (
+        admin.post(
+            "/api/impact/admin/updates", json={"onlus_id": oid, "title": "x", "content": "y", "status": "scheduled"}
+        ).status_code
+        == 422
+    )
     scheduler = Scheduler(app)
     assert scheduler.run_job("impact_trending_metrics")["published"] == 0
     with time_machine.travel(soon + timedelta(minutes=1), tick=False):

@@ -1,4 +1,5 @@
 """Community reports from the ledger: idempotent generation, publishing, growth, stories counted."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -69,6 +70,7 @@ def test_a_published_report_is_kept_when_generated_again(env, make_user):
 
 def test_two_racing_generations_leave_one_report(env, make_user):
     import threading
+
     c, onlus = env["c"], env["onlus"]
     ada = make_user("Ada")
     _donate(c, ada.id, onlus[0]["id"], 1200, NOV)
@@ -81,6 +83,7 @@ def test_two_racing_generations_leave_one_report(env, make_user):
                 community.generate_report("monthly", 2026, 11)
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
+
     threads = [threading.Thread(target=run) for _ in range(4)]
     for t in threads:
         t.start()

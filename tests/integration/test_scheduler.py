@@ -1,16 +1,16 @@
 """The APScheduler-based scheduler: explicit ids, no skipped cron runs, catch-up after downtime,
 and the day-1 monthly report under a frozen clock."""
+
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import time_machine
 
+from app.core.scheduler import Job, Scheduler
 from app.donations.repositories.onlus import OnlusRepository
 from app.donations.setup import seed_onlus
-
-from app.core.scheduler import Job, Scheduler
 
 
 def _seed_onlus(app, container):
@@ -34,8 +34,8 @@ def test_jobs_keep_their_ids_and_cron_jobs_never_skip_a_late_run(app, container)
         assert job_id in jobs
     monthly = jobs["impact_monthly_reports"]
     assert monthly.misfire_grace_time is None and monthly.coalesce is True and monthly.max_instances == 1
-    after = datetime(2026, 11, 15, tzinfo=timezone.utc)
-    assert monthly.trigger.get_next_fire_time(None, after) == datetime(2026, 12, 1, 0, 5, tzinfo=timezone.utc)
+    after = datetime(2026, 11, 15, tzinfo=UTC)
+    assert monthly.trigger.get_next_fire_time(None, after) == datetime(2026, 12, 1, 0, 5, tzinfo=UTC)
 
 
 def test_the_day_one_job_runs_under_a_frozen_clock_and_publishes_last_months_report(app, container, user):
@@ -43,11 +43,11 @@ def test_the_day_one_job_runs_under_a_frozen_clock_and_publishes_last_months_rep
     scheduler = Scheduler(app)
     # The clock stands still just before the job's time while the scheduler starts (however slow
     # the machine), then jumps past it; the running scheduler must fire the day-1 job by itself.
-    with time_machine.travel(datetime(2026, 12, 1, 0, 4, 59, tzinfo=timezone.utc), tick=False) as clock:
+    with time_machine.travel(datetime(2026, 12, 1, 0, 4, 59, tzinfo=UTC), tick=False) as clock:
         scheduler.start(catch_up=False)
         try:
             assert scheduler.next_run_times()["impact_monthly_reports"] == datetime(2026, 12, 1, 0, 5)
-            clock.move_to(datetime(2026, 12, 1, 0, 5, 1, tzinfo=timezone.utc))
+            clock.move_to(datetime(2026, 12, 1, 0, 5, 1, tzinfo=UTC))
             scheduler.scheduler.wakeup()
             deadline = time.monotonic() + 60  # an upper bound for a loaded machine, not a timing check
             run = None
@@ -66,8 +66,9 @@ def test_the_day_one_job_runs_under_a_frozen_clock_and_publishes_last_months_rep
 
 def test_a_monthly_run_missed_while_down_happens_on_start_and_only_once(app, container, user):
     _november_donation(app, container, user, cents=2000)
-    container.infra.db["job_runs"].insert_one({"_id": "impact_monthly_reports", "last_run_at": datetime(2026, 11, 1, 0, 5),
-                                         "runs": 1})
+    container.infra.db["job_runs"].insert_one(
+        {"_id": "impact_monthly_reports", "last_run_at": datetime(2026, 11, 1, 0, 5), "runs": 1}
+    )
     scheduler = Scheduler(app)
     with time_machine.travel(datetime(2026, 12, 3, 8), tick=False):
         assert "impact_monthly_reports" in scheduler.catch_up()
@@ -87,6 +88,7 @@ def test_a_job_never_seen_before_is_not_treated_as_missed(app, container):
 def test_a_failing_job_is_recorded_and_does_not_raise(app, container):
     def boom():
         raise RuntimeError("disk full")
+
     scheduler = Scheduler(app, [*container.jobs, Job.every("test_boom", boom, minutes=1)])
     assert scheduler.run_job("test_boom") is None
     run = container.infra.db["job_runs"].find_one({"_id": "test_boom"})

@@ -1,5 +1,6 @@
 """Hook handlers of the social module on the real server: sessions, donations, logins, achievements,
 exactly once per event."""
+
 from __future__ import annotations
 
 import threading
@@ -7,7 +8,6 @@ import uuid
 from datetime import datetime, timedelta
 
 from bson import ObjectId
-
 
 from app.core.clock import utcnow
 from app.core.events import UserLogin
@@ -18,16 +18,31 @@ from app.social.models.periods import period_key
 
 def session_event(user_id, *, score=500, game_id="game-1", at=None, streak=1, play_seconds=600, session_id=None):
     at = at or utcnow()
-    return GameSessionComplete(session_id=session_id or uuid.uuid4().hex, user_id=user_id, game_id=game_id,
-                               game_category="puzzle", play_seconds=play_seconds, raw_score=score,
-                               universal_score=score, started_at=at - timedelta(seconds=play_seconds),
-                               completed_at=at, streak_days=streak)
+    return GameSessionComplete(
+        session_id=session_id or uuid.uuid4().hex,
+        user_id=user_id,
+        game_id=game_id,
+        game_category="puzzle",
+        play_seconds=play_seconds,
+        raw_score=score,
+        universal_score=score,
+        started_at=at - timedelta(seconds=play_seconds),
+        completed_at=at,
+        streak_days=streak,
+    )
 
 
 def donation_event(user_id, cents, *, onlus="onlus-1", donation_id=None, at=None):
-    return DonationComplete(donation_id=donation_id or uuid.uuid4().hex, user_id=user_id, onlus_id=onlus,
-                            onlus_name="Onlus", onlus_category="health", amount_cents=cents, source="wallet",
-                            completed_at=at or utcnow())
+    return DonationComplete(
+        donation_id=donation_id or uuid.uuid4().hex,
+        user_id=user_id,
+        onlus_id=onlus,
+        onlus_name="Onlus",
+        onlus_category="health",
+        amount_cents=cents,
+        source="wallet",
+        completed_at=at or utcnow(),
+    )
 
 
 def publish(container, payload, key=None):
@@ -64,7 +79,7 @@ def test_a_completed_session_updates_score_boards_and_achievements(container, us
 
 def test_the_same_session_event_delivered_twice_counts_once(container, user):
     event_id = publish(container, session_event(user.id, score=300), key="session:dup")
-    container.infra.hooks.dispatch(event_id, statuses=("done",))      # redelivery of a handled event
+    container.infra.hooks.dispatch(event_id, statuses=("done",))  # redelivery of a handled event
     publish(container, session_event(user.id, score=300), key="session:dup")  # same business key again
 
     doc = score_doc(container, user.id)
@@ -131,8 +146,14 @@ def test_donations_and_refunds_move_the_donation_board_in_the_original_period(co
     first = container.infra.db.user_achievements.find_one({"user_id": user.id, "achievement_id": "first_donation"})
     assert first["unlocked_at"] is not None
 
-    refund = DonationRefunded(donation_id="d1", user_id=user.id, onlus_id="a", onlus_category="health",
-                              amount_cents=1250, refunded_at=utcnow())
+    refund = DonationRefunded(
+        donation_id="d1",
+        user_id=user.id,
+        onlus_id="a",
+        onlus_category="health",
+        amount_cents=1250,
+        refunded_at=utcnow(),
+    )
     publish(container, refund, key="refund:d1")
     publish(container, refund)  # a second refund event for the same donation takes nothing more
     doc = score_doc(container, user.id)
@@ -150,8 +171,12 @@ def test_daily_logins_build_a_streak_and_repeat_logins_the_same_day_do_not(conta
     doc = score_doc(container, user.id)
     assert doc["login"]["streak"] == 7
     assert doc["stats"]["login_streak_days"] == 7
-    assert container.infra.db.user_achievements.find_one(
-        {"user_id": user.id, "achievement_id": "login_streak_7"})["unlocked_at"] is not None
+    assert (
+        container.infra.db.user_achievements.find_one({"user_id": user.id, "achievement_id": "login_streak_7"})[
+            "unlocked_at"
+        ]
+        is not None
+    )
     publish(container, UserLogin(user_id=user.id, logged_in_at=start + timedelta(days=9)))
     doc = score_doc(container, user.id)
     assert doc["login"]["streak"] == 1
@@ -160,15 +185,35 @@ def test_daily_logins_build_a_streak_and_repeat_logins_the_same_day_do_not(conta
 
 def test_tournament_and_challenge_wins_unlock_competition_achievements(container, make_user):
     winner, loser = make_user(), make_user()
-    publish(container, TournamentComplete(tournament_id="t1", tournament_name="Cup", tournament_type="solo",
-                                          completed_at=utcnow(), results=[
-                                              {"rank": 1, "user_id": winner.id, "score": 9, "reward_cents": 100},
-                                              {"rank": 2, "user_id": loser.id, "score": 5, "reward_cents": 0}]),
-            key="tournament:t1")
-    publish(container, ChallengeComplete(challenge_id="c1", game_id="g", participant_ids=[winner.id, loser.id],
-                                         winner_ids=[winner.id], completed_at=utcnow()), key="challenge:c1")
-    won = {a["achievement_id"] for a in container.infra.db.user_achievements.find(
-        {"user_id": winner.id, "unlocked_at": {"$ne": None}})}
+    publish(
+        container,
+        TournamentComplete(
+            tournament_id="t1",
+            tournament_name="Cup",
+            tournament_type="solo",
+            completed_at=utcnow(),
+            results=[
+                {"rank": 1, "user_id": winner.id, "score": 9, "reward_cents": 100},
+                {"rank": 2, "user_id": loser.id, "score": 5, "reward_cents": 0},
+            ],
+        ),
+        key="tournament:t1",
+    )
+    publish(
+        container,
+        ChallengeComplete(
+            challenge_id="c1",
+            game_id="g",
+            participant_ids=[winner.id, loser.id],
+            winner_ids=[winner.id],
+            completed_at=utcnow(),
+        ),
+        key="challenge:c1",
+    )
+    won = {
+        a["achievement_id"]
+        for a in container.infra.db.user_achievements.find({"user_id": winner.id, "unlocked_at": {"$ne": None}})
+    }
     assert {"tournament_wins_1", "challenge_wins_1"} <= won
     assert score_doc(container, winner.id)["points"]["gaming"] == 150
     assert score_doc(container, loser.id)["stats"]["challenge_wins"] == 0
@@ -176,8 +221,10 @@ def test_tournament_and_challenge_wins_unlock_competition_achievements(container
 
 def test_impact_milestone_unlocks_once_score_crosses_it(container, user):
     publish(container, donation_event(user.id, 2500))  # 25 donation points * 5 = 125 (+ achievement points)
-    ids = {a["achievement_id"] for a in container.infra.db.user_achievements.find(
-        {"user_id": user.id, "unlocked_at": {"$ne": None}})}
+    ids = {
+        a["achievement_id"]
+        for a in container.infra.db.user_achievements.find({"user_id": user.id, "unlocked_at": {"$ne": None}})
+    }
     assert "impact_100" in ids
 
 
@@ -195,8 +242,12 @@ def test_trees_of_the_previous_layout_are_rebuilt_from_the_entries_at_start_up(c
 
     def view():
         tree = boards.tree("gaming", "all_time")
-        return ([tree.score_at(p) for p in range(1, 7)], [tree.count_above(s) for s in (0, 300, 1500, 5000)],
-                tree.total())
+        return (
+            [tree.score_at(p) for p in range(1, 7)],
+            [tree.count_above(s) for s in (0, 300, 1500, 5000)],
+            tree.total(),
+        )
+
     assert view() == ([5000, 1500, 300, 300, 0, None], [4, 2, 1, 0], 5)
 
     # an upgrade from the previous layout: entries keyed by ObjectId under a unique (board, period,

@@ -14,8 +14,14 @@ def test_development_defaults_match_the_documented_environment():
 
 
 def test_environment_variables_override_defaults():
-    config = build_config(environ={"PORT": "6000", "SEED_DEMO_DATA": "0", "RATELIMIT_ENABLED": "false",
-                                   "CORS_ORIGINS": "https://a.example, https://b.example"})
+    config = build_config(
+        environ={
+            "PORT": "6000",
+            "SEED_DEMO_DATA": "0",
+            "RATELIMIT_ENABLED": "false",
+            "CORS_ORIGINS": "https://a.example, https://b.example",
+        }
+    )
     assert config["PORT"] == 6000
     assert config["SEED_DEMO_DATA"] is False
     assert config["RATELIMIT_ENABLED"] is False

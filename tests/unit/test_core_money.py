@@ -8,8 +8,7 @@ class Body(StrictSchema):
     amount = Money(required=True)
 
 
-@pytest.mark.parametrize("value,cents", [(12.5, 1250), (0.5, 50), ("3.10", 310), (7, 700), (0.01, 1),
-                                         (19.99, 1999)])
+@pytest.mark.parametrize("value,cents", [(12.5, 1250), (0.5, 50), ("3.10", 310), (7, 700), (0.01, 1), (19.99, 1999)])
 def test_euros_become_integer_cents(value, cents):
     assert Body().load({"amount": value}) == {"amount": cents}
 

@@ -1,4 +1,5 @@
 """Pure rules of the donations module: conversion, caps and holds, tax codes, splits, compliance limits."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -15,8 +16,9 @@ RATES = Rates.from_doc({**DEFAULT_RATES, "version": 1})
 
 
 def credit(minutes=10, category="action", earned_today=0, **facts):
-    return session_credit(SessionFacts(play_seconds=int(minutes * 60), category=category, **facts), RATES,
-                          earned_today_cents=earned_today)
+    return session_credit(
+        SessionFacts(play_seconds=int(minutes * 60), category=category, **facts), RATES, earned_today_cents=earned_today
+    )
 
 
 def test_ten_minutes_at_base_rate_is_ten_cents():
@@ -26,9 +28,9 @@ def test_ten_minutes_at_base_rate_is_ten_cents():
 
 
 def test_category_rate_and_rounding_down():
-    c = credit(7, category="educational")                 # 7 x 0.015 = 0.105 -> 10 cents
+    c = credit(7, category="educational")  # 7 x 0.015 = 0.105 -> 10 cents
     assert c.credited_cents == 10 and c.breakdown["rate_source"] == "category:educational"
-    assert credit(0.99).credited_cents == 0                # 59 seconds: under a cent
+    assert credit(0.99).credited_cents == 0  # 59 seconds: under a cent
 
 
 def test_multipliers_multiply_and_are_listed():
@@ -58,12 +60,15 @@ def test_daily_cap_reduces_and_then_stops():
     assert (c.status, c.credited_cents) == ("capped", 0) and c.breakdown["reasons"] == ["DAILY_CAP"]
 
 
-@pytest.mark.parametrize("facts, reason", [
-    ({"minutes": 400}, "IMPLAUSIBLE_PLAY_TIME"),
-    ({"universal_score": 1001}, "IMPLAUSIBLE_SCORE"),
-    ({"raw_score": -5}, "IMPLAUSIBLE_SCORE"),
-    ({"sessions_last_hour": FraudLimits().max_sessions_per_hour + 1}, "TOO_MANY_SESSIONS"),
-])
+@pytest.mark.parametrize(
+    "facts, reason",
+    [
+        ({"minutes": 400}, "IMPLAUSIBLE_PLAY_TIME"),
+        ({"universal_score": 1001}, "IMPLAUSIBLE_SCORE"),
+        ({"raw_score": -5}, "IMPLAUSIBLE_SCORE"),
+        ({"sessions_last_hour": FraudLimits().max_sessions_per_hour + 1}, "TOO_MANY_SESSIONS"),
+    ],
+)
 def test_fraud_signals_hold_the_whole_credit(facts, reason):
     c = credit(**facts)
     assert c.status == "held" and c.credited_cents == 0 and c.held_cents > 0 and reason in c.breakdown["reasons"]
@@ -79,7 +84,7 @@ def test_tax_codes():
 def test_auto_donation_split_rounds_down_and_gives_remainder_to_first():
     allocations = [{"onlus_id": "a", "share": 34}, {"onlus_id": "b", "share": 33}, {"onlus_id": "c", "share": 33}]
     assert auto_donation_amounts(1001, 100, allocations) == [("a", 341), ("b", 330), ("c", 330)]
-    assert auto_donation_amounts(1000, 10, allocations) == []            # parts under EUR 0.50 are dropped
+    assert auto_donation_amounts(1000, 10, allocations) == []  # parts under EUR 0.50 are dropped
     assert auto_donation_amounts(0, 100, allocations) == []
 
 

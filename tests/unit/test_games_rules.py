@@ -1,4 +1,5 @@
 """Pure rules of the games module: plugins, play time, streaks, mode schedules, deciding and ranking."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -6,9 +7,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from app.games.models import competition as comp
-from app.games.models import modes
+from app.games.models import modes, team
 from app.games.models import session as sess
-from app.games.models import team
 from app.games.plugins import load_plugins
 
 PLUGINS = load_plugins()
@@ -47,14 +47,14 @@ def test_a_score_faster_than_the_game_allows_is_rejected(game_id):
 
 def test_game_specific_score_rules():
     quiz, memory, words = PLUGINS["eco_quiz"], PLUGINS["memory_match"], PLUGINS["word_sprint"]
-    assert quiz.check_score(150, 600)                      # not a multiple of 100
-    assert quiz.check_score(2100, 3600)                    # only 20 questions
+    assert quiz.check_score(150, 600)  # not a multiple of 100
+    assert quiz.check_score(2100, 3600)  # only 20 questions
     assert quiz.universal_score(2000, 300) == 1000
-    assert memory.check_score(75, 600)                     # pairs are worth 50
-    assert memory.universal_score(900, 60) == 1000         # whole board in a minute
-    assert memory.universal_score(900, 600) < 1000         # slower clear, smaller bonus
-    assert words.check_score(15, 600)                      # 10 points per letter
-    assert words.check_score(400, 50) == []                # 400/min with the grace period
+    assert memory.check_score(75, 600)  # pairs are worth 50
+    assert memory.universal_score(900, 60) == 1000  # whole board in a minute
+    assert memory.universal_score(900, 600) < 1000  # slower clear, smaller bonus
+    assert words.check_score(15, 600)  # 10 points per letter
+    assert words.check_score(400, 50) == []  # 400/min with the grace period
 
 
 def test_play_time_excludes_pauses_and_claims_only_lower_it():
@@ -117,15 +117,19 @@ def test_mode_activity_combines_switch_dates_and_schedules():
 
 def test_deciding_a_challenge_handles_wins_draws_and_no_shows():
     players = [{"user_id": "a", "side": "a", "score": 500}, {"user_id": "b", "side": "b", "score": None}]
-    assert comp.decide_challenge(players) == {"side_scores": {"a": 500, "b": 0}, "winner_side": "a",
-                                              "winner_ids": ["a"]}
+    assert comp.decide_challenge(players) == {
+        "side_scores": {"a": 500, "b": 0},
+        "winner_side": "a",
+        "winner_ids": ["a"],
+    }
     tie = [{"user_id": "a", "side": "a", "score": 10}, {"user_id": "b", "side": "b", "score": 10}]
     assert comp.decide_challenge(tie)["winner_ids"] == [] and comp.decide_challenge(tie)["winner_side"] is None
 
 
 def test_competition_ranking_shares_ranks_and_prizes():
-    rows = comp.rank([{"id": "x", "score": 5}, {"id": "y", "score": 9}, {"id": "z", "score": 5},
-                      {"id": "w", "score": 1}])
+    rows = comp.rank(
+        [{"id": "x", "score": 5}, {"id": "y", "score": 9}, {"id": "z", "score": 5}, {"id": "w", "score": 1}]
+    )
     assert [(r["id"], r["rank"]) for r in rows] == [("y", 1), ("x", 2), ("z", 2), ("w", 4)]
     prizes = [{"rank": 1, "reward_cents": 500}, {"rank": 2, "reward_cents": 200}]
     assert comp.reward_for(2, 5, prizes) == 200 and comp.reward_for(3, 5, prizes) == 0
@@ -139,9 +143,11 @@ def test_team_permissions_and_succession():
     assert team.can_set_role("owner", "admin") and not team.can_set_role("admin", "member")
     assert not team.can_set_role("owner", "owner")
     t0 = datetime(2026, 1, 1)
-    members = [{"user_id": "o", "role": "owner", "joined_at": t0},
-               {"user_id": "m", "role": "member", "joined_at": t0 + timedelta(days=1)},
-               {"user_id": "a", "role": "admin", "joined_at": t0 + timedelta(days=5)}]
+    members = [
+        {"user_id": "o", "role": "owner", "joined_at": t0},
+        {"user_id": "m", "role": "member", "joined_at": t0 + timedelta(days=1)},
+        {"user_id": "a", "role": "admin", "joined_at": t0 + timedelta(days=5)},
+    ]
     assert team.successor(members)["user_id"] == "a"
     assert team.successor(members[:1]) is None
     assert team.name_key("  Green   WOLVES ") == "green wolves"

@@ -1,4 +1,5 @@
 """Pure rules of the impact module."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,9 +12,18 @@ from app.impact.models import reports, stories, updates
 
 def test_the_ten_milestones_have_the_seed_titles_and_thresholds():
     catalog = stories.milestone_catalog()
-    assert [s["title"] for s in catalog] == ["First Impact", "Growing Difference", "Community Builder",
-                                             "Changemaker", "Impact Champion", "Philanthropist", "Major Donor",
-                                             "Community Leader", "Impact Hero", "Transformation Leader"]
+    assert [s["title"] for s in catalog] == [
+        "First Impact",
+        "Growing Difference",
+        "Community Builder",
+        "Changemaker",
+        "Impact Champion",
+        "Philanthropist",
+        "Major Donor",
+        "Community Leader",
+        "Impact Hero",
+        "Transformation Leader",
+    ]
     assert [s["unlock_condition_value"] for s in catalog] == [e * 100 for e in stories.MILESTONE_LEVELS]
     assert len({s["_id"] for s in catalog + stories.extra_catalog(2026)}) == 15
 
@@ -24,8 +34,13 @@ def test_level_counts_reached_milestones(cents, level):
 
 
 def test_next_milestone_and_progress():
-    assert stories.next_milestone(3000) == {"amount_cents": 5000, "title": "Community Builder",
-                                            "story_id": "milestone_50", "remaining_cents": 2000, "percent": 60.0}
+    assert stories.next_milestone(3000) == {
+        "amount_cents": 5000,
+        "title": "Community Builder",
+        "story_id": "milestone_50",
+        "remaining_cents": 2000,
+        "percent": 60.0,
+    }
     assert stories.next_milestone(1_000_000) is None
     story = stories.milestone_catalog()[0]
     standing = stories.UserStanding(total_donated_cents=400)

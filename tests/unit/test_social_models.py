@@ -1,4 +1,5 @@
 """Pure rules of the social module: the counting trie, periods, Impact Score weights, achievements."""
+
 from __future__ import annotations
 
 import random
@@ -85,8 +86,18 @@ def test_default_achievements_are_well_formed():
     assert len(ids) == len(set(ids))
     assert all(a.metric in METRICS and a.target > 0 and a.points > 0 and a.badge for a in DEFAULT_ACHIEVEMENTS)
     assert any(a.hidden for a in DEFAULT_ACHIEVEMENTS)
-    needed = {"sessions_completed", "play_streak_days", "universal_score_total", "donations_count", "donated_cents",
-              "onlus_count", "friends_count", "challenge_wins", "tournament_wins", "impact_score"}
+    needed = {
+        "sessions_completed",
+        "play_streak_days",
+        "universal_score_total",
+        "donations_count",
+        "donated_cents",
+        "onlus_count",
+        "friends_count",
+        "challenge_wins",
+        "tournament_wins",
+        "impact_score",
+    }
     assert needed <= {a.metric for a in DEFAULT_ACHIEVEMENTS}
     doc = DEFAULT_ACHIEVEMENTS[0].as_doc()
     assert progress_of(doc, {"sessions_completed": 7}) == 1 and is_met(doc, {"sessions_completed": 1})

@@ -1,11 +1,15 @@
 from flask_smorest import Blueprint
 
-from app.core.services import services
-from app.core.api import page_window, Envelope, Page, admin_required, error_responses, ok
+from app.core.api import Envelope, Page, admin_required, error_responses, ok, page_window
 from app.core.schemas import EventListQuery, HookEventOut, ReplayIn
+from app.core.services import services
 
-blp = Blueprint("admin_events", __name__, url_prefix="/api/admin/events",
-                description="Hook-manager outbox: failed and parked handlers (admin)")
+blp = Blueprint(
+    "admin_events",
+    __name__,
+    url_prefix="/api/admin/events",
+    description="Hook-manager outbox: failed and parked handlers (admin)",
+)
 
 
 @blp.route("", methods=["GET"])
@@ -15,8 +19,7 @@ blp = Blueprint("admin_events", __name__, url_prefix="/api/admin/events",
 def list_events(query):
     """Events by status; `?status=parked` lists what needs an admin."""
     per_page = query["per_page"]
-    rows, total = services().events.list_events(status=query.get("status"),
-                                                **page_window(query))
+    rows, total = services().events.list_events(status=query.get("status"), **page_window(query))
     return ok("EVENTS_RETRIEVED", Page(rows, query["page"], per_page, total))
 
 

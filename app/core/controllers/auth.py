@@ -1,10 +1,9 @@
 from flask_jwt_extended import get_jwt, jwt_required
 from flask_smorest import Blueprint
 
-from app.core.services import services
 from app.core.api import Envelope, error_responses, login_required, ok, rate_limited
-from app.core.schemas import (ChangePasswordIn, LoginIn, LogoutIn, RegisterIn, TokensOut,
-                              UserWithTokensOut)
+from app.core.schemas import ChangePasswordIn, LoginIn, LogoutIn, RegisterIn, TokensOut, UserWithTokensOut
+from app.core.services import services
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Accounts and tokens")
 

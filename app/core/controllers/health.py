@@ -2,8 +2,8 @@ from flask_smorest import Blueprint
 
 from app.core.api import Envelope, error_responses, ok
 from app.core.errors import ServiceUnavailable
-from app.core.services import services
 from app.core.schemas import HealthOut
+from app.core.services import services
 
 blp = Blueprint("health", __name__, url_prefix="/api", description="Liveness and readiness")
 

@@ -1,11 +1,15 @@
 from flask_smorest import Blueprint
 
-from app.core.services import services
 from app.core.api import Envelope, current_user_id, login_required, ok
 from app.core.schemas import PreferencesIn, PreferencesOut
+from app.core.services import services
 
-blp = Blueprint("preferences", __name__, url_prefix="/api/preferences",
-                description="Notification, privacy, gaming and donation preferences")
+blp = Blueprint(
+    "preferences",
+    __name__,
+    url_prefix="/api/preferences",
+    description="Notification, privacy, gaming and donation preferences",
+)
 
 
 @blp.route("", methods=["GET"])

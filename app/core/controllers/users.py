@@ -1,8 +1,8 @@
 from flask_smorest import Blueprint
 
-from app.core.services import services
 from app.core.api import Envelope, current_user_id, login_required, ok
 from app.core.schemas import ProfileIn, PublicUserOut, UserOnlyOut, UserSearchQuery
+from app.core.services import services
 
 blp = Blueprint("user", __name__, url_prefix="/api/user", description="The signed-in user's profile")
 

@@ -1,4 +1,5 @@
 """Default preferences and how an update merges into them (pure)."""
+
 from __future__ import annotations
 
 import copy
@@ -14,13 +15,13 @@ DEFAULT_PREFERENCES = {
         "weekly_summary": True,
     },
     "privacy": {
-        "profile_visibility": "public",   # public | friends | private
-        "show_on_leaderboards": True,     # appear in other users' public leaderboards
-        "show_donations": True,           # donation totals visible on the public profile
+        "profile_visibility": "public",  # public | friends | private
+        "show_on_leaderboards": True,  # appear in other users' public leaderboards
+        "show_donations": True,  # donation totals visible on the public profile
         "allow_friend_requests": True,
     },
     "gaming": {
-        "difficulty": "normal",           # easy | normal | hard
+        "difficulty": "normal",  # easy | normal | hard
         "sound": True,
         "music": True,
         "tutorials": True,
@@ -31,9 +32,9 @@ DEFAULT_PREFERENCES = {
         "receipt_email": True,
         "auto_donation": {
             "enabled": False,
-            "threshold_cents": 1000,      # donate when the balance reaches this
-            "percentage": 100,            # share of the balance donated when triggered
-            "allocations": [],            # [{"onlus_id": str, "share": int}] shares sum to 100
+            "threshold_cents": 1000,  # donate when the balance reaches this
+            "percentage": 100,  # share of the balance donated when triggered
+            "allocations": [],  # [{"onlus_id": str, "share": int}] shares sum to 100
         },
     },
 }

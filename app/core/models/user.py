@@ -1,4 +1,5 @@
 """User rules, free of I/O."""
+
 from __future__ import annotations
 
 ROLES = ("user", "admin")

@@ -20,8 +20,11 @@ class PreferencesRepository:
 
     def save(self, user_id: str, prefs: dict) -> dict:
         return self.collection.find_one_and_update(
-            {"_id": user_id}, {"$set": {"prefs": prefs, "updated_at": utcnow()}},
-            upsert=True, return_document=ReturnDocument.AFTER)
+            {"_id": user_id},
+            {"$set": {"prefs": prefs, "updated_at": utcnow()}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
 
     def users_hidden_from_leaderboards(self, user_ids: list[str] | None = None) -> list[str]:
         query: dict = {"prefs.privacy.show_on_leaderboards": False}

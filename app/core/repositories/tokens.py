@@ -1,4 +1,5 @@
 """Refresh-token bookkeeping and the revocation list, both expiring through TTL indexes."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,8 +21,16 @@ class TokenRepository:
         self.refresh.create_index([("user_id", ASCENDING), ("family", ASCENDING)])
 
     def remember_refresh(self, *, jti: str, family: str, user_id: str, expires_at: datetime) -> None:
-        self.refresh.insert_one({"_id": jti, "family": family, "user_id": user_id,
-                                 "used_at": None, "expires_at": expires_at, "created_at": utcnow()})
+        self.refresh.insert_one(
+            {
+                "_id": jti,
+                "family": family,
+                "user_id": user_id,
+                "used_at": None,
+                "expires_at": expires_at,
+                "created_at": utcnow(),
+            }
+        )
 
     def use_refresh(self, jti: str) -> bool:
         """Mark a refresh token used; False when it was already used (or never issued)."""

@@ -1,4 +1,5 @@
 """Accounts: register, login, refresh, logout, change password, admin bootstrap."""
+
 from __future__ import annotations
 
 from app.core.clock import utcnow
@@ -29,13 +30,24 @@ class AuthService:
     def _create(self, *, email: str, password: str, first_name: str, last_name: str, role: str = "user") -> dict:
         _check_password(password)
         try:
-            user = self.users.insert(email=normalize_email(email), password_hash=self.hasher.hash(password),
-                                     first_name=first_name.strip(), last_name=last_name.strip(), role=role)
+            user = self.users.insert(
+                email=normalize_email(email),
+                password_hash=self.hasher.hash(password),
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+                role=role,
+            )
         except EmailTaken as exc:
             raise Conflict("EMAIL_ALREADY_EXISTS", errors={"email": ["Already registered."]}) from exc
-        self.hooks.publish(UserRegistered(user_id=str(user["_id"]), first_name=user["first_name"],
-                                          last_name=user["last_name"], registered_at=user["created_at"]),
-                           key=f"user_registered:{user['_id']}")
+        self.hooks.publish(
+            UserRegistered(
+                user_id=str(user["_id"]),
+                first_name=user["first_name"],
+                last_name=user["last_name"],
+                registered_at=user["created_at"],
+            ),
+            key=f"user_registered:{user['_id']}",
+        )
         return user
 
     def login(self, *, email: str, password: str) -> tuple[dict, dict]:
@@ -84,13 +96,15 @@ class AuthService:
         self.users.update_fields(claims["sub"], {"password_hash": self.hasher.hash(new_password)})
         self.tokens.revoke_other_sessions(claims["sub"], keep_family=claims.get("fam"))
 
-    def ensure_admin(self, *, email: str, password: str, first_name: str = "GoodPlay",
-                     last_name: str = "Admin") -> dict:
+    def ensure_admin(
+        self, *, email: str, password: str, first_name: str = "GoodPlay", last_name: str = "Admin"
+    ) -> dict:
         """Create the admin account, or make an existing account admin with this password."""
         existing = self.users.by_email(normalize_email(email))
         if existing is None:
-            return self._create(email=email, password=password, first_name=first_name,
-                                last_name=last_name, role="admin")
+            return self._create(
+                email=email, password=password, first_name=first_name, last_name=last_name, role="admin"
+            )
         _check_password(password)
         fields = {"role": "admin", "is_active": True}
         if not self.hasher.verify(existing["password_hash"], password):

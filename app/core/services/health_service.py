@@ -1,4 +1,5 @@
 """Readiness: can this process reach its database."""
+
 from __future__ import annotations
 
 from app.core.repositories.health import HealthRepository

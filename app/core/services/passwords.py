@@ -1,4 +1,5 @@
 """Password hashing with Argon2id (argon2-cffi)."""
+
 from __future__ import annotations
 
 from argon2 import PasswordHasher as _Argon2

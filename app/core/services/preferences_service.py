@@ -1,4 +1,5 @@
 """User preferences: defaults for new users, validated section updates, look-ups for other modules."""
+
 from __future__ import annotations
 
 from app.core.cache import CachedValue
@@ -14,8 +15,12 @@ class PreferencesService:
         self.repo = repo
         # every global leaderboard read leaves out the users who opted out: their ids are kept in the
         # cache, dropped whenever anyone's preferences change
-        self.hidden = CachedValue(cache, "prefs:hidden_from_leaderboards", HIDDEN_TTL,
-                                  lambda: sorted(repo.users_hidden_from_leaderboards(None)))
+        self.hidden = CachedValue(
+            cache,
+            "prefs:hidden_from_leaderboards",
+            HIDDEN_TTL,
+            lambda: sorted(repo.users_hidden_from_leaderboards(None)),
+        )
 
     def get(self, user_id: str) -> dict:
         doc = self.repo.get(user_id)
@@ -50,5 +55,6 @@ def _check_auto_donation(settings: dict) -> None:
     if allocations and sum(a["share"] for a in allocations) != 100:
         raise ValidationFailed(errors={"donations.auto_donation.allocations": ["Shares must add up to 100."]})
     if settings.get("enabled") and not allocations:
-        raise ValidationFailed(errors={"donations.auto_donation.allocations":
-                                       ["Choose at least one ONLUS to enable auto-donation."]})
+        raise ValidationFailed(
+            errors={"donations.auto_donation.allocations": ["Choose at least one ONLUS to enable auto-donation."]}
+        )

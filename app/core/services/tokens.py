@@ -9,11 +9,12 @@ there (after the database) and "not revoked" is only ever added where no entry e
 racing a revocation cannot hide it. Should the tombstone's write fail, a cached "not revoked" lives
 at most REVOCATION_CACHE_SECONDS more (logged as an error).
 """
+
 from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 
@@ -23,7 +24,7 @@ from app.core.repositories.tokens import TokenRepository
 
 
 def _exp(claims: dict) -> datetime:
-    return datetime.fromtimestamp(claims["exp"], tz=timezone.utc).replace(tzinfo=None)
+    return datetime.fromtimestamp(claims["exp"], tz=UTC).replace(tzinfo=None)
 
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,9 @@ _OK, _REVOKED = "ok", "revoked"
 
 
 class TokenService:
-    def __init__(self, tokens: TokenRepository, *, refresh_lifetime, cache=None,
-                 cache_seconds: int = REVOCATION_CACHE_SECONDS):
+    def __init__(
+        self, tokens: TokenRepository, *, refresh_lifetime, cache=None, cache_seconds: int = REVOCATION_CACHE_SECONDS
+    ):
         self.tokens = tokens
         self.refresh_lifetime = refresh_lifetime
         self.cache = cache if cache_seconds > 0 else None
@@ -47,8 +49,7 @@ class TokenService:
         access = create_access_token(identity=user_id, additional_claims=claims)
         refresh = create_refresh_token(identity=user_id, additional_claims=claims)
         decoded = decode_token(refresh)
-        self.tokens.remember_refresh(jti=decoded["jti"], family=family, user_id=user_id,
-                                     expires_at=_exp(decoded))
+        self.tokens.remember_refresh(jti=decoded["jti"], family=family, user_id=user_id, expires_at=_exp(decoded))
         return {"access_token": access, "refresh_token": refresh}
 
     def consume_refresh(self, claims: dict) -> None:
@@ -95,7 +96,7 @@ class TokenService:
             for key in keys:
                 try:
                     self.cache.add(key, _OK, timeout=self.cache_seconds)  # never over a tombstone
-                except Exception:  # noqa: BLE001 - the database answered; caching is only a saving
+                except Exception:  # the database answered; caching is only a saving
                     log.warning("tokens: could not cache a revocation check", exc_info=True)
         return revoked
 
@@ -105,7 +106,7 @@ class TokenService:
             return []
         try:
             return list(self.cache.get_many(*keys))
-        except Exception:  # noqa: BLE001 - a cache outage: ask the database
+        except Exception:  # a cache outage: ask the database
             log.warning("tokens: revocation cache unavailable", exc_info=True)
             return []
 
@@ -115,9 +116,13 @@ class TokenService:
         try:
             # outlives any "not revoked" a racing check might still add; then the database answers
             self.cache.set(key, _REVOKED, timeout=2 * self.cache_seconds)
-        except Exception:  # noqa: BLE001
-            log.error("tokens: could not cache the revocation of %s; a cached check may accept it for up "
-                      "to %s s", key, self.cache_seconds, exc_info=True)
+        except Exception:
+            log.error(
+                "tokens: could not cache the revocation of %s; a cached check may accept it for up to %s s",
+                key,
+                self.cache_seconds,
+                exc_info=True,
+            )
 
 
 def _family_expiry(lifetime) -> datetime:

@@ -1,4 +1,5 @@
 """Profiles, and the user look-ups other modules need (display names, name search)."""
+
 from __future__ import annotations
 
 from app.core.errors import NotFound
@@ -20,8 +21,9 @@ class UserService:
         self.get(user_id)
         if not changes:
             return self.get(user_id)
-        return self.users.update_fields(user_id, {k: v.strip() if isinstance(v, str) else v
-                                                  for k, v in changes.items()})
+        return self.users.update_fields(
+            user_id, {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
+        )
 
     def exists(self, user_id: str) -> bool:
         user = self.users.by_id(user_id)
@@ -39,13 +41,27 @@ class UserService:
 
     def public_profiles(self, user_ids: list[str]) -> dict[str, dict]:
         rows = self.users.by_ids(list(user_ids), {"first_name": 1, "last_name": 1})
-        return {str(r["_id"]): {"id": str(r["_id"]), "first_name": r["first_name"],
-                                "last_name": r["last_name"], "display_name": display_name(r)} for r in rows}
+        return {
+            str(r["_id"]): {
+                "id": str(r["_id"]),
+                "first_name": r["first_name"],
+                "last_name": r["last_name"],
+                "display_name": display_name(r),
+            }
+            for r in rows
+        }
 
     def search(self, text: str, *, exclude: list[str], limit: int = 20) -> list[dict]:
         rows = self.users.search_by_name(text, exclude=exclude, limit=limit)
-        return [{"id": str(r["_id"]), "first_name": r["first_name"], "last_name": r["last_name"],
-                 "display_name": display_name(r)} for r in rows]
+        return [
+            {
+                "id": str(r["_id"]),
+                "first_name": r["first_name"],
+                "last_name": r["last_name"],
+                "display_name": display_name(r),
+            }
+            for r in rows
+        ]
 
     def count(self) -> int:
         return self.users.count()

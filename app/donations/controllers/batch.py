@@ -1,14 +1,24 @@
 from flask_smorest import Blueprint
 
+from app.core.api import Envelope, Page, admin_required, current_user_id, error_responses, ok, page_window
+from app.donations.schemas_p2 import (
+    BatchItemOut,
+    BatchItemQuery,
+    BatchOut,
+    BatchQuery,
+    DisbursementBatchIn,
+    ImportBatchIn,
+    RunIn,
+)
 from app.donations.services import services
-from app.core.api import page_window, Envelope, Page, admin_required, current_user_id, error_responses, ok
-from app.donations.schemas_p2 import (BatchItemOut, BatchItemQuery, BatchOut, BatchQuery, DisbursementBatchIn,
-                                      ImportBatchIn, RunIn)
 
-blp = Blueprint("batch", __name__, url_prefix="/api/batch",
-                description="Batch operations (admin): monthly disbursements to each ONLUS, bulk donation import "
-                            "from CSV; progress, per-item status, retries, idempotency per item")
-
+blp = Blueprint(
+    "batch",
+    __name__,
+    url_prefix="/api/batch",
+    description="Batch operations (admin): monthly disbursements to each ONLUS, bulk donation import "
+    "from CSV; progress, per-item status, retries, idempotency per item",
+)
 
 
 @blp.route("/operations", methods=["GET"])
@@ -38,8 +48,10 @@ def create_disbursement(body):
 def create_import(body):
     """Bulk wallet donations from CSV (`user_id,onlus_id,amount[,reference]`, euros). Invalid rows become
     failed items with the reason; the others are donated when the batch runs (source `batch`)."""
-    return ok("BATCH_CREATED", services().batches.create_import(body["csv"], name=body.get("name"),
-                                                                      actor_id=current_user_id()))
+    return ok(
+        "BATCH_CREATED",
+        services().batches.create_import(body["csv"], name=body.get("name"), actor_id=current_user_id()),
+    )
 
 
 @blp.route("/operations/<batch_id>", methods=["GET"])

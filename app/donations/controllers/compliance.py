@@ -2,19 +2,47 @@ from datetime import datetime, time, timedelta
 
 from flask_smorest import Blueprint
 
-from app.donations.services import services
-from app.core.api import (Envelope, page_window, Page, admin_required, current_user_id, error_responses, login_required, ok,
-                          rate_limited)
+from app.core.api import (
+    Envelope,
+    Page,
+    admin_required,
+    current_user_id,
+    error_responses,
+    login_required,
+    ok,
+    page_window,
+    rate_limited,
+)
 from app.core.clock import utcnow
 from app.donations.schemas import DonationOut
-from app.donations.schemas_p2 import (AdminKycOut, ComplianceCheckOut, ComplianceCheckQuery, ComplianceReportOut,
-                                      DateRangeQuery, DecisionIn, FraudFlagOut, FraudFlagQuery, HeldDonationOut,
-                                      HeldQuery, KycIn, KycOut, KycQuery, ResolveIn, ReviewIn, SanctionIn,
-                                      SanctionOut)
+from app.donations.schemas_p2 import (
+    AdminKycOut,
+    ComplianceCheckOut,
+    ComplianceCheckQuery,
+    ComplianceReportOut,
+    DateRangeQuery,
+    DecisionIn,
+    FraudFlagOut,
+    FraudFlagQuery,
+    HeldDonationOut,
+    HeldQuery,
+    KycIn,
+    KycOut,
+    KycQuery,
+    ResolveIn,
+    ReviewIn,
+    SanctionIn,
+    SanctionOut,
+)
+from app.donations.services import services
 
-blp = Blueprint("compliance", __name__, url_prefix="/api/compliance",
-                description="KYC (users submit, admins review), AML/sanctions checks, held donations, fraud flags, "
-                            "compliance reports (admin unless noted)")
+blp = Blueprint(
+    "compliance",
+    __name__,
+    url_prefix="/api/compliance",
+    description="KYC (users submit, admins review), AML/sanctions checks, held donations, fraud flags, "
+    "compliance reports (admin unless noted)",
+)
 
 
 def period(query: dict, *, default_days: int = 30) -> tuple[datetime, datetime, object]:
@@ -30,8 +58,8 @@ def _page(query: dict, rows_total, message: str):
     return ok(message, Page(rows, query["page"], query["per_page"], total))
 
 
-
 # -- KYC (user) ----------------------------------------------------------------------
+
 
 @blp.route("/kyc", methods=["GET"])
 @login_required
@@ -57,14 +85,18 @@ def submit_kyc(body):
 
 # -- KYC (admin) ---------------------------------------------------------------------
 
+
 @blp.route("/kyc/submissions", methods=["GET"])
 @admin_required
 @blp.arguments(KycQuery, location="query")
 @blp.response(200, Envelope(AdminKycOut, paginated=True))
 def kyc_submissions(query):
     """KYC records, oldest submission first; filter by `status`."""
-    return _page(query, services().compliance.kyc_page(status=query.get("status"), **page_window(query)),
-                 "KYC_SUBMISSIONS_RETRIEVED")
+    return _page(
+        query,
+        services().compliance.kyc_page(status=query.get("status"), **page_window(query)),
+        "KYC_SUBMISSIONS_RETRIEVED",
+    )
 
 
 @blp.route("/kyc/<user_id>/review", methods=["POST"])
@@ -74,11 +106,16 @@ def kyc_submissions(query):
 @error_responses(blp, {409: "KYC_NOT_PENDING"})
 def review_kyc(body, user_id):
     """Approve or reject a pending submission (409 KYC_NOT_PENDING otherwise)."""
-    return ok("KYC_REVIEWED", services().compliance.review_kyc(
-        user_id, approve=body["approve"], note=body.get("note"), actor_id=current_user_id()))
+    return ok(
+        "KYC_REVIEWED",
+        services().compliance.review_kyc(
+            user_id, approve=body["approve"], note=body.get("note"), actor_id=current_user_id()
+        ),
+    )
 
 
 # -- held donations -------------------------------------------------------------------
+
 
 @blp.route("/held", methods=["GET"])
 @admin_required
@@ -99,8 +136,10 @@ def held_donations(query):
 def approve_held(body, donation_id):
     """Complete a held donation (receipt, DonationComplete). Exactly once: 409 DONATION_NOT_HELD after a
     rejection; approving again answers the completed donation."""
-    return ok("HELD_DONATION_APPROVED", services().donations.approve_held(donation_id, actor_id=current_user_id(),
-                                                                      note=body.get("note")))
+    return ok(
+        "HELD_DONATION_APPROVED",
+        services().donations.approve_held(donation_id, actor_id=current_user_id(), note=body.get("note")),
+    )
 
 
 @blp.route("/held/<donation_id>/reject", methods=["POST"])
@@ -111,11 +150,14 @@ def approve_held(body, donation_id):
 @error_responses(blp, {409: "DONATION_NOT_HELD"})
 def reject_held(body, donation_id):
     """Reject a held donation: the money returns to the wallet (card payments: to the card)."""
-    return ok("HELD_DONATION_REJECTED", services().donations.reject_held(donation_id, actor_id=current_user_id(),
-                                                                     note=body.get("note")))
+    return ok(
+        "HELD_DONATION_REJECTED",
+        services().donations.reject_held(donation_id, actor_id=current_user_id(), note=body.get("note")),
+    )
 
 
 # -- checks, sanctions, reports ---------------------------------------------------------
+
 
 @blp.route("/checks", methods=["GET"])
 @admin_required
@@ -123,8 +165,13 @@ def reject_held(body, donation_id):
 @blp.response(200, Envelope(ComplianceCheckOut, paginated=True))
 def checks(query):
     """Every recorded compliance decision with each rule's result, newest first."""
-    return _page(query, services().compliance.checks_page(
-        outcome=query.get("outcome"), user_id=query.get("user_id"), **page_window(query)), "COMPLIANCE_CHECKS_RETRIEVED")
+    return _page(
+        query,
+        services().compliance.checks_page(
+            outcome=query.get("outcome"), user_id=query.get("user_id"), **page_window(query)
+        ),
+        "COMPLIANCE_CHECKS_RETRIEVED",
+    )
 
 
 @blp.route("/sanctions", methods=["GET"])
@@ -142,8 +189,10 @@ def sanctions():
 @error_responses(blp, {409: "SANCTIONS_ENTRY_EXISTS"})
 def add_sanction(body):
     """Screen a name from now on (donors and ONLUS); 409 SANCTIONS_ENTRY_EXISTS."""
-    return ok("SANCTIONS_ENTRY_ADDED", services().compliance.add_sanction(
-        body["name"], note=body.get("note"), actor_id=current_user_id()))
+    return ok(
+        "SANCTIONS_ENTRY_ADDED",
+        services().compliance.add_sanction(body["name"], note=body.get("note"), actor_id=current_user_id()),
+    )
 
 
 @blp.route("/sanctions/<entry_id>", methods=["DELETE"])
@@ -162,13 +211,18 @@ def report(query):
     """Compliance report for a period (default: the last 30 days): checks by outcome and rule, held amounts
     and decisions, KYC reviews, fraud flags."""
     start, end, to_date = period(query)
-    data = services().compliance.report(start, end, held_donations=services().donations.held_between(start, end),
-                                              flags=services().fraud.between(start, end))
+    data = services().compliance.report(
+        start,
+        end,
+        held_donations=services().donations.held_between(start, end),
+        flags=services().fraud.between(start, end),
+    )
     data["to_inclusive"] = to_date
     return ok("COMPLIANCE_REPORT_RETRIEVED", data)
 
 
 # -- fraud flags ------------------------------------------------------------------------
+
 
 @blp.route("/fraud-flags", methods=["GET"])
 @admin_required
@@ -176,8 +230,11 @@ def report(query):
 @blp.response(200, Envelope(FraudFlagOut, paginated=True))
 def fraud_flags(query):
     """Velocity, card-testing, credit-farming, dispute flags, newest first."""
-    return _page(query, services().fraud.page(status=query.get("status"), kind=query.get("kind"),
-                                                    **page_window(query)), "FRAUD_FLAGS_RETRIEVED")
+    return _page(
+        query,
+        services().fraud.page(status=query.get("status"), kind=query.get("kind"), **page_window(query)),
+        "FRAUD_FLAGS_RETRIEVED",
+    )
 
 
 @blp.route("/fraud-flags/<flag_id>/resolve", methods=["POST"])
@@ -186,5 +243,4 @@ def fraud_flags(query):
 @blp.response(200, Envelope(FraudFlagOut))
 @error_responses(blp, {409: "FRAUD_FLAG_ALREADY_RESOLVED"})
 def resolve_flag(body, flag_id):
-    return ok("FRAUD_FLAG_RESOLVED", services().fraud.resolve(flag_id, note=body["note"],
-                                                                    actor_id=current_user_id()))
+    return ok("FRAUD_FLAG_RESOLVED", services().fraud.resolve(flag_id, note=body["note"], actor_id=current_user_id()))

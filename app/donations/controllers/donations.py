@@ -4,38 +4,69 @@ import marshmallow as ma
 from flask import current_app, make_response, request
 from flask_smorest import Blueprint
 
-from app.donations.services import services
-from app.core.api import (Envelope, page_window, Page, admin_required, current_user_id, error_responses, login_required, ok,
-                          rate_limited)
+from app.core.api import (
+    Envelope,
+    Page,
+    admin_required,
+    current_user_id,
+    error_responses,
+    login_required,
+    ok,
+    page_window,
+    rate_limited,
+)
 from app.core.clock import utcnow
 from app.core.errors import ValidationFailed
 from app.donations.controllers.wallet import day_range
-from app.donations.schemas import (AutoDonationIn, AutoDonationOut, DonationHistoryQuery, DonationIn, DonationOut,
-                                   FormatQuery, ReceiptOut, RefundIn, StatementOut, StatementQuery)
+from app.donations.schemas import (
+    AutoDonationIn,
+    AutoDonationOut,
+    DonationHistoryQuery,
+    DonationIn,
+    DonationOut,
+    FormatQuery,
+    ReceiptOut,
+    RefundIn,
+    StatementOut,
+    StatementQuery,
+)
+from app.donations.services import services
 from app.donations.services.receipt_pdf import render_receipt, render_statement
 
 blp = Blueprint("donations", __name__, url_prefix="/api/donations", description="Donations from the wallet, receipts")
-admin_blp = Blueprint("admin_donations", __name__, url_prefix="/api/admin/donations",
-                      description="Donation administration")
-
+admin_blp = Blueprint(
+    "admin_donations", __name__, url_prefix="/api/admin/donations", description="Donation administration"
+)
 
 
 def _pdf_doc(envelope: str) -> dict:
     """200 is a PDF by default, the JSON envelope with ?format=json."""
-    return {"responses": {"200": {"content": {
-        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-        "application/json": {"schema": {"$ref": f"#/components/schemas/{envelope}"}}}}}}
+    return {
+        "responses": {
+            "200": {
+                "content": {
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{envelope}"}},
+                }
+            }
+        }
+    }
 
 
 class IdempotencyHeaders(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
 
-    idempotency_key = ma.fields.String(data_key="Idempotency-Key", validate=ma.validate.Length(min=1, max=200),
-                                       metadata={"description": "Same key from the same user: the first donation "
-                                                                "is returned and the wallet debited once; the same "
-                                                                "key with a different body is 422 "
-                                                                "IDEMPOTENCY_KEY_REUSED"})
+    idempotency_key = ma.fields.String(
+        data_key="Idempotency-Key",
+        validate=ma.validate.Length(min=1, max=200),
+        metadata={
+            "description": "Same key from the same user: the first donation "
+            "is returned and the wallet debited once; the same "
+            "key with a different body is 422 "
+            "IDEMPOTENCY_KEY_REUSED"
+        },
+    )
 
 
 def _pdf(data: bytes, filename: str):
@@ -63,10 +94,13 @@ def process_donation(body, headers):
     (header `Idempotent-Replayed: true`). A donation flagged by a compliance rule (KYC needed, AML
     thresholds, sanctions screening, velocity) is 202 DONATION_HELD_FOR_REVIEW with status `held`: the
     amount waits in the wallet's `held` until an admin approves (completed) or rejects it (returned)."""
-    donation, created = services().donations.process(current_user_id(), onlus_id=body["onlus_id"],
-                                                 amount_cents=body["amount"],
-                                                 idempotency_key=headers.get("idempotency_key"),
-                                                 client_ip=request.remote_addr)
+    donation, created = services().donations.process(
+        current_user_id(),
+        onlus_id=body["onlus_id"],
+        amount_cents=body["amount"],
+        idempotency_key=headers.get("idempotency_key"),
+        client_ip=request.remote_addr,
+    )
     if donation["status"] == "held":
         return ok("DONATION_HELD_FOR_REVIEW", donation), 202
     if created:
@@ -81,9 +115,13 @@ def process_donation(body, headers):
 def donation_history(query):
     """The user's donations, newest first; filter by `status`, `onlus_id`, `from`/`to` (inclusive dates)."""
     per_page = query["per_page"]
-    rows, total = services().donations.history(current_user_id(), **page_window(query),
-                                           status=query.get("status"), onlus_id=query.get("onlus_id"),
-                                           **day_range(query))
+    rows, total = services().donations.history(
+        current_user_id(),
+        **page_window(query),
+        status=query.get("status"),
+        onlus_id=query.get("onlus_id"),
+        **day_range(query),
+    )
     return ok("DONATION_HISTORY_RETRIEVED", Page(rows, query["page"], per_page, total))
 
 
@@ -152,5 +190,6 @@ def get_receipt(query, donation_id):
 @error_responses(admin_blp, {409: "DONATION_NOT_REFUNDABLE"})
 def refund_donation(body, donation_id):
     """Give a completed donation back to the wallet: a new, linked `refund` ledger entry."""
-    return ok("DONATION_REFUNDED", services().donations.refund(donation_id, actor_id=current_user_id(),
-                                                           reason=body["reason"]))
+    return ok(
+        "DONATION_REFUNDED", services().donations.refund(donation_id, actor_id=current_user_id(), reason=body["reason"])
+    )

@@ -1,14 +1,16 @@
 from flask_smorest import Blueprint
 
-from app.donations.services import services
-from app.core.api import page_window, Envelope, Page, PageQuery, admin_required, current_user_id, ok
+from app.core.api import Envelope, Page, PageQuery, admin_required, current_user_id, ok, page_window
 from app.donations.controllers.compliance import period
-from app.donations.schemas_p2 import (DashboardOut, DashboardQuery, DiscrepancyOut, DiscrepancyQuery,
-                                      ReconciliationOut)
+from app.donations.schemas_p2 import DashboardOut, DashboardQuery, DiscrepancyOut, DiscrepancyQuery, ReconciliationOut
+from app.donations.services import services
 
-blp = Blueprint("admin_financial", __name__, url_prefix="/api/admin/financial",
-                description="Financial analytics and reconciliation (admin)")
-
+blp = Blueprint(
+    "admin_financial",
+    __name__,
+    url_prefix="/api/admin/financial",
+    description="Financial analytics and reconciliation (admin)",
+)
 
 
 @blp.route("/dashboard", methods=["GET"])
@@ -20,8 +22,10 @@ def dashboard(query):
     donors (new ones too), averages; by ONLUS, category and source; a day/week/month trend; wallet
     balances, held donations, card payments. Cached; a donation or refund invalidates it."""
     start, end, _ = period(query)
-    return ok("FINANCIAL_DASHBOARD_RETRIEVED", services().financial.dashboard(
-        start, end, granularity=query["granularity"], refresh=query["refresh"]))
+    return ok(
+        "FINANCIAL_DASHBOARD_RETRIEVED",
+        services().financial.dashboard(start, end, granularity=query["granularity"], refresh=query["refresh"]),
+    )
 
 
 @blp.route("/reconciliation", methods=["POST"])

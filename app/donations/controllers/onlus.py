@@ -1,13 +1,25 @@
 from flask_smorest import Blueprint
 
+from app.core.api import Envelope, Page, admin_required, current_user_id, error_responses, ok, page_window
+from app.donations.schemas import (
+    AdminOnlusOut,
+    AdminOnlusQuery,
+    OnlusIn,
+    OnlusOut,
+    OnlusQuery,
+    OnlusUpdateIn,
+    SuspendIn,
+    VerifyIn,
+)
 from app.donations.services import services
-from app.core.api import page_window, Envelope, Page, admin_required, current_user_id, error_responses, ok
-from app.donations.schemas import (AdminOnlusOut, AdminOnlusQuery, OnlusIn, OnlusOut, OnlusQuery, OnlusUpdateIn,
-                                   SuspendIn, VerifyIn)
 
 blp = Blueprint("onlus", __name__, url_prefix="/api/onlus", description="ONLUS that can receive donations")
-admin_blp = Blueprint("admin_onlus", __name__, url_prefix="/api/admin/onlus",
-                      description="ONLUS registry administration (create, update, verify, suspend)")
+admin_blp = Blueprint(
+    "admin_onlus",
+    __name__,
+    url_prefix="/api/admin/onlus",
+    description="ONLUS registry administration (create, update, verify, suspend)",
+)
 
 
 @blp.route("", methods=["GET"])
@@ -16,8 +28,9 @@ admin_blp = Blueprint("admin_onlus", __name__, url_prefix="/api/admin/onlus",
 def list_onlus(query):
     """Verified, active organisations; filter by `category`, `search` the name."""
     per_page = query["per_page"]
-    rows, total = services().onlus.public_page(**page_window(query),
-                                           category=query.get("category"), search=query.get("search"))
+    rows, total = services().onlus.public_page(
+        **page_window(query), category=query.get("category"), search=query.get("search")
+    )
     return ok("ONLUS_LIST_RETRIEVED", Page(rows, query["page"], per_page, total))
 
 
@@ -34,9 +47,13 @@ def get_onlus(onlus_id):
 @admin_blp.response(200, Envelope(AdminOnlusOut, paginated=True))
 def admin_list(query):
     per_page = query["per_page"]
-    rows, total = services().onlus.admin_page(**page_window(query),
-                                          status=query.get("status"), category=query.get("category"),
-                                          search=query.get("search"), active=query.get("is_active"))
+    rows, total = services().onlus.admin_page(
+        **page_window(query),
+        status=query.get("status"),
+        category=query.get("category"),
+        search=query.get("search"),
+        active=query.get("is_active"),
+    )
     return ok("ONLUS_LIST_RETRIEVED", Page(rows, query["page"], per_page, total))
 
 
@@ -72,8 +89,10 @@ def admin_update(body, onlus_id):
 @admin_blp.response(200, Envelope(AdminOnlusOut))
 def admin_verify(body, onlus_id):
     """`decision`: verified (default) or rejected; also reinstates a suspended organisation."""
-    return ok("ONLUS_VERIFICATION_UPDATED", services().onlus.verify(onlus_id, decision=body["decision"],
-                                                                note=body.get("note"), actor_id=current_user_id()))
+    return ok(
+        "ONLUS_VERIFICATION_UPDATED",
+        services().onlus.verify(onlus_id, decision=body["decision"], note=body.get("note"), actor_id=current_user_id()),
+    )
 
 
 @admin_blp.route("/<onlus_id>/suspend", methods=["POST"])

@@ -1,19 +1,41 @@
 from flask import request
 from flask_smorest import Blueprint
 
-from app.donations.services import services
-from app.core.api import (Envelope, page_window, Page, admin_required, current_user_id, error_responses, login_required, ok,
-                          rate_limited)
+from app.core.api import (
+    Envelope,
+    Page,
+    admin_required,
+    current_user_id,
+    error_responses,
+    login_required,
+    ok,
+    page_window,
+    rate_limited,
+)
 from app.core.errors import BadRequest
 from app.donations.controllers.donations import IdempotencyHeaders
-from app.donations.schemas_p2 import (AdminPaymentIntentOut, AdminPaymentIntentQuery, ConfirmIn, PaymentIntentIn,
-                                      PaymentIntentOut, PaymentIntentQuery, ProviderOut, WebhookOut)
+from app.donations.schemas_p2 import (
+    AdminPaymentIntentOut,
+    AdminPaymentIntentQuery,
+    ConfirmIn,
+    PaymentIntentIn,
+    PaymentIntentOut,
+    PaymentIntentQuery,
+    ProviderOut,
+    WebhookOut,
+)
+from app.donations.services import services
 from app.donations.services.payment_providers import InvalidSignature
 
-blp = Blueprint("payments", __name__, url_prefix="/api/payments",
-                description="Card donations straight to an ONLUS (Stripe, or a clearly labelled simulated provider)")
-admin_blp = Blueprint("admin_payments", __name__, url_prefix="/api/admin/payments",
-                      description="Payment intents administration")
+blp = Blueprint(
+    "payments",
+    __name__,
+    url_prefix="/api/payments",
+    description="Card donations straight to an ONLUS (Stripe, or a clearly labelled simulated provider)",
+)
+admin_blp = Blueprint(
+    "admin_payments", __name__, url_prefix="/api/admin/payments", description="Payment intents administration"
+)
 
 
 @blp.route("/provider", methods=["GET"])
@@ -36,8 +58,12 @@ def create_intent(body, headers):
     `/confirm`). 429 PAYMENT_VELOCITY_EXCEEDED when too many attempts or declines came from this user/address.
     A replayed `Idempotency-Key` answers the first intent."""
     intent, created = services().payments.create_intent(
-        current_user_id(), onlus_id=body["onlus_id"], amount_cents=body["amount"],
-        idempotency_key=headers.get("idempotency_key"), client_ip=request.remote_addr)
+        current_user_id(),
+        onlus_id=body["onlus_id"],
+        amount_cents=body["amount"],
+        idempotency_key=headers.get("idempotency_key"),
+        client_ip=request.remote_addr,
+    )
     if created:
         return ok("PAYMENT_INTENT_CREATED", intent)
     return ok("PAYMENT_INTENT_CREATED", intent), 201, {"Idempotent-Replayed": "true"}
@@ -50,8 +76,7 @@ def create_intent(body, headers):
 def list_intents(query):
     """The user's card payments, newest first."""
     per_page = query["per_page"]
-    rows, total = services().payments.page_for_user(current_user_id(), **page_window(query),
-                                                          status=query.get("status"))
+    rows, total = services().payments.page_for_user(current_user_id(), **page_window(query), status=query.get("status"))
     return ok("PAYMENT_INTENTS_RETRIEVED", Page(rows, query["page"], per_page, total))
 
 
@@ -87,16 +112,26 @@ def cancel_intent(intent_id):
 
 @blp.route("/webhooks/stripe", methods=["POST"])
 @blp.response(200, Envelope(WebhookOut))
-@blp.doc(security=[], requestBody={"required": True, "content": {"application/json": {"schema": {
-    "type": "object", "description": "A Stripe event, signed in the `Stripe-Signature` header"}}}},
-    parameters=[{"in": "header", "name": "Stripe-Signature", "required": True, "schema": {"type": "string"}}])
+@blp.doc(
+    security=[],
+    requestBody={
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "description": "A Stripe event, signed in the `Stripe-Signature` header"}
+            }
+        },
+    },
+    parameters=[{"in": "header", "name": "Stripe-Signature", "required": True, "schema": {"type": "string"}}],
+)
 def stripe_webhook():
     """Stripe events: payment_intent.succeeded / payment_failed / canceled / processing, charge.refunded,
     charge.dispute.created. The signature is verified against the raw body (400 INVALID_SIGNATURE, nothing
     changes); the event id is recorded first, so a replay is acknowledged (`duplicate: true`) and ignored."""
     try:
-        result = services().payments.handle_webhook(request.get_data(cache=False),
-                                                          request.headers.get("Stripe-Signature"))
+        result = services().payments.handle_webhook(
+            request.get_data(cache=False), request.headers.get("Stripe-Signature")
+        )
     except InvalidSignature as exc:
         raise BadRequest("INVALID_SIGNATURE") from exc
     return ok("WEBHOOK_DUPLICATE_IGNORED" if result["duplicate"] else "WEBHOOK_PROCESSED", result)
@@ -108,8 +143,9 @@ def stripe_webhook():
 @admin_blp.response(200, Envelope(AdminPaymentIntentOut, paginated=True))
 def admin_list(query):
     per_page = query["per_page"]
-    rows, total = services().payments.admin_page(**page_window(query),
-                                                       status=query.get("status"), user_id=query.get("user_id"))
+    rows, total = services().payments.admin_page(
+        **page_window(query), status=query.get("status"), user_id=query.get("user_id")
+    )
     return ok("PAYMENT_INTENTS_RETRIEVED", Page(rows, query["page"], per_page, total))
 
 

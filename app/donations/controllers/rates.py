@@ -1,11 +1,15 @@
 from flask_smorest import Blueprint
 
-from app.donations.services import services
-from app.core.api import page_window, Envelope, Page, PageQuery, admin_required, current_user_id, error_responses, ok
+from app.core.api import Envelope, Page, PageQuery, admin_required, current_user_id, error_responses, ok, page_window
 from app.donations.schemas import RatesIn, RatesOut
+from app.donations.services import services
 
-blp = Blueprint("conversion_rates", __name__, url_prefix="/api/conversion-rates",
-                description="Credit conversion rates (euros per minute of play, multipliers, daily cap)")
+blp = Blueprint(
+    "conversion_rates",
+    __name__,
+    url_prefix="/api/conversion-rates",
+    description="Credit conversion rates (euros per minute of play, multipliers, daily cap)",
+)
 
 
 @blp.route("/current", methods=["GET"])

@@ -2,30 +2,53 @@ from datetime import datetime, time, timedelta
 
 from flask_smorest import Blueprint
 
+from app.core.api import (
+    Envelope,
+    Page,
+    PageQuery,
+    admin_required,
+    current_user_id,
+    error_responses,
+    login_required,
+    ok,
+    page_window,
+    rate_limited,
+)
 from app.core.services import services as core_services
+from app.donations.schemas import (
+    AdjustmentIn,
+    AdminTransactionOut,
+    IntegrityOut,
+    ReleaseIn,
+    TransactionOut,
+    TransactionQuery,
+    WalletOut,
+)
 from app.donations.services import services
-from app.core.api import (Envelope, page_window, Page, PageQuery, admin_required, current_user_id, error_responses,
-                          login_required, ok, rate_limited)
-from app.donations.schemas import (AdjustmentIn, AdminTransactionOut, IntegrityOut, ReleaseIn, TransactionOut,
-                                   TransactionQuery, WalletOut)
 
 blp = Blueprint("wallet", __name__, url_prefix="/api/wallet", description="The signed-in user's wallet and ledger")
-admin_blp = Blueprint("admin_wallets", __name__, url_prefix="/api/admin/wallets",
-                      description="Wallet administration: adjustments through the ledger, held credits, integrity")
+admin_blp = Blueprint(
+    "admin_wallets",
+    __name__,
+    url_prefix="/api/admin/wallets",
+    description="Wallet administration: adjustments through the ledger, held credits, integrity",
+)
 
 
 def day_range(query: dict) -> dict:
     start = query.get("from_date")
     end = query.get("to_date")
-    return {"start": datetime.combine(start, time.min) if start else None,
-            "end": datetime.combine(end + timedelta(days=1), time.min) if end else None}
+    return {
+        "start": datetime.combine(start, time.min) if start else None,
+        "end": datetime.combine(end + timedelta(days=1), time.min) if end else None,
+    }
 
 
 def _page(user_id: str, query: dict) -> Page:
     per_page = query["per_page"]
     rows, total = services().wallet.transactions(
-        user_id, **page_window(query),
-        types=[query["type"]] if query.get("type") else None, **day_range(query))
+        user_id, **page_window(query), types=[query["type"]] if query.get("type") else None, **day_range(query)
+    )
     return Page(rows, query["page"], per_page, total)
 
 
@@ -106,8 +129,9 @@ def adjust(body, user_id):
 @admin_blp.response(201, Envelope(AdminTransactionOut))
 def release_held(body, user_id, entry_id):
     """Settle credits a fraud check held: approve moves them to the balance, reject voids them."""
-    entry = services().wallet.release_held(user_id, entry_id, actor_id=current_user_id(), approve=body["approve"],
-                                       reason=body["reason"])
+    entry = services().wallet.release_held(
+        user_id, entry_id, actor_id=current_user_id(), approve=body["approve"], reason=body["reason"]
+    )
     return ok("HELD_CREDITS_SETTLED", entry)
 
 

@@ -4,6 +4,7 @@ A donation that trips a rule here is not refused: it is HELD for an admin's revi
 the spendable balance and waits in `held`), because a false positive must cost the donor a delay,
 not their donation. Refusals stay with the amount limits (part 1).
 """
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 KYC_NONE, KYC_PENDING, KYC_APPROVED, KYC_REJECTED = "none", "pending", "approved", "rejected"
 KYC_STATUSES = (KYC_NONE, KYC_PENDING, KYC_APPROVED, KYC_REJECTED)
-KYC_NOT_CHECKED = "not_checked"   # recorded in a check's detail when the amount stayed under the KYC threshold
+KYC_NOT_CHECKED = "not_checked"  # recorded in a check's detail when the amount stayed under the KYC threshold
 
 # hold reasons
 KYC_REQUIRED = "KYC_REQUIRED"
@@ -26,14 +27,14 @@ DONATION_VELOCITY = "DONATION_VELOCITY"
 class ComplianceRules:
     """Thresholds (integer cents). Config key DONATION_COMPLIANCE (a dict) overrides any of them."""
 
-    kyc_required_above_cents: int = 15_000    # rolling-window total (this donation included) above which KYC is needed
-    aml_single_amount_cents: int = 25_000     # one donation at/above this is reviewed by an admin
-    aml_window_days: int = 30                 # the rolling window of both the KYC and the AML totals
-    aml_window_amount_cents: int = 75_000     # window total (this donation included) above this is reviewed
-    sanctions_list: tuple = ()                # names screened (donor and ONLUS), besides admin-added entries
+    kyc_required_above_cents: int = 15_000  # rolling-window total (this donation included) above which KYC is needed
+    aml_single_amount_cents: int = 25_000  # one donation at/above this is reviewed by an admin
+    aml_window_days: int = 30  # the rolling window of both the KYC and the AML totals
+    aml_window_amount_cents: int = 75_000  # window total (this donation included) above this is reviewed
+    sanctions_list: tuple = ()  # names screened (donor and ONLUS), besides admin-added entries
 
     @classmethod
-    def from_config(cls, value: dict | None) -> "ComplianceRules":
+    def from_config(cls, value: dict | None) -> ComplianceRules:
         value = dict(value or {})
         if "sanctions_list" in value:
             value["sanctions_list"] = tuple(value["sanctions_list"] or ())
@@ -45,14 +46,30 @@ def evaluate(rules: ComplianceRules, *, amount_cents: int, window_total_cents: i
     total = window_total_cents + amount_cents
     kyc_ok = kyc_status == KYC_APPROVED
     return [
-        {"rule": KYC_REQUIRED, "passed": kyc_ok or total <= rules.kyc_required_above_cents,
-         "detail": {"kyc_status": kyc_status, "window_total_cents": total,
-                    "threshold_cents": rules.kyc_required_above_cents, "window_days": rules.aml_window_days}},
-        {"rule": AML_SINGLE_AMOUNT, "passed": amount_cents < rules.aml_single_amount_cents,
-         "detail": {"amount_cents": amount_cents, "threshold_cents": rules.aml_single_amount_cents}},
-        {"rule": AML_ROLLING_WINDOW, "passed": total <= rules.aml_window_amount_cents,
-         "detail": {"window_total_cents": total, "threshold_cents": rules.aml_window_amount_cents,
-                    "window_days": rules.aml_window_days}},
+        {
+            "rule": KYC_REQUIRED,
+            "passed": kyc_ok or total <= rules.kyc_required_above_cents,
+            "detail": {
+                "kyc_status": kyc_status,
+                "window_total_cents": total,
+                "threshold_cents": rules.kyc_required_above_cents,
+                "window_days": rules.aml_window_days,
+            },
+        },
+        {
+            "rule": AML_SINGLE_AMOUNT,
+            "passed": amount_cents < rules.aml_single_amount_cents,
+            "detail": {"amount_cents": amount_cents, "threshold_cents": rules.aml_single_amount_cents},
+        },
+        {
+            "rule": AML_ROLLING_WINDOW,
+            "passed": total <= rules.aml_window_amount_cents,
+            "detail": {
+                "window_total_cents": total,
+                "threshold_cents": rules.aml_window_amount_cents,
+                "window_days": rules.aml_window_days,
+            },
+        },
     ]
 
 
@@ -77,18 +94,18 @@ class VelocityLimits:
     """Fraud velocity limits. Config key DONATION_FRAUD_LIMITS (shared with FraudLimits) may override them
     under the same names."""
 
-    payment_attempts_per_user_10min: int = 5      # card payment intents created by one user in 10 minutes
-    payment_attempts_per_ip_10min: int = 10       # ... from one address
-    failed_payments_per_user_hour: int = 3        # declined cards in an hour: card testing
+    payment_attempts_per_user_10min: int = 5  # card payment intents created by one user in 10 minutes
+    payment_attempts_per_ip_10min: int = 10  # ... from one address
+    failed_payments_per_user_hour: int = 3  # declined cards in an hour: card testing
     failed_payments_per_ip_hour: int = 5
-    sessions_credited_per_user_hour: int = 15     # credited sessions in the hour before (beyond the games hint)
-    farming_min_sessions_day: int = 8             # at least this many sessions in 24 h ...
-    farming_max_spread_seconds: int = 5           # ... whose play times are all within this spread: a bot
-    donations_per_user_hour: int = 20             # wallet donations in an hour (credit conversion to gifts)
+    sessions_credited_per_user_hour: int = 15  # credited sessions in the hour before (beyond the games hint)
+    farming_min_sessions_day: int = 8  # at least this many sessions in 24 h ...
+    farming_max_spread_seconds: int = 5  # ... whose play times are all within this spread: a bot
+    donations_per_user_hour: int = 20  # wallet donations in an hour (credit conversion to gifts)
     donations_per_ip_hour: int = 40
 
     @classmethod
-    def from_config(cls, value: dict | None) -> "VelocityLimits":
+    def from_config(cls, value: dict | None) -> VelocityLimits:
         names = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in (value or {}).items() if k in names})
 

@@ -1,6 +1,7 @@
 """Credit conversion rules (pure): play time x rate x multipliers, rounded down to the cent,
 then per-session limits, fraud holds and the daily cap, each leaving a reason in the breakdown.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ class Rates:
     daily_cap_cents: int
 
     @classmethod
-    def from_doc(cls, doc: dict) -> "Rates":
+    def from_doc(cls, doc: dict) -> Rates:
         return cls(
             version=int(doc.get("version", 0)),
             base_rate_per_minute=Decimal(str(doc["base_rate_per_minute"])),
@@ -48,10 +49,10 @@ class Rates:
 class FraudLimits:
     """Server-side guards on one session (OWASP API6: no inflation of the internal economy)."""
 
-    max_counted_minutes: int = 120       # minutes beyond this are not paid (reduce: SESSION_MINUTES_LIMIT)
-    max_plausible_minutes: int = 360     # longer than this is implausible: hold (IMPLAUSIBLE_PLAY_TIME)
-    max_universal_score: int = 1000      # the universal scale tops out at 1000 per session (IMPLAUSIBLE_SCORE)
-    max_sessions_per_hour: int = 12      # more completed sessions in the hour before: hold (TOO_MANY_SESSIONS)
+    max_counted_minutes: int = 120  # minutes beyond this are not paid (reduce: SESSION_MINUTES_LIMIT)
+    max_plausible_minutes: int = 360  # longer than this is implausible: hold (IMPLAUSIBLE_PLAY_TIME)
+    max_universal_score: int = 1000  # the universal scale tops out at 1000 per session (IMPLAUSIBLE_SCORE)
+    max_sessions_per_hour: int = 12  # more completed sessions in the hour before: hold (TOO_MANY_SESSIONS)
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,9 @@ def floor_cents(euros: Decimal) -> int:
     return int((euros * 100).to_integral_value(rounding=ROUND_DOWN))
 
 
-def session_credit(facts: SessionFacts, rates: Rates, *, earned_today_cents: int,
-                   limits: FraudLimits = FraudLimits()) -> Credit:
+def session_credit(
+    facts: SessionFacts, rates: Rates, *, earned_today_cents: int, limits: FraudLimits = FraudLimits()
+) -> Credit:
     reasons: list[str] = []
     hold_reasons: list[str] = []
     play_seconds = max(0, int(facts.play_seconds))

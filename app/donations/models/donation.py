@@ -1,9 +1,10 @@
 """Donation rules (pure): statuses, receipt numbers, auto-donation splits."""
+
 from __future__ import annotations
 
 MIN_DONATION_CENTS = 50
 COMPLETED, REFUNDED = "completed", "refunded"
-HELD, REJECTED = "held", "rejected"   # held for compliance review; rejected by an admin (money returned)
+HELD, REJECTED = "held", "rejected"  # held for compliance review; rejected by an admin (money returned)
 STATUSES = (COMPLETED, REFUNDED, HELD, REJECTED)
 SOURCES = ("wallet", "auto", "card", "batch")
 
@@ -12,8 +13,9 @@ def receipt_number(year: int, seq: int) -> str:
     return f"GP-{year}-{seq:06d}"
 
 
-def auto_donation_amounts(balance_cents: int, percentage: int, allocations: list[dict],
-                          *, minimum: int = MIN_DONATION_CENTS) -> list[tuple[str, int]]:
+def auto_donation_amounts(
+    balance_cents: int, percentage: int, allocations: list[dict], *, minimum: int = MIN_DONATION_CENTS
+) -> list[tuple[str, int]]:
     """[(onlus_id, cents)] for `percentage` of the balance split by share, rounded down.
 
     The rounding remainder goes to the first allocation; parts under the minimum donation are dropped.

@@ -5,28 +5,29 @@ its signed effect on the balance (`amount_cents`), what it put on hold (`held_ce
 the balance after it, and a reference to its source. The sum of a wallet's
 `amount_cents` equals its balance; the sum of `held_cents` equals its held amount.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-EARNED = "earned"            # credits from play (session conversion)
-BONUS = "bonus"              # tournament rewards and other grants
-DONATED = "donated"          # debit for a completed donation
-REFUND = "refund"            # a donation given back to the wallet (linked to the donation)
-ADJUSTMENT = "adjustment"    # admin correction, with reason and admin id
-RELEASE = "release"          # held credits released into the balance (or voided)
-HOLD = "hold"                # a donation held for compliance review: balance -> held
-UNHOLD = "unhold"            # a held donation settled: held -> balance (then donated, or left there)
+EARNED = "earned"  # credits from play (session conversion)
+BONUS = "bonus"  # tournament rewards and other grants
+DONATED = "donated"  # debit for a completed donation
+REFUND = "refund"  # a donation given back to the wallet (linked to the donation)
+ADJUSTMENT = "adjustment"  # admin correction, with reason and admin id
+RELEASE = "release"  # held credits released into the balance (or voided)
+HOLD = "hold"  # a donation held for compliance review: balance -> held
+UNHOLD = "unhold"  # a held donation settled: held -> balance (then donated, or left there)
 CARD_PAYMENT = "card_payment"  # money received from a card for a donation (paired with `donated`: net 0)
-CARD_REFUND = "card_refund"    # money sent back to the card (paired with `refund`: net 0)
+CARD_REFUND = "card_refund"  # money sent back to the card (paired with `refund`: net 0)
 
 ENTRY_TYPES = (EARNED, BONUS, DONATED, REFUND, ADJUSTMENT, RELEASE, HOLD, UNHOLD, CARD_PAYMENT, CARD_REFUND)
 
 # entry status
-POSTED = "posted"            # a plain balance change
-CREDITED = "credited"        # earnings credited in full
-CAPPED = "capped"            # earnings reduced (daily cap, per-session limits); reasons in the breakdown
-HELD = "held"                # earnings put on hold by a fraud check; not in the balance
+POSTED = "posted"  # a plain balance change
+CREDITED = "credited"  # earnings credited in full
+CAPPED = "capped"  # earnings reduced (daily cap, per-session limits); reasons in the breakdown
+HELD = "held"  # earnings put on hold by a fraud check; not in the balance
 ENTRY_STATUSES = (POSTED, CREDITED, CAPPED, HELD)
 
 
@@ -37,14 +38,14 @@ class Posting:
     user_id: str
     key: str
     type: str
-    amount_cents: int                       # signed effect on the balance
-    source: dict                            # {"kind": "session"|"donation"|"tournament"|"admin"|..., "id": str}
+    amount_cents: int  # signed effect on the balance
+    source: dict  # {"kind": "session"|"donation"|"tournament"|"admin"|..., "id": str}
     status: str = POSTED
-    held_cents: int = 0                     # signed effect on the held amount
+    held_cents: int = 0  # signed effect on the held amount
     breakdown: dict | None = None
     reason: str | None = None
     actor_id: str | None = None
-    meta: dict = field(default_factory=dict)        # denormalised facts (onlus_id, onlus_category, donation_id)
+    meta: dict = field(default_factory=dict)  # denormalised facts (onlus_id, onlus_category, donation_id)
     wallet_set: dict = field(default_factory=dict)  # extra wallet fields (day counters) set by the same update
 
     def wallet_inc(self) -> dict:

@@ -1,10 +1,21 @@
 """ONLUS registry rules (pure): categories, verification states, Italian tax codes."""
+
 from __future__ import annotations
 
 import re
 
-CATEGORIES = ("education", "health", "environment", "poverty", "animals", "culture",
-              "emergency", "research", "human_rights", "community")
+CATEGORIES = (
+    "education",
+    "health",
+    "environment",
+    "poverty",
+    "animals",
+    "culture",
+    "emergency",
+    "research",
+    "human_rights",
+    "community",
+)
 PENDING, VERIFIED, REJECTED, SUSPENDED = "pending", "verified", "rejected", "suspended"
 STATUSES = (PENDING, VERIFIED, REJECTED, SUSPENDED)
 

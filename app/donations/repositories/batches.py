@@ -1,6 +1,7 @@
 """`batch_operations` (one per batch, with counts and a run lease), `batch_items` (one per item, with its
 status, attempts and result) and `onlus_disbursements` (one per ONLUS and month: the unique key that
 makes a disbursement item idempotent)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -18,8 +19,9 @@ class BatchRepository:
         self.disbursements = db["onlus_disbursements"]
 
     def create_indexes(self) -> None:
-        self.collection.create_index([("key", ASCENDING)], unique=True,
-                                     partialFilterExpression={"key": {"$type": "string"}})
+        self.collection.create_index(
+            [("key", ASCENDING)], unique=True, partialFilterExpression={"key": {"$type": "string"}}
+        )
         self.collection.create_index([("status", ASCENDING), ("created_at", DESCENDING)])
         self.items.create_index([("batch_id", ASCENDING), ("seq", ASCENDING)], unique=True)
         self.items.create_index([("batch_id", ASCENDING), ("status", ASCENDING)])
@@ -46,11 +48,14 @@ class BatchRepository:
     def lease(self, batch_id, *, owner: str, now: datetime, until: datetime) -> dict | None:
         """Claim the batch for one runner: only when not finished and nobody holds an unexpired lease."""
         return self.collection.find_one_and_update(
-            {"_id": to_object_id(batch_id), "status": {"$in": ["pending", "running"]},
-             "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}, {"lease_owner": owner}]},
-            {"$set": {"status": "running", "lease_owner": owner, "lease_until": until},
-             "$inc": {"runs": 1}},
-            return_document=ReturnDocument.AFTER)
+            {
+                "_id": to_object_id(batch_id),
+                "status": {"$in": ["pending", "running"]},
+                "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}, {"lease_owner": owner}],
+            },
+            {"$set": {"status": "running", "lease_owner": owner, "lease_until": until}, "$inc": {"runs": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
 
     def mark_started(self, batch_id, *, now: datetime) -> None:
         self.collection.update_one({"_id": batch_id, "started_at": None}, {"$set": {"started_at": now}})
@@ -61,24 +66,36 @@ class BatchRepository:
     def release(self, batch_id, *, owner: str, fields: dict) -> dict | None:
         return self.collection.find_one_and_update(
             {"_id": batch_id, "lease_owner": owner},
-            {"$set": {**fields, "lease_owner": None, "lease_until": None}}, return_document=ReturnDocument.AFTER)
+            {"$set": {**fields, "lease_owner": None, "lease_until": None}},
+            return_document=ReturnDocument.AFTER,
+        )
 
     def set_counts(self, batch_id) -> dict:
-        counts = {s: 0 for s in ("pending", "processing", "done", "failed")}
-        for row in self.items.aggregate([{"$match": {"batch_id": batch_id}},
-                                         {"$group": {"_id": "$status", "n": {"$sum": 1}}}]):
+        counts = dict.fromkeys(("pending", "processing", "done", "failed"), 0)
+        for row in self.items.aggregate(
+            [{"$match": {"batch_id": batch_id}}, {"$group": {"_id": "$status", "n": {"$sum": 1}}}]
+        ):
             counts[row["_id"]] = row["n"]
-        return self.collection.find_one_and_update({"_id": batch_id}, {"$set": {"counts": counts}},
-                                                   return_document=ReturnDocument.AFTER)
+        return self.collection.find_one_and_update(
+            {"_id": batch_id}, {"$set": {"counts": counts}}, return_document=ReturnDocument.AFTER
+        )
 
     def set_fields(self, batch_id, fields: dict) -> dict | None:
-        return self.collection.find_one_and_update({"_id": to_object_id(batch_id)}, {"$set": fields},
-                                                   return_document=ReturnDocument.AFTER)
+        return self.collection.find_one_and_update(
+            {"_id": to_object_id(batch_id)}, {"$set": fields}, return_document=ReturnDocument.AFTER
+        )
 
     def resumable(self, *, now: datetime, limit: int = 20) -> list[dict]:
-        return list(self.collection.find(
-            {"status": {"$in": ["pending", "running"]},
-             "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]}).sort("created_at", ASCENDING).limit(limit))
+        return list(
+            self.collection.find(
+                {
+                    "status": {"$in": ["pending", "running"]},
+                    "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}],
+                }
+            )
+            .sort("created_at", ASCENDING)
+            .limit(limit)
+        )
 
     def page(self, *, skip: int, limit: int, status: str | None = None, type: str | None = None) -> tuple[list, int]:
         query: dict = {}
@@ -87,31 +104,43 @@ class BatchRepository:
         if type:
             query["type"] = type
         total = self.collection.count_documents(query)
-        rows = list(self.collection.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-                    .skip(skip).limit(limit))
+        rows = list(
+            self.collection.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)]).skip(skip).limit(limit)
+        )
         return rows, total
 
     # -- items -----------------------------------------------------------------------
     def next_items(self, batch_id, *, max_attempts: int, limit: int) -> list[dict]:
         """Items still to do, in order: pending, interrupted (processing) and retryable failures."""
-        return list(self.items.find({"batch_id": batch_id, "$or": [
-            {"status": {"$in": ["pending", "processing"]}},
-            {"status": "failed", "retryable": True, "attempts": {"$lt": max_attempts}}]})
-            .sort("seq", ASCENDING).limit(limit))
+        return list(
+            self.items.find(
+                {
+                    "batch_id": batch_id,
+                    "$or": [
+                        {"status": {"$in": ["pending", "processing"]}},
+                        {"status": "failed", "retryable": True, "attempts": {"$lt": max_attempts}},
+                    ],
+                }
+            )
+            .sort("seq", ASCENDING)
+            .limit(limit)
+        )
 
     def start_item(self, item_id: str, *, now: datetime) -> dict | None:
         return self.items.find_one_and_update(
             {"_id": item_id, "status": {"$in": ["pending", "processing", "failed"]}},
             {"$set": {"status": "processing", "updated_at": now}, "$inc": {"attempts": 1}},
-            return_document=ReturnDocument.AFTER)
+            return_document=ReturnDocument.AFTER,
+        )
 
     def finish_item(self, item_id: str, fields: dict) -> None:
         self.items.update_one({"_id": item_id, "status": "processing"}, {"$set": fields})
 
     def retry_failed(self, batch_id, *, now: datetime) -> int:
-        result = self.items.update_many({"batch_id": batch_id, "status": "failed"},
-                                        {"$set": {"status": "pending", "attempts": 0, "retryable": True,
-                                                  "updated_at": now}})
+        result = self.items.update_many(
+            {"batch_id": batch_id, "status": "failed"},
+            {"$set": {"status": "pending", "attempts": 0, "retryable": True, "updated_at": now}},
+        )
         return result.modified_count
 
     def items_page(self, batch_id, *, skip: int, limit: int, status: str | None = None) -> tuple[list, int]:
@@ -131,5 +160,9 @@ class BatchRepository:
             return self.disbursements.find_one({"_id": doc["_id"]}), False
 
     def disbursed_by_onlus(self) -> dict[str, int]:
-        return {r["_id"]: r["cents"] for r in self.disbursements.aggregate(
-            [{"$group": {"_id": "$onlus_id", "cents": {"$sum": "$amount_cents"}}}])}
+        return {
+            r["_id"]: r["cents"]
+            for r in self.disbursements.aggregate(
+                [{"$group": {"_id": "$onlus_id", "cents": {"$sum": "$amount_cents"}}}]
+            )
+        }

@@ -1,5 +1,6 @@
 """`kyc_records` (one per user), `compliance_checks` (every check recorded), `sanctions_entries`
 (admin-managed names screened besides the configured list) and `fraud_flags`."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,20 +25,32 @@ class KycRepository:
         return self.collection.find_one({"user_id": user_id})
 
     def statuses(self, user_ids: list[str]) -> dict[str, str]:
-        return {d["user_id"]: d["status"] for d in self.collection.find({"user_id": {"$in": list(user_ids)}},
-                                                                        {"user_id": 1, "status": 1})}
+        return {
+            d["user_id"]: d["status"]
+            for d in self.collection.find({"user_id": {"$in": list(user_ids)}}, {"user_id": 1, "status": 1})
+        }
 
     def submit(self, user_id: str, data: dict, *, now: datetime) -> dict:
         """Store (or replace) the user's submission as pending; an approved record is never downgraded here."""
         try:
             return self.collection.find_one_and_update(
                 {"user_id": user_id, "status": {"$ne": "approved"}},
-                {"$set": {"data": data, "status": "pending", "submitted_at": now, "reviewed_at": None,
-                          "reviewed_by": None, "review_note": None, "updated_at": now},
-                 "$setOnInsert": {"user_id": user_id, "created_at": now},
-                 "$push": {"history": {"$each": [{"status": "pending", "at": now, "by": user_id}],
-                                       "$slice": -20}}},
-                upsert=True, return_document=ReturnDocument.AFTER)
+                {
+                    "$set": {
+                        "data": data,
+                        "status": "pending",
+                        "submitted_at": now,
+                        "reviewed_at": None,
+                        "reviewed_by": None,
+                        "review_note": None,
+                        "updated_at": now,
+                    },
+                    "$setOnInsert": {"user_id": user_id, "created_at": now},
+                    "$push": {"history": {"$each": [{"status": "pending", "at": now, "by": user_id}], "$slice": -20}},
+                },
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
         except DuplicateKeyError:  # approved already (the filter excluded it, the upsert collided)
             return None
 
@@ -45,17 +58,27 @@ class KycRepository:
         """pending -> approved | rejected (only from pending: an admin decides each submission once)."""
         return self.collection.find_one_and_update(
             {"user_id": user_id, "status": "pending"},
-            {"$set": {"status": status, "reviewed_at": now, "reviewed_by": actor_id, "review_note": note,
-                      "updated_at": now},
-             "$push": {"history": {"$each": [{"status": status, "at": now, "by": actor_id, "note": note}],
-                                   "$slice": -20}}},
-            return_document=ReturnDocument.AFTER)
+            {
+                "$set": {
+                    "status": status,
+                    "reviewed_at": now,
+                    "reviewed_by": actor_id,
+                    "review_note": note,
+                    "updated_at": now,
+                },
+                "$push": {
+                    "history": {"$each": [{"status": status, "at": now, "by": actor_id, "note": note}], "$slice": -20}
+                },
+            },
+            return_document=ReturnDocument.AFTER,
+        )
 
     def page(self, *, status: str | None, skip: int, limit: int) -> tuple[list, int]:
         query = {"status": status} if status else {}
         total = self.collection.count_documents(query)
-        rows = list(self.collection.find(query).sort([("submitted_at", ASCENDING), ("_id", ASCENDING)])
-                    .skip(skip).limit(limit))
+        rows = list(
+            self.collection.find(query).sort([("submitted_at", ASCENDING), ("_id", ASCENDING)]).skip(skip).limit(limit)
+        )
         return rows, total
 
 
@@ -73,12 +96,21 @@ class ComplianceCheckRepository:
         self.collection.insert_one(doc)
         return doc
 
-    def page(self, *, skip: int, limit: int, outcome: str | None = None, user_id: str | None = None,
-             start: datetime | None = None, end: datetime | None = None) -> tuple[list, int]:
+    def page(
+        self,
+        *,
+        skip: int,
+        limit: int,
+        outcome: str | None = None,
+        user_id: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> tuple[list, int]:
         query = self._query(outcome=outcome, user_id=user_id, start=start, end=end)
         total = self.collection.count_documents(query)
-        rows = list(self.collection.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-                    .skip(skip).limit(limit))
+        rows = list(
+            self.collection.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)]).skip(skip).limit(limit)
+        )
         return rows, total
 
     def between(self, start: datetime, end: datetime) -> list[dict]:
@@ -133,10 +165,15 @@ class FraudFlagRepository:
         now = doc["created_at"]
         return self.collection.find_one_and_update(
             {"dedupe_key": doc["dedupe_key"]},
-            {"$setOnInsert": {k: v for k, v in doc.items() if k not in ("refs",)},
-             "$inc": {"occurrences": 1}, "$set": {"last_seen_at": now},
-             "$push": {"refs": {"$each": doc.get("refs", []), "$slice": -50}}},
-            upsert=True, return_document=ReturnDocument.AFTER)
+            {
+                "$setOnInsert": {k: v for k, v in doc.items() if k not in ("refs",)},
+                "$inc": {"occurrences": 1},
+                "$set": {"last_seen_at": now},
+                "$push": {"refs": {"$each": doc.get("refs", []), "$slice": -50}},
+            },
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
 
     def by_id(self, flag_id: str) -> dict | None:
         oid = to_object_id(flag_id)
@@ -146,7 +183,8 @@ class FraudFlagRepository:
         return self.collection.find_one_and_update(
             {"_id": to_object_id(flag_id), "status": "open"},
             {"$set": {"status": "resolved", "resolved_at": now, "resolved_by": actor_id, "resolution_note": note}},
-            return_document=ReturnDocument.AFTER)
+            return_document=ReturnDocument.AFTER,
+        )
 
     def page(self, *, status: str | None, kind: str | None, skip: int, limit: int) -> tuple[list, int]:
         query: dict = {}
@@ -155,8 +193,9 @@ class FraudFlagRepository:
         if kind:
             query["kind"] = kind
         total = self.collection.count_documents(query)
-        rows = list(self.collection.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-                    .skip(skip).limit(limit))
+        rows = list(
+            self.collection.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)]).skip(skip).limit(limit)
+        )
         return rows, total
 
     def between(self, start: datetime, end: datetime) -> list[dict]:

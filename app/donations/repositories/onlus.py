@@ -1,4 +1,5 @@
 """`onlus`: the registry of organisations that can receive donations."""
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,9 @@ class OnlusRepository:
 
     def create_indexes(self) -> None:
         self.collection.create_index([("tax_code", ASCENDING)], unique=True)
-        self.collection.create_index([("verification_status", ASCENDING), ("is_active", ASCENDING),
-                                      ("category", ASCENDING)])
+        self.collection.create_index(
+            [("verification_status", ASCENDING), ("is_active", ASCENDING), ("category", ASCENDING)]
+        )
         self.collection.create_index([("search_name", ASCENDING)])
 
     def insert(self, doc: dict) -> dict:
@@ -40,7 +42,9 @@ class OnlusRepository:
             return self.collection.find_one_and_update(
                 {"tax_code": doc["tax_code"]},
                 {"$setOnInsert": {**doc, "search_name": doc["name"].lower(), "created_at": now, "updated_at": now}},
-                upsert=True, return_document=ReturnDocument.AFTER)
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
         except DuplicateKeyError:
             return self.collection.find_one({"tax_code": doc["tax_code"]})
 
@@ -60,8 +64,9 @@ class OnlusRepository:
         if "name" in fields:
             fields["search_name"] = fields["name"].lower()
         try:
-            return self.collection.find_one_and_update({"_id": oid}, {"$set": fields},
-                                                       return_document=ReturnDocument.AFTER)
+            return self.collection.find_one_and_update(
+                {"_id": oid}, {"$set": fields}, return_document=ReturnDocument.AFTER
+            )
         except DuplicateKeyError as exc:
             raise TaxCodeTaken(fields.get("tax_code")) from exc
 
@@ -81,8 +86,7 @@ class OnlusRepository:
     def page(self, *, skip: int, limit: int, **filters) -> tuple[list[dict], int]:
         query = self._query(**filters)
         total = self.collection.count_documents(query)
-        rows = list(self.collection.find(query).sort([("name", ASCENDING), ("_id", ASCENDING)])
-                    .skip(skip).limit(limit))
+        rows = list(self.collection.find(query).sort([("name", ASCENDING), ("_id", ASCENDING)]).skip(skip).limit(limit))
         return rows, total
 
     def find(self, **filters) -> list[dict]:

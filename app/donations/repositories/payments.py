@@ -1,5 +1,6 @@
 """`payment_intents` (one per card donation attempt), `payment_webhook_events` (every provider event id,
 unique: the first write wins, a replay is recognised) and `payment_providers` (which provider is active)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,10 +16,16 @@ class PaymentIntentRepository:
         self.collection = db["payment_intents"]
 
     def create_indexes(self) -> None:
-        self.collection.create_index([("provider_intent_id", ASCENDING)], unique=True,
-                                     partialFilterExpression={"provider_intent_id": {"$type": "string"}})
-        self.collection.create_index([("user_id", ASCENDING), ("idempotency_key", ASCENDING)], unique=True,
-                                     partialFilterExpression={"idempotency_key": {"$type": "string"}})
+        self.collection.create_index(
+            [("provider_intent_id", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"provider_intent_id": {"$type": "string"}},
+        )
+        self.collection.create_index(
+            [("user_id", ASCENDING), ("idempotency_key", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"idempotency_key": {"$type": "string"}},
+        )
         self.collection.create_index([("user_id", ASCENDING), ("created_at", DESCENDING)])
         self.collection.create_index([("client_ip", ASCENDING), ("created_at", DESCENDING)])
         self.collection.create_index([("status", ASCENDING), ("updated_at", ASCENDING)])
@@ -38,25 +45,36 @@ class PaymentIntentRepository:
         return self.collection.find_one({"user_id": user_id, "idempotency_key": key})
 
     def set_provider(self, intent_id, fields: dict) -> dict | None:
-        return self.collection.find_one_and_update({"_id": to_object_id(intent_id)}, {"$set": fields},
-                                                   return_document=ReturnDocument.AFTER)
+        return self.collection.find_one_and_update(
+            {"_id": to_object_id(intent_id)}, {"$set": fields}, return_document=ReturnDocument.AFTER
+        )
 
     def advance(self, intent_id, *, from_statuses, fields: dict, history: dict, session=None) -> dict | None:
         """Guarded forward move: None when the intent is no longer in one of `from_statuses`."""
         return self.collection.find_one_and_update(
             {"_id": to_object_id(intent_id), "status": {"$in": list(from_statuses)}},
             {"$set": fields, "$push": {"history": {"$each": [history], "$slice": -50}}},
-            return_document=ReturnDocument.AFTER, session=session)
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
 
     def note(self, intent_id, *, fields: dict, history: dict) -> dict | None:
         """Facts that do not move the state (a dispute, a refund at the provider)."""
         return self.collection.find_one_and_update(
             {"_id": to_object_id(intent_id)},
             {"$set": fields, "$push": {"history": {"$each": [history], "$slice": -50}}},
-            return_document=ReturnDocument.AFTER)
+            return_document=ReturnDocument.AFTER,
+        )
 
-    def count_since(self, *, since: datetime, user_id: str | None = None, client_ip: str | None = None,
-                    statuses: list[str] | None = None, field: str = "created_at") -> int:
+    def count_since(
+        self,
+        *,
+        since: datetime,
+        user_id: str | None = None,
+        client_ip: str | None = None,
+        statuses: list[str] | None = None,
+        field: str = "created_at",
+    ) -> int:
         query: dict = {field: {"$gte": since}}
         if user_id:
             query["user_id"] = user_id
@@ -73,8 +91,9 @@ class PaymentIntentRepository:
         if status:
             query["status"] = status
         total = self.collection.count_documents(query)
-        rows = list(self.collection.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-                    .skip(skip).limit(limit))
+        rows = list(
+            self.collection.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)]).skip(skip).limit(limit)
+        )
         return rows, total
 
     def for_reconciliation(self, *, since: datetime) -> list[dict]:

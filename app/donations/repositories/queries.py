@@ -1,4 +1,5 @@
 """Query pieces the donations repositories share."""
+
 from __future__ import annotations
 
 from datetime import datetime

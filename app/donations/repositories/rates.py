@@ -1,4 +1,5 @@
 """`conversion_rates`: versions of the credit conversion rates; the current one is the latest effective."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,8 +21,9 @@ class RatesRepository:
         self.collection.create_index([("effective_from", DESCENDING)])
 
     def current(self, now: datetime) -> dict | None:
-        return self.collection.find_one({"effective_from": {"$lte": now}},
-                                        sort=[("effective_from", DESCENDING), ("version", DESCENDING)])
+        return self.collection.find_one(
+            {"effective_from": {"$lte": now}}, sort=[("effective_from", DESCENDING), ("version", DESCENDING)]
+        )
 
     def latest_version(self) -> int:
         doc = self.collection.find_one({}, {"version": 1}, sort=[("version", DESCENDING)])

@@ -1,4 +1,5 @@
 """`reconciliation_runs` and their `reconciliation_discrepancies`."""
+
 from __future__ import annotations
 
 from pymongo import DESCENDING

@@ -13,6 +13,7 @@ expired) picks them up and re-executes them: the effect's key makes a re-executi
 item takes effect exactly once. Business refusals (insufficient balance...) fail an item for good;
 unexpected errors are retried up to `max_attempts` times; an admin can retry failed items.
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,9 +21,9 @@ import io
 import logging
 import uuid
 from calendar import monthrange
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Callable
 
 from bson import ObjectId
 
@@ -55,29 +56,70 @@ def parse_amount(text: str) -> int:
 
 
 class BatchService:
-    def __init__(self, *, repo, donations, users=None, max_attempts: int = 3, lease_seconds: int = 300,
-                 clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        *,
+        repo,
+        donations,
+        users=None,
+        max_attempts: int = 3,
+        lease_seconds: int = 300,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.repo = repo
-        self.donations = donations    # DonationService (period_summary, process)
+        self.donations = donations  # DonationService (period_summary, process)
         self.users = users
         self.max_attempts = max_attempts
         self.lease = timedelta(seconds=lease_seconds)
         self.clock = clock
 
     # -- creating -----------------------------------------------------------------------
-    def _new(self, *, type: str, key: str | None, name: str | None, params: dict, payloads: list[dict],
-             actor_id: str | None, invalid: dict[int, str] | None = None) -> tuple[dict, bool]:
+    def _new(
+        self,
+        *,
+        type: str,
+        key: str | None,
+        name: str | None,
+        params: dict,
+        payloads: list[dict],
+        actor_id: str | None,
+        invalid: dict[int, str] | None = None,
+    ) -> tuple[dict, bool]:
         now = self.clock()
         batch_id = ObjectId()
         items = []
         for seq, payload in enumerate(payloads, start=1):
             error = (invalid or {}).get(seq)
-            items.append({"_id": f"{batch_id}:{seq}", "batch_id": batch_id, "seq": seq, "payload": payload,
-                          "status": "failed" if error else "pending", "attempts": 0, "retryable": not error,
-                          "error": error, "result": None, "updated_at": now})
-        doc = {"_id": batch_id, "type": type, "name": name, "params": params, "status": "pending",
-               "total": len(items), "counts": {}, "created_by": actor_id, "created_at": now,
-               "started_at": None, "finished_at": None, "lease_owner": None, "lease_until": None, "runs": 0}
+            items.append(
+                {
+                    "_id": f"{batch_id}:{seq}",
+                    "batch_id": batch_id,
+                    "seq": seq,
+                    "payload": payload,
+                    "status": "failed" if error else "pending",
+                    "attempts": 0,
+                    "retryable": not error,
+                    "error": error,
+                    "result": None,
+                    "updated_at": now,
+                }
+            )
+        doc = {
+            "_id": batch_id,
+            "type": type,
+            "name": name,
+            "params": params,
+            "status": "pending",
+            "total": len(items),
+            "counts": {},
+            "created_by": actor_id,
+            "created_at": now,
+            "started_at": None,
+            "finished_at": None,
+            "lease_owner": None,
+            "lease_until": None,
+            "runs": 0,
+        }
         if key:
             doc["key"] = key
         if self.repo.insert(doc, items) is None:
@@ -97,12 +139,24 @@ class BatchService:
             raise ValidationFailed("PERIOD_NOT_CLOSED", errors={"period": ["The month has not ended yet."]})
         summary = self.donations.period_summary(start, end)
         names = self.donations.onlus.many([k for k in summary["by_onlus"] if k != "unknown"])
-        payloads = [{"onlus_id": onlus_id, "onlus_name": (names.get(onlus_id) or {}).get("name"),
-                     "amount_cents": cents, "period": period}
-                    for onlus_id, cents in sorted(summary["by_onlus"].items()) if cents > 0]
-        return self._new(type=DISBURSEMENT, key=f"disbursement:{period}", name=f"Disbursement {period}",
-                         params={"period": period, "total_cents": sum(p["amount_cents"] for p in payloads)},
-                         payloads=payloads, actor_id=actor_id)
+        payloads = [
+            {
+                "onlus_id": onlus_id,
+                "onlus_name": (names.get(onlus_id) or {}).get("name"),
+                "amount_cents": cents,
+                "period": period,
+            }
+            for onlus_id, cents in sorted(summary["by_onlus"].items())
+            if cents > 0
+        ]
+        return self._new(
+            type=DISBURSEMENT,
+            key=f"disbursement:{period}",
+            name=f"Disbursement {period}",
+            params={"period": period, "total_cents": sum(p["amount_cents"] for p in payloads)},
+            payloads=payloads,
+            actor_id=actor_id,
+        )
 
     def create_import(self, csv_text: str, *, name: str | None, actor_id: str | None) -> dict:
         reader = csv.DictReader(io.StringIO(csv_text.strip()))
@@ -115,8 +169,12 @@ class BatchService:
             if seq > MAX_IMPORT_ROWS:
                 raise ValidationFailed(errors={"csv": [f"At most {MAX_IMPORT_ROWS} rows."]})
             row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
-            payload = {"user_id": row.get("user_id"), "onlus_id": row.get("onlus_id"),
-                       "reference": row.get("reference") or None, "row": seq + 1}
+            payload = {
+                "user_id": row.get("user_id"),
+                "onlus_id": row.get("onlus_id"),
+                "reference": row.get("reference") or None,
+                "row": seq + 1,
+            }
             try:
                 payload["amount_cents"] = parse_amount(row.get("amount") or "")
             except (InvalidOperation, ValueError):
@@ -129,8 +187,15 @@ class BatchService:
             payloads.append(payload)
         if not payloads:
             raise ValidationFailed(errors={"csv": ["No rows."]})
-        batch, _ = self._new(type=IMPORT, key=None, name=name or "Donation import", params={"rows": len(payloads)},
-                             payloads=payloads, actor_id=actor_id, invalid=invalid)
+        batch, _ = self._new(
+            type=IMPORT,
+            key=None,
+            name=name or "Donation import",
+            params={"rows": len(payloads)},
+            payloads=payloads,
+            actor_id=actor_id,
+            invalid=invalid,
+        )
         return batch
 
     # -- running ---------------------------------------------------------------------------
@@ -163,8 +228,10 @@ class BatchService:
             remaining = self.repo.next_items(leased["_id"], max_attempts=self.max_attempts, limit=1)
             fields: dict = {}
             if not remaining:
-                fields = {"status": "completed_with_errors" if counts.get("failed") else "completed",
-                          "finished_at": self.clock()}
+                fields = {
+                    "status": "completed_with_errors" if counts.get("failed") else "completed",
+                    "finished_at": self.clock(),
+                }
             result = self.repo.release(leased["_id"], owner=owner, fields=fields)
         return result or self.get(batch_id)
 
@@ -174,33 +241,52 @@ class BatchService:
             return
         try:
             result = self._execute(batch, started)
-        except AppError as exc:      # a business refusal: retrying will not help
-            self.repo.finish_item(item["_id"], {"status": "failed", "retryable": False, "error": exc.message,
-                                                "updated_at": self.clock()})
+        except AppError as exc:  # a business refusal: retrying will not help
+            self.repo.finish_item(
+                item["_id"], {"status": "failed", "retryable": False, "error": exc.message, "updated_at": self.clock()}
+            )
             return
-        except Exception as exc:     # noqa: BLE001 - unexpected: retried on a later run
+        except Exception as exc:  # noqa: BLE001 - unexpected: retried on a later run
             log.warning("batch %s item %s failed: %s", batch["_id"], item["seq"], exc)
-            self.repo.finish_item(item["_id"], {"status": "failed", "retryable": True,
-                                                "error": f"{type(exc).__name__}: {exc}"[:300],
-                                                "updated_at": self.clock()})
+            self.repo.finish_item(
+                item["_id"],
+                {
+                    "status": "failed",
+                    "retryable": True,
+                    "error": f"{type(exc).__name__}: {exc}"[:300],
+                    "updated_at": self.clock(),
+                },
+            )
             return
-        self.repo.finish_item(item["_id"], {"status": "done", "result": result, "error": None,
-                                            "updated_at": self.clock()})
+        self.repo.finish_item(
+            item["_id"], {"status": "done", "result": result, "error": None, "updated_at": self.clock()}
+        )
 
     def _execute(self, batch: dict, item: dict) -> dict:
         payload = item["payload"]
         if batch["type"] == DISBURSEMENT:
             now = self.clock()
-            doc, created = self.repo.insert_disbursement({
-                "_id": f"{payload['period']}:{payload['onlus_id']}", "period": payload["period"],
-                "onlus_id": payload["onlus_id"], "onlus_name": payload.get("onlus_name"),
-                "amount_cents": payload["amount_cents"], "batch_id": str(batch["_id"]), "status": "scheduled",
-                "created_at": now})
+            doc, created = self.repo.insert_disbursement(
+                {
+                    "_id": f"{payload['period']}:{payload['onlus_id']}",
+                    "period": payload["period"],
+                    "onlus_id": payload["onlus_id"],
+                    "onlus_name": payload.get("onlus_name"),
+                    "amount_cents": payload["amount_cents"],
+                    "batch_id": str(batch["_id"]),
+                    "status": "scheduled",
+                    "created_at": now,
+                }
+            )
             return {"disbursement_id": doc["_id"], "amount_cents": doc["amount_cents"], "replayed": not created}
         if batch["type"] == IMPORT:
             donation, created = self.donations.process(
-                payload["user_id"], onlus_id=payload["onlus_id"], amount_cents=payload["amount_cents"],
-                idempotency_key=f"batch:{batch['_id']}:{item['seq']}", source="batch")
+                payload["user_id"],
+                onlus_id=payload["onlus_id"],
+                amount_cents=payload["amount_cents"],
+                idempotency_key=f"batch:{batch['_id']}:{item['seq']}",
+                source="batch",
+            )
             return {"donation_id": str(donation["_id"]), "status": donation["status"], "replayed": not created}
         raise ValueError(f"unknown batch type {batch['type']!r}")
 

@@ -8,20 +8,29 @@ recorded in `compliance_checks` with the result of each rule.
 
 Also owns KYC records (users submit, admins approve/reject) and the sanctions list.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
 
 from app.core.api import cents_to_euros
 from app.core.cache import CachedValue
 from app.core.clock import utcnow
 from app.core.errors import AppError, Conflict, NotFound, ValidationFailed
-from app.donations.models.compliance import (KYC_APPROVED, KYC_NONE, KYC_NOT_CHECKED, KYC_REJECTED,
-                                             SANCTIONS_MATCH, ComplianceRules, evaluate, name_matches,
-                                             normalize_name)
+from app.donations.models.compliance import (
+    KYC_APPROVED,
+    KYC_NONE,
+    KYC_NOT_CHECKED,
+    KYC_REJECTED,
+    SANCTIONS_MATCH,
+    ComplianceRules,
+    evaluate,
+    name_matches,
+    normalize_name,
+)
 from app.donations.models.donation import MIN_DONATION_CENTS
 
 log = logging.getLogger(__name__)
@@ -35,7 +44,7 @@ class ComplianceRequest:
     donated_today_cents: int
     source: str = "wallet"
     client_ip: str | None = None
-    donor_name: str | None = None            # screened against sanctions; looked up when not given
+    donor_name: str | None = None  # screened against sanctions; looked up when not given
 
 
 @dataclass(frozen=True)
@@ -45,9 +54,9 @@ class ComplianceDecision:
     status_code: int = 200
     errors: dict = field(default_factory=dict)
     rule: str | None = None
-    hold: bool = False                       # allowed, but held for an admin's review
-    reasons: tuple = ()                      # hold reasons (rule names)
-    checks: tuple = ()                       # every rule evaluated: {rule, passed, detail}
+    hold: bool = False  # allowed, but held for an admin's review
+    reasons: tuple = ()  # hold reasons (rule names)
+    checks: tuple = ()  # every rule evaluated: {rule, passed, detail}
 
     def error(self) -> AppError:
         if self.status_code == 422:
@@ -61,50 +70,85 @@ class ComplianceDecision:
 
 def hold_decision(rule: str, detail: dict) -> ComplianceDecision:
     """What an extra rule (e.g. fraud velocity) returns to hold a donation."""
-    return ComplianceDecision(True, "DONATION_HELD_FOR_REVIEW", 202, rule=rule, hold=True, reasons=(rule,),
-                              checks=({"rule": rule, "passed": False, "detail": detail},))
+    return ComplianceDecision(
+        True,
+        "DONATION_HELD_FOR_REVIEW",
+        202,
+        rule=rule,
+        hold=True,
+        reasons=(rule,),
+        checks=({"rule": rule, "passed": False, "detail": detail},),
+    )
 
 
 SANCTIONS_TTL = 30  # seconds
 
 
 class ComplianceService:
-    def __init__(self, *, min_cents: int = MIN_DONATION_CENTS, max_per_donation_cents: int = 50_000,
-                 max_per_day_cents: int = 100_000, rules: list | None = None,
-                 aml: ComplianceRules | None = None, kyc=None, checks=None, sanctions=None,
-                 window_total: Callable[[str, datetime], int] | None = None, users=None, cache=None,
-                 clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        *,
+        min_cents: int = MIN_DONATION_CENTS,
+        max_per_donation_cents: int = 50_000,
+        max_per_day_cents: int = 100_000,
+        rules: list | None = None,
+        aml: ComplianceRules | None = None,
+        kyc=None,
+        checks=None,
+        sanctions=None,
+        window_total: Callable[[str, datetime], int] | None = None,
+        users=None,
+        cache=None,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.min_cents = min_cents
         self.max_per_donation_cents = max_per_donation_cents
         self.max_per_day_cents = max_per_day_cents
         # extra rules (fraud velocity...): callables request -> ComplianceDecision | None
         self.rules = list(rules or [])
-        self.aml = aml                       # None: part-1 behaviour (limits only)
-        self.kyc = kyc                       # KycRepository
-        self.checks = checks                 # ComplianceCheckRepository
-        self.sanctions = sanctions           # SanctionsRepository
+        self.aml = aml  # None: part-1 behaviour (limits only)
+        self.kyc = kyc  # KycRepository
+        self.checks = checks  # ComplianceCheckRepository
+        self.sanctions = sanctions  # SanctionsRepository
         # every donation is screened against the list: kept in the cache, dropped when an admin edits it
-        self.listed = CachedValue(cache, "compliance:sanctions", SANCTIONS_TTL,
-                                  lambda: [d["name"] for d in sanctions.all()] if sanctions is not None else [])
-        self.window_total = window_total     # (user_id, since) -> cents donated or held since then
-        self.users = users                   # core users service (donor name for screening)
+        self.listed = CachedValue(
+            cache,
+            "compliance:sanctions",
+            SANCTIONS_TTL,
+            lambda: [d["name"] for d in sanctions.all()] if sanctions is not None else [],
+        )
+        self.window_total = window_total  # (user_id, since) -> cents donated or held since then
+        self.users = users  # core users service (donor name for screening)
         self.clock = clock
 
     # -- the decision -------------------------------------------------------------
     def check(self, request: ComplianceRequest) -> ComplianceDecision:
         amount = request.amount_cents
         if amount < self.min_cents:
-            return ComplianceDecision(False, "DONATION_BELOW_MINIMUM", 422, {
-                "amount": [f"The minimum donation is EUR {cents_to_euros(self.min_cents):.2f}."]}, "min_amount")
+            return ComplianceDecision(
+                False,
+                "DONATION_BELOW_MINIMUM",
+                422,
+                {"amount": [f"The minimum donation is EUR {cents_to_euros(self.min_cents):.2f}."]},
+                "min_amount",
+            )
         if amount > self.max_per_donation_cents:
-            return ComplianceDecision(False, "DONATION_ABOVE_MAXIMUM", 422, {
-                "amount": [f"The maximum donation is EUR {cents_to_euros(self.max_per_donation_cents):.2f}."]},
-                "max_amount")
+            return ComplianceDecision(
+                False,
+                "DONATION_ABOVE_MAXIMUM",
+                422,
+                {"amount": [f"The maximum donation is EUR {cents_to_euros(self.max_per_donation_cents):.2f}."]},
+                "max_amount",
+            )
         if request.donated_today_cents + amount > self.max_per_day_cents:
             left = max(0, self.max_per_day_cents - request.donated_today_cents)
-            return ComplianceDecision(False, "DAILY_DONATION_LIMIT_EXCEEDED", 422, {
-                "amount": [f"Daily donation limit reached; EUR {cents_to_euros(left):.2f} left today."]},
-                "daily_limit")
+            return ComplianceDecision(
+                False,
+                "DAILY_DONATION_LIMIT_EXCEEDED",
+                422,
+                {"amount": [f"Daily donation limit reached; EUR {cents_to_euros(left):.2f} left today."]},
+                "daily_limit",
+            )
         checks: list[dict] = []
         if self.aml is not None:
             checks.extend(self._aml_checks(request))
@@ -118,8 +162,9 @@ class ComplianceService:
             checks.extend(decision.checks)
         reasons = tuple(c["rule"] for c in checks if not c["passed"])
         if reasons:
-            return ComplianceDecision(True, "DONATION_HELD_FOR_REVIEW", 202, rule=reasons[0], hold=True,
-                                      reasons=reasons, checks=tuple(checks))
+            return ComplianceDecision(
+                True, "DONATION_HELD_FOR_REVIEW", 202, rule=reasons[0], hold=True, reasons=reasons, checks=tuple(checks)
+            )
         return ComplianceDecision(True, checks=tuple(checks))
 
     def _aml_checks(self, request: ComplianceRequest) -> list[dict]:
@@ -127,8 +172,12 @@ class ComplianceService:
         window = self.window_total(request.user_id, since) if self.window_total else 0
         # the KYC status only matters above the threshold: below it, no read
         needs_kyc = window + request.amount_cents > self.aml.kyc_required_above_cents
-        return evaluate(self.aml, amount_cents=request.amount_cents, window_total_cents=window,
-                        kyc_status=self.kyc_status(request.user_id) if needs_kyc else KYC_NOT_CHECKED)
+        return evaluate(
+            self.aml,
+            amount_cents=request.amount_cents,
+            window_total_cents=window,
+            kyc_status=self.kyc_status(request.user_id) if needs_kyc else KYC_NOT_CHECKED,
+        )
 
     def _sanctions_check(self, request: ComplianceRequest) -> dict:
         names = {"donor": request.donor_name or self._donor_name(request.user_id), "onlus": request.onlus.get("name")}
@@ -148,19 +197,29 @@ class ComplianceService:
             return None
         return f"{user.get('first_name', '')} {user.get('last_name', '')}".strip() or None
 
-    def record(self, request: ComplianceRequest, decision: ComplianceDecision, *, subject_type: str,
-               subject_id: str | None) -> None:
+    def record(
+        self, request: ComplianceRequest, decision: ComplianceDecision, *, subject_type: str, subject_id: str | None
+    ) -> None:
         """Keep the decision and each rule's result (an audit trail, and the compliance reports' source)."""
         if self.checks is None:
             return
         try:
-            self.checks.insert({
-                "user_id": request.user_id, "onlus_id": str(request.onlus.get("_id") or request.onlus.get("id")),
-                "amount_cents": request.amount_cents, "source": request.source, "client_ip": request.client_ip,
-                "outcome": decision.outcome, "code": decision.code, "reasons": list(decision.reasons),
-                "checks": list(decision.checks), "subject": {"type": subject_type, "id": subject_id},
-                "created_at": self.clock()})
-        except Exception:  # noqa: BLE001 - the audit write must not undo a committed donation
+            self.checks.insert(
+                {
+                    "user_id": request.user_id,
+                    "onlus_id": str(request.onlus.get("_id") or request.onlus.get("id")),
+                    "amount_cents": request.amount_cents,
+                    "source": request.source,
+                    "client_ip": request.client_ip,
+                    "outcome": decision.outcome,
+                    "code": decision.code,
+                    "reasons": list(decision.reasons),
+                    "checks": list(decision.checks),
+                    "subject": {"type": subject_type, "id": subject_id},
+                    "created_at": self.clock(),
+                }
+            )
+        except Exception:  # the audit write must not undo a committed donation
             log.exception("could not record a compliance check for %s", request.user_id)
 
     # -- KYC -----------------------------------------------------------------------
@@ -200,10 +259,21 @@ class ComplianceService:
         return (list(self.aml.sanctions_list) if self.aml else []) + list(self.listed.get())
 
     def sanctions_entries(self) -> list[dict]:
-        configured = [{"id": None, "name": n, "source": "config", "note": None, "created_at": None}
-                      for n in (self.aml.sanctions_list if self.aml else ())]
-        added = [{"id": str(d["_id"]), "name": d["name"], "source": "admin", "note": d.get("note"),
-                  "created_at": d["created_at"], "added_by": d.get("added_by")} for d in self.sanctions.all()]
+        configured = [
+            {"id": None, "name": n, "source": "config", "note": None, "created_at": None}
+            for n in (self.aml.sanctions_list if self.aml else ())
+        ]
+        added = [
+            {
+                "id": str(d["_id"]),
+                "name": d["name"],
+                "source": "admin",
+                "note": d.get("note"),
+                "created_at": d["created_at"],
+                "added_by": d.get("added_by"),
+            }
+            for d in self.sanctions.all()
+        ]
         return configured + added
 
     def add_sanction(self, name: str, *, note: str | None, actor_id: str) -> dict:
@@ -214,8 +284,14 @@ class ComplianceService:
         if doc is None:
             raise Conflict("SANCTIONS_ENTRY_EXISTS")
         self.listed.forget()
-        return {"id": str(doc["_id"]), "name": doc["name"], "source": "admin", "note": note,
-                "created_at": doc["created_at"], "added_by": actor_id}
+        return {
+            "id": str(doc["_id"]),
+            "name": doc["name"],
+            "source": "admin",
+            "note": note,
+            "created_at": doc["created_at"],
+            "added_by": actor_id,
+        }
 
     def remove_sanction(self, entry_id: str) -> None:
         if not self.sanctions.remove(entry_id):
@@ -242,13 +318,21 @@ class ComplianceService:
         for d in held_donations:
             review = d.get("review") or {}
             decisions[review.get("decision") or "pending"] = decisions.get(review.get("decision") or "pending", 0) + 1
-        kyc = {s: 0 for s in ("pending", "approved", "rejected")}
+        kyc = dict.fromkeys(("pending", "approved", "rejected"), 0)
         for doc in self.kyc.collection.find({"updated_at": {"$gte": start, "$lt": end}}, {"status": 1}):
             kyc[doc["status"]] = kyc.get(doc["status"], 0) + 1
         flag_kinds: dict[str, int] = {}
         for f in flags:
             flag_kinds[f["kind"]] = flag_kinds.get(f["kind"], 0) + 1
-        return {"from": start, "to": end, "checks_total": len(rows), "by_outcome": by_outcome,
-                "by_rule": by_rule, "held_amount_cents": held_cents, "held_decisions": decisions,
-                "kyc": kyc, "fraud_flags": {"total": len(flags), "by_kind": flag_kinds},
-                "generated_at": self.clock()}
+        return {
+            "from": start,
+            "to": end,
+            "checks_total": len(rows),
+            "by_outcome": by_outcome,
+            "by_rule": by_rule,
+            "held_amount_cents": held_cents,
+            "held_decisions": decisions,
+            "kyc": kyc,
+            "fraud_flags": {"total": len(flags), "by_kind": flag_kinds},
+            "generated_at": self.clock(),
+        }

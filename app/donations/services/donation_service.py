@@ -4,13 +4,14 @@ short transaction of its own -> dispatch the event.
 
 Other modules read it through app.donations.contracts.DonationRecords (period_summary, get_donation).
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Callable
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
@@ -19,8 +20,7 @@ from app.core.clock import utcnow
 from app.core.database import in_transaction
 from app.core.errors import AppError, Conflict, InsufficientBalance, NotFound, ValidationFailed
 from app.donations.events import DonationComplete, DonationRefunded
-from app.donations.models.donation import (COMPLETED, HELD, REFUNDED, REJECTED, auto_donation_amounts,
-                                           receipt_number)
+from app.donations.models.donation import COMPLETED, HELD, REFUNDED, REJECTED, auto_donation_amounts, receipt_number
 from app.donations.models.ledger import CARD_PAYMENT, CARD_REFUND, DONATED, HOLD, REFUND, UNHOLD, Posting
 from app.donations.models.onlus import can_receive_donations
 from app.donations.repositories.donations import DonationRepository, ReceiptRepository
@@ -30,31 +30,51 @@ from app.donations.services.wallet_service import WalletService
 
 log = logging.getLogger(__name__)
 
-TAX_NOTE = ("Donations to ONLUS / ETS organisations are deductible or detractable under Italian law "
-            "(art. 83 D.Lgs. 117/2017, art. 15 TUIR) within the limits in force. Keep this receipt "
-            "with your tax return.")
+TAX_NOTE = (
+    "Donations to ONLUS / ETS organisations are deductible or detractable under Italian law "
+    "(art. 83 D.Lgs. 117/2017, art. 15 TUIR) within the limits in force. Keep this receipt "
+    "with your tax return."
+)
 
 
 class DonationService:
-    def __init__(self, *, wallet: WalletService, onlus: OnlusService, compliance: ComplianceService,
-                 donations: DonationRepository, receipts: ReceiptRepository, hooks, users=None,
-                 preferences=None, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        *,
+        wallet: WalletService,
+        onlus: OnlusService,
+        compliance: ComplianceService,
+        donations: DonationRepository,
+        receipts: ReceiptRepository,
+        hooks,
+        users=None,
+        preferences=None,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.wallet = wallet
         self.onlus = onlus
         self.compliance = compliance
         self.donations = donations
         self.receipts = receipts
         self.hooks = hooks
-        self.users = users            # core "users" service (donor name on receipts)
+        self.users = users  # core "users" service (donor name on receipts)
         self.preferences = preferences  # core "preferences" service (auto-donation settings)
         self.clock = clock
-        self.payments = None          # PaymentService, set by init_app (card refunds at the provider)
+        self.payments = None  # PaymentService, set by init_app (card refunds at the provider)
         self._numbering = threading.Lock()
 
     # -- making a donation ----------------------------------------------------------
-    def process(self, user_id: str, *, onlus_id: str, amount_cents: int, idempotency_key: str | None = None,
-                source: str = "wallet", trigger_key: str | None = None,
-                client_ip: str | None = None) -> tuple[dict, bool]:
+    def process(
+        self,
+        user_id: str,
+        *,
+        onlus_id: str,
+        amount_cents: int,
+        idempotency_key: str | None = None,
+        source: str = "wallet",
+        trigger_key: str | None = None,
+        client_ip: str | None = None,
+    ) -> tuple[dict, bool]:
         """Returns (donation, created). A repeated idempotency key returns the first donation.
 
         A donation that a compliance rule (KYC, AML, sanctions, fraud velocity) flags is HELD: its amount
@@ -71,14 +91,24 @@ class DonationService:
         now = self.clock()
         today = now.date().isoformat()
         holder: dict = {}
-        meta = {"donation_id": str(donation_id), "onlus_id": onlus_id, "onlus_category": onlus["category"],
-                "source": source}
+        meta = {
+            "donation_id": str(donation_id),
+            "onlus_id": onlus_id,
+            "onlus_category": onlus["category"],
+            "source": source,
+        }
 
         def prepare(wallet: dict) -> list[Posting]:
             donated_today = wallet.get("donated_today_cents", 0) if wallet.get("donated_day") == today else 0
-            request = ComplianceRequest(user_id=user_id, onlus=onlus, amount_cents=amount_cents,
-                                        donated_today_cents=donated_today, source=source, client_ip=client_ip,
-                                        donor_name=donor["name"])
+            request = ComplianceRequest(
+                user_id=user_id,
+                onlus=onlus,
+                amount_cents=amount_cents,
+                donated_today_cents=donated_today,
+                source=source,
+                client_ip=client_ip,
+                donor_name=donor["name"],
+            )
             decision = self.compliance.check(request)
             holder.update(request=request, decision=decision)
             if not decision.allowed:
@@ -87,24 +117,56 @@ class DonationService:
                 raise InsufficientBalance()
             counters = {"donated_day": today, "donated_today_cents": donated_today + amount_cents}
             if decision.hold:
-                return [Posting(user_id=user_id, key=f"hold:{donation_id}", type=HOLD, amount_cents=-amount_cents,
-                                held_cents=amount_cents, source={"kind": "donation", "id": str(donation_id)},
-                                reason=", ".join(decision.reasons), meta=meta, wallet_set=counters)]
-            return [Posting(user_id=user_id, key=key, type=DONATED, amount_cents=-amount_cents,
-                            source={"kind": "donation", "id": str(donation_id)}, meta=meta, wallet_set=counters)]
+                return [
+                    Posting(
+                        user_id=user_id,
+                        key=f"hold:{donation_id}",
+                        type=HOLD,
+                        amount_cents=-amount_cents,
+                        held_cents=amount_cents,
+                        source={"kind": "donation", "id": str(donation_id)},
+                        reason=", ".join(decision.reasons),
+                        meta=meta,
+                        wallet_set=counters,
+                    )
+                ]
+            return [
+                Posting(
+                    user_id=user_id,
+                    key=key,
+                    type=DONATED,
+                    amount_cents=-amount_cents,
+                    source={"kind": "donation", "id": str(donation_id)},
+                    meta=meta,
+                    wallet_set=counters,
+                )
+            ]
 
         def after(session, entry: dict, _wallet: dict) -> None:
             decision = holder["decision"]
             donation = {
-                "_id": donation_id, "user_id": user_id, "onlus_id": onlus_id, "onlus_name": onlus["name"],
-                "onlus_category": onlus["category"], "amount_cents": amount_cents, "currency": "EUR",
-                "status": HELD if decision.hold else COMPLETED, "source": source,
-                "transaction_id": str(entry["_id"]), "ledger_key": entry["key"], "receipt_number": None,
-                "created_at": now, "completed_at": None if decision.hold else now, "client_ip": client_ip,
+                "_id": donation_id,
+                "user_id": user_id,
+                "onlus_id": onlus_id,
+                "onlus_name": onlus["name"],
+                "onlus_category": onlus["category"],
+                "amount_cents": amount_cents,
+                "currency": "EUR",
+                "status": HELD if decision.hold else COMPLETED,
+                "source": source,
+                "transaction_id": str(entry["_id"]),
+                "ledger_key": entry["key"],
+                "receipt_number": None,
+                "created_at": now,
+                "completed_at": None if decision.hold else now,
+                "client_ip": client_ip,
             }
             if decision.hold:
-                donation["hold"] = {"reasons": list(decision.reasons), "held_at": now,
-                                    "checks": [c for c in decision.checks if not c["passed"]]}
+                donation["hold"] = {
+                    "reasons": list(decision.reasons),
+                    "held_at": now,
+                    "checks": [c for c in decision.checks if not c["passed"]],
+                }
             if idempotency_key:
                 donation["idempotency_key"] = idempotency_key
             if trigger_key:
@@ -126,11 +188,11 @@ class DonationService:
             raise
         except AppError:
             if holder.get("decision") is not None and not holder["decision"].allowed:
-                self.compliance.record(holder["request"], holder["decision"], subject_type="donation",
-                                       subject_id=None)
+                self.compliance.record(holder["request"], holder["decision"], subject_type="donation", subject_id=None)
             raise
-        self.compliance.record(holder["request"], holder["decision"], subject_type="donation",
-                               subject_id=str(donation_id))
+        self.compliance.record(
+            holder["request"], holder["decision"], subject_type="donation", subject_id=str(donation_id)
+        )
         self._number_after_commit(holder["donation"])
         self.wallet.dispatch(result.event_ids + ([holder["event_id"]] if holder.get("event_id") else []))
         return holder["donation"], True
@@ -138,21 +200,46 @@ class DonationService:
     @staticmethod
     def _completion(donation: dict, onlus: dict, donor: dict, now: datetime) -> dict:
         """The fields of a donation completing now, its receipt drafted (numbered by number_receipt)."""
-        return {"status": COMPLETED, "completed_at": now, "receipt_number": None, "receipt_draft": {
-            "donation_id": str(donation["_id"]), "user_id": donation["user_id"], "issued_at": now,
-            "amount_cents": donation["amount_cents"], "currency": "EUR", "donor": donor,
-            "payment_method": donation["source"],
-            "onlus": {"id": donation["onlus_id"], "name": onlus["name"], "tax_code": onlus["tax_code"],
-                      "category": onlus["category"], "address": onlus.get("address")},
-            "tax_note": TAX_NOTE}}
+        return {
+            "status": COMPLETED,
+            "completed_at": now,
+            "receipt_number": None,
+            "receipt_draft": {
+                "donation_id": str(donation["_id"]),
+                "user_id": donation["user_id"],
+                "issued_at": now,
+                "amount_cents": donation["amount_cents"],
+                "currency": "EUR",
+                "donor": donor,
+                "payment_method": donation["source"],
+                "onlus": {
+                    "id": donation["onlus_id"],
+                    "name": onlus["name"],
+                    "tax_code": onlus["tax_code"],
+                    "category": onlus["category"],
+                    "address": onlus.get("address"),
+                },
+                "tax_note": TAX_NOTE,
+            },
+        }
 
     def _record_complete(self, session, donation: dict, onlus: dict, now: datetime) -> str:
         """Inside the completing transaction: DonationComplete in the outbox."""
         donation_id = str(donation["_id"])
-        return self.hooks.record(DonationComplete(
-            donation_id=donation_id, user_id=donation["user_id"], onlus_id=donation["onlus_id"],
-            onlus_name=onlus["name"], onlus_category=onlus["category"], amount_cents=donation["amount_cents"],
-            source=donation["source"], completed_at=now), key=f"donation:{donation_id}", session=session)
+        return self.hooks.record(
+            DonationComplete(
+                donation_id=donation_id,
+                user_id=donation["user_id"],
+                onlus_id=donation["onlus_id"],
+                onlus_name=onlus["name"],
+                onlus_category=onlus["category"],
+                amount_cents=donation["amount_cents"],
+                source=donation["source"],
+                completed_at=now,
+            ),
+            key=f"donation:{donation_id}",
+            session=session,
+        )
 
     def number_receipt(self, donation: dict) -> str | None:
         """Give a completed donation's drafted receipt the next number of its year: counter, receipt and
@@ -173,8 +260,7 @@ class DonationService:
             number = receipt_number(year, seq)
             if not self.donations.set_receipt_number(donation["_id"], number, session=session):
                 raise _AlreadyNumbered()
-            self.receipts.insert({**draft, "receipt_number": number, "year": year, "sequence": seq},
-                                 session=session)
+            self.receipts.insert({**draft, "receipt_number": number, "year": year, "sequence": seq}, session=session)
             return number
 
         try:
@@ -191,7 +277,7 @@ class DonationService:
         donations_receipt_numbering job (the answer then shows no receipt number yet)."""
         try:
             self.number_receipt(donation)
-        except Exception:  # noqa: BLE001 - the donation stands; the job numbers the draft
+        except Exception:  # the donation stands; the job numbers the draft
             log.exception("receipt of donation %s left in draft", donation.get("_id"))
 
     def number_pending_receipts(self, *, older_than: timedelta = timedelta(minutes=1)) -> int:
@@ -203,8 +289,9 @@ class DonationService:
 
     def _replay(self, existing: dict, onlus_id: str, amount_cents: int) -> dict:
         if existing["onlus_id"] != onlus_id or existing["amount_cents"] != amount_cents:
-            raise ValidationFailed("IDEMPOTENCY_KEY_REUSED", errors={
-                "Idempotency-Key": ["Already used for a different donation."]})
+            raise ValidationFailed(
+                "IDEMPOTENCY_KEY_REUSED", errors={"Idempotency-Key": ["Already used for a different donation."]}
+            )
         self._number_after_commit(existing)
         return existing
 
@@ -212,8 +299,11 @@ class DonationService:
         if self.users is None:
             return {"id": user_id, "name": None}
         user = self.users.get(user_id)
-        return {"id": user_id, "name": f"{user.get('first_name', '')} {user.get('last_name', '')}".strip(),
-                "email": user.get("email")}
+        return {
+            "id": user_id,
+            "name": f"{user.get('first_name', '')} {user.get('last_name', '')}".strip(),
+            "email": user.get("email"),
+        }
 
     # -- card payments (called by the payment service when a payment succeeds) -----------
     def complete_card_payment(self, intent: dict, *, reference: dict, mark_paid: Callable) -> tuple[dict, bool]:
@@ -225,43 +315,93 @@ class DonationService:
         user_id = intent["user_id"]
         amount = intent["amount_cents"]
         onlus = self.onlus.raw(intent["onlus_id"]) or {
-            "_id": intent["onlus_id"], "name": intent.get("onlus_name"), "category": intent.get("onlus_category"),
-            "tax_code": None}
+            "_id": intent["onlus_id"],
+            "name": intent.get("onlus_name"),
+            "category": intent.get("onlus_category"),
+            "tax_code": None,
+        }
         donor = self._donor(user_id)
         hold_reasons = list((intent.get("compliance") or {}).get("reasons") or [])
         now = self.clock()
         today = now.date().isoformat()
         key = f"payment:{intent_id}"
-        meta = {"donation_id": intent_id, "onlus_id": intent["onlus_id"], "onlus_category": onlus["category"],
-                "source": "card", "payment_intent_id": intent_id}
+        meta = {
+            "donation_id": intent_id,
+            "onlus_id": intent["onlus_id"],
+            "onlus_category": onlus["category"],
+            "source": "card",
+            "payment_intent_id": intent_id,
+        }
         holder: dict = {}
 
         def prepare(wallet: dict) -> list[Posting]:
             donated_today = wallet.get("donated_today_cents", 0) if wallet.get("donated_day") == today else 0
-            paid = Posting(user_id=user_id, key=key, type=CARD_PAYMENT, amount_cents=amount,
-                           source={"kind": "card", "id": intent_id, **reference}, meta=meta)
+            paid = Posting(
+                user_id=user_id,
+                key=key,
+                type=CARD_PAYMENT,
+                amount_cents=amount,
+                source={"kind": "card", "id": intent_id, **reference},
+                meta=meta,
+            )
             counters = {"donated_day": today, "donated_today_cents": donated_today + amount}
             if hold_reasons:
-                return [paid, Posting(user_id=user_id, key=f"hold:{intent_id}", type=HOLD, amount_cents=-amount,
-                                      held_cents=amount, source={"kind": "donation", "id": intent_id},
-                                      reason=", ".join(hold_reasons), meta=meta, wallet_set=counters)]
-            return [paid, Posting(user_id=user_id, key=f"donation:{intent_id}", type=DONATED, amount_cents=-amount,
-                                  source={"kind": "donation", "id": intent_id}, meta=meta, wallet_set=counters)]
+                return [
+                    paid,
+                    Posting(
+                        user_id=user_id,
+                        key=f"hold:{intent_id}",
+                        type=HOLD,
+                        amount_cents=-amount,
+                        held_cents=amount,
+                        source={"kind": "donation", "id": intent_id},
+                        reason=", ".join(hold_reasons),
+                        meta=meta,
+                        wallet_set=counters,
+                    ),
+                ]
+            return [
+                paid,
+                Posting(
+                    user_id=user_id,
+                    key=f"donation:{intent_id}",
+                    type=DONATED,
+                    amount_cents=-amount,
+                    source={"kind": "donation", "id": intent_id},
+                    meta=meta,
+                    wallet_set=counters,
+                ),
+            ]
 
         def after(session, _entry: dict, _wallet: dict) -> None:
             mark_paid(session)
             entries = holder_entries(session)
             donation = {
-                "_id": intent["_id"], "user_id": user_id, "onlus_id": intent["onlus_id"], "onlus_name": onlus["name"],
-                "onlus_category": onlus["category"], "amount_cents": amount, "currency": "EUR",
-                "status": HELD if hold_reasons else COMPLETED, "source": "card", "payment_intent_id": intent_id,
-                "provider": intent["provider"], "provider_intent_id": intent.get("provider_intent_id"),
-                "transaction_id": str(entries["_id"]), "ledger_key": entries["key"], "receipt_number": None,
-                "created_at": now, "completed_at": None, "client_ip": intent.get("client_ip"),
+                "_id": intent["_id"],
+                "user_id": user_id,
+                "onlus_id": intent["onlus_id"],
+                "onlus_name": onlus["name"],
+                "onlus_category": onlus["category"],
+                "amount_cents": amount,
+                "currency": "EUR",
+                "status": HELD if hold_reasons else COMPLETED,
+                "source": "card",
+                "payment_intent_id": intent_id,
+                "provider": intent["provider"],
+                "provider_intent_id": intent.get("provider_intent_id"),
+                "transaction_id": str(entries["_id"]),
+                "ledger_key": entries["key"],
+                "receipt_number": None,
+                "created_at": now,
+                "completed_at": None,
+                "client_ip": intent.get("client_ip"),
             }
             if hold_reasons:
-                donation["hold"] = {"reasons": hold_reasons, "held_at": now,
-                                    "checks": (intent.get("compliance") or {}).get("failed_checks") or []}
+                donation["hold"] = {
+                    "reasons": hold_reasons,
+                    "held_at": now,
+                    "checks": (intent.get("compliance") or {}).get("failed_checks") or [],
+                }
             else:
                 donation.update(self._completion(donation, onlus, donor, now))
                 holder["event_id"] = self._record_complete(session, donation, onlus, now)
@@ -270,8 +410,9 @@ class DonationService:
 
         def holder_entries(session):
             # the debit (donated/hold) entry written just before in this transaction
-            return self.wallet.ledger.by_key(f"hold:{intent_id}" if hold_reasons else f"donation:{intent_id}",
-                                             session=session)
+            return self.wallet.ledger.by_key(
+                f"hold:{intent_id}" if hold_reasons else f"donation:{intent_id}", session=session
+            )
 
         result = self.wallet.post(user_id, key, prepare, after=after, publish_credit=False)
         if not result.created:
@@ -286,13 +427,13 @@ class DonationService:
         if status:
             query["status"] = status
         total = self.donations.collection.count_documents(query)
-        rows = list(self.donations.collection.find(query).sort([("created_at", 1), ("_id", 1)])
-                    .skip(skip).limit(limit))
+        rows = list(self.donations.collection.find(query).sort([("created_at", 1), ("_id", 1)]).skip(skip).limit(limit))
         return rows, total
 
     def held_between(self, start: datetime, end: datetime) -> list[dict]:
-        return list(self.donations.collection.find({"hold": {"$exists": True},
-                                                    "created_at": {"$gte": start, "$lt": end}}))
+        return list(
+            self.donations.collection.find({"hold": {"$exists": True}, "created_at": {"$gte": start, "$lt": end}})
+        )
 
     def approve_held(self, donation_id: str, *, actor_id: str, note: str | None = None) -> dict:
         """Complete a held donation: held -> balance -> donated in one transaction, with receipt and
@@ -300,26 +441,56 @@ class DonationService:
         donation = self._held(donation_id)
         if donation["status"] == COMPLETED:
             return donation
-        onlus = self.onlus.raw(donation["onlus_id"]) or {"name": donation["onlus_name"], "tax_code": None,
-                                                         "category": donation["onlus_category"]}
+        onlus = self.onlus.raw(donation["onlus_id"]) or {
+            "name": donation["onlus_name"],
+            "tax_code": None,
+            "category": donation["onlus_category"],
+        }
         donor = self._donor(donation["user_id"])
         now = self.clock()
         amount, user_id = donation["amount_cents"], donation["user_id"]
-        meta = {"donation_id": donation_id, "onlus_id": donation["onlus_id"],
-                "onlus_category": donation["onlus_category"], "source": donation["source"]}
+        meta = {
+            "donation_id": donation_id,
+            "onlus_id": donation["onlus_id"],
+            "onlus_category": donation["onlus_category"],
+            "source": donation["source"],
+        }
         holder: dict = {}
 
         def prepare(_wallet: dict) -> list[Posting]:
-            return [Posting(user_id=user_id, key=f"unhold:{donation_id}", type=UNHOLD, amount_cents=amount,
-                            held_cents=-amount, source={"kind": "donation", "id": donation_id}, actor_id=actor_id,
-                            reason="approved after compliance review", meta=meta),
-                    Posting(user_id=user_id, key=f"donation:{donation_id}", type=DONATED, amount_cents=-amount,
-                            source={"kind": "donation", "id": donation_id}, actor_id=actor_id, meta=meta)]
+            return [
+                Posting(
+                    user_id=user_id,
+                    key=f"unhold:{donation_id}",
+                    type=UNHOLD,
+                    amount_cents=amount,
+                    held_cents=-amount,
+                    source={"kind": "donation", "id": donation_id},
+                    actor_id=actor_id,
+                    reason="approved after compliance review",
+                    meta=meta,
+                ),
+                Posting(
+                    user_id=user_id,
+                    key=f"donation:{donation_id}",
+                    type=DONATED,
+                    amount_cents=-amount,
+                    source={"kind": "donation", "id": donation_id},
+                    actor_id=actor_id,
+                    meta=meta,
+                ),
+            ]
 
         def after(session, _entry, _wallet) -> None:
-            moved = self.donations.set_status(donation_id, expected=HELD, session=session, fields={
-                **self._completion(donation, onlus, donor, now),
-                "review": {"decision": "approved", "by": actor_id, "at": now, "note": note}})
+            moved = self.donations.set_status(
+                donation_id,
+                expected=HELD,
+                session=session,
+                fields={
+                    **self._completion(donation, onlus, donor, now),
+                    "review": {"decision": "approved", "by": actor_id, "at": now, "note": note},
+                },
+            )
             if moved is None:
                 raise Conflict("DONATION_NOT_HELD")
             holder["event_id"] = self._record_complete(session, moved, onlus, now)
@@ -327,8 +498,9 @@ class DonationService:
 
         return self._settle(donation, prepare, after, holder, expect=COMPLETED)
 
-    def reject_held(self, donation_id: str, *, actor_id: str, note: str | None = None,
-                    provider_initiated: bool = False) -> dict:
+    def reject_held(
+        self, donation_id: str, *, actor_id: str, note: str | None = None, provider_initiated: bool = False
+    ) -> dict:
         """Reject a held donation: the money returns to the wallet (for a card payment, to the card;
         `provider_initiated`: the provider already sent it back)."""
         donation = self._held(donation_id, repeat=REJECTED)
@@ -336,24 +508,54 @@ class DonationService:
             return donation
         amount, user_id = donation["amount_cents"], donation["user_id"]
         now = self.clock()
-        meta = {"donation_id": donation_id, "onlus_id": donation["onlus_id"],
-                "onlus_category": donation["onlus_category"], "source": donation["source"]}
+        meta = {
+            "donation_id": donation_id,
+            "onlus_id": donation["onlus_id"],
+            "onlus_category": donation["onlus_category"],
+            "source": donation["source"],
+        }
         card = donation["source"] == "card"
         holder: dict = {}
 
         def prepare(_wallet: dict) -> list[Posting]:
-            postings = [Posting(user_id=user_id, key=f"unhold:{donation_id}", type=UNHOLD, amount_cents=amount,
-                                held_cents=-amount, source={"kind": "donation", "id": donation_id},
-                                actor_id=actor_id, reason=note or "rejected after compliance review", meta=meta)]
+            postings = [
+                Posting(
+                    user_id=user_id,
+                    key=f"unhold:{donation_id}",
+                    type=UNHOLD,
+                    amount_cents=amount,
+                    held_cents=-amount,
+                    source={"kind": "donation", "id": donation_id},
+                    actor_id=actor_id,
+                    reason=note or "rejected after compliance review",
+                    meta=meta,
+                )
+            ]
             if card:
-                postings.append(Posting(user_id=user_id, key=f"card_refund:{donation_id}", type=CARD_REFUND,
-                                        amount_cents=-amount, source={"kind": "card", "id": donation_id},
-                                        actor_id=actor_id, reason="returned to the card", meta=meta))
+                postings.append(
+                    Posting(
+                        user_id=user_id,
+                        key=f"card_refund:{donation_id}",
+                        type=CARD_REFUND,
+                        amount_cents=-amount,
+                        source={"kind": "card", "id": donation_id},
+                        actor_id=actor_id,
+                        reason="returned to the card",
+                        meta=meta,
+                    )
+                )
             return postings
 
         def after(session, _entry, _wallet) -> None:
-            moved = self.donations.set_status(donation_id, expected=HELD, session=session, fields={
-                "status": REJECTED, "review": {"decision": "rejected", "by": actor_id, "at": now, "note": note}})
+            moved = self.donations.set_status(
+                donation_id,
+                expected=HELD,
+                session=session,
+                fields={
+                    "status": REJECTED,
+                    "review": {"decision": "rejected", "by": actor_id, "at": now, "note": note},
+                },
+            )
             if moved is None:
                 raise Conflict("DONATION_NOT_HELD")
             holder["donation"] = moved
@@ -369,7 +571,8 @@ class DonationService:
         if donation is None or "hold" not in donation:
             raise NotFound("HELD_DONATION_NOT_FOUND")
         settled_by_review = (donation.get("review") or {}).get("decision") == (
-            "approved" if repeat == COMPLETED else "rejected")
+            "approved" if repeat == COMPLETED else "rejected"
+        )
         if donation["status"] != HELD and not (donation["status"] == repeat and settled_by_review):
             raise Conflict("DONATION_NOT_HELD")
         return donation
@@ -377,8 +580,9 @@ class DonationService:
     def _settle(self, donation: dict, prepare, after, holder: dict, *, expect: str) -> dict:
         donation_id = str(donation["_id"])
         try:
-            result = self.wallet.post(donation["user_id"], f"unhold:{donation_id}", prepare, after=after,
-                                      publish_credit=False)
+            result = self.wallet.post(
+                donation["user_id"], f"unhold:{donation_id}", prepare, after=after, publish_credit=False
+            )
         except DuplicateKeyError:
             result = None
         if result is None or not result.created:
@@ -410,33 +614,69 @@ class DonationService:
         holder: dict = {}
         card = donation.get("source") == "card"
         original = self.wallet.ledger.by_key(f"donation:{donation_id}")
-        meta = {"donation_id": donation_id, "onlus_id": donation["onlus_id"],
-                "onlus_category": donation["onlus_category"], "source": donation.get("source"),
-                "reverses": f"donation:{donation_id}",
-                "reverses_entry_id": str(original["_id"]) if original else None}
+        meta = {
+            "donation_id": donation_id,
+            "onlus_id": donation["onlus_id"],
+            "onlus_category": donation["onlus_category"],
+            "source": donation.get("source"),
+            "reverses": f"donation:{donation_id}",
+            "reverses_entry_id": str(original["_id"]) if original else None,
+        }
 
         def prepare(_wallet: dict) -> list[Posting]:
-            postings = [Posting(user_id=donation["user_id"], key=key, type=REFUND,
-                                amount_cents=donation["amount_cents"], source={"kind": "donation", "id": donation_id},
-                                reason=reason, actor_id=actor_id, meta=meta)]
+            postings = [
+                Posting(
+                    user_id=donation["user_id"],
+                    key=key,
+                    type=REFUND,
+                    amount_cents=donation["amount_cents"],
+                    source={"kind": "donation", "id": donation_id},
+                    reason=reason,
+                    actor_id=actor_id,
+                    meta=meta,
+                )
+            ]
             if card:
-                postings.append(Posting(user_id=donation["user_id"], key=f"card_refund:{donation_id}",
-                                        type=CARD_REFUND, amount_cents=-donation["amount_cents"],
-                                        source={"kind": "card", "id": donation_id}, reason="returned to the card",
-                                        actor_id=actor_id, meta=meta))
+                postings.append(
+                    Posting(
+                        user_id=donation["user_id"],
+                        key=f"card_refund:{donation_id}",
+                        type=CARD_REFUND,
+                        amount_cents=-donation["amount_cents"],
+                        source={"kind": "card", "id": donation_id},
+                        reason="returned to the card",
+                        actor_id=actor_id,
+                        meta=meta,
+                    )
+                )
             return postings
 
         def after(session, _entry, _wallet) -> None:
-            moved = self.donations.set_status(donation_id, expected=COMPLETED, session=session, fields={
-                "status": REFUNDED, "refunded_at": now, "refund_reason": reason, "refunded_by": actor_id})
+            moved = self.donations.set_status(
+                donation_id,
+                expected=COMPLETED,
+                session=session,
+                fields={"status": REFUNDED, "refunded_at": now, "refund_reason": reason, "refunded_by": actor_id},
+            )
             if moved is None:
                 raise Conflict("DONATION_NOT_REFUNDABLE")
-            self.receipts.collection.update_one({"donation_id": donation_id}, {"$set": {
-                "void": True, "voided_at": now, "void_reason": reason}}, session=session)
-            holder["event_id"] = self.hooks.record(DonationRefunded(
-                donation_id=donation_id, user_id=donation["user_id"], onlus_id=donation["onlus_id"],
-                onlus_category=donation["onlus_category"], amount_cents=donation["amount_cents"],
-                refunded_at=now), key=key, session=session)
+            self.receipts.collection.update_one(
+                {"donation_id": donation_id},
+                {"$set": {"void": True, "voided_at": now, "void_reason": reason}},
+                session=session,
+            )
+            holder["event_id"] = self.hooks.record(
+                DonationRefunded(
+                    donation_id=donation_id,
+                    user_id=donation["user_id"],
+                    onlus_id=donation["onlus_id"],
+                    onlus_category=donation["onlus_category"],
+                    amount_cents=donation["amount_cents"],
+                    refunded_at=now,
+                ),
+                key=key,
+                session=session,
+            )
             holder["donation"] = moved
 
         result = self.wallet.post(donation["user_id"], key, prepare, after=after, publish_credit=False)
@@ -471,8 +711,14 @@ class DonationService:
             cents = min(cents, self.compliance.max_per_donation_cents)
             key = f"auto:{trigger_key}:{onlus_id}"
             try:
-                donation, _ = self.process(user_id, onlus_id=onlus_id, amount_cents=cents, idempotency_key=key,
-                                           source="auto", trigger_key=trigger_key)
+                donation, _ = self.process(
+                    user_id,
+                    onlus_id=onlus_id,
+                    amount_cents=cents,
+                    idempotency_key=key,
+                    source="auto",
+                    trigger_key=trigger_key,
+                )
             except AppError as exc:  # insufficient balance, ONLUS no longer verified, limits
                 log.warning("auto-donation of %s to %s refused: %s", user_id, onlus_id, exc.message)
                 continue
@@ -482,8 +728,9 @@ class DonationService:
     def auto_donation_settings(self, user_id: str) -> dict:
         settings = dict(self.preferences.auto_donation(user_id)) if self.preferences else {}
         names = self.onlus.many([a["onlus_id"] for a in settings.get("allocations") or []])
-        settings["allocations"] = [{**a, "onlus_name": (names.get(a["onlus_id"]) or {}).get("name")}
-                                   for a in settings.get("allocations") or []]
+        settings["allocations"] = [
+            {**a, "onlus_name": (names.get(a["onlus_id"]) or {}).get("name")} for a in settings.get("allocations") or []
+        ]
         return settings
 
     def update_auto_donation(self, user_id: str, changes: dict) -> dict:
@@ -491,8 +738,10 @@ class DonationService:
         for index, allocation in enumerate(changes.get("allocations") or []):
             doc = self.onlus.raw(allocation["onlus_id"])
             if doc is None or not can_receive_donations(doc):
-                raise ValidationFailed("ONLUS_NOT_ACCEPTING_DONATIONS", errors={
-                    f"allocations.{index}.onlus_id": ["Not a verified, active ONLUS."]})
+                raise ValidationFailed(
+                    "ONLUS_NOT_ACCEPTING_DONATIONS",
+                    errors={f"allocations.{index}.onlus_id": ["Not a verified, active ONLUS."]},
+                )
         self.preferences.update(user_id, {"donations": {"auto_donation": changes}})
         return self.auto_donation_settings(user_id)
 
@@ -523,21 +772,41 @@ class DonationService:
         by_onlus: dict[str, dict] = {}
         for d in rows:
             r = receipts.get(str(d["_id"]), {})
-            group = by_onlus.setdefault(d["onlus_id"], {
-                "onlus_id": d["onlus_id"], "onlus_name": d["onlus_name"],
-                "tax_code": (r.get("onlus") or {}).get("tax_code"), "amount_cents": 0, "count": 0})
+            group = by_onlus.setdefault(
+                d["onlus_id"],
+                {
+                    "onlus_id": d["onlus_id"],
+                    "onlus_name": d["onlus_name"],
+                    "tax_code": (r.get("onlus") or {}).get("tax_code"),
+                    "amount_cents": 0,
+                    "count": 0,
+                },
+            )
             group["amount_cents"] += d["amount_cents"]
             group["count"] += 1
         return {
-            "user_id": user_id, "donor": self._donor(user_id), "from": start, "to": end,
+            "user_id": user_id,
+            "donor": self._donor(user_id),
+            "from": start,
+            "to": end,
             "to_inclusive": to_date,
-            "total_cents": sum(d["amount_cents"] for d in rows), "donation_count": len(rows),
+            "total_cents": sum(d["amount_cents"] for d in rows),
+            "donation_count": len(rows),
             "by_onlus": sorted(by_onlus.values(), key=lambda g: -g["amount_cents"]),
-            "donations": [{"id": str(d["_id"]), "receipt_number": d.get("receipt_number"),
-                           "onlus_id": d["onlus_id"], "onlus_name": d["onlus_name"],
-                           "tax_code": (receipts.get(str(d["_id"]), {}).get("onlus") or {}).get("tax_code"),
-                           "amount_cents": d["amount_cents"], "completed_at": d["completed_at"]} for d in rows],
-            "tax_note": TAX_NOTE, "generated_at": self.clock(),
+            "donations": [
+                {
+                    "id": str(d["_id"]),
+                    "receipt_number": d.get("receipt_number"),
+                    "onlus_id": d["onlus_id"],
+                    "onlus_name": d["onlus_name"],
+                    "tax_code": (receipts.get(str(d["_id"]), {}).get("onlus") or {}).get("tax_code"),
+                    "amount_cents": d["amount_cents"],
+                    "completed_at": d["completed_at"],
+                }
+                for d in rows
+            ],
+            "tax_note": TAX_NOTE,
+            "generated_at": self.clock(),
         }
 
     # -- contract: app.donations.contracts.DonationRecords -----------------------------
@@ -545,9 +814,16 @@ class DonationService:
         d = self.donations.by_id(donation_id)
         if d is None:
             return None
-        return {"id": str(d["_id"]), "user_id": d["user_id"], "onlus_id": d["onlus_id"],
-                "amount_cents": d["amount_cents"], "status": d["status"], "created_at": d["created_at"],
-                "completed_at": d.get("completed_at"), "receipt_number": d.get("receipt_number")}
+        return {
+            "id": str(d["_id"]),
+            "user_id": d["user_id"],
+            "onlus_id": d["onlus_id"],
+            "amount_cents": d["amount_cents"],
+            "status": d["status"],
+            "created_at": d["created_at"],
+            "completed_at": d.get("completed_at"),
+            "receipt_number": d.get("receipt_number"),
+        }
 
     def period_summary(self, start: datetime, end: datetime) -> dict:
         """From the ledger, entries with created_at in [start, end): net donated (donations minus refunds)."""
@@ -565,8 +841,13 @@ class DonationService:
             if e["type"] == DONATED:
                 count += 1
                 donors.add(e["user_id"])
-        return {"total_cents": total, "donation_count": count, "donor_ids": sorted(donors),
-                "by_category": dict(by_category), "by_onlus": dict(by_onlus)}
+        return {
+            "total_cents": total,
+            "donation_count": count,
+            "donor_ids": sorted(donors),
+            "by_category": dict(by_category),
+            "by_onlus": dict(by_onlus),
+        }
 
     def user_summary(self, user_id: str) -> dict:
         entries = self.wallet.ledger.for_user(user_id, types=[DONATED, REFUND])

@@ -6,11 +6,12 @@ visible to admins. Flagged activity is held, never dropped: a flagged session's 
 (the admin releases or voids them), a flagged donation is held for compliance review; a card payment
 attempt over the velocity limit is refused before any money moves.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
 from pymongo.errors import DuplicateKeyError
 
@@ -27,8 +28,15 @@ SESSION_VELOCITY = "SESSION_VELOCITY"
 CREDIT_FARMING = "CREDIT_FARMING"
 CHARGE_DISPUTE = "CHARGE_DISPUTE"
 PAYMENT_AMOUNT_MISMATCH = "PAYMENT_AMOUNT_MISMATCH"
-FLAG_KINDS = (CARD_TESTING, PAYMENT_VELOCITY, SESSION_VELOCITY, CREDIT_FARMING, DONATION_VELOCITY, CHARGE_DISPUTE,
-              PAYMENT_AMOUNT_MISMATCH)
+FLAG_KINDS = (
+    CARD_TESTING,
+    PAYMENT_VELOCITY,
+    SESSION_VELOCITY,
+    CREDIT_FARMING,
+    DONATION_VELOCITY,
+    CHARGE_DISPUTE,
+    PAYMENT_AMOUNT_MISMATCH,
+)
 
 
 class PaymentVelocityExceeded(AppError):
@@ -37,12 +45,20 @@ class PaymentVelocityExceeded(AppError):
 
 
 class FraudService:
-    def __init__(self, *, flags, intents, ledger, donations, limits: VelocityLimits = VelocityLimits(),
-                 clock: Callable[[], datetime] = utcnow):
-        self.flags = flags            # FraudFlagRepository
-        self.intents = intents        # PaymentIntentRepository
-        self.ledger = ledger          # LedgerRepository
-        self.donations = donations    # DonationRepository
+    def __init__(
+        self,
+        *,
+        flags,
+        intents,
+        ledger,
+        donations,
+        limits: VelocityLimits = VelocityLimits(),
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.flags = flags  # FraudFlagRepository
+        self.intents = intents  # PaymentIntentRepository
+        self.ledger = ledger  # LedgerRepository
+        self.donations = donations  # DonationRepository
         self.limits = limits
         self.clock = clock
 
@@ -50,9 +66,16 @@ class FraudService:
     def flag(self, kind: str, *, subject_type: str, subject: str, detail: dict, ref: str | None = None) -> dict:
         now = self.clock()
         bucket = now.strftime("%Y-%m-%dT%H")
-        doc = {"kind": kind, "subject_type": subject_type, "subject": subject, "detail": detail,
-               "status": "open", "created_at": now, "dedupe_key": f"{kind}:{subject_type}:{subject}:{bucket}",
-               "refs": [ref] if ref else []}
+        doc = {
+            "kind": kind,
+            "subject_type": subject_type,
+            "subject": subject,
+            "detail": detail,
+            "status": "open",
+            "created_at": now,
+            "dedupe_key": f"{kind}:{subject_type}:{subject}:{bucket}",
+            "refs": [ref] if ref else [],
+        }
         for _ in range(2):
             try:
                 flag = self.flags.raise_flag(doc)
@@ -84,24 +107,46 @@ class FraudService:
         hour = now - timedelta(hours=1)
         lim = self.limits
         checks = [
-            (CARD_TESTING, "user", user_id, self.intents.count_since(since=hour, user_id=user_id,
-                                                                     field="last_failed_at"),
-             lim.failed_payments_per_user_hour),
-            (PAYMENT_VELOCITY, "user", user_id, self.intents.count_since(since=ten, user_id=user_id) + 1,
-             lim.payment_attempts_per_user_10min),
+            (
+                CARD_TESTING,
+                "user",
+                user_id,
+                self.intents.count_since(since=hour, user_id=user_id, field="last_failed_at"),
+                lim.failed_payments_per_user_hour,
+            ),
+            (
+                PAYMENT_VELOCITY,
+                "user",
+                user_id,
+                self.intents.count_since(since=ten, user_id=user_id) + 1,
+                lim.payment_attempts_per_user_10min,
+            ),
         ]
         if client_ip:
             checks += [
-                (CARD_TESTING, "ip", client_ip, self.intents.count_since(since=hour, client_ip=client_ip,
-                                                                         field="last_failed_at"),
-                 lim.failed_payments_per_ip_hour),
-                (PAYMENT_VELOCITY, "ip", client_ip, self.intents.count_since(since=ten, client_ip=client_ip) + 1,
-                 lim.payment_attempts_per_ip_10min),
+                (
+                    CARD_TESTING,
+                    "ip",
+                    client_ip,
+                    self.intents.count_since(since=hour, client_ip=client_ip, field="last_failed_at"),
+                    lim.failed_payments_per_ip_hour,
+                ),
+                (
+                    PAYMENT_VELOCITY,
+                    "ip",
+                    client_ip,
+                    self.intents.count_since(since=ten, client_ip=client_ip) + 1,
+                    lim.payment_attempts_per_ip_10min,
+                ),
             ]
         for kind, subject_type, subject, count, limit in checks:
             if (kind == CARD_TESTING and count >= limit) or (kind == PAYMENT_VELOCITY and count > limit):
-                self.flag(kind, subject_type=subject_type, subject=subject,
-                          detail={"count": count, "limit": limit, "user_id": user_id, "client_ip": client_ip})
+                self.flag(
+                    kind,
+                    subject_type=subject_type,
+                    subject=subject,
+                    detail={"count": count, "limit": limit, "user_id": user_id, "client_ip": client_ip},
+                )
                 raise PaymentVelocityExceeded(headers={"Retry-After": "600"})
 
     def record_failed_payment(self, intent: dict) -> None:
@@ -109,14 +154,24 @@ class FraudService:
         hour = self.clock() - timedelta(hours=1)
         by_user = self.intents.count_since(since=hour, user_id=intent["user_id"], field="last_failed_at")
         if by_user >= self.limits.failed_payments_per_user_hour:
-            self.flag(CARD_TESTING, subject_type="user", subject=intent["user_id"],
-                      detail={"failed_last_hour": by_user}, ref=f"payment_intent:{intent['_id']}")
+            self.flag(
+                CARD_TESTING,
+                subject_type="user",
+                subject=intent["user_id"],
+                detail={"failed_last_hour": by_user},
+                ref=f"payment_intent:{intent['_id']}",
+            )
         ip = intent.get("client_ip")
         if ip:
             by_ip = self.intents.count_since(since=hour, client_ip=ip, field="last_failed_at")
             if by_ip >= self.limits.failed_payments_per_ip_hour:
-                self.flag(CARD_TESTING, subject_type="ip", subject=ip, detail={"failed_last_hour": by_ip},
-                          ref=f"payment_intent:{intent['_id']}")
+                self.flag(
+                    CARD_TESTING,
+                    subject_type="ip",
+                    subject=ip,
+                    detail={"failed_last_hour": by_ip},
+                    ref=f"payment_intent:{intent['_id']}",
+                )
 
     # -- sessions (credit conversion) --------------------------------------------------
     # The wallet keeps its last day of sessions ({at, s}) in `recent_sessions`, updated in the same
@@ -141,10 +196,20 @@ class FraudService:
     def flag_session(self, user_id: str, reasons: list[str], *, key: str, recent: list[dict] | None) -> None:
         seconds = [int(r["s"]) for r in recent or []]
         for reason in reasons:
-            self.flag(reason, subject_type="user", subject=user_id, ref=key, detail={
-                "sessions_last_day": len(seconds), "spread_seconds": (max(seconds) - min(seconds)) if seconds else 0,
-                "limits": {"sessions_per_hour": self.limits.sessions_credited_per_user_hour,
-                           "farming_min_sessions_day": self.limits.farming_min_sessions_day}})
+            self.flag(
+                reason,
+                subject_type="user",
+                subject=user_id,
+                ref=key,
+                detail={
+                    "sessions_last_day": len(seconds),
+                    "spread_seconds": (max(seconds) - min(seconds)) if seconds else 0,
+                    "limits": {
+                        "sessions_per_hour": self.limits.sessions_credited_per_user_hour,
+                        "farming_min_sessions_day": self.limits.farming_min_sessions_day,
+                    },
+                },
+            )
 
     # -- donations (a compliance rule) ---------------------------------------------------
     def donation_rule(self, request: ComplianceRequest):
@@ -152,14 +217,15 @@ class FraudService:
         since = self.clock() - timedelta(hours=1)
         # counting stops at the limit: the work stays bounded however busy a user or an address is
         by_user = self.donations.collection.count_documents(
-            {"user_id": request.user_id, "created_at": {"$gte": since}}, limit=self.limits.donations_per_user_hour)
+            {"user_id": request.user_id, "created_at": {"$gte": since}}, limit=self.limits.donations_per_user_hour
+        )
         hit = None
         if by_user >= self.limits.donations_per_user_hour:
             hit = ("user", request.user_id, by_user, self.limits.donations_per_user_hour)
         elif request.client_ip:
             by_ip = self.donations.collection.count_documents(
-                {"client_ip": request.client_ip, "created_at": {"$gte": since}},
-                limit=self.limits.donations_per_ip_hour)
+                {"client_ip": request.client_ip, "created_at": {"$gte": since}}, limit=self.limits.donations_per_ip_hour
+            )
             if by_ip >= self.limits.donations_per_ip_hour:
                 hit = ("ip", request.client_ip, by_ip, self.limits.donations_per_ip_hour)
         if hit is None:

@@ -1,13 +1,22 @@
 """The ONLUS registry; other modules read it through app.donations.contracts.OnlusDirectory (get)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from app.core.clock import utcnow
 from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.donations.models.onlus import (PENDING, REJECTED, SUSPENDED, VERIFIED, can_receive_donations,
-                                        is_valid_tax_code, normalise_tax_code, public_view)
+from app.donations.models.onlus import (
+    PENDING,
+    REJECTED,
+    SUSPENDED,
+    VERIFIED,
+    can_receive_donations,
+    is_valid_tax_code,
+    normalise_tax_code,
+    public_view,
+)
 from app.donations.repositories.onlus import OnlusRepository, TaxCodeTaken
 
 EDITABLE = ("name", "description", "category", "tax_code", "website", "is_active", "logo_url", "address")
@@ -29,10 +38,12 @@ class OnlusService:
         return [public_view(d) for d in self.repo.find(**filters)]
 
     # -- public reads --------------------------------------------------------------
-    def public_page(self, *, skip: int, limit: int, category: str | None = None,
-                    search: str | None = None) -> tuple[list, int]:
-        return self.repo.page(skip=skip, limit=limit, statuses=[VERIFIED], active=True,
-                              category=category, search=search)
+    def public_page(
+        self, *, skip: int, limit: int, category: str | None = None, search: str | None = None
+    ) -> tuple[list, int]:
+        return self.repo.page(
+            skip=skip, limit=limit, statuses=[VERIFIED], active=True, category=category, search=search
+        )
 
     def public_detail(self, onlus_id: str) -> dict:
         doc = self.repo.by_id(onlus_id)
@@ -46,8 +57,10 @@ class OnlusService:
         if doc is None:
             raise NotFound("ONLUS_NOT_FOUND")
         if not can_receive_donations(doc):
-            raise ValidationFailed("ONLUS_NOT_ACCEPTING_DONATIONS",
-                                   errors={"onlus_id": ["This organisation cannot receive donations now."]})
+            raise ValidationFailed(
+                "ONLUS_NOT_ACCEPTING_DONATIONS",
+                errors={"onlus_id": ["This organisation cannot receive donations now."]},
+            )
         return doc
 
     def raw(self, onlus_id: str) -> dict | None:
@@ -57,10 +70,24 @@ class OnlusService:
         return {str(d["_id"]): d for d in self.repo.by_ids(ids)}
 
     # -- admin ---------------------------------------------------------------------
-    def admin_page(self, *, skip: int, limit: int, status: str | None = None, category: str | None = None,
-                   search: str | None = None, active: bool | None = None) -> tuple[list, int]:
-        return self.repo.page(skip=skip, limit=limit, statuses=[status] if status else None,
-                              active=active, category=category, search=search)
+    def admin_page(
+        self,
+        *,
+        skip: int,
+        limit: int,
+        status: str | None = None,
+        category: str | None = None,
+        search: str | None = None,
+        active: bool | None = None,
+    ) -> tuple[list, int]:
+        return self.repo.page(
+            skip=skip,
+            limit=limit,
+            statuses=[status] if status else None,
+            active=active,
+            category=category,
+            search=search,
+        )
 
     def admin_get(self, onlus_id: str) -> dict:
         doc = self.repo.by_id(onlus_id)
@@ -104,8 +131,7 @@ class OnlusService:
     def _set_status(self, doc: dict, status: str, *, note: str | None, actor_id: str) -> dict:
         now = self.clock()
         history = list(doc.get("status_history") or [])
-        history.append({"from": doc["verification_status"], "to": status, "note": note,
-                        "by": actor_id, "at": now})
+        history.append({"from": doc["verification_status"], "to": status, "note": note, "by": actor_id, "at": now})
         fields = {"verification_status": status, "status_history": history[-50:], "status_note": note}
         if status == VERIFIED:
             fields.update(verified_at=now, verified_by=actor_id)

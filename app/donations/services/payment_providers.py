@@ -7,6 +7,7 @@
   is labelled `provider: "simulated"`; no money moves anywhere. It keeps its "remote" state in
   `simulated_payments` and completes a payment when the client confirms it.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,7 @@ class ProviderError(AppError):
 @dataclass
 class ProviderIntent:
     id: str
-    status: str                 # the provider's vocabulary (Stripe's): requires_payment_method, processing, ...
+    status: str  # the provider's vocabulary (Stripe's): requires_payment_method, processing, ...
     amount_cents: int
     currency: str
     client_secret: str | None = None
@@ -49,8 +50,9 @@ class PaymentProvider(ABC):
     simulated: bool = False
 
     @abstractmethod
-    def create_intent(self, *, amount_cents: int, currency: str, idempotency_key: str, metadata: dict,
-                      description: str) -> ProviderIntent: ...
+    def create_intent(
+        self, *, amount_cents: int, currency: str, idempotency_key: str, metadata: dict, description: str
+    ) -> ProviderIntent: ...
 
     @abstractmethod
     def retrieve_intent(self, provider_intent_id: str) -> ProviderIntent: ...
@@ -69,10 +71,15 @@ class PaymentProvider(ABC):
 def _intent_from_stripe(obj) -> ProviderIntent:
     data = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
     error = (data.get("last_payment_error") or {}) if isinstance(data.get("last_payment_error"), dict) else {}
-    return ProviderIntent(id=data["id"], status=data.get("status") or "requires_payment_method",
-                          amount_cents=int(data.get("amount") or 0), currency=(data.get("currency") or "eur"),
-                          client_secret=data.get("client_secret"), last_error=error.get("code") or error.get("message"),
-                          raw=data)
+    return ProviderIntent(
+        id=data["id"],
+        status=data.get("status") or "requires_payment_method",
+        amount_cents=int(data.get("amount") or 0),
+        currency=(data.get("currency") or "eur"),
+        client_secret=data.get("client_secret"),
+        last_error=error.get("code") or error.get("message"),
+        raw=data,
+    )
 
 
 class StripeProvider(PaymentProvider):
@@ -80,11 +87,12 @@ class StripeProvider(PaymentProvider):
     label = "Stripe"
 
     def __init__(self, client, *, webhook_secret: str | None):
-        self.client = client            # stripe.StripeClient
+        self.client = client  # stripe.StripeClient
         self.webhook_secret = webhook_secret
 
     def _call(self, what: str, fn):
         import stripe
+
         try:
             return fn()
         except stripe.StripeError as exc:
@@ -93,31 +101,42 @@ class StripeProvider(PaymentProvider):
             raise ProviderError(errors={"provider": [message]}) from exc
 
     def create_intent(self, *, amount_cents, currency, idempotency_key, metadata, description) -> ProviderIntent:
-        params = {"amount": amount_cents, "currency": currency.lower(), "metadata": metadata,
-                  "description": description, "automatic_payment_methods": {"enabled": True}}
-        obj = self._call("create", lambda: self.client.v1.payment_intents.create(
-            params=params, options={"idempotency_key": idempotency_key}))
+        params = {
+            "amount": amount_cents,
+            "currency": currency.lower(),
+            "metadata": metadata,
+            "description": description,
+            "automatic_payment_methods": {"enabled": True},
+        }
+        obj = self._call(
+            "create",
+            lambda: self.client.v1.payment_intents.create(params=params, options={"idempotency_key": idempotency_key}),
+        )
         return _intent_from_stripe(obj)
 
     def retrieve_intent(self, provider_intent_id) -> ProviderIntent:
-        return _intent_from_stripe(self._call("retrieve", lambda: self.client.v1.payment_intents.retrieve(
-            provider_intent_id)))
+        return _intent_from_stripe(
+            self._call("retrieve", lambda: self.client.v1.payment_intents.retrieve(provider_intent_id))
+        )
 
     def cancel_intent(self, provider_intent_id) -> ProviderIntent:
-        return _intent_from_stripe(self._call("cancel", lambda: self.client.v1.payment_intents.cancel(
-            provider_intent_id)))
+        return _intent_from_stripe(
+            self._call("cancel", lambda: self.client.v1.payment_intents.cancel(provider_intent_id))
+        )
 
     def refund(self, provider_intent_id, *, amount_cents, idempotency_key, reason) -> dict:
         params = {"payment_intent": provider_intent_id, "amount": amount_cents}
         if reason in ("duplicate", "fraudulent", "requested_by_customer"):
             params["reason"] = reason
-        obj = self._call("refund", lambda: self.client.v1.refunds.create(
-            params=params, options={"idempotency_key": idempotency_key}))
+        obj = self._call(
+            "refund", lambda: self.client.v1.refunds.create(params=params, options={"idempotency_key": idempotency_key})
+        )
         data = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
         return {"id": data.get("id"), "status": data.get("status")}
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> dict:
         import stripe
+
         if not self.webhook_secret or not signature:
             raise InvalidSignature("missing webhook secret or signature")
         try:
@@ -142,17 +161,30 @@ class SimulatedProvider(PaymentProvider):
         existing = self.collection.find_one({"idempotency_key": idempotency_key})
         if existing is None:
             pid = f"sim_pi_{uuid.uuid4().hex[:24]}"
-            existing = {"_id": pid, "idempotency_key": idempotency_key, "amount": amount_cents,
-                        "currency": currency.lower(), "status": "requires_payment_method",
-                        "client_secret": f"{pid}_secret_{uuid.uuid4().hex[:16]}", "metadata": metadata,
-                        "created_at": utcnow(), "refunds": []}
+            existing = {
+                "_id": pid,
+                "idempotency_key": idempotency_key,
+                "amount": amount_cents,
+                "currency": currency.lower(),
+                "status": "requires_payment_method",
+                "client_secret": f"{pid}_secret_{uuid.uuid4().hex[:16]}",
+                "metadata": metadata,
+                "created_at": utcnow(),
+                "refunds": [],
+            }
             self.collection.insert_one(existing)
         return self._intent(existing)
 
     def _intent(self, doc: dict) -> ProviderIntent:
-        return ProviderIntent(id=doc["_id"], status=doc["status"], amount_cents=doc["amount"],
-                              currency=doc["currency"], client_secret=doc["client_secret"],
-                              last_error=doc.get("last_error"), raw={k: v for k, v in doc.items() if k != "_id"})
+        return ProviderIntent(
+            id=doc["_id"],
+            status=doc["status"],
+            amount_cents=doc["amount"],
+            currency=doc["currency"],
+            client_secret=doc["client_secret"],
+            last_error=doc.get("last_error"),
+            raw={k: v for k, v in doc.items() if k != "_id"},
+        )
 
     def _get(self, provider_intent_id: str) -> dict:
         doc = self.collection.find_one({"_id": provider_intent_id})
@@ -168,15 +200,19 @@ class SimulatedProvider(PaymentProvider):
         doc = self._get(provider_intent_id)
         if doc["status"] in ("requires_payment_method", "requires_confirmation"):
             declined = payment_method in SIMULATED_DECLINE_METHODS
-            fields = ({"status": "requires_payment_method", "last_error": "card_declined"} if declined
-                      else {"status": "succeeded", "last_error": None})
+            fields = (
+                {"status": "requires_payment_method", "last_error": "card_declined"}
+                if declined
+                else {"status": "succeeded", "last_error": None}
+            )
             self.collection.update_one({"_id": provider_intent_id, "status": doc["status"]}, {"$set": fields})
             doc = self._get(provider_intent_id)
         return self._intent(doc)
 
     def cancel_intent(self, provider_intent_id) -> ProviderIntent:
-        self.collection.update_one({"_id": provider_intent_id, "status": {"$ne": "succeeded"}},
-                                   {"$set": {"status": "canceled"}})
+        self.collection.update_one(
+            {"_id": provider_intent_id, "status": {"$ne": "succeeded"}}, {"$set": {"status": "canceled"}}
+        )
         return self._intent(self._get(provider_intent_id))
 
     def refund(self, provider_intent_id, *, amount_cents, idempotency_key, reason) -> dict:
@@ -184,8 +220,13 @@ class SimulatedProvider(PaymentProvider):
         for refund in doc.get("refunds") or []:
             if refund["idempotency_key"] == idempotency_key:
                 return {"id": refund["id"], "status": refund["status"]}
-        refund = {"id": f"sim_re_{uuid.uuid4().hex[:24]}", "status": "succeeded", "amount": amount_cents,
-                  "idempotency_key": idempotency_key, "reason": reason}
+        refund = {
+            "id": f"sim_re_{uuid.uuid4().hex[:24]}",
+            "status": "succeeded",
+            "amount": amount_cents,
+            "idempotency_key": idempotency_key,
+            "reason": reason,
+        }
         self.collection.update_one({"_id": provider_intent_id}, {"$push": {"refunds": refund}})
         return {"id": refund["id"], "status": refund["status"]}
 

@@ -1,8 +1,9 @@
 """Conversion rates: versioned (every admin update is a new effective version), current one cached."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from app.core.clock import utcnow
 from app.core.errors import Conflict
@@ -36,8 +37,16 @@ class RatesService:
 
     def _create_default(self) -> dict:
         try:
-            return self.repo.insert({**DEFAULT_RATES, "version": 1, "effective_from": datetime(2000, 1, 1),
-                                     "created_at": self.clock(), "created_by": None, "note": "defaults"})
+            return self.repo.insert(
+                {
+                    **DEFAULT_RATES,
+                    "version": 1,
+                    "effective_from": datetime(2000, 1, 1),
+                    "created_at": self.clock(),
+                    "created_by": None,
+                    "note": "defaults",
+                }
+            )
         except VersionTaken:
             return self.repo.current(self.clock())
 
@@ -66,8 +75,13 @@ class RatesService:
         if "daily_cap_cents" in changes:
             doc["daily_cap_cents"] = changes["daily_cap_cents"]
         now = self.clock()
-        doc.update(version=self.repo.latest_version() + 1, effective_from=now, created_at=now,
-                   created_by=actor_id, note=changes.get("note"))
+        doc.update(
+            version=self.repo.latest_version() + 1,
+            effective_from=now,
+            created_at=now,
+            created_by=actor_id,
+            note=changes.get("note"),
+        )
         try:
             created = self.repo.insert(doc)
         except VersionTaken as exc:

@@ -1,4 +1,5 @@
 """PDF rendering of receipts and annual statements (fpdf2; core fonts, so text is latin-1)."""
+
 from __future__ import annotations
 
 from fpdf import FPDF

@@ -3,15 +3,16 @@
 Other modules read it through app.donations.contracts.SessionCredits (credit_summary).
 Other donation services post through `post()`; nothing else writes `wallets` or `transactions`.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
@@ -20,8 +21,7 @@ from app.core.clock import utcnow
 from app.core.database import in_transaction
 from app.core.errors import InsufficientBalance, NotFound, ValidationFailed
 from app.donations.events import WalletCredited
-from app.donations.models.ledger import (ADJUSTMENT, BONUS, EARNED, ENTRY_TYPES, HELD, RELEASE, Posting,
-                                         summary_status)
+from app.donations.models.ledger import ADJUSTMENT, BONUS, EARNED, ENTRY_TYPES, HELD, RELEASE, Posting, summary_status
 from app.donations.repositories.wallets import IntegrityReportRepository, LedgerRepository, WalletRepository
 
 log = logging.getLogger(__name__)
@@ -47,12 +47,20 @@ class PostResult:
     wallet: dict | None
     created: bool
     event_ids: list
-    entries: list = field(default_factory=list)   # every entry written (the first carries the key)
+    entries: list = field(default_factory=list)  # every entry written (the first carries the key)
 
 
 class WalletService:
-    def __init__(self, *, db, wallets: WalletRepository, ledger: LedgerRepository,
-                 integrity_reports: IntegrityReportRepository, hooks, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        *,
+        db,
+        wallets: WalletRepository,
+        ledger: LedgerRepository,
+        integrity_reports: IntegrityReportRepository,
+        hooks,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.db = db
         self.wallets = wallets
         self.ledger = ledger
@@ -63,8 +71,9 @@ class WalletService:
         self._recent_lock = threading.Lock()
 
     # -- the one way money moves -----------------------------------------------------
-    def post(self, user_id: str, key: str, prepare: Prepare, *, after: After | None = None,
-             publish_credit: bool = True) -> PostResult:
+    def post(
+        self, user_id: str, key: str, prepare: Prepare, *, after: After | None = None, publish_credit: bool = True
+    ) -> PostResult:
         """Write the posting `prepare` returns for the wallet as read inside the transaction.
 
         `prepare` may return several postings (written in order, each with its own unique key): `key` is
@@ -109,8 +118,8 @@ class WalletService:
                 break
             except _NoWallet:
                 if attempt:
-                    raise RuntimeError(f"wallet of {user_id} could not be created")
-                self.wallets.ensure(user_id)   # first money for this user: create the wallet, then post
+                    raise RuntimeError(f"wallet of {user_id} could not be created") from None
+                self.wallets.ensure(user_id)  # first money for this user: create the wallet, then post
             except DuplicateKeyError:
                 existing = self.ledger.by_key(key)
                 if existing is None:
@@ -140,8 +149,9 @@ class WalletService:
         if posting.type not in ENTRY_TYPES:
             raise ValueError(f"unknown ledger entry type {posting.type!r}")
         min_balance = -posting.amount_cents if posting.amount_cents < 0 else None
-        wallet_after = self.wallets.apply(user_id, inc=posting.wallet_inc(), set_fields=posting.wallet_set,
-                                          min_balance=min_balance, session=session)
+        wallet_after = self.wallets.apply(
+            user_id, inc=posting.wallet_inc(), set_fields=posting.wallet_set, min_balance=min_balance, session=session
+        )
         if wallet_after is None:
             raise InsufficientBalance()
         if wallet_after.get("held_cents", 0) < 0:
@@ -167,11 +177,18 @@ class WalletService:
         self.ledger.insert(entry, session=session)
         event_id = None
         if publish_credit and posting.amount_cents > 0 and posting.type in (EARNED, BONUS, RELEASE):
-            event_id = self.hooks.record(WalletCredited(
-                user_id=user_id, amount_cents=posting.amount_cents,
-                balance_cents=wallet_after["balance_cents"],
-                total_earned_cents=wallet_after["total_earned_cents"],
-                source_key=posting.key, credited_at=now), key=f"wallet_credited:{posting.key}", session=session)
+            event_id = self.hooks.record(
+                WalletCredited(
+                    user_id=user_id,
+                    amount_cents=posting.amount_cents,
+                    balance_cents=wallet_after["balance_cents"],
+                    total_earned_cents=wallet_after["total_earned_cents"],
+                    source_key=posting.key,
+                    credited_at=now,
+                ),
+                key=f"wallet_credited:{posting.key}",
+                session=session,
+            )
         return entry, wallet_after, event_id
 
     def dispatch(self, event_ids: list[str]) -> None:
@@ -185,18 +202,34 @@ class WalletService:
         entry = self.entry_by_key(source_key)
         if entry is None or entry["user_id"] != user_id:
             return None
-        return {"amount_cents": entry["amount_cents"], "status": summary_status(entry),
-                "breakdown": entry.get("breakdown") or {}}
+        return {
+            "amount_cents": entry["amount_cents"],
+            "status": summary_status(entry),
+            "breakdown": entry.get("breakdown") or {},
+        }
 
     def get_wallet(self, user_id: str) -> dict:
         wallet = self.wallets.get(user_id) or self.wallets.ensure(user_id)
-        return {"balance_cents": wallet["balance_cents"], "total_earned_cents": wallet["total_earned_cents"],
-                "total_donated_cents": wallet["total_donated_cents"], "held_cents": wallet.get("held_cents", 0),
-                "currency": "EUR", "updated_at": wallet.get("updated_at")}
+        return {
+            "balance_cents": wallet["balance_cents"],
+            "total_earned_cents": wallet["total_earned_cents"],
+            "total_donated_cents": wallet["total_donated_cents"],
+            "held_cents": wallet.get("held_cents", 0),
+            "currency": "EUR",
+            "updated_at": wallet.get("updated_at"),
+        }
 
     # -- reads ---------------------------------------------------------------------
-    def transactions(self, user_id: str, *, skip: int, limit: int, types: list[str] | None = None,
-                     start: datetime | None = None, end: datetime | None = None) -> tuple[list, int]:
+    def transactions(
+        self,
+        user_id: str,
+        *,
+        skip: int,
+        limit: int,
+        types: list[str] | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> tuple[list, int]:
         return self.ledger.page_for_user(user_id, skip=skip, limit=limit, types=types, start=start, end=end)
 
     def transaction(self, user_id: str, entry_id: str) -> dict:
@@ -206,17 +239,26 @@ class WalletService:
         return entry
 
     # -- admin ---------------------------------------------------------------------
-    def adjust(self, user_id: str, *, amount_cents: int, reason: str, actor_id: str,
-               key: str | None = None) -> dict:
+    def adjust(self, user_id: str, *, amount_cents: int, reason: str, actor_id: str, key: str | None = None) -> dict:
         """An admin correction through the ledger (positive credits, negative debits; never below zero)."""
         if amount_cents == 0:
             raise ValidationFailed(errors={"amount": ["Must not be zero."]})
         if not reason or not reason.strip():
             raise ValidationFailed(errors={"reason": ["A reason is required."]})
         key = key or f"adjustment:{uuid.uuid4().hex}"
-        result = self.post(user_id, key, lambda _w: Posting(
-            user_id=user_id, key=key, type=ADJUSTMENT, amount_cents=amount_cents,
-            source={"kind": "admin", "id": actor_id}, reason=reason.strip(), actor_id=actor_id))
+        result = self.post(
+            user_id,
+            key,
+            lambda _w: Posting(
+                user_id=user_id,
+                key=key,
+                type=ADJUSTMENT,
+                amount_cents=amount_cents,
+                source={"kind": "admin", "id": actor_id},
+                reason=reason.strip(),
+                actor_id=actor_id,
+            ),
+        )
         self.dispatch(result.event_ids)
         return result.entry
 
@@ -227,20 +269,33 @@ class WalletService:
             raise NotFound("HELD_CREDIT_NOT_FOUND")
         key = f"release:{held['key']}"
         amount = held["held_cents"]
-        result = self.post(user_id, key, lambda _w: Posting(
-            user_id=user_id, key=key, type=RELEASE, amount_cents=amount if approve else 0,
-            held_cents=-amount, source={"kind": "held", "id": str(held["_id"]), "key": held["key"]},
-            reason=reason, actor_id=actor_id, breakdown={"approved": approve, "held_cents": amount}))
+        result = self.post(
+            user_id,
+            key,
+            lambda _w: Posting(
+                user_id=user_id,
+                key=key,
+                type=RELEASE,
+                amount_cents=amount if approve else 0,
+                held_cents=-amount,
+                source={"kind": "held", "id": str(held["_id"]), "key": held["key"]},
+                reason=reason,
+                actor_id=actor_id,
+                breakdown={"approved": approve, "held_cents": amount},
+            ),
+        )
         self.dispatch(result.event_ids)
         return result.entry
 
     def held_credits(self, *, skip: int, limit: int) -> tuple[list, int]:
         """Credits a fraud check held and nobody settled yet, oldest first (admins approve or void them)."""
         held = list(self.ledger.collection.find({"status": HELD, "held_cents": {"$gt": 0}}).sort("created_at", 1))
-        settled = {e["key"] for e in self.ledger.collection.find(
-            {"key": {"$in": [f"release:{e['key']}" for e in held]}}, {"key": 1})}
+        settled = {
+            e["key"]
+            for e in self.ledger.collection.find({"key": {"$in": [f"release:{e['key']}" for e in held]}}, {"key": 1})
+        }
         open_ = [e for e in held if f"release:{e['key']}" not in settled]
-        return open_[skip:skip + limit], len(open_)
+        return open_[skip : skip + limit], len(open_)
 
     def run_integrity_check(self) -> dict:
         """Every wallet balance (and held amount) against the sum of its ledger entries, recorded as
@@ -263,11 +318,24 @@ class WalletService:
             seen.add(uid)
             s = sums.get(uid, {"balance": 0, "held": 0})
             if s["balance"] != wallet["balance_cents"] or s["held"] != wallet.get("held_cents", 0):
-                discrepancies.append({"user_id": uid, "balance_cents": wallet["balance_cents"],
-                                      "ledger_balance_cents": s["balance"],
-                                      "held_cents": wallet.get("held_cents", 0), "ledger_held_cents": s["held"]})
+                discrepancies.append(
+                    {
+                        "user_id": uid,
+                        "balance_cents": wallet["balance_cents"],
+                        "ledger_balance_cents": s["balance"],
+                        "held_cents": wallet.get("held_cents", 0),
+                        "ledger_held_cents": s["held"],
+                    }
+                )
         for uid, s in sums.items():
             if uid not in seen:
-                discrepancies.append({"user_id": uid, "balance_cents": None, "ledger_balance_cents": s["balance"],
-                                      "held_cents": None, "ledger_held_cents": s["held"]})
+                discrepancies.append(
+                    {
+                        "user_id": uid,
+                        "balance_cents": None,
+                        "ledger_balance_cents": s["balance"],
+                        "held_cents": None,
+                        "ledger_held_cents": s["held"],
+                    }
+                )
         return {"wallets_checked": len(wallets), "discrepancies": discrepancies}

@@ -10,4 +10,4 @@ def page_args(query: dict) -> tuple[int, int, int]:
     return page, per_page, (page - 1) * per_page
 
 
-__all__ = ["games", "page_args", "PageQuery"]
+__all__ = ["PageQuery", "games", "page_args"]

@@ -5,8 +5,12 @@ from app.core.api import Envelope, Page, admin_required, ok
 from app.games.controllers._common import games, page_args
 from app.games.schemas import GameListQuery, GameOut
 
-blp = Blueprint("games", __name__, url_prefix="/api/games",
-                description="The games catalog: each game is a plugin with its own scoring rules")
+blp = Blueprint(
+    "games",
+    __name__,
+    url_prefix="/api/games",
+    description="The games catalog: each game is a plugin with its own scoring rules",
+)
 
 
 def _is_admin() -> bool:
@@ -21,8 +25,9 @@ def list_games(query):
     """Active games, filtered by `category` and a name search `q` (admins may add `include_inactive`)."""
     page, per_page, skip = page_args(query)
     active_only = not (query["include_inactive"] and _is_admin())
-    rows, total = games().catalog.list(active_only=active_only, category=query.get("category"),
-                                       search=query.get("q"), skip=skip, limit=per_page)
+    rows, total = games().catalog.list(
+        active_only=active_only, category=query.get("category"), search=query.get("q"), skip=skip, limit=per_page
+    )
     return ok("GAMES_RETRIEVED", Page(rows, page, per_page, total))
 
 

@@ -4,8 +4,12 @@ from app.core.api import Envelope, Page, current_user_id, error_responses, login
 from app.games.controllers._common import games, page_args
 from app.games.schemas import GameChallengeCreateIn, GameChallengeListQuery, GameChallengeOut
 
-blp = Blueprint("game_challenges", __name__, url_prefix="/api/games/challenges",
-                description="Direct challenges, 1v1 and NvN; only participants can see or act on one")
+blp = Blueprint(
+    "game_challenges",
+    __name__,
+    url_prefix="/api/games/challenges",
+    description="Direct challenges, 1v1 and NvN; only participants can see or act on one",
+)
 
 
 @blp.route("", methods=["POST"])

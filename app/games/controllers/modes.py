@@ -4,8 +4,12 @@ from app.core.api import Envelope, admin_required, error_responses, login_requir
 from app.games.controllers._common import games
 from app.games.schemas import GameModeAtQuery, GameModeCreateIn, GameModeOut, GameModeUpdateIn
 
-blp = Blueprint("game_modes", __name__, url_prefix="/api/games/modes",
-                description="Game modes: temporary and recurring windows with score multipliers")
+blp = Blueprint(
+    "game_modes",
+    __name__,
+    url_prefix="/api/games/modes",
+    description="Game modes: temporary and recurring windows with score multipliers",
+)
 
 
 @blp.route("", methods=["GET"])

@@ -2,12 +2,22 @@ from flask_smorest import Blueprint
 
 from app.core.api import Envelope, ErrorEnvelope, Page, current_user_id, login_required, ok, rate_limited
 from app.games.controllers._common import games, page_args
-from app.games.schemas import (GameSessionEndIn, GameSessionEndOut, GameSessionListQuery, GameSessionOut,
-                               GameSessionStartIn, GameSessionSyncIn)
+from app.games.schemas import (
+    GameSessionEndIn,
+    GameSessionEndOut,
+    GameSessionListQuery,
+    GameSessionOut,
+    GameSessionStartIn,
+    GameSessionSyncIn,
+)
 from app.games.services.sessions import UNSET
 
-blp = Blueprint("game_sessions", __name__, url_prefix="/api/games/sessions",
-                description="Game sessions: start, sync across devices, pause/resume, end (server-measured time)")
+blp = Blueprint(
+    "game_sessions",
+    __name__,
+    url_prefix="/api/games/sessions",
+    description="Game sessions: start, sync across devices, pause/resume, end (server-measured time)",
+)
 
 
 def _view(doc):
@@ -18,16 +28,26 @@ def _view(doc):
 @login_required
 @blp.arguments(GameSessionStartIn)
 @blp.response(201, Envelope(GameSessionOut))
-@blp.alt_response(404, schema=ErrorEnvelope, description="GAME_NOT_FOUND, MODE_NOT_FOUND, CHALLENGE_NOT_FOUND, "
-                  "TOURNAMENT_NOT_FOUND")
-@blp.alt_response(409, schema=ErrorEnvelope, description="SESSION_ALREADY_ACTIVE, GAME_INACTIVE, MODE_NOT_ACTIVE, "
-                  "CHALLENGE_NOT_ACTIVE, CHALLENGE_ALREADY_PLAYED, TOURNAMENT_NOT_ACTIVE, NOT_REGISTERED")
+@blp.alt_response(
+    404, schema=ErrorEnvelope, description="GAME_NOT_FOUND, MODE_NOT_FOUND, CHALLENGE_NOT_FOUND, TOURNAMENT_NOT_FOUND"
+)
+@blp.alt_response(
+    409,
+    schema=ErrorEnvelope,
+    description="SESSION_ALREADY_ACTIVE, GAME_INACTIVE, MODE_NOT_ACTIVE, "
+    "CHALLENGE_NOT_ACTIVE, CHALLENGE_ALREADY_PLAYED, TOURNAMENT_NOT_ACTIVE, NOT_REGISTERED",
+)
 def start_session(body):
     """Start playing. One open session per game: 409 SESSION_ALREADY_ACTIVE while another is open.
     Pass `challenge_id` / `tournament_id` to play for a challenge or a tournament."""
-    doc = games().sessions.start(current_user_id(), body["game_id"], mode_key=body.get("mode_key"),
-                                 challenge_id=body.get("challenge_id"), tournament_id=body.get("tournament_id"),
-                                 device_id=body.get("device_id"))
+    doc = games().sessions.start(
+        current_user_id(),
+        body["game_id"],
+        mode_key=body.get("mode_key"),
+        challenge_id=body.get("challenge_id"),
+        tournament_id=body.get("tournament_id"),
+        device_id=body.get("device_id"),
+    )
     return ok("SESSION_STARTED", _view(doc))
 
 
@@ -38,8 +58,9 @@ def start_session(body):
 def list_sessions(query):
     """My sessions, newest first, optionally by `status` and `game_id`."""
     page, per_page, skip = page_args(query)
-    rows, total = games().sessions.list(current_user_id(), status=query.get("status"),
-                                        game_id=query.get("game_id"), skip=skip, limit=per_page)
+    rows, total = games().sessions.list(
+        current_user_id(), status=query.get("status"), game_id=query.get("game_id"), skip=skip, limit=per_page
+    )
     return ok("SESSIONS_RETRIEVED", Page(rows, page, per_page, total))
 
 
@@ -56,14 +77,22 @@ def get_session(session_id):
 @blp.arguments(GameSessionSyncIn)
 @blp.response(200, Envelope(GameSessionOut))
 @blp.alt_response(404, schema=ErrorEnvelope, description="SESSION_NOT_FOUND (also another user's session)")
-@blp.alt_response(409, schema=ErrorEnvelope, description="SESSION_VERSION_CONFLICT (stale `version`), "
-                  "SESSION_ALREADY_ENDED, SESSION_EXPIRED")
+@blp.alt_response(
+    409,
+    schema=ErrorEnvelope,
+    description="SESSION_VERSION_CONFLICT (stale `version`), SESSION_ALREADY_ENDED, SESSION_EXPIRED",
+)
 def sync_session(body, session_id):
     """Save progress (`score`, `state`). Send the `version` you last saw: a stale one gets
     409 SESSION_VERSION_CONFLICT (reload the session, then retry)."""
-    doc = games().sessions.sync(current_user_id(), session_id, score=body.get("score"),
-                                state=body.get("state", UNSET), version=body.get("version"),
-                                device_id=body.get("device_id"))
+    doc = games().sessions.sync(
+        current_user_id(),
+        session_id,
+        score=body.get("score"),
+        state=body.get("state", UNSET),
+        version=body.get("version"),
+        device_id=body.get("device_id"),
+    )
     return ok("SESSION_SYNCED", _view(doc))
 
 
@@ -89,11 +118,20 @@ def resume_session(session_id):
 @blp.response(200, Envelope(GameSessionEndOut))
 @blp.alt_response(404, schema=ErrorEnvelope, description="SESSION_NOT_FOUND (also another user's session)")
 @blp.alt_response(409, schema=ErrorEnvelope, description="SESSION_EXPIRED (abandoned after inactivity)")
-@blp.alt_response(422, schema=ErrorEnvelope, description="SCORE_NOT_PLAUSIBLE: impossible for the measured play "
-                  "time under the game's rules (errors.final_score says why)")
+@blp.alt_response(
+    422,
+    schema=ErrorEnvelope,
+    description="SCORE_NOT_PLAUSIBLE: impossible for the measured play "
+    "time under the game's rules (errors.final_score says why)",
+)
 def end_session(body, session_id):
     """Finish with `final_score`, checked against the game's rules for the server-measured play time
     (422 SCORE_NOT_PLAUSIBLE). Ending again returns the same result and credits nothing more."""
-    result = games().sessions.end(current_user_id(), session_id, final_score=body["final_score"],
-                                  play_seconds=body.get("play_seconds"), state=body.get("state", UNSET))
+    result = games().sessions.end(
+        current_user_id(),
+        session_id,
+        final_score=body["final_score"],
+        play_seconds=body.get("play_seconds"),
+        state=body.get("state", UNSET),
+    )
     return ok("SESSION_ENDED", {"session": _view(result["session"]), "credits_cents": result["credits_cents"]})

@@ -4,8 +4,12 @@ from app.core.api import Envelope, Page, current_user_id, error_responses, login
 from app.games.controllers._common import games, page_args
 from app.games.schemas import GameTeamCreateIn, GameTeamListQuery, GameTeamOut, GameTeamRoleIn
 
-blp = Blueprint("game_teams", __name__, url_prefix="/api/games/teams",
-                description="Global teams: one team per player, roles owner/admin/member, size limit")
+blp = Blueprint(
+    "game_teams",
+    __name__,
+    url_prefix="/api/games/teams",
+    description="Global teams: one team per player, roles owner/admin/member, size limit",
+)
 
 
 @blp.route("", methods=["GET"])

@@ -4,8 +4,12 @@ from app.core.api import Envelope, Page, admin_required, current_user_id, error_
 from app.games.controllers._common import games, page_args
 from app.games.schemas import TournamentCreateIn, TournamentLeaderboardOut, TournamentListQuery, TournamentOut
 
-blp = Blueprint("game_tournaments", __name__, url_prefix="/api/games/tournaments",
-                description="Tournaments (individual or team): seats, leaderboard, ranked results and rewards")
+blp = Blueprint(
+    "game_tournaments",
+    __name__,
+    url_prefix="/api/games/tournaments",
+    description="Tournaments (individual or team): seats, leaderboard, ranked results and rewards",
+)
 
 
 @blp.route("", methods=["GET"])
@@ -14,8 +18,9 @@ blp = Blueprint("game_tournaments", __name__, url_prefix="/api/games/tournaments
 @blp.response(200, Envelope(TournamentOut, paginated=True))
 def list_tournaments(query):
     page, per_page, skip = page_args(query)
-    rows, total = games().tournaments.list(status=query.get("status"), type_=query.get("type"), skip=skip,
-                                           limit=per_page, user_id=current_user_id())
+    rows, total = games().tournaments.list(
+        status=query.get("status"), type_=query.get("type"), skip=skip, limit=per_page, user_id=current_user_id()
+    )
     return ok("TOURNAMENTS_RETRIEVED", Page(rows, page, per_page, total))
 
 
@@ -40,7 +45,13 @@ def get_tournament(tournament_id):
 @blp.route("/<tournament_id>/join", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(TournamentOut))
-@error_responses(blp, {403: "TEAM_PERMISSION_DENIED: only a team captain registers the team", 409: "TEAM_REQUIRED, TOURNAMENT_CLOSED, ALREADY_REGISTERED, TOURNAMENT_FULL"})
+@error_responses(
+    blp,
+    {
+        403: "TEAM_PERMISSION_DENIED: only a team captain registers the team",
+        409: "TEAM_REQUIRED, TOURNAMENT_CLOSED, ALREADY_REGISTERED, TOURNAMENT_FULL",
+    },
+)
 def join_tournament(tournament_id):
     """Take a seat (team tournaments: a team owner/admin registers the team). 409 TOURNAMENT_FULL,
     ALREADY_REGISTERED, TOURNAMENT_CLOSED."""

@@ -1,9 +1,16 @@
 """Deciding challenges and ranking tournaments (pure functions)."""
+
 from __future__ import annotations
 
 # challenge states
 PENDING, ACTIVE, COMPLETED, DECLINED, EXPIRED, CANCELLED = (
-    "pending", "active", "completed", "declined", "expired", "cancelled")
+    "pending",
+    "active",
+    "completed",
+    "declined",
+    "expired",
+    "cancelled",
+)
 CHALLENGE_STATUSES = (PENDING, ACTIVE, COMPLETED, DECLINED, EXPIRED, CANCELLED)
 # participant states
 INVITED, ACCEPTED, PART_DECLINED, PLAYED = "invited", "accepted", "declined", "played"

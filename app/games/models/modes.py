@@ -3,6 +3,7 @@
 A mode is active at a moment when it is switched on, the moment is inside its date window
 (when it has one) and, when it has schedules, inside one of their occurrences.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,14 +18,18 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 @dataclass(frozen=True)
 class Schedule:
     recurrence: str
-    start_minute: int          # minutes after 00:00 UTC
+    start_minute: int  # minutes after 00:00 UTC
     duration_minutes: int
-    weekday: int = 0           # 0 = Monday (weekly only)
+    weekday: int = 0  # 0 = Monday (weekly only)
 
     @classmethod
-    def from_doc(cls, doc: dict) -> "Schedule":
-        return cls(recurrence=doc["recurrence"], start_minute=doc["start_minute"],
-                   duration_minutes=doc["duration_minutes"], weekday=doc.get("weekday") or 0)
+    def from_doc(cls, doc: dict) -> Schedule:
+        return cls(
+            recurrence=doc["recurrence"],
+            start_minute=doc["start_minute"],
+            duration_minutes=doc["duration_minutes"],
+            weekday=doc.get("weekday") or 0,
+        )
 
     @property
     def period(self) -> timedelta:
@@ -100,9 +105,7 @@ def applies_to(mode: dict, game: dict) -> bool:
     games, categories = mode.get("game_ids") or [], mode.get("categories") or []
     if games and game["id"] not in games:
         return False
-    if categories and game["category"] not in categories:
-        return False
-    return True
+    return not (categories and game["category"] not in categories)
 
 
 def parse_hhmm(text: str) -> int:
@@ -123,21 +126,27 @@ DEFAULT_MODES = (
         "key": "weekend_marathon",
         "name": "Weekend Marathon",
         "description": "Every weekend (UTC): every minute you play counts 1.5x toward your credits.",
-        "multiplier": 1.5, "auto_apply": True, "time_limit_seconds": None,
+        "multiplier": 1.5,
+        "auto_apply": True,
+        "time_limit_seconds": None,
         "schedules": [{"recurrence": WEEKLY, "weekday": 5, "start_minute": 0, "duration_minutes": 2 * 24 * 60}],
     },
     {
         "key": "speed_challenge",
         "name": "Speed Challenge",
         "description": "Daily 18:00-20:00 UTC: opt in, beat the 3-minute clock, earn 1.25x.",
-        "multiplier": 1.25, "auto_apply": False, "time_limit_seconds": 180,
+        "multiplier": 1.25,
+        "auto_apply": False,
+        "time_limit_seconds": 180,
         "schedules": [{"recurrence": DAILY, "start_minute": 18 * 60, "duration_minutes": 120}],
     },
     {
         "key": "early_bird",
         "name": "Early Bird",
         "description": "Weekdays are long: every Monday 06:00-09:00 UTC play for a 1.2x bonus.",
-        "multiplier": 1.2, "auto_apply": True, "time_limit_seconds": None,
+        "multiplier": 1.2,
+        "auto_apply": True,
+        "time_limit_seconds": None,
         "schedules": [{"recurrence": WEEKLY, "weekday": 0, "start_minute": 6 * 60, "duration_minutes": 180}],
     },
 )

@@ -4,6 +4,7 @@ A plugin validates a raw score against the play time the *server* measured (a cl
 cannot make a score plausible by claiming it played longer) and maps a valid raw score
 onto the universal 0..1000 scale that leaderboards, tournaments and achievements use.
 """
+
 from __future__ import annotations
 
 import math
@@ -46,9 +47,9 @@ class GamePlugin:
 
     metadata: GameMetadata
     max_score_per_minute: int
-    max_score: int | None = None         # absolute cap for one session, when the game has one
-    grace_seconds: int = 10              # network latency between the last move and `end`
-    max_session_minutes: int = 240       # longest play time one session can be credited with
+    max_score: int | None = None  # absolute cap for one session, when the game has one
+    grace_seconds: int = 10  # network latency between the last move and `end`
+    max_session_minutes: int = 240  # longest play time one session can be credited with
 
     @property
     def id(self) -> str:
@@ -65,8 +66,10 @@ class GamePlugin:
         problems = []
         limit = self.max_plausible_score(play_seconds)
         if raw_score > limit:
-            problems.append(f"Score {raw_score} is not possible in {play_seconds}s of play "
-                            f"(at most {limit} for {self.metadata.name}).")
+            problems.append(
+                f"Score {raw_score} is not possible in {play_seconds}s of play "
+                f"(at most {limit} for {self.metadata.name})."
+            )
         problems.extend(self._extra_checks(raw_score, play_seconds))
         return problems
 
@@ -88,9 +91,15 @@ class GamePlugin:
         """The `games` document fields this plugin owns (is_active belongs to admins)."""
         m = self.metadata
         return {
-            "name": m.name, "category": m.category, "description": m.description,
-            "difficulty": m.difficulty, "min_players": m.min_players, "max_players": m.max_players,
-            "estimated_duration_minutes": m.estimated_duration_minutes, "version": m.version,
-            "max_score_per_minute": self.max_score_per_minute, "max_score": self.max_score,
+            "name": m.name,
+            "category": m.category,
+            "description": m.description,
+            "difficulty": m.difficulty,
+            "min_players": m.min_players,
+            "max_players": m.max_players,
+            "estimated_duration_minutes": m.estimated_duration_minutes,
+            "version": m.version,
+            "max_score_per_minute": self.max_score_per_minute,
+            "max_score": self.max_score,
             "plugin": type(self).__module__,
         }

@@ -1,4 +1,5 @@
 """Session rules: states, server-measured play time, streaks."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,9 @@ def measured_play_seconds(session: dict, now: datetime) -> int:
     return max(0, int(total))
 
 
-def credited_play_seconds(measured: int, *, claimed: int | None = None, time_limit: int | None = None,
-                          max_session_seconds: int | None = None) -> int:
+def credited_play_seconds(
+    measured: int, *, claimed: int | None = None, time_limit: int | None = None, max_session_seconds: int | None = None
+) -> int:
     """What a session is credited with: never more than the server measured (nor the mode's limit)."""
     value = measured
     for cap in (claimed, time_limit, max_session_seconds):

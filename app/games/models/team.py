@@ -1,4 +1,5 @@
 """Team roles and who may do what to whom."""
+
 from __future__ import annotations
 
 OWNER, ADMIN, MEMBER = "owner", "admin", "member"

@@ -3,6 +3,7 @@
 `load_plugins()` walks the package with pkgutil; the catalog service upserts what it
 finds into the `games` collection when the init command runs (CatalogService.discover_plugins).
 """
+
 from __future__ import annotations
 
 import importlib

@@ -4,6 +4,7 @@
 question takes time: at most 10 answers (1000 points) per minute. Universal score is
 simply accuracy (correct answers out of 20) on the 0..1000 scale.
 """
+
 from __future__ import annotations
 
 from app.games.models.plugin import GameMetadata, GamePlugin
@@ -13,9 +14,14 @@ QUESTIONS, POINTS_PER_ANSWER = 20, 100
 
 class EcoQuiz(GamePlugin):
     metadata = GameMetadata(
-        id="eco_quiz", name="Eco Quiz", category="trivia", difficulty="medium",
+        id="eco_quiz",
+        name="Eco Quiz",
+        category="trivia",
+        difficulty="medium",
         description="Twenty questions about the planet and the people who look after it.",
-        min_players=1, max_players=4, estimated_duration_minutes=5,
+        min_players=1,
+        max_players=4,
+        estimated_duration_minutes=5,
     )
     max_score_per_minute = 10 * POINTS_PER_ANSWER
     max_score = QUESTIONS * POINTS_PER_ANSWER

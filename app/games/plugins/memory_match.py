@@ -4,6 +4,7 @@
 Turning two cards takes about a second: no more than 20 pairs (1000 points) a minute.
 Universal score: the share of the board cleared, plus a speed bonus for clearing it fast.
 """
+
 from __future__ import annotations
 
 from app.games.models.plugin import GameMetadata, GamePlugin
@@ -13,9 +14,14 @@ PAIRS, POINTS_PER_PAIR = 18, 50
 
 class MemoryMatch(GamePlugin):
     metadata = GameMetadata(
-        id="memory_match", name="Memory Match", category="puzzle", difficulty="easy",
+        id="memory_match",
+        name="Memory Match",
+        category="puzzle",
+        difficulty="easy",
         description="Find the matching pairs of ONLUS cards; fewer flips, faster clears.",
-        min_players=1, max_players=2, estimated_duration_minutes=4,
+        min_players=1,
+        max_players=2,
+        estimated_duration_minutes=4,
     )
     max_score_per_minute = 20 * POINTS_PER_PAIR
     max_score = PAIRS * POINTS_PER_PAIR
@@ -26,7 +32,7 @@ class MemoryMatch(GamePlugin):
         return []
 
     def _universal(self, raw_score, play_seconds):
-        cleared = raw_score / self.max_score                       # 0..1
+        cleared = raw_score / self.max_score  # 0..1
         base = 800 * cleared
         if raw_score < self.max_score:
             return base

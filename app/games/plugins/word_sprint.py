@@ -4,6 +4,7 @@
 six seconds, so more than 400 points per minute of play is not humanly possible.
 Universal score: diminishing returns (the first thousand points matter most).
 """
+
 from __future__ import annotations
 
 import math
@@ -13,9 +14,14 @@ from app.games.models.plugin import GameMetadata, GamePlugin
 
 class WordSprint(GamePlugin):
     metadata = GameMetadata(
-        id="word_sprint", name="Word Sprint", category="word", difficulty="medium",
+        id="word_sprint",
+        name="Word Sprint",
+        category="word",
+        difficulty="medium",
         description="Make as many words as you can from seven letters before the sand runs out.",
-        min_players=1, max_players=1, estimated_duration_minutes=3,
+        min_players=1,
+        max_players=1,
+        estimated_duration_minutes=3,
     )
     max_score_per_minute = 400
     points_per_letter = 10

@@ -1,4 +1,5 @@
 """The only code of the games module that speaks pymongo."""
+
 from __future__ import annotations
 
 from bson import ObjectId

@@ -36,27 +36,36 @@ class ChallengeRepository:
         return self.challenges.find_one({"_id": key}, session=session) if key else None
 
     def participants_of(self, challenge_id: str, *, session=None) -> list[dict]:
-        return list(self.participants.find({"challenge_id": challenge_id}, session=session)
-                    .sort([("side", ASCENDING), ("created_at", ASCENDING)]))
+        return list(
+            self.participants.find({"challenge_id": challenge_id}, session=session).sort(
+                [("side", ASCENDING), ("created_at", ASCENDING)]
+            )
+        )
 
     def participant(self, challenge_id: str, user_id: str, *, session=None) -> dict | None:
         return self.participants.find_one({"challenge_id": challenge_id, "user_id": user_id}, session=session)
 
-    def update_participant(self, challenge_id: str, user_id: str, expect: dict, update: dict,
-                           *, session=None) -> dict | None:
+    def update_participant(
+        self, challenge_id: str, user_id: str, expect: dict, update: dict, *, session=None
+    ) -> dict | None:
         return self.participants.find_one_and_update(
-            {"challenge_id": challenge_id, "user_id": user_id, **expect}, update,
-            return_document=ReturnDocument.AFTER, session=session)
+            {"challenge_id": challenge_id, "user_id": user_id, **expect},
+            update,
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
 
     def release_session(self, session_id: str) -> None:
         """An abandoned session no longer holds its participant's turn."""
-        self.participants.update_many({"session_id": session_id, "status": ACCEPTED},
-                                      {"$set": {"session_id": None}})
+        self.participants.update_many({"session_id": session_id, "status": ACCEPTED}, {"$set": {"session_id": None}})
 
     def transition(self, challenge_id, from_statuses: list[str], update: dict, *, session=None) -> dict | None:
         return self.challenges.find_one_and_update(
-            {"_id": oid(challenge_id), "status": {"$in": from_statuses}}, update,
-            return_document=ReturnDocument.AFTER, session=session)
+            {"_id": oid(challenge_id), "status": {"$in": from_statuses}},
+            update,
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
 
     def challenge_ids_of(self, user_id: str) -> list[str]:
         return [p["challenge_id"] for p in self.participants.find({"user_id": user_id}, {"challenge_id": 1})]
@@ -67,12 +76,19 @@ class ChallengeRepository:
         if status:
             query["status"] = status
         total = self.challenges.count_documents(query)
-        rows = list(self.challenges.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-                    .skip(skip).limit(limit))
+        rows = list(
+            self.challenges.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)]).skip(skip).limit(limit)
+        )
         return rows, total
 
     def due(self, now: datetime, limit: int = 500) -> list[dict]:
-        return list(self.challenges.find({"$or": [
-            {"status": PENDING, "accept_by": {"$lte": now}},
-            {"status": ACTIVE, "ends_at": {"$lte": now}},
-        ]}).limit(limit))
+        return list(
+            self.challenges.find(
+                {
+                    "$or": [
+                        {"status": PENDING, "accept_by": {"$lte": now}},
+                        {"status": ACTIVE, "ends_at": {"$lte": now}},
+                    ]
+                }
+            ).limit(limit)
+        )

@@ -18,13 +18,15 @@ class ModeRepository:
 
     def ensure_mode(self, key: str, fields: dict, now) -> bool:
         """Create the mode if absent (an admin's later edits win); True when it was created."""
-        result = self.modes.update_one({"key": key}, {"$setOnInsert": {**fields, "key": key, "created_at": now,
-                                                                       "updated_at": now}}, upsert=True)
+        result = self.modes.update_one(
+            {"key": key}, {"$setOnInsert": {**fields, "key": key, "created_at": now, "updated_at": now}}, upsert=True
+        )
         return result.upserted_id is not None
 
     def ensure_schedule(self, key: str, fields: dict, now) -> None:
-        self.schedules.update_one({"key": key}, {"$setOnInsert": {**fields, "key": key, "is_active": True,
-                                                                  "created_at": now}}, upsert=True)
+        self.schedules.update_one(
+            {"key": key}, {"$setOnInsert": {**fields, "key": key, "is_active": True, "created_at": now}}, upsert=True
+        )
 
     def insert_mode(self, doc: dict) -> dict:
         self.modes.insert_one(doc)

@@ -15,8 +15,7 @@ class TeamRepository:
         self.members = db["team_members"]
 
     def create_indexes(self) -> None:
-        self.teams.create_index([("name_key", ASCENDING)], unique=True,
-                                partialFilterExpression={"is_active": True})
+        self.teams.create_index([("name_key", ASCENDING)], unique=True, partialFilterExpression={"is_active": True})
         self.teams.create_index([("is_active", ASCENDING), ("created_at", ASCENDING)])
         self.members.create_index([("user_id", ASCENDING)], unique=True)
         self.members.create_index([("team_id", ASCENDING), ("role", ASCENDING), ("joined_at", ASCENDING)])
@@ -47,15 +46,20 @@ class TeamRepository:
         """One more member if the team is active and not full (a single conditional update)."""
         return self.teams.find_one_and_update(
             {"_id": oid(team_id), "is_active": True, "$expr": {"$lt": ["$member_count", "$max_members"]}},
-            {"$inc": {"member_count": 1}}, return_document=ReturnDocument.AFTER, session=session)
+            {"$inc": {"member_count": 1}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
 
     def free_seat(self, team_id, *, session=None) -> None:
-        self.teams.update_one({"_id": oid(team_id), "member_count": {"$gt": 0}}, {"$inc": {"member_count": -1}},
-                              session=session)
+        self.teams.update_one(
+            {"_id": oid(team_id), "member_count": {"$gt": 0}}, {"$inc": {"member_count": -1}}, session=session
+        )
 
     def update_team(self, team_id, fields: dict, *, session=None) -> dict | None:
-        return self.teams.find_one_and_update({"_id": oid(team_id)}, {"$set": fields},
-                                              return_document=ReturnDocument.AFTER, session=session)
+        return self.teams.find_one_and_update(
+            {"_id": oid(team_id)}, {"$set": fields}, return_document=ReturnDocument.AFTER, session=session
+        )
 
     def insert_member(self, doc: dict, *, session=None) -> None:
         self.members.insert_one(doc, session=session)
@@ -73,6 +77,9 @@ class TeamRepository:
         return self.members.delete_one({"team_id": team_id, "user_id": user_id}, session=session).deleted_count == 1
 
     def set_role(self, team_id: str, user_id: str, role: str, *, session=None) -> dict | None:
-        return self.members.find_one_and_update({"team_id": team_id, "user_id": user_id},
-                                                {"$set": {"role": role}}, return_document=ReturnDocument.AFTER,
-                                                session=session)
+        return self.members.find_one_and_update(
+            {"team_id": team_id, "user_id": user_id},
+            {"$set": {"role": role}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )

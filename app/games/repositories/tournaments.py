@@ -40,35 +40,46 @@ class TournamentRepository:
         if type_:
             query["type"] = type_
         total = self.collection.count_documents(query)
-        rows = list(self.collection.find(query).sort([("starts_at", DESCENDING), ("_id", DESCENDING)])
-                    .skip(skip).limit(limit))
+        rows = list(
+            self.collection.find(query).sort([("starts_at", DESCENDING), ("_id", DESCENDING)]).skip(skip).limit(limit)
+        )
         return rows, total
 
     def take_seat(self, tournament_id, participant_id: str) -> dict | None:
         """Register a participant if there is a free seat and registration is open: one conditional update,
         so racing joins can never overfill the tournament."""
         return self.collection.find_one_and_update(
-            {"_id": oid(tournament_id), "status": {"$in": [SCHEDULED, T_ACTIVE]},
-             "participants": {"$ne": participant_id},
-             "$expr": {"$lt": ["$participants_count", "$max_participants"]}},
+            {
+                "_id": oid(tournament_id),
+                "status": {"$in": [SCHEDULED, T_ACTIVE]},
+                "participants": {"$ne": participant_id},
+                "$expr": {"$lt": ["$participants_count", "$max_participants"]},
+            },
             {"$addToSet": {"participants": participant_id}, "$inc": {"participants_count": 1}},
-            return_document=ReturnDocument.AFTER)
+            return_document=ReturnDocument.AFTER,
+        )
 
     def release_seat(self, tournament_id, participant_id: str) -> dict | None:
         return self.collection.find_one_and_update(
             {"_id": oid(tournament_id), "status": SCHEDULED, "participants": participant_id},
             {"$pull": {"participants": participant_id}, "$inc": {"participants_count": -1}},
-            return_document=ReturnDocument.AFTER)
+            return_document=ReturnDocument.AFTER,
+        )
 
     def transition(self, tournament_id, from_statuses: list[str], update: dict, *, session=None) -> dict | None:
         return self.collection.find_one_and_update(
-            {"_id": oid(tournament_id), "status": {"$in": from_statuses}}, update,
-            return_document=ReturnDocument.AFTER, session=session)
+            {"_id": oid(tournament_id), "status": {"$in": from_statuses}},
+            update,
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
 
     def due_to_start(self, now: datetime) -> list[dict]:
-        return list(self.collection.find({"status": SCHEDULED, "starts_at": {"$lte": now}, "ends_at": {"$gt": now}},
-                                         {"_id": 1}))
+        return list(
+            self.collection.find({"status": SCHEDULED, "starts_at": {"$lte": now}, "ends_at": {"$gt": now}}, {"_id": 1})
+        )
 
     def due_to_end(self, now: datetime) -> list[dict]:
-        return list(self.collection.find({"status": {"$in": [SCHEDULED, T_ACTIVE]}, "ends_at": {"$lte": now}},
-                                         {"_id": 1}))
+        return list(
+            self.collection.find({"status": {"$in": [SCHEDULED, T_ACTIVE]}, "ends_at": {"$lte": now}}, {"_id": 1})
+        )

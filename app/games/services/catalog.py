@@ -1,4 +1,5 @@
 """The games catalog: plugin discovery, look-ups, admin (de)activation."""
+
 from __future__ import annotations
 
 import logging
@@ -16,14 +17,21 @@ log = logging.getLogger(__name__)
 def game_view(doc: dict) -> dict:
     """The public shape of a catalog entry (also what the `games` service hands other modules)."""
     return {
-        "id": doc["_id"], "name": doc["name"], "category": doc["category"],
-        "description": doc.get("description", ""), "difficulty": doc.get("difficulty"),
-        "min_players": doc.get("min_players", 1), "max_players": doc.get("max_players", 1),
+        "id": doc["_id"],
+        "name": doc["name"],
+        "category": doc["category"],
+        "description": doc.get("description", ""),
+        "difficulty": doc.get("difficulty"),
+        "min_players": doc.get("min_players", 1),
+        "max_players": doc.get("max_players", 1),
         "estimated_duration_minutes": doc.get("estimated_duration_minutes"),
-        "max_score_per_minute": doc.get("max_score_per_minute"), "max_score": doc.get("max_score"),
-        "version": doc.get("version"), "is_active": bool(doc.get("is_active")),
+        "max_score_per_minute": doc.get("max_score_per_minute"),
+        "max_score": doc.get("max_score"),
+        "version": doc.get("version"),
+        "is_active": bool(doc.get("is_active")),
         "is_available": doc.get("is_available", True) is not False,
-        "created_at": doc.get("created_at"), "updated_at": doc.get("updated_at"),
+        "created_at": doc.get("created_at"),
+        "updated_at": doc.get("updated_at"),
     }
 
 
@@ -31,8 +39,7 @@ CATALOG_TTL = 30  # seconds
 
 
 class CatalogService:
-    def __init__(self, games: GameRepository, *, clock: Clock, plugin_package: str = "app.games.plugins",
-                 cache=None):
+    def __init__(self, games: GameRepository, *, clock: Clock, plugin_package: str = "app.games.plugins", cache=None):
         self.games = games
         self.clock = clock
         self.plugin_package = plugin_package
@@ -75,10 +82,16 @@ class CatalogService:
             raise Conflict("GAME_UNAVAILABLE")
         return game, plugin
 
-    def list(self, *, active_only: bool = True, category: str | None = None, search: str | None = None,
-             skip: int = 0, limit: int = 0) -> tuple[list[dict], int]:
-        rows, total = self.games.find(active_only=active_only, category=category, search=search,
-                                      skip=skip, limit=limit)
+    def list(
+        self,
+        *,
+        active_only: bool = True,
+        category: str | None = None,
+        search: str | None = None,
+        skip: int = 0,
+        limit: int = 0,
+    ) -> tuple[list[dict], int]:
+        rows, total = self.games.find(active_only=active_only, category=category, search=search, skip=skip, limit=limit)
         return [game_view(r) for r in rows], total
 
     def set_active(self, game_id: str, active: bool) -> dict:

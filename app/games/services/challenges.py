@@ -6,6 +6,7 @@ player said no), cancelled (the challenger withdrew while pending), expired (not
 accepted in time). A challenge is decided as soon as every participant has played, or by
 the expiry job at ends_at (who never played scores 0). ChallengeComplete is published once.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,17 +34,28 @@ class ChallengeService:
         self.clock = clock
 
     # -- create / respond ---------------------------------------------------------------
-    def create(self, challenger_id: str, *, game_id: str, opponent_ids: list[str], teammate_ids: list[str] = (),
-               accept_hours: int = 24, duration_hours: int = 48, message: str | None = None) -> dict:
+    def create(
+        self,
+        challenger_id: str,
+        *,
+        game_id: str,
+        opponent_ids: list[str],
+        teammate_ids: list[str] = (),
+        accept_hours: int = 24,
+        duration_hours: int = 48,
+        message: str | None = None,
+    ) -> dict:
         self.catalog.playable(game_id)
         opponents, teammates = list(dict.fromkeys(opponent_ids)), list(dict.fromkeys(teammate_ids or []))
         everyone = [challenger_id, *teammates, *opponents]
         if len(set(everyone)) != len(everyone):
-            raise ValidationFailed(errors={"opponent_ids": ["A player can be in a challenge only once "
-                                                            "(and not against themselves)."]})
+            raise ValidationFailed(
+                errors={"opponent_ids": ["A player can be in a challenge only once (and not against themselves)."]}
+            )
         if len(opponents) != len(teammates) + 1:
-            raise ValidationFailed(errors={"opponent_ids": ["Both sides need the same number of players "
-                                                            "(opponents = teammates + 1)."]})
+            raise ValidationFailed(
+                errors={"opponent_ids": ["Both sides need the same number of players (opponents = teammates + 1)."]}
+            )
         if len(opponents) > MAX_SIDE:
             raise ValidationFailed(errors={"opponent_ids": [f"At most {MAX_SIDE} players a side."]})
         unknown = [u for u in teammates + opponents if not self.users.exists(u)]
@@ -51,11 +63,21 @@ class ChallengeService:
             raise ValidationFailed(errors={"opponent_ids": [f"Unknown player: {u}" for u in unknown]})
         now = self.clock()
         challenge = {
-            "game_id": game_id, "challenger_id": challenger_id,
-            "type": "1v1" if len(opponents) == 1 else "nvn", "status": c.PENDING, "message": message,
-            "created_at": now, "updated_at": now, "accept_by": now + timedelta(hours=accept_hours),
-            "duration_hours": duration_hours, "activated_at": None, "ends_at": None, "completed_at": None,
-            "winner_side": None, "winner_ids": [], "side_scores": None,
+            "game_id": game_id,
+            "challenger_id": challenger_id,
+            "type": "1v1" if len(opponents) == 1 else "nvn",
+            "status": c.PENDING,
+            "message": message,
+            "created_at": now,
+            "updated_at": now,
+            "accept_by": now + timedelta(hours=accept_hours),
+            "duration_hours": duration_hours,
+            "activated_at": None,
+            "ends_at": None,
+            "completed_at": None,
+            "winner_side": None,
+            "winner_ids": [],
+            "side_scores": None,
         }
         participants = [self._participant(challenger_id, "a", c.ACCEPTED, now, responded=True)]
         participants += [self._participant(u, "a", c.INVITED, now) for u in teammates]
@@ -72,35 +94,55 @@ class ChallengeService:
 
     @staticmethod
     def _participant(user_id: str, side: str, status: str, now, responded: bool = False) -> dict:
-        return {"user_id": user_id, "side": side, "status": status, "session_id": None, "score": None,
-                "raw_score": None, "played_at": None, "responded_at": now if responded else None,
-                "created_at": now}
+        return {
+            "user_id": user_id,
+            "side": side,
+            "status": status,
+            "session_id": None,
+            "score": None,
+            "raw_score": None,
+            "played_at": None,
+            "responded_at": now if responded else None,
+            "created_at": now,
+        }
 
     def accept(self, challenge_id: str, user_id: str) -> dict:
         challenge = self._visible(challenge_id, user_id)
         now = self.clock()
         self._check_pending(challenge, now)
-        done = self.repo.update_participant(challenge_id, user_id, {"status": c.INVITED},
-                                            {"$set": {"status": c.ACCEPTED, "responded_at": now}})
+        done = self.repo.update_participant(
+            challenge_id, user_id, {"status": c.INVITED}, {"$set": {"status": c.ACCEPTED, "responded_at": now}}
+        )
         if done is None:
             raise Conflict("CHALLENGE_ALREADY_ANSWERED")
         if all(p["status"] == c.ACCEPTED for p in self.repo.participants_of(challenge_id)):
             # the last acceptance starts the clock; racing acceptances are settled by the guard
-            self.repo.transition(challenge_id, [c.PENDING], {"$set": {
-                "status": c.ACTIVE, "activated_at": now, "updated_at": now,
-                "ends_at": now + timedelta(hours=challenge["duration_hours"])}})
+            self.repo.transition(
+                challenge_id,
+                [c.PENDING],
+                {
+                    "$set": {
+                        "status": c.ACTIVE,
+                        "activated_at": now,
+                        "updated_at": now,
+                        "ends_at": now + timedelta(hours=challenge["duration_hours"]),
+                    }
+                },
+            )
         return self.get(challenge_id, user_id)
 
     def decline(self, challenge_id: str, user_id: str) -> dict:
         challenge = self._visible(challenge_id, user_id)
         now = self.clock()
         self._check_pending(challenge, now)
-        done = self.repo.update_participant(challenge_id, user_id, {"status": c.INVITED},
-                                            {"$set": {"status": c.PART_DECLINED, "responded_at": now}})
+        done = self.repo.update_participant(
+            challenge_id, user_id, {"status": c.INVITED}, {"$set": {"status": c.PART_DECLINED, "responded_at": now}}
+        )
         if done is None:
             raise Conflict("CHALLENGE_ALREADY_ANSWERED")
-        self.repo.transition(challenge_id, [c.PENDING], {"$set": {"status": c.DECLINED, "updated_at": now,
-                                                                  "completed_at": now}})
+        self.repo.transition(
+            challenge_id, [c.PENDING], {"$set": {"status": c.DECLINED, "updated_at": now, "completed_at": now}}
+        )
         return self.get(challenge_id, user_id)
 
     def cancel(self, challenge_id: str, user_id: str) -> dict:
@@ -108,8 +150,12 @@ class ChallengeService:
         if challenge["challenger_id"] != user_id:
             raise Conflict("ONLY_CHALLENGER_CAN_CANCEL")
         now = self.clock()
-        if self.repo.transition(challenge_id, [c.PENDING], {"$set": {"status": c.CANCELLED, "updated_at": now,
-                                                                     "completed_at": now}}) is None:
+        if (
+            self.repo.transition(
+                challenge_id, [c.PENDING], {"$set": {"status": c.CANCELLED, "updated_at": now, "completed_at": now}}
+            )
+            is None
+        ):
             raise Conflict("CHALLENGE_NOT_PENDING")
         return self.get(challenge_id, user_id)
 
@@ -134,8 +180,12 @@ class ChallengeService:
         cid = str(challenge["_id"])
         participants = self.repo.participants_of(cid)
         names = self.users.display_names([p["user_id"] for p in participants])
-        return {**challenge, "id": cid, "is_draw": challenge["status"] == c.COMPLETED and not challenge["winner_ids"],
-                "participants": [{**p, "display_name": names.get(p["user_id"], "")} for p in participants]}
+        return {
+            **challenge,
+            "id": cid,
+            "is_draw": challenge["status"] == c.COMPLETED and not challenge["winner_ids"],
+            "participants": [{**p, "display_name": names.get(p["user_id"], "")} for p in participants],
+        }
 
     def list(self, user_id: str, *, status: str | None, skip: int, limit: int):
         rows, total = self.repo.list_for_user(user_id, status=status, skip=skip, limit=limit)
@@ -145,8 +195,9 @@ class ChallengeService:
     def check_can_play(self, challenge_id: str, user_id: str, game_id: str, now) -> None:
         challenge = self._visible(challenge_id, user_id)
         if challenge["game_id"] != game_id:
-            raise ValidationFailed("CHALLENGE_GAME_MISMATCH",
-                                   errors={"game_id": [f"This challenge is played on {challenge['game_id']}."]})
+            raise ValidationFailed(
+                "CHALLENGE_GAME_MISMATCH", errors={"game_id": [f"This challenge is played on {challenge['game_id']}."]}
+            )
         if challenge["status"] != c.ACTIVE or (challenge["ends_at"] and challenge["ends_at"] <= now):
             raise Conflict("CHALLENGE_NOT_ACTIVE")
         me = self.repo.participant(challenge_id, user_id)
@@ -155,20 +206,29 @@ class ChallengeService:
 
     def bind_session(self, challenge_id: str, user_id: str, session_id: str, *, session=None) -> None:
         """Give the participant's one turn to this session (inside the session-start transaction)."""
-        done = self.repo.update_participant(challenge_id, user_id, {"status": c.ACCEPTED, "session_id": None},
-                                            {"$set": {"session_id": session_id}}, session=session)
+        done = self.repo.update_participant(
+            challenge_id,
+            user_id,
+            {"status": c.ACCEPTED, "session_id": None},
+            {"$set": {"session_id": session_id}},
+            session=session,
+        )
         if done is None:
             raise Conflict("CHALLENGE_ALREADY_PLAYED")
 
     def release_session(self, session_id: str) -> None:
         self.repo.release_session(session_id)
 
-    def record_play(self, *, challenge_id: str, user_id: str, session_id: str, universal_score: int,
-                    raw_score: int, completed_at) -> None:
+    def record_play(
+        self, *, challenge_id: str, user_id: str, session_id: str, universal_score: int, raw_score: int, completed_at
+    ) -> None:
         """A bound session completed (idempotent: the participant moves to played once)."""
-        self.repo.update_participant(challenge_id, user_id, {"session_id": session_id, "status": c.ACCEPTED},
-                                     {"$set": {"status": c.PLAYED, "score": universal_score,
-                                               "raw_score": raw_score, "played_at": completed_at}})
+        self.repo.update_participant(
+            challenge_id,
+            user_id,
+            {"session_id": session_id, "status": c.ACCEPTED},
+            {"$set": {"status": c.PLAYED, "score": universal_score, "raw_score": raw_score, "played_at": completed_at}},
+        )
         participants = self.repo.participants_of(challenge_id)
         if participants and all(p["status"] == c.PLAYED for p in participants):
             self.decide(challenge_id)
@@ -180,14 +240,25 @@ class ChallengeService:
         def work(s):
             participants = self.repo.participants_of(challenge_id, session=s)
             result = c.decide_challenge(participants)
-            done = self.repo.transition(challenge_id, [c.ACTIVE], {"$set": {
-                "status": c.COMPLETED, "completed_at": now, "updated_at": now, **result}}, session=s)
+            done = self.repo.transition(
+                challenge_id,
+                [c.ACTIVE],
+                {"$set": {"status": c.COMPLETED, "completed_at": now, "updated_at": now, **result}},
+                session=s,
+            )
             if done is None:
                 return None, None
-            event_id = self.hooks.record(ChallengeComplete(
-                challenge_id=challenge_id, game_id=done["game_id"],
-                participant_ids=[p["user_id"] for p in participants], winner_ids=result["winner_ids"],
-                completed_at=now), key=f"challenge:{challenge_id}", session=s)
+            event_id = self.hooks.record(
+                ChallengeComplete(
+                    challenge_id=challenge_id,
+                    game_id=done["game_id"],
+                    participant_ids=[p["user_id"] for p in participants],
+                    winner_ids=result["winner_ids"],
+                    completed_at=now,
+                ),
+                key=f"challenge:{challenge_id}",
+                session=s,
+            )
             return done, event_id
 
         done, event_id = in_transaction(self.db, work)
@@ -202,8 +273,9 @@ class ChallengeService:
         for challenge in self.repo.due(now):
             cid = str(challenge["_id"])
             if challenge["status"] == c.PENDING:
-                if self.repo.transition(cid, [c.PENDING], {"$set": {"status": c.EXPIRED, "updated_at": now,
-                                                                    "completed_at": now}}):
+                if self.repo.transition(
+                    cid, [c.PENDING], {"$set": {"status": c.EXPIRED, "updated_at": now, "completed_at": now}}
+                ):
                     counts["expired"] += 1
             elif self.decide(cid):
                 counts["decided"] += 1

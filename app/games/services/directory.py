@@ -1,4 +1,5 @@
 """The games module's read-only view for other modules (app.games.contracts.GameDirectory)."""
+
 from __future__ import annotations
 
 from app.games.services.catalog import CatalogService

@@ -1,4 +1,5 @@
 """Game modes: default system modes, admin-defined temporary modes, what is active when."""
+
 from __future__ import annotations
 
 import uuid
@@ -11,7 +12,6 @@ from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.games.models import modes as rules
 from app.games.repositories.modes import ModeRepository
 from app.games.services.clock import Clock
-
 
 MODES_TTL = 30  # seconds
 
@@ -48,15 +48,26 @@ class ModeManager:
         schedules = [rules.Schedule.from_doc(s) for s in schedule_docs]
         window = rules.active_window(mode, schedules, at)
         return {
-            "key": mode["key"], "name": mode["name"], "description": mode.get("description", ""),
-            "multiplier": float(mode.get("multiplier", 1.0)), "auto_apply": bool(mode.get("auto_apply")),
-            "time_limit_seconds": mode.get("time_limit_seconds"), "game_ids": mode.get("game_ids") or [],
-            "categories": mode.get("categories") or [], "is_active": bool(mode.get("is_active", True)),
-            "start_date": mode.get("start_date"), "end_date": mode.get("end_date"),
-            "schedules": [{"recurrence": s["recurrence"],
-                           "weekday": rules.WEEKDAYS[s.get("weekday") or 0] if s["recurrence"] == rules.WEEKLY else None,
-                           "start_time": rules.format_hhmm(s["start_minute"]),
-                           "duration_minutes": s["duration_minutes"]} for s in schedule_docs],
+            "key": mode["key"],
+            "name": mode["name"],
+            "description": mode.get("description", ""),
+            "multiplier": float(mode.get("multiplier", 1.0)),
+            "auto_apply": bool(mode.get("auto_apply")),
+            "time_limit_seconds": mode.get("time_limit_seconds"),
+            "game_ids": mode.get("game_ids") or [],
+            "categories": mode.get("categories") or [],
+            "is_active": bool(mode.get("is_active", True)),
+            "start_date": mode.get("start_date"),
+            "end_date": mode.get("end_date"),
+            "schedules": [
+                {
+                    "recurrence": s["recurrence"],
+                    "weekday": rules.WEEKDAYS[s.get("weekday") or 0] if s["recurrence"] == rules.WEEKLY else None,
+                    "start_time": rules.format_hhmm(s["start_minute"]),
+                    "duration_minutes": s["duration_minutes"],
+                }
+                for s in schedule_docs
+            ],
             "is_currently_active": window is not None,
             "active_until": window[1] if window else None,
             "next_start_at": None if window else rules.next_start(mode, schedules, at),
@@ -95,23 +106,42 @@ class ModeManager:
         if start and end and end <= start:
             raise ValidationFailed(errors={"end_date": ["Must be after start_date."]})
         doc = {
-            "_id": uuid.uuid4().hex, "key": data["key"], "name": data["name"],
-            "description": data.get("description", ""), "multiplier": data.get("multiplier", 1.0),
-            "auto_apply": data.get("auto_apply", True), "time_limit_seconds": data.get("time_limit_seconds"),
-            "game_ids": data.get("game_ids", []), "categories": data.get("categories", []),
-            "is_active": data.get("is_active", True), "start_date": start, "end_date": end,
-            "system": False, "created_at": now, "updated_at": now,
+            "_id": uuid.uuid4().hex,
+            "key": data["key"],
+            "name": data["name"],
+            "description": data.get("description", ""),
+            "multiplier": data.get("multiplier", 1.0),
+            "auto_apply": data.get("auto_apply", True),
+            "time_limit_seconds": data.get("time_limit_seconds"),
+            "game_ids": data.get("game_ids", []),
+            "categories": data.get("categories", []),
+            "is_active": data.get("is_active", True),
+            "start_date": start,
+            "end_date": end,
+            "system": False,
+            "created_at": now,
+            "updated_at": now,
         }
         try:
             self.repo.insert_mode(doc)
         except DuplicateKeyError as exc:
             raise Conflict("MODE_ALREADY_EXISTS") from exc
         self.cached.forget()
-        self.repo.insert_schedules([
-            {"key": f"{doc['key']}:{i}", "mode_key": doc["key"], "recurrence": s["recurrence"],
-             "weekday": s.get("weekday"), "start_minute": s["start_minute"],
-             "duration_minutes": s["duration_minutes"], "is_active": True, "created_at": now}
-            for i, s in enumerate(data.get("schedules", []))])
+        self.repo.insert_schedules(
+            [
+                {
+                    "key": f"{doc['key']}:{i}",
+                    "mode_key": doc["key"],
+                    "recurrence": s["recurrence"],
+                    "weekday": s.get("weekday"),
+                    "start_minute": s["start_minute"],
+                    "duration_minutes": s["duration_minutes"],
+                    "is_active": True,
+                    "created_at": now,
+                }
+                for i, s in enumerate(data.get("schedules", []))
+            ]
+        )
         self.cached.forget()
         return self.get(doc["key"], now)
 

@@ -4,12 +4,14 @@ Play time is always measured here, from server timestamps; a client's claim can 
 Ending is guarded by a status transition in one transaction with the outbox record of
 GameSessionComplete, so the event is published exactly once and never lost.
 """
+
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
@@ -32,9 +34,22 @@ class _Raced(Exception):
 
 
 class SessionService:
-    def __init__(self, sessions: SessionRepository, *, db, hooks, catalog: CatalogService, modes: ModeManager,
-                 teams, challenges, tournaments, clock: Clock, credits: Callable[[str, str], int],
-                 idle_minutes: int = 30, paused_ttl_hours: int = 24):
+    def __init__(
+        self,
+        sessions: SessionRepository,
+        *,
+        db,
+        hooks,
+        catalog: CatalogService,
+        modes: ModeManager,
+        teams,
+        challenges,
+        tournaments,
+        clock: Clock,
+        credits: Callable[[str, str], int],
+        idle_minutes: int = 30,
+        paused_ttl_hours: int = 24,
+    ):
         self.repo = sessions
         self.db = db
         self.hooks = hooks
@@ -68,8 +83,16 @@ class SessionService:
         return [self.view(r) for r in rows], total
 
     # -- start ------------------------------------------------------------------------
-    def start(self, user_id: str, game_id: str, *, mode_key: str | None = None, challenge_id: str | None = None,
-              tournament_id: str | None = None, device_id: str | None = None) -> dict:
+    def start(
+        self,
+        user_id: str,
+        game_id: str,
+        *,
+        mode_key: str | None = None,
+        challenge_id: str | None = None,
+        tournament_id: str | None = None,
+        device_id: str | None = None,
+    ) -> dict:
         if challenge_id and tournament_id:
             raise ValidationFailed(errors={"challenge_id": ["A session is for a challenge or a tournament, not both."]})
         game, _plugin = self.catalog.playable(game_id)
@@ -81,15 +104,26 @@ class SessionService:
         if challenge_id:
             self.challenges.check_can_play(challenge_id, user_id, game_id, now)
         doc = {
-            "user_id": user_id, "game_id": game_id, "game_category": game["category"],
-            "status": rules.ACTIVE, "open_key": rules.open_key(user_id, game_id),
-            "started_at": now, "last_activity_at": now, "created_at": now, "updated_at": now,
-            "paused_at": None, "paused_seconds": 0, "score": 0, "state_json": None, "version": 1,
+            "user_id": user_id,
+            "game_id": game_id,
+            "game_category": game["category"],
+            "status": rules.ACTIVE,
+            "open_key": rules.open_key(user_id, game_id),
+            "started_at": now,
+            "last_activity_at": now,
+            "created_at": now,
+            "updated_at": now,
+            "paused_at": None,
+            "paused_seconds": 0,
+            "score": 0,
+            "state_json": None,
+            "version": 1,
             "device_id": device_id,
             "mode_key": mode["key"] if mode else None,
             "mode_multiplier": mode["multiplier"] if mode else 1.0,
             "mode_time_limit_seconds": mode["time_limit_seconds"] if mode else None,
-            "challenge_id": challenge_id, **context,
+            "challenge_id": challenge_id,
+            **context,
             # the teams this session is played for: the player's teams when it starts
             "team_ids": self.teams.team_ids_of(user_id),
         }
@@ -137,8 +171,16 @@ class SessionService:
         if doc["status"] == rules.ABANDONED:
             raise Conflict("SESSION_EXPIRED")
 
-    def sync(self, user_id: str, session_id: str, *, score: int | None = None, state: Any = UNSET,
-             version: int | None = None, device_id: str | None = None) -> dict:
+    def sync(
+        self,
+        user_id: str,
+        session_id: str,
+        *,
+        score: int | None = None,
+        state: Any = UNSET,
+        version: int | None = None,
+        device_id: str | None = None,
+    ) -> dict:
         """Save progress. With `version`, a write based on an older copy is refused (409), so a
         second device never silently overwrites newer progress; without it, last write wins."""
         state_json = UNSET
@@ -162,9 +204,11 @@ class SessionService:
                 changes["state_json"] = state_json
             if device_id:
                 changes["device_id"] = device_id
-            updated = self.repo.guarded_update(doc["_id"], {"status": {"$in": list(rules.OPEN_STATUSES)},
-                                                            "version": doc["version"]},
-                                               {"$set": changes, "$inc": {"version": 1}})
+            updated = self.repo.guarded_update(
+                doc["_id"],
+                {"status": {"$in": list(rules.OPEN_STATUSES)}, "version": doc["version"]},
+                {"$set": changes, "$inc": {"version": 1}},
+            )
             if updated is not None:
                 return updated
             if version is not None:
@@ -180,9 +224,13 @@ class SessionService:
                 raise Conflict("SESSION_ALREADY_PAUSED")
             now = self.clock()
             updated = self.repo.guarded_update(
-                doc["_id"], {"status": rules.ACTIVE, "version": doc["version"]},
-                {"$set": {"status": rules.PAUSED, "paused_at": now, "last_activity_at": now, "updated_at": now},
-                 "$inc": {"version": 1}})
+                doc["_id"],
+                {"status": rules.ACTIVE, "version": doc["version"]},
+                {
+                    "$set": {"status": rules.PAUSED, "paused_at": now, "last_activity_at": now, "updated_at": now},
+                    "$inc": {"version": 1},
+                },
+            )
             if updated is not None:
                 return updated
         raise Conflict("SESSION_BUSY")
@@ -196,17 +244,27 @@ class SessionService:
             now = self.clock()
             paused_for = max(0.0, (now - doc["paused_at"]).total_seconds())
             updated = self.repo.guarded_update(
-                doc["_id"], {"status": rules.PAUSED, "version": doc["version"]},
-                {"$set": {"status": rules.ACTIVE, "paused_at": None, "last_activity_at": now, "updated_at": now,
-                          "paused_seconds": doc.get("paused_seconds", 0) + paused_for},
-                 "$inc": {"version": 1}})
+                doc["_id"],
+                {"status": rules.PAUSED, "version": doc["version"]},
+                {
+                    "$set": {
+                        "status": rules.ACTIVE,
+                        "paused_at": None,
+                        "last_activity_at": now,
+                        "updated_at": now,
+                        "paused_seconds": doc.get("paused_seconds", 0) + paused_for,
+                    },
+                    "$inc": {"version": 1},
+                },
+            )
             if updated is not None:
                 return updated
         raise Conflict("SESSION_BUSY")
 
     # -- end ------------------------------------------------------------------------------
-    def end(self, user_id: str, session_id: str, *, final_score: int, play_seconds: int | None = None,
-            state: Any = UNSET) -> dict:
+    def end(
+        self, user_id: str, session_id: str, *, final_score: int, play_seconds: int | None = None, state: Any = UNSET
+    ) -> dict:
         """Complete the session once; ending it again returns the same result. -> {session, credits_cents}"""
         state_json = UNSET
         if state is not UNSET:
@@ -234,35 +292,60 @@ class SessionService:
             raise Conflict("GAME_UNAVAILABLE")
         now = self.clock()
         measured = rules.measured_play_seconds(doc, now)
-        credited = rules.credited_play_seconds(measured, claimed=claimed,
-                                               time_limit=doc.get("mode_time_limit_seconds"),
-                                               max_session_seconds=plugin.max_session_minutes * 60)
+        credited = rules.credited_play_seconds(
+            measured,
+            claimed=claimed,
+            time_limit=doc.get("mode_time_limit_seconds"),
+            max_session_seconds=plugin.max_session_minutes * 60,
+        )
         self._check_score("final_score", doc, final_score, credited)
         universal = plugin.universal_score(final_score, credited)
         user_id, session_id = doc["user_id"], str(doc["_id"])
         today = now.date()
         completed_days, last_hour = self.repo.completion_stats(
-            user_id, (today - timedelta(days=400)).isoformat(), now - timedelta(hours=1), now)
+            user_id, (today - timedelta(days=400)).isoformat(), now - timedelta(hours=1), now
+        )
         days = {date.fromisoformat(d) for d in completed_days}
         streak = rules.streak_days(days | {today}, today)
         team_ids = doc["team_ids"] if "team_ids" in doc else self.teams.team_ids_of(user_id)
         changes = {
-            "status": rules.COMPLETED, "completed_at": now, "completed_day": today.isoformat(),
-            "final_score": final_score, "score": final_score, "universal_score": universal,
-            "play_seconds": credited, "measured_play_seconds": measured, "claimed_play_seconds": claimed,
-            "team_ids": team_ids, "paused_at": None, "last_activity_at": now, "updated_at": now,
+            "status": rules.COMPLETED,
+            "completed_at": now,
+            "completed_day": today.isoformat(),
+            "final_score": final_score,
+            "score": final_score,
+            "universal_score": universal,
+            "play_seconds": credited,
+            "measured_play_seconds": measured,
+            "claimed_play_seconds": claimed,
+            "team_ids": team_ids,
+            "paused_at": None,
+            "last_activity_at": now,
+            "updated_at": now,
         }
         if doc["status"] == rules.PAUSED and doc.get("paused_at"):
             changes["paused_seconds"] = doc.get("paused_seconds", 0) + (now - doc["paused_at"]).total_seconds()
         if state_json is not UNSET:
             changes["state_json"] = state_json
         payload = GameSessionComplete(
-            session_id=session_id, user_id=user_id, game_id=doc["game_id"], game_category=doc["game_category"],
-            play_seconds=credited, raw_score=final_score, universal_score=universal,
-            started_at=doc["started_at"], completed_at=now, mode_key=doc.get("mode_key"),
-            mode_multiplier=float(doc.get("mode_multiplier") or 1.0), tournament_id=doc.get("tournament_id"),
-            challenge_id=doc.get("challenge_id"), team_ids=team_ids, streak_days=streak,
-            is_weekend=rules.is_weekend(now), sessions_last_hour=last_hour)
+            session_id=session_id,
+            user_id=user_id,
+            game_id=doc["game_id"],
+            game_category=doc["game_category"],
+            play_seconds=credited,
+            raw_score=final_score,
+            universal_score=universal,
+            started_at=doc["started_at"],
+            completed_at=now,
+            mode_key=doc.get("mode_key"),
+            mode_multiplier=float(doc.get("mode_multiplier") or 1.0),
+            tournament_id=doc.get("tournament_id"),
+            challenge_id=doc.get("challenge_id"),
+            team_ids=team_ids,
+            streak_days=streak,
+            is_weekend=rules.is_weekend(now),
+            sessions_last_hour=last_hour,
+        )
 
         new_event_id = uuid.uuid4().hex
 
@@ -270,9 +353,11 @@ class SessionService:
             # the guarded transition first (it also stores the event id, known in advance):
             # only the writer that wins it records the event
             updated = self.repo.guarded_update(
-                doc["_id"], {"status": {"$in": list(rules.OPEN_STATUSES)}, "version": doc["version"]},
+                doc["_id"],
+                {"status": {"$in": list(rules.OPEN_STATUSES)}, "version": doc["version"]},
                 {"$set": {**changes, "event_id": new_event_id}, "$unset": {"open_key": ""}, "$inc": {"version": 1}},
-                session=s)
+                session=s,
+            )
             if updated is None:
                 raise _Raced()
             event_id = self.hooks.record(payload, key=f"session:{session_id}", session=s, event_id=new_event_id)

@@ -1,4 +1,5 @@
 """Global teams: create, join (size-limited), leave, roles; team score from members' sessions."""
+
 from __future__ import annotations
 
 import logging
@@ -42,11 +43,18 @@ class TeamService:
     def _summary(self, team: dict, score: dict | None = None) -> dict:
         tid = str(team["_id"])
         score = score if score is not None else self.sessions.team_scores([tid]).get(tid, {})
-        return {"id": tid, "name": team["name"], "description": team.get("description", ""),
-                "owner_id": team["owner_id"], "member_count": team["member_count"],
-                "max_members": team["max_members"], "is_active": team["is_active"],
-                "score": score.get("score", 0), "sessions_played": score.get("sessions", 0),
-                "created_at": team["created_at"]}
+        return {
+            "id": tid,
+            "name": team["name"],
+            "description": team.get("description", ""),
+            "owner_id": team["owner_id"],
+            "member_count": team["member_count"],
+            "max_members": team["max_members"],
+            "is_active": team["is_active"],
+            "score": score.get("score", 0),
+            "sessions_played": score.get("sessions", 0),
+            "created_at": team["created_at"],
+        }
 
     def get(self, team_id: str) -> dict:
         team = self.repo.by_id(team_id)
@@ -54,9 +62,18 @@ class TeamService:
             raise NotFound("TEAM_NOT_FOUND")
         members = self.repo.members_of(str(team["_id"]))
         names = self.users.display_names([m["user_id"] for m in members])
-        return {**self._summary(team), "members": [
-            {"user_id": m["user_id"], "display_name": names.get(m["user_id"], ""), "role": m["role"],
-             "joined_at": m["joined_at"]} for m in members]}
+        return {
+            **self._summary(team),
+            "members": [
+                {
+                    "user_id": m["user_id"],
+                    "display_name": names.get(m["user_id"], ""),
+                    "role": m["role"],
+                    "joined_at": m["joined_at"],
+                }
+                for m in members
+            ],
+        }
 
     def list(self, *, search: str | None, skip: int, limit: int):
         rows, total = self.repo.find(search=search, skip=skip, limit=limit)
@@ -74,20 +91,30 @@ class TeamService:
         return member["role"] if member else None
 
     # -- writes ---------------------------------------------------------------------------
-    def create(self, owner_id: str, *, name: str, description: str = "",
-               max_members: int = rules.DEFAULT_TEAM_SIZE) -> dict:
+    def create(
+        self, owner_id: str, *, name: str, description: str = "", max_members: int = rules.DEFAULT_TEAM_SIZE
+    ) -> dict:
         if self.repo.membership(owner_id):
             raise Conflict("ALREADY_IN_TEAM")
         now = self.clock()
-        team = {"name": " ".join(name.split()), "name_key": rules.name_key(name), "description": description,
-                "owner_id": owner_id, "member_count": 1, "max_members": max_members, "is_active": True,
-                "created_at": now, "updated_at": now}
+        team = {
+            "name": " ".join(name.split()),
+            "name_key": rules.name_key(name),
+            "description": description,
+            "owner_id": owner_id,
+            "member_count": 1,
+            "max_members": max_members,
+            "is_active": True,
+            "created_at": now,
+            "updated_at": now,
+        }
 
         def work(s):
             team.pop("_id", None)
             self.repo.insert_team(team, session=s)
-            self.repo.insert_member({"team_id": str(team["_id"]), "user_id": owner_id, "role": rules.OWNER,
-                                     "joined_at": now}, session=s)
+            self.repo.insert_member(
+                {"team_id": str(team["_id"]), "user_id": owner_id, "role": rules.OWNER, "joined_at": now}, session=s
+            )
 
         try:
             in_transaction(self.db, work)
@@ -107,8 +134,9 @@ class TeamService:
         def work(s):
             if self.repo.take_seat(tid, session=s) is None:
                 raise Conflict("TEAM_FULL")
-            self.repo.insert_member({"team_id": tid, "user_id": user_id, "role": rules.MEMBER, "joined_at": now},
-                                    session=s)
+            self.repo.insert_member(
+                {"team_id": tid, "user_id": user_id, "role": rules.MEMBER, "joined_at": now}, session=s
+            )
 
         try:
             in_transaction(self.db, work)
@@ -132,8 +160,7 @@ class TeamService:
             if member["role"] == rules.OWNER:
                 heir = rules.successor([m for m in members if m["user_id"] != user_id])
                 if heir is None:
-                    self.repo.update_team(team_id, {"is_active": False, "closed_at": now, "updated_at": now},
-                                          session=s)
+                    self.repo.update_team(team_id, {"is_active": False, "closed_at": now, "updated_at": now}, session=s)
                 else:
                     self.repo.set_role(team_id, heir["user_id"], rules.OWNER, session=s)
                     self.repo.update_team(team_id, {"owner_id": heir["user_id"], "updated_at": now}, session=s)

@@ -6,6 +6,7 @@ universal scores), so the leaderboard cannot double count. Ending is a guarded t
 TournamentComplete (key tournament:<id>): however often the job or an admin runs the end
 step, results are ranked once and rewards (paid by donations from the event) once.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,8 +26,18 @@ log = logging.getLogger(__name__)
 
 
 class TournamentService:
-    def __init__(self, tournaments: TournamentRepository, *, sessions: SessionRepository, db, hooks,
-                 catalog: CatalogService, teams: TeamService, users, clock: Clock):
+    def __init__(
+        self,
+        tournaments: TournamentRepository,
+        *,
+        sessions: SessionRepository,
+        db,
+        hooks,
+        catalog: CatalogService,
+        teams: TeamService,
+        users,
+        clock: Clock,
+    ):
         self.repo = tournaments
         self.sessions = sessions
         self.db = db
@@ -47,14 +58,26 @@ class TournamentService:
             raise ValidationFailed(errors={"prizes": ["One prize per rank."]})
         now = self.clock()
         doc = {
-            "name": data["name"], "description": data.get("description", ""), "game_id": data.get("game_id"),
-            "type": data.get("type", c.INDIVIDUAL), "scoring": data.get("scoring", "total"),
-            "starts_at": data["starts_at"], "ends_at": data["ends_at"],
+            "name": data["name"],
+            "description": data.get("description", ""),
+            "game_id": data.get("game_id"),
+            "type": data.get("type", c.INDIVIDUAL),
+            "scoring": data.get("scoring", "total"),
+            "starts_at": data["starts_at"],
+            "ends_at": data["ends_at"],
             "status": c.T_ACTIVE if data["starts_at"] <= now else c.SCHEDULED,
-            "max_participants": data["max_participants"], "participants": [], "participants_count": 0,
+            "max_participants": data["max_participants"],
+            "participants": [],
+            "participants_count": 0,
             "prizes": sorted(data.get("prizes", []), key=lambda p: p["rank"]),
-            "results": [], "standings": [], "created_by": actor_id, "created_at": now, "updated_at": now,
-            "started_at": now if data["starts_at"] <= now else None, "completed_at": None, "event_id": None,
+            "results": [],
+            "standings": [],
+            "created_by": actor_id,
+            "created_at": now,
+            "updated_at": now,
+            "started_at": now if data["starts_at"] <= now else None,
+            "completed_at": None,
+            "event_id": None,
         }
         if key:
             self.repo.ensure(key, doc)
@@ -113,8 +136,11 @@ class TournamentService:
     def leave(self, user_id: str, tournament_id: str) -> dict:
         doc = self._load(tournament_id)
         participant = self._participant_id(doc, user_id)
-        if doc["type"] == c.TEAM and participant and not team_rules.can_manage(
-                self.teams.role_of(participant, user_id)):
+        if (
+            doc["type"] == c.TEAM
+            and participant
+            and not team_rules.can_manage(self.teams.role_of(participant, user_id))
+        ):
             raise Forbidden("TEAM_PERMISSION_DENIED")
         if not participant or participant not in doc["participants"]:
             raise Conflict("NOT_REGISTERED")
@@ -129,27 +155,37 @@ class TournamentService:
         if doc["status"] != c.T_ACTIVE or not doc["starts_at"] <= now < doc["ends_at"]:
             raise Conflict("TOURNAMENT_NOT_ACTIVE")
         if doc.get("game_id") and doc["game_id"] != game["id"]:
-            raise ValidationFailed("TOURNAMENT_GAME_MISMATCH",
-                                   errors={"game_id": [f"This tournament is played on {doc['game_id']}."]})
+            raise ValidationFailed(
+                "TOURNAMENT_GAME_MISMATCH", errors={"game_id": [f"This tournament is played on {doc['game_id']}."]}
+            )
         participant = self._participant_id(doc, user_id)
         if not participant or participant not in doc["participants"]:
             raise Conflict("NOT_REGISTERED")
-        return {"tournament_id": str(doc["_id"]),
-                "tournament_team_id": participant if doc["type"] == c.TEAM else None}
+        return {"tournament_id": str(doc["_id"]), "tournament_team_id": participant if doc["type"] == c.TEAM else None}
 
     # -- standings ---------------------------------------------------------------------------
     def standings(self, doc: dict, until=None) -> list[dict]:
         """Ranked participants: [{rank, participant_id, score, sessions, user_ids, reward_cents}]."""
-        rows = {r["participant_id"]: r for r in self.sessions.tournament_standings(
-            str(doc["_id"]), by_team=doc["type"] == c.TEAM, until=until, scoring=doc.get("scoring", "total"))}
+        rows = {
+            r["participant_id"]: r
+            for r in self.sessions.tournament_standings(
+                str(doc["_id"]), by_team=doc["type"] == c.TEAM, until=until, scoring=doc.get("scoring", "total")
+            )
+        }
         for pid in doc["participants"]:
-            rows.setdefault(pid, {"participant_id": pid, "score": 0, "sessions": 0, "user_ids": [],
-                                  "first_at": None})
-        ranked = c.rank([{**r, "tiebreak": r["first_at"].isoformat() if r["first_at"] else "~"}
-                         for r in rows.values()])
-        return [{"rank": r["rank"], "participant_id": r["participant_id"], "score": r["score"],
-                 "sessions": r["sessions"], "user_ids": r["user_ids"],
-                 "reward_cents": c.reward_for(r["rank"], r["score"], doc.get("prizes", []))} for r in ranked]
+            rows.setdefault(pid, {"participant_id": pid, "score": 0, "sessions": 0, "user_ids": [], "first_at": None})
+        ranked = c.rank([{**r, "tiebreak": r["first_at"].isoformat() if r["first_at"] else "~"} for r in rows.values()])
+        return [
+            {
+                "rank": r["rank"],
+                "participant_id": r["participant_id"],
+                "score": r["score"],
+                "sessions": r["sessions"],
+                "user_ids": r["user_ids"],
+                "reward_cents": c.reward_for(r["rank"], r["score"], doc.get("prizes", [])),
+            }
+            for r in ranked
+        ]
 
     def leaderboard(self, tournament_id: str) -> dict:
         doc = self._load(tournament_id)
@@ -158,23 +194,28 @@ class TournamentService:
             names = self.teams.names([r["participant_id"] for r in rows])
         else:
             names = self.users.display_names([r["participant_id"] for r in rows])
-        return {"tournament_id": str(doc["_id"]), "status": doc["status"], "type": doc["type"],
-                "entries": [{**r, "display_name": names.get(r["participant_id"], "")} for r in rows]}
+        return {
+            "tournament_id": str(doc["_id"]),
+            "status": doc["status"],
+            "type": doc["type"],
+            "entries": [{**r, "display_name": names.get(r["participant_id"], "")} for r in rows],
+        }
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start_due(self) -> int:
         now = self.clock()
         started = 0
         for row in self.repo.due_to_start(now):
-            if self.repo.transition(row["_id"], [c.SCHEDULED], {"$set": {"status": c.T_ACTIVE, "started_at": now,
-                                                                         "updated_at": now}}):
+            if self.repo.transition(
+                row["_id"], [c.SCHEDULED], {"$set": {"status": c.T_ACTIVE, "started_at": now, "updated_at": now}}
+            ):
                 started += 1
         return started
 
     def end_due(self) -> int:
         ended = 0
         for row in self.repo.due_to_end(self.clock()):
-            doc, fresh = self.complete(str(row["_id"]))
+            _doc, fresh = self.complete(str(row["_id"]))
             ended += int(fresh)
         return ended
 
@@ -199,14 +240,33 @@ class TournamentService:
         tid = str(doc["_id"])
 
         def work(s):
-            done = self.repo.transition(tid, [c.SCHEDULED, c.T_ACTIVE], {"$set": {
-                "status": c.T_COMPLETED, "completed_at": now, "updated_at": now, "standings": standings,
-                "results": results}}, session=s)
+            done = self.repo.transition(
+                tid,
+                [c.SCHEDULED, c.T_ACTIVE],
+                {
+                    "$set": {
+                        "status": c.T_COMPLETED,
+                        "completed_at": now,
+                        "updated_at": now,
+                        "standings": standings,
+                        "results": results,
+                    }
+                },
+                session=s,
+            )
             if done is None:
                 return None, None
-            event_id = self.hooks.record(TournamentComplete(
-                tournament_id=tid, tournament_name=doc["name"], tournament_type=doc["type"], completed_at=now,
-                results=results), key=f"tournament:{tid}", session=s)
+            event_id = self.hooks.record(
+                TournamentComplete(
+                    tournament_id=tid,
+                    tournament_name=doc["name"],
+                    tournament_type=doc["type"],
+                    completed_at=now,
+                    results=results,
+                ),
+                key=f"tournament:{tid}",
+                session=s,
+            )
             done = self.repo.transition(tid, [c.T_COMPLETED], {"$set": {"event_id": event_id}}, session=s)
             return done, event_id
 
@@ -224,9 +284,24 @@ class TournamentService:
         results = []
         for row in standings:
             if doc["type"] == c.TEAM:
-                results += [{"rank": row["rank"], "user_id": u, "team_id": row["participant_id"],
-                             "score": row["score"], "reward_cents": row["reward_cents"]} for u in row["user_ids"]]
+                results += [
+                    {
+                        "rank": row["rank"],
+                        "user_id": u,
+                        "team_id": row["participant_id"],
+                        "score": row["score"],
+                        "reward_cents": row["reward_cents"],
+                    }
+                    for u in row["user_ids"]
+                ]
             else:
-                results.append({"rank": row["rank"], "user_id": row["participant_id"], "team_id": None,
-                                "score": row["score"], "reward_cents": row["reward_cents"]})
+                results.append(
+                    {
+                        "rank": row["rank"],
+                        "user_id": row["participant_id"],
+                        "team_id": None,
+                        "score": row["score"],
+                        "reward_cents": row["reward_cents"],
+                    }
+                )
         return results

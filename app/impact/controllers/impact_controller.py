@@ -1,16 +1,30 @@
 """ImpactController: the seed's "Endpoint Categories" under /api/impact."""
+
 from __future__ import annotations
 
 from flask import g
 from flask_smorest import Blueprint
 
-from app.impact.services import services
-from app.core.api import page_window, Envelope, Page, admin_required, current_user_id, error_responses, login_required, ok
+from app.core.api import (
+    Envelope,
+    Page,
+    admin_required,
+    current_user_id,
+    error_responses,
+    login_required,
+    ok,
+    page_window,
+)
 from app.core.errors import ValidationFailed
 from app.impact import schemas as s
+from app.impact.services import services
 
-blp = Blueprint("impact", __name__, url_prefix="/api/impact",
-                description="Impact tracking: stories, metrics, ONLUS updates, community statistics and reports")
+blp = Blueprint(
+    "impact",
+    __name__,
+    url_prefix="/api/impact",
+    description="Impact tracking: stories, metrics, ONLUS updates, community statistics and reports",
+)
 
 
 def _is_admin() -> bool:
@@ -23,6 +37,7 @@ def _require_onlus(body: dict) -> None:
 
 
 # -- user impact ------------------------------------------------------------------------------
+
 
 @blp.route("/user/<user_id>", methods=["GET"])
 @login_required
@@ -41,9 +56,9 @@ def user_impact(user_id):
 def user_timeline(query, user_id):
     """Donations, refunds, milestones, level-ups and story unlocks, newest first (own or admin)."""
     per_page = query["per_page"]
-    rows, total = services().tracking.timeline(user_id, viewer_id=current_user_id(), viewer_is_admin=_is_admin(),
-                                                  **page_window(query),
-                                                  kinds=query.get("kind"))
+    rows, total = services().tracking.timeline(
+        user_id, viewer_id=current_user_id(), viewer_is_admin=_is_admin(), **page_window(query), kinds=query.get("kind")
+    )
     return ok("USER_TIMELINE_SUCCESS", Page(rows, query["page"], per_page, total))
 
 
@@ -53,12 +68,17 @@ def user_timeline(query, user_id):
 def donation_impact(donation_id):
     """What one of your donations did (404 for anybody else's)."""
     impact = services()
-    data = impact.tracking.donation_impact(donation_id, viewer_id=current_user_id(), viewer_is_admin=_is_admin(),
-                                           metrics_for=impact.visualization.latest_metrics)
+    data = impact.tracking.donation_impact(
+        donation_id,
+        viewer_id=current_user_id(),
+        viewer_is_admin=_is_admin(),
+        metrics_for=impact.visualization.latest_metrics,
+    )
     return ok("DONATION_IMPACT_SUCCESS", data)
 
 
 # -- stories ----------------------------------------------------------------------------------
+
 
 @blp.route("/stories/available", methods=["GET"])
 @login_required
@@ -69,8 +89,12 @@ def stories_available(query):
     content hidden) or both; `q` searches title, teaser, tags and (unlocked only) content."""
     per_page = query["per_page"]
     rows, total = services().stories.list_for_user(
-        current_user_id(), status=query["status"], text=query.get("q"), category=query.get("category"),
-        **page_window(query))
+        current_user_id(),
+        status=query["status"],
+        text=query.get("q"),
+        category=query.get("category"),
+        **page_window(query),
+    )
     return ok("STORIES_RETRIEVED_SUCCESS", Page(rows, query["page"], per_page, total))
 
 
@@ -92,6 +116,7 @@ def story_detail(story_id):
 
 # -- community ---------------------------------------------------------------------------------
 
+
 @blp.route("/community/statistics", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(s.CommunityStatsOut))
@@ -106,8 +131,7 @@ def community_statistics():
 @blp.response(200, Envelope(s.ImpactLeaderboardOut))
 def community_leaderboard(query):
     """Impact leaderboard; users who opted out of public leaderboards are never listed to others."""
-    data = services().community.leaderboard(query["metric"], viewer_id=current_user_id(),
-                                               **page_window(query))
+    data = services().community.leaderboard(query["metric"], viewer_id=current_user_id(), **page_window(query))
     return ok("LEADERBOARD_SUCCESS", data)
 
 
@@ -121,14 +145,14 @@ def dashboard():
 
 # -- ONLUS ---------------------------------------------------------------------------------------
 
+
 @blp.route("/onlus/<onlus_id>/metrics", methods=["GET"])
 @login_required
 @blp.arguments(s.MetricsQuery, location="query")
 @blp.response(200, Envelope(s.OnlusMetricsOut))
 def onlus_metrics(query, onlus_id):
     """Latest value of each metric, daily trends over `days`, efficiency (impact per euro), verification."""
-    data = services().visualization.onlus_metrics(onlus_id, days=query["days"],
-                                                     metric_name=query.get("metric_name"))
+    data = services().visualization.onlus_metrics(onlus_id, days=query["days"], metric_name=query.get("metric_name"))
     return ok("ONLUS_METRICS_SUCCESS", data)
 
 
@@ -140,8 +164,8 @@ def onlus_updates(query, onlus_id):
     """Published updates: featured first, then by priority, newest first."""
     per_page = query["per_page"]
     rows, total = services().visualization.onlus_updates(
-        onlus_id, viewer_id=current_user_id(), **page_window(query),
-        featured_only=query["featured"])
+        onlus_id, viewer_id=current_user_id(), **page_window(query), featured_only=query["featured"]
+    )
     return ok("ONLUS_UPDATES_SUCCESS", Page(rows, query["page"], per_page, total))
 
 
@@ -150,8 +174,7 @@ def onlus_updates(query, onlus_id):
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 def update_detail(update_id):
     """A published update; reading it counts one view per user per day."""
-    return ok("UPDATE_RETRIEVED_SUCCESS", services().visualization.view_update(update_id,
-                                                                                 viewer_id=current_user_id()))
+    return ok("UPDATE_RETRIEVED_SUCCESS", services().visualization.view_update(update_id, viewer_id=current_user_id()))
 
 
 @blp.route("/updates/<update_id>/like", methods=["POST"])
@@ -159,16 +182,17 @@ def update_detail(update_id):
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 def like_update(update_id):
     """Like once (liking again changes nothing)."""
-    return ok("UPDATE_LIKED_SUCCESS", services().visualization.like_update(update_id,
-                                                                             viewer_id=current_user_id()))
+    return ok("UPDATE_LIKED_SUCCESS", services().visualization.like_update(update_id, viewer_id=current_user_id()))
 
 
 @blp.route("/updates/<update_id>/like", methods=["DELETE"])
 @login_required
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 def unlike_update(update_id):
-    return ok("UPDATE_UNLIKED_SUCCESS", services().visualization.like_update(
-        update_id, viewer_id=current_user_id(), like=False))
+    return ok(
+        "UPDATE_UNLIKED_SUCCESS",
+        services().visualization.like_update(update_id, viewer_id=current_user_id(), like=False),
+    )
 
 
 @blp.route("/updates/<update_id>/share", methods=["POST"])
@@ -176,11 +200,11 @@ def unlike_update(update_id):
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 def share_update(update_id):
     """Counts one share per user."""
-    return ok("UPDATE_SHARED_SUCCESS", services().visualization.share_update(update_id,
-                                                                               viewer_id=current_user_id()))
+    return ok("UPDATE_SHARED_SUCCESS", services().visualization.share_update(update_id, viewer_id=current_user_id()))
 
 
 # -- reports -------------------------------------------------------------------------------------
+
 
 @blp.route("/reports", methods=["GET"])
 @login_required
@@ -189,9 +213,9 @@ def share_update(update_id):
 def list_reports(query):
     """Published community reports, newest period first (admins also see drafts)."""
     per_page = query["per_page"]
-    rows, total = services().community.list_reports(report_type=query.get("report_type"),
-                                                       viewer_is_admin=_is_admin(),
-                                                       **page_window(query))
+    rows, total = services().community.list_reports(
+        report_type=query.get("report_type"), viewer_is_admin=_is_admin(), **page_window(query)
+    )
     return ok("REPORTS_RETRIEVED_SUCCESS", Page(rows, query["page"], per_page, total))
 
 
@@ -201,8 +225,9 @@ def list_reports(query):
 @error_responses(blp, {422: "INVALID_MONTH, PERIOD_NOT_STARTED"})
 def monthly_report(year, month):
     """The month's community report (published; admins also see the draft). 422 INVALID_MONTH."""
-    return ok("MONTHLY_REPORT_SUCCESS", services().community.get_report("monthly", year, month,
-                                                                          viewer_is_admin=_is_admin()))
+    return ok(
+        "MONTHLY_REPORT_SUCCESS", services().community.get_report("monthly", year, month, viewer_is_admin=_is_admin())
+    )
 
 
 @blp.route("/reports/annual/<int:year>", methods=["GET"])
@@ -210,11 +235,11 @@ def monthly_report(year, month):
 @blp.response(200, Envelope(s.CommunityReportOut))
 @error_responses(blp, {422: "PERIOD_NOT_STARTED"})
 def annual_report(year):
-    return ok("ANNUAL_REPORT_SUCCESS", services().community.get_report("annual", year,
-                                                                         viewer_is_admin=_is_admin()))
+    return ok("ANNUAL_REPORT_SUCCESS", services().community.get_report("annual", year, viewer_is_admin=_is_admin()))
 
 
 # -- admin ---------------------------------------------------------------------------------------
+
 
 @blp.route("/admin/metrics", methods=["POST"])
 @admin_required
@@ -232,8 +257,7 @@ def create_metric(body):
 @blp.arguments(s.MetricVerificationIn)
 @blp.response(200, Envelope(s.ImpactMetricOut))
 def verify_metric(body, metric_id):
-    data = services().visualization.set_metric_verification(metric_id, body["verification_status"],
-                                                               body.get("note"))
+    data = services().visualization.set_metric_verification(metric_id, body["verification_status"], body.get("note"))
     return ok("METRIC_VERIFICATION_UPDATED", data)
 
 
@@ -261,13 +285,16 @@ def publish_update(update_id):
 @admin_required
 @blp.arguments(s.ReportGenerateIn)
 @blp.response(201, Envelope(s.CommunityReportOut))
-@blp.alt_response(200, schema=Envelope(s.CommunityReportOut), description="The period's report is already published: kept")
+@blp.alt_response(
+    200, schema=Envelope(s.CommunityReportOut), description="The period's report is already published: kept"
+)
 @error_responses(blp, {422: "PERIOD_NOT_STARTED, INVALID_MONTH"})
 def generate_report(body):
     """Compute the period's report from the donations ledger now, as a draft (regenerating replaces
     the draft; a published report is kept and returned with 200 REPORT_ALREADY_PUBLISHED)."""
-    report, written = services().community.generate_report(body["report_type"], body["year"], body.get("month"),
-                                                              actor_id=current_user_id())
+    report, written = services().community.generate_report(
+        body["report_type"], body["year"], body.get("month"), actor_id=current_user_id()
+    )
     if not written:
         return ok("REPORT_ALREADY_PUBLISHED", report), 200
     return ok("REPORT_GENERATED_SUCCESS", report)

@@ -1,4 +1,5 @@
 """Report periods and growth (pure)."""
+
 from __future__ import annotations
 
 import calendar

@@ -2,18 +2,19 @@
 
 Money thresholds are integer cents; every other threshold is a plain count or score.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
 # Condition types a story can be unlocked by.
-TOTAL_DONATED = "total_donated"        # net cents donated across all ONLUS
-DONATION_COUNT = "donation_count"      # completed donations (net of refunds)
-ONLUS_DIVERSITY = "onlus_diversity"    # distinct ONLUS with a positive net total
-IMPACT_SCORE = "impact_score"          # the social module's Impact Score
-TOTAL_EARNED = "total_earned"          # lifetime credits earned by playing (cents)
-SPECIAL_EVENT = "special_event"        # cents donated inside the story's event window
+TOTAL_DONATED = "total_donated"  # net cents donated across all ONLUS
+DONATION_COUNT = "donation_count"  # completed donations (net of refunds)
+ONLUS_DIVERSITY = "onlus_diversity"  # distinct ONLUS with a positive net total
+IMPACT_SCORE = "impact_score"  # the social module's Impact Score
+TOTAL_EARNED = "total_earned"  # lifetime credits earned by playing (cents)
+SPECIAL_EVENT = "special_event"  # cents donated inside the story's event window
 CONDITION_TYPES = (TOTAL_DONATED, DONATION_COUNT, ONLUS_DIVERSITY, IMPACT_SCORE, TOTAL_EARNED, SPECIAL_EVENT)
 MONEY_CONDITIONS = (TOTAL_DONATED, TOTAL_EARNED, SPECIAL_EVENT)
 
@@ -47,55 +48,97 @@ def milestone_catalog() -> list[dict]:
     stories = []
     for priority, euros in enumerate(MILESTONE_LEVELS, start=1):
         title, feature = MILESTONE_TITLES[euros]
-        stories.append({
-            "_id": milestone_story_id(euros),
-            "onlus_id": None,
-            "title": title,
-            "teaser": f"Donate a total of €{euros:,} to unlock this story.",
-            "content": (f"You have donated €{euros:,} through GoodPlay. {title}: every euro you earned by "
-                        f"playing is now doing real work with the organisations you chose. "
-                        f"This milestone also unlocks {feature}."),
-            "story_type": "milestone",
-            "unlock_condition_type": TOTAL_DONATED,
-            "unlock_condition_value": euros * 100,
-            "category": "milestone",
-            "priority": min(10, priority),
-            "media_urls": [],
-            "tags": ["milestone", f"eur{euros}"],
-            "featured_until": None,
-            "event_starts_at": None,
-            "event_ends_at": None,
-            "is_active": True,
-        })
+        stories.append(
+            {
+                "_id": milestone_story_id(euros),
+                "onlus_id": None,
+                "title": title,
+                "teaser": f"Donate a total of €{euros:,} to unlock this story.",
+                "content": (
+                    f"You have donated €{euros:,} through GoodPlay. {title}: every euro you earned by "
+                    f"playing is now doing real work with the organisations you chose. "
+                    f"This milestone also unlocks {feature}."
+                ),
+                "story_type": "milestone",
+                "unlock_condition_type": TOTAL_DONATED,
+                "unlock_condition_value": euros * 100,
+                "category": "milestone",
+                "priority": min(10, priority),
+                "media_urls": [],
+                "tags": ["milestone", f"eur{euros}"],
+                "featured_until": None,
+                "event_starts_at": None,
+                "event_ends_at": None,
+                "is_active": True,
+            }
+        )
     return stories
 
 
 def extra_catalog(year: int) -> list[dict]:
     """Stories unlocked by the seed's other conditions (count, diversity, score, earnings), and the
     seasonal campaigns of `year`."""
-    base = {"onlus_id": None, "media_urls": [], "featured_until": None, "event_starts_at": None,
-            "event_ends_at": None, "is_active": True}
+    base = {
+        "onlus_id": None,
+        "media_urls": [],
+        "featured_until": None,
+        "event_starts_at": None,
+        "event_ends_at": None,
+        "is_active": True,
+    }
     return [
-        {**base, "_id": "progress_regular_giver", "title": "Regular Giver",
-         "teaser": "Make 5 separate donations.",
-         "content": "Five donations in, giving is becoming a habit: steady support lets ONLUS plan ahead.",
-         "story_type": "progress", "unlock_condition_type": DONATION_COUNT, "unlock_condition_value": 5,
-         "category": "engagement", "priority": 4, "tags": ["habit", "donations"]},
-        {**base, "_id": "progress_explorer", "title": "Cause Explorer",
-         "teaser": "Support 3 different ONLUS.",
-         "content": "You spread your support across three organisations, reaching more people and causes.",
-         "story_type": "progress", "unlock_condition_type": ONLUS_DIVERSITY, "unlock_condition_value": 3,
-         "category": "engagement", "priority": 4, "tags": ["diversity", "onlus"]},
-        {**base, "_id": "progress_player_for_good", "title": "Playing for Good",
-         "teaser": "Earn €5 of credits by playing.",
-         "content": "Your play time has earned five euros of credits, ready to become a donation.",
-         "story_type": "progress", "unlock_condition_type": TOTAL_EARNED, "unlock_condition_value": 500,
-         "category": "gaming", "priority": 3, "tags": ["gaming", "credits"]},
-        {**base, "_id": "progress_impact_scorer", "title": "Rising Star",
-         "teaser": "Reach an Impact Score of 500.",
-         "content": "Your Impact Score passed 500: playing, giving and bringing friends all add up.",
-         "story_type": "progress", "unlock_condition_type": IMPACT_SCORE, "unlock_condition_value": 500,
-         "category": "engagement", "priority": 3, "tags": ["impact score", "social"]},
+        {
+            **base,
+            "_id": "progress_regular_giver",
+            "title": "Regular Giver",
+            "teaser": "Make 5 separate donations.",
+            "content": "Five donations in, giving is becoming a habit: steady support lets ONLUS plan ahead.",
+            "story_type": "progress",
+            "unlock_condition_type": DONATION_COUNT,
+            "unlock_condition_value": 5,
+            "category": "engagement",
+            "priority": 4,
+            "tags": ["habit", "donations"],
+        },
+        {
+            **base,
+            "_id": "progress_explorer",
+            "title": "Cause Explorer",
+            "teaser": "Support 3 different ONLUS.",
+            "content": "You spread your support across three organisations, reaching more people and causes.",
+            "story_type": "progress",
+            "unlock_condition_type": ONLUS_DIVERSITY,
+            "unlock_condition_value": 3,
+            "category": "engagement",
+            "priority": 4,
+            "tags": ["diversity", "onlus"],
+        },
+        {
+            **base,
+            "_id": "progress_player_for_good",
+            "title": "Playing for Good",
+            "teaser": "Earn €5 of credits by playing.",
+            "content": "Your play time has earned five euros of credits, ready to become a donation.",
+            "story_type": "progress",
+            "unlock_condition_type": TOTAL_EARNED,
+            "unlock_condition_value": 500,
+            "category": "gaming",
+            "priority": 3,
+            "tags": ["gaming", "credits"],
+        },
+        {
+            **base,
+            "_id": "progress_impact_scorer",
+            "title": "Rising Star",
+            "teaser": "Reach an Impact Score of 500.",
+            "content": "Your Impact Score passed 500: playing, giving and bringing friends all add up.",
+            "story_type": "progress",
+            "unlock_condition_type": IMPACT_SCORE,
+            "unlock_condition_value": 500,
+            "category": "engagement",
+            "priority": 3,
+            "tags": ["impact score", "social"],
+        },
     ] + seasonal_catalog(year)
 
 
@@ -115,19 +158,37 @@ class SeasonalCampaign:
     def story(self, year: int) -> dict:
         starts = datetime(year, self.month, 1)
         ends = datetime(year + self.month // 12, self.month % 12 + 1, 1)
-        return {"_id": f"special_{self.key}_{year}", "title": self.title.format(year=year),
-                "teaser": self.teaser.format(year=year), "content": self.content.format(year=year),
-                "story_type": "special", "unlock_condition_type": SPECIAL_EVENT,
-                "unlock_condition_value": self.target_cents, "category": "campaign", "priority": self.priority,
-                "tags": list(self.tags), "onlus_id": None, "media_urls": [], "featured_until": None,
-                "event_starts_at": starts, "event_ends_at": ends, "is_active": True}
+        return {
+            "_id": f"special_{self.key}_{year}",
+            "title": self.title.format(year=year),
+            "teaser": self.teaser.format(year=year),
+            "content": self.content.format(year=year),
+            "story_type": "special",
+            "unlock_condition_type": SPECIAL_EVENT,
+            "unlock_condition_value": self.target_cents,
+            "category": "campaign",
+            "priority": self.priority,
+            "tags": list(self.tags),
+            "onlus_id": None,
+            "media_urls": [],
+            "featured_until": None,
+            "event_starts_at": starts,
+            "event_ends_at": ends,
+            "is_active": True,
+        }
 
 
 SEASONAL_CAMPAIGNS = (
     SeasonalCampaign(
-        key="giving_season", title="Giving Season {year}", teaser="Donate €5 between 1 and 31 December {year}.",
+        key="giving_season",
+        title="Giving Season {year}",
+        teaser="Donate €5 between 1 and 31 December {year}.",
         content="You joined the {year} Giving Season campaign: together the community funded winter programmes.",
-        month=12, target_cents=500, priority=6, tags=("campaign", "holidays")),
+        month=12,
+        target_cents=500,
+        priority=6,
+        tags=("campaign", "holidays"),
+    ),
 )
 
 
@@ -183,9 +244,14 @@ def progress(story: dict, standing: UserStanding, event_totals: dict | None = No
     target = int(story["unlock_condition_value"])
     value = current_value(story, standing, event_totals)
     percent = 100.0 if target <= 0 else round(min(100.0, value * 100.0 / target), 1)
-    return {"condition_type": story["unlock_condition_type"], "current": value, "target": target,
-            "remaining": max(0, target - value), "percent": percent,
-            "is_money": story["unlock_condition_type"] in MONEY_CONDITIONS}
+    return {
+        "condition_type": story["unlock_condition_type"],
+        "current": value,
+        "target": target,
+        "remaining": max(0, target - value),
+        "percent": percent,
+        "is_money": story["unlock_condition_type"] in MONEY_CONDITIONS,
+    }
 
 
 def level_for(total_donated_cents: int) -> int:
@@ -200,8 +266,11 @@ def milestones_reached(total_donated_cents: int) -> list[int]:
 def next_milestone(total_donated_cents: int) -> dict | None:
     for euros in MILESTONE_LEVELS:
         if total_donated_cents < euros * 100:
-            return {"amount_cents": euros * 100, "title": MILESTONE_TITLES[euros][0],
-                    "story_id": milestone_story_id(euros),
-                    "remaining_cents": euros * 100 - total_donated_cents,
-                    "percent": round(total_donated_cents * 100.0 / (euros * 100), 1)}
+            return {
+                "amount_cents": euros * 100,
+                "title": MILESTONE_TITLES[euros][0],
+                "story_id": milestone_story_id(euros),
+                "remaining_cents": euros * 100 - total_donated_cents,
+                "percent": round(total_donated_cents * 100.0 / (euros * 100), 1),
+            }
     return None

@@ -1,4 +1,5 @@
 """ONLUS updates and metrics: vocabularies and small rules (pure)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -27,5 +28,4 @@ def efficiency_ratio(value: float, related_cents: int) -> float | None:
 
 
 def trending_score(engagement: dict) -> int:
-    return (int(engagement.get("views", 0)) + 3 * int(engagement.get("likes", 0))
-            + 5 * int(engagement.get("shares", 0)))
+    return int(engagement.get("views", 0)) + 3 * int(engagement.get("likes", 0)) + 5 * int(engagement.get("shares", 0))

@@ -14,8 +14,9 @@ class MetricRepository:
         self.collection = db["impact_metrics"]
 
     def create_indexes(self) -> None:
-        self.collection.create_index([("onlus_id", ASCENDING), ("metric_name", ASCENDING),
-                                      ("collection_date", DESCENDING)])
+        self.collection.create_index(
+            [("onlus_id", ASCENDING), ("metric_name", ASCENDING), ("collection_date", DESCENDING)]
+        )
         self.collection.create_index([("metric_type", ASCENDING), ("efficiency_ratio", DESCENDING)])
 
     def insert(self, doc: dict) -> dict:
@@ -28,22 +29,28 @@ class MetricRepository:
 
     def set_verification(self, metric_id, status: str, note: str | None) -> dict | None:
         from pymongo import ReturnDocument
+
         return self.collection.find_one_and_update(
-            {"_id": metric_id}, {"$set": {"verification_status": status, "verification_note": note,
-                                          "verified_at": utcnow()}}, return_document=ReturnDocument.AFTER)
+            {"_id": metric_id},
+            {"$set": {"verification_status": status, "verification_note": note, "verified_at": utcnow()}},
+            return_document=ReturnDocument.AFTER,
+        )
 
     def previous(self, onlus_id: str, metric_name: str, before: datetime) -> dict | None:
-        return self.collection.find_one({"onlus_id": onlus_id, "metric_name": metric_name, "is_active": True,
-                                         "collection_date": {"$lte": before}},
-                                        sort=[("collection_date", DESCENDING), ("_id", DESCENDING)])
+        return self.collection.find_one(
+            {"onlus_id": onlus_id, "metric_name": metric_name, "is_active": True, "collection_date": {"$lte": before}},
+            sort=[("collection_date", DESCENDING), ("_id", DESCENDING)],
+        )
 
     def latest_per_metric(self, onlus_id: str) -> list[dict]:
-        rows = self.collection.aggregate([
-            {"$match": {"onlus_id": onlus_id, "is_active": True}},
-            {"$sort": {"collection_date": -1, "_id": -1}},
-            {"$group": {"_id": "$metric_name", "doc": {"$first": "$$ROOT"}}},
-            {"$sort": {"_id": 1}},
-        ])
+        rows = self.collection.aggregate(
+            [
+                {"$match": {"onlus_id": onlus_id, "is_active": True}},
+                {"$sort": {"collection_date": -1, "_id": -1}},
+                {"$group": {"_id": "$metric_name", "doc": {"$first": "$$ROOT"}}},
+                {"$sort": {"_id": 1}},
+            ]
+        )
         return [r["doc"] for r in rows]
 
     def daily_series(self, onlus_id: str, since: datetime, metric_name: str | None = None) -> list[dict]:
@@ -51,19 +58,38 @@ class MetricRepository:
         match: dict = {"onlus_id": onlus_id, "is_active": True, "collection_date": {"$gte": since}}
         if metric_name:
             match["metric_name"] = metric_name
-        rows = self.collection.aggregate([
-            {"$match": match},
-            {"$sort": {"collection_date": 1, "_id": 1}},
-            {"$group": {"_id": {"metric": "$metric_name",
-                                "date": {"$dateToString": {"format": "%Y-%m-%d", "date": "$collection_date"}}},
+        rows = self.collection.aggregate(
+            [
+                {"$match": match},
+                {"$sort": {"collection_date": 1, "_id": 1}},
+                {
+                    "$group": {
+                        "_id": {
+                            "metric": "$metric_name",
+                            "date": {"$dateToString": {"format": "%Y-%m-%d", "date": "$collection_date"}},
+                        },
                         "value": {"$last": "$current_value"},
-                        "efficiency_ratio": {"$avg": "$efficiency_ratio"}}},
-            {"$sort": {"_id.metric": 1, "_id.date": 1}},
-        ])
-        return [{"metric_name": r["_id"]["metric"], "date": r["_id"]["date"], "value": r["value"],
-                 "efficiency_ratio": r["efficiency_ratio"]} for r in rows]
+                        "efficiency_ratio": {"$avg": "$efficiency_ratio"},
+                    }
+                },
+                {"$sort": {"_id.metric": 1, "_id.date": 1}},
+            ]
+        )
+        return [
+            {
+                "metric_name": r["_id"]["metric"],
+                "date": r["_id"]["date"],
+                "value": r["value"],
+                "efficiency_ratio": r["efficiency_ratio"],
+            }
+            for r in rows
+        ]
 
     def verification_counts(self, onlus_id: str) -> dict[str, int]:
-        rows = self.collection.aggregate([{"$match": {"onlus_id": onlus_id, "is_active": True}},
-                                          {"$group": {"_id": "$verification_status", "n": {"$sum": 1}}}])
+        rows = self.collection.aggregate(
+            [
+                {"$match": {"onlus_id": onlus_id, "is_active": True}},
+                {"$group": {"_id": "$verification_status", "n": {"$sum": 1}}},
+            ]
+        )
         return {r["_id"]: r["n"] for r in rows}

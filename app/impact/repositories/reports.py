@@ -29,9 +29,13 @@ class ReportRepository:
         try:
             doc = self.collection.find_one_and_update(
                 {"period_key": period_key, "status": DRAFT},
-                {"$set": {**fields, "status": DRAFT, "generated_at": now},
-                 "$setOnInsert": {"period_key": period_key, "created_at": now}},
-                upsert=True, return_document=ReturnDocument.AFTER)
+                {
+                    "$set": {**fields, "status": DRAFT, "generated_at": now},
+                    "$setOnInsert": {"period_key": period_key, "created_at": now},
+                },
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
             return doc, True
         except DuplicateKeyError:
             # the period exists and is not a draft: it is published, keep it
@@ -40,7 +44,9 @@ class ReportRepository:
     def publish(self, report_id) -> dict | None:
         return self.collection.find_one_and_update(
             {"_id": report_id, "status": DRAFT},
-            {"$set": {"status": PUBLISHED, "published_at": utcnow()}}, return_document=ReturnDocument.AFTER)
+            {"$set": {"status": PUBLISHED, "published_at": utcnow()}},
+            return_document=ReturnDocument.AFTER,
+        )
 
     def get(self, report_id) -> dict | None:
         return self.collection.find_one({"_id": report_id})

@@ -18,8 +18,9 @@ class StoryRepository:
 
     def create_indexes(self) -> None:
         self.stories.create_index([("onlus_id", ASCENDING), ("is_active", ASCENDING), ("story_type", ASCENDING)])
-        self.stories.create_index([("unlock_condition_type", ASCENDING), ("unlock_condition_value", ASCENDING),
-                                   ("is_active", ASCENDING)])
+        self.stories.create_index(
+            [("unlock_condition_type", ASCENDING), ("unlock_condition_value", ASCENDING), ("is_active", ASCENDING)]
+        )
         # Text search uses escaped regexes over title/teaser/content/tags: the catalog is small and
         # the embedded server has no text indexes, so one code path serves both servers.
         self.unlocks.create_index([("user_id", ASCENDING), ("story_id", ASCENDING)], unique=True)
@@ -31,9 +32,11 @@ class StoryRepository:
         now = utcnow()
         for doc in docs:
             fields = {k: v for k, v in doc.items() if k != "_id"}
-            self.stories.update_one({"_id": doc["_id"]},
-                                    {"$set": {**fields, "updated_at": now}, "$setOnInsert": {"created_at": now}},
-                                    upsert=True)
+            self.stories.update_one(
+                {"_id": doc["_id"]},
+                {"$set": {**fields, "updated_at": now}, "$setOnInsert": {"created_at": now}},
+                upsert=True,
+            )
 
     def get(self, story_id: str) -> dict | None:
         return self.stories.find_one({"_id": story_id, "is_active": True})
@@ -42,12 +45,21 @@ class StoryRepository:
         query: dict = {"is_active": True}
         if condition_types:
             query["unlock_condition_type"] = {"$in": list(condition_types)}
-        return list(self.stories.find(query).sort([("unlock_condition_type", ASCENDING),
-                                                   ("unlock_condition_value", ASCENDING)]))
+        return list(
+            self.stories.find(query).sort([("unlock_condition_type", ASCENDING), ("unlock_condition_value", ASCENDING)])
+        )
 
-    def search(self, *, ids: list[str] | None = None, exclude_ids: list[str] | None = None,
-               text: str | None = None, category: str | None = None, content_searchable: bool = True,
-               skip: int = 0, limit: int = 20) -> tuple[list[dict], int]:
+    def search(
+        self,
+        *,
+        ids: list[str] | None = None,
+        exclude_ids: list[str] | None = None,
+        text: str | None = None,
+        category: str | None = None,
+        content_searchable: bool = True,
+        skip: int = 0,
+        limit: int = 20,
+    ) -> tuple[list[dict], int]:
         query: dict = {"is_active": True}
         id_filter: dict = {}
         if ids is not None:
@@ -62,8 +74,12 @@ class StoryRepository:
             fields = ["title", "teaser", "tags"] + (["content"] if content_searchable else [])
             query["$or"] = [{f: contains(text)} for f in fields]
         total = self.stories.count_documents(query)
-        rows = list(self.stories.find(query).sort([("priority", DESCENDING), ("unlock_condition_value", ASCENDING),
-                                                   ("_id", ASCENDING)]).skip(skip).limit(limit))
+        rows = list(
+            self.stories.find(query)
+            .sort([("priority", DESCENDING), ("unlock_condition_value", ASCENDING), ("_id", ASCENDING)])
+            .skip(skip)
+            .limit(limit)
+        )
         return rows, total
 
     def count_active(self) -> int:
@@ -73,8 +89,16 @@ class StoryRepository:
     def record_unlock(self, *, user_id: str, story: dict, at: datetime, trigger: str | None) -> bool:
         """Insert the unlock; False when this user already had it (the unique index decides)."""
         try:
-            self.unlocks.insert_one({"user_id": user_id, "story_id": story["_id"], "title": story["title"],
-                                     "unlocked_at": at, "trigger": trigger, "published_event": False})
+            self.unlocks.insert_one(
+                {
+                    "user_id": user_id,
+                    "story_id": story["_id"],
+                    "title": story["title"],
+                    "unlocked_at": at,
+                    "trigger": trigger,
+                    "published_event": False,
+                }
+            )
         except DuplicateKeyError:
             return False
         return True
@@ -94,8 +118,9 @@ class StoryRepository:
     def mark_published(self, unlock_id) -> None:
         self.unlocks.update_one({"_id": unlock_id}, {"$set": {"published_event": True}})
 
-    def count_unlocks(self, start: datetime | None = None, end: datetime | None = None,
-                      user_id: str | None = None) -> int:
+    def count_unlocks(
+        self, start: datetime | None = None, end: datetime | None = None, user_id: str | None = None
+    ) -> int:
         query: dict = {}
         if start or end:
             query["unlocked_at"] = {k: v for k, v in (("$gte", start), ("$lt", end)) if v}

@@ -6,7 +6,8 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
-from app.core.database import in_transaction, shard_of as _shard
+from app.core.database import in_transaction
+from app.core.database import shard_of as _shard
 from app.impact.models.stories import level_for, milestones_reached
 from app.impact.repositories.common import safe_key
 
@@ -68,8 +69,20 @@ class TrackingRepository:
         self.timeline.create_index([("occurred_at", DESCENDING)])
 
     # -- applying donations and refunds ---------------------------------------------------
-    def apply(self, *, marker: str, kind: str, sign: int, donation_id: str, user_id: str, onlus_id: str,
-              onlus_name: str | None, category: str | None, amount_cents: int, at: datetime) -> dict:
+    def apply(
+        self,
+        *,
+        marker: str,
+        kind: str,
+        sign: int,
+        donation_id: str,
+        user_id: str,
+        onlus_id: str,
+        onlus_name: str | None,
+        category: str | None,
+        amount_cents: int,
+        at: datetime,
+    ) -> dict:
         """Count (+1) or reverse (-1) one donation; returns before/after snapshots.
 
         Raises AlreadyApplied when the marker exists (the fact was counted before).
@@ -81,11 +94,17 @@ class TrackingRepository:
         def work(session):
             self.processed.insert_one({"_id": marker, "at": utcnow()}, session=session)
             before = self.users.find_one({"_id": user_id}, session=session) or {}
-            update: dict = {"$inc": {"total_donated_cents": cents, "donation_count": sign,
-                                     f"onlus_cents.{okey}": cents, f"onlus_counts.{okey}": sign,
-                                     f"category_cents.{cat}": cents},
-                            "$set": {"updated_at": utcnow()},
-                            "$setOnInsert": {"total_earned_cents": 0}}
+            update: dict = {
+                "$inc": {
+                    "total_donated_cents": cents,
+                    "donation_count": sign,
+                    f"onlus_cents.{okey}": cents,
+                    f"onlus_counts.{okey}": sign,
+                    f"category_cents.{cat}": cents,
+                },
+                "$set": {"updated_at": utcnow()},
+                "$setOnInsert": {"total_earned_cents": 0},
+            }
             if sign > 0:
                 update["$min"] = {"first_donation_at": at}
                 update["$max"] = {"last_donation_at": at}
@@ -98,25 +117,57 @@ class TrackingRepository:
             shard = shard_of(user_id)
             was_donor_here = (before.get("onlus_counts") or {}).get(okey, 0) > 0
             is_donor_here = (after.get("onlus_counts") or {}).get(okey, 0) > 0
-            self.onlus.update_one({"_id": f"{onlus_id}|{shard}"}, {
-                "$inc": {"total_cents": cents, "donation_count": sign,
-                         "donors_count": int(is_donor_here) - int(was_donor_here)},
-                "$set": {"onlus_id": onlus_id, "updated_at": utcnow(),
-                         **({"name": onlus_name} if onlus_name else {}),
-                         **({"category": category} if category else {})}}, upsert=True, session=session)
+            self.onlus.update_one(
+                {"_id": f"{onlus_id}|{shard}"},
+                {
+                    "$inc": {
+                        "total_cents": cents,
+                        "donation_count": sign,
+                        "donors_count": int(is_donor_here) - int(was_donor_here),
+                    },
+                    "$set": {
+                        "onlus_id": onlus_id,
+                        "updated_at": utcnow(),
+                        **({"name": onlus_name} if onlus_name else {}),
+                        **({"category": category} if category else {}),
+                    },
+                },
+                upsert=True,
+                session=session,
+            )
 
             was_donor = before.get("donation_count", 0) > 0
             is_donor = after.get("donation_count", 0) > 0
             platform_before = self._platform(session=session)
-            self.platform.update_one({"_id": f"{PLATFORM_ID}|{shard}"}, {
-                "$inc": {"total_cents": cents, "donation_count": sign,
-                         "donors_count": int(is_donor) - int(was_donor)},
-                "$set": {"updated_at": utcnow()}}, upsert=True, session=session)
+            self.platform.update_one(
+                {"_id": f"{PLATFORM_ID}|{shard}"},
+                {
+                    "$inc": {
+                        "total_cents": cents,
+                        "donation_count": sign,
+                        "donors_count": int(is_donor) - int(was_donor),
+                    },
+                    "$set": {"updated_at": utcnow()},
+                },
+                upsert=True,
+                session=session,
+            )
 
-            self.timeline.insert_one({"user_id": user_id, "kind": kind, "ref": donation_id,
-                                      "donation_id": donation_id, "onlus_id": onlus_id, "onlus_name": onlus_name,
-                                      "category": category, "amount_cents": cents, "occurred_at": at,
-                                      "total_after_cents": after.get("total_donated_cents", 0)}, session=session)
+            self.timeline.insert_one(
+                {
+                    "user_id": user_id,
+                    "kind": kind,
+                    "ref": donation_id,
+                    "donation_id": donation_id,
+                    "onlus_id": onlus_id,
+                    "onlus_name": onlus_name,
+                    "category": category,
+                    "amount_cents": cents,
+                    "occurred_at": at,
+                    "total_after_cents": after.get("total_donated_cents", 0),
+                },
+                session=session,
+            )
             # platform_before is as of this transaction's snapshot: the caller compares it with the
             # committed totals read afterwards (platform_totals), so a mark crossed by concurrent
             # donations is still seen by the last of them
@@ -130,10 +181,15 @@ class TrackingRepository:
     def set_total_earned(self, user_id: str, total_earned_cents: int) -> dict:
         """Lifetime earnings only grow; a late or repeated event never lowers them."""
         return self.users.find_one_and_update(
-            {"_id": user_id}, {"$max": {"total_earned_cents": int(total_earned_cents)},
-                               "$set": {"updated_at": utcnow()},
-                               "$setOnInsert": {"total_donated_cents": 0, "donation_count": 0}},
-            upsert=True, return_document=ReturnDocument.AFTER)
+            {"_id": user_id},
+            {
+                "$max": {"total_earned_cents": int(total_earned_cents)},
+                "$set": {"updated_at": utcnow()},
+                "$setOnInsert": {"total_donated_cents": 0, "donation_count": 0},
+            },
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
 
     def add_timeline(self, *, user_id: str, kind: str, ref: str, at: datetime, **fields) -> None:
         try:
@@ -155,14 +211,16 @@ class TrackingRepository:
     def _platform(self, session=None) -> dict:
         return _summed(self.platform.find({"_id": {"$in": _shard_ids(PLATFORM_ID)}}, session=session))
 
-    def timeline_page(self, user_id: str, *, skip: int, limit: int, kinds: list[str] | None = None
-                      ) -> tuple[list[dict], int]:
+    def timeline_page(
+        self, user_id: str, *, skip: int, limit: int, kinds: list[str] | None = None
+    ) -> tuple[list[dict], int]:
         query: dict = {"user_id": user_id}
         if kinds:
             query["kind"] = {"$in": kinds}
         total = self.timeline.count_documents(query)
-        rows = list(self.timeline.find(query).sort([("occurred_at", DESCENDING), ("_id", DESCENDING)])
-                    .skip(skip).limit(limit))
+        rows = list(
+            self.timeline.find(query).sort([("occurred_at", DESCENDING), ("_id", DESCENDING)]).skip(skip).limit(limit)
+        )
         return rows, total
 
     def donated_between(self, user_id: str, start: datetime | None, end: datetime | None) -> int:
@@ -171,15 +229,17 @@ class TrackingRepository:
         window = {k: v for k, v in (("$gte", start), ("$lt", end)) if v}
         if window:
             match["occurred_at"] = window
-        rows = list(self.timeline.aggregate([{"$match": match},
-                                             {"$group": {"_id": None, "cents": {"$sum": "$amount_cents"}}}]))
+        rows = list(
+            self.timeline.aggregate([{"$match": match}, {"$group": {"_id": None, "cents": {"$sum": "$amount_cents"}}}])
+        )
         return int(rows[0]["cents"]) if rows else 0
 
     def leaderboard(self, field: str, *, exclude: set[str], skip: int, limit: int) -> tuple[list[dict], int]:
         query = {field: {"$gt": 0}, "_id": {"$nin": list(exclude)}}
         total = self.users.count_documents(query)
-        rows = list(self.users.find(query, {field: 1}).sort([(field, DESCENDING), ("_id", ASCENDING)])
-                    .skip(skip).limit(limit))
+        rows = list(
+            self.users.find(query, {field: 1}).sort([(field, DESCENDING), ("_id", ASCENDING)]).skip(skip).limit(limit)
+        )
         return rows, total
 
     def rank_of(self, field: str, value: int, *, exclude: set[str]) -> int:
@@ -193,18 +253,27 @@ class TrackingRepository:
         return {k: v for k, v in out.items() if v}
 
     def active_onlus_count(self) -> int:
-        rows = self.onlus.aggregate([
-            {"$group": {"_id": {"$ifNull": ["$onlus_id", "$_id"]}, "total_cents": {"$sum": "$total_cents"}}},
-            {"$match": {"total_cents": {"$gt": 0}}}, {"$count": "n"}])
+        rows = self.onlus.aggregate(
+            [
+                {"$group": {"_id": {"$ifNull": ["$onlus_id", "$_id"]}, "total_cents": {"$sum": "$total_cents"}}},
+                {"$match": {"total_cents": {"$gt": 0}}},
+                {"$count": "n"},
+            ]
+        )
         return next(iter(rows), {}).get("n", 0)
 
     def recently_active_users(self, since: datetime, limit: int = 100) -> list[str]:
-        return [r["_id"] for r in self.users.find({"last_donation_at": {"$gte": since}}, {"_id": 1})
-                .sort("last_donation_at", DESCENDING).limit(limit)]
+        return [
+            r["_id"]
+            for r in self.users.find({"last_donation_at": {"$gte": since}}, {"_id": 1})
+            .sort("last_donation_at", DESCENDING)
+            .limit(limit)
+        ]
 
     def replace_user(self, user_id: str, fields: dict) -> None:
-        self.users.update_one({"_id": user_id}, {"$set": {**fields, **_derived(fields), "updated_at": utcnow()}},
-                              upsert=True)
+        self.users.update_one(
+            {"_id": user_id}, {"$set": {**fields, **_derived(fields), "updated_at": utcnow()}}, upsert=True
+        )
 
 
 def _applied(before: dict, inc: dict, donated_at: datetime | None) -> dict:

@@ -27,8 +27,13 @@ class UpdateRepository:
         self.engagements.create_index([("update_id", ASCENDING), ("kind", ASCENDING)])
 
     def insert(self, doc: dict) -> dict:
-        doc = {**doc, "engagement_metrics": {"views": 0, "likes": 0, "shares": 0, "comments": 0},
-               "trending_score": 0, "created_at": utcnow(), "updated_at": utcnow()}
+        doc = {
+            **doc,
+            "engagement_metrics": {"views": 0, "likes": 0, "shares": 0, "comments": 0},
+            "trending_score": 0,
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        }
         doc["_id"] = self.collection.insert_one(doc).inserted_id
         return doc
 
@@ -40,40 +45,53 @@ class UpdateRepository:
         return self.collection.find_one_and_update(
             {"_id": update_id, "status": {"$ne": "published"}},
             {"$set": {"status": "published", "published_at": at, "updated_at": utcnow()}},
-            return_document=ReturnDocument.AFTER)
+            return_document=ReturnDocument.AFTER,
+        )
 
     def due_scheduled(self, now: datetime) -> list[dict]:
         return list(self.collection.find({"status": "scheduled", "publish_at": {"$lte": now}}))
 
-    def published_page(self, *, onlus_id: str | None, now: datetime, skip: int, limit: int,
-                       featured_only: bool = False) -> tuple[list[dict], int]:
+    def published_page(
+        self, *, onlus_id: str | None, now: datetime, skip: int, limit: int, featured_only: bool = False
+    ) -> tuple[list[dict], int]:
         query: dict = {"status": "published"}
         if onlus_id:
             query["onlus_id"] = onlus_id
         if featured_only:
             query["featured_until"] = {"$gt": now}
         total = self.collection.count_documents(query)
-        rows = list(self.collection.aggregate([
-            {"$match": query},
-            {"$addFields": {"_featured": {"$cond": [{"$gt": [{"$ifNull": ["$featured_until", None]}, now]}, 1, 0]}}},
-            {"$sort": {"_featured": -1, "priority_rank": -1, "published_at": -1, "_id": -1}},
-            {"$skip": skip}, {"$limit": limit},
-        ]))
+        rows = list(
+            self.collection.aggregate(
+                [
+                    {"$match": query},
+                    {
+                        "$addFields": {
+                            "_featured": {"$cond": [{"$gt": [{"$ifNull": ["$featured_until", None]}, now]}, 1, 0]}
+                        }
+                    },
+                    {"$sort": {"_featured": -1, "priority_rank": -1, "published_at": -1, "_id": -1}},
+                    {"$skip": skip},
+                    {"$limit": limit},
+                ]
+            )
+        )
         return rows, total
 
     def published_for_onlus_ids(self, onlus_ids: list[str] | None, limit: int) -> list[dict]:
         query: dict = {"status": "published"}
         if onlus_ids is not None:
             query["onlus_id"] = {"$in": onlus_ids}
-        return list(self.collection.find(query).sort([("priority_rank", DESCENDING), ("published_at", DESCENDING)])
-                    .limit(limit))
+        return list(
+            self.collection.find(query).sort([("priority_rank", DESCENDING), ("published_at", DESCENDING)]).limit(limit)
+        )
 
     def engage(self, *, kind: str, update_id, user_id: str, day: str | None = None) -> bool:
         """Record one engagement; True when it counted (first time for its uniqueness key)."""
         key = f"{kind}:{update_id}:{user_id}" + (f":{day}" if day else "")
         try:
-            self.engagements.insert_one({"_id": key, "kind": kind, "update_id": update_id, "user_id": user_id,
-                                         "at": utcnow()})
+            self.engagements.insert_one(
+                {"_id": key, "kind": kind, "update_id": update_id, "user_id": user_id, "at": utcnow()}
+            )
         except DuplicateKeyError:
             return False
         self.collection.update_one({"_id": update_id}, {"$inc": {f"engagement_metrics.{kind}s": 1}})
@@ -97,14 +115,20 @@ class UpdateRepository:
         self.collection.update_one({"_id": update_id}, {"$set": {"trending_score": score}})
 
     def engagement_counts_since(self, update_ids: list, since: datetime) -> dict:
-        rows = self.engagements.aggregate([
-            {"$match": {"update_id": {"$in": update_ids}, "at": {"$gte": since}}},
-            {"$group": {"_id": {"u": "$update_id", "k": "$kind"}, "n": {"$sum": 1}}}])
+        rows = self.engagements.aggregate(
+            [
+                {"$match": {"update_id": {"$in": update_ids}, "at": {"$gte": since}}},
+                {"$group": {"_id": {"u": "$update_id", "k": "$kind"}, "n": {"$sum": 1}}},
+            ]
+        )
         out: dict = {}
         for r in rows:
             out.setdefault(r["_id"]["u"], {})[r["_id"]["k"] + "s"] = r["n"]
         return out
 
     def trending(self, limit: int) -> list[dict]:
-        return list(self.collection.find({"status": "published", "trending_score": {"$gt": 0}})
-                    .sort([("trending_score", DESCENDING), ("published_at", DESCENDING)]).limit(limit))
+        return list(
+            self.collection.find({"status": "published", "trending_score": {"$gt": 0}})
+            .sort([("trending_score", DESCENDING), ("published_at", DESCENDING)])
+            .limit(limit)
+        )

@@ -1,4 +1,5 @@
 """The impact module's services, as `build()` returns them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

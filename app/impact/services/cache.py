@@ -4,20 +4,22 @@ Values are cached per key with the seed's TTL and deleted when the data under th
 Community figures feed many keys (every dashboard); instead of finding those keys, a
 generation number is part of them and a change bumps the generation.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 TTL = {
-    "user_summary": 600,      # impact:user:{user_id}:summary      10 minutes
-    "dashboard": 900,         # impact:user:{user_id}:dashboard    15 minutes
+    "user_summary": 600,  # impact:user:{user_id}:summary      10 minutes
+    "dashboard": 900,  # impact:user:{user_id}:dashboard    15 minutes
     "community_stats": 1800,  # impact:community:stats             30 minutes
-    "onlus_metrics": 300,     # impact:onlus:{onlus_id}:metrics     5 minutes
-    "story_unlocks": 3600,    # impact:user:{user_id}:unlocks      60 minutes
-    "story_catalog": 300,     # impact:stories:active (only start-up installs change it)
+    "onlus_metrics": 300,  # impact:onlus:{onlus_id}:metrics     5 minutes
+    "story_unlocks": 3600,  # impact:user:{user_id}:unlocks      60 minutes
+    "story_catalog": 300,  # impact:stories:active (only start-up installs change it)
 }
 _GEN_KEY = "impact:community:gen"
 
@@ -82,7 +84,7 @@ class ImpactCache:
             # get + set rather than inc: racing bumps may collapse into one, which still moves
             # past the old generation; timeout=0 keeps the counter from expiring back to a used value
             self.cache.set(_GEN_KEY, self._gen() + 1, timeout=0)
-        except Exception:  # noqa: BLE001 - a cache outage must not fail a write path
+        except Exception:  # a cache outage must not fail a write path
             log.warning("impact cache: generation bump failed", exc_info=True)
 
     # -- guarded backend calls (a cache outage degrades to computing) --------------------
@@ -91,14 +93,14 @@ class ImpactCache:
             return None
         try:
             return self.cache.get(key)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.warning("impact cache: get %s failed", key, exc_info=True)
             return None
 
     def _set(self, key: str, value: Any, ttl: int) -> None:
         try:
             self.cache.set(key, value, timeout=ttl)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.warning("impact cache: set %s failed", key, exc_info=True)
 
     def _delete(self, *keys: str) -> None:
@@ -106,5 +108,5 @@ class ImpactCache:
             return
         try:
             self.cache.delete_many(*keys)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.warning("impact cache: delete failed", exc_info=True)

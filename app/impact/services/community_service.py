@@ -1,4 +1,5 @@
 """CommunityImpactService: platform statistics, leaderboards, dashboards and community reports."""
+
 from __future__ import annotations
 
 import logging
@@ -22,15 +23,29 @@ from app.impact.services.visualization_service import ImpactVisualizationService
 
 log = logging.getLogger(__name__)
 
-LEADERBOARD_FIELDS = {"total_donated": "total_donated_cents", "donation_count": "donation_count",
-                      "onlus_diversity": "onlus_diversity"}
+LEADERBOARD_FIELDS = {
+    "total_donated": "total_donated_cents",
+    "donation_count": "donation_count",
+    "onlus_diversity": "onlus_diversity",
+}
 
 
 class CommunityImpactService:
-    def __init__(self, *, tracking: TrackingRepository, story_repo: StoryRepository, reports: ReportRepository,
-                 tracking_service: ImpactTrackingService, stories: StoryUnlockingService,
-                 visualization: ImpactVisualizationService, donations: DonationRecords, onlus: OnlusDirectory,
-                 users: UserDirectory, preferences: UserPreferences, cache: ImpactCache):
+    def __init__(
+        self,
+        *,
+        tracking: TrackingRepository,
+        story_repo: StoryRepository,
+        reports: ReportRepository,
+        tracking_service: ImpactTrackingService,
+        stories: StoryUnlockingService,
+        visualization: ImpactVisualizationService,
+        donations: DonationRecords,
+        onlus: OnlusDirectory,
+        users: UserDirectory,
+        preferences: UserPreferences,
+        cache: ImpactCache,
+    ):
         self.tracking = tracking
         self.story_repo = story_repo
         self.reports = reports
@@ -53,9 +68,11 @@ class CommunityImpactService:
         this_month = None
         try:
             s = self.donations.period_summary(month_start, now + timedelta(seconds=1))
-            this_month = {"total_donated_cents": int(s.get("total_cents", 0)),
-                          "donation_count": int(s.get("donation_count", 0)),
-                          "donors_count": len(s.get("donor_ids") or [])}
+            this_month = {
+                "total_donated_cents": int(s.get("total_cents", 0)),
+                "donation_count": int(s.get("donation_count", 0)),
+                "donors_count": len(s.get("donor_ids") or []),
+            }
         except Exception:  # the month figure is a bonus; the totals still answer
             log.warning("impact: period_summary failed", exc_info=True)
         marks = self.tracking_service.marks
@@ -75,9 +92,10 @@ class CommunityImpactService:
             "active_onlus_count": self.tracking.active_onlus_count(),
             "users_count": self.users.count(),
             "stories_unlocked": self.story_repo.count_unlocks(),
-            "donations_by_category": [{"category": k, "amount_cents": v}
-                                      for k, v in sorted(self.tracking.category_totals().items(),
-                                                         key=lambda kv: -kv[1])],
+            "donations_by_category": [
+                {"category": k, "amount_cents": v}
+                for k, v in sorted(self.tracking.category_totals().items(), key=lambda kv: -kv[1])
+            ],
             "this_month": this_month,
             "milestones_reached": reached,
             "next_milestones": list(upcoming_next.values()),
@@ -102,14 +120,24 @@ class CommunityImpactService:
             else:
                 rank = skip + i + 1
             prev_value, prev_rank = value, rank
-            entries.append({"rank": rank, "user_id": row["_id"], "display_name": names.get(row["_id"], "Player"),
-                            "value": value})
+            entries.append(
+                {"rank": rank, "user_id": row["_id"], "display_name": names.get(row["_id"], "Player"), "value": value}
+            )
         mine = self.tracking.user(viewer_id) or {}
         my_value = int(mine.get(field, 0))
-        me = {"rank": self.tracking.rank_of(field, my_value, exclude=exclude) if my_value > 0 else None,
-              "value": my_value}
-        return {"metric": metric, "is_money": metric == "total_donated", "entries": entries, "me": me,
-                "page": skip // limit + 1 if limit else 1, "per_page": limit, "total": total}
+        me = {
+            "rank": self.tracking.rank_of(field, my_value, exclude=exclude) if my_value > 0 else None,
+            "value": my_value,
+        }
+        return {
+            "metric": metric,
+            "is_money": metric == "total_donated",
+            "entries": entries,
+            "me": me,
+            "page": skip // limit + 1 if limit else 1,
+            "per_page": limit,
+            "total": total,
+        }
 
     # -- dashboard --------------------------------------------------------------------------------
     def dashboard(self, user_id: str) -> dict:
@@ -121,11 +149,20 @@ class CommunityImpactService:
                 "summary": totals,
                 "progress": self.stories.progress(user_id),
                 "recent_activity": recent,
-                "community": {k: stats[k] for k in ("total_donated_cents", "donation_count", "donors_count",
-                                                    "active_onlus_count", "stories_unlocked")},
+                "community": {
+                    k: stats[k]
+                    for k in (
+                        "total_donated_cents",
+                        "donation_count",
+                        "donors_count",
+                        "active_onlus_count",
+                        "stories_unlocked",
+                    )
+                },
                 "updates": self.visualization.featured_for_user(totals["onlus_ids"], user_id),
                 "trending_updates": self.visualization.trending_updates(5, user_id),
             }
+
         return self.cache.remember(self.cache.dashboard_key(user_id), "dashboard", compute)
 
     def warm_cache(self) -> dict:
@@ -138,8 +175,9 @@ class CommunityImpactService:
         return {"dashboards": len(users)}
 
     # -- community reports ---------------------------------------------------------------------
-    def generate_report(self, report_type: str, year: int, month: int | None = None, *,
-                        actor_id: str | None = None) -> tuple[dict, bool]:
+    def generate_report(
+        self, report_type: str, year: int, month: int | None = None, *, actor_id: str | None = None
+    ) -> tuple[dict, bool]:
         """Compute the period's report from the donations ledger and save it as a draft.
 
         Idempotent: regenerating replaces the draft; a published report is kept as it is
@@ -168,18 +206,28 @@ class CommunityImpactService:
         top = sorted(by_onlus.items(), key=lambda kv: -kv[1])[:10]
         title = periods.title_for(report_type, year, month)
         fields = {
-            "report_type": report_type, "year": year, "month": month, "title": title,
-            "summary": (f"{title}: {donors} donors gave €{total / 100:,.2f} in {count} donations "
-                        f"to {sum(1 for v in by_onlus.values() if v > 0)} ONLUS; {stories_now} impact stories "
-                        f"were unlocked."),
-            "period_start": start, "period_end": end,
-            "total_donations_cents": total, "donation_count": count, "total_donors": donors,
+            "report_type": report_type,
+            "year": year,
+            "month": month,
+            "title": title,
+            "summary": (
+                f"{title}: {donors} donors gave €{total / 100:,.2f} in {count} donations "
+                f"to {sum(1 for v in by_onlus.values() if v > 0)} ONLUS; {stories_now} impact stories "
+                f"were unlocked."
+            ),
+            "period_start": start,
+            "period_end": end,
+            "total_donations_cents": total,
+            "donation_count": count,
+            "total_donors": donors,
             "active_onlus_count": sum(1 for v in by_onlus.values() if v > 0),
             "detailed_metrics": {
                 "donations_by_category": {k: int(v) for k, v in (current.get("by_category") or {}).items()},
                 "top_onlus": [{"onlus_id": oid, "name": names.get(oid), "amount_cents": int(c)} for oid, c in top],
-                "user_engagement": {"stories_unlocked": stories_now,
-                                    "average_donation_cents": total // count if count else 0},
+                "user_engagement": {
+                    "stories_unlocked": stories_now,
+                    "average_donation_cents": total // count if count else 0,
+                },
             },
             "growth_metrics": {
                 "donations_growth": periods.growth(total, int(previous.get("total_cents", 0))),
@@ -187,10 +235,12 @@ class CommunityImpactService:
                 "users_growth": periods.growth(donors, len(set(previous.get("donor_ids") or []))),
                 "engagement_growth": periods.growth(stories_now, stories_prev),
             },
-            "previous_period": {"total_donations_cents": int(previous.get("total_cents", 0)),
-                                "donation_count": int(previous.get("donation_count", 0)),
-                                "total_donors": len(set(previous.get("donor_ids") or [])),
-                                "stories_unlocked": stories_prev},
+            "previous_period": {
+                "total_donations_cents": int(previous.get("total_cents", 0)),
+                "donation_count": int(previous.get("donation_count", 0)),
+                "total_donors": len(set(previous.get("donor_ids") or [])),
+                "stories_unlocked": stories_prev,
+            },
             "generated_by": actor_id,
         }
         return self.reports.save_draft(key, fields)

@@ -1,4 +1,5 @@
 """StoryUnlockingService: the progressive unlock algorithm, story views and progress."""
+
 from __future__ import annotations
 
 import logging
@@ -7,11 +8,11 @@ from datetime import datetime
 from app.core.clock import utcnow
 from app.core.errors import NotFound
 from app.impact.events import StoryUnlocked
-from app.social.contracts import SocialGraph
 from app.impact.models import stories as rules
 from app.impact.repositories.stories import StoryRepository
 from app.impact.repositories.tracking import TrackingRepository
 from app.impact.services.cache import ImpactCache
+from app.social.contracts import SocialGraph
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +20,9 @@ STATUSES = ("unlocked", "locked", "all")
 
 
 class StoryUnlockingService:
-    def __init__(self, *, stories: StoryRepository, tracking: TrackingRepository, hooks, social: SocialGraph,
-                 cache: ImpactCache):
+    def __init__(
+        self, *, stories: StoryRepository, tracking: TrackingRepository, hooks, social: SocialGraph, cache: ImpactCache
+    ):
         self.stories = stories
         self.tracking = tracking
         self.hooks = hooks
@@ -53,12 +55,16 @@ class StoryUnlockingService:
             return 0
 
     def _event_totals(self, user_id: str, stories: list[dict]) -> dict[str, int]:
-        return {s["_id"]: self.tracking.donated_between(user_id, s.get("event_starts_at"), s.get("event_ends_at"))
-                for s in stories if s["unlock_condition_type"] == rules.SPECIAL_EVENT}
+        return {
+            s["_id"]: self.tracking.donated_between(user_id, s.get("event_starts_at"), s.get("event_ends_at"))
+            for s in stories
+            if s["unlock_condition_type"] == rules.SPECIAL_EVENT
+        }
 
     # -- unlocking ------------------------------------------------------------------------------
-    def check_and_unlock(self, user_id: str, *, trigger: str | None = None, at: datetime | None = None,
-                         totals: dict | None = None) -> list[dict]:
+    def check_and_unlock(
+        self, user_id: str, *, trigger: str | None = None, at: datetime | None = None, totals: dict | None = None
+    ) -> list[dict]:
         """Record every story whose condition the user now meets (once per user and story) and
         publish StoryUnlocked for each. Returns the stories unlocked by this call.
 
@@ -72,8 +78,9 @@ class StoryUnlockingService:
         candidates = [s for s in catalog if s["_id"] not in unlocks]
         newly = []
         if candidates:
-            standing = self.standing(user_id, totals, with_score=any(
-                s["unlock_condition_type"] == rules.IMPACT_SCORE for s in candidates))
+            standing = self.standing(
+                user_id, totals, with_score=any(s["unlock_condition_type"] == rules.IMPACT_SCORE for s in candidates)
+            )
             # an event story outside its window cannot unlock now: its total is not even counted
             events = self._event_totals(user_id, [s for s in candidates if rules.event_window_open(s, at)])
             for story in candidates:
@@ -83,29 +90,50 @@ class StoryUnlockingService:
                     continue
                 if self.stories.record_unlock(user_id=user_id, story=story, at=at, trigger=trigger):
                     newly.append(story)
-                    self.tracking.add_timeline(user_id=user_id, kind="story_unlocked", ref=story["_id"], at=at,
-                                               story_id=story["_id"], title=story["title"])
+                    self.tracking.add_timeline(
+                        user_id=user_id,
+                        kind="story_unlocked",
+                        ref=story["_id"],
+                        at=at,
+                        story_id=story["_id"],
+                        title=story["title"],
+                    )
         if newly:
             self.cache.user_changed(user_id)
             self.cache.community_changed()
         unpublished = any(not u.get("published_event", True) for u in unlocks.values())
         for unlock in self.stories.unpublished(user_id) if newly or unpublished else ():
-            self.hooks.publish(StoryUnlocked(user_id=user_id, story_id=unlock["story_id"], title=unlock["title"],
-                                             unlocked_at=unlock["unlocked_at"]),
-                               key=f"story:{user_id}:{unlock['story_id']}")
+            self.hooks.publish(
+                StoryUnlocked(
+                    user_id=user_id,
+                    story_id=unlock["story_id"],
+                    title=unlock["title"],
+                    unlocked_at=unlock["unlocked_at"],
+                ),
+                key=f"story:{user_id}:{unlock['story_id']}",
+            )
             self.stories.mark_published(unlock["_id"])
         return newly
 
     # -- views ------------------------------------------------------------------------------------
-    def list_for_user(self, user_id: str, *, status: str = "unlocked", text: str | None = None,
-                      category: str | None = None, skip: int = 0, limit: int = 20) -> tuple[list[dict], int]:
+    def list_for_user(
+        self,
+        user_id: str,
+        *,
+        status: str = "unlocked",
+        text: str | None = None,
+        category: str | None = None,
+        skip: int = 0,
+        limit: int = 20,
+    ) -> tuple[list[dict], int]:
         unlocks = self.stories.unlocks_of(user_id)
         ids = list(unlocks)
         if status == "unlocked":
             rows, total = self.stories.search(ids=ids, text=text, category=category, skip=skip, limit=limit)
         elif status == "locked":
-            rows, total = self.stories.search(exclude_ids=ids, text=text, category=category,
-                                              content_searchable=False, skip=skip, limit=limit)
+            rows, total = self.stories.search(
+                exclude_ids=ids, text=text, category=category, content_searchable=False, skip=skip, limit=limit
+            )
         else:
             rows, total = self._search_all(ids, text, category, skip, limit)
         standing = self.standing(user_id) if any(r["_id"] not in unlocks for r in rows) else None
@@ -117,11 +145,13 @@ class StoryUnlockingService:
         if not text:
             return self.stories.search(text=None, category=category, skip=skip, limit=limit)
         open_rows, _ = self.stories.search(ids=unlocked_ids, text=text, category=category, skip=0, limit=1000)
-        locked_rows, _ = self.stories.search(exclude_ids=unlocked_ids, text=text, category=category,
-                                             content_searchable=False, skip=0, limit=1000)
-        rows = sorted(open_rows + locked_rows, key=lambda s: (-s.get("priority", 0),
-                                                             s["unlock_condition_value"], s["_id"]))
-        return rows[skip:skip + limit], len(rows)
+        locked_rows, _ = self.stories.search(
+            exclude_ids=unlocked_ids, text=text, category=category, content_searchable=False, skip=0, limit=1000
+        )
+        rows = sorted(
+            open_rows + locked_rows, key=lambda s: (-s.get("priority", 0), s["unlock_condition_value"], s["_id"])
+        )
+        return rows[skip : skip + limit], len(rows)
 
     def get_for_user(self, user_id: str, story_id: str) -> dict:
         story = self.stories.get(story_id)
@@ -133,17 +163,35 @@ class StoryUnlockingService:
         return self._view(story, unlock, standing, events)
 
     def _view(self, story: dict, unlock: dict | None, standing, events) -> dict:
-        view = {k: story.get(k) for k in ("_id", "onlus_id", "title", "teaser", "story_type", "category",
-                                          "priority", "tags", "unlock_condition_type", "unlock_condition_value",
-                                          "event_starts_at", "event_ends_at", "featured_until")}
+        view = {
+            k: story.get(k)
+            for k in (
+                "_id",
+                "onlus_id",
+                "title",
+                "teaser",
+                "story_type",
+                "category",
+                "priority",
+                "tags",
+                "unlock_condition_type",
+                "unlock_condition_value",
+                "event_starts_at",
+                "event_ends_at",
+                "featured_until",
+            )
+        }
         view["is_unlocked"] = unlock is not None
         if unlock:
-            view.update(content=story.get("content"), media_urls=story.get("media_urls") or [],
-                        unlocked_at=unlock["unlocked_at"], progress=None)
+            view.update(
+                content=story.get("content"),
+                media_urls=story.get("media_urls") or [],
+                unlocked_at=unlock["unlocked_at"],
+                progress=None,
+            )
         else:
             # locked view: title and teaser only, the content stays hidden
-            view.update(content=None, media_urls=[], unlocked_at=None,
-                        progress=rules.progress(story, standing, events))
+            view.update(content=None, media_urls=[], unlocked_at=None, progress=rules.progress(story, standing, events))
         return view
 
     def progress(self, user_id: str) -> dict:
@@ -155,14 +203,21 @@ class StoryUnlockingService:
         events = self._event_totals(user_id, locked)
         by_condition: dict[str, dict] = {}
         for story in locked:
-            if story["unlock_condition_type"] == rules.SPECIAL_EVENT and story.get("event_ends_at") \
-                    and story["event_ends_at"] <= utcnow():
+            if (
+                story["unlock_condition_type"] == rules.SPECIAL_EVENT
+                and story.get("event_ends_at")
+                and story["event_ends_at"] <= utcnow()
+            ):
                 continue  # a closed campaign is no longer a goal
             cond = story["unlock_condition_type"]
             current = by_condition.get(cond)
             if current is None or story["unlock_condition_value"] < current["target"]:
-                by_condition[cond] = {"story_id": story["_id"], "title": story["title"], "teaser": story.get("teaser"),
-                                      **rules.progress(story, standing, events)}
+                by_condition[cond] = {
+                    "story_id": story["_id"],
+                    "title": story["title"],
+                    "teaser": story.get("teaser"),
+                    **rules.progress(story, standing, events),
+                }
         milestone_locked = [s for s in locked if s["story_type"] == "milestone"]
         next_story = min(milestone_locked, key=lambda s: s["unlock_condition_value"], default=None)
         return {
@@ -172,15 +227,24 @@ class StoryUnlockingService:
             "level_name": rules.LEVEL_NAMES[rules.level_for(standing.total_donated_cents)],
             "total_donated_cents": standing.total_donated_cents,
             "next_milestone": rules.next_milestone(standing.total_donated_cents),
-            "next_story": ({"story_id": next_story["_id"], "title": next_story["title"],
-                            "teaser": next_story.get("teaser"), **rules.progress(next_story, standing, events)}
-                           if next_story else None),
+            "next_story": (
+                {
+                    "story_id": next_story["_id"],
+                    "title": next_story["title"],
+                    "teaser": next_story.get("teaser"),
+                    **rules.progress(next_story, standing, events),
+                }
+                if next_story
+                else None
+            ),
             "next_by_condition": list(by_condition.values()),
         }
 
     def unlocked_summary(self, user_id: str) -> dict:
         """{count, story_ids} cached per user (the seed's `story_unlocks` key)."""
+
         def compute():
             ids = self.stories.unlocked_ids(user_id)
             return {"count": len(ids), "story_ids": sorted(ids)}
+
         return self.cache.remember(self.cache.unlocks_key(user_id), "story_unlocks", compute)

@@ -1,4 +1,5 @@
 """ImpactTrackingService: donation -> impact (totals, timeline, milestones, level), user views."""
+
 from __future__ import annotations
 
 import logging
@@ -23,14 +24,28 @@ DEFAULT_COMMUNITY_MARKS = {
     "donation_count": [10, 100, 1_000, 10_000, 100_000],
     "donors_count": [10, 100, 1_000, 10_000],
 }
-_PLATFORM_FIELDS = {"total_donated_cents": "total_cents", "donation_count": "donation_count",
-                    "donors_count": "donors_count"}
+_PLATFORM_FIELDS = {
+    "total_donated_cents": "total_cents",
+    "donation_count": "donation_count",
+    "donors_count": "donors_count",
+}
 
 
 class ImpactTrackingService:
-    def __init__(self, *, tracking: TrackingRepository, stories: StoryUnlockingService, hooks,
-                 users: UserDirectory, preferences: UserPreferences, social: SocialGraph, donations: DonationRecords,
-                 onlus: OnlusDirectory, cache: ImpactCache, community_marks: dict | None = None):
+    def __init__(
+        self,
+        *,
+        tracking: TrackingRepository,
+        stories: StoryUnlockingService,
+        hooks,
+        users: UserDirectory,
+        preferences: UserPreferences,
+        social: SocialGraph,
+        donations: DonationRecords,
+        onlus: OnlusDirectory,
+        cache: ImpactCache,
+        community_marks: dict | None = None,
+    ):
         self.tracking = tracking
         self.stories = stories
         self.hooks = hooks
@@ -40,55 +55,102 @@ class ImpactTrackingService:
         self.marks = community_marks or DEFAULT_COMMUNITY_MARKS
 
     # -- tracking (called by the hook handlers) ------------------------------------------------
-    def track_donation(self, *, donation_id: str, user_id: str, onlus_id: str, amount_cents: int,
-                       onlus_name: str | None = None, category: str | None = None,
-                       completed_at: datetime | None = None) -> dict:
+    def track_donation(
+        self,
+        *,
+        donation_id: str,
+        user_id: str,
+        onlus_id: str,
+        amount_cents: int,
+        onlus_name: str | None = None,
+        category: str | None = None,
+        completed_at: datetime | None = None,
+    ) -> dict:
         """Count one completed donation exactly once, then unlock stories and detect milestones."""
         at = completed_at or utcnow()
         try:
-            snap = self.tracking.apply(marker=f"donation:{donation_id}", kind="donation", sign=1,
-                                       donation_id=donation_id, user_id=user_id, onlus_id=onlus_id,
-                                       onlus_name=onlus_name, category=category, amount_cents=amount_cents, at=at)
+            snap = self.tracking.apply(
+                marker=f"donation:{donation_id}",
+                kind="donation",
+                sign=1,
+                donation_id=donation_id,
+                user_id=user_id,
+                onlus_id=onlus_id,
+                onlus_name=onlus_name,
+                category=category,
+                amount_cents=amount_cents,
+                at=at,
+            )
         except AlreadyApplied:
             snap = None
         if snap:
             self._after_change(user_id, onlus_id, snap, at, ref=f"donation:{donation_id}")
         # also on a retry: a crash after the totals were written must still unlock and notify
-        unlocked = self.stories.check_and_unlock(user_id, trigger=f"donation:{donation_id}", at=at,
-                                                 totals=snap["user_after"] if snap else None)
+        unlocked = self.stories.check_and_unlock(
+            user_id, trigger=f"donation:{donation_id}", at=at, totals=snap["user_after"] if snap else None
+        )
         return {"applied": snap is not None, "unlocked": [s["_id"] for s in unlocked]}
 
-    def reverse_donation(self, *, donation_id: str, user_id: str, onlus_id: str, amount_cents: int,
-                         category: str | None = None, refunded_at: datetime | None = None) -> dict:
+    def reverse_donation(
+        self,
+        *,
+        donation_id: str,
+        user_id: str,
+        onlus_id: str,
+        amount_cents: int,
+        category: str | None = None,
+        refunded_at: datetime | None = None,
+    ) -> dict:
         """A refund takes the donation back out of every total (stories stay unlocked)."""
         at = refunded_at or utcnow()
         try:
-            snap = self.tracking.apply(marker=f"refund:{donation_id}", kind="refund", sign=-1,
-                                       donation_id=donation_id, user_id=user_id, onlus_id=onlus_id, onlus_name=None,
-                                       category=category, amount_cents=amount_cents, at=at)
+            snap = self.tracking.apply(
+                marker=f"refund:{donation_id}",
+                kind="refund",
+                sign=-1,
+                donation_id=donation_id,
+                user_id=user_id,
+                onlus_id=onlus_id,
+                onlus_name=None,
+                category=category,
+                amount_cents=amount_cents,
+                at=at,
+            )
         except AlreadyApplied:
             return {"applied": False}
         self._after_change(user_id, onlus_id, snap, at, ref=f"refund:{donation_id}")
         return {"applied": True}
 
-    def track_credit(self, *, user_id: str, total_earned_cents: int, source_key: str,
-                     credited_at: datetime | None = None) -> list[str]:
+    def track_credit(
+        self, *, user_id: str, total_earned_cents: int, source_key: str, credited_at: datetime | None = None
+    ) -> list[str]:
         """Credits earned by playing count toward `total_earned` stories (the seed's GOO-14 check)."""
         totals = self.tracking.set_total_earned(user_id, total_earned_cents)
         self.cache.user_changed(user_id)
-        unlocked = self.stories.check_and_unlock(user_id, trigger=source_key, at=credited_at or utcnow(),
-                                                 totals=totals)
+        unlocked = self.stories.check_and_unlock(user_id, trigger=source_key, at=credited_at or utcnow(), totals=totals)
         return [s["_id"] for s in unlocked]
 
     def _after_change(self, user_id: str, onlus_id: str, snap: dict, at: datetime, ref: str) -> None:
         before, after = snap["user_before"], snap["user_after"]
         for euros in set(after.get("milestones_reached", [])) - set(before.get("milestones_reached", [])):
-            self.tracking.add_timeline(user_id=user_id, kind="milestone", ref=f"milestone:{euros}", at=at,
-                                       amount_cents=euros * 100, title=rules.MILESTONE_TITLES[euros][0])
+            self.tracking.add_timeline(
+                user_id=user_id,
+                kind="milestone",
+                ref=f"milestone:{euros}",
+                at=at,
+                amount_cents=euros * 100,
+                title=rules.MILESTONE_TITLES[euros][0],
+            )
         old_level, new_level = before.get("level", 0), after.get("level", 0)
         if new_level > old_level:
-            self.tracking.add_timeline(user_id=user_id, kind="level_up", ref=f"level:{new_level}", at=at,
-                                       level=new_level, title=rules.LEVEL_NAMES[new_level])
+            self.tracking.add_timeline(
+                user_id=user_id,
+                kind="level_up",
+                ref=f"level:{new_level}",
+                at=at,
+                level=new_level,
+                title=rules.LEVEL_NAMES[new_level],
+            )
         self.cache.user_changed(user_id)
         self.cache.onlus_changed(onlus_id)
         self.cache.community_changed()
@@ -102,8 +164,10 @@ class ImpactTrackingService:
                 if old < mark <= new:
                     # keyed per (metric, mark): a platform total that dips and recrosses, or two
                     # processes racing, still announce each mark once
-                    self.hooks.publish(CommunityMilestone(metric=metric, mark=mark, value=new, reached_at=at),
-                                       key=f"community_milestone:{metric}:{mark}")
+                    self.hooks.publish(
+                        CommunityMilestone(metric=metric, mark=mark, value=new, reached_at=at),
+                        key=f"community_milestone:{metric}:{mark}",
+                    )
 
     # -- reads ------------------------------------------------------------------------------------
     def user_totals(self, user_id: str) -> dict:
@@ -143,11 +207,18 @@ class ImpactTrackingService:
             summary["stories_unlocked"] = self.stories.unlocked_summary(user_id)["count"]
             summary["display_name"] = name
             return summary
+
         summary = dict(self.cache.remember(self.cache.user_summary_key(user_id), "user_summary", compute))
         summary["is_public_view"] = not full
         if not full:
-            for private in ("onlus_ids", "category_cents", "total_earned_cents", "first_donation_at",
-                            "last_donation_at", "next_milestone"):
+            for private in (
+                "onlus_ids",
+                "category_cents",
+                "total_earned_cents",
+                "first_donation_at",
+                "last_donation_at",
+                "next_milestone",
+            ):
                 summary[private] = None
         return summary
 
@@ -161,18 +232,27 @@ class ImpactTrackingService:
         if visibility == "friends":
             try:
                 return bool(self.social.are_friends(user_id, viewer_id))
-            except Exception:  # a friendship we cannot read keeps the summary private
+            except Exception:  # noqa: BLE001 - a friendship we cannot read keeps the summary private
                 return False
         return False
 
-    def timeline(self, user_id: str, *, viewer_id: str, viewer_is_admin: bool, skip: int, limit: int,
-                 kinds: list[str] | None = None) -> tuple[list[dict], int]:
+    def timeline(
+        self,
+        user_id: str,
+        *,
+        viewer_id: str,
+        viewer_is_admin: bool,
+        skip: int,
+        limit: int,
+        kinds: list[str] | None = None,
+    ) -> tuple[list[dict], int]:
         if viewer_id != user_id and not viewer_is_admin:
             raise NotFound("USER_NOT_FOUND")
         return self.tracking.timeline_page(user_id, skip=skip, limit=limit, kinds=kinds)
 
-    def donation_impact(self, donation_id: str, *, viewer_id: str, viewer_is_admin: bool,
-                        metrics_for: callable = None) -> dict:
+    def donation_impact(
+        self, donation_id: str, *, viewer_id: str, viewer_is_admin: bool, metrics_for: callable | None = None
+    ) -> dict:
         """One donation and what it did; only its donor (or an admin) sees it."""
         donation = self.donations.get_donation(donation_id)
         if not donation or (donation.get("user_id") != viewer_id and not viewer_is_admin):
@@ -183,22 +263,41 @@ class ImpactTrackingService:
         onlus_total = int(onlus_totals.get("total_cents", 0))
         unlocked = self.stories.stories.unlocks_for_trigger(donation["user_id"], f"donation:{donation_id}")
         estimated = []
-        for metric in (metrics_for(donation["onlus_id"]) if metrics_for else []):
+        for metric in metrics_for(donation["onlus_id"]) if metrics_for else []:
             ratio = metric.get("efficiency_ratio")
             if ratio:
-                estimated.append({"metric_name": metric["metric_name"], "unit": metric.get("unit"),
-                                  "estimated_value": round(ratio * amount / 100.0, 2),
-                                  "efficiency_ratio": ratio})
+                estimated.append(
+                    {
+                        "metric_name": metric["metric_name"],
+                        "unit": metric.get("unit"),
+                        "estimated_value": round(ratio * amount / 100.0, 2),
+                        "efficiency_ratio": ratio,
+                    }
+                )
         return {
-            "donation": {"id": donation["id"], "onlus_id": donation["onlus_id"], "amount_cents": amount,
-                         "status": donation.get("status"), "created_at": donation.get("created_at"),
-                         "completed_at": donation.get("completed_at"),
-                         "receipt_number": donation.get("receipt_number")},
-            "onlus": ({"id": onlus["id"], "name": onlus.get("name"), "category": onlus.get("category"),
-                       "is_verified": onlus.get("is_verified")} if onlus else None),
+            "donation": {
+                "id": donation["id"],
+                "onlus_id": donation["onlus_id"],
+                "amount_cents": amount,
+                "status": donation.get("status"),
+                "created_at": donation.get("created_at"),
+                "completed_at": donation.get("completed_at"),
+                "receipt_number": donation.get("receipt_number"),
+            },
+            "onlus": (
+                {
+                    "id": onlus["id"],
+                    "name": onlus.get("name"),
+                    "category": onlus.get("category"),
+                    "is_verified": onlus.get("is_verified"),
+                }
+                if onlus
+                else None
+            ),
             "onlus_total_cents": onlus_total,
             "share_of_onlus_total_percent": round(amount * 100.0 / onlus_total, 2) if onlus_total else None,
-            "stories_unlocked": [{"story_id": u["story_id"], "title": u["title"], "unlocked_at": u["unlocked_at"]}
-                                 for u in unlocked],
+            "stories_unlocked": [
+                {"story_id": u["story_id"], "title": u["title"], "unlocked_at": u["unlocked_at"]} for u in unlocked
+            ],
             "estimated_impact": estimated,
         }

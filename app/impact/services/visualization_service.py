@@ -1,4 +1,5 @@
 """ImpactVisualizationService: ONLUS metrics and trends, ONLUS updates and engagement, dashboards."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -27,8 +28,16 @@ def _oid(value: str, missing: str):
 
 
 class ImpactVisualizationService:
-    def __init__(self, *, metrics: MetricRepository, updates: UpdateRepository, tracking: TrackingRepository,
-                 hooks, onlus: OnlusDirectory, cache: ImpactCache):
+    def __init__(
+        self,
+        *,
+        metrics: MetricRepository,
+        updates: UpdateRepository,
+        tracking: TrackingRepository,
+        hooks,
+        onlus: OnlusDirectory,
+        cache: ImpactCache,
+    ):
         self.metrics = metrics
         self.updates = updates
         self.tracking = tracking
@@ -50,15 +59,22 @@ class ImpactVisualizationService:
         if related is None:  # default: what the platform gave this ONLUS so far
             related = int((self.tracking.onlus_totals(onlus["id"]) or {}).get("total_cents", 0))
         prev = self.metrics.previous(onlus["id"], data["metric_name"], at)
-        doc = self.metrics.insert({
-            "onlus_id": onlus["id"], "metric_name": data["metric_name"], "metric_type": data["metric_type"],
-            "current_value": data["current_value"],
-            "previous_value": prev["current_value"] if prev else data.get("previous_value"),
-            "unit": data.get("unit"), "related_donations_cents": related,
-            "efficiency_ratio": rules.efficiency_ratio(data["current_value"], related),
-            "collection_period": data.get("collection_period", "month"), "collection_date": at,
-            "verification_status": data.get("verification_status", "pending"), "created_by": actor_id,
-        })
+        doc = self.metrics.insert(
+            {
+                "onlus_id": onlus["id"],
+                "metric_name": data["metric_name"],
+                "metric_type": data["metric_type"],
+                "current_value": data["current_value"],
+                "previous_value": prev["current_value"] if prev else data.get("previous_value"),
+                "unit": data.get("unit"),
+                "related_donations_cents": related,
+                "efficiency_ratio": rules.efficiency_ratio(data["current_value"], related),
+                "collection_period": data.get("collection_period", "month"),
+                "collection_date": at,
+                "verification_status": data.get("verification_status", "pending"),
+                "created_by": actor_id,
+            }
+        )
         self.cache.onlus_changed(onlus["id"])
         return doc
 
@@ -86,24 +102,41 @@ class ImpactVisualizationService:
             trends = []
             for m in latest:
                 points = {p["date"]: p for p in series if p["metric_name"] == m["metric_name"]}
-                trends.append({"metric_name": m["metric_name"], "unit": m.get("unit"), "points": [
-                    {"date": d, "value": points[d]["value"] if d in points else None,
-                     "efficiency_ratio": points[d]["efficiency_ratio"] if d in points else None}
-                    for d in days_list]})
+                trends.append(
+                    {
+                        "metric_name": m["metric_name"],
+                        "unit": m.get("unit"),
+                        "points": [
+                            {
+                                "date": d,
+                                "value": points[d]["value"] if d in points else None,
+                                "efficiency_ratio": points[d]["efficiency_ratio"] if d in points else None,
+                            }
+                            for d in days_list
+                        ],
+                    }
+                )
             totals = self.tracking.onlus_totals(onlus["id"]) or {}
             counts = self.metrics.verification_counts(onlus["id"])
             return {
-                "onlus": {"id": onlus["id"], "name": onlus.get("name"), "category": onlus.get("category"),
-                          "is_verified": onlus.get("is_verified"),
-                          "verification_status": onlus.get("verification_status")},
+                "onlus": {
+                    "id": onlus["id"],
+                    "name": onlus.get("name"),
+                    "category": onlus.get("category"),
+                    "is_verified": onlus.get("is_verified"),
+                    "verification_status": onlus.get("verification_status"),
+                },
                 "window_days": days,
-                "totals": {"total_donated_cents": int(totals.get("total_cents", 0)),
-                           "donation_count": int(totals.get("donation_count", 0)),
-                           "donors_count": int(totals.get("donors_count", 0))},
+                "totals": {
+                    "total_donated_cents": int(totals.get("total_cents", 0)),
+                    "donation_count": int(totals.get("donation_count", 0)),
+                    "donors_count": int(totals.get("donors_count", 0)),
+                },
                 "metrics": [_metric_view(m) for m in latest],
                 "trends": trends,
                 "verification": {s: counts.get(s, 0) for s in rules.VERIFICATION_STATUSES},
             }
+
         if days == 30 and not metric_name:
             return self.cache.remember(self.cache.onlus_metrics_key(onlus["id"], ":30"), "onlus_metrics", compute)
         return compute()
@@ -114,17 +147,27 @@ class ImpactVisualizationService:
         status = data.get("status", "draft")
         if status == "scheduled" and not data.get("publish_at"):
             from app.core.errors import ValidationFailed
+
             raise ValidationFailed(errors={"publish_at": ["Required for a scheduled update."]})
-        doc = self.updates.insert({
-            "onlus_id": onlus["id"], "onlus_name": onlus.get("name"), "title": data["title"],
-            "content": data["content"], "update_type": data.get("update_type", "general"),
-            "priority": data.get("priority", "normal"),
-            "priority_rank": rules.PRIORITY_RANK[data.get("priority", "normal")],
-            "status": "draft" if status == "published" else status, "tags": data.get("tags", []),
-            "media_urls": data.get("media_urls", []), "related_metrics": data.get("related_metrics", {}),
-            "featured_until": data.get("featured_until"), "publish_at": data.get("publish_at"),
-            "published_at": None, "created_by": actor_id,
-        })
+        doc = self.updates.insert(
+            {
+                "onlus_id": onlus["id"],
+                "onlus_name": onlus.get("name"),
+                "title": data["title"],
+                "content": data["content"],
+                "update_type": data.get("update_type", "general"),
+                "priority": data.get("priority", "normal"),
+                "priority_rank": rules.PRIORITY_RANK[data.get("priority", "normal")],
+                "status": "draft" if status == "published" else status,
+                "tags": data.get("tags", []),
+                "media_urls": data.get("media_urls", []),
+                "related_metrics": data.get("related_metrics", {}),
+                "featured_until": data.get("featured_until"),
+                "publish_at": data.get("publish_at"),
+                "published_at": None,
+                "created_by": actor_id,
+            }
+        )
         if status == "published":
             doc = self.publish_update(str(doc["_id"]))
         return doc
@@ -137,10 +180,16 @@ class ImpactVisualizationService:
             if existing is None:
                 raise NotFound("UPDATE_NOT_FOUND")
             raise Conflict("UPDATE_ALREADY_PUBLISHED")
-        self.hooks.publish(ImpactUpdatePublished(update_id=str(doc["_id"]), onlus_id=doc["onlus_id"],
-                                                 title=doc["title"], priority=doc["priority"],
-                                                 published_at=doc["published_at"]),
-                           key=f"impact_update:{doc['_id']}")
+        self.hooks.publish(
+            ImpactUpdatePublished(
+                update_id=str(doc["_id"]),
+                onlus_id=doc["onlus_id"],
+                title=doc["title"],
+                priority=doc["priority"],
+                published_at=doc["published_at"],
+            ),
+            key=f"impact_update:{doc['_id']}",
+        )
         self.cache.community_changed()
         return doc
 
@@ -154,11 +203,13 @@ class ImpactVisualizationService:
                 pass  # published meanwhile by an admin or another run
         return count
 
-    def onlus_updates(self, onlus_id: str, *, viewer_id: str, skip: int, limit: int,
-                      featured_only: bool = False) -> tuple[list[dict], int]:
+    def onlus_updates(
+        self, onlus_id: str, *, viewer_id: str, skip: int, limit: int, featured_only: bool = False
+    ) -> tuple[list[dict], int]:
         onlus = self._onlus(onlus_id)
-        rows, total = self.updates.published_page(onlus_id=onlus["id"], now=utcnow(), skip=skip, limit=limit,
-                                                  featured_only=featured_only)
+        rows, total = self.updates.published_page(
+            onlus_id=onlus["id"], now=utcnow(), skip=skip, limit=limit, featured_only=featured_only
+        )
         return self._decorate(rows, viewer_id), total
 
     def _decorate(self, rows: list[dict], viewer_id: str | None) -> list[dict]:
@@ -215,5 +266,4 @@ class ImpactVisualizationService:
 def _metric_view(m: dict) -> dict:
     prev = m.get("previous_value")
     change = None if prev is None else m["current_value"] - prev
-    return {**m, "change": change,
-            "change_percent": round(change * 100.0 / prev, 1) if prev not in (None, 0) else None}
+    return {**m, "change": change, "change_percent": round(change * 100.0 / prev, 1) if prev not in (None, 0) else None}

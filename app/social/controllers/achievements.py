@@ -1,8 +1,8 @@
 from flask_smorest import Blueprint
 
-from app.social.services import services
 from app.core.api import Envelope, current_user_id, login_required, ok
 from app.social.schemas import AchievementOut, AchievementProgressOut, BadgeOut
+from app.social.services import services
 
 blp = Blueprint("achievements", __name__, url_prefix="/api/achievements", description="Achievements and badges")
 

@@ -1,13 +1,22 @@
 from flask import g
 from flask_smorest import Blueprint
 
-from app.social.services import services
 from app.core.api import Envelope, Page, current_user_id, error_responses, login_required, ok
-from app.social.schemas import (SocialChallengeIn, SocialChallengeListQuery, SocialChallengeOut,
-                                SocialChallengeParticipantOut, SocialPageQuery)
+from app.social.schemas import (
+    SocialChallengeIn,
+    SocialChallengeListQuery,
+    SocialChallengeOut,
+    SocialChallengeParticipantOut,
+    SocialPageQuery,
+)
+from app.social.services import services
 
-blp = Blueprint("social_challenges", __name__, url_prefix="/api/social/challenges",
-                description="Community challenges: shared goals with participants, progress and rewards")
+blp = Blueprint(
+    "social_challenges",
+    __name__,
+    url_prefix="/api/social/challenges",
+    description="Community challenges: shared goals with participants, progress and rewards",
+)
 
 
 def challenges():
@@ -20,8 +29,9 @@ def challenges():
 @blp.response(200, Envelope(SocialChallengeOut, paginated=True))
 def list_challenges(query):
     page = Page([], query["page"], query["per_page"], 0)
-    items, total = challenges().page(current_user_id(), status=query.get("status"), joined=query["joined"],
-                                     skip=page.skip, limit=page.per_page)
+    items, total = challenges().page(
+        current_user_id(), status=query.get("status"), joined=query["joined"], skip=page.skip, limit=page.per_page
+    )
     return ok("CHALLENGES_RETRIEVED", Page(items, page.page, page.per_page, total))
 
 
@@ -33,9 +43,17 @@ def list_challenges(query):
 def create_challenge(body):
     """Start a challenge (you join it). 'friends' visibility: only your friends see and join it."""
     target = body.get("target_amount") if body["metric"] == "donation_cents" else body.get("target")
-    data = challenges().create(current_user_id(), is_admin=g.role == "admin", title=body["title"],
-                               description=body["description"], metric=body["metric"], target=target,
-                               days=body["days"], visibility=body["visibility"], reward_points=body["reward_points"])
+    data = challenges().create(
+        current_user_id(),
+        is_admin=g.role == "admin",
+        title=body["title"],
+        description=body["description"],
+        metric=body["metric"],
+        target=target,
+        days=body["days"],
+        visibility=body["visibility"],
+        reward_points=body["reward_points"],
+    )
     return ok("CHALLENGE_CREATED", data)
 
 

@@ -1,9 +1,18 @@
 from flask_smorest import Blueprint
 
-from app.social.services import services
 from app.core.api import Envelope, Page, current_user_id, error_responses, login_required, ok
-from app.social.schemas import (BlockedUserOut, BlockOut, FriendOut, FriendRequestOut, FriendRequestsOut, SocialPageQuery,
-                                SocialSearchQuery, SocialSearchResultOut, SocialUserIdIn)
+from app.social.schemas import (
+    BlockedUserOut,
+    BlockOut,
+    FriendOut,
+    FriendRequestOut,
+    FriendRequestsOut,
+    SocialPageQuery,
+    SocialSearchQuery,
+    SocialSearchResultOut,
+    SocialUserIdIn,
+)
+from app.social.services import services
 
 blp = Blueprint("social", __name__, url_prefix="/api/social", description="Friends, requests, blocks, user search")
 
@@ -16,7 +25,14 @@ def friends():
 @login_required
 @blp.arguments(SocialUserIdIn)
 @blp.response(201, Envelope(FriendRequestOut))
-@error_responses(blp, {403: "FRIEND_REQUESTS_DISABLED by the other user's privacy settings", 404: "USER_NOT_FOUND", 409: "ALREADY_FRIENDS, FRIEND_REQUEST_ALREADY_SENT, FRIEND_REQUEST_ALREADY_RECEIVED, USER_BLOCKED"})
+@error_responses(
+    blp,
+    {
+        403: "FRIEND_REQUESTS_DISABLED by the other user's privacy settings",
+        404: "USER_NOT_FOUND",
+        409: "ALREADY_FRIENDS, FRIEND_REQUEST_ALREADY_SENT, FRIEND_REQUEST_ALREADY_RECEIVED, USER_BLOCKED",
+    },
+)
 def send_request(body):
     """Ask another user to be friends (one relationship per pair)."""
     return ok("FRIEND_REQUEST_SENT", friends().send_request(current_user_id(), body["user_id"]))

@@ -1,12 +1,22 @@
 from flask_smorest import Blueprint
 
-from app.social.services import services
 from app.core.api import Envelope, current_user_id, error_responses, login_required, ok
-from app.social.schemas import (ImpactHistoryPointOut, ImpactHistoryQuery, ImpactScoreOut, SocialLeaderboardOut,
-                                SocialLeaderboardQuery, WeeklyWinnerOut)
+from app.social.schemas import (
+    ImpactHistoryPointOut,
+    ImpactHistoryQuery,
+    ImpactScoreOut,
+    SocialLeaderboardOut,
+    SocialLeaderboardQuery,
+    WeeklyWinnerOut,
+)
+from app.social.services import services
 
-blp = Blueprint("leaderboards", __name__, url_prefix="/api/social",
-                description="Leaderboards (impact score, gaming, donations, per game) and the Impact Score")
+blp = Blueprint(
+    "leaderboards",
+    __name__,
+    url_prefix="/api/social",
+    description="Leaderboards (impact score, gaming, donations, per game) and the Impact Score",
+)
 
 
 @blp.route("/leaderboards/<board_type>", methods=["GET"])
@@ -20,9 +30,16 @@ def leaderboard(query, board_type):
     type: impact_score | gaming | donations | game (with game_id; a game's board keeps each user's best
     session). Users who opted out of public leaderboards never appear in other users' views."""
     data = services().leaderboards.read(
-        current_user_id(), board_type, period=query["period"], scope=query["scope"], game_id=query.get("game_id"),
-        team_id=query.get("team_id"), period_value=query.get("period_key"), limit=query["limit"],
-        around=query["around"])
+        current_user_id(),
+        board_type,
+        period=query["period"],
+        scope=query["scope"],
+        game_id=query.get("game_id"),
+        team_id=query.get("team_id"),
+        period_value=query.get("period_key"),
+        limit=query["limit"],
+        around=query["around"],
+    )
     return ok("LEADERBOARD_RETRIEVED", data)
 
 

@@ -13,6 +13,7 @@
 Integer weights keep every change an exact integer delta, which is what the period leaderboards add up.
 Donating weighs most because GoodPlay exists to turn play into donations.
 """
+
 from __future__ import annotations
 
 COMPONENTS = ("gaming", "social", "donations")
@@ -41,5 +42,7 @@ def weighted(points: dict) -> int:
 
 def breakdown(points: dict) -> dict:
     """{component: {points, weight, score}} for display."""
-    return {c: {"points": int(points.get(c, 0)), "weight": WEIGHTS[c],
-                "score": WEIGHTS[c] * int(points.get(c, 0))} for c in COMPONENTS}
+    return {
+        c: {"points": int(points.get(c, 0)), "weight": WEIGHTS[c], "score": WEIGHTS[c] * int(points.get(c, 0))}
+        for c in COMPONENTS
+    }

@@ -2,6 +2,7 @@
 
 Keys: 'daily:2026-11-21', 'weekly:2026-W47' (ISO week), 'monthly:2026-11', 'all_time'.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

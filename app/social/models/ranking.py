@@ -12,6 +12,7 @@ under each of its (up to 2**BITS) children. Then:
 
 None of this depends on the number of users; the entries themselves are only read as narrow bands.
 """
+
 from __future__ import annotations
 
 # 4 levels of 1024 children: scores below 2**40 (cents up to EUR 10 billion). Wide nodes keep a rank read

@@ -1,4 +1,5 @@
 """Friendship rules: one relationship document per unordered pair of users."""
+
 from __future__ import annotations
 
 PENDING, ACCEPTED, BLOCKED = "pending", "accepted", "blocked"

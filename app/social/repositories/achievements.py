@@ -35,9 +35,11 @@ class AchievementRepository:
         now = utcnow()
         for d in definitions:
             fields = {k: v for k, v in d.items() if k != "_id"}
-            result = self.definitions.update_one({"_id": d["_id"]},
-                                                 {"$set": {**fields, "updated_at": now},
-                                                  "$setOnInsert": {"created_at": now}}, upsert=True)
+            result = self.definitions.update_one(
+                {"_id": d["_id"]},
+                {"$set": {**fields, "updated_at": now}, "$setOnInsert": {"created_at": now}},
+                upsert=True,
+            )
             created += 1 if result.upserted_id is not None else 0
         self._cache = None
         return created
@@ -46,8 +48,7 @@ class AchievementRepository:
         query: dict = {"is_active": True}
         if metrics is not None:
             query["metric"] = {"$in": list(metrics)}
-        return list(self.definitions.find(query, session=session).sort([("category", 1), ("metric", 1),
-                                                                          ("target", 1)]))
+        return list(self.definitions.find(query, session=session).sort([("category", 1), ("metric", 1), ("target", 1)]))
 
     def active_cached(self, metrics=None) -> list[dict]:
         """`active(metrics)` from a per-process copy of the definitions (refreshed every
@@ -70,15 +71,22 @@ class AchievementRepository:
         result = self.progress.update_one(
             {"user_id": user_id, "achievement_id": achievement_id},
             {"$setOnInsert": {"unlocked_at": at, "progress": target, "target": target, "updated_at": at}},
-            upsert=True, session=session)
+            upsert=True,
+            session=session,
+        )
         if result.upserted_id is not None:
             return True
         # a document written while progress was still stored: unlock it unless it already is
-        return self.progress.find_one_and_update(
-            {"user_id": user_id, "achievement_id": achievement_id, "unlocked_at": None},
-            {"$set": {"unlocked_at": at, "progress": target, "target": target, "updated_at": at}},
-            session=session) is not None
+        return (
+            self.progress.find_one_and_update(
+                {"user_id": user_id, "achievement_id": achievement_id, "unlocked_at": None},
+                {"$set": {"unlocked_at": at, "progress": target, "target": target, "updated_at": at}},
+                session=session,
+            )
+            is not None
+        )
 
     def unlocked(self, user_id: str) -> list[dict]:
-        return list(self.progress.find({"user_id": user_id, "unlocked_at": {"$ne": None}})
-                    .sort("unlocked_at", DESCENDING))
+        return list(
+            self.progress.find({"user_id": user_id, "unlocked_at": {"$ne": None}}).sort("unlocked_at", DESCENDING)
+        )

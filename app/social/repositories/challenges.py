@@ -33,8 +33,9 @@ class ChallengeRepository:
 
     def create_indexes(self) -> None:
         self.challenges.create_index([("status", ASCENDING), ("ends_at", ASCENDING)])
-        self.challenges.create_index([("seed_key", ASCENDING)], unique=True,
-                                     partialFilterExpression={"seed_key": {"$type": "string"}})
+        self.challenges.create_index(
+            [("seed_key", ASCENDING)], unique=True, partialFilterExpression={"seed_key": {"$type": "string"}}
+        )
         self.participants.create_index([("challenge_id", ASCENDING), ("user_id", ASCENDING)], unique=True)
         self.participants.create_index([("user_id", ASCENDING), ("joined_at", DESCENDING)])
         self.participants.create_index([("challenge_id", ASCENDING), ("contribution", DESCENDING)])
@@ -48,9 +49,20 @@ class ChallengeRepository:
         now = utcnow()
         return self.challenges.find_one_and_update(
             {"seed_key": seed_key},
-            {"$setOnInsert": {**doc, "seed_key": seed_key, "status": ACTIVE, "progress": 0,
-                              "participant_count": 0, "completed_at": None, "created_at": now}},
-            upsert=True, return_document=ReturnDocument.AFTER)
+            {
+                "$setOnInsert": {
+                    **doc,
+                    "seed_key": seed_key,
+                    "status": ACTIVE,
+                    "progress": 0,
+                    "participant_count": 0,
+                    "completed_at": None,
+                    "created_at": now,
+                }
+            },
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
 
     def get(self, challenge_id: str) -> dict | None:
         oid = to_oid(challenge_id)
@@ -58,22 +70,25 @@ class ChallengeRepository:
 
     def page(self, query: dict, skip: int, limit: int) -> tuple[list[dict], int]:
         total = self.challenges.count_documents(query)
-        rows = list(self.challenges.find(query).sort([("ends_at", ASCENDING), ("_id", ASCENDING)])
-                    .skip(skip).limit(limit))
+        rows = list(
+            self.challenges.find(query).sort([("ends_at", ASCENDING), ("_id", ASCENDING)]).skip(skip).limit(limit)
+        )
         return rows, total
 
     def join(self, challenge_oid, user_id: str) -> None:
         try:
-            self.participants.insert_one({"challenge_id": challenge_oid, "user_id": user_id, "contribution": 0,
-                                          "joined_at": utcnow()})
+            self.participants.insert_one(
+                {"challenge_id": challenge_oid, "user_id": user_id, "contribution": 0, "joined_at": utcnow()}
+            )
         except DuplicateKeyError as exc:
             raise AlreadyJoined() from exc
         self.challenges.update_one({"_id": challenge_oid}, {"$inc": {"participant_count": 1}})
 
     def leave(self, challenge_oid, user_id: str) -> bool:
         """Only a participant who has not contributed yet can leave (contributions are history)."""
-        deleted = self.participants.delete_one({"challenge_id": challenge_oid, "user_id": user_id,
-                                                "contribution": 0}).deleted_count
+        deleted = self.participants.delete_one(
+            {"challenge_id": challenge_oid, "user_id": user_id, "contribution": 0}
+        ).deleted_count
         if deleted:
             self.challenges.update_one({"_id": challenge_oid}, {"$inc": {"participant_count": -1}})
         return bool(deleted)
@@ -83,12 +98,24 @@ class ChallengeRepository:
 
     def joined_active(self, user_id: str, metric: str, at, session=None) -> list[dict]:
         """Active challenges on `metric` the user joined, running at `at`."""
-        ids = [p["challenge_id"] for p in self.participants.find({"user_id": user_id}, {"challenge_id": 1},
-                                                                 session=session)]
+        ids = [
+            p["challenge_id"]
+            for p in self.participants.find({"user_id": user_id}, {"challenge_id": 1}, session=session)
+        ]
         if not ids:
             return []
-        return list(self.challenges.find({"_id": {"$in": ids}, "status": ACTIVE, "metric": metric,
-                                          "starts_at": {"$lte": at}, "ends_at": {"$gt": at}}, session=session))
+        return list(
+            self.challenges.find(
+                {
+                    "_id": {"$in": ids},
+                    "status": ACTIVE,
+                    "metric": metric,
+                    "starts_at": {"$lte": at},
+                    "ends_at": {"$gt": at},
+                },
+                session=session,
+            )
+        )
 
     def joined_active_by_metric(self, user_id: str, metrics, at, session=None) -> dict[str, list[dict]]:
         """joined_active for several metrics at once: {metric: [challenges]} in at most two round trips."""
@@ -96,41 +123,72 @@ class ChallengeRepository:
         out: dict[str, list[dict]] = {m: [] for m in metrics}
         if not metrics:
             return out
-        ids = [p["challenge_id"] for p in self.participants.find({"user_id": user_id}, {"challenge_id": 1},
-                                                                 session=session)]
+        ids = [
+            p["challenge_id"]
+            for p in self.participants.find({"user_id": user_id}, {"challenge_id": 1}, session=session)
+        ]
         if not ids:
             return out
-        for c in self.challenges.find({"_id": {"$in": ids}, "status": ACTIVE, "metric": {"$in": metrics},
-                                       "starts_at": {"$lte": at}, "ends_at": {"$gt": at}}, session=session):
+        for c in self.challenges.find(
+            {
+                "_id": {"$in": ids},
+                "status": ACTIVE,
+                "metric": {"$in": metrics},
+                "starts_at": {"$lte": at},
+                "ends_at": {"$gt": at},
+            },
+            session=session,
+        ):
             out[c["metric"]].append(c)
         return out
 
     def contribute(self, challenge_oid, user_id: str, amount: int, session=None) -> dict:
-        self.participants.update_one({"challenge_id": challenge_oid, "user_id": user_id},
-                                     {"$inc": {"contribution": amount}}, session=session)
-        return self.challenges.find_one_and_update({"_id": challenge_oid}, {"$inc": {"progress": amount}},
-                                                   return_document=ReturnDocument.AFTER, session=session)
+        self.participants.update_one(
+            {"challenge_id": challenge_oid, "user_id": user_id}, {"$inc": {"contribution": amount}}, session=session
+        )
+        return self.challenges.find_one_and_update(
+            {"_id": challenge_oid},
+            {"$inc": {"progress": amount}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
 
     def complete(self, challenge_oid, at, session=None) -> bool:
-        result = self.challenges.update_one({"_id": challenge_oid, "status": ACTIVE},
-                                            {"$set": {"status": COMPLETED, "completed_at": at}}, session=session)
+        result = self.challenges.update_one(
+            {"_id": challenge_oid, "status": ACTIVE},
+            {"$set": {"status": COMPLETED, "completed_at": at}},
+            session=session,
+        )
         return result.modified_count == 1
 
     def contributors(self, challenge_oid, session=None) -> list[str]:
-        return [p["user_id"] for p in self.participants.find(
-            {"challenge_id": challenge_oid, "contribution": {"$gt": 0}}, {"user_id": 1}, session=session)]
+        return [
+            p["user_id"]
+            for p in self.participants.find(
+                {"challenge_id": challenge_oid, "contribution": {"$gt": 0}}, {"user_id": 1}, session=session
+            )
+        ]
 
     def participants_page(self, challenge_oid, skip: int, limit: int) -> tuple[list[dict], int]:
         query = {"challenge_id": challenge_oid}
         total = self.participants.count_documents(query)
-        rows = list(self.participants.find(query).sort([("contribution", DESCENDING), ("joined_at", ASCENDING)])
-                    .skip(skip).limit(limit))
+        rows = list(
+            self.participants.find(query)
+            .sort([("contribution", DESCENDING), ("joined_at", ASCENDING)])
+            .skip(skip)
+            .limit(limit)
+        )
         return rows, total
 
     def joined_ids(self, user_id: str, challenge_oids: list) -> set:
-        return {p["challenge_id"] for p in self.participants.find(
-            {"user_id": user_id, "challenge_id": {"$in": challenge_oids}}, {"challenge_id": 1})}
+        return {
+            p["challenge_id"]
+            for p in self.participants.find(
+                {"user_id": user_id, "challenge_id": {"$in": challenge_oids}}, {"challenge_id": 1}
+            )
+        }
 
     def expire_due(self, now) -> int:
-        return self.challenges.update_many({"status": ACTIVE, "ends_at": {"$lte": now}},
-                                           {"$set": {"status": EXPIRED}}).modified_count
+        return self.challenges.update_many(
+            {"status": ACTIVE, "ends_at": {"$lte": now}}, {"$set": {"status": EXPIRED}}
+        ).modified_count

@@ -117,7 +117,7 @@ class BoardBatch:
     one read of the current scores, one write of the entries, one write of the count nodes
     (instead of a round trip per board, period and count node)."""
 
-    def __init__(self, repo: "LeaderboardRepository", user_id: str, session=None):
+    def __init__(self, repo: LeaderboardRepository, user_id: str, session=None):
         self.repo, self.user_id, self.session = repo, user_id, session
         self.changes: list[tuple[str, str, int, str]] = []
 
@@ -130,8 +130,9 @@ class BoardBatch:
             return
         current: dict[tuple[str, str], int | None] = {}
         ids = [entry_id(board, period, self.user_id) for board, period in dict.fromkeys(c[:2] for c in changes)]
-        for doc in self.repo.entries.find({"_id": {"$in": ids}}, {"_id": 0, "board": 1, "period": 1, "score": 1},
-                                          session=self.session):
+        for doc in self.repo.entries.find(
+            {"_id": {"$in": ids}}, {"_id": 0, "board": 1, "period": 1, "score": 1}, session=self.session
+        ):
             current[(doc["board"], doc["period"])] = int(doc["score"])
         first = dict(current)
         for board, period, value, mode in changes:
@@ -140,17 +141,33 @@ class BoardBatch:
             current[(board, period)] = max(new, 0)  # a refund larger than what the period saw: never below zero
         now = utcnow()
         # an entry that exists with the same score stays as it is (e.g. a session that scored nothing)
-        touched = [key for key in dict.fromkeys((c[0], c[1]) for c in changes)
-                   if key not in first or first[key] != current[key]]
+        touched = [
+            key
+            for key in dict.fromkeys((c[0], c[1]) for c in changes)
+            if key not in first or first[key] != current[key]
+        ]
         if not touched:
             return
-        self.repo.entries.bulk_write([
-            UpdateOne({"_id": entry_id(board, period, self.user_id)},
-                      {"$set": {"score": current[(board, period)], "updated_at": now},
-                       "$setOnInsert": {"board": board, "period": period, "user_id": self.user_id}}, upsert=True)
-            for board, period in touched], ordered=True, session=self.session)
-        changes = [(board, period, *change) for board, period in touched
-                   for change in ranking.counter_changes(first.get((board, period)), current[(board, period)])]
+        self.repo.entries.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": entry_id(board, period, self.user_id)},
+                    {
+                        "$set": {"score": current[(board, period)], "updated_at": now},
+                        "$setOnInsert": {"board": board, "period": period, "user_id": self.user_id},
+                    },
+                    upsert=True,
+                )
+                for board, period in touched
+            ],
+            ordered=True,
+            session=self.session,
+        )
+        changes = [
+            (board, period, *change)
+            for board, period in touched
+            for change in ranking.counter_changes(first.get((board, period)), current[(board, period)])
+        ]
         self.repo.write_counts(changes, self.user_id, session=self.session)
 
 
@@ -169,11 +186,11 @@ class LeaderboardRepository:
         self.winners = db["leaderboard_winners"]
 
     def create_indexes(self) -> None:
-        self.entries.create_index([("board", ASCENDING), ("period", ASCENDING), ("score", DESCENDING),
-                                   ("user_id", ASCENDING)])
+        self.entries.create_index(
+            [("board", ASCENDING), ("period", ASCENDING), ("score", DESCENDING), ("user_id", ASCENDING)]
+        )
         self.counts.create_index([("board", ASCENDING), ("period", ASCENDING)])
-        self.winners.create_index([("period", ASCENDING), ("board", ASCENDING), ("user_id", ASCENDING)],
-                                  unique=True)
+        self.winners.create_index([("period", ASCENDING), ("board", ASCENDING), ("user_id", ASCENDING)], unique=True)
 
     # -- writes (inside the handler's transaction) ---------------------------------------
     def batch(self, user_id: str, session=None) -> BoardBatch:
@@ -187,12 +204,15 @@ class LeaderboardRepository:
         nodes: dict[str, dict] = {}
         for board, period, level, parent, child, delta in changes:
             _id = node_id(board, period, level, parent, shard)
-            node = nodes.setdefault(_id, {"key": {"board": board, "period": period, "level": level,
-                                                  "parent": parent}, "inc": {}})
+            node = nodes.setdefault(
+                _id, {"key": {"board": board, "period": period, "level": level, "parent": parent}, "inc": {}}
+            )
             node["inc"][f"c.{child}"] = node["inc"].get(f"c.{child}", 0) + delta
-        ops = [UpdateOne({"_id": _id}, {"$inc": inc, "$setOnInsert": node["key"]}, upsert=True)
-               for _id, node in sorted(nodes.items())
-               if (inc := {k: v for k, v in node["inc"].items() if v})]
+        ops = [
+            UpdateOne({"_id": _id}, {"$inc": inc, "$setOnInsert": node["key"]}, upsert=True)
+            for _id, node in sorted(nodes.items())
+            if (inc := {k: v for k, v in node["inc"].items() if v})
+        ]
         if ops:
             self.counts.bulk_write(ops, ordered=True, session=session)
 
@@ -203,8 +223,10 @@ class LeaderboardRepository:
         moved. Each board moves in one transaction, so running it again after a crash midway is safe."""
         if PREVIOUS_TREE not in self.db.list_collection_names():
             return 0
-        pairs = {(doc["_id"]["board"], doc["_id"]["period"]) for doc in self.entries.aggregate(
-            [{"$group": {"_id": {"board": "$board", "period": "$period"}}}])}
+        pairs = {
+            (doc["_id"]["board"], doc["_id"]["period"])
+            for doc in self.entries.aggregate([{"$group": {"_id": {"board": "$board", "period": "$period"}}}])
+        }
         for board, period in sorted(pairs):
             self.rebuild(board, period)
         if PREVIOUS_ENTRY_INDEX in self.entries.index_information():
@@ -215,6 +237,7 @@ class LeaderboardRepository:
     def rebuild(self, board: str, period: str) -> None:
         """Recount one board's tree from its entries (rekeying entries of the previous layout), in one
         transaction: a concurrent score change conflicts with it and is retried, so none is lost."""
+
         def txn(session):
             self.counts.delete_many({"board": board, "period": period}, session=session)
             by_shard: dict[int, list] = {}
@@ -224,9 +247,11 @@ class LeaderboardRepository:
                     self.entries.delete_one({"_id": doc["_id"]}, session=session)
                     self.entries.insert_one({**doc, "_id": key}, session=session)
                 by_shard.setdefault(shard_of(doc["user_id"]), []).extend(
-                    (board, period, *step, 1) for step in ranking.path(int(doc["score"])))
+                    (board, period, *step, 1) for step in ranking.path(int(doc["score"]))
+                )
             for shard, changes in sorted(by_shard.items()):
                 self._write_counts(changes, shard, session)
+
         in_transaction(self.db, txn)
 
     # -- reads -------------------------------------------------------------------------
@@ -237,15 +262,28 @@ class LeaderboardRepository:
         ids = list(user_ids)
         if not ids:
             return []
-        return list(self.entries.find({"_id": {"$in": [entry_id(board, period, u) for u in ids]}},
-                                      {"_id": 0, "user_id": 1, "score": 1}))
+        return list(
+            self.entries.find(
+                {"_id": {"$in": [entry_id(board, period, u) for u in ids]}}, {"_id": 0, "user_id": 1, "score": 1}
+            )
+        )
 
-    def tree(self, board: str, period: str) -> "CountTree":
+    def tree(self, board: str, period: str) -> CountTree:
         return CountTree(self.counts, board, period)
 
-    def band(self, board: str, period: str, *, low: int | None = None, high: int | None = None,
-             low_inclusive: bool = True, high_inclusive: bool = True, exclude=(), limit: int = 100,
-             best_first: bool = True) -> list[dict]:
+    def band(
+        self,
+        board: str,
+        period: str,
+        *,
+        low: int | None = None,
+        high: int | None = None,
+        low_inclusive: bool = True,
+        high_inclusive: bool = True,
+        exclude=(),
+        limit: int = 100,
+        best_first: bool = True,
+    ) -> list[dict]:
         """Up to `limit` entries with a score inside [low, high] and a user not in `exclude`,
         best first (score desc, user_id asc) or the reverse.
 
@@ -259,18 +297,34 @@ class LeaderboardRepository:
         score = int_range(low, high)
         if score:
             query["score"] = score
-        order = [("score", DESCENDING), ("user_id", ASCENDING)] if best_first else \
-            [("score", ASCENDING), ("user_id", DESCENDING)]
-        return self._take(self.entries.find(query, {"_id": 0, "user_id": 1, "score": 1}).sort(order)
-                          .limit(limit + len(exclude)), exclude, limit)
+        order = (
+            [("score", DESCENDING), ("user_id", ASCENDING)]
+            if best_first
+            else [("score", ASCENDING), ("user_id", DESCENDING)]
+        )
+        return self._take(
+            self.entries.find(query, {"_id": 0, "user_id": 1, "score": 1}).sort(order).limit(limit + len(exclude)),
+            exclude,
+            limit,
+        )
 
-    def ties(self, board: str, period: str, score: int, user_id: str, *, before: bool, exclude=(),
-             limit: int = 10) -> list[dict]:
+    def ties(
+        self, board: str, period: str, score: int, user_id: str, *, before: bool, exclude=(), limit: int = 10
+    ) -> list[dict]:
         """Entries with exactly `score` ordered just before (user_id smaller) or after `user_id`."""
-        rows = self.entries.find({"board": board, "period": period, "score": score,
-                                  "user_id": {"$lt": user_id} if before else {"$gt": user_id}},
-                                 {"_id": 0, "user_id": 1, "score": 1}).sort(
-            "user_id", DESCENDING if before else ASCENDING).limit(limit + len(exclude))
+        rows = (
+            self.entries.find(
+                {
+                    "board": board,
+                    "period": period,
+                    "score": score,
+                    "user_id": {"$lt": user_id} if before else {"$gt": user_id},
+                },
+                {"_id": 0, "user_id": 1, "score": 1},
+            )
+            .sort("user_id", DESCENDING if before else ASCENDING)
+            .limit(limit + len(exclude))
+        )
         return self._take(rows, exclude, limit)
 
     @staticmethod
@@ -289,9 +343,11 @@ class LeaderboardRepository:
     def save_winners(self, period: str, winners: list[dict]) -> None:
         now = utcnow()
         for w in winners:
-            self.winners.update_one({"period": period, "board": w["leaderboard"], "user_id": w["user_id"]},
-                                    {"$setOnInsert": {"rank": w["rank"], "score": w["score"],
-                                                      "created_at": now}}, upsert=True)
+            self.winners.update_one(
+                {"period": period, "board": w["leaderboard"], "user_id": w["user_id"]},
+                {"$setOnInsert": {"rank": w["rank"], "score": w["score"], "created_at": now}},
+                upsert=True,
+            )
 
     def winners_of(self, period: str) -> list[dict]:
         return list(self.winners.find({"period": period}, {"_id": 0}).sort([("board", 1), ("rank", 1)]))

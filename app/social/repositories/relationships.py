@@ -46,9 +46,17 @@ class RelationshipRepository:
 
     def insert_request(self, requester_id: str, addressee_id: str) -> dict:
         now = utcnow()
-        doc = {"pair": pair_key(requester_id, addressee_id), "members": sorted([requester_id, addressee_id]),
-               "requester_id": requester_id, "addressee_id": addressee_id, "status": PENDING,
-               "blocked_by": [], "created_at": now, "updated_at": now, "accepted_at": None}
+        doc = {
+            "pair": pair_key(requester_id, addressee_id),
+            "members": sorted([requester_id, addressee_id]),
+            "requester_id": requester_id,
+            "addressee_id": addressee_id,
+            "status": PENDING,
+            "blocked_by": [],
+            "created_at": now,
+            "updated_at": now,
+            "accepted_at": None,
+        }
         try:
             doc["_id"] = self.collection.insert_one(doc).inserted_id
         except DuplicateKeyError as exc:
@@ -61,7 +69,8 @@ class RelationshipRepository:
         return self.collection.find_one_and_update(
             {"_id": rel_id, "addressee_id": addressee_id, "status": PENDING},
             {"$set": {"status": ACCEPTED, "accepted_at": now, "updated_at": now}},
-            return_document=ReturnDocument.AFTER)
+            return_document=ReturnDocument.AFTER,
+        )
 
     def delete_if(self, rel_id, **conditions) -> bool:
         return self.collection.delete_one({"_id": rel_id, **conditions}).deleted_count == 1
@@ -72,11 +81,19 @@ class RelationshipRepository:
         try:
             return self.collection.find_one_and_update(
                 {"pair": pair_key(blocker_id, blocked_id)},
-                {"$set": {"status": BLOCKED, "updated_at": now, "accepted_at": None},
-                 "$addToSet": {"blocked_by": blocker_id},
-                 "$setOnInsert": {"members": sorted([blocker_id, blocked_id]), "requester_id": blocker_id,
-                                  "addressee_id": blocked_id, "created_at": now}},
-                upsert=True, return_document=ReturnDocument.AFTER)
+                {
+                    "$set": {"status": BLOCKED, "updated_at": now, "accepted_at": None},
+                    "$addToSet": {"blocked_by": blocker_id},
+                    "$setOnInsert": {
+                        "members": sorted([blocker_id, blocked_id]),
+                        "requester_id": blocker_id,
+                        "addressee_id": blocked_id,
+                        "created_at": now,
+                    },
+                },
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
         except DuplicateKeyError:  # two upserts raced on the same pair: the other one created it
             return self.block(blocker_id, blocked_id)
 
@@ -85,7 +102,8 @@ class RelationshipRepository:
         doc = self.collection.find_one_and_update(
             {"pair": pair_key(blocker_id, blocked_id), "blocked_by": blocker_id},
             {"$pull": {"blocked_by": blocker_id}, "$set": {"updated_at": utcnow()}},
-            return_document=ReturnDocument.AFTER)
+            return_document=ReturnDocument.AFTER,
+        )
         if doc is not None and not doc["blocked_by"]:
             self.collection.delete_one({"_id": doc["_id"], "blocked_by": []})
         return doc
@@ -105,8 +123,9 @@ class RelationshipRepository:
 
     def pending(self, user_id: str, *, incoming: bool, limit: int = 200) -> list[dict]:
         field = "addressee_id" if incoming else "requester_id"
-        return list(self.collection.find({field: user_id, "status": PENDING}).sort("created_at", DESCENDING)
-                    .limit(limit))
+        return list(
+            self.collection.find({field: user_id, "status": PENDING}).sort("created_at", DESCENDING).limit(limit)
+        )
 
     def blocked_by_page(self, user_id: str, skip: int, limit: int) -> tuple[list[dict], int]:
         query = {"blocked_by": user_id}

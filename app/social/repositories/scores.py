@@ -26,9 +26,21 @@ class ScoreRepository:
 
     def ensure(self, user_id: str, session=None) -> None:
         now = utcnow()
-        self.scores.update_one({"_id": user_id}, {"$setOnInsert": {
-            "impact_score": 0, "points": {"gaming": 0, "social": 0, "donations": 0}, "stats": {},
-            "onlus_ids": [], "created_at": now, "updated_at": now}}, upsert=True, session=session)
+        self.scores.update_one(
+            {"_id": user_id},
+            {
+                "$setOnInsert": {
+                    "impact_score": 0,
+                    "points": {"gaming": 0, "social": 0, "donations": 0},
+                    "stats": {},
+                    "onlus_ids": [],
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            },
+            upsert=True,
+            session=session,
+        )
 
     def get(self, user_id: str, session=None) -> dict | None:
         return self.scores.find_one({"_id": user_id}, session=session)
@@ -36,8 +48,9 @@ class ScoreRepository:
     def update(self, user_id: str, update: dict, session=None) -> dict:
         update = dict(update)
         update.setdefault("$set", {})["updated_at"] = utcnow()
-        return self.scores.find_one_and_update({"_id": user_id}, update, upsert=True,
-                                               return_document=ReturnDocument.AFTER, session=session)
+        return self.scores.find_one_and_update(
+            {"_id": user_id}, update, upsert=True, return_document=ReturnDocument.AFTER, session=session
+        )
 
     def claim(self, marker: str, session=None) -> bool:
         """Insert a processed-marker; False when it already exists (the effect was applied before)."""
@@ -48,22 +61,37 @@ class ScoreRepository:
         return True
 
     def record_history(self, user_id: str, day: str, score: int, points: dict, session=None) -> None:
-        self.history.update_one({"user_id": user_id, "day": day},
-                                {"$set": {"score": score, "points": points, "updated_at": utcnow()}},
-                                upsert=True, session=session)
+        self.history.update_one(
+            {"user_id": user_id, "day": day},
+            {"$set": {"score": score, "points": points, "updated_at": utcnow()}},
+            upsert=True,
+            session=session,
+        )
 
     def history_of(self, user_id: str, since_day: str) -> list[dict]:
-        return list(self.history.find({"user_id": user_id, "day": {"$gte": since_day}},
-                                      {"_id": 0, "day": 1, "score": 1, "points": 1}).sort("day", ASCENDING))
+        return list(
+            self.history.find(
+                {"user_id": user_id, "day": {"$gte": since_day}}, {"_id": 0, "day": 1, "score": 1, "points": 1}
+            ).sort("day", ASCENDING)
+        )
 
     def snapshot_day(self, day: str, batch: int = 1000) -> int:
         """Make sure every user has a history point for `day` (keeps a point written by activity that day)."""
         written, ops = 0, []
         for doc in self.scores.find({}, {"impact_score": 1, "points": 1}):
-            ops.append(UpdateOne({"user_id": doc["_id"], "day": day},
-                                 {"$setOnInsert": {"score": doc.get("impact_score", 0),
-                                                   "points": doc.get("points", {}), "updated_at": utcnow()}},
-                                 upsert=True))
+            ops.append(
+                UpdateOne(
+                    {"user_id": doc["_id"], "day": day},
+                    {
+                        "$setOnInsert": {
+                            "score": doc.get("impact_score", 0),
+                            "points": doc.get("points", {}),
+                            "updated_at": utcnow(),
+                        }
+                    },
+                    upsert=True,
+                )
+            )
             if len(ops) >= batch:
                 written += self.history.bulk_write(ops, ordered=False).upserted_count
                 ops = []

@@ -1,4 +1,5 @@
 """Achievement catalog, a user's progress and badges; installs the default definitions."""
+
 from __future__ import annotations
 
 from app.core.contracts import UserDirectory, UserPreferences
@@ -10,8 +11,15 @@ from app.social.services.friends import FriendService
 
 
 class AchievementService:
-    def __init__(self, repo: AchievementRepository, *, scores: ScoreRepository, users: UserDirectory,
-                 preferences: UserPreferences, friends: FriendService):
+    def __init__(
+        self,
+        repo: AchievementRepository,
+        *,
+        scores: ScoreRepository,
+        users: UserDirectory,
+        preferences: UserPreferences,
+        friends: FriendService,
+    ):
         self.repo, self.scores, self.users, self.preferences, self.friends = repo, scores, users, preferences, friends
 
     def install_defaults(self) -> int:
@@ -32,16 +40,29 @@ class AchievementService:
             at = unlocked.get(d["_id"])
             if d.get("hidden") and not at:
                 continue
-            rows.append({**_definition(d), "achievement_id": d["_id"],
-                         "progress": int(d["target"]) if at else progress_of(d, stats),
-                         "target": int(d["target"]), "unlocked_at": at, "unlocked": bool(at)})
+            rows.append(
+                {
+                    **_definition(d),
+                    "achievement_id": d["_id"],
+                    "progress": int(d["target"]) if at else progress_of(d, stats),
+                    "target": int(d["target"]),
+                    "unlocked_at": at,
+                    "unlocked": bool(at),
+                }
+            )
         return rows
 
     def badges(self, user_id: str) -> list[dict]:
         definitions = {d["_id"]: d for d in self.repo.active()}
-        return [{**_definition(definitions[p["achievement_id"]]), "achievement_id": p["achievement_id"],
-                 "unlocked_at": p["unlocked_at"]}
-                for p in self.repo.unlocked(user_id) if p["achievement_id"] in definitions]
+        return [
+            {
+                **_definition(definitions[p["achievement_id"]]),
+                "achievement_id": p["achievement_id"],
+                "unlocked_at": p["unlocked_at"],
+            }
+            for p in self.repo.unlocked(user_id)
+            if p["achievement_id"] in definitions
+        ]
 
     def public_badges(self, viewer_id: str, owner_id: str) -> list[dict]:
         """Another user's badges, as far as their privacy settings and blocks allow (else 404)."""
@@ -56,7 +77,17 @@ class AchievementService:
 
 
 def _definition(d: dict) -> dict:
-    return {"id": d["_id"], "name": d["name"], "description": d.get("description", ""), "category": d["category"],
-            "badge": d.get("badge"), "points": int(d.get("points", 0)), "target": int(d["target"]),
-            "metric": d["metric"], "level": int(d.get("level", 1)), "series": d.get("series"),
-            "hidden": bool(d.get("hidden", False)), "condition": d.get("condition")}
+    return {
+        "id": d["_id"],
+        "name": d["name"],
+        "description": d.get("description", ""),
+        "category": d["category"],
+        "badge": d.get("badge"),
+        "points": int(d.get("points", 0)),
+        "target": int(d["target"]),
+        "metric": d["metric"],
+        "level": int(d.get("level", 1)),
+        "series": d.get("series"),
+        "hidden": bool(d.get("hidden", False)),
+        "condition": d.get("condition"),
+    }

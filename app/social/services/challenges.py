@@ -3,10 +3,11 @@
 Progress is added by the scoring service when a participant's session or donation lands inside the
 challenge's time window; completion and rewards happen there, in the same transaction.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound
@@ -19,19 +20,38 @@ MAX_USER_REWARD = 0  # only admins put Impact points on a challenge (users could
 
 
 class ChallengeService:
-    def __init__(self, repo: ChallengeRepository, *, friends, users, hooks,
-                 clock: Callable[[], datetime] = utcnow):
+    def __init__(self, repo: ChallengeRepository, *, friends, users, hooks, clock: Callable[[], datetime] = utcnow):
         self.repo, self.friends, self.users, self.hooks, self.clock = repo, friends, users, hooks, clock
 
-    def create(self, actor_id: str, *, is_admin: bool, title: str, metric: str, target: int, days: int,
-               description: str = "", visibility: str = "public", reward_points: int = 0) -> dict:
+    def create(
+        self,
+        actor_id: str,
+        *,
+        is_admin: bool,
+        title: str,
+        metric: str,
+        target: int,
+        days: int,
+        description: str = "",
+        visibility: str = "public",
+        reward_points: int = 0,
+    ) -> dict:
         if reward_points > MAX_USER_REWARD and not is_admin:
             raise Forbidden("ADMIN_REQUIRED")
         now = self.clock()
-        doc = self.repo.insert({"title": title.strip(), "description": description.strip(), "metric": metric,
-                                "target": int(target), "visibility": visibility, "created_by": actor_id,
-                                "starts_at": now, "ends_at": now + timedelta(days=days),
-                                "reward_points": int(reward_points)})
+        doc = self.repo.insert(
+            {
+                "title": title.strip(),
+                "description": description.strip(),
+                "metric": metric,
+                "target": int(target),
+                "visibility": visibility,
+                "created_by": actor_id,
+                "starts_at": now,
+                "ends_at": now + timedelta(days=days),
+                "reward_points": int(reward_points),
+            }
+        )
         self.join(actor_id, str(doc["_id"]))
         return self.get(actor_id, str(doc["_id"]))
 
@@ -60,12 +80,16 @@ class ChallengeService:
         elif status:
             query["status"] = status
         if joined:
-            query["_id"] = {"$in": [p["challenge_id"] for p in self.repo.participants.find(
-                {"user_id": actor_id}, {"challenge_id": 1})]}
+            query["_id"] = {
+                "$in": [
+                    p["challenge_id"] for p in self.repo.participants.find({"user_id": actor_id}, {"challenge_id": 1})
+                ]
+            }
         else:
             friends = self.friends.friend_ids(actor_id)
-            query.setdefault("$and", []).append({"$or": [{"visibility": {"$ne": "friends"}},
-                                                         {"created_by": {"$in": [actor_id, *friends]}}]})
+            query.setdefault("$and", []).append(
+                {"$or": [{"visibility": {"$ne": "friends"}}, {"created_by": {"$in": [actor_id, *friends]}}]}
+            )
         rows, total = self.repo.page(query, skip, limit)
         return self._present(actor_id, rows), total
 
@@ -77,8 +101,12 @@ class ChallengeService:
             self.repo.join(doc["_id"], actor_id)
         except AlreadyJoined as exc:
             raise Conflict("CHALLENGE_ALREADY_JOINED") from exc
-        self.hooks.publish(SocialActivity(user_id=actor_id, activity="challenge_joined", occurred_at=self.clock(),
-                                          ref_id=str(doc["_id"])), key=f"challenge_joined:{doc['_id']}:{actor_id}")
+        self.hooks.publish(
+            SocialActivity(
+                user_id=actor_id, activity="challenge_joined", occurred_at=self.clock(), ref_id=str(doc["_id"])
+            ),
+            key=f"challenge_joined:{doc['_id']}:{actor_id}",
+        )
         return self.get(actor_id, challenge_id)
 
     def leave(self, actor_id: str, challenge_id: str) -> dict:
@@ -94,8 +122,15 @@ class ChallengeService:
         doc = self._visible(actor_id, challenge_id)
         rows, total = self.repo.participants_page(doc["_id"], skip, limit)
         profiles = self.users.public_profiles([r["user_id"] for r in rows])
-        items = [{"user_id": r["user_id"], "display_name": profiles.get(r["user_id"], {}).get("display_name", "Player"),
-                  "contribution": _amount(doc, r["contribution"]), "joined_at": r["joined_at"]} for r in rows]
+        items = [
+            {
+                "user_id": r["user_id"],
+                "display_name": profiles.get(r["user_id"], {}).get("display_name", "Player"),
+                "contribution": _amount(doc, r["contribution"]),
+                "joined_at": r["joined_at"],
+            }
+            for r in rows
+        ]
         return items, total
 
     def expire_due(self) -> int:
@@ -107,9 +142,17 @@ class ChallengeService:
         out = []
         for r in rows:
             status = EXPIRED if r["status"] == ACTIVE and r["ends_at"] <= now else r["status"]
-            out.append({**r, "id": str(r["_id"]), "status": status, "joined": r["_id"] in joined,
-                        "target": _amount(r, r["target"]), "progress": _amount(r, min(r["progress"], r["target"])),
-                        "percent": min(100, int(r["progress"] * 100 // max(1, r["target"])))})
+            out.append(
+                {
+                    **r,
+                    "id": str(r["_id"]),
+                    "status": status,
+                    "joined": r["_id"] in joined,
+                    "target": _amount(r, r["target"]),
+                    "progress": _amount(r, min(r["progress"], r["target"])),
+                    "percent": min(100, int(r["progress"] * 100 // max(1, r["target"]))),
+                }
+            )
         return out
 
 

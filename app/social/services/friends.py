@@ -1,4 +1,5 @@
 """Friend requests, friendships and blocks."""
+
 from __future__ import annotations
 
 from app.core.clock import utcnow
@@ -30,7 +31,7 @@ class FriendService:
         except PairTaken:
             # the other user (or a parallel click) created the pair first
             self._explain_existing(self.relationships.by_pair(actor_id, target_id) or {}, actor_id)
-            raise Conflict("FRIEND_REQUEST_ALREADY_SENT")
+            raise Conflict("FRIEND_REQUEST_ALREADY_SENT") from None
 
     @staticmethod
     def _explain_existing(rel: dict, actor_id: str) -> None:
@@ -50,8 +51,10 @@ class FriendService:
         incoming = self.relationships.pending(user_id, incoming=True)
         outgoing = self.relationships.pending(user_id, incoming=False)
         profiles = self.users.public_profiles({other(r, user_id) for r in incoming + outgoing})
-        present = lambda rows: [dict(r, user=profiles[other(r, user_id)]) for r in rows  # noqa: E731
-                                if other(r, user_id) in profiles]
+
+        def present(rows):
+            return [dict(r, user=profiles[other(r, user_id)]) for r in rows if other(r, user_id) in profiles]
+
         return {"incoming": present(incoming), "outgoing": present(outgoing)}
 
     def _pending_for(self, request_id: str, **owner) -> dict:
@@ -68,9 +71,16 @@ class FriendService:
         accepted = self.relationships.accept(rel["_id"], actor_id)
         if accepted is None:
             raise Conflict("FRIEND_REQUEST_NOT_PENDING")
-        self.hooks.publish(SocialActivity(user_id=actor_id, activity="friend_added", occurred_at=accepted["accepted_at"],
-                                          target_user_id=rel["requester_id"], ref_id=str(rel["_id"])),
-                           key=f"friend_added:{rel['_id']}")
+        self.hooks.publish(
+            SocialActivity(
+                user_id=actor_id,
+                activity="friend_added",
+                occurred_at=accepted["accepted_at"],
+                target_user_id=rel["requester_id"],
+                ref_id=str(rel["_id"]),
+            ),
+            key=f"friend_added:{rel['_id']}",
+        )
         return accepted
 
     def decline(self, actor_id: str, request_id: str) -> dict:
@@ -89,17 +99,27 @@ class FriendService:
     def friends_page(self, user_id: str, skip: int, limit: int) -> tuple[list[dict], int]:
         rows, total = self.relationships.friends_page(user_id, skip, limit)
         profiles = self.users.public_profiles([other(r, user_id) for r in rows])
-        items = [dict(profiles[other(r, user_id)], friends_since=r["accepted_at"])
-                 for r in rows if other(r, user_id) in profiles]
+        items = [
+            dict(profiles[other(r, user_id)], friends_since=r["accepted_at"])
+            for r in rows
+            if other(r, user_id) in profiles
+        ]
         return items, total
 
     def unfriend(self, actor_id: str, friend_id: str) -> None:
         rel = self.relationships.by_pair(actor_id, friend_id) if friend_id != actor_id else None
         if not rel or rel["status"] != ACCEPTED or not self.relationships.delete_if(rel["_id"], status=ACCEPTED):
             raise NotFound("FRIEND_NOT_FOUND")
-        self.hooks.publish(SocialActivity(user_id=actor_id, activity="friend_removed", occurred_at=utcnow(),
-                                          target_user_id=friend_id, ref_id=str(rel["_id"])),
-                           key=f"friend_removed:{rel['_id']}")
+        self.hooks.publish(
+            SocialActivity(
+                user_id=actor_id,
+                activity="friend_removed",
+                occurred_at=utcnow(),
+                target_user_id=friend_id,
+                ref_id=str(rel["_id"]),
+            ),
+            key=f"friend_removed:{rel['_id']}",
+        )
 
     def friend_ids(self, user_id: str) -> list[str]:
         return self.relationships.friend_ids(user_id)
@@ -119,9 +139,16 @@ class FriendService:
         before = self.relationships.by_pair(actor_id, target_id)
         rel = self.relationships.block(actor_id, target_id)
         if before and before["status"] == ACCEPTED:
-            self.hooks.publish(SocialActivity(user_id=actor_id, activity="friend_removed", occurred_at=utcnow(),
-                                              target_user_id=target_id, ref_id=str(before["_id"])),
-                               key=f"friend_removed:{before['_id']}")
+            self.hooks.publish(
+                SocialActivity(
+                    user_id=actor_id,
+                    activity="friend_removed",
+                    occurred_at=utcnow(),
+                    target_user_id=target_id,
+                    ref_id=str(before["_id"]),
+                ),
+                key=f"friend_removed:{before['_id']}",
+            )
         return rel
 
     def unblock(self, actor_id: str, target_id: str) -> None:
@@ -131,8 +158,9 @@ class FriendService:
     def blocked_page(self, user_id: str, skip: int, limit: int) -> tuple[list[dict], int]:
         rows, total = self.relationships.blocked_by_page(user_id, skip, limit)
         profiles = self.users.public_profiles([other(r, user_id) for r in rows])
-        return [dict(profiles[other(r, user_id)], blocked_at=r["updated_at"])
-                for r in rows if other(r, user_id) in profiles], total
+        return [
+            dict(profiles[other(r, user_id)], blocked_at=r["updated_at"]) for r in rows if other(r, user_id) in profiles
+        ], total
 
     def is_blocked_between(self, a: str, b: str) -> bool:
         rel = self.relationships.by_pair(a, b)
@@ -143,8 +171,10 @@ class FriendService:
         each result with the caller's relationship to them."""
         hidden = self.relationships.block_partners(actor_id)
         rows = self.users.search(text, exclude=[actor_id, *hidden], limit=limit)
-        rels = {other(r, actor_id): r for r in self.relationships.collection.find(
-            {"pair": {"$in": [pair_key(actor_id, u["id"]) for u in rows]}})}
+        rels = {
+            other(r, actor_id): r
+            for r in self.relationships.collection.find({"pair": {"$in": [pair_key(actor_id, u["id"]) for u in rows]}})
+        }
         for u in rows:
             rel = rels.get(u["id"])
             if rel is None:
@@ -154,4 +184,3 @@ class FriendService:
             else:
                 u["relationship"] = "request_sent" if rel["requester_id"] == actor_id else "request_received"
         return rows
-

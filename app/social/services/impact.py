@@ -1,8 +1,9 @@
 """Impact Score reads: score, weighted components, global rank, daily history."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
 from app.core.clock import utcnow
 from app.social.models import impact as rules
@@ -20,8 +21,7 @@ class ImpactScoreService:
     def summary(self, user_id: str) -> dict:
         doc = self.scores.get(user_id) or {}
         points = doc.get("points") or {}
-        board = self.leaderboards.read(user_id, "impact_score", period="all_time", scope="global", limit=1,
-                                       around=0)
+        board = self.leaderboards.read(user_id, "impact_score", period="all_time", scope="global", limit=1, around=0)
         return {
             "impact_score": int(doc.get("impact_score", 0)),
             "components": {c: v["score"] for c, v in rules.breakdown(points).items()},
@@ -35,6 +35,11 @@ class ImpactScoreService:
 
     def history(self, user_id: str, days: int) -> list[dict]:
         since = (self.clock() - timedelta(days=days - 1)).strftime("%Y-%m-%d")
-        return [{"day": h["day"], "impact_score": h["score"],
-                 "components": {c: v["score"] for c, v in rules.breakdown(h.get("points") or {}).items()}}
-                for h in self.scores.history_of(user_id, since)]
+        return [
+            {
+                "day": h["day"],
+                "impact_score": h["score"],
+                "components": {c: v["score"] for c, v in rules.breakdown(h.get("points") or {}).items()},
+            }
+            for h in self.scores.history_of(user_id, since)
+        ]

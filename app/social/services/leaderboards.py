@@ -6,10 +6,11 @@ Friends and team scopes are small by nature and are ranked in memory.
 Users who opted out of public leaderboards are left out of everyone else's view (and out of
 everyone else's rank), but always see their own entry and rank.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from app.core.clock import utcnow
 from app.core.contracts import UserDirectory, UserPreferences
@@ -28,14 +29,32 @@ def board_name(board_type: str, game_id: str | None = None) -> str:
 
 
 class LeaderboardService:
-    def __init__(self, boards: LeaderboardRepository, *, users: UserDirectory, preferences: UserPreferences,
-                 games: GameDirectory, friend_ids: Callable[[str], list[str]], clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        boards: LeaderboardRepository,
+        *,
+        users: UserDirectory,
+        preferences: UserPreferences,
+        games: GameDirectory,
+        friend_ids: Callable[[str], list[str]],
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.boards, self.users, self.preferences, self.games = boards, users, preferences, games
         self.friend_ids, self.clock = friend_ids, clock
 
-    def read(self, user_id: str, board_type: str, *, period: str = "weekly", scope: str = "global",
-             game_id: str | None = None, team_id: str | None = None, period_value: str | None = None,
-             limit: int = 10, around: int = 2) -> dict:
+    def read(
+        self,
+        user_id: str,
+        board_type: str,
+        *,
+        period: str = "weekly",
+        scope: str = "global",
+        game_id: str | None = None,
+        team_id: str | None = None,
+        period_value: str | None = None,
+        limit: int = 10,
+        around: int = 2,
+    ) -> dict:
         if board_type not in TYPES:
             raise NotFound("LEADERBOARD_NOT_FOUND")
         board = self._board(board_type, game_id)
@@ -52,14 +71,26 @@ class LeaderboardService:
             members = self._members(user_id, scope, team_id)
             result = self._ranked_in_memory(board, key, user_id, members, limit, around)
         names = self.users.display_names(
-            list({e["user_id"] for e in result["entries"] + result["around_me"]} | {user_id}))
+            list({e["user_id"] for e in result["entries"] + result["around_me"]} | {user_id})
+        )
         cents = board_type in CENT_BOARDS
-        present = lambda e: {"rank": e["rank"], "user_id": e["user_id"],  # noqa: E731
-                             "display_name": names.get(e["user_id"], "Player"), "score": _score(e["score"], cents)}
+
+        def present(e):
+            return {
+                "rank": e["rank"],
+                "user_id": e["user_id"],
+                "display_name": names.get(e["user_id"], "Player"),
+                "score": _score(e["score"], cents),
+            }
+
         me = result["me"]
         return {
-            "type": board_type, "board": board, "period": period, "period_key": key.split(":", 1)[-1],
-            "scope": scope, "total": result["total"],
+            "type": board_type,
+            "board": board,
+            "period": period,
+            "period_key": key.split(":", 1)[-1],
+            "scope": scope,
+            "total": result["total"],
             "entries": [present(e) for e in result["entries"]],
             "me": {"rank": me["rank"], "score": _score(me["score"], cents)},
             "around_me": [present(e) for e in result["around_me"]],
@@ -72,8 +103,10 @@ class LeaderboardService:
             raise ValidationFailed(errors={"week": [str(exc)]}) from exc
         rows = self.boards.winners_of(key.split(":", 1)[1])
         names = self.users.display_names([r["user_id"] for r in rows])
-        return [dict(r, display_name=names.get(r["user_id"], "Player"),
-                     score=_score(r["score"], r["board"] in CENT_BOARDS)) for r in rows]
+        return [
+            dict(r, display_name=names.get(r["user_id"], "Player"), score=_score(r["score"], r["board"] in CENT_BOARDS))
+            for r in rows
+        ]
 
     # -- scopes -----------------------------------------------------------------------------
     def _board(self, board_type: str, game_id: str | None) -> str:
@@ -110,9 +143,10 @@ class LeaderboardService:
         mine = next((i for i, r in enumerate(rows) if r["user_id"] == user_id), None)
         return {
             "entries": rows[:limit],
-            "me": {"rank": rows[mine]["rank"], "score": rows[mine]["score"]} if mine is not None
+            "me": {"rank": rows[mine]["rank"], "score": rows[mine]["score"]}
+            if mine is not None
             else {"rank": None, "score": 0},
-            "around_me": rows[max(0, mine - around): mine + around + 1] if mine is not None else [],
+            "around_me": rows[max(0, mine - around) : mine + around + 1] if mine is not None else [],
             "total": len(rows),
         }
 
@@ -155,16 +189,23 @@ class LeaderboardService:
             all_above = tree.count_above(score)
             if all_above:
                 ceiling = tree.score_at(max(1, all_above - need - slack + 1))
-                above += repo.band(board, key, low=score, low_inclusive=False, high=ceiling, exclude=hidden,
-                                   limit=need, best_first=False)
+                above += repo.band(
+                    board,
+                    key,
+                    low=score,
+                    low_inclusive=False,
+                    high=ceiling,
+                    exclude=hidden,
+                    limit=need,
+                    best_first=False,
+                )
         # neighbours below: same score ordered after me, then the nearest lower scores
         below = repo.ties(board, key, score, user_id, before=False, exclude=hidden, limit=around)
         need = around - len(below)
         if need > 0 and score > 0:
             at_or_above = tree.count_above(score) + tree.count_at(score)
             bottom = tree.score_at(at_or_above + need + slack)
-            below += repo.band(board, key, low=bottom, high=score, high_inclusive=False, exclude=hidden,
-                               limit=need)
+            below += repo.band(board, key, low=bottom, high=score, high_inclusive=False, exclude=hidden, limit=need)
         window = list(reversed(above)) + [{"user_id": user_id, "score": score}] + below
         for e in window:
             e["rank"] = my_rank if e["score"] == score else 1 + visible_above(e["score"])

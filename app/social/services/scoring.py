@@ -2,11 +2,12 @@
 leaderboards, achievements and community challenges: all in one transaction guarded by a
 processed-marker, so an event delivered twice (retry, replay, race) counts once.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
 
 from pymongo.errors import DuplicateKeyError
 
@@ -28,20 +29,20 @@ class Activity:
 
     user_id: str
     at: datetime
-    points: dict = field(default_factory=dict)          # component -> points to add
-    inc: dict = field(default_factory=dict)             # stat -> amount to add
-    max: dict = field(default_factory=dict)             # stat -> value to raise to
-    set: dict = field(default_factory=dict)             # stat -> value
-    boards: list = field(default_factory=list)          # [(board, value, 'inc'|'max')]
+    points: dict = field(default_factory=dict)  # component -> points to add
+    inc: dict = field(default_factory=dict)  # stat -> amount to add
+    max: dict = field(default_factory=dict)  # stat -> value to raise to
+    set: dict = field(default_factory=dict)  # stat -> value
+    boards: list = field(default_factory=list)  # [(board, value, 'inc'|'max')]
     onlus_id: str | None = None
-    login_day: str | None = None                        # 'YYYY-MM-DD' of a login
+    login_day: str | None = None  # 'YYYY-MM-DD' of a login
     challenge_metrics: dict = field(default_factory=dict)  # challenge metric -> contribution
 
 
 class Work:
     """What a handler may do inside the transaction besides Activities."""
 
-    def __init__(self, service: "ScoringService", session):
+    def __init__(self, service: ScoringService, session):
         self.service, self.session = service, session
         self.activities: list[Activity] = []
         self.events: list[str] = []
@@ -62,9 +63,17 @@ class Work:
 
 
 class ScoringService:
-    def __init__(self, db, hooks, *, scores: ScoreRepository, boards: LeaderboardRepository,
-                 achievements: AchievementRepository, challenges: ChallengeRepository,
-                 clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        db,
+        hooks,
+        *,
+        scores: ScoreRepository,
+        boards: LeaderboardRepository,
+        achievements: AchievementRepository,
+        challenges: ChallengeRepository,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.db, self.hooks = db, hooks
         self.scores, self.boards, self.achievements, self.challenges = scores, boards, achievements, challenges
         self.clock = clock
@@ -128,10 +137,21 @@ class ScoringService:
         now = self.clock()
         changed = {k for k in set(stats) | set(before_stats) if stats.get(k) != before_stats.get(k)}
         unlocked = self._achievements(work, act.user_id, stats, changed, set(doc.get("achievements") or ()), now)
-        self.scores.update(act.user_id, {
-            "$set": {"stats": stats, "points": points, "impact_score": score, "onlus_ids": onlus_ids,
-                     "login": login, "achievements": sorted(unlocked)},
-            "$setOnInsert": {"created_at": now}}, session=session)
+        self.scores.update(
+            act.user_id,
+            {
+                "$set": {
+                    "stats": stats,
+                    "points": points,
+                    "impact_score": score,
+                    "onlus_ids": onlus_ids,
+                    "login": login,
+                    "achievements": sorted(unlocked),
+                },
+                "$setOnInsert": {"created_at": now},
+            },
+            session=session,
+        )
 
         delta = score - before_score
         boards = list(act.boards) + ([("impact_score", delta, "inc")] if delta else [])
@@ -157,8 +177,7 @@ class ScoringService:
         stats["login_streak_days"] = max(int(stats.get("login_streak_days", 0)), login["streak"])
         points["social"] += rules.DAILY_LOGIN_POINTS
 
-    def _achievements(self, work: Work, user_id: str, stats: dict, changed: set, unlocked: set,
-                      now: datetime) -> set:
+    def _achievements(self, work: Work, user_id: str, stats: dict, changed: set, unlocked: set, now: datetime) -> set:
         """Unlock the achievements the changed stats now meet; returns the user's unlocked ids (kept on the
         score document, so no read of them per event). Progress is not stored: it is read off the stats."""
         if not changed:
@@ -168,9 +187,16 @@ class ScoringService:
                 continue
             unlocked = unlocked | {d["_id"]}
             if self.achievements.unlock(user_id, d["_id"], d["target"], now, session=work.session):
-                work.record(AchievementUnlock(user_id=user_id, achievement_id=d["_id"], achievement_name=d["name"],
-                                              points=int(d.get("points", 0)), unlocked_at=now),
-                            key=f"achievement:{user_id}:{d['_id']}")
+                work.record(
+                    AchievementUnlock(
+                        user_id=user_id,
+                        achievement_id=d["_id"],
+                        achievement_name=d["name"],
+                        points=int(d.get("points", 0)),
+                        unlocked_at=now,
+                    ),
+                    key=f"achievement:{user_id}:{d['_id']}",
+                )
         return unlocked
 
     def _contribute(self, work: Work, act: Activity) -> list[Activity]:
@@ -186,10 +212,21 @@ class ScoringService:
                 if not self.challenges.complete(challenge["_id"], act.at, session=work.session):
                     continue
                 for user_id in self.challenges.contributors(challenge["_id"], session=work.session):
-                    follow_ups.append(Activity(user_id=user_id, at=act.at,
-                                               points={"social": int(challenge.get("reward_points", 0))},
-                                               inc={"social_challenges_completed": 1}))
-                    work.record(SocialActivity(user_id=user_id, activity="challenge_completed", occurred_at=act.at,
-                                               ref_id=str(challenge["_id"])),
-                                key=f"challenge_completed:{challenge['_id']}:{user_id}")
+                    follow_ups.append(
+                        Activity(
+                            user_id=user_id,
+                            at=act.at,
+                            points={"social": int(challenge.get("reward_points", 0))},
+                            inc={"social_challenges_completed": 1},
+                        )
+                    )
+                    work.record(
+                        SocialActivity(
+                            user_id=user_id,
+                            activity="challenge_completed",
+                            occurred_at=act.at,
+                            ref_id=str(challenge["_id"]),
+                        ),
+                        key=f"challenge_completed:{challenge['_id']}:{user_id}",
+                    )
         return follow_ups

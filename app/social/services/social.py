@@ -1,4 +1,5 @@
 """The `social` service other modules use (see the cross-module contract)."""
+
 from __future__ import annotations
 
 

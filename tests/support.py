@@ -1,0 +1,41 @@
+"""Helpers the tests share (fixtures are in conftest.py)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+START = datetime(2026, 11, 18, 12, 0, 0)  # a Wednesday: no weekend flag, no default mode windows
+
+
+class FakeClock:
+    """A clock that only moves when told to: plugged into a service's clock, it replaces sleeping."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+def race(fn, n: int) -> list:
+    """Run fn(i) for i in range(n) on n threads released together; their results (or exceptions), by i."""
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = fn(i)
+        except Exception as exc:  # noqa: BLE001 - the caller asserts on what each thread met
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
