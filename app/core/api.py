@@ -18,6 +18,7 @@ from flask import g
 from flask_jwt_extended import get_jwt, get_jwt_identity, verify_jwt_in_request
 
 from app.core.errors import Forbidden
+from app.core.money import cents_to_euros
 
 MAX_PER_PAGE = 100
 
@@ -90,10 +91,6 @@ class Money(ma.fields.Field):
         return {"type": "number"}
 
 
-def cents_to_euros(cents: int) -> float:
-    return float(Decimal(int(cents)) / 100)
-
-
 class Timestamp(ma.fields.DateTime):
     """ISO 8601 UTC with a trailing Z (API.md "Times")."""
 
@@ -108,6 +105,11 @@ class Timestamp(ma.fields.DateTime):
 class PageQuery(StrictSchema):
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=10_000))
     per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+def page_of(query: dict, items: list, total: int) -> Page:
+    """The page a parsed PageQuery asked for, holding `items` of `total`."""
+    return Page(items, query["page"], query["per_page"], total)
 
 
 def page_window(query: dict) -> dict:

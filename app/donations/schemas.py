@@ -7,7 +7,8 @@ from decimal import Decimal, InvalidOperation
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.core.api import Money, OutSchema, PageQuery, StrictSchema, Timestamp, cents_to_euros
+from app.core.api import Money, OutSchema, PageQuery, StrictSchema, Timestamp
+from app.core.money import cents_to_euros
 from app.donations.models.ledger import ENTRY_TYPES
 from app.donations.models.onlus import CATEGORIES, REJECTED, STATUSES, VERIFIED
 

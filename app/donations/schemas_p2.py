@@ -8,7 +8,8 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.core.api import Money, OutSchema, PageQuery, StrictSchema, Timestamp, cents_to_euros
+from app.core.api import Money, OutSchema, PageQuery, StrictSchema, Timestamp
+from app.core.money import cents_to_euros
 
 _id = fields.Function(lambda d: str(d["_id"]), required=True)
 

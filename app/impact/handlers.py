@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 
-from app.core.api import cents_to_euros
 from app.core.contracts import UserPreferences
 from app.core.hooks import Event, Subscription
+from app.core.money import cents_to_euros
 from app.donations.events import DonationComplete, DonationRefunded, WalletCredited
 from app.impact.events import CommunityMilestone, ImpactUpdatePublished, StoryUnlocked
 from app.impact.realtime import RealtimePush

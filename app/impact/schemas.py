@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from app.core.api import Money, OutSchema, StrictSchema, Timestamp, cents_to_euros
+from app.core.api import Money, OutSchema, StrictSchema, Timestamp
+from app.core.money import cents_to_euros
 from app.impact.models import updates as urules
 from app.impact.models.reports import REPORT_TYPES
 from app.impact.models.stories import CONDITION_TYPES, MONEY_CONDITIONS

@@ -1,7 +1,8 @@
 import marshmallow as ma
 import pytest
 
-from app.core.api import Money, StrictSchema, cents_to_euros
+from app.core.api import Money, StrictSchema
+from app.core.money import cents_to_euros
 
 
 class Body(StrictSchema):

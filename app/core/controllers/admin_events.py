@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, admin_required, error_responses, ok, page_window
+from app.core.api import Envelope, admin_required, error_responses, ok, page_of, page_window
 from app.core.schemas import EventListQuery, HookEventOut, ReplayIn
 from app.core.services import services
 
@@ -18,9 +18,8 @@ blp = Blueprint(
 @blp.response(200, Envelope(HookEventOut, paginated=True))
 def list_events(query):
     """Events by status; `?status=parked` lists what needs an admin."""
-    per_page = query["per_page"]
     rows, total = services().events.list_events(status=query.get("status"), **page_window(query))
-    return ok("EVENTS_RETRIEVED", Page(rows, query["page"], per_page, total))
+    return ok("EVENTS_RETRIEVED", page_of(query, rows, total))
 
 
 @blp.route("/<event_id>/replay", methods=["POST"])

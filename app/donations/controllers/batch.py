@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, admin_required, current_user_id, error_responses, ok, page_window
+from app.core.api import Envelope, admin_required, current_user_id, error_responses, ok, page_of, page_window
 from app.donations.schemas_p2 import (
     BatchItemOut,
     BatchItemQuery,
@@ -27,7 +27,7 @@ blp = Blueprint(
 @blp.response(200, Envelope(BatchOut, paginated=True))
 def list_batches(query):
     rows, total = services().batches.page(status=query.get("status"), type=query.get("type"), **page_window(query))
-    return ok("BATCHES_RETRIEVED", Page(rows, query["page"], query["per_page"], total))
+    return ok("BATCHES_RETRIEVED", page_of(query, rows, total))
 
 
 @blp.route("/disbursements", methods=["POST"])
@@ -88,4 +88,4 @@ def retry_batch(batch_id):
 @blp.response(200, Envelope(BatchItemOut, paginated=True))
 def batch_items(query, batch_id):
     rows, total = services().batches.items(batch_id, status=query.get("status"), **page_window(query))
-    return ok("BATCH_ITEMS_RETRIEVED", Page(rows, query["page"], query["per_page"], total))
+    return ok("BATCH_ITEMS_RETRIEVED", page_of(query, rows, total))

@@ -4,12 +4,12 @@ from flask_smorest import Blueprint
 
 from app.core.api import (
     Envelope,
-    Page,
     admin_required,
     current_user_id,
     error_responses,
     login_required,
     ok,
+    page_of,
     page_window,
     rate_limited,
 )
@@ -55,7 +55,7 @@ def period(query: dict, *, default_days: int = 30) -> tuple[datetime, datetime, 
 
 def _page(query: dict, rows_total, message: str):
     rows, total = rows_total
-    return ok(message, Page(rows, query["page"], query["per_page"], total))
+    return ok(message, page_of(query, rows, total))
 
 
 # -- KYC (user) ----------------------------------------------------------------------

@@ -6,12 +6,12 @@ from flask_smorest import Blueprint
 
 from app.core.api import (
     Envelope,
-    Page,
     admin_required,
     current_user_id,
     error_responses,
     login_required,
     ok,
+    page_of,
     page_window,
     rate_limited,
 )
@@ -114,7 +114,6 @@ def process_donation(body, headers):
 @blp.response(200, Envelope(DonationOut, paginated=True))
 def donation_history(query):
     """The user's donations, newest first; filter by `status`, `onlus_id`, `from`/`to` (inclusive dates)."""
-    per_page = query["per_page"]
     rows, total = services().donations.history(
         current_user_id(),
         **page_window(query),
@@ -122,7 +121,7 @@ def donation_history(query):
         onlus_id=query.get("onlus_id"),
         **day_range(query),
     )
-    return ok("DONATION_HISTORY_RETRIEVED", Page(rows, query["page"], per_page, total))
+    return ok("DONATION_HISTORY_RETRIEVED", page_of(query, rows, total))
 
 
 @blp.route("/statement", methods=["GET"])

@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, PageQuery, admin_required, current_user_id, ok, page_window
+from app.core.api import Envelope, PageQuery, admin_required, current_user_id, ok, page_of, page_window
 from app.donations.controllers.compliance import period
 from app.donations.schemas_p2 import DashboardOut, DashboardQuery, DiscrepancyOut, DiscrepancyQuery, ReconciliationOut
 from app.donations.services import services
@@ -43,7 +43,7 @@ def run_reconciliation():
 @blp.response(200, Envelope(ReconciliationOut, paginated=True))
 def list_reconciliations(query):
     rows, total = services().reconciliation.page(**page_window(query))
-    return ok("RECONCILIATIONS_RETRIEVED", Page(rows, query["page"], query["per_page"], total))
+    return ok("RECONCILIATIONS_RETRIEVED", page_of(query, rows, total))
 
 
 @blp.route("/reconciliation/<run_id>", methods=["GET"])
@@ -59,4 +59,4 @@ def get_reconciliation(run_id):
 @blp.response(200, Envelope(DiscrepancyOut, paginated=True))
 def list_discrepancies(query, run_id):
     rows, total = services().reconciliation.discrepancies_page(run_id, kind=query.get("kind"), **page_window(query))
-    return ok("DISCREPANCIES_RETRIEVED", Page(rows, query["page"], query["per_page"], total))
+    return ok("DISCREPANCIES_RETRIEVED", page_of(query, rows, total))

@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, admin_required, current_user_id, error_responses, ok, page_window
+from app.core.api import Envelope, admin_required, current_user_id, error_responses, ok, page_of, page_window
 from app.donations.schemas import (
     AdminOnlusOut,
     AdminOnlusQuery,
@@ -27,11 +27,10 @@ admin_blp = Blueprint(
 @blp.response(200, Envelope(OnlusOut, paginated=True))
 def list_onlus(query):
     """Verified, active organisations; filter by `category`, `search` the name."""
-    per_page = query["per_page"]
     rows, total = services().onlus.public_page(
         **page_window(query), category=query.get("category"), search=query.get("search")
     )
-    return ok("ONLUS_LIST_RETRIEVED", Page(rows, query["page"], per_page, total))
+    return ok("ONLUS_LIST_RETRIEVED", page_of(query, rows, total))
 
 
 @blp.route("/<onlus_id>", methods=["GET"])
@@ -46,7 +45,6 @@ def get_onlus(onlus_id):
 @admin_blp.arguments(AdminOnlusQuery, location="query")
 @admin_blp.response(200, Envelope(AdminOnlusOut, paginated=True))
 def admin_list(query):
-    per_page = query["per_page"]
     rows, total = services().onlus.admin_page(
         **page_window(query),
         status=query.get("status"),
@@ -54,7 +52,7 @@ def admin_list(query):
         search=query.get("search"),
         active=query.get("is_active"),
     )
-    return ok("ONLUS_LIST_RETRIEVED", Page(rows, query["page"], per_page, total))
+    return ok("ONLUS_LIST_RETRIEVED", page_of(query, rows, total))
 
 
 @admin_blp.route("", methods=["POST"])

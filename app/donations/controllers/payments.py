@@ -3,12 +3,12 @@ from flask_smorest import Blueprint
 
 from app.core.api import (
     Envelope,
-    Page,
     admin_required,
     current_user_id,
     error_responses,
     login_required,
     ok,
+    page_of,
     page_window,
     rate_limited,
 )
@@ -75,9 +75,8 @@ def create_intent(body, headers):
 @blp.response(200, Envelope(PaymentIntentOut, paginated=True))
 def list_intents(query):
     """The user's card payments, newest first."""
-    per_page = query["per_page"]
     rows, total = services().payments.page_for_user(current_user_id(), **page_window(query), status=query.get("status"))
-    return ok("PAYMENT_INTENTS_RETRIEVED", Page(rows, query["page"], per_page, total))
+    return ok("PAYMENT_INTENTS_RETRIEVED", page_of(query, rows, total))
 
 
 @blp.route("/intents/<intent_id>", methods=["GET"])
@@ -142,11 +141,10 @@ def stripe_webhook():
 @admin_blp.arguments(AdminPaymentIntentQuery, location="query")
 @admin_blp.response(200, Envelope(AdminPaymentIntentOut, paginated=True))
 def admin_list(query):
-    per_page = query["per_page"]
     rows, total = services().payments.admin_page(
         **page_window(query), status=query.get("status"), user_id=query.get("user_id")
     )
-    return ok("PAYMENT_INTENTS_RETRIEVED", Page(rows, query["page"], per_page, total))
+    return ok("PAYMENT_INTENTS_RETRIEVED", page_of(query, rows, total))
 
 
 @admin_blp.route("/<intent_id>", methods=["GET"])

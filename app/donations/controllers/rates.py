@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, PageQuery, admin_required, current_user_id, error_responses, ok, page_window
+from app.core.api import Envelope, PageQuery, admin_required, current_user_id, error_responses, ok, page_of, page_window
 from app.donations.schemas import RatesIn, RatesOut
 from app.donations.services import services
 
@@ -36,6 +36,5 @@ def update_rates(body):
 @blp.response(200, Envelope(RatesOut, paginated=True))
 def rates_history(query):
     """Admin: every version, newest first."""
-    per_page = query["per_page"]
     rows, total = services().rates.history(**page_window(query))
-    return ok("CONVERSION_RATES_HISTORY", Page(rows, query["page"], per_page, total))
+    return ok("CONVERSION_RATES_HISTORY", page_of(query, rows, total))

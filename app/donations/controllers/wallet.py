@@ -11,6 +11,7 @@ from app.core.api import (
     error_responses,
     login_required,
     ok,
+    page_of,
     page_window,
     rate_limited,
 )
@@ -45,11 +46,10 @@ def day_range(query: dict) -> dict:
 
 
 def _page(user_id: str, query: dict) -> Page:
-    per_page = query["per_page"]
     rows, total = services().wallet.transactions(
         user_id, **page_window(query), types=[query["type"]] if query.get("type") else None, **day_range(query)
     )
-    return Page(rows, query["page"], per_page, total)
+    return page_of(query, rows, total)
 
 
 @blp.route("", methods=["GET"])
@@ -85,9 +85,8 @@ def admin_held_credits(query):
     """Credits held by a fraud check (implausible play, too many sessions, velocity, credit farming) and not
     yet settled, oldest first; settle each with POST /api/admin/wallets/<user_id>/held/<entry_id>/release.
     Held donations are listed at GET /api/compliance/held."""
-    per_page = query["per_page"]
     rows, total = services().wallet.held_credits(**page_window(query))
-    return ok("HELD_CREDITS_RETRIEVED", Page(rows, query["page"], per_page, total))
+    return ok("HELD_CREDITS_RETRIEVED", page_of(query, rows, total))
 
 
 @admin_blp.route("/<user_id>", methods=["GET"])

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from app.core.api import cents_to_euros
 from app.core.cache import CachedValue
 from app.core.clock import utcnow
 from app.core.errors import AppError, Conflict, NotFound, ValidationFailed
+from app.core.money import cents_to_euros
 from app.donations.models.compliance import (
     KYC_APPROVED,
     KYC_NONE,

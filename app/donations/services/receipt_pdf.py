@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fpdf import FPDF
 
-from app.core.api import cents_to_euros
+from app.core.money import cents_to_euros
 
 
 def _txt(value) -> str:

@@ -1,9 +1,9 @@
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, admin_required, ok
-from app.games.controllers._common import games, page_args
+from app.core.api import Envelope, admin_required, ok, page_of, page_window
 from app.games.schemas import GameListQuery, GameOut
+from app.games.services import services
 
 blp = Blueprint(
     "games",
@@ -23,19 +23,18 @@ def _is_admin() -> bool:
 @blp.response(200, Envelope(GameOut, paginated=True))
 def list_games(query):
     """Active games, filtered by `category` and a name search `q` (admins may add `include_inactive`)."""
-    page, per_page, skip = page_args(query)
     active_only = not (query["include_inactive"] and _is_admin())
-    rows, total = games().catalog.list(
-        active_only=active_only, category=query.get("category"), search=query.get("q"), skip=skip, limit=per_page
+    rows, total = services().catalog.list(
+        active_only=active_only, category=query.get("category"), search=query.get("q"), **page_window(query)
     )
-    return ok("GAMES_RETRIEVED", Page(rows, page, per_page, total))
+    return ok("GAMES_RETRIEVED", page_of(query, rows, total))
 
 
 @blp.route("/<game_id>", methods=["GET"])
 @blp.response(200, Envelope(GameOut))
 def get_game(game_id):
     """One game (also an inactive one, so clients can say it is unavailable)."""
-    return ok("GAME_RETRIEVED", games().catalog.get(game_id))
+    return ok("GAME_RETRIEVED", services().catalog.get(game_id))
 
 
 @blp.route("/<game_id>/activate", methods=["POST"])
@@ -43,7 +42,7 @@ def get_game(game_id):
 @blp.response(200, Envelope(GameOut))
 def activate_game(game_id):
     """Admin: let players start this game again."""
-    return ok("GAME_ACTIVATED", games().catalog.set_active(game_id, True))
+    return ok("GAME_ACTIVATED", services().catalog.set_active(game_id, True))
 
 
 @blp.route("/<game_id>/deactivate", methods=["POST"])
@@ -51,4 +50,4 @@ def activate_game(game_id):
 @blp.response(200, Envelope(GameOut))
 def deactivate_game(game_id):
     """Admin: no new sessions of this game can start (open ones may still end)."""
-    return ok("GAME_DEACTIVATED", games().catalog.set_active(game_id, False))
+    return ok("GAME_DEACTIVATED", services().catalog.set_active(game_id, False))

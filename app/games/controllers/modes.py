@@ -1,8 +1,8 @@
 from flask_smorest import Blueprint
 
 from app.core.api import Envelope, admin_required, error_responses, login_required, ok
-from app.games.controllers._common import games
 from app.games.schemas import GameModeAtQuery, GameModeCreateIn, GameModeOut, GameModeUpdateIn
+from app.games.services import services
 
 blp = Blueprint(
     "game_modes",
@@ -18,7 +18,7 @@ blp = Blueprint(
 @blp.response(200, Envelope(GameModeOut, many=True))
 def list_modes(query):
     """Every mode, with whether it is active at `at` (default now) and when it next starts."""
-    return ok("MODES_RETRIEVED", games().modes.list_modes(query.get("at")))
+    return ok("MODES_RETRIEVED", services().modes.list_modes(query.get("at")))
 
 
 @blp.route("/active", methods=["GET"])
@@ -27,14 +27,14 @@ def list_modes(query):
 @blp.response(200, Envelope(GameModeOut, many=True))
 def active_modes(query):
     """The modes active at `at` (default now)."""
-    return ok("ACTIVE_MODES_RETRIEVED", games().modes.active_modes(query.get("at")))
+    return ok("ACTIVE_MODES_RETRIEVED", services().modes.active_modes(query.get("at")))
 
 
 @blp.route("/<key>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(GameModeOut))
 def get_mode(key):
-    return ok("MODE_RETRIEVED", games().modes.get(key))
+    return ok("MODE_RETRIEVED", services().modes.get(key))
 
 
 @blp.route("", methods=["POST"])
@@ -44,7 +44,7 @@ def get_mode(key):
 @error_responses(blp, {409: "MODE_ALREADY_EXISTS"})
 def create_mode(body):
     """Admin: a temporary mode (start/end dates) and/or recurring schedules (UTC)."""
-    return ok("MODE_CREATED", games().modes.create_mode(body))
+    return ok("MODE_CREATED", services().modes.create_mode(body))
 
 
 @blp.route("/<key>", methods=["PUT"])
@@ -53,4 +53,4 @@ def create_mode(body):
 @blp.response(200, Envelope(GameModeOut))
 def update_mode(body, key):
     """Admin: switch a mode on/off, change its multiplier or dates."""
-    return ok("MODE_UPDATED", games().modes.update_mode(key, body))
+    return ok("MODE_UPDATED", services().modes.update_mode(key, body))

@@ -1,7 +1,15 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, ErrorEnvelope, Page, current_user_id, login_required, ok, rate_limited
-from app.games.controllers._common import games, page_args
+from app.core.api import (
+    Envelope,
+    ErrorEnvelope,
+    current_user_id,
+    login_required,
+    ok,
+    page_of,
+    page_window,
+    rate_limited,
+)
 from app.games.schemas import (
     GameSessionEndIn,
     GameSessionEndOut,
@@ -10,6 +18,7 @@ from app.games.schemas import (
     GameSessionStartIn,
     GameSessionSyncIn,
 )
+from app.games.services import services
 from app.games.services.sessions import UNSET
 
 blp = Blueprint(
@@ -21,7 +30,7 @@ blp = Blueprint(
 
 
 def _view(doc):
-    return games().sessions.view(doc)
+    return services().sessions.view(doc)
 
 
 @blp.route("", methods=["POST"])
@@ -40,7 +49,7 @@ def _view(doc):
 def start_session(body):
     """Start playing. One open session per game: 409 SESSION_ALREADY_ACTIVE while another is open.
     Pass `challenge_id` / `tournament_id` to play for a challenge or a tournament."""
-    doc = games().sessions.start(
+    doc = services().sessions.start(
         current_user_id(),
         body["game_id"],
         mode_key=body.get("mode_key"),
@@ -57,11 +66,10 @@ def start_session(body):
 @blp.response(200, Envelope(GameSessionOut, paginated=True))
 def list_sessions(query):
     """My sessions, newest first, optionally by `status` and `game_id`."""
-    page, per_page, skip = page_args(query)
-    rows, total = games().sessions.list(
-        current_user_id(), status=query.get("status"), game_id=query.get("game_id"), skip=skip, limit=per_page
+    rows, total = services().sessions.list(
+        current_user_id(), status=query.get("status"), game_id=query.get("game_id"), **page_window(query)
     )
-    return ok("SESSIONS_RETRIEVED", Page(rows, page, per_page, total))
+    return ok("SESSIONS_RETRIEVED", page_of(query, rows, total))
 
 
 @blp.route("/<session_id>", methods=["GET"])
@@ -69,7 +77,7 @@ def list_sessions(query):
 @blp.response(200, Envelope(GameSessionOut))
 def get_session(session_id):
     """One of my sessions (with its state, to continue on another device)."""
-    return ok("SESSION_RETRIEVED", _view(games().sessions.get(current_user_id(), session_id)))
+    return ok("SESSION_RETRIEVED", _view(services().sessions.get(current_user_id(), session_id)))
 
 
 @blp.route("/<session_id>", methods=["PUT"])
@@ -85,7 +93,7 @@ def get_session(session_id):
 def sync_session(body, session_id):
     """Save progress (`score`, `state`). Send the `version` you last saw: a stale one gets
     409 SESSION_VERSION_CONFLICT (reload the session, then retry)."""
-    doc = games().sessions.sync(
+    doc = services().sessions.sync(
         current_user_id(),
         session_id,
         score=body.get("score"),
@@ -101,14 +109,14 @@ def sync_session(body, session_id):
 @blp.response(200, Envelope(GameSessionOut))
 def pause_session(session_id):
     """Stop the clock: paused time does not count as play time."""
-    return ok("SESSION_PAUSED", _view(games().sessions.pause(current_user_id(), session_id)))
+    return ok("SESSION_PAUSED", _view(services().sessions.pause(current_user_id(), session_id)))
 
 
 @blp.route("/<session_id>/resume", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(GameSessionOut))
 def resume_session(session_id):
-    return ok("SESSION_RESUMED", _view(games().sessions.resume(current_user_id(), session_id)))
+    return ok("SESSION_RESUMED", _view(services().sessions.resume(current_user_id(), session_id)))
 
 
 @blp.route("/<session_id>/end", methods=["POST"])
@@ -127,7 +135,7 @@ def resume_session(session_id):
 def end_session(body, session_id):
     """Finish with `final_score`, checked against the game's rules for the server-measured play time
     (422 SCORE_NOT_PLAUSIBLE). Ending again returns the same result and credits nothing more."""
-    result = games().sessions.end(
+    result = services().sessions.end(
         current_user_id(),
         session_id,
         final_score=body["final_score"],

@@ -1,8 +1,8 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, current_user_id, error_responses, login_required, ok
-from app.games.controllers._common import games, page_args
+from app.core.api import Envelope, current_user_id, error_responses, login_required, ok, page_of, page_window
 from app.games.schemas import GameTeamCreateIn, GameTeamListQuery, GameTeamOut, GameTeamRoleIn
+from app.games.services import services
 
 blp = Blueprint(
     "game_teams",
@@ -17,9 +17,8 @@ blp = Blueprint(
 @blp.arguments(GameTeamListQuery, location="query")
 @blp.response(200, Envelope(GameTeamOut, paginated=True))
 def list_teams(query):
-    page, per_page, skip = page_args(query)
-    rows, total = games().teams.list(search=query.get("q"), skip=skip, limit=per_page)
-    return ok("TEAMS_RETRIEVED", Page(rows, page, per_page, total))
+    rows, total = services().teams.list(search=query.get("q"), **page_window(query))
+    return ok("TEAMS_RETRIEVED", page_of(query, rows, total))
 
 
 @blp.route("", methods=["POST"])
@@ -29,7 +28,7 @@ def list_teams(query):
 @error_responses(blp, {409: "ALREADY_IN_TEAM, TEAM_NAME_TAKEN"})
 def create_team(body):
     """Found a team (you become its owner); 409 ALREADY_IN_TEAM / TEAM_NAME_TAKEN."""
-    return ok("TEAM_CREATED", games().teams.create(current_user_id(), **body))
+    return ok("TEAM_CREATED", services().teams.create(current_user_id(), **body))
 
 
 @blp.route("/mine", methods=["GET"])
@@ -37,14 +36,14 @@ def create_team(body):
 @blp.response(200, Envelope(GameTeamOut))
 @error_responses(blp, {404: "TEAM_NOT_FOUND: you are not in a team"})
 def my_team():
-    return ok("TEAM_RETRIEVED", games().teams.mine(current_user_id()))
+    return ok("TEAM_RETRIEVED", services().teams.mine(current_user_id()))
 
 
 @blp.route("/<team_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(GameTeamOut))
 def get_team(team_id):
-    return ok("TEAM_RETRIEVED", games().teams.get(team_id))
+    return ok("TEAM_RETRIEVED", services().teams.get(team_id))
 
 
 @blp.route("/<team_id>/join", methods=["POST"])
@@ -53,7 +52,7 @@ def get_team(team_id):
 @error_responses(blp, {409: "ALREADY_IN_TEAM, TEAM_FULL"})
 def join_team(team_id):
     """Join (409 TEAM_FULL when every seat is taken, ALREADY_IN_TEAM when you have a team)."""
-    return ok("TEAM_JOINED", games().teams.join(current_user_id(), team_id))
+    return ok("TEAM_JOINED", services().teams.join(current_user_id(), team_id))
 
 
 @blp.route("/<team_id>/leave", methods=["POST"])
@@ -61,7 +60,7 @@ def join_team(team_id):
 @blp.response(200, Envelope(GameTeamOut))
 def leave_team(team_id):
     """Leave; an owner hands the team to the longest-serving admin (else member)."""
-    return ok("TEAM_LEFT", games().teams.leave(current_user_id(), team_id))
+    return ok("TEAM_LEFT", services().teams.leave(current_user_id(), team_id))
 
 
 @blp.route("/<team_id>/members/<user_id>", methods=["DELETE"])
@@ -70,7 +69,7 @@ def leave_team(team_id):
 @error_responses(blp, {403: "TEAM_PERMISSION_DENIED"})
 def remove_member(team_id, user_id):
     """Owner removes admins/members; admins remove members (403 TEAM_PERMISSION_DENIED otherwise)."""
-    return ok("TEAM_MEMBER_REMOVED", games().teams.remove_member(current_user_id(), team_id, user_id))
+    return ok("TEAM_MEMBER_REMOVED", services().teams.remove_member(current_user_id(), team_id, user_id))
 
 
 @blp.route("/<team_id>/members/<user_id>", methods=["PUT"])
@@ -80,4 +79,4 @@ def remove_member(team_id, user_id):
 @error_responses(blp, {403: "TEAM_PERMISSION_DENIED"})
 def set_member_role(body, team_id, user_id):
     """Owner only: make a member an admin or back."""
-    return ok("TEAM_MEMBER_UPDATED", games().teams.set_role(current_user_id(), team_id, user_id, body["role"]))
+    return ok("TEAM_MEMBER_UPDATED", services().teams.set_role(current_user_id(), team_id, user_id, body["role"]))

@@ -1,8 +1,17 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, admin_required, current_user_id, error_responses, login_required, ok
-from app.games.controllers._common import games, page_args
+from app.core.api import (
+    Envelope,
+    admin_required,
+    current_user_id,
+    error_responses,
+    login_required,
+    ok,
+    page_of,
+    page_window,
+)
 from app.games.schemas import TournamentCreateIn, TournamentLeaderboardOut, TournamentListQuery, TournamentOut
+from app.games.services import services
 
 blp = Blueprint(
     "game_tournaments",
@@ -17,11 +26,10 @@ blp = Blueprint(
 @blp.arguments(TournamentListQuery, location="query")
 @blp.response(200, Envelope(TournamentOut, paginated=True))
 def list_tournaments(query):
-    page, per_page, skip = page_args(query)
-    rows, total = games().tournaments.list(
-        status=query.get("status"), type_=query.get("type"), skip=skip, limit=per_page, user_id=current_user_id()
+    rows, total = services().tournaments.list(
+        status=query.get("status"), type_=query.get("type"), **page_window(query), user_id=current_user_id()
     )
-    return ok("TOURNAMENTS_RETRIEVED", Page(rows, page, per_page, total))
+    return ok("TOURNAMENTS_RETRIEVED", page_of(query, rows, total))
 
 
 @blp.route("", methods=["POST"])
@@ -31,7 +39,7 @@ def list_tournaments(query):
 @error_responses(blp, {404: "GAME_NOT_FOUND"})
 def create_tournament(body):
     """Admin: a tournament; it is active at once when `starts_at` has passed, else scheduled."""
-    svc = games().tournaments
+    svc = services().tournaments
     return ok("TOURNAMENT_CREATED", svc.view(svc.create(current_user_id(), body)))
 
 
@@ -39,7 +47,7 @@ def create_tournament(body):
 @login_required
 @blp.response(200, Envelope(TournamentOut))
 def get_tournament(tournament_id):
-    return ok("TOURNAMENT_RETRIEVED", games().tournaments.get(tournament_id, current_user_id()))
+    return ok("TOURNAMENT_RETRIEVED", services().tournaments.get(tournament_id, current_user_id()))
 
 
 @blp.route("/<tournament_id>/join", methods=["POST"])
@@ -55,7 +63,7 @@ def get_tournament(tournament_id):
 def join_tournament(tournament_id):
     """Take a seat (team tournaments: a team owner/admin registers the team). 409 TOURNAMENT_FULL,
     ALREADY_REGISTERED, TOURNAMENT_CLOSED."""
-    return ok("TOURNAMENT_JOINED", games().tournaments.join(current_user_id(), tournament_id))
+    return ok("TOURNAMENT_JOINED", services().tournaments.join(current_user_id(), tournament_id))
 
 
 @blp.route("/<tournament_id>/leave", methods=["POST"])
@@ -64,7 +72,7 @@ def join_tournament(tournament_id):
 @error_responses(blp, {403: "TEAM_PERMISSION_DENIED", 409: "NOT_REGISTERED, TOURNAMENT_ALREADY_STARTED"})
 def leave_tournament(tournament_id):
     """Give the seat back before the tournament starts."""
-    return ok("TOURNAMENT_LEFT", games().tournaments.leave(current_user_id(), tournament_id))
+    return ok("TOURNAMENT_LEFT", services().tournaments.leave(current_user_id(), tournament_id))
 
 
 @blp.route("/<tournament_id>/leaderboard", methods=["GET"])
@@ -72,7 +80,7 @@ def leave_tournament(tournament_id):
 @blp.response(200, Envelope(TournamentLeaderboardOut))
 def tournament_leaderboard(tournament_id):
     """Live standings while active; the final ranking (with rewards) once completed."""
-    return ok("TOURNAMENT_LEADERBOARD_RETRIEVED", games().tournaments.leaderboard(tournament_id))
+    return ok("TOURNAMENT_LEADERBOARD_RETRIEVED", services().tournaments.leaderboard(tournament_id))
 
 
 @blp.route("/<tournament_id>/end", methods=["POST"])
@@ -81,4 +89,4 @@ def tournament_leaderboard(tournament_id):
 @error_responses(blp, {409: "TOURNAMENT_NOT_ACTIVE"})
 def end_tournament(tournament_id):
     """Admin "end now": rank the results and pay rewards (once: repeating this returns the same results)."""
-    return ok("TOURNAMENT_COMPLETED", games().tournaments.end_now(tournament_id))
+    return ok("TOURNAMENT_COMPLETED", services().tournaments.end_now(tournament_id))

@@ -7,12 +7,12 @@ from flask_smorest import Blueprint
 
 from app.core.api import (
     Envelope,
-    Page,
     admin_required,
     current_user_id,
     error_responses,
     login_required,
     ok,
+    page_of,
     page_window,
 )
 from app.core.errors import ValidationFailed
@@ -55,11 +55,10 @@ def user_impact(user_id):
 @blp.response(200, Envelope(s.TimelineEntryOut, paginated=True))
 def user_timeline(query, user_id):
     """Donations, refunds, milestones, level-ups and story unlocks, newest first (own or admin)."""
-    per_page = query["per_page"]
     rows, total = services().tracking.timeline(
         user_id, viewer_id=current_user_id(), viewer_is_admin=_is_admin(), **page_window(query), kinds=query.get("kind")
     )
-    return ok("USER_TIMELINE_SUCCESS", Page(rows, query["page"], per_page, total))
+    return ok("USER_TIMELINE_SUCCESS", page_of(query, rows, total))
 
 
 @blp.route("/donation/<donation_id>", methods=["GET"])
@@ -87,7 +86,6 @@ def donation_impact(donation_id):
 def stories_available(query):
     """Your unlocked stories (`status=unlocked`, default), the locked ones (title, teaser and progress;
     content hidden) or both; `q` searches title, teaser, tags and (unlocked only) content."""
-    per_page = query["per_page"]
     rows, total = services().stories.list_for_user(
         current_user_id(),
         status=query["status"],
@@ -95,7 +93,7 @@ def stories_available(query):
         category=query.get("category"),
         **page_window(query),
     )
-    return ok("STORIES_RETRIEVED_SUCCESS", Page(rows, query["page"], per_page, total))
+    return ok("STORIES_RETRIEVED_SUCCESS", page_of(query, rows, total))
 
 
 @blp.route("/stories/progress", methods=["GET"])
@@ -162,11 +160,10 @@ def onlus_metrics(query, onlus_id):
 @blp.response(200, Envelope(s.ImpactUpdateOut, paginated=True))
 def onlus_updates(query, onlus_id):
     """Published updates: featured first, then by priority, newest first."""
-    per_page = query["per_page"]
     rows, total = services().visualization.onlus_updates(
         onlus_id, viewer_id=current_user_id(), **page_window(query), featured_only=query["featured"]
     )
-    return ok("ONLUS_UPDATES_SUCCESS", Page(rows, query["page"], per_page, total))
+    return ok("ONLUS_UPDATES_SUCCESS", page_of(query, rows, total))
 
 
 @blp.route("/updates/<update_id>", methods=["GET"])
@@ -212,11 +209,10 @@ def share_update(update_id):
 @blp.response(200, Envelope(s.CommunityReportOut, paginated=True))
 def list_reports(query):
     """Published community reports, newest period first (admins also see drafts)."""
-    per_page = query["per_page"]
     rows, total = services().community.list_reports(
         report_type=query.get("report_type"), viewer_is_admin=_is_admin(), **page_window(query)
     )
-    return ok("REPORTS_RETRIEVED_SUCCESS", Page(rows, query["page"], per_page, total))
+    return ok("REPORTS_RETRIEVED_SUCCESS", page_of(query, rows, total))
 
 
 @blp.route("/reports/monthly/<int:year>/<int:month>", methods=["GET"])

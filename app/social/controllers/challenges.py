@@ -1,7 +1,7 @@
 from flask import g
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, current_user_id, error_responses, login_required, ok
+from app.core.api import Envelope, current_user_id, error_responses, login_required, ok, page_of, page_window
 from app.social.schemas import (
     SocialChallengeIn,
     SocialChallengeListQuery,
@@ -28,11 +28,10 @@ def challenges():
 @blp.arguments(SocialChallengeListQuery, location="query")
 @blp.response(200, Envelope(SocialChallengeOut, paginated=True))
 def list_challenges(query):
-    page = Page([], query["page"], query["per_page"], 0)
     items, total = challenges().page(
-        current_user_id(), status=query.get("status"), joined=query["joined"], skip=page.skip, limit=page.per_page
+        current_user_id(), status=query.get("status"), joined=query["joined"], **page_window(query)
     )
-    return ok("CHALLENGES_RETRIEVED", Page(items, page.page, page.per_page, total))
+    return ok("CHALLENGES_RETRIEVED", page_of(query, items, total))
 
 
 @blp.route("", methods=["POST"])
@@ -86,6 +85,5 @@ def leave_challenge(challenge_id):
 @blp.arguments(SocialPageQuery, location="query")
 @blp.response(200, Envelope(SocialChallengeParticipantOut, paginated=True))
 def participants(query, challenge_id):
-    page = Page([], query["page"], query["per_page"], 0)
-    items, total = challenges().participants(current_user_id(), challenge_id, page.skip, page.per_page)
-    return ok("CHALLENGE_PARTICIPANTS_RETRIEVED", Page(items, page.page, page.per_page, total))
+    items, total = challenges().participants(current_user_id(), challenge_id, **page_window(query))
+    return ok("CHALLENGE_PARTICIPANTS_RETRIEVED", page_of(query, items, total))

@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, Page, current_user_id, error_responses, login_required, ok
+from app.core.api import Envelope, current_user_id, error_responses, login_required, ok, page_of, page_window
 from app.social.schemas import (
     BlockedUserOut,
     BlockOut,
@@ -76,9 +76,8 @@ def cancel_request(request_id):
 @blp.arguments(SocialPageQuery, location="query")
 @blp.response(200, Envelope(FriendOut, paginated=True))
 def list_friends(query):
-    page = Page([], query["page"], query["per_page"], 0)
-    items, total = friends().friends_page(current_user_id(), page.skip, page.per_page)
-    return ok("FRIENDS_RETRIEVED", Page(items, page.page, page.per_page, total))
+    items, total = friends().friends_page(current_user_id(), **page_window(query))
+    return ok("FRIENDS_RETRIEVED", page_of(query, items, total))
 
 
 @blp.route("/friends/<user_id>", methods=["DELETE"])
@@ -113,9 +112,8 @@ def unblock_user(user_id):
 @blp.arguments(SocialPageQuery, location="query")
 @blp.response(200, Envelope(BlockedUserOut, paginated=True))
 def list_blocks(query):
-    page = Page([], query["page"], query["per_page"], 0)
-    items, total = friends().blocked_page(current_user_id(), page.skip, page.per_page)
-    return ok("BLOCKED_USERS_RETRIEVED", Page(items, page.page, page.per_page, total))
+    items, total = friends().blocked_page(current_user_id(), **page_window(query))
+    return ok("BLOCKED_USERS_RETRIEVED", page_of(query, items, total))
 
 
 @blp.route("/users/search", methods=["GET"])

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.money import cents_to_euros
 from app.social.events import SocialActivity
 from app.social.repositories.challenges import ACTIVE, EXPIRED, AlreadyJoined, ChallengeRepository
 
@@ -157,4 +158,4 @@ class ChallengeService:
 
 
 def _amount(challenge: dict, value: int):
-    return round(value / 100, 2) if challenge["metric"] == "donation_cents" else int(value)
+    return cents_to_euros(value) if challenge["metric"] == "donation_cents" else int(value)

@@ -15,6 +15,7 @@ from datetime import datetime
 from app.core.clock import utcnow
 from app.core.contracts import UserDirectory, UserPreferences
 from app.core.errors import NotFound, ValidationFailed
+from app.core.money import cents_to_euros
 from app.games.contracts import GameDirectory
 from app.social.models.periods import parse_period_key, period_key
 from app.social.repositories.leaderboards import LeaderboardRepository
@@ -214,4 +215,4 @@ class LeaderboardService:
 
 
 def _score(value: int, cents: bool):
-    return round(value / 100, 2) if cents else int(value)
+    return cents_to_euros(value) if cents else int(value)
