@@ -63,7 +63,7 @@ ADMIN_EMAIL, ADMIN_PASSWORD = "bench-admin@example.com", "bench-admin-password-1
 ENDPOINTS = ("login", "start_session", "end_session", "wallet", "donate", "leaderboard", "impact_summary")
 FUNDS_EUR = 5000
 DONATION_EUR = 0.5
-# budgets of issue 8 (database commands per request)
+# the budgets (database commands per request, throughput against the baseline): docs/BENCHMARK.md
 READ_BUDGET, END_BUDGET, THROUGHPUT_RATIO = 3, 20, 0.5
 
 

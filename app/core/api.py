@@ -250,7 +250,7 @@ def error_responses(blp, errors: dict[int, str]) -> Callable:
     """Document a route's domain errors in the OpenAPI document, e.g.
     `@error_responses(blp, {404: "ONLUS_NOT_FOUND", 409: "INSUFFICIENT_BALANCE"})` under @blp.response.
     (401, 403 for admin routes, 404 for path ids, 400/413/422 for bodies and 429 are added for every
-    operation automatically: app.core.extensions.document_error_responses.)"""
+    operation automatically: app.core.extensions.ErrorResponses.)"""
 
     def decorator(func: Callable) -> Callable:
         for status, description in sorted(errors.items(), reverse=True):

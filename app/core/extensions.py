@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from apispec import BasePlugin
 from flask import Flask, request
 from flask_caching import Cache
 from flask_cors import CORS
@@ -23,19 +24,23 @@ class GoodPlayApi(Api):
     """flask-smorest's Api, with the OpenAPI document built on first use instead of at start-up.
 
     Documenting ~130 operations costs more than everything else create_app does; the document is
-    only needed when someone asks for /api/openapi.json or /api/docs.
+    only needed when someone asks for /api/openapi.json or /api/docs. `register_blueprint` therefore
+    does what flask-smorest's does minus the documentation: it registers the blueprint with Flask and
+    with this Api (the `blp_name_to_api` map behind `flask_smorest.current_api`; flask-smorest is pinned
+    and tests/api/test_core_openapi.py checks that `current_api` still finds this Api); the
+    documentation is written when the spec is first read.
     """
 
     ERROR_SCHEMA = ErrorEnvelope
     # No catch-all "default" response: every status an operation can answer is listed (see
-    # document_error_responses), so "the response matches the documented schema" means something.
+    # ErrorResponses), so "the response matches the documented schema" means something.
     DEFAULT_ERROR_RESPONSE_NAME = None
 
-    def __init__(self, app=None, **kwargs):
+    def __init__(self, app: Flask):
         self._spec = None
         self._undocumented: list = []
         self._doc_lock = threading.Lock()
-        super().__init__(app, **kwargs)
+        super().__init__(app, spec_kwargs={"extra_plugins": [ErrorResponses(app)]})
 
     @property
     def spec(self):
@@ -45,7 +50,6 @@ class GoodPlayApi(Api):
                 for blp, name, parameters in pending:
                     blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
                     self._spec.tag({"name": name, "description": blp.description})
-                document_error_responses(self._app, self._spec)
         return self._spec
 
     @spec.setter
@@ -79,31 +83,32 @@ def _view_flag(view, name: str):
     return None
 
 
-def document_error_responses(app: Flask, spec) -> None:
-    """Add the error statuses every operation can answer by construction (auth, admin, path ids,
-    bodies, rate limits) to the OpenAPI document; domain errors (409, 404 for an id in the body...)
+class ErrorResponses(BasePlugin):
+    """An apispec plugin: adds to every operation the error statuses it can answer by construction (auth,
+    admin, path ids, bodies, query strings, rate limits). Domain errors (409, a 404 for an id in the body...)
     are documented by each route with @blp.alt_response (app.core.api.error_responses)."""
-    import re
 
-    views = {}
-    for rule in app.url_map.iter_rules():
-        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
-            views[(path, method.lower())] = app.view_functions[rule.endpoint]
-    error_ref = {"$ref": "#/components/schemas/ErrorEnvelope"}
-    if "ErrorEnvelope" not in spec.components.schemas:
+    ERROR_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def init_spec(self, spec) -> None:
+        super().init_spec(spec)
         spec.components.schema("ErrorEnvelope", schema=ErrorEnvelope)
-    for path, operations in spec._paths.items():
-        for method, operation in operations.items():
+
+    def operation_helper(self, path=None, operations=None, **kwargs) -> None:
+        rule = kwargs.get("rule")
+        view = self.app.view_functions.get(rule.endpoint) if rule is not None else None
+        for operation in (operations or {}).values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            view = views.get((path, method))
             statuses = set()
             if operation.get("security"):
                 statuses.add(401)
             if view is not None and _view_flag(view, "_admin_only"):
                 statuses.add(403)
-            if "{" in path:
+            if path and "{" in path:
                 statuses.add(404)
             if "requestBody" in operation:
                 statuses.update((400, 413, 422))
@@ -117,7 +122,7 @@ def document_error_responses(app: Flask, spec) -> None:
                     str(status),
                     {
                         "description": _ERROR_DESCRIPTIONS[status],
-                        "content": {"application/json": {"schema": dict(error_ref)}},
+                        "content": {"application/json": {"schema": dict(self.ERROR_REF)}},
                     },
                 )
 

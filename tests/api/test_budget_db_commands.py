@@ -1,4 +1,4 @@
-"""Database-command budgets of issue 8, counted with a pymongo CommandListener around one request
+"""Database-command budgets, counted with a pymongo CommandListener around one request
 (not timed): a single-resource read issues at most 3 commands; ending a session, every hook handler
 included, at most 20 (see docs/BENCHMARK.md)."""
 

@@ -2,19 +2,11 @@ from __future__ import annotations
 
 import re
 
-from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
-
-
-def to_object_id(value: str) -> ObjectId | None:
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        return None
+from app.core.ids import object_id as to_object_id
 
 
 class EmailTaken(Exception):
