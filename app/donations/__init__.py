@@ -14,37 +14,35 @@ from app.core.contracts import UserDirectory, UserPreferences
 from app.core.infrastructure import Infrastructure
 from app.donations import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
 from app.donations.controllers import BLUEPRINTS
-from app.donations.models.compliance import ComplianceRules, VelocityLimits
-from app.donations.models.conversion import FraudLimits
-from app.donations.repositories.batches import BatchRepository
-from app.donations.repositories.compliance import (
-    ComplianceCheckRepository,
-    FraudFlagRepository,
-    KycRepository,
-    SanctionsRepository,
-)
-from app.donations.repositories.donations import DonationRepository, ReceiptRepository
-from app.donations.repositories.onlus import OnlusRepository
-from app.donations.repositories.payments import (
-    PaymentIntentRepository,
-    ProviderConfigRepository,
-    WebhookEventRepository,
-)
-from app.donations.repositories.rates import RatesRepository
-from app.donations.repositories.wallets import IntegrityReportRepository, LedgerRepository, WalletRepository
+from app.donations.models.compliance.rules import ComplianceRules, VelocityLimits
+from app.donations.models.wallet.conversion import FraudLimits
+from app.donations.repositories.compliance.checks import ComplianceCheckRepository
+from app.donations.repositories.compliance.fraud_flags import FraudFlagRepository
+from app.donations.repositories.compliance.kyc import KycRepository
+from app.donations.repositories.compliance.sanctions import SanctionsRepository
+from app.donations.repositories.donations.donations import DonationRepository
+from app.donations.repositories.donations.onlus import OnlusRepository
+from app.donations.repositories.donations.receipts import ReceiptRepository
+from app.donations.repositories.payments.intents import PaymentIntentRepository
+from app.donations.repositories.payments.providers import ProviderConfigRepository
+from app.donations.repositories.payments.webhooks import WebhookEventRepository
+from app.donations.repositories.treasury.batches import BatchRepository
+from app.donations.repositories.wallet.ledger import LedgerRepository
+from app.donations.repositories.wallet.rates import RatesRepository
+from app.donations.repositories.wallet.wallets import IntegrityReportRepository, WalletRepository
 from app.donations.services import DonationsServices
-from app.donations.services.batch_service import BatchService
-from app.donations.services.compliance_service import ComplianceService
-from app.donations.services.credit_service import CreditService
-from app.donations.services.donation_service import DonationService
-from app.donations.services.financial_service import FinancialAnalyticsService
-from app.donations.services.fraud_service import FraudService
-from app.donations.services.onlus_service import OnlusService
-from app.donations.services.payment_providers import SimulatedProvider, StripeProvider
-from app.donations.services.payment_service import PaymentService
-from app.donations.services.rates_service import RatesService
-from app.donations.services.reconciliation_service import ReconciliationService
-from app.donations.services.wallet_service import WalletService
+from app.donations.services.compliance.compliance_service import ComplianceService
+from app.donations.services.compliance.fraud_service import FraudService
+from app.donations.services.donations.donation_service import DonationService
+from app.donations.services.donations.onlus_service import OnlusService
+from app.donations.services.payments.payment_service import PaymentService
+from app.donations.services.payments.providers import SimulatedProvider, StripeProvider
+from app.donations.services.treasury.batch_service import BatchService
+from app.donations.services.treasury.financial_service import FinancialAnalyticsService
+from app.donations.services.treasury.reconciliation_service import ReconciliationService
+from app.donations.services.wallet.credit_service import CreditService
+from app.donations.services.wallet.rates_service import RatesService
+from app.donations.services.wallet.wallet_service import WalletService
 
 EVENTS = events.EVENTS  # registered by the factory before any module subscribes
 

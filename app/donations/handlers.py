@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from app.core.hooks import Event, Subscription
 from app.donations.events import DonationComplete, DonationRefunded
-from app.donations.models.conversion import SessionFacts
+from app.donations.models.wallet.conversion import SessionFacts
 from app.donations.services import DonationsServices
-from app.donations.services.credit_service import CreditService
+from app.donations.services.wallet.credit_service import CreditService
 from app.games.events import GameSessionComplete, TournamentComplete
 
 

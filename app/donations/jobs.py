@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.core.clock import utcnow
 from app.core.scheduler import Job
 from app.donations.services import DonationsServices
-from app.donations.services.batch_service import previous_month
+from app.donations.services.treasury.batch_service import previous_month
 
 
 def schedule(services: DonationsServices) -> list[Job]:

@@ -10,7 +10,7 @@ import pytest
 
 from app.core.clock import utcnow
 from app.core.errors import Conflict, InsufficientBalance, NotFound, ValidationFailed
-from app.donations.models.ledger import ADJUSTMENT
+from app.donations.models.wallet.ledger import ADJUSTMENT
 from app.games.events import GameSessionComplete, TournamentComplete
 
 
@@ -317,7 +317,7 @@ def test_failure_between_steps_of_a_credit_leaves_nothing(container, svc, user, 
 
 
 def _facts(ev):
-    from app.donations.models.conversion import SessionFacts
+    from app.donations.models.wallet.conversion import SessionFacts
 
     return SessionFacts(play_seconds=ev.play_seconds, category=ev.game_category, universal_score=ev.universal_score)
 
@@ -334,7 +334,7 @@ def test_donation_to_unverified_or_unknown_onlus_is_refused(container, svc, user
 
 
 def test_compliance_refusal_changes_nothing(container, svc, user, charity, db):
-    from app.donations.services.compliance_service import ComplianceDecision
+    from app.donations.services.compliance.compliance_service import ComplianceDecision
 
     fund(svc, user.id, 1000)
     compliance = container.donations.compliance

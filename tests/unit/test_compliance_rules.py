@@ -7,7 +7,7 @@ from decimal import InvalidOperation
 
 import pytest
 
-from app.donations.models.compliance import (
+from app.donations.models.compliance.rules import (
     AML_ROLLING_WINDOW,
     AML_SINGLE_AMOUNT,
     KYC_REQUIRED,
@@ -18,8 +18,8 @@ from app.donations.models.compliance import (
     name_matches,
     normalize_name,
 )
-from app.donations.services.batch_service import month_bounds, parse_amount, previous_month
-from app.donations.services.fraud_service import FraudService
+from app.donations.services.compliance.fraud_service import FraudService
+from app.donations.services.treasury.batch_service import month_bounds, parse_amount, previous_month
 
 
 def failed(checks):

@@ -6,11 +6,15 @@ from decimal import Decimal
 
 import pytest
 
-from app.donations.models.conversion import DEFAULT_RATES, FraudLimits, Rates, SessionFacts, session_credit
-from app.donations.models.donation import auto_donation_amounts, receipt_number
-from app.donations.models.ledger import DONATED, EARNED, REFUND, Posting
-from app.donations.models.onlus import is_valid_tax_code, tax_code_check_digit
-from app.donations.services.compliance_service import ComplianceDecision, ComplianceRequest, ComplianceService
+from app.donations.models.donations.donation import auto_donation_amounts, receipt_number
+from app.donations.models.donations.onlus import is_valid_tax_code, tax_code_check_digit
+from app.donations.models.wallet.conversion import DEFAULT_RATES, FraudLimits, Rates, SessionFacts, session_credit
+from app.donations.models.wallet.ledger import DONATED, EARNED, REFUND, Posting
+from app.donations.services.compliance.compliance_service import (
+    ComplianceDecision,
+    ComplianceRequest,
+    ComplianceService,
+)
 
 RATES = Rates.from_doc({**DEFAULT_RATES, "version": 1})
 

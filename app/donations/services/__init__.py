@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.core.infrastructure import services_of
-from app.donations.services.batch_service import BatchService
-from app.donations.services.compliance_service import ComplianceService
-from app.donations.services.credit_service import CreditService
-from app.donations.services.donation_service import DonationService
-from app.donations.services.financial_service import FinancialAnalyticsService
-from app.donations.services.fraud_service import FraudService
-from app.donations.services.onlus_service import OnlusService
-from app.donations.services.payment_service import PaymentService
-from app.donations.services.rates_service import RatesService
-from app.donations.services.reconciliation_service import ReconciliationService
-from app.donations.services.wallet_service import WalletService
+from app.donations.services.compliance.compliance_service import ComplianceService
+from app.donations.services.compliance.fraud_service import FraudService
+from app.donations.services.donations.donation_service import DonationService
+from app.donations.services.donations.onlus_service import OnlusService
+from app.donations.services.payments.payment_service import PaymentService
+from app.donations.services.treasury.batch_service import BatchService
+from app.donations.services.treasury.financial_service import FinancialAnalyticsService
+from app.donations.services.treasury.reconciliation_service import ReconciliationService
+from app.donations.services.wallet.credit_service import CreditService
+from app.donations.services.wallet.rates_service import RatesService
+from app.donations.services.wallet.wallet_service import WalletService
 
 
 @dataclass(frozen=True)

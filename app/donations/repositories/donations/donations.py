@@ -1,0 +1,96 @@
+"""`donations`: one per donation (wallet, auto, card or batch), its receipt drafted until numbered."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+
+from app.donations.repositories.common import to_object_id
+from app.donations.repositories.queries import created_between
+
+
+class DonationRepository:
+    def __init__(self, db):
+        self.collection = db["donations"]
+
+    def create_indexes(self) -> None:
+        self.collection.create_index(
+            [("user_id", ASCENDING), ("idempotency_key", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"idempotency_key": {"$type": "string"}},
+        )
+        self.collection.create_index([("user_id", ASCENDING), ("created_at", DESCENDING)])
+        self.collection.create_index([("onlus_id", ASCENDING), ("created_at", DESCENDING)])
+        self.collection.create_index(
+            [("client_ip", ASCENDING), ("created_at", DESCENDING)],
+            partialFilterExpression={"client_ip": {"$type": "string"}},
+        )
+        self.collection.create_index([("status", ASCENDING), ("completed_at", ASCENDING)])
+        self.collection.create_index(
+            [("completed_at", ASCENDING)],
+            name="receipt_draft_completed_at",
+            partialFilterExpression={"receipt_draft": {"$exists": True}},
+        )
+
+    def insert(self, doc: dict, *, session=None) -> dict:
+        self.collection.insert_one(doc, session=session)
+        return doc
+
+    def by_id(self, donation_id: str, *, session=None) -> dict | None:
+        oid = to_object_id(donation_id)
+        return self.collection.find_one({"_id": oid}, session=session) if oid else None
+
+    def by_idempotency_key(self, user_id: str, key: str) -> dict | None:
+        return self.collection.find_one({"user_id": user_id, "idempotency_key": key})
+
+    def with_receipt_draft(self, completed_before: datetime, limit: int = 100) -> list[dict]:
+        """Completed donations whose receipt was drafted but not numbered yet (a process stopped in between)."""
+        return list(
+            self.collection.find({"receipt_draft": {"$exists": True}, "completed_at": {"$lt": completed_before}})
+            .sort("completed_at", ASCENDING)
+            .limit(limit)
+        )
+
+    def set_receipt_number(self, donation_id, number: str, *, session) -> bool:
+        """Replace the draft by the number; False when another run numbered it first."""
+        result = self.collection.update_one(
+            {"_id": to_object_id(donation_id), "receipt_draft": {"$exists": True}, "receipt_number": None},
+            {"$set": {"receipt_number": number}, "$unset": {"receipt_draft": ""}},
+            session=session,
+        )
+        return result.modified_count == 1
+
+    def set_status(self, donation_id, *, expected: str, fields: dict, session=None) -> dict | None:
+        """Move state only forward: None when the donation is not in `expected`."""
+        return self.collection.find_one_and_update(
+            {"_id": to_object_id(donation_id), "status": expected},
+            {"$set": fields},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+
+    @staticmethod
+    def _query(user_id: str, *, status=None, onlus_id=None, start=None, end=None) -> dict:
+        query: dict = {"user_id": user_id}
+        if status:
+            query["status"] = status
+        if onlus_id:
+            query["onlus_id"] = onlus_id
+        created_between(query, start, end)
+        return query
+
+    def page_for_user(self, user_id: str, *, skip: int, limit: int, **filters) -> tuple[list[dict], int]:
+        query = self._query(user_id, **filters)
+        total = self.collection.count_documents(query)
+        rows = list(
+            self.collection.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)]).skip(skip).limit(limit)
+        )
+        return rows, total
+
+    def for_user_between(self, user_id: str, start: datetime, end: datetime) -> list[dict]:
+        return list(
+            self.collection.find({"user_id": user_id, "completed_at": {"$gte": start, "$lt": end}}).sort(
+                "completed_at", ASCENDING
+            )
+        )

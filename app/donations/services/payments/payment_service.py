@@ -1,0 +1,469 @@
+"""Card donations: a player gives real money straight to an ONLUS.
+
+create intent (compliance + fraud checks first) -> the client confirms with the provider -> the provider's
+webhook (or a confirm/sync call) completes it: the donation, its receipt and DonationComplete, exactly
+once per intent. Intent states only move forward:
+
+    requires_payment_method -> processing -> succeeded -> refunded
+              |  \\-> failed (a declined attempt; may still succeed later) /
+              \\-> canceled
+
+Webhooks: verified against the raw body, the event id recorded first under a unique id (a replay of a
+processed event is acknowledged and ignored), then applied with guarded updates, so late, repeated or
+out-of-order deliveries cannot undo a completed payment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from app.core.clock import utcnow
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.donations.services.compliance.compliance_service import ComplianceRequest
+from app.donations.services.compliance.fraud_service import CHARGE_DISPUTE, PAYMENT_AMOUNT_MISMATCH
+from app.donations.services.payments.providers import PaymentProvider, ProviderError, ProviderIntent, event_object
+
+log = logging.getLogger(__name__)
+
+CREATED, REQUIRES_PM, PROCESSING = "created", "requires_payment_method", "processing"
+SUCCEEDED, FAILED, CANCELED, REFUNDED = "succeeded", "failed", "canceled", "refunded"
+OPEN = (CREATED, REQUIRES_PM, PROCESSING, FAILED)
+INTENT_STATUSES = (CREATED, REQUIRES_PM, PROCESSING, SUCCEEDED, FAILED, CANCELED, REFUNDED)
+
+
+class PaymentService:
+    def __init__(
+        self,
+        *,
+        provider: PaymentProvider,
+        intents,
+        webhooks,
+        providers_repo,
+        donations,
+        onlus,
+        compliance,
+        fraud,
+        wallets,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.provider = provider
+        self.intents = intents  # PaymentIntentRepository
+        self.webhooks = webhooks  # WebhookEventRepository
+        self.providers_repo = providers_repo
+        self.donations = donations  # DonationService
+        self.onlus = onlus  # OnlusService
+        self.compliance = compliance  # ComplianceService
+        self.fraud = fraud  # FraudService
+        self.wallets = wallets  # WalletRepository (today's donated counter for the daily limit)
+        self.clock = clock
+
+    def register_provider(self) -> None:
+        """Record which provider this deployment uses (payment_providers), for admins and reconciliation."""
+        self.providers_repo.upsert(
+            self.provider.name,
+            {
+                "label": self.provider.label,
+                "simulated": self.provider.simulated,
+                "active": True,
+                "currency": "EUR",
+                "updated_at": self.clock(),
+            },
+        )
+
+    def provider_info(self) -> dict:
+        return {
+            "provider": self.provider.name,
+            "label": self.provider.label,
+            "simulated": self.provider.simulated,
+            "currency": "EUR",
+            "webhook_path": "/api/payments/webhooks/stripe",
+        }
+
+    # -- create ---------------------------------------------------------------------
+    def create_intent(
+        self,
+        user_id: str,
+        *,
+        onlus_id: str,
+        amount_cents: int,
+        idempotency_key: str | None = None,
+        client_ip: str | None = None,
+    ) -> tuple[dict, bool]:
+        if idempotency_key:
+            existing = self.intents.by_idempotency_key(user_id, idempotency_key)
+            if existing is not None:
+                return self._replay(existing, onlus_id, amount_cents), False
+        onlus = self.onlus.donatable(onlus_id)
+        self.fraud.check_payment_attempt(user_id, client_ip)
+        wallet = self.wallets.ensure(user_id)
+        today = self.clock().date().isoformat()
+        donated_today = wallet.get("donated_today_cents", 0) if wallet.get("donated_day") == today else 0
+        request = ComplianceRequest(
+            user_id=user_id,
+            onlus=onlus,
+            amount_cents=amount_cents,
+            donated_today_cents=donated_today,
+            source="card",
+            client_ip=client_ip,
+        )
+        decision = self.compliance.check(request)
+        if not decision.allowed:
+            self.compliance.record(request, decision, subject_type="payment_intent", subject_id=None)
+            raise decision.error()
+        now = self.clock()
+        intent_id = ObjectId()
+        doc = {
+            "_id": intent_id,
+            "user_id": user_id,
+            "onlus_id": onlus_id,
+            "onlus_name": onlus["name"],
+            "onlus_category": onlus["category"],
+            "amount_cents": amount_cents,
+            "currency": "EUR",
+            "provider": self.provider.name,
+            "provider_intent_id": None,
+            "client_secret": None,
+            "status": CREATED,
+            "client_ip": client_ip,
+            "donation_id": None,
+            "compliance": {
+                "outcome": decision.outcome,
+                "reasons": list(decision.reasons),
+                "failed_checks": [c for c in decision.checks if not c["passed"]],
+            },
+            "created_at": now,
+            "updated_at": now,
+            "history": [{"status": CREATED, "at": now, "via": "api"}],
+        }
+        if idempotency_key:
+            doc["idempotency_key"] = idempotency_key
+        try:
+            self.intents.insert(doc)
+        except DuplicateKeyError:
+            existing = self.intents.by_idempotency_key(user_id, idempotency_key) if idempotency_key else None
+            if existing is None:
+                raise
+            return self._replay(existing, onlus_id, amount_cents), False
+        self.compliance.record(request, decision, subject_type="payment_intent", subject_id=str(intent_id))
+        try:
+            remote = self.provider.create_intent(
+                amount_cents=amount_cents,
+                currency="EUR",
+                idempotency_key=f"donation:{intent_id}",
+                metadata={"goodplay_intent_id": str(intent_id), "user_id": user_id, "onlus_id": onlus_id},
+                description=f"GoodPlay donation to {onlus['name']}",
+            )
+        except ProviderError as exc:
+            self.intents.advance(
+                intent_id,
+                from_statuses=OPEN,
+                fields={"status": FAILED, "last_error": "provider_unavailable", "updated_at": self.clock()},
+                history={"status": FAILED, "at": self.clock(), "via": "create", "error": exc.message},
+            )
+            raise
+        updated = self.intents.set_provider(
+            intent_id,
+            {"provider_intent_id": remote.id, "client_secret": remote.client_secret, "updated_at": self.clock()},
+        )
+        moved = self.intents.advance(
+            intent_id,
+            from_statuses=(CREATED,),
+            fields={"status": REQUIRES_PM},
+            history={"status": REQUIRES_PM, "at": self.clock(), "via": "provider"},
+        )
+        updated = moved or updated
+        return updated, True
+
+    def _replay(self, existing: dict, onlus_id: str, amount_cents: int) -> dict:
+        if existing["onlus_id"] != onlus_id or existing["amount_cents"] != amount_cents:
+            raise ValidationFailed(
+                "IDEMPOTENCY_KEY_REUSED", errors={"Idempotency-Key": ["Already used for a different payment."]}
+            )
+        return existing
+
+    # -- reads -----------------------------------------------------------------------
+    def for_user(self, user_id: str, intent_id: str) -> dict:
+        intent = self.intents.by_id(intent_id)
+        if intent is None or intent["user_id"] != user_id:
+            raise NotFound("PAYMENT_INTENT_NOT_FOUND")
+        return intent
+
+    def page_for_user(self, user_id: str, *, skip: int, limit: int, status: str | None = None) -> tuple[list, int]:
+        return self.intents.page(skip=skip, limit=limit, user_id=user_id, status=status)
+
+    def admin_page(
+        self, *, skip: int, limit: int, status: str | None = None, user_id: str | None = None
+    ) -> tuple[list, int]:
+        return self.intents.page(skip=skip, limit=limit, status=status, user_id=user_id)
+
+    def admin_get(self, intent_id: str) -> dict:
+        intent = self.intents.by_id(intent_id)
+        if intent is None:
+            raise NotFound("PAYMENT_INTENT_NOT_FOUND")
+        return intent
+
+    # -- the client's side ---------------------------------------------------------------
+    def confirm(self, user_id: str, intent_id: str, *, payment_method: str | None = None) -> dict:
+        """Simulated provider: charge the (pretend) card now. Stripe: the browser confirmed with Stripe.js;
+        this asks Stripe for the intent's state and applies it (useful when a webhook is late)."""
+        intent = self.for_user(user_id, intent_id)
+        if not intent.get("provider_intent_id"):
+            raise Conflict("PAYMENT_INTENT_NOT_OPEN")
+        if intent["status"] in (SUCCEEDED, REFUNDED):
+            return intent
+        if intent["status"] == CANCELED:
+            raise Conflict("PAYMENT_INTENT_NOT_OPEN")
+        if self.provider.simulated:
+            remote = self.provider.confirm(intent["provider_intent_id"], payment_method)
+        else:
+            remote = self.provider.retrieve_intent(intent["provider_intent_id"])
+        return self.sync(intent, remote, via="confirm")
+
+    def cancel(self, user_id: str, intent_id: str) -> dict:
+        intent = self.for_user(user_id, intent_id)
+        if intent["status"] not in OPEN:
+            raise Conflict("PAYMENT_INTENT_NOT_OPEN")
+        if intent.get("provider_intent_id"):
+            remote = self.provider.cancel_intent(intent["provider_intent_id"])
+            if remote.status == "succeeded":  # charged meanwhile: complete instead of cancelling
+                return self.sync(intent, remote, via="cancel")
+        moved = self._advance(intent, CANCELED, from_statuses=OPEN, via="cancel")
+        if moved is None:
+            raise Conflict("PAYMENT_INTENT_NOT_OPEN")
+        return moved
+
+    def sync(self, intent: dict, remote: ProviderIntent, *, via: str) -> dict:
+        """Apply the provider's view of an intent (never backwards)."""
+        if remote.status == "succeeded":
+            self._succeed(intent, amount_cents=remote.amount_cents, reference={"via": via})
+        elif remote.status == "canceled":
+            self._advance(intent, CANCELED, from_statuses=OPEN, via=via)
+        elif remote.status == "processing":
+            self._advance(intent, PROCESSING, from_statuses=(CREATED, REQUIRES_PM, FAILED), via=via)
+        elif remote.last_error:
+            self._fail(intent, error=remote.last_error, via=via)
+        return self.intents.by_id(intent["_id"])
+
+    # -- state moves ---------------------------------------------------------------------
+    def _advance(
+        self, intent: dict, status: str, *, from_statuses, via: str, extra: dict | None = None, session=None
+    ) -> dict | None:
+        now = self.clock()
+        fields = {"status": status, "updated_at": now, f"{status}_at": now, **(extra or {})}
+        return self.intents.advance(
+            intent["_id"],
+            from_statuses=from_statuses,
+            fields=fields,
+            history={"status": status, "at": now, "via": via},
+            session=session,
+        )
+
+    def _fail(self, intent: dict, *, error: str | None, via: str) -> dict | None:
+        moved = self._advance(
+            intent,
+            FAILED,
+            from_statuses=OPEN,
+            via=via,
+            extra={"last_error": error or "payment_failed", "last_failed_at": self.clock()},
+        )
+        if moved is not None:
+            self.fraud.record_failed_payment(moved)
+        return moved
+
+    def _succeed(self, intent: dict, *, amount_cents: int | None, reference: dict) -> str:
+        if amount_cents is not None and amount_cents != intent["amount_cents"]:
+            self.fraud.flag(
+                PAYMENT_AMOUNT_MISMATCH,
+                subject_type="payment_intent",
+                subject=str(intent["_id"]),
+                detail={"expected_cents": intent["amount_cents"], "received_cents": amount_cents},
+            )
+            return "amount_mismatch"
+        if intent["status"] not in OPEN:
+            return "ignored_state"
+
+        def mark_paid(session):
+            moved = self._advance(
+                intent,
+                SUCCEEDED,
+                from_statuses=OPEN,
+                via=reference.get("via", "webhook"),
+                extra={"donation_id": str(intent["_id"])},
+                session=session,
+            )
+            if moved is None:
+                raise Conflict("PAYMENT_INTENT_NOT_OPEN")
+
+        try:
+            _, created = self.donations.complete_card_payment(intent, reference=reference, mark_paid=mark_paid)
+        except Conflict:
+            return "ignored_state"
+        return "completed" if created else "already_completed"
+
+    # -- webhooks -------------------------------------------------------------------------
+    def handle_webhook(self, payload: bytes, signature: str | None) -> dict:
+        """Raises InvalidSignature (nothing recorded). Returns {event_id, type, duplicate, outcome}."""
+        event = self.provider.parse_webhook(payload, signature)
+        event_id, kind = event.get("id"), event.get("type")
+        if not event_id or not kind:
+            raise ValidationFailed("INVALID_WEBHOOK_EVENT")
+        obj = event_object(event)
+        recorded = self.webhooks.record(
+            event_id,
+            {
+                "type": kind,
+                "provider": self.provider.name,
+                "object_id": obj.get("id"),
+                "status": "received",
+                "received_at": self.clock(),
+            },
+        )
+        if recorded is None:
+            existing = self.webhooks.get(event_id) or {}
+            if existing.get("status") == "processed":
+                return {"event_id": event_id, "type": kind, "duplicate": True, "outcome": existing.get("outcome")}
+            # an earlier delivery stopped midway: apply again (every step below is idempotent)
+        outcome = self._apply(kind, obj, event_id)
+        self.webhooks.finish(event_id, {"status": "processed", "outcome": outcome, "processed_at": self.clock()})
+        return {"event_id": event_id, "type": kind, "duplicate": False, "outcome": outcome}
+
+    def _intent_for(self, provider_intent_id: str | None, metadata: dict | None = None) -> dict | None:
+        intent = self.intents.by_provider_id(provider_intent_id) if provider_intent_id else None
+        if intent is None and metadata and metadata.get("goodplay_intent_id"):
+            intent = self.intents.by_id(metadata["goodplay_intent_id"])
+        return intent
+
+    def _apply(self, kind: str, obj: dict, event_id: str) -> str:
+        if kind.startswith("payment_intent."):
+            intent = self._intent_for(obj.get("id"), obj.get("metadata"))
+            if intent is None:
+                return "unknown_intent"
+            if kind == "payment_intent.succeeded":
+                return self._succeed(
+                    intent,
+                    amount_cents=obj.get("amount_received") or obj.get("amount"),
+                    reference={"via": "webhook", "stripe_event_id": event_id},
+                )
+            if kind == "payment_intent.payment_failed":
+                error = (obj.get("last_payment_error") or {}).get("code") or "payment_failed"
+                return "failed" if self._fail(intent, error=error, via="webhook") else "ignored_state"
+            if kind == "payment_intent.canceled":
+                return (
+                    "canceled"
+                    if self._advance(intent, CANCELED, from_statuses=OPEN, via="webhook")
+                    else "ignored_state"
+                )
+            if kind == "payment_intent.processing":
+                return (
+                    "processing"
+                    if self._advance(intent, PROCESSING, from_statuses=(CREATED, REQUIRES_PM, FAILED), via="webhook")
+                    else "ignored_state"
+                )
+            return "ignored_type"
+        if kind == "charge.refunded":
+            intent = self._intent_for(obj.get("payment_intent"), obj.get("metadata"))
+            if intent is None:
+                return "unknown_intent"
+            return self._refunded_at_provider(intent, obj)
+        if kind == "charge.dispute.created":
+            intent = self._intent_for(obj.get("payment_intent"), obj.get("metadata"))
+            if intent is None:
+                return "unknown_intent"
+            now = self.clock()
+            dispute = {
+                "id": obj.get("id"),
+                "amount_cents": obj.get("amount"),
+                "reason": obj.get("reason"),
+                "status": obj.get("status"),
+                "at": now,
+            }
+            self.intents.note(
+                intent["_id"],
+                fields={"dispute": dispute, "updated_at": now},
+                history={"event": "dispute", "at": now, "via": "webhook"},
+            )
+            self.fraud.flag(
+                CHARGE_DISPUTE,
+                subject_type="user",
+                subject=intent["user_id"],
+                detail={"payment_intent_id": str(intent["_id"]), **dispute},
+                ref=f"payment_intent:{intent['_id']}",
+            )
+            return "dispute_recorded"
+        return "ignored_type"
+
+    def _refunded_at_provider(self, intent: dict, charge: dict) -> str:
+        """charge.refunded: a full refund reverses the donation (ledger only: the provider already paid back)."""
+        refunded = int(charge.get("amount_refunded") or 0)
+        if intent["status"] == REFUNDED:
+            return "already_refunded"
+        if intent["status"] != SUCCEEDED:
+            return "ignored_state"
+        if refunded < intent["amount_cents"]:
+            now = self.clock()
+            self.intents.note(
+                intent["_id"],
+                fields={"partial_refund_cents": refunded, "updated_at": now},
+                history={"event": "partial_refund", "at": now, "amount_cents": refunded},
+            )
+            return "partial_refund_recorded"
+        donation = self.donations.donations.by_id(str(intent["_id"]))
+        if donation is not None and donation["status"] == "completed":
+            self.donations.refund(
+                str(intent["_id"]), actor_id=None, reason="Refunded at the payment provider", provider_initiated=True
+            )
+        elif donation is not None and donation["status"] == "held":
+            self.donations.reject_held(
+                str(intent["_id"]),
+                actor_id="provider",
+                note="Refunded at the payment provider",
+                provider_initiated=True,
+            )
+        self._advance(
+            intent,
+            REFUNDED,
+            from_statuses=(SUCCEEDED,),
+            via="webhook",
+            extra={"provider_refund": {"status": "succeeded", "via": "provider"}},
+        )
+        return "refunded"
+
+    def refund_at_provider(self, donation: dict, *, reason: str) -> dict:
+        """After the ledger reversal of a card donation committed: send the money back to the card.
+        Idempotent at the provider (key refund:<donation_id>); a failure is recorded on the intent (and
+        reported by reconciliation) so an admin can retry."""
+        intent = self.intents.by_id(donation.get("payment_intent_id") or donation["_id"])
+        if intent is None or not intent.get("provider_intent_id"):
+            return {"status": "skipped"}
+        now = self.clock()
+        try:
+            result = self.provider.refund(
+                intent["provider_intent_id"],
+                amount_cents=intent["amount_cents"],
+                idempotency_key=f"refund:{donation['_id']}",
+                reason=reason,
+            )
+        except ProviderError as exc:
+            self.intents.note(
+                intent["_id"],
+                fields={"provider_refund": {"status": "failed", "error": exc.message, "at": now}, "updated_at": now},
+                history={"event": "refund_failed", "at": now},
+            )
+            log.error("refund at the provider failed for intent %s", intent["_id"])
+            return {"status": "failed"}
+        refund = {"status": result.get("status") or "succeeded", "id": result.get("id"), "at": now}
+        self._advance(intent, REFUNDED, from_statuses=(SUCCEEDED,), via="admin", extra={"provider_refund": refund})
+        self.intents.note(intent["_id"], fields={"provider_refund": refund}, history={"event": "refund", "at": now})
+        return refund
+
+    def retry_refund(self, intent_id: str) -> dict:
+        intent = self.admin_get(intent_id)
+        donation = self.donations.donations.by_id(str(intent["_id"]))
+        if donation is None or donation["status"] not in ("refunded", "rejected"):
+            raise Conflict("PAYMENT_NOT_REFUNDABLE")
+        return self.refund_at_provider(donation, reason="requested_by_customer")
