@@ -14,7 +14,8 @@ from app.core.contracts import UserDirectory, UserPreferences
 from app.core.infrastructure import Infrastructure
 from app.donations import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
 from app.donations.controllers import BLUEPRINTS
-from app.donations.models.compliance.rules import ComplianceRules, VelocityLimits
+from app.donations.models.compliance.fraud import VelocityLimits
+from app.donations.models.compliance.rules import ComplianceRules
 from app.donations.models.wallet.conversion import FraudLimits
 from app.donations.repositories.compliance.checks import ComplianceCheckRepository
 from app.donations.repositories.compliance.fraud_flags import FraudFlagRepository
@@ -25,18 +26,24 @@ from app.donations.repositories.donations.onlus import OnlusRepository
 from app.donations.repositories.donations.receipts import ReceiptRepository
 from app.donations.repositories.payments.intents import PaymentIntentRepository
 from app.donations.repositories.payments.providers import ProviderConfigRepository
+from app.donations.repositories.payments.simulated import SimulatedPaymentRepository
 from app.donations.repositories.payments.webhooks import WebhookEventRepository
 from app.donations.repositories.treasury.batches import BatchRepository
+from app.donations.repositories.treasury.financial import FinancialRepository
+from app.donations.repositories.treasury.reconciliation import ReconciliationRepository
 from app.donations.repositories.wallet.ledger import LedgerRepository
 from app.donations.repositories.wallet.rates import RatesRepository
 from app.donations.repositories.wallet.wallets import IntegrityReportRepository, WalletRepository
 from app.donations.services import DonationsServices
+from app.donations.services.compliance.aml_screening import AmlScreening
 from app.donations.services.compliance.compliance_service import ComplianceService
 from app.donations.services.compliance.fraud_service import FraudService
+from app.donations.services.compliance.kyc_service import KycService
+from app.donations.services.compliance.sanctions_service import SanctionsService
 from app.donations.services.donations.donation_service import DonationService
 from app.donations.services.donations.onlus_service import OnlusService
 from app.donations.services.payments.payment_service import PaymentService
-from app.donations.services.payments.providers import SimulatedProvider, StripeProvider
+from app.donations.services.payments.providers import PaymentProvider, SimulatedProvider, StripeProvider
 from app.donations.services.treasury.batch_service import BatchService
 from app.donations.services.treasury.financial_service import FinancialAnalyticsService
 from app.donations.services.treasury.reconciliation_service import ReconciliationService
@@ -49,11 +56,11 @@ EVENTS = events.EVENTS  # registered by the factory before any module subscribes
 log = logging.getLogger(__name__)
 
 
-def build_provider(config, db):
+def build_provider(config, simulated: SimulatedPaymentRepository) -> PaymentProvider:
     """Stripe when STRIPE_SECRET_KEY is set (ONE StripeClient for the app), else the simulated provider."""
     key = config.get("STRIPE_SECRET_KEY")
     if not key:
-        return SimulatedProvider(db)
+        return SimulatedProvider(simulated)
     import stripe
 
     options = {}
@@ -82,20 +89,17 @@ def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPrefe
     )
     onlus = OnlusService(onlus_repo)
     rates = RatesService(RatesRepository(db), cache=cache)
-    fraud = FraudService(
-        flags=FraudFlagRepository(db), intents=intents_repo, ledger=ledger, donations=donations_repo, limits=velocity
-    )
+    fraud = FraudService(flags=FraudFlagRepository(db), intents=intents_repo, donations=donations_repo, limits=velocity)
+    aml = ComplianceRules.from_config(config.get("DONATION_COMPLIANCE"))
+    kyc = KycService(KycRepository(db))
+    sanctions = SanctionsService(SanctionsRepository(db), configured=aml.sanctions_list, users=users, cache=cache)
     compliance = ComplianceService(
+        # screening, in order: AML/KYC thresholds, sanctions, fraud velocity
+        rules=[AmlScreening(aml, ledger=ledger, kyc=kyc).screen, sanctions.screen, fraud.donation_rule],
+        checks=ComplianceCheckRepository(db),
+        kyc=kyc,
         max_per_donation_cents=config.get("DONATION_MAX_PER_DONATION_CENTS", 50_000),
         max_per_day_cents=config.get("DONATION_MAX_PER_DAY_CENTS", 100_000),
-        rules=[fraud.donation_rule],
-        aml=ComplianceRules.from_config(config.get("DONATION_COMPLIANCE")),
-        kyc=KycRepository(db),
-        checks=ComplianceCheckRepository(db),
-        sanctions=SanctionsRepository(db),
-        users=users,
-        window_total=ledger.donated_since,
-        cache=cache,
     )
     donations = DonationService(
         wallet=wallet,
@@ -111,8 +115,9 @@ def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPrefe
     credits = CreditService(
         wallet=wallet, rates=rates, limits=limits, auto_donate=donations.maybe_auto_donate, fraud=fraud
     )
+    provider = build_provider(config, SimulatedPaymentRepository(db))
     payments = PaymentService(
-        provider=build_provider(config, db),
+        provider=provider,
         intents=intents_repo,
         webhooks=WebhookEventRepository(db),
         providers_repo=ProviderConfigRepository(db),
@@ -130,11 +135,19 @@ def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPrefe
         rates=rates,
         credits=credits,
         compliance=compliance,
+        kyc=kyc,
+        sanctions=sanctions,
         fraud=fraud,
         payments=payments,
-        batches=BatchService(repo=batches_repo, donations=donations, users=users),
-        reconciliation=ReconciliationService(db=db, wallet=wallet, payments=payments, batches_repo=batches_repo),
-        financial=FinancialAnalyticsService(db=db, onlus=onlus, cache=cache),
+        batches=BatchService(repo=batches_repo, donations=donations, onlus=onlus, users=users),
+        reconciliation=ReconciliationService(
+            repo=ReconciliationRepository(db),
+            wallet=wallet,
+            provider=provider,
+            intents=intents_repo,
+            batches=batches_repo,
+        ),
+        financial=FinancialAnalyticsService(repo=FinancialRepository(db), onlus=onlus, cache=cache),
     )
 
 

@@ -7,19 +7,17 @@ from decimal import InvalidOperation
 
 import pytest
 
+from app.donations.models.compliance.fraud import VelocityLimits, looks_farmed, remember_session, session_hold_reasons
 from app.donations.models.compliance.rules import (
     AML_ROLLING_WINDOW,
     AML_SINGLE_AMOUNT,
     KYC_REQUIRED,
     ComplianceRules,
-    VelocityLimits,
     evaluate,
-    looks_farmed,
     name_matches,
     normalize_name,
 )
-from app.donations.services.compliance.fraud_service import FraudService
-from app.donations.services.treasury.batch_service import month_bounds, parse_amount, previous_month
+from app.donations.models.treasury.batch import month_bounds, parse_amount, previous_month
 
 
 def failed(checks):
@@ -82,18 +80,12 @@ def test_farming_needs_many_near_identical_sessions():
 
 
 def test_session_velocity_counts_the_last_hour_only():
-    fraud = FraudService(
-        flags=None,
-        intents=None,
-        ledger=None,
-        donations=None,
-        limits=VelocityLimits(sessions_credited_per_user_hour=3, farming_min_sessions_day=99),
-    )
+    limits = VelocityLimits(sessions_credited_per_user_hour=3, farming_min_sessions_day=99)
     now = datetime(2026, 5, 10, 12)
     recent = [{"at": now - timedelta(minutes=m), "s": 60 * m} for m in (5, 20, 50, 70, 200)]
-    assert fraud.session_reasons(recent, now=now, play_seconds=10) == ["SESSION_VELOCITY"]
-    assert fraud.session_reasons(recent[2:], now=now, play_seconds=10) == []
-    kept = fraud.remember_session(recent + [{"at": now - timedelta(days=2), "s": 1}], now=now, play_seconds=9)
+    assert session_hold_reasons(recent, now=now, play_seconds=10, limits=limits) == ["SESSION_VELOCITY"]
+    assert session_hold_reasons(recent[2:], now=now, play_seconds=10, limits=limits) == []
+    kept = remember_session(recent + [{"at": now - timedelta(days=2), "s": 1}], now=now, play_seconds=9)
     assert len(kept) == 6 and kept[-1] == {"at": now, "s": 9}
 
 

@@ -124,6 +124,19 @@ class FinancialTrendOut(OutSchema):
     donors = fields.Integer()
 
 
+class CardPaymentsField(fields.Dict):
+    """{count, amount (euros), intents_by_status} from the figures' {count, amount_cents, intents_by_status}."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return {
+            "count": value["count"],
+            "amount": cents_to_euros(value["amount_cents"]),
+            "intents_by_status": value["intents_by_status"],
+        }
+
+
 class DashboardOut(OutSchema):
     from_ = fields.Function(lambda d: d["from"].date().isoformat(), data_key="from")
     to = fields.Function(lambda d: d["to_inclusive"].isoformat())
@@ -155,6 +168,6 @@ class DashboardOut(OutSchema):
         }
     )
     held = fields.Function(lambda d: {"count": d["held"]["count"], "amount": cents_to_euros(d["held"]["amount_cents"])})
-    card_payments = fields.Dict()
+    card_payments = CardPaymentsField()
     generated_at = Timestamp()
     cached = fields.Boolean()

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from app.core.infrastructure import services_of
 from app.donations.services.compliance.compliance_service import ComplianceService
 from app.donations.services.compliance.fraud_service import FraudService
+from app.donations.services.compliance.kyc_service import KycService
+from app.donations.services.compliance.sanctions_service import SanctionsService
 from app.donations.services.donations.donation_service import DonationService
 from app.donations.services.donations.onlus_service import OnlusService
 from app.donations.services.payments.payment_service import PaymentService
@@ -26,6 +28,8 @@ class DonationsServices:
     rates: RatesService
     credits: CreditService
     compliance: ComplianceService
+    kyc: KycService
+    sanctions: SanctionsService
     fraud: FraudService
     payments: PaymentService
     batches: BatchService

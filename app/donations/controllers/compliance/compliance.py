@@ -67,7 +67,7 @@ def _page(query: dict, rows_total, message: str):
 def my_kyc():
     """The signed-in user's KYC status: none, pending, approved or rejected. KYC is needed before donating
     more than the KYC threshold in the rolling window (larger donations are held until it is approved)."""
-    return ok("KYC_RETRIEVED", services().compliance.kyc_record(current_user_id()))
+    return ok("KYC_RETRIEVED", services().kyc.record(current_user_id()))
 
 
 @blp.route("/kyc", methods=["POST"])
@@ -80,7 +80,7 @@ def submit_kyc(body):
     """Submit (or resubmit after a rejection) identity data for review; 409 KYC_ALREADY_APPROVED.
     Only the document number's last 4 characters are kept."""
     body["date_of_birth"] = body["date_of_birth"].isoformat()
-    return ok("KYC_SUBMITTED", services().compliance.submit_kyc(current_user_id(), body))
+    return ok("KYC_SUBMITTED", services().kyc.submit(current_user_id(), body))
 
 
 # -- KYC (admin) ---------------------------------------------------------------------
@@ -94,7 +94,7 @@ def kyc_submissions(query):
     """KYC records, oldest submission first; filter by `status`."""
     return _page(
         query,
-        services().compliance.kyc_page(status=query.get("status"), **page_window(query)),
+        services().kyc.page(status=query.get("status"), **page_window(query)),
         "KYC_SUBMISSIONS_RETRIEVED",
     )
 
@@ -108,9 +108,7 @@ def review_kyc(body, user_id):
     """Approve or reject a pending submission (409 KYC_NOT_PENDING otherwise)."""
     return ok(
         "KYC_REVIEWED",
-        services().compliance.review_kyc(
-            user_id, approve=body["approve"], note=body.get("note"), actor_id=current_user_id()
-        ),
+        services().kyc.review(user_id, approve=body["approve"], note=body.get("note"), actor_id=current_user_id()),
     )
 
 
@@ -179,7 +177,7 @@ def checks(query):
 @blp.response(200, Envelope(SanctionOut, many=True))
 def sanctions():
     """The names screened: configured (DONATION_COMPLIANCE.sanctions_list) and added by admins."""
-    return ok("SANCTIONS_LIST_RETRIEVED", services().compliance.sanctions_entries())
+    return ok("SANCTIONS_LIST_RETRIEVED", services().sanctions.list_entries())
 
 
 @blp.route("/sanctions", methods=["POST"])
@@ -191,7 +189,7 @@ def add_sanction(body):
     """Screen a name from now on (donors and ONLUS); 409 SANCTIONS_ENTRY_EXISTS."""
     return ok(
         "SANCTIONS_ENTRY_ADDED",
-        services().compliance.add_sanction(body["name"], note=body.get("note"), actor_id=current_user_id()),
+        services().sanctions.add(body["name"], note=body.get("note"), actor_id=current_user_id()),
     )
 
 
@@ -199,7 +197,7 @@ def add_sanction(body):
 @admin_required
 @blp.response(200, Envelope())
 def remove_sanction(entry_id):
-    services().compliance.remove_sanction(entry_id)
+    services().sanctions.remove(entry_id)
     return ok("SANCTIONS_ENTRY_REMOVED", None)
 
 

@@ -1,8 +1,8 @@
-"""Compliance rules (pure): AML thresholds, KYC requirement, sanctions name matching, fraud velocity limits.
+"""Compliance rules (pure): AML thresholds, the KYC requirement, sanctions name matching.
 
 A donation that trips a rule here is not refused: it is HELD for an admin's review (the money leaves
 the spendable balance and waits in `held`), because a false positive must cost the donor a delay,
-not their donation. Refusals stay with the amount limits (part 1).
+not their donation. Refusals stay with the amount limits (models/compliance/decision.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ KYC_REQUIRED = "KYC_REQUIRED"
 AML_SINGLE_AMOUNT = "AML_SINGLE_AMOUNT"
 AML_ROLLING_WINDOW = "AML_ROLLING_WINDOW"
 SANCTIONS_MATCH = "SANCTIONS_MATCH"
-DONATION_VELOCITY = "DONATION_VELOCITY"
 
 
 @dataclass(frozen=True)
@@ -87,31 +86,3 @@ def name_matches(candidate: str | None, listed: str) -> bool:
     words = set(normalize_name(candidate).split())
     target = set(normalize_name(listed).split())
     return bool(target) and target <= words
-
-
-@dataclass(frozen=True)
-class VelocityLimits:
-    """Fraud velocity limits. Config key DONATION_FRAUD_LIMITS (shared with FraudLimits) may override them
-    under the same names."""
-
-    payment_attempts_per_user_10min: int = 5  # card payment intents created by one user in 10 minutes
-    payment_attempts_per_ip_10min: int = 10  # ... from one address
-    failed_payments_per_user_hour: int = 3  # declined cards in an hour: card testing
-    failed_payments_per_ip_hour: int = 5
-    sessions_credited_per_user_hour: int = 15  # credited sessions in the hour before (beyond the games hint)
-    farming_min_sessions_day: int = 8  # at least this many sessions in 24 h ...
-    farming_max_spread_seconds: int = 5  # ... whose play times are all within this spread: a bot
-    donations_per_user_hour: int = 20  # wallet donations in an hour (credit conversion to gifts)
-    donations_per_ip_hour: int = 40
-
-    @classmethod
-    def from_config(cls, value: dict | None) -> VelocityLimits:
-        names = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in (value or {}).items() if k in names})
-
-
-def looks_farmed(play_seconds: list[int], limits: VelocityLimits) -> bool:
-    """Many sessions of (almost) identical length in a day: scripted play, not a person."""
-    if len(play_seconds) < limits.farming_min_sessions_day:
-        return False
-    return max(play_seconds) - min(play_seconds) <= limits.farming_max_spread_seconds

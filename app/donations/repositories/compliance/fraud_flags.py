@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
-from app.donations.repositories.common import to_object_id
+from app.core.ids import object_id
 
 
 class FraudFlagRepository:
@@ -22,25 +23,30 @@ class FraudFlagRepository:
     def raise_flag(self, doc: dict) -> dict:
         """Insert the flag, or add this occurrence to the open flag with the same dedupe key."""
         now = doc["created_at"]
-        return self.collection.find_one_and_update(
-            {"dedupe_key": doc["dedupe_key"]},
-            {
-                "$setOnInsert": {k: v for k, v in doc.items() if k not in ("refs",)},
-                "$inc": {"occurrences": 1},
-                "$set": {"last_seen_at": now},
-                "$push": {"refs": {"$each": doc.get("refs", []), "$slice": -50}},
-            },
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
+        for _ in range(2):
+            try:
+                return self.collection.find_one_and_update(
+                    {"dedupe_key": doc["dedupe_key"]},
+                    {
+                        "$setOnInsert": {k: v for k, v in doc.items() if k not in ("refs",)},
+                        "$inc": {"occurrences": 1},
+                        "$set": {"last_seen_at": now},
+                        "$push": {"refs": {"$each": doc.get("refs", []), "$slice": -50}},
+                    },
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+            except DuplicateKeyError:  # two first occurrences raced on the upsert: the second adds to the first
+                continue
+        return self.collection.find_one({"dedupe_key": doc["dedupe_key"]})
 
     def by_id(self, flag_id: str) -> dict | None:
-        oid = to_object_id(flag_id)
+        oid = object_id(flag_id)
         return self.collection.find_one({"_id": oid}) if oid else None
 
     def resolve(self, flag_id: str, *, note: str, actor_id: str, now: datetime) -> dict | None:
         return self.collection.find_one_and_update(
-            {"_id": to_object_id(flag_id), "status": "open"},
+            {"_id": object_id(flag_id), "status": "open"},
             {"$set": {"status": "resolved", "resolved_at": now, "resolved_by": actor_id, "resolution_note": note}},
             return_document=ReturnDocument.AFTER,
         )

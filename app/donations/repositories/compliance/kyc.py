@@ -19,12 +19,6 @@ class KycRepository:
     def get(self, user_id: str) -> dict | None:
         return self.collection.find_one({"user_id": user_id})
 
-    def statuses(self, user_ids: list[str]) -> dict[str, str]:
-        return {
-            d["user_id"]: d["status"]
-            for d in self.collection.find({"user_id": {"$in": list(user_ids)}}, {"user_id": 1, "status": 1})
-        }
-
     def submit(self, user_id: str, data: dict, *, now: datetime) -> dict:
         """Store (or replace) the user's submission as pending; an approved record is never downgraded here."""
         try:
@@ -75,3 +69,7 @@ class KycRepository:
             self.collection.find(query).sort([("submitted_at", ASCENDING), ("_id", ASCENDING)]).skip(skip).limit(limit)
         )
         return rows, total
+
+    def statuses_updated_between(self, start: datetime, end: datetime) -> list[str]:
+        """The status of every record last updated in [start, end)."""
+        return [d["status"] for d in self.collection.find({"updated_at": {"$gte": start, "$lt": end}}, {"status": 1})]

@@ -6,7 +6,7 @@ from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
-from app.donations.repositories.common import to_object_id
+from app.core.ids import object_id
 
 
 class SanctionsRepository:
@@ -28,5 +28,5 @@ class SanctionsRepository:
         return doc
 
     def remove(self, entry_id: str) -> bool:
-        oid = to_object_id(entry_id)
+        oid = object_id(entry_id)
         return bool(oid) and self.collection.delete_one({"_id": oid}).deleted_count == 1

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
-from app.donations.repositories.common import to_object_id
+from app.core.ids import object_id
 from app.donations.repositories.queries import created_between
 
 
@@ -38,7 +38,7 @@ class DonationRepository:
         return doc
 
     def by_id(self, donation_id: str, *, session=None) -> dict | None:
-        oid = to_object_id(donation_id)
+        oid = object_id(donation_id)
         return self.collection.find_one({"_id": oid}, session=session) if oid else None
 
     def by_idempotency_key(self, user_id: str, key: str) -> dict | None:
@@ -55,7 +55,7 @@ class DonationRepository:
     def set_receipt_number(self, donation_id, number: str, *, session) -> bool:
         """Replace the draft by the number; False when another run numbered it first."""
         result = self.collection.update_one(
-            {"_id": to_object_id(donation_id), "receipt_draft": {"$exists": True}, "receipt_number": None},
+            {"_id": object_id(donation_id), "receipt_draft": {"$exists": True}, "receipt_number": None},
             {"$set": {"receipt_number": number}, "$unset": {"receipt_draft": ""}},
             session=session,
         )
@@ -64,7 +64,7 @@ class DonationRepository:
     def set_status(self, donation_id, *, expected: str, fields: dict, session=None) -> dict | None:
         """Move state only forward: None when the donation is not in `expected`."""
         return self.collection.find_one_and_update(
-            {"_id": to_object_id(donation_id), "status": expected},
+            {"_id": object_id(donation_id), "status": expected},
             {"$set": fields},
             return_document=ReturnDocument.AFTER,
             session=session,
@@ -87,6 +87,14 @@ class DonationRepository:
             self.collection.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)]).skip(skip).limit(limit)
         )
         return rows, total
+
+    def count_by_user_since(self, user_id: str, since: datetime, *, limit: int) -> int:
+        """The user's donations since then, counted up to `limit` (the work stays bounded)."""
+        return self.collection.count_documents({"user_id": user_id, "created_at": {"$gte": since}}, limit=limit)
+
+    def count_by_ip_since(self, client_ip: str, since: datetime, *, limit: int) -> int:
+        """Donations from the address since then, counted up to `limit`."""
+        return self.collection.count_documents({"client_ip": client_ip, "created_at": {"$gte": since}}, limit=limit)
 
     def for_user_between(self, user_id: str, start: datetime, end: datetime) -> list[dict]:
         return list(

@@ -8,7 +8,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
-from app.donations.repositories.common import to_object_id
+from app.core.ids import object_id
 
 
 class TaxCodeTaken(Exception):
@@ -49,15 +49,15 @@ class OnlusRepository:
             return self.collection.find_one({"tax_code": doc["tax_code"]})
 
     def by_id(self, onlus_id: str) -> dict | None:
-        oid = to_object_id(onlus_id)
+        oid = object_id(onlus_id)
         return self.collection.find_one({"_id": oid}) if oid else None
 
     def by_ids(self, ids: list[str]) -> list[dict]:
-        oids = [o for o in (to_object_id(i) for i in ids) if o]
+        oids = [o for o in (object_id(i) for i in ids) if o]
         return list(self.collection.find({"_id": {"$in": oids}}))
 
     def update(self, onlus_id: str, fields: dict) -> dict | None:
-        oid = to_object_id(onlus_id)
+        oid = object_id(onlus_id)
         if not oid:
             return None
         fields = dict(fields, updated_at=utcnow())

@@ -12,11 +12,9 @@ class ProviderConfigRepository:
     def create_indexes(self) -> None:
         pass  # keyed by provider name (_id)
 
-    def upsert(self, name: str, fields: dict) -> None:
+    def save(self, name: str, fields: dict) -> None:
+        """Record the provider's settings (created on first use)."""
         try:
             self.collection.update_one({"_id": name}, {"$set": fields}, upsert=True)
         except DuplicateKeyError:
             self.collection.update_one({"_id": name}, {"$set": fields})
-
-    def all(self) -> list[dict]:
-        return list(self.collection.find({}))

@@ -9,7 +9,8 @@ from datetime import datetime
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from app.donations.repositories.common import to_object_id
+from app.core.ids import new_object_id, object_id
+from app.donations.models.treasury.batch import ITEM_STATES
 
 
 class BatchRepository:
@@ -28,6 +29,11 @@ class BatchRepository:
         self.disbursements.create_index([("period", ASCENDING), ("onlus_id", ASCENDING)])
 
     # -- batches ---------------------------------------------------------------------
+    @staticmethod
+    def new_id():
+        """The id of a batch about to be created (its items' ids derive from it)."""
+        return new_object_id()
+
     def insert(self, doc: dict, items: list[dict]) -> dict | None:
         """The batch, then its items (items first would leave orphans if the batch key is taken)."""
         try:
@@ -39,7 +45,7 @@ class BatchRepository:
         return doc
 
     def by_id(self, batch_id) -> dict | None:
-        oid = to_object_id(batch_id)
+        oid = object_id(batch_id)
         return self.collection.find_one({"_id": oid}) if oid else None
 
     def by_key(self, key: str) -> dict | None:
@@ -49,7 +55,7 @@ class BatchRepository:
         """Claim the batch for one runner: only when not finished and nobody holds an unexpired lease."""
         return self.collection.find_one_and_update(
             {
-                "_id": to_object_id(batch_id),
+                "_id": object_id(batch_id),
                 "status": {"$in": ["pending", "running"]},
                 "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}, {"lease_owner": owner}],
             },
@@ -63,15 +69,18 @@ class BatchRepository:
     def renew(self, batch_id, *, owner: str, until: datetime) -> None:
         self.collection.update_one({"_id": batch_id, "lease_owner": owner}, {"$set": {"lease_until": until}})
 
-    def release(self, batch_id, *, owner: str, fields: dict) -> dict | None:
+    def release(self, batch_id, *, owner: str, finished: tuple[str, datetime] | None = None) -> dict | None:
+        """The runner lets the batch go; `finished` (status, at) when no item is left to do."""
+        fields = {"status": finished[0], "finished_at": finished[1]} if finished else {}
         return self.collection.find_one_and_update(
             {"_id": batch_id, "lease_owner": owner},
             {"$set": {**fields, "lease_owner": None, "lease_until": None}},
             return_document=ReturnDocument.AFTER,
         )
 
-    def set_counts(self, batch_id) -> dict:
-        counts = dict.fromkeys(("pending", "processing", "done", "failed"), 0)
+    def recount(self, batch_id) -> dict:
+        """Store the batch's item counts by status (and answer the batch)."""
+        counts = dict.fromkeys(ITEM_STATES, 0)
         for row in self.items.aggregate(
             [{"$match": {"batch_id": batch_id}}, {"$group": {"_id": "$status", "n": {"$sum": 1}}}]
         ):
@@ -80,10 +89,9 @@ class BatchRepository:
             {"_id": batch_id}, {"$set": {"counts": counts}}, return_document=ReturnDocument.AFTER
         )
 
-    def set_fields(self, batch_id, fields: dict) -> dict | None:
-        return self.collection.find_one_and_update(
-            {"_id": to_object_id(batch_id)}, {"$set": fields}, return_document=ReturnDocument.AFTER
-        )
+    def reopen(self, batch_id) -> None:
+        """Failed items were put back to pending: the batch runs again."""
+        self.collection.update_one({"_id": object_id(batch_id)}, {"$set": {"status": "running", "finished_at": None}})
 
     def resumable(self, *, now: datetime, limit: int = 20) -> list[dict]:
         return list(
@@ -133,7 +141,13 @@ class BatchRepository:
             return_document=ReturnDocument.AFTER,
         )
 
-    def finish_item(self, item_id: str, fields: dict) -> None:
+    def item_done(self, item_id: str, *, result: dict, at: datetime) -> None:
+        self._finish_item(item_id, {"status": "done", "result": result, "error": None, "updated_at": at})
+
+    def item_failed(self, item_id: str, *, error: str, retryable: bool, at: datetime) -> None:
+        self._finish_item(item_id, {"status": "failed", "retryable": retryable, "error": error, "updated_at": at})
+
+    def _finish_item(self, item_id: str, fields: dict) -> None:
         self.items.update_one({"_id": item_id, "status": "processing"}, {"$set": fields})
 
     def retry_failed(self, batch_id, *, now: datetime) -> int:

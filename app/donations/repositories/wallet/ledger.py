@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING
 
-from app.donations.repositories.common import to_object_id
+from app.core.ids import object_id
 from app.donations.repositories.queries import created_between
 
 
@@ -30,7 +30,7 @@ class LedgerRepository:
         return self.collection.find_one({"key": key}, session=session)
 
     def by_id(self, entry_id: str) -> dict | None:
-        oid = to_object_id(entry_id)
+        oid = object_id(entry_id)
         return self.collection.find_one({"_id": oid}) if oid else None
 
     @staticmethod

@@ -1,12 +1,9 @@
 """Whether a donation may proceed, and whether it must wait for an admin.
 
-`check()` first applies the amount limits of part 1 (a breach is a refusal: 422, nothing changes),
-then the part-2 rules: KYC above a threshold, AML single-amount and rolling-window thresholds,
-sanctions screening of the donor and the ONLUS, and any extra rules (fraud velocity). Those do not
-refuse: the decision says `hold`, and the donation is held for review. Every decision can be
-recorded in `compliance_checks` with the result of each rule.
-
-Also owns KYC records (users submit, admins approve/reject) and the sanctions list.
+`check()` first applies the amount limits (a breach is a refusal: 422, nothing changes), then the screening
+rules in order: AML/KYC thresholds (AmlScreening), sanctions (SanctionsService), fraud velocity
+(FraudService). Those do not refuse: the decision says `hold`, and the donation is held for review. Every
+decision can be recorded in `compliance_checks` with the result of each rule (the compliance report's source).
 """
 
 from __future__ import annotations
@@ -14,24 +11,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from app.core.cache import CachedValue
 from app.core.clock import utcnow
-from app.core.errors import AppError, Conflict, NotFound, ValidationFailed
+from app.core.errors import AppError, ValidationFailed
 from app.core.money import cents_to_euros
-from app.donations.models.compliance.rules import (
-    KYC_APPROVED,
-    KYC_NONE,
-    KYC_NOT_CHECKED,
-    KYC_REJECTED,
-    SANCTIONS_MATCH,
-    ComplianceRules,
-    evaluate,
-    name_matches,
-    normalize_name,
-)
 from app.donations.models.donations.donation import MIN_DONATION_CENTS
+from app.donations.repositories.compliance.checks import ComplianceCheckRepository
+from app.donations.services.compliance.kyc_service import KycService
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +56,7 @@ class ComplianceDecision:
 
 
 def hold_decision(rule: str, detail: dict) -> ComplianceDecision:
-    """What an extra rule (e.g. fraud velocity) returns to hold a donation."""
+    """What a screening rule returns to hold a donation."""
     return ComplianceDecision(
         True,
         "DONATION_HELD_FOR_REVIEW",
@@ -81,44 +68,33 @@ def hold_decision(rule: str, detail: dict) -> ComplianceDecision:
     )
 
 
-SANCTIONS_TTL = 30  # seconds
+def passed_checks(checks: list[dict]) -> ComplianceDecision:
+    """What a screening rule returns with the results of its checks (failed ones hold the donation)."""
+    return ComplianceDecision(True, checks=tuple(checks))
+
+
+# a screening rule: request -> decision (a refusal stops the check; failed checks hold the donation) or None
+Rule = Callable[[ComplianceRequest], "ComplianceDecision | None"]
 
 
 class ComplianceService:
     def __init__(
         self,
         *,
+        rules: list[Rule],
+        checks: ComplianceCheckRepository,
+        kyc: KycService,
         min_cents: int = MIN_DONATION_CENTS,
         max_per_donation_cents: int = 50_000,
         max_per_day_cents: int = 100_000,
-        rules: list | None = None,
-        aml: ComplianceRules | None = None,
-        kyc=None,
-        checks=None,
-        sanctions=None,
-        window_total: Callable[[str, datetime], int] | None = None,
-        users=None,
-        cache=None,
         clock: Callable[[], datetime] = utcnow,
     ):
+        self.rules = list(rules)
+        self.checks = checks
+        self.kyc = kyc
         self.min_cents = min_cents
         self.max_per_donation_cents = max_per_donation_cents
         self.max_per_day_cents = max_per_day_cents
-        # extra rules (fraud velocity...): callables request -> ComplianceDecision | None
-        self.rules = list(rules or [])
-        self.aml = aml  # None: part-1 behaviour (limits only)
-        self.kyc = kyc  # KycRepository
-        self.checks = checks  # ComplianceCheckRepository
-        self.sanctions = sanctions  # SanctionsRepository
-        # every donation is screened against the list: kept in the cache, dropped when an admin edits it
-        self.listed = CachedValue(
-            cache,
-            "compliance:sanctions",
-            SANCTIONS_TTL,
-            lambda: [d["name"] for d in sanctions.all()] if sanctions is not None else [],
-        )
-        self.window_total = window_total  # (user_id, since) -> cents donated or held since then
-        self.users = users  # core users service (donor name for screening)
         self.clock = clock
 
     # -- the decision -------------------------------------------------------------
@@ -150,9 +126,6 @@ class ComplianceService:
                 "daily_limit",
             )
         checks: list[dict] = []
-        if self.aml is not None:
-            checks.extend(self._aml_checks(request))
-            checks.append(self._sanctions_check(request))
         for rule in self.rules:
             decision = rule(request)
             if decision is None:
@@ -167,42 +140,10 @@ class ComplianceService:
             )
         return ComplianceDecision(True, checks=tuple(checks))
 
-    def _aml_checks(self, request: ComplianceRequest) -> list[dict]:
-        since = self.clock() - timedelta(days=self.aml.aml_window_days)
-        window = self.window_total(request.user_id, since) if self.window_total else 0
-        # the KYC status only matters above the threshold: below it, no read
-        needs_kyc = window + request.amount_cents > self.aml.kyc_required_above_cents
-        return evaluate(
-            self.aml,
-            amount_cents=request.amount_cents,
-            window_total_cents=window,
-            kyc_status=self.kyc_status(request.user_id) if needs_kyc else KYC_NOT_CHECKED,
-        )
-
-    def _sanctions_check(self, request: ComplianceRequest) -> dict:
-        names = {"donor": request.donor_name or self._donor_name(request.user_id), "onlus": request.onlus.get("name")}
-        hits = []
-        for listed in self.sanctions_names():
-            for role, name in names.items():
-                if name and name_matches(name, listed):
-                    hits.append({"role": role, "name": name, "listed": listed})
-        return {"rule": SANCTIONS_MATCH, "passed": not hits, "detail": {"matches": hits}}
-
-    def _donor_name(self, user_id: str) -> str | None:
-        if self.users is None:
-            return None
-        try:
-            user = self.users.get(user_id)
-        except AppError:
-            return None
-        return f"{user.get('first_name', '')} {user.get('last_name', '')}".strip() or None
-
     def record(
         self, request: ComplianceRequest, decision: ComplianceDecision, *, subject_type: str, subject_id: str | None
     ) -> None:
         """Keep the decision and each rule's result (an audit trail, and the compliance reports' source)."""
-        if self.checks is None:
-            return
         try:
             self.checks.insert(
                 {
@@ -221,82 +162,6 @@ class ComplianceService:
             )
         except Exception:  # the audit write must not undo a committed donation
             log.exception("could not record a compliance check for %s", request.user_id)
-
-    # -- KYC -----------------------------------------------------------------------
-    def kyc_status(self, user_id: str) -> str:
-        if self.kyc is None:
-            return KYC_NONE
-        doc = self.kyc.get(user_id)
-        return doc["status"] if doc else KYC_NONE
-
-    def kyc_record(self, user_id: str) -> dict:
-        doc = self.kyc.get(user_id) if self.kyc else None
-        return doc or {"user_id": user_id, "status": KYC_NONE}
-
-    def submit_kyc(self, user_id: str, data: dict) -> dict:
-        # only what a reviewer needs: the document number is kept as its last 4 characters
-        number = data.pop("document_number")
-        data["document_number_last4"] = number[-4:]
-        doc = self.kyc.submit(user_id, data, now=self.clock())
-        if doc is None:
-            raise Conflict("KYC_ALREADY_APPROVED")
-        return doc
-
-    def review_kyc(self, user_id: str, *, approve: bool, note: str | None, actor_id: str) -> dict:
-        status = KYC_APPROVED if approve else KYC_REJECTED
-        doc = self.kyc.review(user_id, status=status, note=note, actor_id=actor_id, now=self.clock())
-        if doc is None:
-            if self.kyc.get(user_id) is None:
-                raise NotFound("KYC_NOT_FOUND")
-            raise Conflict("KYC_NOT_PENDING")
-        return doc
-
-    def kyc_page(self, *, status: str | None, skip: int, limit: int) -> tuple[list, int]:
-        return self.kyc.page(status=status, skip=skip, limit=limit)
-
-    # -- sanctions list -------------------------------------------------------------
-    def sanctions_names(self) -> list[str]:
-        return (list(self.aml.sanctions_list) if self.aml else []) + list(self.listed.get())
-
-    def sanctions_entries(self) -> list[dict]:
-        configured = [
-            {"id": None, "name": n, "source": "config", "note": None, "created_at": None}
-            for n in (self.aml.sanctions_list if self.aml else ())
-        ]
-        added = [
-            {
-                "id": str(d["_id"]),
-                "name": d["name"],
-                "source": "admin",
-                "note": d.get("note"),
-                "created_at": d["created_at"],
-                "added_by": d.get("added_by"),
-            }
-            for d in self.sanctions.all()
-        ]
-        return configured + added
-
-    def add_sanction(self, name: str, *, note: str | None, actor_id: str) -> dict:
-        normalized = normalize_name(name)
-        if not normalized:
-            raise ValidationFailed(errors={"name": ["Must contain letters or digits."]})
-        doc = self.sanctions.add(name=name.strip(), normalized=normalized, note=note, actor_id=actor_id)
-        if doc is None:
-            raise Conflict("SANCTIONS_ENTRY_EXISTS")
-        self.listed.forget()
-        return {
-            "id": str(doc["_id"]),
-            "name": doc["name"],
-            "source": "admin",
-            "note": note,
-            "created_at": doc["created_at"],
-            "added_by": actor_id,
-        }
-
-    def remove_sanction(self, entry_id: str) -> None:
-        if not self.sanctions.remove(entry_id):
-            raise NotFound("SANCTIONS_ENTRY_NOT_FOUND")
-        self.listed.forget()
 
     # -- reads and reports ------------------------------------------------------------
     def checks_page(self, **filters) -> tuple[list, int]:
@@ -318,9 +183,6 @@ class ComplianceService:
         for d in held_donations:
             review = d.get("review") or {}
             decisions[review.get("decision") or "pending"] = decisions.get(review.get("decision") or "pending", 0) + 1
-        kyc = dict.fromkeys(("pending", "approved", "rejected"), 0)
-        for doc in self.kyc.collection.find({"updated_at": {"$gte": start, "$lt": end}}, {"status": 1}):
-            kyc[doc["status"]] = kyc.get(doc["status"], 0) + 1
         flag_kinds: dict[str, int] = {}
         for f in flags:
             flag_kinds[f["kind"]] = flag_kinds.get(f["kind"], 0) + 1
@@ -332,7 +194,7 @@ class ComplianceService:
             "by_rule": by_rule,
             "held_amount_cents": held_cents,
             "held_decisions": decisions,
-            "kyc": kyc,
+            "kyc": self.kyc.reviews_between(start, end),
             "fraud_flags": {"total": len(flags), "by_kind": flag_kinds},
             "generated_at": self.clock(),
         }

@@ -1,5 +1,5 @@
 """Fraud detection: velocity per user and per client address on credited sessions, donations and card
-payment attempts (card testing), and credit-farming patterns.
+payment attempts (card testing), and credit-farming patterns (rules in models/compliance/fraud.py).
 
 Flags land in `fraud_flags` (one per rule, subject and hour: a burst is one flag with occurrences),
 visible to admins. Flagged activity is held, never dropped: a flagged session's credits are held
@@ -13,30 +13,22 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from pymongo.errors import DuplicateKeyError
-
 from app.core.clock import utcnow
 from app.core.errors import AppError, Conflict, NotFound
-from app.donations.models.compliance.rules import DONATION_VELOCITY, VelocityLimits, looks_farmed
-from app.donations.services.compliance.compliance_service import ComplianceRequest, hold_decision
+from app.donations.models.compliance.fraud import (
+    CARD_TESTING,
+    DONATION_VELOCITY,
+    PAYMENT_VELOCITY,
+    VelocityLimits,
+    dedupe_key,
+    session_hold_reasons,
+)
+from app.donations.repositories.compliance.fraud_flags import FraudFlagRepository
+from app.donations.repositories.donations.donations import DonationRepository
+from app.donations.repositories.payments.intents import PaymentIntentRepository
+from app.donations.services.compliance.compliance_service import ComplianceDecision, ComplianceRequest, hold_decision
 
 log = logging.getLogger(__name__)
-
-CARD_TESTING = "CARD_TESTING"
-PAYMENT_VELOCITY = "PAYMENT_VELOCITY"
-SESSION_VELOCITY = "SESSION_VELOCITY"
-CREDIT_FARMING = "CREDIT_FARMING"
-CHARGE_DISPUTE = "CHARGE_DISPUTE"
-PAYMENT_AMOUNT_MISMATCH = "PAYMENT_AMOUNT_MISMATCH"
-FLAG_KINDS = (
-    CARD_TESTING,
-    PAYMENT_VELOCITY,
-    SESSION_VELOCITY,
-    CREDIT_FARMING,
-    DONATION_VELOCITY,
-    CHARGE_DISPUTE,
-    PAYMENT_AMOUNT_MISMATCH,
-)
 
 
 class PaymentVelocityExceeded(AppError):
@@ -48,42 +40,35 @@ class FraudService:
     def __init__(
         self,
         *,
-        flags,
-        intents,
-        ledger,
-        donations,
+        flags: FraudFlagRepository,
+        intents: PaymentIntentRepository,
+        donations: DonationRepository,
         limits: VelocityLimits,
         clock: Callable[[], datetime] = utcnow,
     ):
-        self.flags = flags  # FraudFlagRepository
-        self.intents = intents  # PaymentIntentRepository
-        self.ledger = ledger  # LedgerRepository
-        self.donations = donations  # DonationRepository
+        self.flags = flags
+        self.intents = intents  # payment attempts and declines
+        self.donations = donations  # donations per user and address
         self.limits = limits
         self.clock = clock
 
     # -- flags ---------------------------------------------------------------------
     def flag(self, kind: str, *, subject_type: str, subject: str, detail: dict, ref: str | None = None) -> dict:
         now = self.clock()
-        bucket = now.strftime("%Y-%m-%dT%H")
-        doc = {
-            "kind": kind,
-            "subject_type": subject_type,
-            "subject": subject,
-            "detail": detail,
-            "status": "open",
-            "created_at": now,
-            "dedupe_key": f"{kind}:{subject_type}:{subject}:{bucket}",
-            "refs": [ref] if ref else [],
-        }
-        for _ in range(2):
-            try:
-                flag = self.flags.raise_flag(doc)
-                log.warning("fraud flag %s on %s %s", kind, subject_type, subject)
-                return flag
-            except DuplicateKeyError:  # two first occurrences raced on the upsert: the second adds to the first
-                continue
-        return self.flags.collection.find_one({"dedupe_key": doc["dedupe_key"]})
+        flag = self.flags.raise_flag(
+            {
+                "kind": kind,
+                "subject_type": subject_type,
+                "subject": subject,
+                "detail": detail,
+                "status": "open",
+                "created_at": now,
+                "dedupe_key": dedupe_key(kind, subject_type, subject, now),
+                "refs": [ref] if ref else [],
+            }
+        )
+        log.warning("fraud flag %s on %s %s", kind, subject_type, subject)
+        return flag
 
     def page(self, **filters) -> tuple[list, int]:
         return self.flags.page(**filters)
@@ -111,14 +96,14 @@ class FraudService:
                 CARD_TESTING,
                 "user",
                 user_id,
-                self.intents.count_since(since=hour, user_id=user_id, field="last_failed_at"),
+                self.intents.failed_since(hour, user_id=user_id),
                 lim.failed_payments_per_user_hour,
             ),
             (
                 PAYMENT_VELOCITY,
                 "user",
                 user_id,
-                self.intents.count_since(since=ten, user_id=user_id) + 1,
+                self.intents.created_since(ten, user_id=user_id) + 1,
                 lim.payment_attempts_per_user_10min,
             ),
         ]
@@ -128,14 +113,14 @@ class FraudService:
                     CARD_TESTING,
                     "ip",
                     client_ip,
-                    self.intents.count_since(since=hour, client_ip=client_ip, field="last_failed_at"),
+                    self.intents.failed_since(hour, client_ip=client_ip),
                     lim.failed_payments_per_ip_hour,
                 ),
                 (
                     PAYMENT_VELOCITY,
                     "ip",
                     client_ip,
-                    self.intents.count_since(since=ten, client_ip=client_ip) + 1,
+                    self.intents.created_since(ten, client_ip=client_ip) + 1,
                     lim.payment_attempts_per_ip_10min,
                 ),
             ]
@@ -152,7 +137,7 @@ class FraudService:
     def record_failed_payment(self, intent: dict) -> None:
         """After a decline: reaching the limit raises a CARD_TESTING flag (the next attempt is refused)."""
         hour = self.clock() - timedelta(hours=1)
-        by_user = self.intents.count_since(since=hour, user_id=intent["user_id"], field="last_failed_at")
+        by_user = self.intents.failed_since(hour, user_id=intent["user_id"])
         if by_user >= self.limits.failed_payments_per_user_hour:
             self.flag(
                 CARD_TESTING,
@@ -163,7 +148,7 @@ class FraudService:
             )
         ip = intent.get("client_ip")
         if ip:
-            by_ip = self.intents.count_since(since=hour, client_ip=ip, field="last_failed_at")
+            by_ip = self.intents.failed_since(hour, client_ip=ip)
             if by_ip >= self.limits.failed_payments_per_ip_hour:
                 self.flag(
                     CARD_TESTING,
@@ -179,19 +164,7 @@ class FraudService:
     def session_reasons(self, recent: list[dict], *, now: datetime, play_seconds: int) -> list[str]:
         """Reasons to hold this session's credits: too many sessions in the hour before, or a day of
         near-identical sessions (scripted play)."""
-        hour_ago, day_ago = now - timedelta(hours=1), now - timedelta(days=1)
-        last_day = [r for r in recent if r["at"] >= day_ago]
-        reasons = []
-        if sum(1 for r in last_day if r["at"] >= hour_ago) >= self.limits.sessions_credited_per_user_hour:
-            reasons.append(SESSION_VELOCITY)
-        if looks_farmed([int(r["s"]) for r in last_day] + [int(play_seconds)], self.limits):
-            reasons.append(CREDIT_FARMING)
-        return reasons
-
-    def remember_session(self, recent: list[dict], *, now: datetime, play_seconds: int) -> list[dict]:
-        day_ago = now - timedelta(days=1)
-        kept = [r for r in recent if r["at"] >= day_ago] + [{"at": now, "s": int(play_seconds)}]
-        return kept[-100:]
+        return session_hold_reasons(recent, now=now, play_seconds=play_seconds, limits=self.limits)
 
     def flag_session(self, user_id: str, reasons: list[str], *, key: str, recent: list[dict] | None) -> None:
         seconds = [int(r["s"]) for r in recent or []]
@@ -212,20 +185,16 @@ class FraudService:
             )
 
     # -- donations (a compliance rule) ---------------------------------------------------
-    def donation_rule(self, request: ComplianceRequest):
+    def donation_rule(self, request: ComplianceRequest) -> ComplianceDecision | None:
         """Too many donations in an hour from one user or one address: hold for review."""
         since = self.clock() - timedelta(hours=1)
         # counting stops at the limit: the work stays bounded however busy a user or an address is
-        by_user = self.donations.collection.count_documents(
-            {"user_id": request.user_id, "created_at": {"$gte": since}}, limit=self.limits.donations_per_user_hour
-        )
+        by_user = self.donations.count_by_user_since(request.user_id, since, limit=self.limits.donations_per_user_hour)
         hit = None
         if by_user >= self.limits.donations_per_user_hour:
             hit = ("user", request.user_id, by_user, self.limits.donations_per_user_hour)
         elif request.client_ip:
-            by_ip = self.donations.collection.count_documents(
-                {"client_ip": request.client_ip, "created_at": {"$gte": since}}, limit=self.limits.donations_per_ip_hour
-            )
+            by_ip = self.donations.count_by_ip_since(request.client_ip, since, limit=self.limits.donations_per_ip_hour)
             if by_ip >= self.limits.donations_per_ip_hour:
                 hit = ("ip", request.client_ip, by_ip, self.limits.donations_per_ip_hour)
         if hit is None:

@@ -2,11 +2,7 @@
 
 create intent (compliance + fraud checks first) -> the client confirms with the provider -> the provider's
 webhook (or a confirm/sync call) completes it: the donation, its receipt and DonationComplete, exactly
-once per intent. Intent states only move forward:
-
-    requires_payment_method -> processing -> succeeded -> refunded
-              |  \\-> failed (a declined attempt; may still succeed later) /
-              \\-> canceled
+once per intent. Intent states only move forward (app/donations/models/payments/intent.py).
 
 Webhooks: verified against the raw body, the event id recorded first under a unique id (a replay of a
 processed event is acknowledged and ignored), then applied with guarded updates, so late, repeated or
@@ -19,21 +15,15 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from bson import ObjectId
-from pymongo.errors import DuplicateKeyError
-
 from app.core.clock import utcnow
 from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.donations.models.compliance.fraud import CHARGE_DISPUTE, PAYMENT_AMOUNT_MISMATCH
+from app.donations.models.payments.intent import CANCELED, OPEN, REFUNDED, SUCCEEDED
+from app.donations.repositories.payments.intents import IntentIdempotencyKeyTaken
 from app.donations.services.compliance.compliance_service import ComplianceRequest
-from app.donations.services.compliance.fraud_service import CHARGE_DISPUTE, PAYMENT_AMOUNT_MISMATCH
 from app.donations.services.payments.providers import PaymentProvider, ProviderError, ProviderIntent, event_object
 
 log = logging.getLogger(__name__)
-
-CREATED, REQUIRES_PM, PROCESSING = "created", "requires_payment_method", "processing"
-SUCCEEDED, FAILED, CANCELED, REFUNDED = "succeeded", "failed", "canceled", "refunded"
-OPEN = (CREATED, REQUIRES_PM, PROCESSING, FAILED)
-INTENT_STATUSES = (CREATED, REQUIRES_PM, PROCESSING, SUCCEEDED, FAILED, CANCELED, REFUNDED)
 
 
 class PaymentService:
@@ -64,7 +54,7 @@ class PaymentService:
 
     def register_provider(self) -> None:
         """Record which provider this deployment uses (payment_providers), for admins and reconciliation."""
-        self.providers_repo.upsert(
+        self.providers_repo.save(
             self.provider.name,
             {
                 "label": self.provider.label,
@@ -116,7 +106,7 @@ class PaymentService:
             self.compliance.record(request, decision, subject_type="payment_intent", subject_id=None)
             raise decision.error()
         now = self.clock()
-        intent_id = ObjectId()
+        intent_id = self.intents.new_id()
         doc = {
             "_id": intent_id,
             "user_id": user_id,
@@ -128,7 +118,7 @@ class PaymentService:
             "provider": self.provider.name,
             "provider_intent_id": None,
             "client_secret": None,
-            "status": CREATED,
+            "status": "created",
             "client_ip": client_ip,
             "donation_id": None,
             "compliance": {
@@ -138,16 +128,14 @@ class PaymentService:
             },
             "created_at": now,
             "updated_at": now,
-            "history": [{"status": CREATED, "at": now, "via": "api"}],
+            "history": [{"status": "created", "at": now, "via": "api"}],
         }
         if idempotency_key:
             doc["idempotency_key"] = idempotency_key
         try:
             self.intents.insert(doc)
-        except DuplicateKeyError:
-            existing = self.intents.by_idempotency_key(user_id, idempotency_key) if idempotency_key else None
-            if existing is None:
-                raise
+        except IntentIdempotencyKeyTaken:
+            existing = self.intents.by_idempotency_key(user_id, idempotency_key)  # the same key raced us and won
             return self._replay(existing, onlus_id, amount_cents), False
         self.compliance.record(request, decision, subject_type="payment_intent", subject_id=str(intent_id))
         try:
@@ -159,25 +147,12 @@ class PaymentService:
                 description=f"GoodPlay donation to {onlus['name']}",
             )
         except ProviderError as exc:
-            self.intents.advance(
-                intent_id,
-                from_statuses=OPEN,
-                fields={"status": FAILED, "last_error": "provider_unavailable", "updated_at": self.clock()},
-                history={"status": FAILED, "at": self.clock(), "via": "create", "error": exc.message},
-            )
+            self.intents.provider_unavailable(intent_id, message=exc.message, at=self.clock())
             raise
-        updated = self.intents.set_provider(
-            intent_id,
-            {"provider_intent_id": remote.id, "client_secret": remote.client_secret, "updated_at": self.clock()},
+        updated = self.intents.set_provider_intent(
+            intent_id, provider_intent_id=remote.id, client_secret=remote.client_secret, at=self.clock()
         )
-        moved = self.intents.advance(
-            intent_id,
-            from_statuses=(CREATED,),
-            fields={"status": REQUIRES_PM},
-            history={"status": REQUIRES_PM, "at": self.clock(), "via": "provider"},
-        )
-        updated = moved or updated
-        return updated, True
+        return self.intents.await_payment_method(intent_id, at=self.clock()) or updated, True
 
     def _replay(self, existing: dict, onlus_id: str, amount_cents: int) -> dict:
         if existing["onlus_id"] != onlus_id or existing["amount_cents"] != amount_cents:
@@ -232,7 +207,7 @@ class PaymentService:
             remote = self.provider.cancel_intent(intent["provider_intent_id"])
             if remote.status == "succeeded":  # charged meanwhile: complete instead of cancelling
                 return self.sync(intent, remote, via="cancel")
-        moved = self._advance(intent, CANCELED, from_statuses=OPEN, via="cancel")
+        moved = self.intents.mark_canceled(intent["_id"], via="cancel", at=self.clock())
         if moved is None:
             raise Conflict("PAYMENT_INTENT_NOT_OPEN")
         return moved
@@ -242,35 +217,16 @@ class PaymentService:
         if remote.status == "succeeded":
             self._succeed(intent, amount_cents=remote.amount_cents, reference={"via": via})
         elif remote.status == "canceled":
-            self._advance(intent, CANCELED, from_statuses=OPEN, via=via)
+            self.intents.mark_canceled(intent["_id"], via=via, at=self.clock())
         elif remote.status == "processing":
-            self._advance(intent, PROCESSING, from_statuses=(CREATED, REQUIRES_PM, FAILED), via=via)
+            self.intents.mark_processing(intent["_id"], via=via, at=self.clock())
         elif remote.last_error:
             self._fail(intent, error=remote.last_error, via=via)
         return self.intents.by_id(intent["_id"])
 
     # -- state moves ---------------------------------------------------------------------
-    def _advance(
-        self, intent: dict, status: str, *, from_statuses, via: str, extra: dict | None = None, session=None
-    ) -> dict | None:
-        now = self.clock()
-        fields = {"status": status, "updated_at": now, f"{status}_at": now, **(extra or {})}
-        return self.intents.advance(
-            intent["_id"],
-            from_statuses=from_statuses,
-            fields=fields,
-            history={"status": status, "at": now, "via": via},
-            session=session,
-        )
-
     def _fail(self, intent: dict, *, error: str | None, via: str) -> dict | None:
-        moved = self._advance(
-            intent,
-            FAILED,
-            from_statuses=OPEN,
-            via=via,
-            extra={"last_error": error or "payment_failed", "last_failed_at": self.clock()},
-        )
+        moved = self.intents.mark_failed(intent["_id"], error=error or "payment_failed", via=via, at=self.clock())
         if moved is not None:
             self.fraud.record_failed_payment(moved)
         return moved
@@ -288,12 +244,11 @@ class PaymentService:
             return "ignored_state"
 
         def mark_paid(session):
-            moved = self._advance(
-                intent,
-                SUCCEEDED,
-                from_statuses=OPEN,
+            moved = self.intents.mark_succeeded(
+                intent["_id"],
+                donation_id=str(intent["_id"]),
                 via=reference.get("via", "webhook"),
-                extra={"donation_id": str(intent["_id"])},
+                at=self.clock(),
                 session=session,
             )
             if moved is None:
@@ -353,17 +308,11 @@ class PaymentService:
                 error = (obj.get("last_payment_error") or {}).get("code") or "payment_failed"
                 return "failed" if self._fail(intent, error=error, via="webhook") else "ignored_state"
             if kind == "payment_intent.canceled":
-                return (
-                    "canceled"
-                    if self._advance(intent, CANCELED, from_statuses=OPEN, via="webhook")
-                    else "ignored_state"
-                )
+                moved = self.intents.mark_canceled(intent["_id"], via="webhook", at=self.clock())
+                return "canceled" if moved else "ignored_state"
             if kind == "payment_intent.processing":
-                return (
-                    "processing"
-                    if self._advance(intent, PROCESSING, from_statuses=(CREATED, REQUIRES_PM, FAILED), via="webhook")
-                    else "ignored_state"
-                )
+                moved = self.intents.mark_processing(intent["_id"], via="webhook", at=self.clock())
+                return "processing" if moved else "ignored_state"
             return "ignored_type"
         if kind == "charge.refunded":
             intent = self._intent_for(obj.get("payment_intent"), obj.get("metadata"))
@@ -382,11 +331,7 @@ class PaymentService:
                 "status": obj.get("status"),
                 "at": now,
             }
-            self.intents.note(
-                intent["_id"],
-                fields={"dispute": dispute, "updated_at": now},
-                history={"event": "dispute", "at": now, "via": "webhook"},
-            )
+            self.intents.record_dispute(intent["_id"], dispute, at=now)
             self.fraud.flag(
                 CHARGE_DISPUTE,
                 subject_type="user",
@@ -405,12 +350,7 @@ class PaymentService:
         if intent["status"] != SUCCEEDED:
             return "ignored_state"
         if refunded < intent["amount_cents"]:
-            now = self.clock()
-            self.intents.note(
-                intent["_id"],
-                fields={"partial_refund_cents": refunded, "updated_at": now},
-                history={"event": "partial_refund", "at": now, "amount_cents": refunded},
-            )
+            self.intents.record_partial_refund(intent["_id"], refunded, at=self.clock())
             return "partial_refund_recorded"
         donation = self.donations.donations.by_id(str(intent["_id"]))
         if donation is not None and donation["status"] == "completed":
@@ -424,12 +364,8 @@ class PaymentService:
                 note="Refunded at the payment provider",
                 provider_initiated=True,
             )
-        self._advance(
-            intent,
-            REFUNDED,
-            from_statuses=(SUCCEEDED,),
-            via="webhook",
-            extra={"provider_refund": {"status": "succeeded", "via": "provider"}},
+        self.intents.mark_refunded(
+            intent["_id"], provider_refund={"status": "succeeded", "via": "provider"}, via="webhook", at=self.clock()
         )
         return "refunded"
 
@@ -449,16 +385,12 @@ class PaymentService:
                 reason=reason,
             )
         except ProviderError as exc:
-            self.intents.note(
-                intent["_id"],
-                fields={"provider_refund": {"status": "failed", "error": exc.message, "at": now}, "updated_at": now},
-                history={"event": "refund_failed", "at": now},
-            )
+            self.intents.record_provider_refund_failure(intent["_id"], exc.message, at=now)
             log.error("refund at the provider failed for intent %s", intent["_id"])
             return {"status": "failed"}
         refund = {"status": result.get("status") or "succeeded", "id": result.get("id"), "at": now}
-        self._advance(intent, REFUNDED, from_statuses=(SUCCEEDED,), via="admin", extra={"provider_refund": refund})
-        self.intents.note(intent["_id"], fields={"provider_refund": refund}, history={"event": "refund", "at": now})
+        self.intents.mark_refunded(intent["_id"], provider_refund=refund, via="admin", at=self.clock())
+        self.intents.record_provider_refund(intent["_id"], refund, at=now)
         return refund
 
     def retry_refund(self, intent_id: str) -> dict:

@@ -1,6 +1,6 @@
 """Payment providers behind one small interface.
 
-- StripeProvider: ONE injected `stripe.StripeClient` (built in init_app from STRIPE_SECRET_KEY; STRIPE_API_BASE
+- StripeProvider: ONE injected `stripe.StripeClient` (built by build_provider from STRIPE_SECRET_KEY; STRIPE_API_BASE
   points it at another address, e.g. a local fake in tests). PaymentIntents are created with the
   deterministic idempotency key `donation:<id>`; webhooks are verified with the client's construct_event.
 - SimulatedProvider: used when no Stripe key is configured, so the product works offline. Every answer
@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from abc import ABC, abstractmethod
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 
 from app.core.clock import utcnow
 from app.core.errors import AppError
+from app.donations.repositories.payments.simulated import SimulatedPaymentRepository
 
 log = logging.getLogger(__name__)
 
@@ -154,25 +154,26 @@ class SimulatedProvider(PaymentProvider):
     label = "Simulated payments (no real money moves)"
     simulated = True
 
-    def __init__(self, db):
-        self.collection = db["simulated_payments"]
+    def __init__(self, payments: SimulatedPaymentRepository):
+        self.payments = payments
 
     def create_intent(self, *, amount_cents, currency, idempotency_key, metadata, description) -> ProviderIntent:
-        existing = self.collection.find_one({"idempotency_key": idempotency_key})
+        existing = self.payments.by_idempotency_key(idempotency_key)
         if existing is None:
             pid = f"sim_pi_{uuid.uuid4().hex[:24]}"
-            existing = {
-                "_id": pid,
-                "idempotency_key": idempotency_key,
-                "amount": amount_cents,
-                "currency": currency.lower(),
-                "status": "requires_payment_method",
-                "client_secret": f"{pid}_secret_{uuid.uuid4().hex[:16]}",
-                "metadata": metadata,
-                "created_at": utcnow(),
-                "refunds": [],
-            }
-            self.collection.insert_one(existing)
+            existing = self.payments.insert(
+                {
+                    "_id": pid,
+                    "idempotency_key": idempotency_key,
+                    "amount": amount_cents,
+                    "currency": currency.lower(),
+                    "status": "requires_payment_method",
+                    "client_secret": f"{pid}_secret_{uuid.uuid4().hex[:16]}",
+                    "metadata": metadata,
+                    "created_at": utcnow(),
+                    "refunds": [],
+                }
+            )
         return self._intent(existing)
 
     def _intent(self, doc: dict) -> ProviderIntent:
@@ -187,7 +188,7 @@ class SimulatedProvider(PaymentProvider):
         )
 
     def _get(self, provider_intent_id: str) -> dict:
-        doc = self.collection.find_one({"_id": provider_intent_id})
+        doc = self.payments.get(provider_intent_id)
         if doc is None:
             raise ProviderError("PAYMENT_PROVIDER_ERROR", errors={"provider": ["Unknown simulated payment."]})
         return doc
@@ -200,19 +201,17 @@ class SimulatedProvider(PaymentProvider):
         doc = self._get(provider_intent_id)
         if doc["status"] in ("requires_payment_method", "requires_confirmation"):
             declined = payment_method in SIMULATED_DECLINE_METHODS
-            fields = (
-                {"status": "requires_payment_method", "last_error": "card_declined"}
-                if declined
-                else {"status": "succeeded", "last_error": None}
+            self.payments.settle_attempt(
+                provider_intent_id,
+                from_status=doc["status"],
+                status="requires_payment_method" if declined else "succeeded",
+                last_error="card_declined" if declined else None,
             )
-            self.collection.update_one({"_id": provider_intent_id, "status": doc["status"]}, {"$set": fields})
             doc = self._get(provider_intent_id)
         return self._intent(doc)
 
     def cancel_intent(self, provider_intent_id) -> ProviderIntent:
-        self.collection.update_one(
-            {"_id": provider_intent_id, "status": {"$ne": "succeeded"}}, {"$set": {"status": "canceled"}}
-        )
+        self.payments.cancel(provider_intent_id)
         return self._intent(self._get(provider_intent_id))
 
     def refund(self, provider_intent_id, *, amount_cents, idempotency_key, reason) -> dict:
@@ -227,7 +226,7 @@ class SimulatedProvider(PaymentProvider):
             "idempotency_key": idempotency_key,
             "reason": reason,
         }
-        self.collection.update_one({"_id": provider_intent_id}, {"$push": {"refunds": refund}})
+        self.payments.add_refund(provider_intent_id, refund)
         return {"id": refund["id"], "status": refund["status"]}
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> dict:
@@ -237,7 +236,3 @@ class SimulatedProvider(PaymentProvider):
 
 def event_object(event: dict) -> dict:
     return ((event.get("data") or {}).get("object")) or {}
-
-
-def dumps(event: dict) -> str:
-    return json.dumps(event, default=str)

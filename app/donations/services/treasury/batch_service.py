@@ -20,54 +20,47 @@ import csv
 import io
 import logging
 import uuid
-from calendar import monthrange
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
-
-from bson import ObjectId
+from decimal import InvalidOperation
 
 from app.core.clock import utcnow
+from app.core.contracts import UserDirectory
 from app.core.errors import AppError, Conflict, NotFound, ValidationFailed
+from app.donations.models.treasury.batch import (
+    DISBURSEMENT,
+    IMPORT,
+    MAX_IMPORT_ROWS,
+    PENDING,
+    RUNNING,
+    finished_status,
+    month_bounds,
+    new_items,
+    parse_amount,
+    previous_month,
+)
+from app.donations.repositories.treasury.batches import BatchRepository
+from app.donations.services.donations.donation_service import DonationService
+from app.donations.services.donations.onlus_service import OnlusService
 
 log = logging.getLogger(__name__)
-
-DISBURSEMENT, IMPORT = "monthly_disbursement", "donation_import"
-MAX_IMPORT_ROWS = 5000
-
-
-def month_bounds(period: str) -> tuple[datetime, datetime]:
-    year, month = (int(p) for p in period.split("-"))
-    start = datetime(year, month, 1)
-    return start, start + timedelta(days=monthrange(year, month)[1])
-
-
-def previous_month(now: datetime) -> str:
-    first = now.replace(day=1)
-    last = first - timedelta(days=1)
-    return f"{last.year:04d}-{last.month:02d}"
-
-
-def parse_amount(text: str) -> int:
-    amount = Decimal(text.strip())
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")) or amount <= 0:
-        raise InvalidOperation
-    return int(amount * 100)
 
 
 class BatchService:
     def __init__(
         self,
         *,
-        repo,
-        donations,
-        users=None,
+        repo: BatchRepository,
+        donations: DonationService,
+        onlus: OnlusService,
+        users: UserDirectory,
         max_attempts: int = 3,
         lease_seconds: int = 300,
         clock: Callable[[], datetime] = utcnow,
     ):
         self.repo = repo
-        self.donations = donations  # DonationService (period_summary, process)
+        self.donations = donations  # period_summary (disbursements), process (imports)
+        self.onlus = onlus
         self.users = users
         self.max_attempts = max_attempts
         self.lease = timedelta(seconds=lease_seconds)
@@ -86,30 +79,14 @@ class BatchService:
         invalid: dict[int, str] | None = None,
     ) -> tuple[dict, bool]:
         now = self.clock()
-        batch_id = ObjectId()
-        items = []
-        for seq, payload in enumerate(payloads, start=1):
-            error = (invalid or {}).get(seq)
-            items.append(
-                {
-                    "_id": f"{batch_id}:{seq}",
-                    "batch_id": batch_id,
-                    "seq": seq,
-                    "payload": payload,
-                    "status": "failed" if error else "pending",
-                    "attempts": 0,
-                    "retryable": not error,
-                    "error": error,
-                    "result": None,
-                    "updated_at": now,
-                }
-            )
+        batch_id = self.repo.new_id()
+        items = new_items(batch_id, payloads, invalid=invalid or {}, now=now)
         doc = {
             "_id": batch_id,
             "type": type,
             "name": name,
             "params": params,
-            "status": "pending",
+            "status": PENDING,
             "total": len(items),
             "counts": {},
             "created_by": actor_id,
@@ -124,7 +101,7 @@ class BatchService:
             doc["key"] = key
         if self.repo.insert(doc, items) is None:
             return self.repo.by_key(key), False
-        return self.repo.set_counts(batch_id), True
+        return self.repo.recount(batch_id), True
 
     def create_disbursement(self, period: str, *, actor_id: str | None) -> tuple[dict, bool]:
         """One batch per month (key `disbursement:<period>`): creating it again answers the first."""
@@ -138,7 +115,7 @@ class BatchService:
         if end > self.clock():
             raise ValidationFailed("PERIOD_NOT_CLOSED", errors={"period": ["The month has not ended yet."]})
         summary = self.donations.period_summary(start, end)
-        names = self.donations.onlus.many([k for k in summary["by_onlus"] if k != "unknown"])
+        names = self.onlus.many([k for k in summary["by_onlus"] if k != "unknown"])
         payloads = [
             {
                 "onlus_id": onlus_id,
@@ -157,6 +134,11 @@ class BatchService:
             payloads=payloads,
             actor_id=actor_id,
         )
+
+    def disburse_previous_month(self) -> dict:
+        """The monthly job: the previous month's disbursement batch (one per month, by key), then run it."""
+        batch, _ = self.create_disbursement(previous_month(self.clock()), actor_id=None)
+        return self.run(batch["_id"]) if batch["status"] in (PENDING, RUNNING) else batch
 
     def create_import(self, csv_text: str, *, name: str | None, actor_id: str | None) -> dict:
         reader = csv.DictReader(io.StringIO(csv_text.strip()))
@@ -182,7 +164,7 @@ class BatchService:
                 invalid[seq] = "INVALID_ROW: amount must be euros > 0 with at most 2 decimals"
             if not payload["user_id"] or not payload["onlus_id"]:
                 invalid[seq] = "INVALID_ROW: user_id and onlus_id are required"
-            elif self.users is not None and seq not in invalid and not self.users.exists(payload["user_id"]):
+            elif seq not in invalid and not self.users.exists(payload["user_id"]):
                 invalid[seq] = "INVALID_ROW: unknown user"
             payloads.append(payload)
         if not payloads:
@@ -202,7 +184,7 @@ class BatchService:
     def run(self, batch_id, *, max_items: int | None = None, owner: str | None = None) -> dict:
         """Process the batch's remaining items (at most `max_items` now). Safe to call again at any time."""
         batch = self.get(batch_id)
-        if batch["status"] not in ("pending", "running"):
+        if batch["status"] not in (PENDING, RUNNING):
             return batch
         owner = owner or uuid.uuid4().hex
         now = self.clock()
@@ -224,15 +206,10 @@ class BatchService:
                     if max_items is not None and done_now >= max_items:
                         break
         finally:
-            counts = self.repo.set_counts(leased["_id"])["counts"]
+            counts = self.repo.recount(leased["_id"])["counts"]
             remaining = self.repo.next_items(leased["_id"], max_attempts=self.max_attempts, limit=1)
-            fields: dict = {}
-            if not remaining:
-                fields = {
-                    "status": "completed_with_errors" if counts.get("failed") else "completed",
-                    "finished_at": self.clock(),
-                }
-            result = self.repo.release(leased["_id"], owner=owner, fields=fields)
+            finished = None if remaining else (finished_status(counts), self.clock())
+            result = self.repo.release(leased["_id"], owner=owner, finished=finished)
         return result or self.get(batch_id)
 
     def _run_item(self, batch: dict, item: dict) -> None:
@@ -242,25 +219,15 @@ class BatchService:
         try:
             result = self._execute(batch, started)
         except AppError as exc:  # a business refusal: retrying will not help
-            self.repo.finish_item(
-                item["_id"], {"status": "failed", "retryable": False, "error": exc.message, "updated_at": self.clock()}
-            )
+            self.repo.item_failed(item["_id"], error=exc.message, retryable=False, at=self.clock())
             return
         except Exception as exc:  # noqa: BLE001 - unexpected: retried on a later run
             log.warning("batch %s item %s failed: %s", batch["_id"], item["seq"], exc)
-            self.repo.finish_item(
-                item["_id"],
-                {
-                    "status": "failed",
-                    "retryable": True,
-                    "error": f"{type(exc).__name__}: {exc}"[:300],
-                    "updated_at": self.clock(),
-                },
+            self.repo.item_failed(
+                item["_id"], error=f"{type(exc).__name__}: {exc}"[:300], retryable=True, at=self.clock()
             )
             return
-        self.repo.finish_item(
-            item["_id"], {"status": "done", "result": result, "error": None, "updated_at": self.clock()}
-        )
+        self.repo.item_done(item["_id"], result=result, at=self.clock())
 
     def _execute(self, batch: dict, item: dict) -> dict:
         payload = item["payload"]
@@ -304,8 +271,8 @@ class BatchService:
         batch = self.get(batch_id)
         if self.repo.retry_failed(batch["_id"], now=self.clock()) == 0:
             raise Conflict("NO_FAILED_ITEMS")
-        self.repo.set_fields(batch["_id"], {"status": "running", "finished_at": None})
-        return self.repo.set_counts(batch["_id"])
+        self.repo.reopen(batch["_id"])
+        return self.repo.recount(batch["_id"])
 
     # -- reads -------------------------------------------------------------------------------
     def get(self, batch_id) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from app.donations.models.compliance.fraud import remember_session
 from app.donations.models.wallet.conversion import Credit, FraudLimits, SessionFacts, session_credit
 from app.donations.models.wallet.ledger import BONUS, EARNED, HELD, Posting
 from app.donations.services.wallet.rates_service import RatesService
@@ -48,7 +49,7 @@ class CreditService:
                 # velocity / farming from the recent sessions kept on the wallet: no extra query per session
                 recent = wallet.get("recent_sessions") or []
                 found["reasons"] = self.fraud.session_reasons(recent, now=now, play_seconds=facts.play_seconds)
-                extra["recent_sessions"] = self.fraud.remember_session(recent, now=now, play_seconds=facts.play_seconds)
+                extra["recent_sessions"] = remember_session(recent, now=now, play_seconds=facts.play_seconds)
                 if found["reasons"]:
                     credit = hold_for(credit, found["reasons"])
             return Posting(

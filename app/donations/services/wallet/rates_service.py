@@ -15,21 +15,19 @@ CACHE_SECONDS = 300
 
 
 class RatesService:
-    def __init__(self, repo: RatesRepository, *, cache=None, clock: Callable[[], datetime] = utcnow):
+    def __init__(self, repo: RatesRepository, *, cache, clock: Callable[[], datetime] = utcnow):
         self.repo = repo
         self.cache = cache
         self.clock = clock
 
     def current_doc(self) -> dict:
-        if self.cache is not None:
-            cached = self.cache.get(CACHE_KEY)
-            if cached is not None:
-                return cached
+        cached = self.cache.get(CACHE_KEY)
+        if cached is not None:
+            return cached
         doc = self.repo.current(self.clock())
         if doc is None:
             doc = self._create_default()
-        if self.cache is not None:
-            self.cache.set(CACHE_KEY, doc, timeout=CACHE_SECONDS)
+        self.cache.set(CACHE_KEY, doc, timeout=CACHE_SECONDS)
         return doc
 
     def current(self) -> Rates:
@@ -90,8 +88,7 @@ class RatesService:
         return created
 
     def invalidate(self) -> None:
-        if self.cache is not None:
-            self.cache.delete(CACHE_KEY)
+        self.cache.delete(CACHE_KEY)
 
     def history(self, *, skip: int, limit: int) -> tuple[list, int]:
         self.current_doc()
