@@ -28,6 +28,7 @@ from app.donations.repositories.payments.intents import PaymentIntentRepository
 from app.donations.repositories.payments.providers import ProviderConfigRepository
 from app.donations.repositories.payments.simulated import SimulatedPaymentRepository
 from app.donations.repositories.payments.webhooks import WebhookEventRepository
+from app.donations.repositories.transaction import TransactionAttempts
 from app.donations.repositories.treasury.batches import BatchRepository
 from app.donations.repositories.treasury.financial import FinancialRepository
 from app.donations.repositories.treasury.reconciliation import ReconciliationRepository
@@ -38,16 +39,24 @@ from app.donations.services import DonationsServices
 from app.donations.services.compliance.aml_screening import AmlScreening
 from app.donations.services.compliance.compliance_service import ComplianceService
 from app.donations.services.compliance.fraud_service import FraudService
+from app.donations.services.compliance.held_donation_review import HeldDonationReview
 from app.donations.services.compliance.kyc_service import KycService
 from app.donations.services.compliance.sanctions_service import SanctionsService
+from app.donations.services.donations.auto_donation_service import AutoDonationService
 from app.donations.services.donations.donation_service import DonationService
 from app.donations.services.donations.onlus_service import OnlusService
+from app.donations.services.donations.receipt_service import ReceiptService
+from app.donations.services.donations.refund_service import RefundService
+from app.donations.services.donations.statement_service import StatementService
+from app.donations.services.payments.card_donation_service import CardDonationService
+from app.donations.services.payments.card_refund_service import CardRefundService
 from app.donations.services.payments.payment_service import PaymentService
 from app.donations.services.payments.providers import PaymentProvider, SimulatedProvider, StripeProvider
 from app.donations.services.treasury.batch_service import BatchService
 from app.donations.services.treasury.financial_service import FinancialAnalyticsService
 from app.donations.services.treasury.reconciliation_service import ReconciliationService
 from app.donations.services.wallet.credit_service import CreditService
+from app.donations.services.wallet.ledger import Ledger
 from app.donations.services.wallet.rates_service import RatesService
 from app.donations.services.wallet.wallet_service import WalletService
 
@@ -74,77 +83,120 @@ def build_provider(config, simulated: SimulatedPaymentRepository) -> PaymentProv
 
 def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPreferences) -> DonationsServices:
     db, hooks, config, cache = infra.db, infra.hooks, infra.config, infra.cache
+    fraud_config = dict(config.get("DONATION_FRAUD_LIMITS") or {})
+    aml_rules = ComplianceRules.from_config(config.get("DONATION_COMPLIANCE"))
+    max_per_donation = config.get("DONATION_MAX_PER_DONATION_CENTS", 50_000)
 
-    wallets, ledger, onlus_repo = WalletRepository(db), LedgerRepository(db), OnlusRepository(db)
-    donations_repo, intents_repo, batches_repo = (
+    wallets, entries, donations_repo, intents = (
+        WalletRepository(db),
+        LedgerRepository(db),
         DonationRepository(db),
         PaymentIntentRepository(db),
-        BatchRepository(db),
     )
-    fraud_config = dict(config.get("DONATION_FRAUD_LIMITS") or {})
-    velocity = VelocityLimits.from_config(fraud_config)
+    receipts_repo, batches_repo = ReceiptRepository(db), BatchRepository(db)
+    provider = build_provider(config, SimulatedPaymentRepository(db))
 
+    # wallet & ledger
+    ledger = Ledger(wallets=wallets, entries=entries, attempts=TransactionAttempts(db), hooks=hooks)
     wallet = WalletService(
-        db=db, wallets=wallets, ledger=ledger, integrity_reports=IntegrityReportRepository(db), hooks=hooks
+        ledger=ledger, wallets=wallets, entries=entries, integrity_reports=IntegrityReportRepository(db)
     )
-    onlus = OnlusService(onlus_repo)
     rates = RatesService(RatesRepository(db), cache=cache)
-    fraud = FraudService(flags=FraudFlagRepository(db), intents=intents_repo, donations=donations_repo, limits=velocity)
-    aml = ComplianceRules.from_config(config.get("DONATION_COMPLIANCE"))
+
+    # compliance & fraud
+    fraud = FraudService(
+        flags=FraudFlagRepository(db),
+        intents=intents,
+        donations=donations_repo,
+        limits=VelocityLimits.from_config(fraud_config),
+    )
     kyc = KycService(KycRepository(db))
-    sanctions = SanctionsService(SanctionsRepository(db), configured=aml.sanctions_list, users=users, cache=cache)
+    sanctions = SanctionsService(SanctionsRepository(db), configured=aml_rules.sanctions_list, users=users, cache=cache)
     compliance = ComplianceService(
         # screening, in order: AML/KYC thresholds, sanctions, fraud velocity
-        rules=[AmlScreening(aml, ledger=ledger, kyc=kyc).screen, sanctions.screen, fraud.donation_rule],
+        rules=[AmlScreening(aml_rules, ledger=entries, kyc=kyc).screen, sanctions.screen, fraud.donation_rule],
         checks=ComplianceCheckRepository(db),
         kyc=kyc,
-        max_per_donation_cents=config.get("DONATION_MAX_PER_DONATION_CENTS", 50_000),
+        max_per_donation_cents=max_per_donation,
         max_per_day_cents=config.get("DONATION_MAX_PER_DAY_CENTS", 100_000),
     )
+
+    # donations & receipts
+    onlus = OnlusService(OnlusRepository(db))
+    receipts = ReceiptService(
+        receipts=receipts_repo, donations=donations_repo, transactions=infra.transactions, users=users
+    )
     donations = DonationService(
-        wallet=wallet,
+        ledger=ledger,
+        entries=entries,
+        donations=donations_repo,
         onlus=onlus,
         compliance=compliance,
-        donations=donations_repo,
-        receipts=ReceiptRepository(db),
-        hooks=hooks,
-        users=users,
+        receipts=receipts,
+    )
+    card_refunds = CardRefundService(provider=provider, intents=intents, donations=donations_repo)
+    refunds = RefundService(
+        ledger=ledger, entries=entries, donations=donations_repo, receipts=receipts, card_refunds=card_refunds
+    )
+    held = HeldDonationReview(
+        ledger=ledger, donations=donations_repo, onlus=onlus, receipts=receipts, card_refunds=card_refunds
+    )
+    auto_donations = AutoDonationService(
+        donations=donations,
+        ledger=ledger,
+        onlus=onlus,
         preferences=preferences,
+        max_per_donation_cents=max_per_donation,
     )
-    limits = FraudLimits(**{k: v for k, v in fraud_config.items() if k in FraudLimits.__dataclass_fields__})
     credits = CreditService(
-        wallet=wallet, rates=rates, limits=limits, auto_donate=donations.maybe_auto_donate, fraud=fraud
+        ledger=ledger,
+        rates=rates,
+        limits=FraudLimits(**{k: v for k, v in fraud_config.items() if k in FraudLimits.__dataclass_fields__}),
+        fraud=fraud,
+        auto_donations=auto_donations,
     )
-    provider = build_provider(config, SimulatedPaymentRepository(db))
+
+    # payments
     payments = PaymentService(
         provider=provider,
-        intents=intents_repo,
+        intents=intents,
         webhooks=WebhookEventRepository(db),
-        providers_repo=ProviderConfigRepository(db),
-        donations=donations,
+        provider_settings=ProviderConfigRepository(db),
+        wallets=wallets,
+        donations=donations_repo,
         onlus=onlus,
         compliance=compliance,
         fraud=fraud,
-        wallets=wallets,
+        card_donations=CardDonationService(
+            ledger=ledger, donations=donations_repo, intents=intents, onlus=onlus, receipts=receipts
+        ),
+        refunds=refunds,
+        held=held,
     )
-    donations.payments = payments
+
     return DonationsServices(
         wallet=wallet,
-        onlus=onlus,
-        donations=donations,
         rates=rates,
         credits=credits,
+        onlus=onlus,
+        donations=donations,
+        receipts=receipts,
+        refunds=refunds,
+        auto_donations=auto_donations,
+        statements=StatementService(donations=donations_repo, receipts=receipts_repo, receipt_service=receipts),
+        payments=payments,
+        card_refunds=card_refunds,
         compliance=compliance,
         kyc=kyc,
         sanctions=sanctions,
         fraud=fraud,
-        payments=payments,
+        held=held,
         batches=BatchService(repo=batches_repo, donations=donations, onlus=onlus, users=users),
         reconciliation=ReconciliationService(
             repo=ReconciliationRepository(db),
             wallet=wallet,
             provider=provider,
-            intents=intents_repo,
+            intents=intents,
             batches=batches_repo,
         ),
         financial=FinancialAnalyticsService(repo=FinancialRepository(db), onlus=onlus, cache=cache),

@@ -36,9 +36,7 @@ def _credit_handlers(credits: CreditService):
             is_weekend=p.is_weekend,
             sessions_last_hour=p.sessions_last_hour,
         )
-        credits.credit_session(
-            session_id=p.session_id, user_id=p.user_id, facts=facts, game_id=p.game_id, completed_at=p.completed_at
-        )
+        credits.credit_session(session_id=p.session_id, user_id=p.user_id, facts=facts, game_id=p.game_id)
 
     def pay_tournament(event: Event) -> None:
         p = event.payload

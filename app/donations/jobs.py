@@ -18,7 +18,7 @@ def schedule(services: DonationsServices) -> list[Job]:
         # resume batches whose runner stopped (lease expired); items already done are skipped
         Job.every("donations_batch_runner", lambda: len(batches.run_due()), minutes=1),
         # number the receipts a process drafted but stopped before numbering
-        Job.every("donations_receipt_numbering", services.donations.number_pending_receipts, minutes=1),
+        Job.every("donations_receipt_numbering", services.receipts.number_pending, minutes=1),
         # the previous month's disbursement batch, created and run
         Job.cron("donations_monthly_disbursement", batches.disburse_previous_month, day=1, hour=2, minute=0),
     ]

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from app.donations.models.donations.donation import auto_donation_amounts, receipt_number
+from app.donations.models.donations.donation import auto_donation_amounts
 from app.donations.models.donations.onlus import is_valid_tax_code, tax_code_check_digit
+from app.donations.models.donations.receipt import receipt_number
 from app.donations.models.wallet.conversion import DEFAULT_RATES, FraudLimits, Rates, SessionFacts, session_credit
 from app.donations.models.wallet.ledger import DONATED, EARNED, REFUND, Posting
 from app.donations.services.compliance.compliance_service import (

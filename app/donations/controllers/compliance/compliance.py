@@ -122,7 +122,7 @@ def review_kyc(body, user_id):
 def held_donations(query):
     """Donations held by a compliance or fraud rule (default: still waiting), oldest first, with reasons."""
     status = None if query["status"] == "all" else query["status"]
-    return _page(query, services().donations.held_page(status=status, **page_window(query)), "HELD_DONATIONS_RETRIEVED")
+    return _page(query, services().held.page(status=status, **page_window(query)), "HELD_DONATIONS_RETRIEVED")
 
 
 @blp.route("/held/<donation_id>/approve", methods=["POST"])
@@ -136,7 +136,7 @@ def approve_held(body, donation_id):
     rejection; approving again answers the completed donation."""
     return ok(
         "HELD_DONATION_APPROVED",
-        services().donations.approve_held(donation_id, actor_id=current_user_id(), note=body.get("note")),
+        services().held.approve(donation_id, actor_id=current_user_id(), note=body.get("note")),
     )
 
 
@@ -150,7 +150,7 @@ def reject_held(body, donation_id):
     """Reject a held donation: the money returns to the wallet (card payments: to the card)."""
     return ok(
         "HELD_DONATION_REJECTED",
-        services().donations.reject_held(donation_id, actor_id=current_user_id(), note=body.get("note")),
+        services().held.reject(donation_id, actor_id=current_user_id(), note=body.get("note")),
     )
 
 
@@ -212,7 +212,7 @@ def report(query):
     data = services().compliance.report(
         start,
         end,
-        held_donations=services().donations.held_between(start, end),
+        held_donations=services().held.between(start, end),
         flags=services().fraud.between(start, end),
     )
     data["to_inclusive"] = to_date

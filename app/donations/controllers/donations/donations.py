@@ -136,7 +136,7 @@ def donation_statement(query):
     from_date = query.get("from_date") or date(to_date.year, 1, 1)
     if from_date > to_date:
         raise ValidationFailed(errors={"from": ["Must not be after 'to'."]})
-    statement = services().donations.statement(current_user_id(), from_date, to_date)
+    statement = services().statements.statement(current_user_id(), from_date, to_date)
     if query["format"] == "json":
         return ok("DONATION_STATEMENT_RETRIEVED", statement)
     return _pdf(render_statement(statement, compress=_compress()), f"goodplay-statement-{from_date}-{to_date}.pdf")
@@ -147,7 +147,7 @@ def donation_statement(query):
 @blp.response(200, Envelope(AutoDonationOut))
 def get_auto_donation():
     """Auto-donation settings (stored with the user's preferences)."""
-    return ok("AUTO_DONATION_RETRIEVED", services().donations.auto_donation_settings(current_user_id()))
+    return ok("AUTO_DONATION_RETRIEVED", services().auto_donations.settings(current_user_id()))
 
 
 @blp.route("/auto-donation", methods=["PUT"])
@@ -157,7 +157,7 @@ def get_auto_donation():
 def put_auto_donation(body):
     """On/off, threshold (euros), percentage of the balance, and ONLUS allocations whose shares add up to 100.
     Each ONLUS must be verified and active."""
-    return ok("AUTO_DONATION_UPDATED", services().donations.update_auto_donation(current_user_id(), body))
+    return ok("AUTO_DONATION_UPDATED", services().auto_donations.update(current_user_id(), body))
 
 
 @blp.route("/<donation_id>", methods=["GET"])
@@ -175,7 +175,7 @@ def get_donation(donation_id):
 @blp.doc(**_pdf_doc("ReceiptOutEnvelope"))
 def get_receipt(query, donation_id):
     """The donation's receipt: application/pdf by default, the data with `?format=json`."""
-    receipt = services().donations.receipt(current_user_id(), donation_id)
+    receipt = services().receipts.for_donor(current_user_id(), donation_id)
     if query["format"] == "json":
         return ok("RECEIPT_RETRIEVED", receipt)
     return _pdf(render_receipt(receipt, compress=_compress()), f"{receipt['receipt_number']}.pdf")
@@ -190,5 +190,5 @@ def get_receipt(query, donation_id):
 def refund_donation(body, donation_id):
     """Give a completed donation back to the wallet: a new, linked `refund` ledger entry."""
     return ok(
-        "DONATION_REFUNDED", services().donations.refund(donation_id, actor_id=current_user_id(), reason=body["reason"])
+        "DONATION_REFUNDED", services().refunds.refund(donation_id, actor_id=current_user_id(), reason=body["reason"])
     )

@@ -162,5 +162,5 @@ def admin_get(intent_id):
 def admin_retry_refund(intent_id):
     """Send a refunded/rejected card donation's money back to the card again after a provider failure
     (idempotent at the provider)."""
-    services().payments.retry_refund(intent_id)
+    services().card_refunds.retry(intent_id)
     return ok("PAYMENT_REFUND_RETRIED", services().payments.admin_get(intent_id))

@@ -9,6 +9,7 @@ the balance after it, and a reference to its source. The sum of a wallet's
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 EARNED = "earned"  # credits from play (session conversion)
 BONUS = "bonus"  # tournament rewards and other grants
@@ -48,6 +49,10 @@ class Posting:
     meta: dict = field(default_factory=dict)  # denormalised facts (onlus_id, onlus_category, donation_id)
     wallet_set: dict = field(default_factory=dict)  # extra wallet fields (day counters) set by the same update
 
+    def __post_init__(self):
+        if self.type not in ENTRY_TYPES:
+            raise ValueError(f"unknown ledger entry type {self.type!r}")
+
     def wallet_inc(self) -> dict:
         inc = {"balance_cents": self.amount_cents}
         if self.held_cents:
@@ -62,8 +67,36 @@ class Posting:
             inc["total_donated_cents"] = -self.amount_cents
         return inc
 
+    def min_balance(self) -> int | None:
+        """The balance the wallet needs for this posting (a debit never overdraws); None for a credit."""
+        return -self.amount_cents if self.amount_cents < 0 else None
+
+    def entry(self, wallet_after: dict, *, at: datetime) -> dict:
+        """The ledger entry recording this posting, with the wallet as the posting left it."""
+        return {
+            "key": self.key,
+            "user_id": self.user_id,
+            "type": self.type,
+            "status": self.status,
+            "amount_cents": self.amount_cents,
+            "held_cents": self.held_cents,
+            "balance_after_cents": wallet_after["balance_cents"],
+            "held_after_cents": wallet_after.get("held_cents", 0),
+            "source": self.source,
+            "breakdown": self.breakdown,
+            "reason": self.reason,
+            "actor_id": self.actor_id,
+            "meta": self.meta,
+            "created_at": at,
+        }
+
 
 def summary_status(entry: dict) -> str:
     """What credit_summary calls an entry: 'credited' | 'capped' | 'held'."""
     status = entry.get("status", POSTED)
     return CREDITED if status == POSTED else status
+
+
+def release_key(held_key: str) -> str:
+    """The key of the entry that settles credits held under `held_key`."""
+    return f"release:{held_key}"

@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
-from app.core.ids import object_id
+from app.core.ids import new_object_id, object_id
+from app.donations.models.donations.donation import COMPLETED, HELD, REFUNDED, REJECTED
 from app.donations.repositories.queries import created_between
+
+
+class DuplicateDonation(Exception):
+    """A donation with this id, or with this user's idempotency key, exists already."""
 
 
 class DonationRepository:
@@ -33,8 +39,16 @@ class DonationRepository:
             partialFilterExpression={"receipt_draft": {"$exists": True}},
         )
 
+    @staticmethod
+    def new_id():
+        """The id of a donation about to be made (its ledger keys carry it)."""
+        return new_object_id()
+
     def insert(self, doc: dict, *, session=None) -> dict:
-        self.collection.insert_one(doc, session=session)
+        try:
+            self.collection.insert_one(doc, session=session)
+        except DuplicateKeyError as exc:
+            raise DuplicateDonation(doc.get("idempotency_key")) from exc
         return doc
 
     def by_id(self, donation_id: str, *, session=None) -> dict | None:
@@ -61,14 +75,41 @@ class DonationRepository:
         )
         return result.modified_count == 1
 
-    def set_status(self, donation_id, *, expected: str, fields: dict, session=None) -> dict | None:
-        """Move state only forward: None when the donation is not in `expected`."""
+    # -- status moves (guarded: None when the donation is not where the move starts from) ----------
+    def mark_refunded(self, donation_id, *, at: datetime, reason: str, by: str | None, session) -> dict | None:
+        """completed -> refunded."""
+        fields = {"status": REFUNDED, "refunded_at": at, "refund_reason": reason, "refunded_by": by}
+        return self._move(donation_id, COMPLETED, fields, session=session)
+
+    def approve_held(self, donation_id, *, completion: dict, review: dict, session) -> dict | None:
+        """held -> completed, with its receipt drafted (`completion`) and the review."""
+        return self._move(donation_id, HELD, {**completion, "review": review}, session=session)
+
+    def reject_held(self, donation_id, *, review: dict, session) -> dict | None:
+        """held -> rejected (the money went back)."""
+        return self._move(donation_id, HELD, {"status": REJECTED, "review": review}, session=session)
+
+    def _move(self, donation_id, expected: str, fields: dict, *, session) -> dict | None:
         return self.collection.find_one_and_update(
             {"_id": object_id(donation_id), "status": expected},
             {"$set": fields},
             return_document=ReturnDocument.AFTER,
             session=session,
         )
+
+    # -- reads ---------------------------------------------------------------------------
+    def held_page(self, *, skip: int, limit: int, status: str | None) -> tuple[list, int]:
+        """Donations that were held for review (in `status` when given), oldest first."""
+        query: dict = {"hold": {"$exists": True}}
+        if status:
+            query["status"] = status
+        total = self.collection.count_documents(query)
+        rows = list(self.collection.find(query).sort([("created_at", 1), ("_id", 1)]).skip(skip).limit(limit))
+        return rows, total
+
+    def held_between(self, start: datetime, end: datetime) -> list[dict]:
+        """Donations created in [start, end) that were held for review."""
+        return list(self.collection.find({"hold": {"$exists": True}, "created_at": {"$gte": start, "$lt": end}}))
 
     @staticmethod
     def _query(user_id: str, *, status=None, onlus_id=None, start=None, end=None) -> dict:

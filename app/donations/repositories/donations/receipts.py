@@ -8,6 +8,10 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 
+class ReceiptTaken(Exception):
+    """The donation has its receipt, or the number is taken, already."""
+
+
 class ReceiptRepository:
     def __init__(self, db):
         self.collection = db["receipts"]
@@ -39,8 +43,19 @@ class ReceiptRepository:
         return doc["seq"]
 
     def insert(self, doc: dict, *, session=None) -> dict:
-        self.collection.insert_one(doc, session=session)
+        try:
+            self.collection.insert_one(doc, session=session)
+        except DuplicateKeyError as exc:
+            raise ReceiptTaken(doc.get("receipt_number")) from exc
         return doc
+
+    def mark_void(self, donation_id: str, *, at: datetime, reason: str, session) -> None:
+        """The donation was refunded: its receipt stays, marked void."""
+        self.collection.update_one(
+            {"donation_id": donation_id},
+            {"$set": {"void": True, "voided_at": at, "void_reason": reason}},
+            session=session,
+        )
 
     def by_donation(self, donation_id: str) -> dict | None:
         return self.collection.find_one({"donation_id": donation_id})

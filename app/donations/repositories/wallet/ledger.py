@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
 
-from app.core.ids import object_id
+from app.core.ids import new_object_id, object_id
+from app.donations.models.wallet.ledger import DONATED, HELD, HOLD, UNHOLD, release_key
 from app.donations.repositories.queries import created_between
+
+
+class LedgerKeyTaken(Exception):
+    """An entry with this idempotency key is already in the ledger (the posting was made before)."""
 
 
 class LedgerRepository:
@@ -23,8 +29,13 @@ class LedgerRepository:
         self.collection.create_index([("type", ASCENDING), ("created_at", ASCENDING)])
 
     def insert(self, entry: dict, *, session=None) -> dict:
-        self.collection.insert_one(entry, session=session)
-        return entry
+        """The entry as stored (with its id); LedgerKeyTaken when its key is in the ledger already."""
+        doc = {"_id": new_object_id(), **entry}
+        try:
+            self.collection.insert_one(doc, session=session)
+        except DuplicateKeyError as exc:
+            raise LedgerKeyTaken(entry["key"]) from exc
+        return doc
 
     def by_key(self, key: str, *, session=None) -> dict | None:
         return self.collection.find_one({"key": key}, session=session)
@@ -71,7 +82,7 @@ class LedgerRepository:
                     {
                         "$match": {
                             "user_id": user_id,
-                            "type": {"$in": ["donated", "hold", "unhold"]},
+                            "type": {"$in": [DONATED, HOLD, UNHOLD]},
                             "created_at": {"$gte": since},
                         }
                     },
@@ -80,6 +91,13 @@ class LedgerRepository:
             )
         )
         return -rows[0]["cents"] if rows else 0
+
+    def unsettled_holds(self) -> list[dict]:
+        """Credits a fraud check held that no `release:<key>` entry settled yet, oldest first."""
+        held = list(self.collection.find({"status": HELD, "held_cents": {"$gt": 0}}).sort("created_at", 1))
+        releases = [release_key(e["key"]) for e in held]
+        settled = {e["key"] for e in self.collection.find({"key": {"$in": releases}}, {"key": 1})}
+        return [e for e in held if release_key(e["key"]) not in settled]
 
     def sums_by_user(self) -> dict[str, dict]:
         """{user_id: {"balance": sum(amount_cents), "held": sum(held_cents), "entries": n}} over the whole ledger."""

@@ -6,6 +6,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
+from app.donations.models.wallet.ledger import Posting
 
 WALLET_ZEROS = {"balance_cents": 0, "total_earned_cents": 0, "total_donated_cents": 0, "held_cents": 0}
 
@@ -43,24 +44,21 @@ class WalletRepository:
     def get(self, user_id: str, *, session=None) -> dict | None:
         return self.collection.find_one({"user_id": user_id}, session=session)
 
-    def apply(self, user_id: str, *, inc: dict, set_fields: dict, min_balance: int | None, session) -> dict | None:
-        """Guarded update: None when the wallet would go below min_balance (or does not exist)."""
-        query: dict = {"user_id": user_id}
-        if min_balance is not None:
-            query["balance_cents"] = {"$gte": min_balance}
+    def apply(self, posting: Posting, *, session) -> dict | None:
+        """The posting's guarded update: the wallet after it, or None when a debit would take the balance
+        below zero (or there is no wallet)."""
+        query: dict = {"user_id": posting.user_id}
+        if posting.min_balance() is not None:
+            query["balance_cents"] = {"$gte": posting.min_balance()}
         return self.collection.find_one_and_update(
             query,
-            {"$inc": inc, "$set": {**set_fields, "updated_at": utcnow()}},
+            {"$inc": posting.wallet_inc(), "$set": {**posting.wallet_set, "updated_at": utcnow()}},
             return_document=ReturnDocument.AFTER,
             session=session,
         )
 
-    def all_ids(self) -> list[str]:
-        return [d["user_id"] for d in self.collection.find({}, {"user_id": 1})]
-
-    def many(self, user_ids: list[str] | None = None) -> list[dict]:
-        query = {"user_id": {"$in": list(user_ids)}} if user_ids is not None else {}
-        return list(self.collection.find(query))
+    def all(self) -> list[dict]:
+        return list(self.collection.find({}))
 
 
 class IntegrityReportRepository:

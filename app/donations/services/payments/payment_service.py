@@ -18,9 +18,19 @@ from datetime import datetime
 from app.core.clock import utcnow
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.donations.models.compliance.fraud import CHARGE_DISPUTE, PAYMENT_AMOUNT_MISMATCH
+from app.donations.models.donations.donation import COMPLETED, HELD, donated_today
 from app.donations.models.payments.intent import CANCELED, OPEN, REFUNDED, SUCCEEDED
-from app.donations.repositories.payments.intents import IntentIdempotencyKeyTaken
-from app.donations.services.compliance.compliance_service import ComplianceRequest
+from app.donations.repositories.donations.donations import DonationRepository
+from app.donations.repositories.payments.intents import IntentIdempotencyKeyTaken, PaymentIntentRepository
+from app.donations.repositories.payments.providers import ProviderConfigRepository
+from app.donations.repositories.payments.webhooks import WebhookEventRepository
+from app.donations.repositories.wallet.wallets import WalletRepository
+from app.donations.services.compliance.compliance_service import ComplianceRequest, ComplianceService
+from app.donations.services.compliance.fraud_service import FraudService
+from app.donations.services.compliance.held_donation_review import HeldDonationReview
+from app.donations.services.donations.onlus_service import OnlusService
+from app.donations.services.donations.refund_service import RefundService
+from app.donations.services.payments.card_donation_service import CardDonationService
 from app.donations.services.payments.providers import PaymentProvider, ProviderError, ProviderIntent, event_object
 
 log = logging.getLogger(__name__)
@@ -31,30 +41,36 @@ class PaymentService:
         self,
         *,
         provider: PaymentProvider,
-        intents,
-        webhooks,
-        providers_repo,
-        donations,
-        onlus,
-        compliance,
-        fraud,
-        wallets,
+        intents: PaymentIntentRepository,
+        webhooks: WebhookEventRepository,
+        provider_settings: ProviderConfigRepository,
+        wallets: WalletRepository,
+        donations: DonationRepository,
+        onlus: OnlusService,
+        compliance: ComplianceService,
+        fraud: FraudService,
+        card_donations: CardDonationService,
+        refunds: RefundService,
+        held: HeldDonationReview,
         clock: Callable[[], datetime] = utcnow,
     ):
         self.provider = provider
-        self.intents = intents  # PaymentIntentRepository
-        self.webhooks = webhooks  # WebhookEventRepository
-        self.providers_repo = providers_repo
-        self.donations = donations  # DonationService
-        self.onlus = onlus  # OnlusService
-        self.compliance = compliance  # ComplianceService
-        self.fraud = fraud  # FraudService
-        self.wallets = wallets  # WalletRepository (today's donated counter for the daily limit)
+        self.intents = intents
+        self.webhooks = webhooks
+        self.provider_settings = provider_settings
+        self.wallets = wallets  # today's donated counter (the daily limit)
+        self.donations = donations  # the donation a charge.refunded reverses
+        self.onlus = onlus
+        self.compliance = compliance
+        self.fraud = fraud
+        self.card_donations = card_donations  # a succeeded payment becomes the donation
+        self.refunds = refunds  # a provider refund reverses it (ledger only)
+        self.held = held  # ... or rejects it while held
         self.clock = clock
 
     def register_provider(self) -> None:
         """Record which provider this deployment uses (payment_providers), for admins and reconciliation."""
-        self.providers_repo.save(
+        self.provider_settings.save(
             self.provider.name,
             {
                 "label": self.provider.label,
@@ -91,13 +107,11 @@ class PaymentService:
         onlus = self.onlus.donatable(onlus_id)
         self.fraud.check_payment_attempt(user_id, client_ip)
         wallet = self.wallets.ensure(user_id)
-        today = self.clock().date().isoformat()
-        donated_today = wallet.get("donated_today_cents", 0) if wallet.get("donated_day") == today else 0
         request = ComplianceRequest(
             user_id=user_id,
             onlus=onlus,
             amount_cents=amount_cents,
-            donated_today_cents=donated_today,
+            donated_today_cents=donated_today(wallet, self.clock().date().isoformat()),
             source="card",
             client_ip=client_ip,
         )
@@ -243,19 +257,8 @@ class PaymentService:
         if intent["status"] not in OPEN:
             return "ignored_state"
 
-        def mark_paid(session):
-            moved = self.intents.mark_succeeded(
-                intent["_id"],
-                donation_id=str(intent["_id"]),
-                via=reference.get("via", "webhook"),
-                at=self.clock(),
-                session=session,
-            )
-            if moved is None:
-                raise Conflict("PAYMENT_INTENT_NOT_OPEN")
-
         try:
-            _, created = self.donations.complete_card_payment(intent, reference=reference, mark_paid=mark_paid)
+            _, created = self.card_donations.complete(intent, reference=reference)
         except Conflict:
             return "ignored_state"
         return "completed" if created else "already_completed"
@@ -352,13 +355,13 @@ class PaymentService:
         if refunded < intent["amount_cents"]:
             self.intents.record_partial_refund(intent["_id"], refunded, at=self.clock())
             return "partial_refund_recorded"
-        donation = self.donations.donations.by_id(str(intent["_id"]))
-        if donation is not None and donation["status"] == "completed":
-            self.donations.refund(
+        donation = self.donations.by_id(str(intent["_id"]))
+        if donation is not None and donation["status"] == COMPLETED:
+            self.refunds.refund(
                 str(intent["_id"]), actor_id=None, reason="Refunded at the payment provider", provider_initiated=True
             )
-        elif donation is not None and donation["status"] == "held":
-            self.donations.reject_held(
+        elif donation is not None and donation["status"] == HELD:
+            self.held.reject(
                 str(intent["_id"]),
                 actor_id="provider",
                 note="Refunded at the payment provider",
@@ -368,34 +371,3 @@ class PaymentService:
             intent["_id"], provider_refund={"status": "succeeded", "via": "provider"}, via="webhook", at=self.clock()
         )
         return "refunded"
-
-    def refund_at_provider(self, donation: dict, *, reason: str) -> dict:
-        """After the ledger reversal of a card donation committed: send the money back to the card.
-        Idempotent at the provider (key refund:<donation_id>); a failure is recorded on the intent (and
-        reported by reconciliation) so an admin can retry."""
-        intent = self.intents.by_id(donation.get("payment_intent_id") or donation["_id"])
-        if intent is None or not intent.get("provider_intent_id"):
-            return {"status": "skipped"}
-        now = self.clock()
-        try:
-            result = self.provider.refund(
-                intent["provider_intent_id"],
-                amount_cents=intent["amount_cents"],
-                idempotency_key=f"refund:{donation['_id']}",
-                reason=reason,
-            )
-        except ProviderError as exc:
-            self.intents.record_provider_refund_failure(intent["_id"], exc.message, at=now)
-            log.error("refund at the provider failed for intent %s", intent["_id"])
-            return {"status": "failed"}
-        refund = {"status": result.get("status") or "succeeded", "id": result.get("id"), "at": now}
-        self.intents.mark_refunded(intent["_id"], provider_refund=refund, via="admin", at=self.clock())
-        self.intents.record_provider_refund(intent["_id"], refund, at=now)
-        return refund
-
-    def retry_refund(self, intent_id: str) -> dict:
-        intent = self.admin_get(intent_id)
-        donation = self.donations.donations.by_id(str(intent["_id"]))
-        if donation is None or donation["status"] not in ("refunded", "rejected"):
-            raise Conflict("PAYMENT_NOT_REFUNDABLE")
-        return self.refund_at_provider(donation, reason="requested_by_customer")

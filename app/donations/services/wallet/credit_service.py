@@ -6,9 +6,11 @@ import logging
 
 from app.donations.models.compliance.fraud import remember_session
 from app.donations.models.wallet.conversion import Credit, FraudLimits, SessionFacts, session_credit
-from app.donations.models.wallet.ledger import BONUS, EARNED, HELD, Posting
+from app.donations.models.wallet.ledger import BONUS, EARNED, HELD
+from app.donations.services.compliance.fraud_service import FraudService
+from app.donations.services.donations.auto_donation_service import AutoDonationService
+from app.donations.services.wallet.ledger import Ledger, LedgerPosting
 from app.donations.services.wallet.rates_service import RatesService
-from app.donations.services.wallet.wallet_service import PostResult, WalletService
 
 log = logging.getLogger(__name__)
 
@@ -17,85 +19,75 @@ class CreditService:
     def __init__(
         self,
         *,
-        wallet: WalletService,
+        ledger: Ledger,
         rates: RatesService,
         limits: FraudLimits,
-        auto_donate=None,
-        fraud=None,
+        fraud: FraudService,
+        auto_donations: AutoDonationService,
     ):
-        self.wallet = wallet
-        self.fraud = fraud  # FraudService: velocity / credit-farming checks that hold a session's credits
+        self.ledger = ledger
         self.rates = rates
         self.limits = limits
-        self.auto_donate = auto_donate  # callable(user_id, trigger_key) run after a credit reaches the balance
+        self.fraud = fraud  # velocity / credit-farming checks that hold a session's credits
+        self.auto_donations = auto_donations  # run after a credit reaches the balance
 
     def credit_session(
-        self, *, session_id: str, user_id: str, facts: SessionFacts, game_id: str | None = None, completed_at=None
-    ) -> PostResult:
+        self, *, session_id: str, user_id: str, facts: SessionFacts, game_id: str | None = None
+    ) -> LedgerPosting:
         """Convert one completed session into credits. Ledger key `session:<id>`: a second delivery
         (or a racing one) finds the entry and changes nothing."""
         key = f"session:{session_id}"
         rates = self.rates.current()
-        clock = self.wallet.clock
-        found: dict = {}
-
-        def prepare(wallet: dict) -> Posting:
-            now = clock()
-            today = now.date().isoformat()
-            earned_today = wallet.get("earned_today_cents", 0) if wallet.get("earned_day") == today else 0
-            credit = session_credit(facts, rates, earned_today_cents=earned_today, limits=self.limits)
-            extra: dict = {}
-            if self.fraud is not None:
+        for tx in self.ledger.posting(user_id, key):
+            with tx:
+                now = self.ledger.clock()
+                today = now.date().isoformat()
+                wallet = tx.wallet
+                earned_today = wallet.get("earned_today_cents", 0) if wallet.get("earned_day") == today else 0
+                credit = session_credit(facts, rates, earned_today_cents=earned_today, limits=self.limits)
                 # velocity / farming from the recent sessions kept on the wallet: no extra query per session
                 recent = wallet.get("recent_sessions") or []
-                found["reasons"] = self.fraud.session_reasons(recent, now=now, play_seconds=facts.play_seconds)
-                extra["recent_sessions"] = remember_session(recent, now=now, play_seconds=facts.play_seconds)
-                if found["reasons"]:
-                    credit = hold_for(credit, found["reasons"])
-            return Posting(
-                user_id=user_id,
-                key=key,
-                type=EARNED,
-                status=credit.status,
-                amount_cents=credit.credited_cents,
-                held_cents=credit.held_cents,
-                source={"kind": "session", "id": session_id, "game_id": game_id},
-                breakdown=credit.breakdown,
-                reason=", ".join(credit.breakdown["reasons"]) or None,
-                wallet_set={"earned_day": today, "earned_today_cents": earned_today + credit.credited_cents, **extra},
-            )
-
-        result = self.wallet.post(user_id, key, prepare)
-        if result.created and found.get("reasons"):
-            self.fraud.flag_session(user_id, found["reasons"], key=key, recent=result.wallet.get("recent_sessions"))
-        self.wallet.dispatch(result.event_ids)
-        if result.created and result.entry["status"] != "posted":
-            log.info(
-                "session %s credited %s cents (%s)", session_id, result.entry["amount_cents"], result.entry["status"]
-            )
-        self._after_credit(user_id, key, result)
-        return result
+                reasons = self.fraud.session_reasons(recent, now=now, play_seconds=facts.play_seconds)
+                if reasons:
+                    credit = hold_for(credit, reasons)
+                entry = tx.credit(
+                    credit.credited_cents,
+                    type=EARNED,
+                    status=credit.status,
+                    held_cents=credit.held_cents,
+                    source={"kind": "session", "id": session_id, "game_id": game_id},
+                    breakdown=credit.breakdown,
+                    reason=", ".join(credit.breakdown["reasons"]) or None,
+                    wallet_set={
+                        "earned_day": today,
+                        "earned_today_cents": earned_today + credit.credited_cents,
+                        "recent_sessions": remember_session(recent, now=now, play_seconds=facts.play_seconds),
+                    },
+                )
+                tx.announce_credit(entry)
+        if tx.replayed is None:
+            if reasons:
+                self.fraud.flag_session(user_id, reasons, key=key, recent=tx.wallet.get("recent_sessions"))
+            if entry["status"] != "posted":
+                log.info("session %s credited %s cents (%s)", session_id, entry["amount_cents"], entry["status"])
+        self._after_credit(user_id, key, tx)
+        return tx
 
     def credit_bonus(
         self, *, user_id: str, key: str, amount_cents: int, source: dict, reason: str | None = None
-    ) -> PostResult | None:
+    ) -> LedgerPosting | None:
         if amount_cents <= 0:
             return None
-        result = self.wallet.post(
-            user_id,
-            key,
-            lambda _w: Posting(
-                user_id=user_id, key=key, type=BONUS, amount_cents=amount_cents, source=source, reason=reason
-            ),
-        )
-        self.wallet.dispatch(result.event_ids)
-        self._after_credit(user_id, key, result)
-        return result
+        for tx in self.ledger.posting(user_id, key):
+            with tx:
+                tx.announce_credit(tx.credit(amount_cents, type=BONUS, source=source, reason=reason))
+        self._after_credit(user_id, key, tx)
+        return tx
 
-    def _after_credit(self, user_id: str, key: str, result: PostResult) -> None:
+    def _after_credit(self, user_id: str, key: str, tx: LedgerPosting) -> None:
         # also on a repeated delivery: a retry after a failed auto-donation finishes it (idempotent keys)
-        if self.auto_donate is not None and result.entry["amount_cents"] > 0:
-            self.auto_donate(user_id, key)
+        if tx.entry["amount_cents"] > 0:
+            self.auto_donations.after_credit(user_id, key)
 
 
 def hold_for(credit: Credit, reasons: list[str]) -> Credit:
