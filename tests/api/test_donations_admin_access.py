@@ -9,10 +9,11 @@ import pytest
 
 OID = "0" * 24
 ADMIN_ROUTES = [
-    # part 2
+    # payments
     ("GET", "/api/admin/payments"),
     ("GET", f"/api/admin/payments/{OID}"),
     ("POST", f"/api/admin/payments/{OID}/retry-refund"),
+    # compliance & fraud
     ("GET", "/api/compliance/kyc/submissions"),
     ("POST", f"/api/compliance/kyc/{OID}/review"),
     ("GET", "/api/compliance/held"),
@@ -25,6 +26,7 @@ ADMIN_ROUTES = [
     ("GET", "/api/compliance/reports"),
     ("GET", "/api/compliance/fraud-flags"),
     ("POST", f"/api/compliance/fraud-flags/{OID}/resolve"),
+    # treasury
     ("GET", "/api/batch/operations"),
     ("POST", "/api/batch/disbursements"),
     ("POST", "/api/batch/imports"),
@@ -37,8 +39,8 @@ ADMIN_ROUTES = [
     ("GET", "/api/admin/financial/reconciliation"),
     ("GET", f"/api/admin/financial/reconciliation/{OID}"),
     ("GET", f"/api/admin/financial/reconciliation/{OID}/discrepancies"),
+    # wallet & ledger, conversion rates
     ("GET", "/api/admin/wallets/held"),
-    # part 1
     ("GET", f"/api/admin/wallets/{OID}"),
     ("GET", f"/api/admin/wallets/{OID}/transactions"),
     ("POST", f"/api/admin/wallets/{OID}/adjustments"),
@@ -46,6 +48,7 @@ ADMIN_ROUTES = [
     ("POST", "/api/admin/wallets/integrity-check"),
     ("PUT", "/api/conversion-rates/current"),
     ("GET", "/api/conversion-rates/history"),
+    # ONLUS registry and donations
     ("GET", "/api/admin/onlus"),
     ("POST", "/api/admin/onlus"),
     ("GET", f"/api/admin/onlus/{OID}"),

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.core.api import Money, OutSchema, PageQuery, StrictSchema, Timestamp
+from app.donations.models.donations.donation import STATUSES as DONATION_STATUSES
 from app.donations.models.donations.onlus import CATEGORIES, REJECTED, STATUSES, VERIFIED
 from app.donations.schemas.common import check_date_order, id_field
 
@@ -108,7 +109,7 @@ class DonationOut(OutSchema):
 
 
 class DonationHistoryQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(("completed", "refunded", "held", "rejected")))
+    status = fields.String(validate=validate.OneOf(DONATION_STATUSES))
     onlus_id = fields.String(validate=validate.Length(min=1, max=64))
     from_date = fields.Date(data_key="from")
     to_date = fields.Date(data_key="to")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from app.core.api import Money, OutSchema, PageQuery, StrictSchema, Timestamp
+from app.donations.models.payments.intent import STATUSES as INTENT_STATUSES
 from app.donations.schemas.common import id_field
 
 
@@ -49,11 +50,7 @@ class AdminPaymentIntentOut(PaymentIntentOut):
 
 
 class PaymentIntentQuery(PageQuery):
-    status = fields.String(
-        validate=validate.OneOf(
-            ("created", "requires_payment_method", "processing", "succeeded", "failed", "canceled", "refunded")
-        )
-    )
+    status = fields.String(validate=validate.OneOf(INTENT_STATUSES))
 
 
 class AdminPaymentIntentQuery(PaymentIntentQuery):

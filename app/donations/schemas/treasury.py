@@ -6,6 +6,8 @@ from marshmallow import fields, validate
 
 from app.core.api import OutSchema, PageQuery, StrictSchema, Timestamp
 from app.core.money import cents_to_euros
+from app.donations.models.treasury.batch import DISBURSEMENT, IMPORT, ITEM_STATES
+from app.donations.models.treasury.financial import GRANULARITIES
 from app.donations.schemas.common import DateRangeQuery, euros, id_field
 
 
@@ -62,7 +64,7 @@ class BatchOut(OutSchema):
 
 class BatchQuery(PageQuery):
     status = fields.String(validate=validate.Length(min=1, max=40))
-    type = fields.String(validate=validate.OneOf(("monthly_disbursement", "donation_import")))
+    type = fields.String(validate=validate.OneOf((DISBURSEMENT, IMPORT)))
 
 
 class BatchItemOut(OutSchema):
@@ -78,7 +80,7 @@ class BatchItemOut(OutSchema):
 
 
 class BatchItemQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(("pending", "processing", "done", "failed")))
+    status = fields.String(validate=validate.OneOf(ITEM_STATES))
 
 
 class ReconciliationOut(OutSchema):
@@ -104,7 +106,7 @@ class DiscrepancyQuery(PageQuery):
 
 
 class DashboardQuery(DateRangeQuery):
-    granularity = fields.String(load_default="day", validate=validate.OneOf(("day", "week", "month")))
+    granularity = fields.String(load_default="day", validate=validate.OneOf(GRANULARITIES))
     refresh = fields.Boolean(load_default=False, metadata={"description": "Bypass the cache"})
 
 

@@ -19,7 +19,6 @@ DEFAULT_RATES = {
     "streak_min_days": 3,
     "daily_cap_cents": 300,
 }
-MULTIPLIER_KEYS = ("tournament", "streak", "weekend")
 MAX_TOTAL_MULTIPLIER = Decimal("3")
 RATE_QUANTUM = Decimal("0.0001")
 
