@@ -19,7 +19,7 @@ from app.core.clock import utcnow
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.donations.models.compliance.fraud import CHARGE_DISPUTE, PAYMENT_AMOUNT_MISMATCH
 from app.donations.models.donations.donation import COMPLETED, HELD, donated_today
-from app.donations.models.payments.intent import CANCELED, OPEN, REFUNDED, SUCCEEDED
+from app.donations.models.payments.intent import CANCELED, CREATED, OPEN, REFUNDED, SUCCEEDED
 from app.donations.repositories.donations.donations import DonationRepository
 from app.donations.repositories.payments.intents import IntentIdempotencyKeyTaken, PaymentIntentRepository
 from app.donations.repositories.payments.providers import ProviderConfigRepository
@@ -132,7 +132,7 @@ class PaymentService:
             "provider": self.provider.name,
             "provider_intent_id": None,
             "client_secret": None,
-            "status": "created",
+            "status": CREATED,
             "client_ip": client_ip,
             "donation_id": None,
             "compliance": {
@@ -142,7 +142,7 @@ class PaymentService:
             },
             "created_at": now,
             "updated_at": now,
-            "history": [{"status": "created", "at": now, "via": "api"}],
+            "history": [{"status": CREATED, "at": now, "via": "api"}],
         }
         if idempotency_key:
             doc["idempotency_key"] = idempotency_key
