@@ -133,7 +133,7 @@ def container(app):
 @pytest.fixture
 def demo_onlus(app, container):
     """The demo ONLUS loaded (four verified, one pending); the verified ones, as `onlus.list()` shows them."""
-    from app.donations.repositories.onlus import OnlusRepository
+    from app.donations.repositories.donations.onlus import OnlusRepository
     from app.donations.setup import seed_onlus
 
     with app.app_context():

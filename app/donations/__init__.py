@@ -14,48 +14,62 @@ from app.core.contracts import UserDirectory, UserPreferences
 from app.core.infrastructure import Infrastructure
 from app.donations import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
 from app.donations.controllers import BLUEPRINTS
-from app.donations.models.compliance import ComplianceRules, VelocityLimits
-from app.donations.models.conversion import FraudLimits
-from app.donations.repositories.batches import BatchRepository
-from app.donations.repositories.compliance import (
-    ComplianceCheckRepository,
-    FraudFlagRepository,
-    KycRepository,
-    SanctionsRepository,
-)
-from app.donations.repositories.donations import DonationRepository, ReceiptRepository
-from app.donations.repositories.onlus import OnlusRepository
-from app.donations.repositories.payments import (
-    PaymentIntentRepository,
-    ProviderConfigRepository,
-    WebhookEventRepository,
-)
-from app.donations.repositories.rates import RatesRepository
-from app.donations.repositories.wallets import IntegrityReportRepository, LedgerRepository, WalletRepository
+from app.donations.models.compliance.fraud import VelocityLimits
+from app.donations.models.compliance.rules import ComplianceRules
+from app.donations.models.wallet.conversion import FraudLimits
+from app.donations.repositories.compliance.checks import ComplianceCheckRepository
+from app.donations.repositories.compliance.fraud_flags import FraudFlagRepository
+from app.donations.repositories.compliance.kyc import KycRepository
+from app.donations.repositories.compliance.sanctions import SanctionsRepository
+from app.donations.repositories.donations.donations import DonationRepository
+from app.donations.repositories.donations.onlus import OnlusRepository
+from app.donations.repositories.donations.receipts import ReceiptRepository
+from app.donations.repositories.payments.intents import PaymentIntentRepository
+from app.donations.repositories.payments.providers import ProviderConfigRepository
+from app.donations.repositories.payments.simulated import SimulatedPaymentRepository
+from app.donations.repositories.payments.webhooks import WebhookEventRepository
+from app.donations.repositories.transaction import TransactionAttempts
+from app.donations.repositories.treasury.batches import BatchRepository
+from app.donations.repositories.treasury.financial import FinancialRepository
+from app.donations.repositories.treasury.reconciliation import ReconciliationRepository
+from app.donations.repositories.wallet.ledger import LedgerRepository
+from app.donations.repositories.wallet.rates import RatesRepository
+from app.donations.repositories.wallet.wallets import IntegrityReportRepository, WalletRepository
 from app.donations.services import DonationsServices
-from app.donations.services.batch_service import BatchService
-from app.donations.services.compliance_service import ComplianceService
-from app.donations.services.credit_service import CreditService
-from app.donations.services.donation_service import DonationService
-from app.donations.services.financial_service import FinancialAnalyticsService
-from app.donations.services.fraud_service import FraudService
-from app.donations.services.onlus_service import OnlusService
-from app.donations.services.payment_providers import SimulatedProvider, StripeProvider
-from app.donations.services.payment_service import PaymentService
-from app.donations.services.rates_service import RatesService
-from app.donations.services.reconciliation_service import ReconciliationService
-from app.donations.services.wallet_service import WalletService
+from app.donations.services.compliance.aml_screening import AmlScreening
+from app.donations.services.compliance.compliance_service import ComplianceService
+from app.donations.services.compliance.fraud_service import FraudService
+from app.donations.services.compliance.held_donation_review import HeldDonationReview
+from app.donations.services.compliance.kyc_service import KycService
+from app.donations.services.compliance.sanctions_service import SanctionsService
+from app.donations.services.donations.auto_donation_service import AutoDonationService
+from app.donations.services.donations.donation_service import DonationService
+from app.donations.services.donations.onlus_service import OnlusService
+from app.donations.services.donations.receipt_service import ReceiptService
+from app.donations.services.donations.refund_service import RefundService
+from app.donations.services.donations.statement_service import StatementService
+from app.donations.services.payments.card_donation_service import CardDonationService
+from app.donations.services.payments.card_refund_service import CardRefundService
+from app.donations.services.payments.payment_service import PaymentService
+from app.donations.services.payments.providers import PaymentProvider, SimulatedProvider, StripeProvider
+from app.donations.services.treasury.batch_service import BatchService
+from app.donations.services.treasury.financial_service import FinancialAnalyticsService
+from app.donations.services.treasury.reconciliation_service import ReconciliationService
+from app.donations.services.wallet.credit_service import CreditService
+from app.donations.services.wallet.ledger import Ledger
+from app.donations.services.wallet.rates_service import RatesService
+from app.donations.services.wallet.wallet_service import WalletService
 
 EVENTS = events.EVENTS  # registered by the factory before any module subscribes
 
 log = logging.getLogger(__name__)
 
 
-def build_provider(config, db):
+def build_provider(config, simulated: SimulatedPaymentRepository) -> PaymentProvider:
     """Stripe when STRIPE_SECRET_KEY is set (ONE StripeClient for the app), else the simulated provider."""
     key = config.get("STRIPE_SECRET_KEY")
     if not key:
-        return SimulatedProvider(db)
+        return SimulatedProvider(simulated)
     import stripe
 
     options = {}
@@ -69,74 +83,123 @@ def build_provider(config, db):
 
 def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPreferences) -> DonationsServices:
     db, hooks, config, cache = infra.db, infra.hooks, infra.config, infra.cache
+    fraud_config = dict(config.get("DONATION_FRAUD_LIMITS") or {})
+    aml_rules = ComplianceRules.from_config(config.get("DONATION_COMPLIANCE"))
+    max_per_donation = config.get("DONATION_MAX_PER_DONATION_CENTS", 50_000)
 
-    wallets, ledger, onlus_repo = WalletRepository(db), LedgerRepository(db), OnlusRepository(db)
-    donations_repo, intents_repo, batches_repo = (
+    wallets, entries, donations_repo, intents = (
+        WalletRepository(db),
+        LedgerRepository(db),
         DonationRepository(db),
         PaymentIntentRepository(db),
-        BatchRepository(db),
     )
-    fraud_config = dict(config.get("DONATION_FRAUD_LIMITS") or {})
-    velocity = VelocityLimits.from_config(fraud_config)
+    receipts_repo, batches_repo = ReceiptRepository(db), BatchRepository(db)
+    provider = build_provider(config, SimulatedPaymentRepository(db))
 
+    # wallet & ledger
+    ledger = Ledger(wallets=wallets, entries=entries, attempts=TransactionAttempts(db), hooks=hooks)
     wallet = WalletService(
-        db=db, wallets=wallets, ledger=ledger, integrity_reports=IntegrityReportRepository(db), hooks=hooks
+        ledger=ledger, wallets=wallets, entries=entries, integrity_reports=IntegrityReportRepository(db)
     )
-    onlus = OnlusService(onlus_repo)
     rates = RatesService(RatesRepository(db), cache=cache)
+
+    # compliance & fraud
     fraud = FraudService(
-        flags=FraudFlagRepository(db), intents=intents_repo, ledger=ledger, donations=donations_repo, limits=velocity
+        flags=FraudFlagRepository(db),
+        intents=intents,
+        donations=donations_repo,
+        limits=VelocityLimits.from_config(fraud_config),
     )
+    kyc = KycService(KycRepository(db))
+    sanctions = SanctionsService(SanctionsRepository(db), configured=aml_rules.sanctions_list, users=users, cache=cache)
     compliance = ComplianceService(
-        max_per_donation_cents=config.get("DONATION_MAX_PER_DONATION_CENTS", 50_000),
-        max_per_day_cents=config.get("DONATION_MAX_PER_DAY_CENTS", 100_000),
-        rules=[fraud.donation_rule],
-        aml=ComplianceRules.from_config(config.get("DONATION_COMPLIANCE")),
-        kyc=KycRepository(db),
+        # screening, in order: AML/KYC thresholds, sanctions, fraud velocity
+        rules=[AmlScreening(aml_rules, ledger=entries, kyc=kyc).screen, sanctions.screen, fraud.donation_rule],
         checks=ComplianceCheckRepository(db),
-        sanctions=SanctionsRepository(db),
-        users=users,
-        window_total=ledger.donated_since,
-        cache=cache,
+        kyc=kyc,
+        max_per_donation_cents=max_per_donation,
+        max_per_day_cents=config.get("DONATION_MAX_PER_DAY_CENTS", 100_000),
+    )
+
+    # donations & receipts
+    onlus = OnlusService(OnlusRepository(db))
+    receipts = ReceiptService(
+        receipts=receipts_repo, donations=donations_repo, transactions=infra.transactions, users=users
     )
     donations = DonationService(
-        wallet=wallet,
+        ledger=ledger,
+        entries=entries,
+        donations=donations_repo,
         onlus=onlus,
         compliance=compliance,
-        donations=donations_repo,
-        receipts=ReceiptRepository(db),
-        hooks=hooks,
-        users=users,
-        preferences=preferences,
+        receipts=receipts,
     )
-    limits = FraudLimits(**{k: v for k, v in fraud_config.items() if k in FraudLimits.__dataclass_fields__})
-    credits = CreditService(
-        wallet=wallet, rates=rates, limits=limits, auto_donate=donations.maybe_auto_donate, fraud=fraud
+    card_refunds = CardRefundService(provider=provider, intents=intents, donations=donations_repo)
+    refunds = RefundService(
+        ledger=ledger, entries=entries, donations=donations_repo, receipts=receipts, card_refunds=card_refunds
     )
-    payments = PaymentService(
-        provider=build_provider(config, db),
-        intents=intents_repo,
-        webhooks=WebhookEventRepository(db),
-        providers_repo=ProviderConfigRepository(db),
+    held = HeldDonationReview(
+        ledger=ledger, donations=donations_repo, onlus=onlus, receipts=receipts, card_refunds=card_refunds
+    )
+    auto_donations = AutoDonationService(
         donations=donations,
+        ledger=ledger,
+        onlus=onlus,
+        preferences=preferences,
+        max_per_donation_cents=max_per_donation,
+    )
+    credits = CreditService(
+        ledger=ledger,
+        rates=rates,
+        limits=FraudLimits(**{k: v for k, v in fraud_config.items() if k in FraudLimits.__dataclass_fields__}),
+        fraud=fraud,
+        auto_donations=auto_donations,
+    )
+
+    # payments
+    payments = PaymentService(
+        provider=provider,
+        intents=intents,
+        webhooks=WebhookEventRepository(db),
+        provider_settings=ProviderConfigRepository(db),
+        wallets=wallets,
+        donations=donations_repo,
         onlus=onlus,
         compliance=compliance,
         fraud=fraud,
-        wallets=wallets,
+        card_donations=CardDonationService(
+            ledger=ledger, donations=donations_repo, intents=intents, onlus=onlus, receipts=receipts
+        ),
+        refunds=refunds,
+        held=held,
     )
-    donations.payments = payments
+
     return DonationsServices(
         wallet=wallet,
-        onlus=onlus,
-        donations=donations,
         rates=rates,
         credits=credits,
-        compliance=compliance,
-        fraud=fraud,
+        onlus=onlus,
+        donations=donations,
+        receipts=receipts,
+        refunds=refunds,
+        auto_donations=auto_donations,
+        statements=StatementService(donations=donations_repo, receipts=receipts_repo, receipt_service=receipts),
         payments=payments,
-        batches=BatchService(repo=batches_repo, donations=donations, users=users),
-        reconciliation=ReconciliationService(db=db, wallet=wallet, payments=payments, batches_repo=batches_repo),
-        financial=FinancialAnalyticsService(db=db, onlus=onlus, cache=cache),
+        card_refunds=card_refunds,
+        compliance=compliance,
+        kyc=kyc,
+        sanctions=sanctions,
+        fraud=fraud,
+        held=held,
+        batches=BatchService(repo=batches_repo, donations=donations, onlus=onlus, users=users),
+        reconciliation=ReconciliationService(
+            repo=ReconciliationRepository(db),
+            wallet=wallet,
+            provider=provider,
+            intents=intents,
+            batches=batches_repo,
+        ),
+        financial=FinancialAnalyticsService(repo=FinancialRepository(db), onlus=onlus, cache=cache),
     )
 
 

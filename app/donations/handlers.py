@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from app.core.hooks import Event, Subscription
 from app.donations.events import DonationComplete, DonationRefunded
-from app.donations.models.conversion import SessionFacts
+from app.donations.models.wallet.conversion import SessionFacts
 from app.donations.services import DonationsServices
-from app.donations.services.credit_service import CreditService
+from app.donations.services.wallet.credit_service import CreditService
 from app.games.events import GameSessionComplete, TournamentComplete
 
 
@@ -36,9 +36,7 @@ def _credit_handlers(credits: CreditService):
             is_weekend=p.is_weekend,
             sessions_last_hour=p.sessions_last_hour,
         )
-        credits.credit_session(
-            session_id=p.session_id, user_id=p.user_id, facts=facts, game_id=p.game_id, completed_at=p.completed_at
-        )
+        credits.credit_session(session_id=p.session_id, user_id=p.user_id, facts=facts, game_id=p.game_id)
 
     def pay_tournament(event: Event) -> None:
         p = event.payload

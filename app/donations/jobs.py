@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from app.core.clock import utcnow
 from app.core.scheduler import Job
 from app.donations.services import DonationsServices
-from app.donations.services.batch_service import previous_month
 
 
 def schedule(services: DonationsServices) -> list[Job]:
     batches = services.batches
-
-    def monthly_disbursement() -> dict:
-        """The previous month's disbursement batch (one per month, by key), then run it."""
-        batch, _ = batches.create_disbursement(previous_month(utcnow()), actor_id=None)
-        return batches.run(batch["_id"]) if batch["status"] in ("pending", "running") else batch
-
     return [
         # every wallet balance (and held amount) against the sum of its ledger; one report per UTC day
         Job.cron("donations_integrity_check", services.wallet.run_integrity_check, hour=3, minute=15),
@@ -26,6 +18,7 @@ def schedule(services: DonationsServices) -> list[Job]:
         # resume batches whose runner stopped (lease expired); items already done are skipped
         Job.every("donations_batch_runner", lambda: len(batches.run_due()), minutes=1),
         # number the receipts a process drafted but stopped before numbering
-        Job.every("donations_receipt_numbering", services.donations.number_pending_receipts, minutes=1),
-        Job.cron("donations_monthly_disbursement", monthly_disbursement, day=1, hour=2, minute=0),
+        Job.every("donations_receipt_numbering", services.receipts.number_pending, minutes=1),
+        # the previous month's disbursement batch, created and run
+        Job.cron("donations_monthly_disbursement", batches.disburse_previous_month, day=1, hour=2, minute=0),
     ]

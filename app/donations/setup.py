@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from app.core.infrastructure import Infrastructure
-from app.donations.models.onlus import PENDING, VERIFIED, tax_code_check_digit
-from app.donations.repositories.batches import BatchRepository
-from app.donations.repositories.compliance import (
-    ComplianceCheckRepository,
-    FraudFlagRepository,
-    KycRepository,
-    SanctionsRepository,
-)
-from app.donations.repositories.donations import DonationRepository, ReceiptRepository
-from app.donations.repositories.onlus import OnlusRepository
-from app.donations.repositories.payments import (
-    PaymentIntentRepository,
-    ProviderConfigRepository,
-    WebhookEventRepository,
-)
-from app.donations.repositories.rates import RatesRepository
-from app.donations.repositories.reconciliation import ReconciliationRepository
-from app.donations.repositories.wallets import LedgerRepository, WalletRepository
+from app.donations.models.donations.onlus import PENDING, VERIFIED, tax_code_check_digit
+from app.donations.repositories.compliance.checks import ComplianceCheckRepository
+from app.donations.repositories.compliance.fraud_flags import FraudFlagRepository
+from app.donations.repositories.compliance.kyc import KycRepository
+from app.donations.repositories.compliance.sanctions import SanctionsRepository
+from app.donations.repositories.donations.donations import DonationRepository
+from app.donations.repositories.donations.onlus import OnlusRepository
+from app.donations.repositories.donations.receipts import ReceiptRepository
+from app.donations.repositories.payments.intents import PaymentIntentRepository
+from app.donations.repositories.payments.providers import ProviderConfigRepository
+from app.donations.repositories.payments.webhooks import WebhookEventRepository
+from app.donations.repositories.treasury.batches import BatchRepository
+from app.donations.repositories.treasury.reconciliation import ReconciliationRepository
+from app.donations.repositories.wallet.ledger import LedgerRepository
+from app.donations.repositories.wallet.rates import RatesRepository
+from app.donations.repositories.wallet.wallets import WalletRepository
 from app.donations.services import DonationsServices
 
 REPOSITORIES = (

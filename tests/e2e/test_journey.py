@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 import socketio
 
-from app.donations.models.onlus import tax_code_check_digit
+from app.donations.models.donations.onlus import tax_code_check_digit
 
 pytestmark = pytest.mark.e2e
 

@@ -41,19 +41,19 @@ def test_a_batch_killed_midway_and_restarted_completes_each_item_once(container,
     batch = batches.create_import(import_csv(donors, charity), name="test", actor_id="admin")
     assert batch["total"] == 6 and batch["counts"]["pending"] == 6
 
-    real_finish = batches.repo.finish_item
+    real_done = batches.repo.item_done
     calls = {"n": 0}
 
-    def dying_finish(item_id, fields):
+    def dying_done(item_id, **done):
         calls["n"] += 1
         if calls["n"] == 3:  # item 3's donation is committed, its status never recorded
             raise Killed()
-        return real_finish(item_id, fields)
+        return real_done(item_id, **done)
 
-    monkeypatch.setattr(batches.repo, "finish_item", dying_finish)
+    monkeypatch.setattr(batches.repo, "item_done", dying_done)
     with pytest.raises(Killed):
         batches.run(batch["_id"])
-    monkeypatch.setattr(batches.repo, "finish_item", real_finish)
+    monkeypatch.setattr(batches.repo, "item_done", real_done)
     midway = batches.get(batch["_id"])
     assert midway["status"] == "running"
     assert db["batch_items"].count_documents({"batch_id": batch["_id"], "status": "done"}) == 2

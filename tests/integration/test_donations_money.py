@@ -10,7 +10,7 @@ import pytest
 
 from app.core.clock import utcnow
 from app.core.errors import Conflict, InsufficientBalance, NotFound, ValidationFailed
-from app.donations.models.ledger import ADJUSTMENT
+from app.donations.models.wallet.ledger import ADJUSTMENT
 from app.games.events import GameSessionComplete, TournamentComplete
 
 
@@ -20,6 +20,9 @@ def svc(container):
         wallet = container.donations.wallet
         onlus = container.donations.onlus
         donations = container.donations.donations
+        receipts = container.donations.receipts
+        refunds = container.donations.refunds
+        auto_donations = container.donations.auto_donations
         credits = container.donations.credits
         rates = container.donations.rates
 
@@ -279,7 +282,7 @@ def test_a_donation_whose_receipt_numbering_fails_stands_and_the_job_numbers_it(
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(svc.donations.receipts, "insert", boom)  # inside the numbering transaction
+    monkeypatch.setattr(svc.receipts.receipts, "insert", boom)  # inside the numbering transaction
     first, created = svc.donations.process(user.id, onlus_id=charity, amount_cents=300)
     monkeypatch.undo()
     assert created and first["status"] == "completed" and first["receipt_number"] is None
@@ -291,8 +294,8 @@ def test_a_donation_whose_receipt_numbering_fails_stands_and_the_job_numbers_it(
     assert second["receipt_number"].endswith("000001")
     job = next(j.func for j in container.jobs if j.id == "donations_receipt_numbering")
     assert job() == 0  # a draft younger than a minute waits
-    assert svc.donations.number_pending_receipts(older_than=timedelta(0)) == 1
-    assert svc.donations.number_pending_receipts(older_than=timedelta(0)) == 0
+    assert svc.receipts.number_pending(older_than=timedelta(0)) == 1
+    assert svc.receipts.number_pending(older_than=timedelta(0)) == 0
     numbered = db["donations"].find_one({"_id": first["_id"]})
     assert numbered["receipt_number"].endswith("000002") and "receipt_draft" not in numbered
     receipt = db["receipts"].find_one({"donation_id": str(first["_id"])})
@@ -306,7 +309,7 @@ def test_failure_between_steps_of_a_credit_leaves_nothing(container, svc, user, 
     def boom(*a, **k):
         raise RuntimeError("ledger down")
 
-    monkeypatch.setattr(svc.wallet.ledger, "insert", boom)  # after the wallet update
+    monkeypatch.setattr(svc.wallet.entries, "insert", boom)  # after the wallet update
     with pytest.raises(RuntimeError):
         svc.credits.credit_session(session_id=ev.session_id, user_id=user.id, facts=_facts(ev))
     monkeypatch.undo()
@@ -317,7 +320,7 @@ def test_failure_between_steps_of_a_credit_leaves_nothing(container, svc, user, 
 
 
 def _facts(ev):
-    from app.donations.models.conversion import SessionFacts
+    from app.donations.models.wallet.conversion import SessionFacts
 
     return SessionFacts(play_seconds=ev.play_seconds, category=ev.game_category, universal_score=ev.universal_score)
 
@@ -334,7 +337,7 @@ def test_donation_to_unverified_or_unknown_onlus_is_refused(container, svc, user
 
 
 def test_compliance_refusal_changes_nothing(container, svc, user, charity, db):
-    from app.donations.services.compliance_service import ComplianceDecision
+    from app.donations.services.compliance.compliance_service import ComplianceDecision
 
     fund(svc, user.id, 1000)
     compliance = container.donations.compliance
@@ -389,7 +392,7 @@ def test_auto_donation_when_credit_reaches_threshold(container, svc, user, chari
     ]
     assert all(d["receipt_number"] for d in donations)
     assert svc.wallet.get_wallet(user.id)["balance_cents"] == 0 == ledger_sum(db, user.id)
-    svc.donations.maybe_auto_donate(user.id, "bonus:2")  # a retry donates nothing more
+    svc.auto_donations.after_credit(user.id, "bonus:2")  # a retry donates nothing more
     assert db["donations"].count_documents({}) == 2
     assert result.entry["balance_after_cents"] == 201
 
@@ -397,9 +400,9 @@ def test_auto_donation_when_credit_reaches_threshold(container, svc, user, chari
 def test_refund_is_a_linked_ledger_entry(container, svc, user, charity, db):
     fund(svc, user.id, 500)
     donation, _ = svc.donations.process(user.id, onlus_id=charity, amount_cents=200)
-    svc.donations.refund(str(donation["_id"]), actor_id="adm", reason="duplicate")
+    svc.refunds.refund(str(donation["_id"]), actor_id="adm", reason="duplicate")
     with pytest.raises(Conflict):
-        svc.donations.refund(str(donation["_id"]), actor_id="adm", reason="again")
+        svc.refunds.refund(str(donation["_id"]), actor_id="adm", reason="again")
     wallet = svc.wallet.get_wallet(user.id)
     assert wallet["balance_cents"] == 500 == ledger_sum(db, user.id)
     assert wallet["total_donated_cents"] == 0

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import time_machine
 
 from app.core.scheduler import Scheduler
-from app.donations.repositories.onlus import OnlusRepository
+from app.donations.repositories.donations.onlus import OnlusRepository
 from app.donations.setup import seed_onlus
 
 

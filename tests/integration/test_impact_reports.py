@@ -99,7 +99,7 @@ def test_a_refund_in_the_month_is_netted_out_of_the_report(env, make_user, admin
     kept = _donate(c, ada.id, onlus[0]["id"], 2000, NOV)
     refunded = _donate(c, ada.id, onlus[1]["id"], 500, NOV)
     with time_machine.travel(datetime(2026, 11, 11), tick=False):
-        c.donations.donations.refund(str(refunded["_id"]), actor_id=admin.id, reason="duplicate")
+        c.donations.refunds.refund(str(refunded["_id"]), actor_id=admin.id, reason="duplicate")
     with time_machine.travel(datetime(2026, 12, 1, 1), tick=False):
         report, _ = c.impact.community.generate_report("monthly", 2026, 11)
     assert report["total_donations_cents"] == 2000

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import time_machine
 
 from app.core.scheduler import Job, Scheduler
-from app.donations.repositories.onlus import OnlusRepository
+from app.donations.repositories.donations.onlus import OnlusRepository
 from app.donations.setup import seed_onlus
 
 

@@ -7,19 +7,24 @@ from decimal import InvalidOperation
 
 import pytest
 
-from app.donations.models.compliance import (
+from app.donations.models.compliance.fraud import (
+    VelocityLimits,
+    dedupe_key,
+    looks_farmed,
+    remember_session,
+    session_hold_reasons,
+)
+from app.donations.models.compliance.rules import (
     AML_ROLLING_WINDOW,
     AML_SINGLE_AMOUNT,
     KYC_REQUIRED,
     ComplianceRules,
-    VelocityLimits,
     evaluate,
-    looks_farmed,
     name_matches,
     normalize_name,
 )
-from app.donations.services.batch_service import month_bounds, parse_amount, previous_month
-from app.donations.services.fraud_service import FraudService
+from app.donations.models.treasury.batch import finished_status, month_bounds, new_items, parse_amount, previous_month
+from app.donations.models.treasury.reconciliation import donation_discrepancies, onlus_discrepancies
 
 
 def failed(checks):
@@ -82,18 +87,12 @@ def test_farming_needs_many_near_identical_sessions():
 
 
 def test_session_velocity_counts_the_last_hour_only():
-    fraud = FraudService(
-        flags=None,
-        intents=None,
-        ledger=None,
-        donations=None,
-        limits=VelocityLimits(sessions_credited_per_user_hour=3, farming_min_sessions_day=99),
-    )
+    limits = VelocityLimits(sessions_credited_per_user_hour=3, farming_min_sessions_day=99)
     now = datetime(2026, 5, 10, 12)
     recent = [{"at": now - timedelta(minutes=m), "s": 60 * m} for m in (5, 20, 50, 70, 200)]
-    assert fraud.session_reasons(recent, now=now, play_seconds=10) == ["SESSION_VELOCITY"]
-    assert fraud.session_reasons(recent[2:], now=now, play_seconds=10) == []
-    kept = fraud.remember_session(recent + [{"at": now - timedelta(days=2), "s": 1}], now=now, play_seconds=9)
+    assert session_hold_reasons(recent, now=now, play_seconds=10, limits=limits) == ["SESSION_VELOCITY"]
+    assert session_hold_reasons(recent[2:], now=now, play_seconds=10, limits=limits) == []
+    kept = remember_session(recent + [{"at": now - timedelta(days=2), "s": 1}], now=now, play_seconds=9)
     assert len(kept) == 6 and kept[-1] == {"at": now, "s": 9}
 
 
@@ -105,3 +104,40 @@ def test_month_helpers():
     for bad in ("0", "-1", "1.234", "abc", "NaN"):
         with pytest.raises((InvalidOperation, ValueError)):
             parse_amount(bad)
+
+
+def test_fraud_flags_are_one_per_rule_subject_and_hour():
+    at = datetime(2026, 5, 10, 12, 59)
+    assert dedupe_key("CARD_TESTING", "ip", "1.2.3.4", at) == dedupe_key(
+        "CARD_TESTING", "ip", "1.2.3.4", at - timedelta(minutes=59)
+    )
+    assert dedupe_key("CARD_TESTING", "ip", "1.2.3.4", at) != dedupe_key(
+        "CARD_TESTING", "ip", "1.2.3.4", at + timedelta(minutes=1)
+    )
+
+
+def test_reconciliation_finds_donations_and_allocations_that_disagree_with_the_ledger():
+    donations = [
+        {"_id": "a", "amount_cents": 100, "status": "completed"},
+        {"_id": "b", "amount_cents": 200, "status": "refunded"},
+    ]
+    entries = {"donation:a": {"amount_cents": -100}, "donation:b": {"amount_cents": -200}}
+    found = donation_discrepancies(donations, entries)
+    assert [(d["subject"], d["detail"]["ledger_entry"]) for d in found] == [("b", "refund:b")]
+    checked, problems = onlus_discrepancies({"o1": 300, "o2": 50}, {"o1": 300}, {"o2": 80})
+    assert checked == 2
+    assert [(p["kind"], p["subject"]) for p in problems] == [
+        ("ONLUS_ALLOCATION_MISMATCH", "o2"),
+        ("ONLUS_OVER_DISBURSED", "o2"),
+    ]
+
+
+def test_a_batch_item_for_an_invalid_row_fails_for_good_from_the_start():
+    items = new_items(
+        "b1", [{"row": 2}, {"row": 3}], invalid={2: "INVALID_ROW: unknown user"}, now=datetime(2026, 1, 1)
+    )
+    assert [(i["_id"], i["status"], i["retryable"]) for i in items] == [
+        ("b1:1", "pending", True),
+        ("b1:2", "failed", False),
+    ]
+    assert finished_status({"failed": 1}) == "completed_with_errors" and finished_status({"done": 2}) == "completed"

@@ -6,11 +6,18 @@ from decimal import Decimal
 
 import pytest
 
-from app.donations.models.conversion import DEFAULT_RATES, FraudLimits, Rates, SessionFacts, session_credit
-from app.donations.models.donation import auto_donation_amounts, receipt_number
-from app.donations.models.ledger import DONATED, EARNED, REFUND, Posting
-from app.donations.models.onlus import is_valid_tax_code, tax_code_check_digit
-from app.donations.services.compliance_service import ComplianceDecision, ComplianceRequest, ComplianceService
+from app.donations.models.donations.donation import COMPLETED, REJECTED, auto_donation_amounts, settled_by_review
+from app.donations.models.donations.onlus import is_valid_tax_code, tax_code_check_digit
+from app.donations.models.donations.receipt import receipt_number
+from app.donations.models.donations.summary import period_summary, user_summary
+from app.donations.models.payments.intent import CANCELED, MOVES_FROM, OPEN, REFUNDED, SUCCEEDED
+from app.donations.models.wallet.conversion import DEFAULT_RATES, FraudLimits, Rates, SessionFacts, session_credit
+from app.donations.models.wallet.ledger import DONATED, EARNED, REFUND, Posting
+from app.donations.services.compliance.compliance_service import (
+    ComplianceDecision,
+    ComplianceRequest,
+    ComplianceService,
+)
 
 RATES = Rates.from_doc({**DEFAULT_RATES, "version": 1})
 
@@ -99,7 +106,7 @@ def test_posting_moves_the_right_totals():
 
 
 def test_compliance_limits_and_extra_rules():
-    svc = ComplianceService(max_per_donation_cents=1000, max_per_day_cents=1500)
+    svc = ComplianceService(max_per_donation_cents=1000, max_per_day_cents=1500, rules=[], checks=None, kyc=None)
     req = lambda amount, today=0: ComplianceRequest("u", {}, amount, today)  # noqa: E731
     assert svc.check(req(50)).allowed
     assert svc.check(req(49)).code == "DONATION_BELOW_MINIMUM"
@@ -112,3 +119,33 @@ def test_compliance_limits_and_extra_rules():
 
 def test_rates_from_doc_are_exact_decimals():
     assert RATES.base_rate_per_minute == Decimal("0.01") and RATES.daily_cap_cents == 300
+
+
+def test_payment_intents_only_move_forward():
+    assert SUCCEEDED not in MOVES_FROM[CANCELED] and CANCELED not in MOVES_FROM[SUCCEEDED]
+    assert MOVES_FROM[REFUNDED] == (SUCCEEDED,) and SUCCEEDED not in OPEN
+    assert all(REFUNDED not in sources for sources in MOVES_FROM.values())
+
+
+def test_summaries_are_net_of_refunds():
+    meta = {"onlus_id": "o1", "onlus_category": "health"}
+    entries = [
+        {"user_id": "u", "type": DONATED, "amount_cents": -300, "meta": meta, "created_at": 1},
+        {"user_id": "u", "type": DONATED, "amount_cents": -200, "meta": meta, "created_at": 2},
+        {"user_id": "u", "type": REFUND, "amount_cents": 200, "meta": meta, "created_at": 3},
+    ]
+    assert period_summary(entries) == {
+        "total_cents": 300,
+        "donation_count": 2,
+        "donor_ids": ["u"],
+        "by_category": {"health": 300},
+        "by_onlus": {"o1": 300},
+    }
+    mine = user_summary(entries)
+    assert (mine["total_donated_cents"], mine["donation_count"], mine["onlus_ids"]) == (300, 1, ["o1"])
+
+
+def test_a_held_donation_counts_as_settled_only_by_the_same_decision():
+    approved = {"status": COMPLETED, "review": {"decision": "approved"}}
+    assert settled_by_review(approved, COMPLETED) and not settled_by_review(approved, REJECTED)
+    assert not settled_by_review({"status": COMPLETED}, COMPLETED)  # completed without a review: never held

@@ -1,4 +1,8 @@
-from app.donations.controllers import batch, compliance, donations, financial, onlus, payments, rates, wallet
+from app.donations.controllers.compliance import compliance
+from app.donations.controllers.donations import donations, onlus
+from app.donations.controllers.payments import payments
+from app.donations.controllers.treasury import batch, financial
+from app.donations.controllers.wallet import rates, wallet
 
 BLUEPRINTS = (
     wallet.blp,

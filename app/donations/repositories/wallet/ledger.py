@@ -1,0 +1,116 @@
+"""`transactions`: the append-only ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
+
+from app.core.ids import new_object_id, object_id
+from app.donations.models.wallet.ledger import DONATED, HELD, HOLD, UNHOLD, release_key
+from app.donations.repositories.queries import created_between
+
+
+class LedgerKeyTaken(Exception):
+    """An entry with this idempotency key is already in the ledger (the posting was made before)."""
+
+
+class LedgerRepository:
+    """The `transactions` collection. Append-only: nothing here updates or deletes an entry."""
+
+    def __init__(self, db):
+        self.collection = db["transactions"]
+
+    def create_indexes(self) -> None:
+        self.collection.create_index([("key", ASCENDING)], unique=True)
+        self.collection.create_index([("user_id", ASCENDING), ("created_at", DESCENDING)])
+        self.collection.create_index([("user_id", ASCENDING), ("type", ASCENDING), ("created_at", DESCENDING)])
+        self.collection.create_index([("type", ASCENDING), ("created_at", ASCENDING)])
+
+    def insert(self, entry: dict, *, session=None) -> dict:
+        """The entry as stored (with its id); LedgerKeyTaken when its key is in the ledger already."""
+        doc = {"_id": new_object_id(), **entry}
+        try:
+            self.collection.insert_one(doc, session=session)
+        except DuplicateKeyError as exc:
+            raise LedgerKeyTaken(entry["key"]) from exc
+        return doc
+
+    def by_key(self, key: str, *, session=None) -> dict | None:
+        return self.collection.find_one({"key": key}, session=session)
+
+    def by_id(self, entry_id: str) -> dict | None:
+        oid = object_id(entry_id)
+        return self.collection.find_one({"_id": oid}) if oid else None
+
+    @staticmethod
+    def _user_query(
+        user_id: str, *, types: list[str] | None = None, start: datetime | None = None, end: datetime | None = None
+    ) -> dict:
+        query: dict = {"user_id": user_id}
+        if types:
+            query["type"] = {"$in": list(types)}
+        created_between(query, start, end)
+        return query
+
+    def page_for_user(self, user_id: str, *, skip: int, limit: int, **filters) -> tuple[list[dict], int]:
+        query = self._user_query(user_id, **filters)
+        total = self.collection.count_documents(query)
+        rows = list(
+            self.collection.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)]).skip(skip).limit(limit)
+        )
+        return rows, total
+
+    def for_user(self, user_id: str, **filters) -> list[dict]:
+        return list(self.collection.find(self._user_query(user_id, **filters)).sort("created_at", ASCENDING))
+
+    def in_period(self, types: list[str], start: datetime, end: datetime) -> list[dict]:
+        return list(
+            self.collection.find(
+                {"type": {"$in": types}, "created_at": {"$gte": start, "$lt": end}},
+                {"user_id": 1, "type": 1, "amount_cents": 1, "meta": 1, "created_at": 1},
+            )
+        )
+
+    def donated_since(self, user_id: str, since: datetime) -> int:
+        """Cents the user gave (or has held for review) since then: donated + hold - unhold entries, so a
+        held-then-approved donation counts once and a rejected one not at all."""
+        rows = list(
+            self.collection.aggregate(
+                [
+                    {
+                        "$match": {
+                            "user_id": user_id,
+                            "type": {"$in": [DONATED, HOLD, UNHOLD]},
+                            "created_at": {"$gte": since},
+                        }
+                    },
+                    {"$group": {"_id": None, "cents": {"$sum": "$amount_cents"}}},
+                ]
+            )
+        )
+        return -rows[0]["cents"] if rows else 0
+
+    def unsettled_holds(self) -> list[dict]:
+        """Credits a fraud check held that no `release:<key>` entry settled yet, oldest first."""
+        held = list(self.collection.find({"status": HELD, "held_cents": {"$gt": 0}}).sort("created_at", 1))
+        releases = [release_key(e["key"]) for e in held]
+        settled = {e["key"] for e in self.collection.find({"key": {"$in": releases}}, {"key": 1})}
+        return [e for e in held if release_key(e["key"]) not in settled]
+
+    def sums_by_user(self) -> dict[str, dict]:
+        """{user_id: {"balance": sum(amount_cents), "held": sum(held_cents), "entries": n}} over the whole ledger."""
+        rows = self.collection.aggregate(
+            [
+                {
+                    "$group": {
+                        "_id": "$user_id",
+                        "balance": {"$sum": "$amount_cents"},
+                        "held": {"$sum": {"$ifNull": ["$held_cents", 0]}},
+                        "entries": {"$sum": 1},
+                    }
+                }
+            ]
+        )
+        return {r["_id"]: r for r in rows}

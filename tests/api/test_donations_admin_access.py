@@ -1,0 +1,86 @@
+"""Every admin route of the donations module answers 403 to a signed-in non-admin (and 401 anonymously),
+before any input is looked at; the list is checked against the app's routes so a new one cannot slip by."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+OID = "0" * 24
+ADMIN_ROUTES = [
+    # payments
+    ("GET", "/api/admin/payments"),
+    ("GET", f"/api/admin/payments/{OID}"),
+    ("POST", f"/api/admin/payments/{OID}/retry-refund"),
+    # compliance & fraud
+    ("GET", "/api/compliance/kyc/submissions"),
+    ("POST", f"/api/compliance/kyc/{OID}/review"),
+    ("GET", "/api/compliance/held"),
+    ("POST", f"/api/compliance/held/{OID}/approve"),
+    ("POST", f"/api/compliance/held/{OID}/reject"),
+    ("GET", "/api/compliance/checks"),
+    ("GET", "/api/compliance/sanctions"),
+    ("POST", "/api/compliance/sanctions"),
+    ("DELETE", f"/api/compliance/sanctions/{OID}"),
+    ("GET", "/api/compliance/reports"),
+    ("GET", "/api/compliance/fraud-flags"),
+    ("POST", f"/api/compliance/fraud-flags/{OID}/resolve"),
+    # treasury
+    ("GET", "/api/batch/operations"),
+    ("POST", "/api/batch/disbursements"),
+    ("POST", "/api/batch/imports"),
+    ("GET", f"/api/batch/operations/{OID}"),
+    ("POST", f"/api/batch/operations/{OID}/run"),
+    ("POST", f"/api/batch/operations/{OID}/retry"),
+    ("GET", f"/api/batch/operations/{OID}/items"),
+    ("GET", "/api/admin/financial/dashboard"),
+    ("POST", "/api/admin/financial/reconciliation"),
+    ("GET", "/api/admin/financial/reconciliation"),
+    ("GET", f"/api/admin/financial/reconciliation/{OID}"),
+    ("GET", f"/api/admin/financial/reconciliation/{OID}/discrepancies"),
+    # wallet & ledger, conversion rates
+    ("GET", "/api/admin/wallets/held"),
+    ("GET", f"/api/admin/wallets/{OID}"),
+    ("GET", f"/api/admin/wallets/{OID}/transactions"),
+    ("POST", f"/api/admin/wallets/{OID}/adjustments"),
+    ("POST", f"/api/admin/wallets/{OID}/held/{OID}/release"),
+    ("POST", "/api/admin/wallets/integrity-check"),
+    ("PUT", "/api/conversion-rates/current"),
+    ("GET", "/api/conversion-rates/history"),
+    # ONLUS registry and donations
+    ("GET", "/api/admin/onlus"),
+    ("POST", "/api/admin/onlus"),
+    ("GET", f"/api/admin/onlus/{OID}"),
+    ("PUT", f"/api/admin/onlus/{OID}"),
+    ("POST", f"/api/admin/onlus/{OID}/verify"),
+    ("POST", f"/api/admin/onlus/{OID}/suspend"),
+    ("POST", f"/api/admin/donations/{OID}/refund"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_ROUTES, ids=[f"{m} {p}" for m, p in ADMIN_ROUTES])
+def test_non_admins_get_403_on_every_admin_route(client, user, method, path):
+    response = client.open(path, method=method, json={}, headers=user.headers)
+    assert (response.status_code, response.json["message"]) == (403, "ADMIN_REQUIRED")
+    assert client.open(path, method=method, json={}).status_code == 401
+
+
+def test_the_list_covers_every_admin_only_donations_route(app):
+    listed = {(m, p.replace(OID, "*")) for m, p in ADMIN_ROUTES}
+    found = set()
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        module = getattr(view, "__module__", "")
+        inner = getattr(view, "__wrapped__", view)
+        while hasattr(inner, "__wrapped__") and not getattr(inner, "_admin_only", False):
+            inner = inner.__wrapped__
+        admin_only = getattr(view, "_admin_only", False) or getattr(inner, "_admin_only", False)
+        if not admin_only or not (
+            module.startswith("app.donations") or getattr(inner, "__module__", "").startswith("app.donations")
+        ):
+            continue
+        path = re.sub(r"<[^>]+>", "*", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            found.add((method, path))
+    assert found == listed, (sorted(found - listed), sorted(listed - found))
