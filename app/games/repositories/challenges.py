@@ -4,8 +4,8 @@ from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
+from app.core.ids import object_id
 from app.games.models.competition import ACCEPTED, ACTIVE, PENDING
-from app.games.repositories import oid
 
 
 class ChallengeRepository:
@@ -32,7 +32,7 @@ class ChallengeRepository:
         return challenge
 
     def by_id(self, challenge_id, *, session=None) -> dict | None:
-        key = oid(challenge_id)
+        key = object_id(challenge_id)
         return self.challenges.find_one({"_id": key}, session=session) if key else None
 
     def participants_of(self, challenge_id: str, *, session=None) -> list[dict]:
@@ -61,7 +61,7 @@ class ChallengeRepository:
 
     def transition(self, challenge_id, from_statuses: list[str], update: dict, *, session=None) -> dict | None:
         return self.challenges.find_one_and_update(
-            {"_id": oid(challenge_id), "status": {"$in": from_statuses}},
+            {"_id": object_id(challenge_id), "status": {"$in": from_statuses}},
             update,
             return_document=ReturnDocument.AFTER,
             session=session,
@@ -71,7 +71,7 @@ class ChallengeRepository:
         return [p["challenge_id"] for p in self.participants.find({"user_id": user_id}, {"challenge_id": 1})]
 
     def list_for_user(self, user_id: str, *, status: str | None, skip: int, limit: int) -> tuple[list[dict], int]:
-        ids = [oid(c) for c in self.challenge_ids_of(user_id)]
+        ids = [object_id(c) for c in self.challenge_ids_of(user_id)]
         query: dict = {"_id": {"$in": ids}}
         if status:
             query["status"] = status

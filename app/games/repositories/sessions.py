@@ -4,8 +4,8 @@ from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
+from app.core.ids import object_id
 from app.games.models.session import ABANDONED, ACTIVE, COMPLETED, OPEN_STATUSES, PAUSED
-from app.games.repositories import oid
 
 
 class SessionRepository:
@@ -33,11 +33,11 @@ class SessionRepository:
         return doc
 
     def by_id(self, session_id, *, session=None) -> dict | None:
-        key = oid(session_id)
+        key = object_id(session_id)
         return self.collection.find_one({"_id": key}, session=session) if key else None
 
     def for_user(self, session_id: str, user_id: str) -> dict | None:
-        key = oid(session_id)
+        key = object_id(session_id)
         return self.collection.find_one({"_id": key, "user_id": user_id}) if key else None
 
     def open_for(self, user_id: str, game_id: str) -> dict | None:
@@ -48,7 +48,7 @@ class SessionRepository:
     def guarded_update(self, session_id, expect: dict, update: dict, *, session=None) -> dict | None:
         """Apply `update` only if the document still matches `expect`; the new document or None."""
         return self.collection.find_one_and_update(
-            {"_id": oid(session_id), **expect}, update, return_document=ReturnDocument.AFTER, session=session
+            {"_id": object_id(session_id), **expect}, update, return_document=ReturnDocument.AFTER, session=session
         )
 
     def list_for_user(

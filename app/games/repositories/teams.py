@@ -4,7 +4,7 @@ import re
 
 from pymongo import ASCENDING, ReturnDocument
 
-from app.games.repositories import oid
+from app.core.ids import object_id
 
 
 class TeamRepository:
@@ -25,14 +25,14 @@ class TeamRepository:
         return doc
 
     def by_id(self, team_id, *, session=None, active_only: bool = True) -> dict | None:
-        key = oid(team_id)
+        key = object_id(team_id)
         if not key:
             return None
         query = {"_id": key, **({"is_active": True} if active_only else {})}
         return self.teams.find_one(query, session=session)
 
     def by_ids(self, team_ids: list[str]) -> list[dict]:
-        return list(self.teams.find({"_id": {"$in": [oid(t) for t in team_ids if oid(t)]}}))
+        return list(self.teams.find({"_id": {"$in": [object_id(t) for t in team_ids if object_id(t)]}}))
 
     def find(self, *, search: str | None, skip: int, limit: int) -> tuple[list[dict], int]:
         query: dict = {"is_active": True}
@@ -45,7 +45,7 @@ class TeamRepository:
     def take_seat(self, team_id, *, session=None) -> dict | None:
         """One more member if the team is active and not full (a single conditional update)."""
         return self.teams.find_one_and_update(
-            {"_id": oid(team_id), "is_active": True, "$expr": {"$lt": ["$member_count", "$max_members"]}},
+            {"_id": object_id(team_id), "is_active": True, "$expr": {"$lt": ["$member_count", "$max_members"]}},
             {"$inc": {"member_count": 1}},
             return_document=ReturnDocument.AFTER,
             session=session,
@@ -53,12 +53,12 @@ class TeamRepository:
 
     def free_seat(self, team_id, *, session=None) -> None:
         self.teams.update_one(
-            {"_id": oid(team_id), "member_count": {"$gt": 0}}, {"$inc": {"member_count": -1}}, session=session
+            {"_id": object_id(team_id), "member_count": {"$gt": 0}}, {"$inc": {"member_count": -1}}, session=session
         )
 
     def update_team(self, team_id, fields: dict, *, session=None) -> dict | None:
         return self.teams.find_one_and_update(
-            {"_id": oid(team_id)}, {"$set": fields}, return_document=ReturnDocument.AFTER, session=session
+            {"_id": object_id(team_id)}, {"$set": fields}, return_document=ReturnDocument.AFTER, session=session
         )
 
     def insert_member(self, doc: dict, *, session=None) -> None:

@@ -4,8 +4,8 @@ from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
+from app.core.ids import object_id
 from app.games.models.competition import SCHEDULED, T_ACTIVE
-from app.games.repositories import oid
 
 
 class TournamentRepository:
@@ -30,7 +30,7 @@ class TournamentRepository:
         return result.upserted_id is not None
 
     def by_id(self, tournament_id, *, session=None) -> dict | None:
-        key = oid(tournament_id)
+        key = object_id(tournament_id)
         return self.collection.find_one({"_id": key}, session=session) if key else None
 
     def find(self, *, status: str | None, type_: str | None, skip: int, limit: int) -> tuple[list[dict], int]:
@@ -50,7 +50,7 @@ class TournamentRepository:
         so racing joins can never overfill the tournament."""
         return self.collection.find_one_and_update(
             {
-                "_id": oid(tournament_id),
+                "_id": object_id(tournament_id),
                 "status": {"$in": [SCHEDULED, T_ACTIVE]},
                 "participants": {"$ne": participant_id},
                 "$expr": {"$lt": ["$participants_count", "$max_participants"]},
@@ -61,14 +61,14 @@ class TournamentRepository:
 
     def release_seat(self, tournament_id, participant_id: str) -> dict | None:
         return self.collection.find_one_and_update(
-            {"_id": oid(tournament_id), "status": SCHEDULED, "participants": participant_id},
+            {"_id": object_id(tournament_id), "status": SCHEDULED, "participants": participant_id},
             {"$pull": {"participants": participant_id}, "$inc": {"participants_count": -1}},
             return_document=ReturnDocument.AFTER,
         )
 
     def transition(self, tournament_id, from_statuses: list[str], update: dict, *, session=None) -> dict | None:
         return self.collection.find_one_and_update(
-            {"_id": oid(tournament_id), "status": {"$in": from_statuses}},
+            {"_id": object_id(tournament_id), "status": {"$in": from_statuses}},
             update,
             return_document=ReturnDocument.AFTER,
             session=session,
