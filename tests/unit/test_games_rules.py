@@ -68,6 +68,42 @@ def test_play_time_excludes_pauses_and_claims_only_lower_it():
     assert sess.credited_play_seconds(240, time_limit=180, max_session_seconds=200) == 180
 
 
+def test_paused_time_counts_a_pause_still_running():
+    start = datetime(2026, 1, 1, 10)
+    active = {"started_at": start, "paused_seconds": 60, "status": "active", "paused_at": None}
+    assert sess.paused_seconds_at(active, start + timedelta(hours=1)) == 60
+    paused = {**active, "status": "paused", "paused_at": start + timedelta(minutes=4)}
+    assert sess.paused_seconds_at(paused, start + timedelta(minutes=10)) == 60 + 360
+    assert sess.paused_seconds_at(paused, start) == 60  # a clock behind the pause adds nothing
+    assert sess.paused_seconds_at({"status": "active"}, start) == 0
+
+
+def test_a_session_is_stale_past_the_limit_of_its_status():
+    now, idle, ttl = datetime(2026, 1, 1, 12), timedelta(minutes=30), timedelta(hours=24)
+    active = {"status": "active", "last_activity_at": now - timedelta(minutes=31)}
+    assert sess.is_stale(active, now, idle=idle, paused_ttl=ttl)
+    assert not sess.is_stale(
+        {**active, "last_activity_at": now - timedelta(minutes=29)}, now, idle=idle, paused_ttl=ttl
+    )
+    paused = {"status": "paused", "last_activity_at": now - timedelta(hours=3)}
+    assert not sess.is_stale(paused, now, idle=idle, paused_ttl=ttl)
+    assert sess.is_stale({**paused, "last_activity_at": now - timedelta(hours=25)}, now, idle=idle, paused_ttl=ttl)
+
+
+def test_session_status_moves():
+    assert sess.REACHABLE_FROM[sess.PAUSED] == (sess.ACTIVE,)
+    assert sess.REACHABLE_FROM[sess.ACTIVE] == (sess.PAUSED,)
+    assert set(sess.REACHABLE_FROM[sess.COMPLETED]) == set(sess.REACHABLE_FROM[sess.ABANDONED]) == {"active", "paused"}
+
+
+def test_only_credits_that_landed_in_the_wallet_count():
+    assert sess.credited_cents(None) == 0
+    assert sess.credited_cents({"status": "credited", "amount_cents": 42}) == 42
+    assert sess.credited_cents({"status": "capped", "amount_cents": 7}) == 7
+    assert sess.credited_cents({"status": "held", "amount_cents": 42}) == 0
+    assert sess.credited_cents({"status": "credited", "amount_cents": None}) == 0
+
+
 def test_state_is_bounded_json():
     assert sess.decode_state(sess.encode_state({"$weird.key": [1, 2]})) == {"$weird.key": [1, 2]}
     with pytest.raises(ValueError):

@@ -169,7 +169,10 @@ class TournamentService:
         rows = {
             r["participant_id"]: r
             for r in self.sessions.tournament_standings(
-                str(doc["_id"]), by_team=doc["type"] == c.TEAM, until=until, scoring=doc.get("scoring", "total")
+                str(doc["_id"]),
+                by_team=doc["type"] == c.TEAM,
+                until=until,
+                best_only=doc.get("scoring", "total") == "best",
             )
         }
         for pid in doc["participants"]:
