@@ -45,7 +45,7 @@ def build(infra: Infrastructure, *, users: UserDirectory, wallet: SessionCredits
     modes_svc = ModeManager(ModeRepository(db), clock=clock, cache=cache)
     teams_svc = TeamService(TeamRepository(db), sessions=sessions_repo, db=db, users=users, clock=clock)
     challenges_svc = ChallengeService(
-        ChallengeRepository(db), db=db, hooks=hooks, catalog=catalog_svc, users=users, clock=clock
+        ChallengeRepository(db), transactions=transactions, hooks=hooks, catalog=catalog_svc, users=users, clock=clock
     )
     tournaments_svc = TournamentService(
         TournamentRepository(db),

@@ -187,3 +187,12 @@ def test_team_permissions_and_succession():
     assert team.successor(members)["user_id"] == "a"
     assert team.successor(members[:1]) is None
     assert team.name_key("  Green   WOLVES ") == "green wolves"
+
+
+def test_challenge_status_moves():
+    assert comp.CHALLENGE_REACHABLE_FROM[comp.ACTIVE] == (comp.PENDING,)
+    assert comp.CHALLENGE_REACHABLE_FROM[comp.COMPLETED] == (comp.ACTIVE,)
+    assert all(
+        comp.CHALLENGE_REACHABLE_FROM[s] == (comp.PENDING,) for s in (comp.DECLINED, comp.CANCELLED, comp.EXPIRED)
+    )
+    assert comp.PARTICIPANT_REACHABLE_FROM == {"accepted": "invited", "declined": "invited", "played": "accepted"}

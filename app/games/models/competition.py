@@ -14,6 +14,16 @@ PENDING, ACTIVE, COMPLETED, DECLINED, EXPIRED, CANCELLED = (
 CHALLENGE_STATUSES = (PENDING, ACTIVE, COMPLETED, DECLINED, EXPIRED, CANCELLED)
 # participant states
 INVITED, ACCEPTED, PART_DECLINED, PLAYED = "invited", "accepted", "declined", "played"
+# challenge status -> the statuses a challenge may reach it from
+CHALLENGE_REACHABLE_FROM = {
+    ACTIVE: (PENDING,),  # the last invited player accepted
+    DECLINED: (PENDING,),
+    CANCELLED: (PENDING,),
+    EXPIRED: (PENDING,),  # not everyone accepted in time
+    COMPLETED: (ACTIVE,),  # decided
+}
+# participant status -> the status a participant may reach it from
+PARTICIPANT_REACHABLE_FROM = {ACCEPTED: INVITED, PART_DECLINED: INVITED, PLAYED: ACCEPTED}
 
 # tournament states
 SCHEDULED, T_ACTIVE, T_COMPLETED, T_CANCELLED = "scheduled", "active", "completed", "cancelled"
