@@ -50,7 +50,7 @@ def build(infra: Infrastructure, *, users: UserDirectory, wallet: SessionCredits
     tournaments_svc = TournamentService(
         TournamentRepository(db),
         sessions=sessions_repo,
-        db=db,
+        transactions=transactions,
         hooks=hooks,
         catalog=catalog_svc,
         teams=teams_svc,

@@ -189,10 +189,56 @@ def test_team_permissions_and_succession():
     assert team.name_key("  Green   WOLVES ") == "green wolves"
 
 
-def test_challenge_status_moves():
+def test_challenge_and_tournament_status_moves():
     assert comp.CHALLENGE_REACHABLE_FROM[comp.ACTIVE] == (comp.PENDING,)
     assert comp.CHALLENGE_REACHABLE_FROM[comp.COMPLETED] == (comp.ACTIVE,)
     assert all(
         comp.CHALLENGE_REACHABLE_FROM[s] == (comp.PENDING,) for s in (comp.DECLINED, comp.CANCELLED, comp.EXPIRED)
     )
     assert comp.PARTICIPANT_REACHABLE_FROM == {"accepted": "invited", "declined": "invited", "played": "accepted"}
+    assert comp.TOURNAMENT_REACHABLE_FROM == {"active": ("scheduled",), "completed": ("scheduled", "active")}
+
+
+def test_tournament_standings_rank_every_registered_participant():
+    t0 = datetime(2026, 1, 1)
+    scores = [
+        {
+            "participant_id": "late",
+            "score": 700,
+            "sessions": 1,
+            "user_ids": ["late"],
+            "first_at": t0 + timedelta(hours=2),
+        },
+        {"participant_id": "early", "score": 700, "sessions": 2, "user_ids": ["early"], "first_at": t0},
+        {"participant_id": "best", "score": 900, "sessions": 1, "user_ids": ["best"], "first_at": t0},
+    ]
+    prizes = [{"rank": 1, "reward_cents": 500}, {"rank": 2, "reward_cents": 300}, {"rank": 4, "reward_cents": 50}]
+    rows = comp.tournament_standings(scores, ["best", "early", "late", "idle"], prizes)
+    assert [(r["participant_id"], r["rank"], r["reward_cents"]) for r in rows] == [
+        ("best", 1, 500),
+        ("early", 2, 300),  # equal scores share the rank; the earlier completion is listed first
+        ("late", 2, 300),
+        ("idle", 4, 0),  # registered, never played: ranked, but no prize for a zero score
+    ]
+    assert rows[3] == {
+        "rank": 4,
+        "participant_id": "idle",
+        "score": 0,
+        "sessions": 0,
+        "user_ids": [],
+        "reward_cents": 0,
+    }
+
+
+def test_tournament_results_give_each_team_member_the_team_rank_and_reward():
+    standings = [
+        {"rank": 1, "participant_id": "t1", "score": 900, "sessions": 3, "user_ids": ["u1", "u2"], "reward_cents": 500}
+    ]
+    assert comp.tournament_results(comp.TEAM, standings) == [
+        {"rank": 1, "user_id": "u1", "team_id": "t1", "score": 900, "reward_cents": 500},
+        {"rank": 1, "user_id": "u2", "team_id": "t1", "score": 900, "reward_cents": 500},
+    ]
+    solo = [{**standings[0], "participant_id": "u9", "user_ids": ["u9"]}]
+    assert comp.tournament_results(comp.INDIVIDUAL, solo) == [
+        {"rank": 1, "user_id": "u9", "team_id": None, "score": 900, "reward_cents": 500}
+    ]
