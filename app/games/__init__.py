@@ -43,7 +43,9 @@ def build(infra: Infrastructure, *, users: UserDirectory, wallet: SessionCredits
     clock = Clock()
     catalog_svc = CatalogService(GameRepository(db), clock=clock, cache=cache)
     modes_svc = ModeManager(ModeRepository(db), clock=clock, cache=cache)
-    teams_svc = TeamService(TeamRepository(db), sessions=sessions_repo, db=db, users=users, clock=clock)
+    teams_svc = TeamService(
+        TeamRepository(db), sessions=sessions_repo, transactions=transactions, users=users, clock=clock
+    )
     challenges_svc = ChallengeService(
         ChallengeRepository(db), transactions=transactions, hooks=hooks, catalog=catalog_svc, users=users, clock=clock
     )
