@@ -11,6 +11,7 @@ from app.core.database import make_client
 from app.games.models import competition as comp
 from app.games.models import session as sess
 from app.games.repositories.challenges import ChallengeRepository
+from app.games.repositories.modes import ModeKeyTaken, ModeRepository
 from app.games.repositories.sessions import SessionAlreadyOpen, SessionRepository
 from app.games.repositories.teams import AlreadyInTeam, TeamNameTaken, TeamRepository
 from app.games.repositories.tournaments import TournamentRepository
@@ -161,3 +162,10 @@ def test_team_names_and_memberships_are_unique(db):
     closed = repo.close(team["_id"], NOW)
     assert closed["is_active"] is False and closed["closed_at"] == NOW
     repo.insert_team({"name": "Wolves", "name_key": "wolves", "is_active": True, "member_count": 1})  # free again
+
+
+def test_a_mode_key_is_taken_once(db):
+    repo = ModeRepository(db)
+    repo.insert_mode({"_id": "m1", "key": "turbo", "name": "Turbo"})
+    with pytest.raises(ModeKeyTaken):
+        repo.insert_mode({"_id": "m2", "key": "turbo", "name": "Turbo again"})
