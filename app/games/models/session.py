@@ -1,4 +1,4 @@
-"""Session rules: states, server-measured play time, streaks."""
+"""Session rules: states and their moves, server-measured play time and pauses, staleness, streaks, credits."""
 
 from __future__ import annotations
 
