@@ -8,8 +8,6 @@ GameSessionComplete to advance challenges.
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 from flask_smorest import Api
 
@@ -36,40 +34,25 @@ from app.games.services.tournaments import TournamentService
 
 EVENTS = events.EVENTS  # registered by the factory before any module subscribes
 
-log = logging.getLogger(__name__)
 BLUEPRINTS = (catalog.blp, sessions.blp, modes.blp, challenges.blp, teams.blp, tournaments.blp)
-# credits_earned reports what actually landed in the wallet (a held credit has not)
-_CREDITED = ("credited", "capped")
-
-
-def _credits_lookup(wallet: SessionCredits):
-    def credits(user_id: str, session_id: str) -> int:
-        try:
-            summary = wallet.credit_summary(user_id, f"session:{session_id}")
-        except Exception:  # the session is complete either way; never fail `end` over a read
-            log.exception("wallet credit_summary failed for session %s", session_id)
-            return 0
-        if not summary or summary.get("status") not in _CREDITED:
-            return 0
-        return int(summary.get("amount_cents") or 0)
-
-    return credits
 
 
 def build(infra: Infrastructure, *, users: UserDirectory, wallet: SessionCredits) -> GamesServices:
-    db, hooks, config, cache = infra.db, infra.hooks, infra.config, infra.cache
+    db, transactions, hooks, config, cache = infra.db, infra.transactions, infra.hooks, infra.config, infra.cache
     sessions_repo = SessionRepository(db)
     clock = Clock()
     catalog_svc = CatalogService(GameRepository(db), clock=clock, cache=cache)
     modes_svc = ModeManager(ModeRepository(db), clock=clock, cache=cache)
-    teams_svc = TeamService(TeamRepository(db), sessions=sessions_repo, db=db, users=users, clock=clock)
+    teams_svc = TeamService(
+        TeamRepository(db), sessions=sessions_repo, transactions=transactions, users=users, clock=clock
+    )
     challenges_svc = ChallengeService(
-        ChallengeRepository(db), db=db, hooks=hooks, catalog=catalog_svc, users=users, clock=clock
+        ChallengeRepository(db), transactions=transactions, hooks=hooks, catalog=catalog_svc, users=users, clock=clock
     )
     tournaments_svc = TournamentService(
         TournamentRepository(db),
         sessions=sessions_repo,
-        db=db,
+        transactions=transactions,
         hooks=hooks,
         catalog=catalog_svc,
         teams=teams_svc,
@@ -78,15 +61,15 @@ def build(infra: Infrastructure, *, users: UserDirectory, wallet: SessionCredits
     )
     sessions_svc = SessionService(
         sessions_repo,
-        db=db,
+        transactions=transactions,
         hooks=hooks,
         catalog=catalog_svc,
         modes=modes_svc,
         teams=teams_svc,
         challenges=challenges_svc,
         tournaments=tournaments_svc,
+        wallet=wallet,
         clock=clock,
-        credits=_credits_lookup(wallet),
         idle_minutes=config.get("GAMES_SESSION_IDLE_MINUTES", 30),
         paused_ttl_hours=config.get("GAMES_PAUSED_SESSION_TTL_HOURS", 24),
     )

@@ -39,8 +39,8 @@ class UtcDateTime(fields.DateTime):
         return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
 
 
-def _oid(obj) -> str:
-    return str(obj.get("id") or obj["_id"])
+def _record_id(obj) -> str:
+    return str(obj["_id"])
 
 
 # -- catalog -------------------------------------------------------------------------------
@@ -116,7 +116,7 @@ class GameSessionListQuery(StrictSchema):
 
 
 class GameSessionOut(OutSchema):
-    id = fields.Function(_oid, required=True)
+    id = fields.Function(_record_id, required=True)
     game_id = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(session_rules.STATUSES))
     version = fields.Integer(required=True, metadata={"description": "Send it back with the next sync"})
@@ -264,7 +264,7 @@ class GameChallengeParticipantOut(OutSchema):
 
 
 class GameChallengeOut(OutSchema):
-    id = fields.Function(_oid, required=True)
+    id = fields.Function(_record_id, required=True)
     game_id = fields.String(required=True)
     type = fields.String(required=True, metadata={"description": "1v1 or nvn"})
     status = fields.String(required=True, validate=validate.OneOf(comp.CHALLENGE_STATUSES))
@@ -371,7 +371,7 @@ class TournamentResultOut(OutSchema):
 
 
 class TournamentOut(OutSchema):
-    id = fields.Function(_oid, required=True)
+    id = fields.Function(_record_id, required=True)
     name = fields.String(required=True)
     description = fields.String()
     game_id = fields.String(allow_none=True)

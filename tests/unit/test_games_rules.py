@@ -68,6 +68,42 @@ def test_play_time_excludes_pauses_and_claims_only_lower_it():
     assert sess.credited_play_seconds(240, time_limit=180, max_session_seconds=200) == 180
 
 
+def test_paused_time_counts_a_pause_still_running():
+    start = datetime(2026, 1, 1, 10)
+    active = {"started_at": start, "paused_seconds": 60, "status": "active", "paused_at": None}
+    assert sess.paused_seconds_at(active, start + timedelta(hours=1)) == 60
+    paused = {**active, "status": "paused", "paused_at": start + timedelta(minutes=4)}
+    assert sess.paused_seconds_at(paused, start + timedelta(minutes=10)) == 60 + 360
+    assert sess.paused_seconds_at(paused, start) == 60  # a clock behind the pause adds nothing
+    assert sess.paused_seconds_at({"status": "active"}, start) == 0
+
+
+def test_a_session_is_stale_past_the_limit_of_its_status():
+    now, idle, ttl = datetime(2026, 1, 1, 12), timedelta(minutes=30), timedelta(hours=24)
+    active = {"status": "active", "last_activity_at": now - timedelta(minutes=31)}
+    assert sess.is_stale(active, now, idle=idle, paused_ttl=ttl)
+    assert not sess.is_stale(
+        {**active, "last_activity_at": now - timedelta(minutes=29)}, now, idle=idle, paused_ttl=ttl
+    )
+    paused = {"status": "paused", "last_activity_at": now - timedelta(hours=3)}
+    assert not sess.is_stale(paused, now, idle=idle, paused_ttl=ttl)
+    assert sess.is_stale({**paused, "last_activity_at": now - timedelta(hours=25)}, now, idle=idle, paused_ttl=ttl)
+
+
+def test_session_status_moves():
+    assert sess.REACHABLE_FROM[sess.PAUSED] == (sess.ACTIVE,)
+    assert sess.REACHABLE_FROM[sess.ACTIVE] == (sess.PAUSED,)
+    assert set(sess.REACHABLE_FROM[sess.COMPLETED]) == set(sess.REACHABLE_FROM[sess.ABANDONED]) == {"active", "paused"}
+
+
+def test_only_credits_that_landed_in_the_wallet_count():
+    assert sess.credited_cents(None) == 0
+    assert sess.credited_cents({"status": "credited", "amount_cents": 42}) == 42
+    assert sess.credited_cents({"status": "capped", "amount_cents": 7}) == 7
+    assert sess.credited_cents({"status": "held", "amount_cents": 42}) == 0
+    assert sess.credited_cents({"status": "credited", "amount_cents": None}) == 0
+
+
 def test_state_is_bounded_json():
     assert sess.decode_state(sess.encode_state({"$weird.key": [1, 2]})) == {"$weird.key": [1, 2]}
     with pytest.raises(ValueError):
@@ -151,3 +187,58 @@ def test_team_permissions_and_succession():
     assert team.successor(members)["user_id"] == "a"
     assert team.successor(members[:1]) is None
     assert team.name_key("  Green   WOLVES ") == "green wolves"
+
+
+def test_challenge_and_tournament_status_moves():
+    assert comp.CHALLENGE_REACHABLE_FROM[comp.ACTIVE] == (comp.PENDING,)
+    assert comp.CHALLENGE_REACHABLE_FROM[comp.COMPLETED] == (comp.ACTIVE,)
+    assert all(
+        comp.CHALLENGE_REACHABLE_FROM[s] == (comp.PENDING,) for s in (comp.DECLINED, comp.CANCELLED, comp.EXPIRED)
+    )
+    assert comp.PARTICIPANT_REACHABLE_FROM == {"accepted": "invited", "declined": "invited", "played": "accepted"}
+    assert comp.TOURNAMENT_REACHABLE_FROM == {"active": ("scheduled",), "completed": ("scheduled", "active")}
+
+
+def test_tournament_standings_rank_every_registered_participant():
+    t0 = datetime(2026, 1, 1)
+    scores = [
+        {
+            "participant_id": "late",
+            "score": 700,
+            "sessions": 1,
+            "user_ids": ["late"],
+            "first_at": t0 + timedelta(hours=2),
+        },
+        {"participant_id": "early", "score": 700, "sessions": 2, "user_ids": ["early"], "first_at": t0},
+        {"participant_id": "best", "score": 900, "sessions": 1, "user_ids": ["best"], "first_at": t0},
+    ]
+    prizes = [{"rank": 1, "reward_cents": 500}, {"rank": 2, "reward_cents": 300}, {"rank": 4, "reward_cents": 50}]
+    rows = comp.tournament_standings(scores, ["best", "early", "late", "idle"], prizes)
+    assert [(r["participant_id"], r["rank"], r["reward_cents"]) for r in rows] == [
+        ("best", 1, 500),
+        ("early", 2, 300),  # equal scores share the rank; the earlier completion is listed first
+        ("late", 2, 300),
+        ("idle", 4, 0),  # registered, never played: ranked, but no prize for a zero score
+    ]
+    assert rows[3] == {
+        "rank": 4,
+        "participant_id": "idle",
+        "score": 0,
+        "sessions": 0,
+        "user_ids": [],
+        "reward_cents": 0,
+    }
+
+
+def test_tournament_results_give_each_team_member_the_team_rank_and_reward():
+    standings = [
+        {"rank": 1, "participant_id": "t1", "score": 900, "sessions": 3, "user_ids": ["u1", "u2"], "reward_cents": 500}
+    ]
+    assert comp.tournament_results(comp.TEAM, standings) == [
+        {"rank": 1, "user_id": "u1", "team_id": "t1", "score": 900, "reward_cents": 500},
+        {"rank": 1, "user_id": "u2", "team_id": "t1", "score": 900, "reward_cents": 500},
+    ]
+    solo = [{**standings[0], "participant_id": "u9", "user_ids": ["u9"]}]
+    assert comp.tournament_results(comp.INDIVIDUAL, solo) == [
+        {"rank": 1, "user_id": "u9", "team_id": None, "score": 900, "reward_cents": 500}
+    ]

@@ -14,11 +14,25 @@ PENDING, ACTIVE, COMPLETED, DECLINED, EXPIRED, CANCELLED = (
 CHALLENGE_STATUSES = (PENDING, ACTIVE, COMPLETED, DECLINED, EXPIRED, CANCELLED)
 # participant states
 INVITED, ACCEPTED, PART_DECLINED, PLAYED = "invited", "accepted", "declined", "played"
+# challenge status -> the statuses a challenge may reach it from
+CHALLENGE_REACHABLE_FROM = {
+    ACTIVE: (PENDING,),  # the last invited player accepted
+    DECLINED: (PENDING,),
+    CANCELLED: (PENDING,),
+    EXPIRED: (PENDING,),  # not everyone accepted in time
+    COMPLETED: (ACTIVE,),  # decided
+}
+# participant status -> the status a participant may reach it from
+PARTICIPANT_REACHABLE_FROM = {ACCEPTED: INVITED, PART_DECLINED: INVITED, PLAYED: ACCEPTED}
 
 # tournament states
 SCHEDULED, T_ACTIVE, T_COMPLETED, T_CANCELLED = "scheduled", "active", "completed", "cancelled"
 TOURNAMENT_STATUSES = (SCHEDULED, T_ACTIVE, T_COMPLETED, T_CANCELLED)
 INDIVIDUAL, TEAM = "individual", "team"
+TOTAL, BEST = "total", "best"  # a tournament scores the sum of a participant's sessions, or the best one
+OPEN_TOURNAMENT_STATUSES = (SCHEDULED, T_ACTIVE)
+# tournament status -> the statuses a tournament may reach it from
+TOURNAMENT_REACHABLE_FROM = {T_ACTIVE: (SCHEDULED,), T_COMPLETED: OPEN_TOURNAMENT_STATUSES}
 
 
 def decide_challenge(participants: list[dict]) -> dict:
@@ -58,3 +72,53 @@ def reward_for(rank_: int, score: int, prizes: list[dict]) -> int:
         if prize["rank"] == rank_:
             return int(prize["reward_cents"])
     return 0
+
+
+def tournament_standings(scores: list[dict], participant_ids: list[str], prizes: list[dict]) -> list[dict]:
+    """Ranked participants from their session scores ([{participant_id, score, sessions, user_ids, first_at}];
+    a registered participant without a session scores 0): [{rank, participant_id, score, sessions,
+    user_ids, reward_cents}]. Equal scores are ordered by who completed a session first."""
+    rows = {r["participant_id"]: r for r in scores}
+    for pid in participant_ids:
+        rows.setdefault(pid, {"participant_id": pid, "score": 0, "sessions": 0, "user_ids": [], "first_at": None})
+    ranked = rank([{**r, "tiebreak": r["first_at"].isoformat() if r["first_at"] else "~"} for r in rows.values()])
+    return [
+        {
+            "rank": r["rank"],
+            "participant_id": r["participant_id"],
+            "score": r["score"],
+            "sessions": r["sessions"],
+            "user_ids": r["user_ids"],
+            "reward_cents": reward_for(r["rank"], r["score"], prizes),
+        }
+        for r in ranked
+    ]
+
+
+def tournament_results(tournament_type: str, standings: list[dict]) -> list[dict]:
+    """TournamentComplete's results: one line per ranked user; a team's contributors share its rank.
+    Team prizes are per member: each member who played for the team receives the rank's reward."""
+    results = []
+    for row in standings:
+        if tournament_type == TEAM:
+            results += [
+                {
+                    "rank": row["rank"],
+                    "user_id": u,
+                    "team_id": row["participant_id"],
+                    "score": row["score"],
+                    "reward_cents": row["reward_cents"],
+                }
+                for u in row["user_ids"]
+            ]
+        else:
+            results.append(
+                {
+                    "rank": row["rank"],
+                    "user_id": row["participant_id"],
+                    "team_id": None,
+                    "score": row["score"],
+                    "reward_cents": row["reward_cents"],
+                }
+            )
+    return results

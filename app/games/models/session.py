@@ -1,4 +1,4 @@
-"""Session rules: states, server-measured play time, streaks."""
+"""Session rules: states and their moves, server-measured play time and pauses, staleness, streaks, credits."""
 
 from __future__ import annotations
 
@@ -8,6 +8,11 @@ from datetime import date, datetime, timedelta
 ACTIVE, PAUSED, COMPLETED, ABANDONED = "active", "paused", "completed", "abandoned"
 STATUSES = (ACTIVE, PAUSED, COMPLETED, ABANDONED)
 OPEN_STATUSES = (ACTIVE, PAUSED)
+# status -> the statuses a session may reach it from (every session write is also version-guarded)
+REACHABLE_FROM = {PAUSED: (ACTIVE,), ACTIVE: (PAUSED,), COMPLETED: OPEN_STATUSES, ABANDONED: OPEN_STATUSES}
+# ledger statuses of a session credit that landed in the wallet (a held credit has not)
+CREDITED_STATUSES = ("credited", "capped")
+STREAK_LOOKBACK_DAYS = 400
 MAX_STATE_BYTES = 16 * 1024
 MAX_SCORE = 1_000_000_000
 
@@ -24,6 +29,27 @@ def measured_play_seconds(session: dict, now: datetime) -> int:
     if session.get("status") == PAUSED and session.get("paused_at"):
         total -= (end - session["paused_at"]).total_seconds()
     return max(0, int(total))
+
+
+def paused_seconds_at(session: dict, now: datetime) -> float:
+    """All paused time of a session at `now`, a pause still running included (to resume, or to end paused)."""
+    total = session.get("paused_seconds", 0)
+    if session.get("status") == PAUSED and session.get("paused_at"):
+        total += max(0.0, (now - session["paused_at"]).total_seconds())
+    return total
+
+
+def is_stale(session: dict, now: datetime, *, idle: timedelta, paused_ttl: timedelta) -> bool:
+    """An open session left alone past the limit of its status (a forgotten one): it may be abandoned."""
+    limit = paused_ttl if session["status"] == PAUSED else idle
+    return session["last_activity_at"] < now - limit
+
+
+def credited_cents(summary: dict | None) -> int:
+    """What the wallet booked for a session, from its ledger entry: 0 when none, or while it is held."""
+    if not summary or summary.get("status") not in CREDITED_STATUSES:
+        return 0
+    return int(summary.get("amount_cents") or 0)
 
 
 def credited_play_seconds(

@@ -1,16 +1,5 @@
-"""The only code of the games module that speaks pymongo."""
+"""The only code of the games module that speaks pymongo: one repository per collection group.
 
-from __future__ import annotations
-
-from bson import ObjectId
-from bson.errors import InvalidId
-
-
-def oid(value) -> ObjectId | None:
-    """An ObjectId from a client-supplied string, or None (an unknown id is then simply not found)."""
-    if isinstance(value, ObjectId):
-        return value
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        return None
+Ids arrive as strings and are parsed by `app.core.ids.object_id`; an id that names no record finds nothing.
+Guarded writes return the document after the write, or None when the guard did not hold.
+"""

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
 from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+
+class ModeKeyTaken(Exception):
+    """A mode with this key exists already."""
 
 
 class ModeRepository:
@@ -29,7 +34,11 @@ class ModeRepository:
         )
 
     def insert_mode(self, doc: dict) -> dict:
-        self.modes.insert_one(doc)
+        """Store a new mode; ModeKeyTaken when its key is in use."""
+        try:
+            self.modes.insert_one(doc)
+        except DuplicateKeyError as exc:
+            raise ModeKeyTaken(doc["key"]) from exc
         return doc
 
     def insert_schedules(self, docs: list[dict]) -> None:

@@ -3,9 +3,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
-from app.games.models.session import ABANDONED, ACTIVE, COMPLETED, OPEN_STATUSES, PAUSED
-from app.games.repositories import oid
+from app.core.ids import object_id
+from app.games.models.session import ABANDONED, ACTIVE, COMPLETED, OPEN_STATUSES, PAUSED, REACHABLE_FROM
+
+
+class SessionAlreadyOpen(Exception):
+    """The user already has an open session of this game (the unique `open_key`)."""
 
 
 class SessionRepository:
@@ -27,28 +32,70 @@ class SessionRepository:
         c.create_index([("team_ids", ASCENDING), ("status", ASCENDING)])
         c.create_index([("game_id", ASCENDING), ("created_at", ASCENDING)])
 
+    # -- writes ---------------------------------------------------------------------------
     def insert(self, doc: dict, *, session=None) -> dict:
-        result = self.collection.insert_one(doc, session=session)
+        """Store a new open session (`doc` gets its `_id`); SessionAlreadyOpen when one is open already."""
+        try:
+            result = self.collection.insert_one(doc, session=session)
+        except DuplicateKeyError as exc:
+            raise SessionAlreadyOpen(doc.get("open_key")) from exc
         doc["_id"] = result.inserted_id
         return doc
 
-    def by_id(self, session_id, *, session=None) -> dict | None:
-        key = oid(session_id)
-        return self.collection.find_one({"_id": key}, session=session) if key else None
+    def save_progress(self, session_id, version: int, changes: dict) -> dict | None:
+        """Apply `changes` to a session still open and at `version` (the version moves on)."""
+        return self._write(session_id, version, OPEN_STATUSES, {"$set": changes, "$inc": {"version": 1}})
 
+    def pause(self, session_id, version: int, at: datetime) -> dict | None:
+        """Pause an active session still at `version`."""
+        fields = {"status": PAUSED, "paused_at": at, "last_activity_at": at, "updated_at": at}
+        return self._move(session_id, version, PAUSED, {"$set": fields})
+
+    def resume(self, session_id, version: int, at: datetime, *, paused_seconds: float) -> dict | None:
+        """Resume a paused session still at `version`; `paused_seconds` is its paused time so far."""
+        fields = {
+            "status": ACTIVE,
+            "paused_at": None,
+            "last_activity_at": at,
+            "updated_at": at,
+            "paused_seconds": paused_seconds,
+        }
+        return self._move(session_id, version, ACTIVE, {"$set": fields})
+
+    def complete(self, session_id, version: int, changes: dict, *, session=None) -> dict | None:
+        """Complete an open session still at `version` with the result fields in `changes`; it no longer
+        blocks a new session of its game."""
+        update = {"$set": {**changes, "status": COMPLETED}, "$unset": {"open_key": ""}}
+        return self._move(session_id, version, COMPLETED, update, session=session)
+
+    def abandon(self, session_id, version: int, at: datetime) -> dict | None:
+        """Abandon an open session unless it was touched since it was read (version guard)."""
+        update = {"$set": {"status": ABANDONED, "abandoned_at": at, "updated_at": at}, "$unset": {"open_key": ""}}
+        return self._move(session_id, version, ABANDONED, update)
+
+    def _move(self, session_id, version: int, to: str, update: dict, *, session=None) -> dict | None:
+        return self._write(session_id, version, REACHABLE_FROM[to], {**update, "$inc": {"version": 1}}, session=session)
+
+    def _write(self, session_id, version: int, statuses, update: dict, *, session=None) -> dict | None:
+        key = object_id(session_id)
+        if key is None:
+            return None
+        status = statuses[0] if len(statuses) == 1 else {"$in": list(statuses)}
+        return self.collection.find_one_and_update(
+            {"_id": key, "status": status, "version": version},
+            update,
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+
+    # -- reads ----------------------------------------------------------------------------
     def for_user(self, session_id: str, user_id: str) -> dict | None:
-        key = oid(session_id)
+        key = object_id(session_id)
         return self.collection.find_one({"_id": key, "user_id": user_id}) if key else None
 
     def open_for(self, user_id: str, game_id: str) -> dict | None:
         return self.collection.find_one(
             {"user_id": user_id, "game_id": game_id, "status": {"$in": list(OPEN_STATUSES)}}
-        )
-
-    def guarded_update(self, session_id, expect: dict, update: dict, *, session=None) -> dict | None:
-        """Apply `update` only if the document still matches `expect`; the new document or None."""
-        return self.collection.find_one_and_update(
-            {"_id": oid(session_id), **expect}, update, return_document=ReturnDocument.AFTER, session=session
         )
 
     def list_for_user(
@@ -64,13 +111,6 @@ class SessionRepository:
             self.collection.find(query).sort([("started_at", DESCENDING), ("_id", DESCENDING)]).skip(skip).limit(limit)
         )
         return rows, total
-
-    def completed_days(self, user_id: str, since_day: str) -> set[str]:
-        return set(
-            self.collection.distinct(
-                "completed_day", {"user_id": user_id, "status": COMPLETED, "completed_day": {"$gte": since_day}}
-            )
-        )
 
     def completion_stats(self, user_id: str, since_day: str, start: datetime, end: datetime) -> tuple[set[str], int]:
         """(completed_days since `since_day`, sessions completed in [start, end)) in one round trip;
@@ -93,13 +133,8 @@ class SessionRepository:
         window = facets.get("window") or [{}]
         return days, int(window[0].get("n", 0))
 
-    def count_completed_between(self, user_id: str, start: datetime, end: datetime, exclude_id=None) -> int:
-        query: dict = {"user_id": user_id, "status": COMPLETED, "completed_at": {"$gte": start, "$lt": end}}
-        if exclude_id is not None:
-            query["_id"] = {"$ne": exclude_id}
-        return self.collection.count_documents(query)
-
     def stale(self, *, active_before: datetime, paused_before: datetime, limit: int = 500) -> list[dict]:
+        """Open sessions whose last activity is older than the limit of their status."""
         return list(
             self.collection.find(
                 {
@@ -111,27 +146,16 @@ class SessionRepository:
             ).limit(limit)
         )
 
-    def abandon(self, doc: dict, now: datetime) -> dict | None:
-        """Abandon an open session unless it was touched since it was read (version guard)."""
-        return self.guarded_update(
-            doc["_id"],
-            {"status": {"$in": list(OPEN_STATUSES)}, "version": doc["version"]},
-            {
-                "$set": {"status": ABANDONED, "abandoned_at": now, "updated_at": now},
-                "$unset": {"open_key": ""},
-                "$inc": {"version": 1},
-            },
-        )
-
     def tournament_standings(
-        self, tournament_id: str, *, by_team: bool, until: datetime | None, scoring: str
+        self, tournament_id: str, *, by_team: bool, until: datetime | None, best_only: bool
     ) -> list[dict]:
-        """[{participant_id, score, sessions, user_ids, first_at}] from completed tournament sessions."""
+        """[{participant_id, score, sessions, user_ids, first_at}] from completed tournament sessions: the
+        score is the sum of their universal scores, or the best one with `best_only`."""
         match: dict = {"tournament_id": tournament_id, "status": COMPLETED}
         if until is not None:
             match["completed_at"] = {"$lte": until}
         group_key = "$tournament_team_id" if by_team else "$user_id"
-        accumulate = {"$max": "$universal_score"} if scoring == "best" else {"$sum": "$universal_score"}
+        accumulate = {"$max": "$universal_score"} if best_only else {"$sum": "$universal_score"}
         rows = self.collection.aggregate(
             [
                 {"$match": match},

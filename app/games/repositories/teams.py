@@ -1,10 +1,20 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
-from app.games.repositories import oid
+from app.core.ids import object_id
+
+
+class TeamNameTaken(Exception):
+    """An active team already has this name (the unique `name_key`)."""
+
+
+class AlreadyInTeam(Exception):
+    """The user is a member of a team already (the unique `team_members.user_id`)."""
 
 
 class TeamRepository:
@@ -20,19 +30,25 @@ class TeamRepository:
         self.members.create_index([("user_id", ASCENDING)], unique=True)
         self.members.create_index([("team_id", ASCENDING), ("role", ASCENDING), ("joined_at", ASCENDING)])
 
+    # -- teams ------------------------------------------------------------------------------
     def insert_team(self, doc: dict, *, session=None) -> dict:
-        self.teams.insert_one(doc, session=session)
+        """Store a new team (`doc` gets its `_id`); TeamNameTaken when an active team has the name."""
+        try:
+            self.teams.insert_one(doc, session=session)
+        except DuplicateKeyError as exc:
+            raise TeamNameTaken(doc.get("name_key")) from exc
         return doc
 
     def by_id(self, team_id, *, session=None, active_only: bool = True) -> dict | None:
-        key = oid(team_id)
+        key = object_id(team_id)
         if not key:
             return None
         query = {"_id": key, **({"is_active": True} if active_only else {})}
         return self.teams.find_one(query, session=session)
 
     def by_ids(self, team_ids: list[str]) -> list[dict]:
-        return list(self.teams.find({"_id": {"$in": [oid(t) for t in team_ids if oid(t)]}}))
+        keys = [key for key in map(object_id, team_ids) if key]
+        return list(self.teams.find({"_id": {"$in": keys}}))
 
     def find(self, *, search: str | None, skip: int, limit: int) -> tuple[list[dict], int]:
         query: dict = {"is_active": True}
@@ -44,25 +60,46 @@ class TeamRepository:
 
     def take_seat(self, team_id, *, session=None) -> dict | None:
         """One more member if the team is active and not full (a single conditional update)."""
+        key = object_id(team_id)
+        if key is None:
+            return None
         return self.teams.find_one_and_update(
-            {"_id": oid(team_id), "is_active": True, "$expr": {"$lt": ["$member_count", "$max_members"]}},
+            {"_id": key, "is_active": True, "$expr": {"$lt": ["$member_count", "$max_members"]}},
             {"$inc": {"member_count": 1}},
             return_document=ReturnDocument.AFTER,
             session=session,
         )
 
     def free_seat(self, team_id, *, session=None) -> None:
-        self.teams.update_one(
-            {"_id": oid(team_id), "member_count": {"$gt": 0}}, {"$inc": {"member_count": -1}}, session=session
-        )
+        key = object_id(team_id)
+        if key is not None:
+            self.teams.update_one(
+                {"_id": key, "member_count": {"$gt": 0}}, {"$inc": {"member_count": -1}}, session=session
+            )
 
-    def update_team(self, team_id, fields: dict, *, session=None) -> dict | None:
+    def close(self, team_id, at: datetime, *, session=None) -> dict | None:
+        """The last member left: the team is inactive (its name is free again)."""
+        return self._set(team_id, {"is_active": False, "closed_at": at, "updated_at": at}, session=session)
+
+    def hand_over(self, team_id, owner_id: str, at: datetime, *, session=None) -> dict | None:
+        """Record the team's new owner."""
+        return self._set(team_id, {"owner_id": owner_id, "updated_at": at}, session=session)
+
+    def _set(self, team_id, fields: dict, *, session=None) -> dict | None:
+        key = object_id(team_id)
+        if key is None:
+            return None
         return self.teams.find_one_and_update(
-            {"_id": oid(team_id)}, {"$set": fields}, return_document=ReturnDocument.AFTER, session=session
+            {"_id": key}, {"$set": fields}, return_document=ReturnDocument.AFTER, session=session
         )
 
+    # -- members ----------------------------------------------------------------------------
     def insert_member(self, doc: dict, *, session=None) -> None:
-        self.members.insert_one(doc, session=session)
+        """Store a membership; AlreadyInTeam when the user belongs to a team already."""
+        try:
+            self.members.insert_one(doc, session=session)
+        except DuplicateKeyError as exc:
+            raise AlreadyInTeam(doc.get("user_id")) from exc
 
     def membership(self, user_id: str, *, session=None) -> dict | None:
         return self.members.find_one({"user_id": user_id}, session=session)

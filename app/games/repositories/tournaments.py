@@ -4,8 +4,14 @@ from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
-from app.games.models.competition import SCHEDULED, T_ACTIVE
-from app.games.repositories import oid
+from app.core.ids import object_id
+from app.games.models.competition import (
+    OPEN_TOURNAMENT_STATUSES,
+    SCHEDULED,
+    T_ACTIVE,
+    T_COMPLETED,
+    TOURNAMENT_REACHABLE_FROM,
+)
 
 
 class TournamentRepository:
@@ -25,12 +31,13 @@ class TournamentRepository:
         self.collection.insert_one(doc)
         return doc
 
-    def ensure(self, key: str, doc: dict) -> bool:
-        result = self.collection.update_one({"key": key}, {"$setOnInsert": {**doc, "key": key}}, upsert=True)
-        return result.upserted_id is not None
+    def ensure(self, key: str, doc: dict) -> dict:
+        """The tournament with this stable key, created from `doc` if there is none yet (a later edit is kept)."""
+        self.collection.update_one({"key": key}, {"$setOnInsert": {**doc, "key": key}}, upsert=True)
+        return self.collection.find_one({"key": key})
 
     def by_id(self, tournament_id, *, session=None) -> dict | None:
-        key = oid(tournament_id)
+        key = object_id(tournament_id)
         return self.collection.find_one({"_id": key}, session=session) if key else None
 
     def find(self, *, status: str | None, type_: str | None, skip: int, limit: int) -> tuple[list[dict], int]:
@@ -48,10 +55,13 @@ class TournamentRepository:
     def take_seat(self, tournament_id, participant_id: str) -> dict | None:
         """Register a participant if there is a free seat and registration is open: one conditional update,
         so racing joins can never overfill the tournament."""
+        key = object_id(tournament_id)
+        if key is None:
+            return None
         return self.collection.find_one_and_update(
             {
-                "_id": oid(tournament_id),
-                "status": {"$in": [SCHEDULED, T_ACTIVE]},
+                "_id": key,
+                "status": {"$in": list(OPEN_TOURNAMENT_STATUSES)},
                 "participants": {"$ne": participant_id},
                 "$expr": {"$lt": ["$participants_count", "$max_participants"]},
             },
@@ -60,16 +70,44 @@ class TournamentRepository:
         )
 
     def release_seat(self, tournament_id, participant_id: str) -> dict | None:
+        """Give a participant's seat back, only before the tournament starts."""
+        key = object_id(tournament_id)
+        if key is None:
+            return None
         return self.collection.find_one_and_update(
-            {"_id": oid(tournament_id), "status": SCHEDULED, "participants": participant_id},
+            {"_id": key, "status": SCHEDULED, "participants": participant_id},
             {"$pull": {"participants": participant_id}, "$inc": {"participants_count": -1}},
             return_document=ReturnDocument.AFTER,
         )
 
-    def transition(self, tournament_id, from_statuses: list[str], update: dict, *, session=None) -> dict | None:
+    def start(self, tournament_id, at: datetime) -> dict | None:
+        """Scheduled -> active."""
+        return self._move(tournament_id, T_ACTIVE, {"started_at": at, "updated_at": at})
+
+    def complete(self, tournament_id, at: datetime, *, standings: list[dict], results: list[dict], session=None):
+        """Scheduled|active -> completed with its final standings and results; None if it was closed already."""
+        fields = {"completed_at": at, "updated_at": at, "standings": standings, "results": results}
+        return self._move(tournament_id, T_COMPLETED, fields, session=session)
+
+    def set_event_id(self, tournament_id, event_id: str, *, session=None) -> dict | None:
+        """Record the TournamentComplete event of a completed tournament."""
+        key = object_id(tournament_id)
+        if key is None:
+            return None
         return self.collection.find_one_and_update(
-            {"_id": oid(tournament_id), "status": {"$in": from_statuses}},
-            update,
+            {"_id": key, "status": {"$in": [T_COMPLETED]}},
+            {"$set": {"event_id": event_id}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+
+    def _move(self, tournament_id, to: str, fields: dict, *, session=None) -> dict | None:
+        key = object_id(tournament_id)
+        if key is None:
+            return None
+        return self.collection.find_one_and_update(
+            {"_id": key, "status": {"$in": list(TOURNAMENT_REACHABLE_FROM[to])}},
+            {"$set": {"status": to, **fields}},
             return_document=ReturnDocument.AFTER,
             session=session,
         )
@@ -81,5 +119,7 @@ class TournamentRepository:
 
     def due_to_end(self, now: datetime) -> list[dict]:
         return list(
-            self.collection.find({"status": {"$in": [SCHEDULED, T_ACTIVE]}, "ends_at": {"$lte": now}}, {"_id": 1})
+            self.collection.find(
+                {"status": {"$in": list(OPEN_TOURNAMENT_STATUSES)}, "ends_at": {"$lte": now}}, {"_id": 1}
+            )
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from flask_caching import Cache
+
 from app.core.cache import CachedValue
 from app.core.errors import Conflict, NotFound
 from app.games.models.plugin import GamePlugin
@@ -15,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def game_view(doc: dict) -> dict:
-    """The public shape of a catalog entry (also what the `games` service hands other modules)."""
+    """The public shape of a catalog entry (also what GameDirectory.get_game hands other modules)."""
     return {
         "id": doc["_id"],
         "name": doc["name"],
@@ -39,7 +41,7 @@ CATALOG_TTL = 30  # seconds
 
 
 class CatalogService:
-    def __init__(self, games: GameRepository, *, clock: Clock, plugin_package: str = "app.games.plugins", cache=None):
+    def __init__(self, games: GameRepository, *, clock: Clock, cache: Cache, plugin_package: str = "app.games.plugins"):
         self.games = games
         self.clock = clock
         self.plugin_package = plugin_package

@@ -9,25 +9,34 @@ the expiry job at ends_at (who never played scores 0). ChallengeComplete is publ
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
-from app.core.database import in_transaction
+from app.core.contracts import UserDirectory
+from app.core.database import Transactions
 from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.hooks import HookManager
 from app.games.events import ChallengeComplete
 from app.games.models import competition as c
 from app.games.repositories.challenges import ChallengeRepository
 from app.games.services.catalog import CatalogService
 from app.games.services.clock import Clock
 
-log = logging.getLogger(__name__)
 MAX_SIDE = 5
 
 
 class ChallengeService:
-    def __init__(self, challenges: ChallengeRepository, *, db, hooks, catalog: CatalogService, users, clock: Clock):
+    def __init__(
+        self,
+        challenges: ChallengeRepository,
+        *,
+        transactions: Transactions,
+        hooks: HookManager,
+        catalog: CatalogService,
+        users: UserDirectory,
+        clock: Clock,
+    ):
         self.repo = challenges
-        self.db = db
+        self.transactions = transactions
         self.hooks = hooks
         self.catalog = catalog
         self.users = users
@@ -89,7 +98,7 @@ class ChallengeService:
                 p.pop("_id", None)
             self.repo.insert(challenge, participants, session=s)
 
-        in_transaction(self.db, work)
+        self.transactions.run(work)
         return self.view(challenge)
 
     @staticmethod
@@ -110,52 +119,27 @@ class ChallengeService:
         challenge = self._visible(challenge_id, user_id)
         now = self.clock()
         self._check_pending(challenge, now)
-        done = self.repo.update_participant(
-            challenge_id, user_id, {"status": c.INVITED}, {"$set": {"status": c.ACCEPTED, "responded_at": now}}
-        )
-        if done is None:
+        if self.repo.accept_invitation(challenge_id, user_id, now) is None:
             raise Conflict("CHALLENGE_ALREADY_ANSWERED")
         if all(p["status"] == c.ACCEPTED for p in self.repo.participants_of(challenge_id)):
             # the last acceptance starts the clock; racing acceptances are settled by the guard
-            self.repo.transition(
-                challenge_id,
-                [c.PENDING],
-                {
-                    "$set": {
-                        "status": c.ACTIVE,
-                        "activated_at": now,
-                        "updated_at": now,
-                        "ends_at": now + timedelta(hours=challenge["duration_hours"]),
-                    }
-                },
-            )
+            self.repo.activate(challenge_id, now, ends_at=now + timedelta(hours=challenge["duration_hours"]))
         return self.get(challenge_id, user_id)
 
     def decline(self, challenge_id: str, user_id: str) -> dict:
         challenge = self._visible(challenge_id, user_id)
         now = self.clock()
         self._check_pending(challenge, now)
-        done = self.repo.update_participant(
-            challenge_id, user_id, {"status": c.INVITED}, {"$set": {"status": c.PART_DECLINED, "responded_at": now}}
-        )
-        if done is None:
+        if self.repo.decline_invitation(challenge_id, user_id, now) is None:
             raise Conflict("CHALLENGE_ALREADY_ANSWERED")
-        self.repo.transition(
-            challenge_id, [c.PENDING], {"$set": {"status": c.DECLINED, "updated_at": now, "completed_at": now}}
-        )
+        self.repo.decline(challenge_id, now)
         return self.get(challenge_id, user_id)
 
     def cancel(self, challenge_id: str, user_id: str) -> dict:
         challenge = self._visible(challenge_id, user_id)
         if challenge["challenger_id"] != user_id:
             raise Conflict("ONLY_CHALLENGER_CAN_CANCEL")
-        now = self.clock()
-        if (
-            self.repo.transition(
-                challenge_id, [c.PENDING], {"$set": {"status": c.CANCELLED, "updated_at": now, "completed_at": now}}
-            )
-            is None
-        ):
+        if self.repo.cancel(challenge_id, self.clock()) is None:
             raise Conflict("CHALLENGE_NOT_PENDING")
         return self.get(challenge_id, user_id)
 
@@ -206,14 +190,7 @@ class ChallengeService:
 
     def bind_session(self, challenge_id: str, user_id: str, session_id: str, *, session=None) -> None:
         """Give the participant's one turn to this session (inside the session-start transaction)."""
-        done = self.repo.update_participant(
-            challenge_id,
-            user_id,
-            {"status": c.ACCEPTED, "session_id": None},
-            {"$set": {"session_id": session_id}},
-            session=session,
-        )
-        if done is None:
+        if self.repo.bind_session(challenge_id, user_id, session_id, session=session) is None:
             raise Conflict("CHALLENGE_ALREADY_PLAYED")
 
     def release_session(self, session_id: str) -> None:
@@ -223,11 +200,8 @@ class ChallengeService:
         self, *, challenge_id: str, user_id: str, session_id: str, universal_score: int, raw_score: int, completed_at
     ) -> None:
         """A bound session completed (idempotent: the participant moves to played once)."""
-        self.repo.update_participant(
-            challenge_id,
-            user_id,
-            {"session_id": session_id, "status": c.ACCEPTED},
-            {"$set": {"status": c.PLAYED, "score": universal_score, "raw_score": raw_score, "played_at": completed_at}},
+        self.repo.record_play(
+            challenge_id, user_id, session_id, score=universal_score, raw_score=raw_score, played_at=completed_at
         )
         participants = self.repo.participants_of(challenge_id)
         if participants and all(p["status"] == c.PLAYED for p in participants):
@@ -240,12 +214,7 @@ class ChallengeService:
         def work(s):
             participants = self.repo.participants_of(challenge_id, session=s)
             result = c.decide_challenge(participants)
-            done = self.repo.transition(
-                challenge_id,
-                [c.ACTIVE],
-                {"$set": {"status": c.COMPLETED, "completed_at": now, "updated_at": now, **result}},
-                session=s,
-            )
+            done = self.repo.complete(challenge_id, now, result, session=s)
             if done is None:
                 return None, None
             event_id = self.hooks.record(
@@ -261,7 +230,7 @@ class ChallengeService:
             )
             return done, event_id
 
-        done, event_id = in_transaction(self.db, work)
+        done, event_id = self.transactions.run(work)
         if event_id:
             self.hooks.dispatch(event_id)
         return done
@@ -273,9 +242,7 @@ class ChallengeService:
         for challenge in self.repo.due(now):
             cid = str(challenge["_id"])
             if challenge["status"] == c.PENDING:
-                if self.repo.transition(
-                    cid, [c.PENDING], {"$set": {"status": c.EXPIRED, "updated_at": now, "completed_at": now}}
-                ):
+                if self.repo.expire(cid, now):
                     counts["expired"] += 1
             elif self.decide(cid):
                 counts["decided"] += 1

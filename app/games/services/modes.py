@@ -5,19 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pymongo.errors import DuplicateKeyError
+from flask_caching import Cache
 
 from app.core.cache import CachedValue
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.games.models import modes as rules
-from app.games.repositories.modes import ModeRepository
+from app.games.repositories.modes import ModeKeyTaken, ModeRepository
 from app.games.services.clock import Clock
 
 MODES_TTL = 30  # seconds
 
 
 class ModeManager:
-    def __init__(self, modes: ModeRepository, *, clock: Clock, cache=None):
+    def __init__(self, modes: ModeRepository, *, clock: Clock, cache: Cache):
         self.repo = modes
         self.clock = clock
         # every session start looks for the active modes: modes and schedules are kept in the cache
@@ -124,7 +124,7 @@ class ModeManager:
         }
         try:
             self.repo.insert_mode(doc)
-        except DuplicateKeyError as exc:
+        except ModeKeyTaken as exc:
             raise Conflict("MODE_ALREADY_EXISTS") from exc
         self.cached.forget()
         self.repo.insert_schedules(

@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
-
-from app.core.database import in_transaction
+from app.core.database import Transactions
 from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.hooks import HookManager
+from app.donations.contracts import SessionCredits
 from app.games.events import GameSessionComplete
 from app.games.models import session as rules
-from app.games.repositories.sessions import SessionRepository
+from app.games.models.plugin import GamePlugin
+from app.games.repositories.sessions import SessionAlreadyOpen, SessionRepository
 from app.games.services.catalog import CatalogService
+from app.games.services.challenges import ChallengeService
 from app.games.services.clock import Clock
 from app.games.services.modes import ModeManager
+from app.games.services.teams import TeamService
+from app.games.services.tournaments import TournamentService
 
 log = logging.getLogger(__name__)
 UNSET: Any = object()
@@ -38,28 +41,28 @@ class SessionService:
         self,
         sessions: SessionRepository,
         *,
-        db,
-        hooks,
+        transactions: Transactions,
+        hooks: HookManager,
         catalog: CatalogService,
         modes: ModeManager,
-        teams,
-        challenges,
-        tournaments,
+        teams: TeamService,
+        challenges: ChallengeService,
+        tournaments: TournamentService,
+        wallet: SessionCredits,
         clock: Clock,
-        credits: Callable[[str, str], int],
         idle_minutes: int = 30,
         paused_ttl_hours: int = 24,
     ):
         self.repo = sessions
-        self.db = db
+        self.transactions = transactions
         self.hooks = hooks
         self.catalog = catalog
         self.modes = modes
         self.teams = teams
         self.challenges = challenges
         self.tournaments = tournaments
+        self.wallet = wallet
         self.clock = clock
-        self.credits = credits
         self.idle = timedelta(minutes=idle_minutes)
         self.paused_ttl = timedelta(hours=paused_ttl_hours)
 
@@ -136,33 +139,29 @@ class SessionService:
 
         def insert():
             if challenge_id:
-                in_transaction(self.db, work)
+                self.transactions.run(work)
             else:
                 work(None)
 
         try:
             insert()
-        except DuplicateKeyError as exc:
+        except SessionAlreadyOpen as exc:
             # an open session of this game blocks a new one, unless it is a forgotten one: expire it and go on
             if not self._abandon_if_stale(user_id, game_id, now):
                 raise Conflict("SESSION_ALREADY_ACTIVE") from exc
             try:
                 insert()
-            except DuplicateKeyError as again:
+            except SessionAlreadyOpen as again:
                 raise Conflict("SESSION_ALREADY_ACTIVE") from again
         return doc
 
     def _abandon_if_stale(self, user_id: str, game_id: str, now) -> bool:
         """A forgotten session (idle past the limit) must not block a new game: expire it now."""
         current = self.repo.open_for(user_id, game_id)
-        if current and self._is_stale(current, now):
+        if current and rules.is_stale(current, now, idle=self.idle, paused_ttl=self.paused_ttl):
             self._abandon(current, now)
             return True
         return False
-
-    def _is_stale(self, doc: dict, now) -> bool:
-        limit = self.paused_ttl if doc["status"] == rules.PAUSED else self.idle
-        return doc["last_activity_at"] < now - limit
 
     # -- progress -----------------------------------------------------------------------
     def _open(self, doc: dict) -> None:
@@ -196,7 +195,7 @@ class SessionService:
                 raise Conflict("SESSION_VERSION_CONFLICT")
             now = self.clock()
             if score is not None:
-                self._check_score("score", doc, score, rules.measured_play_seconds(doc, now))
+                self._check_score("score", self._plugin(doc), score, rules.measured_play_seconds(doc, now))
             changes: dict = {"last_activity_at": now, "updated_at": now}
             if score is not None:
                 changes["score"] = score
@@ -204,11 +203,7 @@ class SessionService:
                 changes["state_json"] = state_json
             if device_id:
                 changes["device_id"] = device_id
-            updated = self.repo.guarded_update(
-                doc["_id"],
-                {"status": {"$in": list(rules.OPEN_STATUSES)}, "version": doc["version"]},
-                {"$set": changes, "$inc": {"version": 1}},
-            )
+            updated = self.repo.save_progress(doc["_id"], doc["version"], changes)
             if updated is not None:
                 return updated
             if version is not None:
@@ -222,15 +217,7 @@ class SessionService:
             self._open(doc)
             if doc["status"] == rules.PAUSED:
                 raise Conflict("SESSION_ALREADY_PAUSED")
-            now = self.clock()
-            updated = self.repo.guarded_update(
-                doc["_id"],
-                {"status": rules.ACTIVE, "version": doc["version"]},
-                {
-                    "$set": {"status": rules.PAUSED, "paused_at": now, "last_activity_at": now, "updated_at": now},
-                    "$inc": {"version": 1},
-                },
-            )
+            updated = self.repo.pause(doc["_id"], doc["version"], self.clock())
             if updated is not None:
                 return updated
         raise Conflict("SESSION_BUSY")
@@ -242,20 +229,8 @@ class SessionService:
             if doc["status"] != rules.PAUSED:
                 raise Conflict("SESSION_NOT_PAUSED")
             now = self.clock()
-            paused_for = max(0.0, (now - doc["paused_at"]).total_seconds())
-            updated = self.repo.guarded_update(
-                doc["_id"],
-                {"status": rules.PAUSED, "version": doc["version"]},
-                {
-                    "$set": {
-                        "status": rules.ACTIVE,
-                        "paused_at": None,
-                        "last_activity_at": now,
-                        "updated_at": now,
-                        "paused_seconds": doc.get("paused_seconds", 0) + paused_for,
-                    },
-                    "$inc": {"version": 1},
-                },
+            updated = self.repo.resume(
+                doc["_id"], doc["version"], now, paused_seconds=rules.paused_seconds_at(doc, now)
             )
             if updated is not None:
                 return updated
@@ -287,9 +262,7 @@ class SessionService:
         raise Conflict("SESSION_BUSY")
 
     def _complete(self, doc: dict, final_score: int, claimed: int | None, state_json) -> tuple[dict, str]:
-        plugin = self.catalog.plugin(doc["game_id"])
-        if plugin is None:
-            raise Conflict("GAME_UNAVAILABLE")
+        plugin = self._plugin(doc)
         now = self.clock()
         measured = rules.measured_play_seconds(doc, now)
         credited = rules.credited_play_seconds(
@@ -298,18 +271,17 @@ class SessionService:
             time_limit=doc.get("mode_time_limit_seconds"),
             max_session_seconds=plugin.max_session_minutes * 60,
         )
-        self._check_score("final_score", doc, final_score, credited)
+        self._check_score("final_score", plugin, final_score, credited)
         universal = plugin.universal_score(final_score, credited)
         user_id, session_id = doc["user_id"], str(doc["_id"])
         today = now.date()
         completed_days, last_hour = self.repo.completion_stats(
-            user_id, (today - timedelta(days=400)).isoformat(), now - timedelta(hours=1), now
+            user_id, (today - timedelta(days=rules.STREAK_LOOKBACK_DAYS)).isoformat(), now - timedelta(hours=1), now
         )
         days = {date.fromisoformat(d) for d in completed_days}
         streak = rules.streak_days(days | {today}, today)
         team_ids = doc["team_ids"] if "team_ids" in doc else self.teams.team_ids_of(user_id)
         changes = {
-            "status": rules.COMPLETED,
             "completed_at": now,
             "completed_day": today.isoformat(),
             "final_score": final_score,
@@ -324,7 +296,7 @@ class SessionService:
             "updated_at": now,
         }
         if doc["status"] == rules.PAUSED and doc.get("paused_at"):
-            changes["paused_seconds"] = doc.get("paused_seconds", 0) + (now - doc["paused_at"]).total_seconds()
+            changes["paused_seconds"] = rules.paused_seconds_at(doc, now)
         if state_json is not UNSET:
             changes["state_json"] = state_json
         payload = GameSessionComplete(
@@ -352,30 +324,38 @@ class SessionService:
         def work(s):
             # the guarded transition first (it also stores the event id, known in advance):
             # only the writer that wins it records the event
-            updated = self.repo.guarded_update(
-                doc["_id"],
-                {"status": {"$in": list(rules.OPEN_STATUSES)}, "version": doc["version"]},
-                {"$set": {**changes, "event_id": new_event_id}, "$unset": {"open_key": ""}, "$inc": {"version": 1}},
-                session=s,
-            )
+            updated = self.repo.complete(doc["_id"], doc["version"], {**changes, "event_id": new_event_id}, session=s)
             if updated is None:
                 raise _Raced()
             event_id = self.hooks.record(payload, key=f"session:{session_id}", session=s, event_id=new_event_id)
             return updated, event_id
 
-        return in_transaction(self.db, work)
+        return self.transactions.run(work)
 
-    def _check_score(self, field: str, doc: dict, score: int, play_seconds: int) -> None:
+    def _plugin(self, doc: dict) -> GamePlugin:
+        """The rules of the session's game (409 GAME_UNAVAILABLE when its plugin is gone)."""
         plugin = self.catalog.plugin(doc["game_id"])
         if plugin is None:
             raise Conflict("GAME_UNAVAILABLE")
+        return plugin
+
+    @staticmethod
+    def _check_score(field: str, plugin: GamePlugin, score: int, play_seconds: int) -> None:
         problems = plugin.check_score(score, play_seconds)
         if problems:
             raise ValidationFailed("SCORE_NOT_PLAUSIBLE", errors={field: problems})
 
     def result(self, doc: dict) -> dict:
         """{session, credits_cents}: credits are what the wallet booked for this session (0 when none)."""
-        return {"session": doc, "credits_cents": self.credits(doc["user_id"], str(doc["_id"]))}
+        return {"session": doc, "credits_cents": self._credits(doc["user_id"], str(doc["_id"]))}
+
+    def _credits(self, user_id: str, session_id: str) -> int:
+        try:
+            summary = self.wallet.credit_summary(user_id, f"session:{session_id}")
+        except Exception:  # the session is complete either way; never fail `end` over a read
+            log.exception("wallet credit_summary failed for session %s", session_id)
+            return 0
+        return rules.credited_cents(summary)
 
     # -- expiry ---------------------------------------------------------------------------
     def expire_stale(self) -> int:
@@ -388,7 +368,7 @@ class SessionService:
         return count
 
     def _abandon(self, doc: dict, now) -> bool:
-        done = self.repo.abandon(doc, now)
+        done = self.repo.abandon(doc["_id"], doc["version"], now)
         if done and doc.get("challenge_id"):
             self.challenges.release_session(str(doc["_id"]))
         return done is not None

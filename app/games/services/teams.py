@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-import logging
-
-from pymongo.errors import DuplicateKeyError
-
-from app.core.database import in_transaction
+from app.core.contracts import UserDirectory
+from app.core.database import Transactions
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.games.models import team as rules
 from app.games.repositories.sessions import SessionRepository
-from app.games.repositories.teams import TeamRepository
+from app.games.repositories.teams import AlreadyInTeam, TeamNameTaken, TeamRepository
 from app.games.services.clock import Clock
-
-log = logging.getLogger(__name__)
 
 
 class TeamService:
-    def __init__(self, teams: TeamRepository, *, sessions: SessionRepository, db, users, clock: Clock):
+    def __init__(
+        self,
+        teams: TeamRepository,
+        *,
+        sessions: SessionRepository,
+        transactions: Transactions,
+        users: UserDirectory,
+        clock: Clock,
+    ):
         self.repo = teams
         self.sessions = sessions
-        self.db = db
+        self.transactions = transactions
         self.users = users
         self.clock = clock
 
@@ -117,8 +120,11 @@ class TeamService:
             )
 
         try:
-            in_transaction(self.db, work)
-        except DuplicateKeyError as exc:
+            self.transactions.run(work)
+        except AlreadyInTeam as exc:
+            raise Conflict("ALREADY_IN_TEAM") from exc
+        except TeamNameTaken as exc:
+            # the owner may have joined another team meanwhile: that is the conflict to report then
             raise Conflict("ALREADY_IN_TEAM" if self.repo.membership(owner_id) else "TEAM_NAME_TAKEN") from exc
         return self.get(str(team["_id"]))
 
@@ -139,8 +145,8 @@ class TeamService:
             )
 
         try:
-            in_transaction(self.db, work)
-        except DuplicateKeyError as exc:
+            self.transactions.run(work)
+        except AlreadyInTeam as exc:
             raise Conflict("ALREADY_IN_TEAM") from exc
         return self.get(tid)
 
@@ -160,12 +166,12 @@ class TeamService:
             if member["role"] == rules.OWNER:
                 heir = rules.successor([m for m in members if m["user_id"] != user_id])
                 if heir is None:
-                    self.repo.update_team(team_id, {"is_active": False, "closed_at": now, "updated_at": now}, session=s)
+                    self.repo.close(team_id, now, session=s)
                 else:
                     self.repo.set_role(team_id, heir["user_id"], rules.OWNER, session=s)
-                    self.repo.update_team(team_id, {"owner_id": heir["user_id"], "updated_at": now}, session=s)
+                    self.repo.hand_over(team_id, heir["user_id"], now, session=s)
 
-        in_transaction(self.db, work)
+        self.transactions.run(work)
         team = self.repo.by_id(team_id, active_only=False)
         return self._summary(team)
 
@@ -178,7 +184,7 @@ class TeamService:
             if self.repo.delete_member(team_id, target_id, session=s):
                 self.repo.free_seat(team_id, session=s)
 
-        in_transaction(self.db, work)
+        self.transactions.run(work)
         return self.get(team_id)
 
     def set_role(self, actor_id: str, team_id: str, target_id: str, role: str) -> dict:

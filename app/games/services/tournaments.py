@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 
-from app.core.database import in_transaction
+from app.core.contracts import UserDirectory
+from app.core.database import Transactions
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.hooks import HookManager
 from app.games.events import TournamentComplete
 from app.games.models import competition as c
 from app.games.models import team as team_rules
@@ -31,16 +33,16 @@ class TournamentService:
         tournaments: TournamentRepository,
         *,
         sessions: SessionRepository,
-        db,
-        hooks,
+        transactions: Transactions,
+        hooks: HookManager,
         catalog: CatalogService,
         teams: TeamService,
-        users,
+        users: UserDirectory,
         clock: Clock,
     ):
         self.repo = tournaments
         self.sessions = sessions
-        self.db = db
+        self.transactions = transactions
         self.hooks = hooks
         self.catalog = catalog
         self.teams = teams
@@ -62,7 +64,7 @@ class TournamentService:
             "description": data.get("description", ""),
             "game_id": data.get("game_id"),
             "type": data.get("type", c.INDIVIDUAL),
-            "scoring": data.get("scoring", "total"),
+            "scoring": data.get("scoring", c.TOTAL),
             "starts_at": data["starts_at"],
             "ends_at": data["ends_at"],
             "status": c.T_ACTIVE if data["starts_at"] <= now else c.SCHEDULED,
@@ -80,8 +82,7 @@ class TournamentService:
             "event_id": None,
         }
         if key:
-            self.repo.ensure(key, doc)
-            return self.repo.collection.find_one({"key": key})
+            return self.repo.ensure(key, doc)
         return self.repo.insert(doc)
 
     def _load(self, tournament_id: str) -> dict:
@@ -121,14 +122,14 @@ class TournamentService:
             participant = teams[0]
             if not team_rules.can_manage(self.teams.role_of(participant, user_id)):
                 raise Forbidden("TEAM_PERMISSION_DENIED")
-        if doc["status"] not in (c.SCHEDULED, c.T_ACTIVE) or doc["ends_at"] <= self.clock():
+        if doc["status"] not in c.OPEN_TOURNAMENT_STATUSES or doc["ends_at"] <= self.clock():
             raise Conflict("TOURNAMENT_CLOSED")
         updated = self.repo.take_seat(tournament_id, participant)
         if updated is None:
             current = self._load(tournament_id)
             if participant in current["participants"]:
                 raise Conflict("ALREADY_REGISTERED")
-            if current["status"] not in (c.SCHEDULED, c.T_ACTIVE):
+            if current["status"] not in c.OPEN_TOURNAMENT_STATUSES:
                 raise Conflict("TOURNAMENT_CLOSED")
             raise Conflict("TOURNAMENT_FULL")
         return self.view(updated, user_id)
@@ -166,26 +167,13 @@ class TournamentService:
     # -- standings ---------------------------------------------------------------------------
     def standings(self, doc: dict, until=None) -> list[dict]:
         """Ranked participants: [{rank, participant_id, score, sessions, user_ids, reward_cents}]."""
-        rows = {
-            r["participant_id"]: r
-            for r in self.sessions.tournament_standings(
-                str(doc["_id"]), by_team=doc["type"] == c.TEAM, until=until, scoring=doc.get("scoring", "total")
-            )
-        }
-        for pid in doc["participants"]:
-            rows.setdefault(pid, {"participant_id": pid, "score": 0, "sessions": 0, "user_ids": [], "first_at": None})
-        ranked = c.rank([{**r, "tiebreak": r["first_at"].isoformat() if r["first_at"] else "~"} for r in rows.values()])
-        return [
-            {
-                "rank": r["rank"],
-                "participant_id": r["participant_id"],
-                "score": r["score"],
-                "sessions": r["sessions"],
-                "user_ids": r["user_ids"],
-                "reward_cents": c.reward_for(r["rank"], r["score"], doc.get("prizes", [])),
-            }
-            for r in ranked
-        ]
+        scores = self.sessions.tournament_standings(
+            str(doc["_id"]),
+            by_team=doc["type"] == c.TEAM,
+            until=until,
+            best_only=doc.get("scoring", c.TOTAL) == c.BEST,
+        )
+        return c.tournament_standings(scores, doc["participants"], doc.get("prizes", []))
 
     def leaderboard(self, tournament_id: str) -> dict:
         doc = self._load(tournament_id)
@@ -206,9 +194,7 @@ class TournamentService:
         now = self.clock()
         started = 0
         for row in self.repo.due_to_start(now):
-            if self.repo.transition(
-                row["_id"], [c.SCHEDULED], {"$set": {"status": c.T_ACTIVE, "started_at": now, "updated_at": now}}
-            ):
+            if self.repo.start(row["_id"], now):
                 started += 1
         return started
 
@@ -231,29 +217,16 @@ class TournamentService:
         doc = self._load(tournament_id)
         if doc["status"] == c.T_COMPLETED:
             return doc, False
-        if doc["status"] not in (c.SCHEDULED, c.T_ACTIVE):
+        if doc["status"] not in c.OPEN_TOURNAMENT_STATUSES:
             raise Conflict("TOURNAMENT_NOT_ACTIVE")
         now = self.clock()
         until = min(now, doc["ends_at"])
         standings = self.standings(doc, until=until)
-        results = self._results(doc, standings)
+        results = c.tournament_results(doc["type"], standings)
         tid = str(doc["_id"])
 
         def work(s):
-            done = self.repo.transition(
-                tid,
-                [c.SCHEDULED, c.T_ACTIVE],
-                {
-                    "$set": {
-                        "status": c.T_COMPLETED,
-                        "completed_at": now,
-                        "updated_at": now,
-                        "standings": standings,
-                        "results": results,
-                    }
-                },
-                session=s,
-            )
+            done = self.repo.complete(tid, now, standings=standings, results=results, session=s)
             if done is None:
                 return None, None
             event_id = self.hooks.record(
@@ -267,41 +240,12 @@ class TournamentService:
                 key=f"tournament:{tid}",
                 session=s,
             )
-            done = self.repo.transition(tid, [c.T_COMPLETED], {"$set": {"event_id": event_id}}, session=s)
+            done = self.repo.set_event_id(tid, event_id, session=s)
             return done, event_id
 
-        done, event_id = in_transaction(self.db, work)
+        done, event_id = self.transactions.run(work)
         if done is None:  # someone else closed it between our read and our write
             return self._load(tournament_id), False
         self.hooks.dispatch(event_id)
         log.info("tournament %s completed with %d ranked participants", tid, len(standings))
         return done, True
-
-    @staticmethod
-    def _results(doc: dict, standings: list[dict]) -> list[dict]:
-        """Event shape: one line per rewarded-or-ranked user; a team's contributors share its rank.
-        Team prizes are per member: each member who played for the team receives the rank's reward."""
-        results = []
-        for row in standings:
-            if doc["type"] == c.TEAM:
-                results += [
-                    {
-                        "rank": row["rank"],
-                        "user_id": u,
-                        "team_id": row["participant_id"],
-                        "score": row["score"],
-                        "reward_cents": row["reward_cents"],
-                    }
-                    for u in row["user_ids"]
-                ]
-            else:
-                results.append(
-                    {
-                        "rank": row["rank"],
-                        "user_id": row["participant_id"],
-                        "team_id": None,
-                        "score": row["score"],
-                        "reward_cents": row["reward_cents"],
-                    }
-                )
-        return results
