@@ -82,3 +82,20 @@ def test_efficiency_is_impact_per_euro():
     assert updates.efficiency_ratio(150, 5000) == 3.0
     assert updates.efficiency_ratio(10, 0) is None
     assert updates.trending_score({"views": 10, "likes": 2, "shares": 1}) == 21
+
+
+def test_update_status_rules_and_metric_change():
+    assert updates.stored_status("published") == "draft" and updates.stored_status("scheduled") == "scheduled"
+    updates.check_schedule("scheduled", datetime(2026, 12, 1))
+    updates.check_schedule("draft", None)
+    with pytest.raises(ValidationFailed) as err:
+        updates.check_schedule("scheduled", None)
+    assert "publish_at" in err.value.errors
+    assert updates.with_change({"current_value": 150, "previous_value": 120}) == {
+        "current_value": 150,
+        "previous_value": 120,
+        "change": 30,
+        "change_percent": 25.0,
+    }
+    assert updates.with_change({"current_value": 5, "previous_value": 0})["change_percent"] is None
+    assert updates.with_change({"current_value": 5})["change"] is None

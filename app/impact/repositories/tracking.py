@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
@@ -9,7 +10,6 @@ from app.core.clock import utcnow
 from app.core.database import in_transaction
 from app.core.database import shard_of as _shard
 from app.impact.models.stories import level_for, milestones_reached
-from app.impact.repositories.common import safe_key
 
 PLATFORM_ID = "platform"
 # Every donation adds to its ONLUS's totals and to the platform's: one document each would be written by
@@ -18,6 +18,12 @@ PLATFORM_ID = "platform"
 # (Documents from before the split, `_id` without a shard, are still read.)
 SHARDS = 16
 _COUNTS = ("total_cents", "donation_count", "donors_count")
+
+
+def safe_key(value: str | None) -> str:
+    """A value usable as a MongoDB field name inside a map ($inc on 'category_cents.<key>')."""
+    text = (value or "other").strip() or "other"
+    return re.sub(r"[.$\x00]", "_", text)[:80]
 
 
 def shard_of(user_id: str) -> int:
@@ -269,11 +275,6 @@ class TrackingRepository:
             .sort("last_donation_at", DESCENDING)
             .limit(limit)
         ]
-
-    def replace_user(self, user_id: str, fields: dict) -> None:
-        self.users.update_one(
-            {"_id": user_id}, {"$set": {**fields, **_derived(fields), "updated_at": utcnow()}}, upsert=True
-        )
 
 
 def _applied(before: dict, inc: dict, donated_at: datetime | None) -> dict:

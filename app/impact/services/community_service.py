@@ -5,9 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from bson import ObjectId
-from bson.errors import InvalidId
-
 from app.core.clock import utcnow
 from app.core.contracts import UserDirectory, UserPreferences
 from app.core.errors import Conflict, NotFound, ValidationFailed
@@ -256,13 +253,9 @@ class CommunityImpactService:
         return out
 
     def publish_report(self, report_id: str) -> dict:
-        try:
-            oid = ObjectId(report_id)
-        except (InvalidId, TypeError):
-            raise NotFound("REPORT_NOT_FOUND") from None
-        doc = self.reports.publish(oid)
+        doc = self.reports.publish_draft(report_id)
         if doc is None:
-            if self.reports.get(oid) is None:
+            if self.reports.get(report_id) is None:
                 raise NotFound("REPORT_NOT_FOUND")
             raise Conflict("REPORT_ALREADY_PUBLISHED")
         return doc
@@ -277,7 +270,7 @@ class CommunityImpactService:
         return doc
 
     def list_reports(self, *, report_type: str | None, viewer_is_admin: bool, skip: int, limit: int):
-        return self.reports.list(report_type=report_type, published_only=not viewer_is_admin, skip=skip, limit=limit)
+        return self.reports.page(report_type=report_type, published_only=not viewer_is_admin, skip=skip, limit=limit)
 
     def run_scheduled_reports(self, now: datetime | None = None) -> dict:
         """The day-1 job: the month that just closed (and in January the year that closed),
@@ -294,6 +287,6 @@ class CommunityImpactService:
                 try:
                     report = self.publish_report(str(report["_id"]))
                 except Conflict:
-                    report = self.reports.get(report["_id"])
+                    report = self.reports.get(str(report["_id"]))
             done[report["period_key"]] = report["status"]
         return done
