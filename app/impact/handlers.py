@@ -92,7 +92,7 @@ class Notifier:
         p: StoryUnlocked = event.payload
         if not self._wants(p.user_id, "impact_stories"):
             return
-        story = self.stories.stories.get(p.story_id) or {}
+        story = self.stories.story(p.story_id) or {}
         self._emit(
             "story_unlocked",
             {

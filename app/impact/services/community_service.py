@@ -10,12 +10,13 @@ from app.core.contracts import UserDirectory, UserPreferences
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.donations.contracts import DonationRecords, OnlusDirectory
 from app.impact.models import reports as periods
+from app.impact.models import tracking as totals_rules
 from app.impact.repositories.reports import ReportRepository
 from app.impact.repositories.stories import StoryRepository
 from app.impact.repositories.tracking import TrackingRepository
 from app.impact.services.cache import ImpactCache
 from app.impact.services.story_service import StoryUnlockingService
-from app.impact.services.tracking_service import _PLATFORM_FIELDS, ImpactTrackingService
+from app.impact.services.tracking_service import ImpactTrackingService
 from app.impact.services.visualization_service import ImpactVisualizationService
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class CommunityImpactService:
         users: UserDirectory,
         preferences: UserPreferences,
         cache: ImpactCache,
+        community_marks: dict[str, list[int]],
     ):
         self.tracking = tracking
         self.story_repo = story_repo
@@ -51,6 +53,7 @@ class CommunityImpactService:
         self.visualization = visualization
         self.donations, self.onlus, self.users, self.preferences = donations, onlus, users, preferences
         self.cache = cache
+        self.marks = community_marks
 
     # -- platform statistics ------------------------------------------------------------------
     def statistics(self) -> dict:
@@ -72,15 +75,7 @@ class CommunityImpactService:
             }
         except Exception:  # the month figure is a bonus; the totals still answer
             log.warning("impact: period_summary failed", exc_info=True)
-        marks = self.tracking_service.marks
-        reached, upcoming = [], []
-        for metric, values in marks.items():
-            current = int(platform.get(_PLATFORM_FIELDS[metric], 0))
-            for mark in values:
-                (reached if current >= mark else upcoming).append({"metric": metric, "mark": mark})
-        upcoming_next = {}
-        for m in upcoming:
-            upcoming_next.setdefault(m["metric"], m)
+        reached, upcoming = totals_rules.mark_standing(self.marks, platform)
         return {
             "total_donated_cents": total,
             "donation_count": count,
@@ -95,7 +90,7 @@ class CommunityImpactService:
             ],
             "this_month": this_month,
             "milestones_reached": reached,
-            "next_milestones": list(upcoming_next.values()),
+            "next_milestones": upcoming,
             "computed_at": now,
         }
 
@@ -243,8 +238,6 @@ class CommunityImpactService:
         return self.reports.save_draft(key, fields)
 
     def _onlus_names(self, ids: list[str]) -> dict:
-        if not ids:
-            return {}
         out = {}
         for oid in ids:
             onlus = self.onlus.get(oid)

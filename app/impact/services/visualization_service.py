@@ -76,9 +76,6 @@ class ImpactVisualizationService:
         self.cache.onlus_changed(doc["onlus_id"])
         return doc
 
-    def latest_metrics(self, onlus_id: str) -> list[dict]:
-        return self.metrics.latest_per_metric(onlus_id)
-
     def onlus_metrics(self, onlus_id: str, *, days: int = 30, metric_name: str | None = None) -> dict:
         onlus = self._onlus(onlus_id)
 
