@@ -97,4 +97,4 @@ def build(
 
 def init_app(app: Flask, api: Api, services: ImpactServices) -> None:
     api.register_blueprint(impact_controller.blp)
-    services.push.socketio.on_namespace(ImpactNamespace(tokens=services.tokens, users=services.users))
+    services.push.serve(ImpactNamespace(tokens=services.tokens, users=services.users))

@@ -1,4 +1,4 @@
-"""Every impact endpoint over HTTP, computed from real donations, with the seed's message keys."""
+"""Every impact endpoint over HTTP, computed from real donations, with their message keys."""
 
 from __future__ import annotations
 

@@ -11,7 +11,6 @@ PRIORITY_RANK = {p: i for i, p in enumerate(PRIORITIES)}
 DRAFT, SCHEDULED, PUBLISHED = "draft", "scheduled", "published"
 UPDATE_STATUSES = (DRAFT, SCHEDULED, PUBLISHED)
 UPDATE_TYPES = ("general", "milestone_reached", "project_update", "emergency", "financial_report", "thank_you")
-ENGAGEMENTS = ("views", "likes", "shares")
 
 METRIC_TYPES = ("financial", "beneficiaries", "projects", "environmental", "operational")
 VERIFICATION_STATUSES = ("pending", "verified", "disputed")

@@ -17,8 +17,6 @@ from app.social.contracts import SocialGraph
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("unlocked", "locked", "all")
-
 
 class StoryUnlockingService:
     def __init__(
@@ -80,7 +78,7 @@ class StoryUnlockingService:
         """
         at = at or utcnow()
         unlocks = self.stories.unlocks_of(user_id)
-        # every donation and credit checks the catalog, which only start-up installs change
+        # every donation and credit checks the catalog, which only install_catalog changes
         catalog = self.cache.remember(self.cache.story_catalog_key(), "story_catalog", self.stories.active)
         candidates = [s for s in catalog if s["_id"] not in unlocks]
         newly = []

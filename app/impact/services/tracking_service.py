@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from app.core.clock import utcnow
@@ -20,8 +19,6 @@ from app.impact.repositories.tracking import AlreadyApplied, TrackingRepository
 from app.impact.services.cache import ImpactCache
 from app.impact.services.story_service import StoryUnlockingService
 from app.social.contracts import SocialGraph
-
-log = logging.getLogger(__name__)
 
 
 class ImpactTrackingService:
