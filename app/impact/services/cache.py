@@ -11,6 +11,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from flask_caching import Cache
+
 log = logging.getLogger(__name__)
 
 TTL = {
@@ -25,7 +27,7 @@ _GEN_KEY = "impact:community:gen"
 
 
 class ImpactCache:
-    def __init__(self, cache, *, ttl_overrides: dict | None = None, enabled: bool = True):
+    def __init__(self, cache: Cache | None, *, ttl_overrides: dict | None = None, enabled: bool = True):
         self.cache = cache
         self.ttl = {**TTL, **(ttl_overrides or {})}
         self.enabled = enabled and cache is not None
