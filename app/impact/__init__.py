@@ -11,6 +11,7 @@ from app.core.infrastructure import Infrastructure
 from app.donations.contracts import DonationRecords, OnlusDirectory
 from app.impact import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
 from app.impact.controllers import impact_controller
+from app.impact.models.tracking import DEFAULT_COMMUNITY_MARKS
 from app.impact.realtime import ImpactNamespace, RealtimePush
 from app.impact.repositories.metrics import MetricRepository
 from app.impact.repositories.reports import ReportRepository
@@ -39,7 +40,8 @@ def build(
     onlus: OnlusDirectory,
 ) -> ImpactServices:
     db, hooks, config = infra.db, infra.hooks, infra.config
-    story_repo, tracking_repo = StoryRepository(db), TrackingRepository(db)
+    story_repo, tracking_repo, metric_repo = StoryRepository(db), TrackingRepository(db), MetricRepository(db)
+    marks = config.get("IMPACT_COMMUNITY_MILESTONES") or DEFAULT_COMMUNITY_MARKS
 
     cache = ImpactCache(
         infra.cache, ttl_overrides=config.get("IMPACT_CACHE_TTLS"), enabled=config.get("IMPACT_CACHE_ENABLED", True)
@@ -47,6 +49,8 @@ def build(
     stories = StoryUnlockingService(stories=story_repo, tracking=tracking_repo, hooks=hooks, social=social, cache=cache)
     tracking = ImpactTrackingService(
         tracking=tracking_repo,
+        metrics=metric_repo,
+        transactions=infra.transactions,
         stories=stories,
         hooks=hooks,
         users=users,
@@ -55,10 +59,10 @@ def build(
         donations=donations,
         onlus=onlus,
         cache=cache,
-        community_marks=config.get("IMPACT_COMMUNITY_MILESTONES"),
+        community_marks=marks,
     )
     visualization = ImpactVisualizationService(
-        metrics=MetricRepository(db),
+        metrics=metric_repo,
         updates=UpdateRepository(db),
         tracking=tracking_repo,
         hooks=hooks,
@@ -77,6 +81,7 @@ def build(
         users=users,
         preferences=preferences,
         cache=cache,
+        community_marks=marks,
     )
     return ImpactServices(
         tracking=tracking,
@@ -92,4 +97,4 @@ def build(
 
 def init_app(app: Flask, api: Api, services: ImpactServices) -> None:
     api.register_blueprint(impact_controller.blp)
-    services.push.socketio.on_namespace(ImpactNamespace(tokens=services.tokens, users=services.users))
+    services.push.serve(ImpactNamespace(tokens=services.tokens, users=services.users))

@@ -7,6 +7,7 @@ import logging
 
 from app.core.contracts import UserPreferences
 from app.core.hooks import Event, Subscription
+from app.core.jsonutil import iso
 from app.core.money import cents_to_euros
 from app.donations.events import DonationComplete, DonationRefunded, WalletCredited
 from app.impact.events import CommunityMilestone, ImpactUpdatePublished, StoryUnlocked
@@ -92,7 +93,7 @@ class Notifier:
         p: StoryUnlocked = event.payload
         if not self._wants(p.user_id, "impact_stories"):
             return
-        story = self.stories.stories.get(p.story_id) or {}
+        story = self.stories.story(p.story_id) or {}
         self._emit(
             "story_unlocked",
             {
@@ -175,6 +176,4 @@ class Notifier:
 
 
 def _iso(value) -> str | None:
-    if value is None:
-        return None
-    return value.replace(microsecond=0).isoformat() + "Z"
+    return None if value is None else iso(value)

@@ -25,6 +25,9 @@ class RealtimePush:
     def __init__(self, socketio: SocketIO):
         self.socketio = socketio
 
+    def serve(self, namespace: Namespace) -> None:
+        self.socketio.on_namespace(namespace)
+
     def emit(self, name: str, data: dict, *, user_id: str | None = None) -> None:
         self.socketio.emit(name, data, namespace=NAMESPACE, to=user_room(user_id) if user_id else None)
 

@@ -1,4 +1,4 @@
-"""Every impact endpoint over HTTP, computed from real donations, with the seed's message keys."""
+"""Every impact endpoint over HTTP, computed from real donations, with their message keys."""
 
 from __future__ import annotations
 
@@ -345,3 +345,20 @@ def test_every_impact_endpoint_is_in_the_openapi_document(client):
         "/api/impact/admin/reports/generate",
     ):
         assert path in paths, path
+
+
+def test_ids_that_name_no_record_are_404(user, admin):
+    for bad in ("not-an-id", "507f1f77bcf86cd799439011"):
+        verify = admin.put(f"/api/impact/admin/metrics/{bad}/verification", json={"verification_status": "verified"})
+        assert verify.status_code == 404 and verify.json["message"] == "METRIC_NOT_FOUND"
+        publish = admin.post(f"/api/impact/admin/updates/{bad}/publish")
+        assert publish.status_code == 404 and publish.json["message"] == "UPDATE_NOT_FOUND"
+        for response in (
+            user.get(f"/api/impact/updates/{bad}"),
+            user.post(f"/api/impact/updates/{bad}/like"),
+            user.delete(f"/api/impact/updates/{bad}/like"),
+            user.post(f"/api/impact/updates/{bad}/share"),
+        ):
+            assert response.status_code == 404 and response.json["message"] == "UPDATE_NOT_FOUND"
+        report = admin.post(f"/api/impact/admin/reports/{bad}/publish")
+        assert report.status_code == 404 and report.json["message"] == "REPORT_NOT_FOUND"

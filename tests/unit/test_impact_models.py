@@ -7,10 +7,10 @@ from datetime import datetime
 import pytest
 
 from app.core.errors import ValidationFailed
-from app.impact.models import reports, stories, updates
+from app.impact.models import reports, stories, tracking, updates
 
 
-def test_the_ten_milestones_have_the_seed_titles_and_thresholds():
+def test_the_ten_milestones_have_their_titles_and_thresholds():
     catalog = stories.milestone_catalog()
     assert [s["title"] for s in catalog] == [
         "First Impact",
@@ -82,3 +82,68 @@ def test_efficiency_is_impact_per_euro():
     assert updates.efficiency_ratio(150, 5000) == 3.0
     assert updates.efficiency_ratio(10, 0) is None
     assert updates.trending_score({"views": 10, "likes": 2, "shares": 1}) == 21
+
+
+def test_update_status_rules_and_metric_change():
+    assert updates.stored_status("published") == "draft" and updates.stored_status("scheduled") == "scheduled"
+    updates.check_schedule("scheduled", datetime(2026, 12, 1))
+    updates.check_schedule("draft", None)
+    with pytest.raises(ValidationFailed) as err:
+        updates.check_schedule("scheduled", None)
+    assert "publish_at" in err.value.errors
+    assert updates.with_change({"current_value": 150, "previous_value": 120}) == {
+        "current_value": 150,
+        "previous_value": 120,
+        "change": 30,
+        "change_percent": 25.0,
+    }
+    assert updates.with_change({"current_value": 5, "previous_value": 0})["change_percent"] is None
+    assert updates.with_change({"current_value": 5})["change"] is None
+
+
+def _change(sign, cents, *, onlus_id="o.1", category=None, at=datetime(2026, 11, 10)):
+    return tracking.TotalsChange(
+        kind=tracking.DONATION if sign > 0 else tracking.REFUND,
+        sign=sign,
+        donation_id="d1",
+        user_id="u1",
+        onlus_id=onlus_id,
+        onlus_name=None,
+        category=category,
+        amount_cents=cents,
+        at=at,
+    )
+
+
+def test_a_donation_and_its_refund_move_the_user_totals_and_donor_counts():
+    donation = _change(1, 1200, category="health")
+    assert donation.marker == "donation:d1" and _change(-1, 1200).marker == "refund:d1"
+    assert donation.onlus_key == "o_1" and _change(1, 1).category_key == "other"
+    after = tracking.totals_after({}, donation)
+    assert after["total_donated_cents"] == 1200 and after["donation_count"] == 1
+    assert after["onlus_cents"] == {"o_1": 1200} and after["category_cents"] == {"health": 1200}
+    assert after["first_donation_at"] == after["last_donation_at"] == datetime(2026, 11, 10)
+    assert (after["level"], after["milestones_reached"], after["onlus_diversity"]) == (1, [10], 1)
+    assert after["total_earned_cents"] == 0
+    assert tracking.donor_changes({}, after, donation.onlus_key) == (1, 1)
+    refunded = tracking.totals_after(after, _change(-1, 1200, category="health"))
+    assert refunded["total_donated_cents"] == 0 and refunded["onlus_diversity"] == 0 and refunded["level"] == 0
+    assert refunded["last_donation_at"] == datetime(2026, 11, 10)
+    assert tracking.donor_changes(after, refunded, donation.onlus_key) == (-1, -1)
+    again = tracking.totals_after(after, _change(1, 100, at=datetime(2026, 11, 12)))
+    assert tracking.donor_changes(after, again, donation.onlus_key) == (0, 0)
+    assert again["first_donation_at"] == datetime(2026, 11, 10) and again["last_donation_at"] == datetime(2026, 11, 12)
+
+
+def test_community_marks_crossed_reached_and_next():
+    marks = {"total_donated_cents": [1000, 5000], "donation_count": [10]}
+    before = {"total_cents": 900, "donation_count": 9}
+    after = {"total_cents": 6000, "donation_count": 9}
+    assert tracking.crossed_marks(marks, before, after) == [
+        ("total_donated_cents", 1000, 6000),
+        ("total_donated_cents", 5000, 6000),
+    ]
+    assert tracking.crossed_marks(marks, after, after) == []
+    reached, upcoming = tracking.mark_standing(marks, {"total_cents": 1000, "donation_count": 3})
+    assert reached == [{"metric": "total_donated_cents", "mark": 1000}]
+    assert upcoming == [{"metric": "total_donated_cents", "mark": 5000}, {"metric": "donation_count", "mark": 10}]

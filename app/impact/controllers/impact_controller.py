@@ -1,4 +1,4 @@
-"""ImpactController: the seed's "Endpoint Categories" under /api/impact."""
+"""The impact module's HTTP endpoints under /api/impact."""
 
 from __future__ import annotations
 
@@ -66,13 +66,7 @@ def user_timeline(query, user_id):
 @blp.response(200, Envelope(s.DonationImpactOut))
 def donation_impact(donation_id):
     """What one of your donations did (404 for anybody else's)."""
-    impact = services()
-    data = impact.tracking.donation_impact(
-        donation_id,
-        viewer_id=current_user_id(),
-        viewer_is_admin=_is_admin(),
-        metrics_for=impact.visualization.latest_metrics,
-    )
+    data = services().tracking.donation_impact(donation_id, viewer_id=current_user_id(), viewer_is_admin=_is_admin())
     return ok("DONATION_IMPACT_SUCCESS", data)
 
 

@@ -18,9 +18,7 @@ SPECIAL_EVENT = "special_event"  # cents donated inside the story's event window
 CONDITION_TYPES = (TOTAL_DONATED, DONATION_COUNT, ONLUS_DIVERSITY, IMPACT_SCORE, TOTAL_EARNED, SPECIAL_EVENT)
 MONEY_CONDITIONS = (TOTAL_DONATED, TOTAL_EARNED, SPECIAL_EVENT)
 
-STORY_TYPES = ("milestone", "progress", "featured", "special")
-
-# The seed's progressive milestones, in euros.
+# The progressive milestones, in euros.
 MILESTONE_LEVELS = (10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 
 MILESTONE_TITLES = {
@@ -44,7 +42,7 @@ def milestone_story_id(euros: int) -> str:
 
 
 def milestone_catalog() -> list[dict]:
-    """The ten milestone stories as seed documents (stable ids: upserted at every start-up)."""
+    """The ten milestone stories as catalog documents (stable ids: installing again updates them)."""
     stories = []
     for priority, euros in enumerate(MILESTONE_LEVELS, start=1):
         title, feature = MILESTONE_TITLES[euros]
@@ -76,7 +74,7 @@ def milestone_catalog() -> list[dict]:
 
 
 def extra_catalog(year: int) -> list[dict]:
-    """Stories unlocked by the seed's other conditions (count, diversity, score, earnings), and the
+    """Stories unlocked by the other conditions (count, diversity, score, earnings), and the
     seasonal campaigns of `year`."""
     base = {
         "onlus_id": None,

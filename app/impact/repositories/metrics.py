@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
 from app.core.clock import utcnow
+from app.core.ids import object_id
 
 
 class MetricRepository:
@@ -24,14 +25,13 @@ class MetricRepository:
         doc["_id"] = self.collection.insert_one(doc).inserted_id
         return doc
 
-    def get(self, metric_id) -> dict | None:
-        return self.collection.find_one({"_id": metric_id})
-
-    def set_verification(self, metric_id, status: str, note: str | None) -> dict | None:
-        from pymongo import ReturnDocument
-
+    def set_verification(self, metric_id: str, status: str, note: str | None) -> dict | None:
+        """The metric with its new verification status; None when the id names no metric."""
+        oid = object_id(metric_id)
+        if oid is None:
+            return None
         return self.collection.find_one_and_update(
-            {"_id": metric_id},
+            {"_id": oid},
             {"$set": {"verification_status": status, "verification_note": note, "verified_at": utcnow()}},
             return_document=ReturnDocument.AFTER,
         )

@@ -4,6 +4,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
+from app.core.ids import object_id
 from app.impact.models.reports import DRAFT, PUBLISHED
 
 
@@ -41,17 +42,23 @@ class ReportRepository:
             # the period exists and is not a draft: it is published, keep it
             return self.by_key(period_key), False
 
-    def publish(self, report_id) -> dict | None:
+    def publish_draft(self, report_id: str) -> dict | None:
+        """Draft -> published (only once); None when the id names no draft (unknown, unparseable or
+        already published)."""
+        oid = object_id(report_id)
+        if oid is None:
+            return None
         return self.collection.find_one_and_update(
-            {"_id": report_id, "status": DRAFT},
+            {"_id": oid, "status": DRAFT},
             {"$set": {"status": PUBLISHED, "published_at": utcnow()}},
             return_document=ReturnDocument.AFTER,
         )
 
-    def get(self, report_id) -> dict | None:
-        return self.collection.find_one({"_id": report_id})
+    def get(self, report_id: str) -> dict | None:
+        oid = object_id(report_id)
+        return self.collection.find_one({"_id": oid}) if oid else None
 
-    def list(self, *, report_type: str | None, published_only: bool, skip: int, limit: int) -> tuple[list, int]:
+    def page(self, *, report_type: str | None, published_only: bool, skip: int, limit: int) -> tuple[list, int]:
         query: dict = {}
         if report_type:
             query["report_type"] = report_type

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
-from app.impact.repositories.common import contains
+
+
+def _contains(text: str) -> dict:
+    """Case-insensitive substring match (escaped: user text is never a pattern)."""
+    return {"$regex": re.escape(text), "$options": "i"}
 
 
 class StoryRepository:
@@ -72,7 +77,7 @@ class StoryRepository:
             query["category"] = category
         if text:
             fields = ["title", "teaser", "tags"] + (["content"] if content_searchable else [])
-            query["$or"] = [{f: contains(text)} for f in fields]
+            query["$or"] = [{f: _contains(text)} for f in fields]
         total = self.stories.count_documents(query)
         rows = list(
             self.stories.find(query)
@@ -81,9 +86,6 @@ class StoryRepository:
             .limit(limit)
         )
         return rows, total
-
-    def count_active(self) -> int:
-        return self.stories.count_documents({"is_active": True})
 
     # -- unlocks --------------------------------------------------------------------------
     def record_unlock(self, *, user_id: str, story: dict, at: datetime, trigger: str | None) -> bool:
@@ -118,20 +120,12 @@ class StoryRepository:
     def mark_published(self, unlock_id) -> None:
         self.unlocks.update_one({"_id": unlock_id}, {"$set": {"published_event": True}})
 
-    def count_unlocks(
-        self, start: datetime | None = None, end: datetime | None = None, user_id: str | None = None
-    ) -> int:
+    def count_unlocks(self, start: datetime | None = None, end: datetime | None = None) -> int:
+        """Unlocks with unlocked_at in [start, end) (all of them without bounds)."""
         query: dict = {}
         if start or end:
             query["unlocked_at"] = {k: v for k, v in (("$gte", start), ("$lt", end)) if v}
-        if user_id:
-            query["user_id"] = user_id
         return self.unlocks.count_documents(query)
-
-    def unlock_counts_by_user(self, user_ids: list[str] | None = None) -> dict[str, int]:
-        match = {"user_id": {"$in": list(user_ids)}} if user_ids is not None else {}
-        rows = self.unlocks.aggregate([{"$match": match}, {"$group": {"_id": "$user_id", "n": {"$sum": 1}}}])
-        return {r["_id"]: r["n"] for r in rows}
 
     def unlocks_for_trigger(self, user_id: str, trigger: str) -> list[dict]:
         return list(self.unlocks.find({"user_id": user_id, "trigger": trigger}))

@@ -6,10 +6,8 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
-from app.core.database import in_transaction
 from app.core.database import shard_of as _shard
-from app.impact.models.stories import level_for, milestones_reached
-from app.impact.repositories.common import safe_key
+from app.impact.models.tracking import TotalsChange
 
 PLATFORM_ID = "platform"
 # Every donation adds to its ONLUS's totals and to the platform's: one document each would be written by
@@ -51,7 +49,6 @@ class TrackingRepository:
     """
 
     def __init__(self, db):
-        self.db = db
         self.users = db["impact_user_totals"]
         self.onlus = db["impact_onlus_totals"]
         self.platform = db["impact_platform"]
@@ -68,115 +65,72 @@ class TrackingRepository:
         self.timeline.create_index([("user_id", ASCENDING), ("kind", ASCENDING), ("ref", ASCENDING)], unique=True)
         self.timeline.create_index([("occurred_at", DESCENDING)])
 
-    # -- applying donations and refunds ---------------------------------------------------
-    def apply(
-        self,
-        *,
-        marker: str,
-        kind: str,
-        sign: int,
-        donation_id: str,
-        user_id: str,
-        onlus_id: str,
-        onlus_name: str | None,
-        category: str | None,
-        amount_cents: int,
-        at: datetime,
-    ) -> dict:
-        """Count (+1) or reverse (-1) one donation; returns before/after snapshots.
-
-        Raises AlreadyApplied when the marker exists (the fact was counted before).
-        """
-        cat = safe_key(category)
-        okey = safe_key(onlus_id)
-        cents = sign * int(amount_cents)
-
-        def work(session):
-            self.processed.insert_one({"_id": marker, "at": utcnow()}, session=session)
-            before = self.users.find_one({"_id": user_id}, session=session) or {}
-            update: dict = {
-                "$inc": {
-                    "total_donated_cents": cents,
-                    "donation_count": sign,
-                    f"onlus_cents.{okey}": cents,
-                    f"onlus_counts.{okey}": sign,
-                    f"category_cents.{cat}": cents,
-                },
-                "$set": {"updated_at": utcnow()},
-                "$setOnInsert": {"total_earned_cents": 0},
-            }
-            if sign > 0:
-                update["$min"] = {"first_donation_at": at}
-                update["$max"] = {"last_donation_at": at}
-            # inside the transaction nobody else changes this document: its new state is known up front
-            after = _applied(before, update["$inc"], at if sign > 0 else None)
-            update["$set"].update(_derived(after))
-            self.users.update_one({"_id": user_id}, update, upsert=True, session=session)
-            after.update(_derived(after))
-
-            shard = shard_of(user_id)
-            was_donor_here = (before.get("onlus_counts") or {}).get(okey, 0) > 0
-            is_donor_here = (after.get("onlus_counts") or {}).get(okey, 0) > 0
-            self.onlus.update_one(
-                {"_id": f"{onlus_id}|{shard}"},
-                {
-                    "$inc": {
-                        "total_cents": cents,
-                        "donation_count": sign,
-                        "donors_count": int(is_donor_here) - int(was_donor_here),
-                    },
-                    "$set": {
-                        "onlus_id": onlus_id,
-                        "updated_at": utcnow(),
-                        **({"name": onlus_name} if onlus_name else {}),
-                        **({"category": category} if category else {}),
-                    },
-                },
-                upsert=True,
-                session=session,
-            )
-
-            was_donor = before.get("donation_count", 0) > 0
-            is_donor = after.get("donation_count", 0) > 0
-            platform_before = self._platform(session=session)
-            self.platform.update_one(
-                {"_id": f"{PLATFORM_ID}|{shard}"},
-                {
-                    "$inc": {
-                        "total_cents": cents,
-                        "donation_count": sign,
-                        "donors_count": int(is_donor) - int(was_donor),
-                    },
-                    "$set": {"updated_at": utcnow()},
-                },
-                upsert=True,
-                session=session,
-            )
-
-            self.timeline.insert_one(
-                {
-                    "user_id": user_id,
-                    "kind": kind,
-                    "ref": donation_id,
-                    "donation_id": donation_id,
-                    "onlus_id": onlus_id,
-                    "onlus_name": onlus_name,
-                    "category": category,
-                    "amount_cents": cents,
-                    "occurred_at": at,
-                    "total_after_cents": after.get("total_donated_cents", 0),
-                },
-                session=session,
-            )
-            # platform_before is as of this transaction's snapshot: the caller compares it with the
-            # committed totals read afterwards (platform_totals), so a mark crossed by concurrent
-            # donations is still seen by the last of them
-            return {"user_before": before, "user_after": after, "platform_before": platform_before}
-
+    # -- applying donations and refunds (one transaction: the caller passes its session) ---------
+    def mark_applied(self, marker: str, *, session) -> None:
+        """Record that the fact `marker` is being applied; AlreadyApplied when it was before."""
         try:
-            return in_transaction(self.db, work)
-        except DuplicateKeyError as exc:  # a concurrent delivery of the same fact won the race
+            self.processed.insert_one({"_id": marker, "at": utcnow()}, session=session)
+        except DuplicateKeyError as exc:  # counted before, or a concurrent delivery won the race
             raise AlreadyApplied(marker) from exc
+
+    def add_to_user(self, change: TotalsChange, *, derived: dict, session) -> None:
+        """Add the change to the user's counters and store the fields derived from the new totals."""
+        update: dict = {
+            "$inc": {".".join(path): amount for path, amount in change.counters().items()},
+            "$set": {"updated_at": utcnow(), **derived},
+            "$setOnInsert": {"total_earned_cents": 0},
+        }
+        if change.sign > 0:
+            update["$min"] = {"first_donation_at": change.at}
+            update["$max"] = {"last_donation_at": change.at}
+        self.users.update_one({"_id": change.user_id}, update, upsert=True, session=session)
+
+    def add_to_onlus(self, change: TotalsChange, *, donors: int, session) -> None:
+        """Add the change to its ONLUS's totals (the donor's shard of them)."""
+        self.onlus.update_one(
+            {"_id": f"{change.onlus_id}|{shard_of(change.user_id)}"},
+            {
+                "$inc": {"total_cents": change.cents, "donation_count": change.sign, "donors_count": donors},
+                "$set": {
+                    "onlus_id": change.onlus_id,
+                    "updated_at": utcnow(),
+                    **({"name": change.onlus_name} if change.onlus_name else {}),
+                    **({"category": change.category} if change.category else {}),
+                },
+            },
+            upsert=True,
+            session=session,
+        )
+
+    def add_to_platform(self, change: TotalsChange, *, donors: int, session) -> None:
+        """Add the change to the platform totals (the donor's shard of them)."""
+        self.platform.update_one(
+            {"_id": f"{PLATFORM_ID}|{shard_of(change.user_id)}"},
+            {
+                "$inc": {"total_cents": change.cents, "donation_count": change.sign, "donors_count": donors},
+                "$set": {"updated_at": utcnow()},
+            },
+            upsert=True,
+            session=session,
+        )
+
+    def add_donation_entry(self, change: TotalsChange, *, total_after_cents: int, session) -> None:
+        """The change's timeline entry (kind `donation` or `refund`)."""
+        self.timeline.insert_one(
+            {
+                "user_id": change.user_id,
+                "kind": change.kind,
+                "ref": change.donation_id,
+                "donation_id": change.donation_id,
+                "onlus_id": change.onlus_id,
+                "onlus_name": change.onlus_name,
+                "category": change.category,
+                "amount_cents": change.cents,
+                "occurred_at": change.at,
+                "total_after_cents": total_after_cents,
+            },
+            session=session,
+        )
 
     def set_total_earned(self, user_id: str, total_earned_cents: int) -> dict:
         """Lifetime earnings only grow; a late or repeated event never lowers them."""
@@ -198,17 +152,15 @@ class TrackingRepository:
             pass
 
     # -- reads --------------------------------------------------------------------------------
-    def user(self, user_id: str) -> dict | None:
-        return self.users.find_one({"_id": user_id})
+    def user(self, user_id: str, *, session=None) -> dict | None:
+        return self.users.find_one({"_id": user_id}, session=session)
 
     def onlus_totals(self, onlus_id: str) -> dict | None:
         docs = list(self.onlus.find({"_id": {"$in": _shard_ids(onlus_id)}}))
         return {"_id": onlus_id, **_summed(docs)} if docs else None
 
-    def platform_totals(self) -> dict:
-        return self._platform()
-
-    def _platform(self, session=None) -> dict:
+    def platform_totals(self, *, session=None) -> dict:
+        """The platform totals, its shards added up (inside a transaction: as of its snapshot)."""
         return _summed(self.platform.find({"_id": {"$in": _shard_ids(PLATFORM_ID)}}, session=session))
 
     def timeline_page(
@@ -269,35 +221,3 @@ class TrackingRepository:
             .sort("last_donation_at", DESCENDING)
             .limit(limit)
         ]
-
-    def replace_user(self, user_id: str, fields: dict) -> None:
-        self.users.update_one(
-            {"_id": user_id}, {"$set": {**fields, **_derived(fields), "updated_at": utcnow()}}, upsert=True
-        )
-
-
-def _applied(before: dict, inc: dict, donated_at: datetime | None) -> dict:
-    """The user totals document after `inc` (dotted paths one level deep) and the donation dates."""
-    after = {k: (dict(v) if isinstance(v, dict) else v) for k, v in before.items()}
-    for path, amount in inc.items():
-        if "." in path:
-            field, key = path.split(".", 1)
-            sub = after.setdefault(field, {})
-            sub[key] = sub.get(key, 0) + amount
-        else:
-            after[path] = after.get(path, 0) + amount
-    after.setdefault("total_earned_cents", 0)
-    if donated_at is not None:
-        after["first_donation_at"] = min(filter(None, [before.get("first_donation_at"), donated_at]))
-        after["last_donation_at"] = max(filter(None, [before.get("last_donation_at"), donated_at]))
-    return after
-
-
-def _derived(doc: dict) -> dict:
-    """Fields computed from the counters (kept on the document so leaderboards can sort on them)."""
-    total = int(doc.get("total_donated_cents", 0))
-    return {
-        "onlus_diversity": sum(1 for v in (doc.get("onlus_cents") or {}).values() if v > 0),
-        "level": level_for(total),
-        "milestones_reached": milestones_reached(total),
-    }

@@ -6,6 +6,8 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
+from app.core.ids import object_id
+from app.impact.models.updates import PUBLISHED, SCHEDULED
 
 
 class UpdateRepository:
@@ -38,23 +40,29 @@ class UpdateRepository:
         return doc
 
     def get(self, update_id) -> dict | None:
-        return self.collection.find_one({"_id": update_id})
+        """The update an id (a string from a client, or an `_id` read before) names; None when none."""
+        oid = object_id(update_id)
+        return self.collection.find_one({"_id": oid}) if oid else None
 
     def publish(self, update_id, at: datetime) -> dict | None:
-        """Move a draft/scheduled update to published (guarded: only once)."""
+        """Move a draft/scheduled update to published (guarded: only once); None when the id names no
+        unpublished update."""
+        oid = object_id(update_id)
+        if oid is None:
+            return None
         return self.collection.find_one_and_update(
-            {"_id": update_id, "status": {"$ne": "published"}},
-            {"$set": {"status": "published", "published_at": at, "updated_at": utcnow()}},
+            {"_id": oid, "status": {"$ne": PUBLISHED}},
+            {"$set": {"status": PUBLISHED, "published_at": at, "updated_at": utcnow()}},
             return_document=ReturnDocument.AFTER,
         )
 
     def due_scheduled(self, now: datetime) -> list[dict]:
-        return list(self.collection.find({"status": "scheduled", "publish_at": {"$lte": now}}))
+        return list(self.collection.find({"status": SCHEDULED, "publish_at": {"$lte": now}}))
 
     def published_page(
         self, *, onlus_id: str | None, now: datetime, skip: int, limit: int, featured_only: bool = False
     ) -> tuple[list[dict], int]:
-        query: dict = {"status": "published"}
+        query: dict = {"status": PUBLISHED}
         if onlus_id:
             query["onlus_id"] = onlus_id
         if featured_only:
@@ -78,7 +86,7 @@ class UpdateRepository:
         return rows, total
 
     def published_for_onlus_ids(self, onlus_ids: list[str] | None, limit: int) -> list[dict]:
-        query: dict = {"status": "published"}
+        query: dict = {"status": PUBLISHED}
         if onlus_ids is not None:
             query["onlus_id"] = {"$in": onlus_ids}
         return list(
@@ -109,7 +117,7 @@ class UpdateRepository:
         return {r["update_id"] for r in self.engagements.find({"_id": {"$in": keys}}, {"update_id": 1})}
 
     def recent_published(self, since: datetime) -> list[dict]:
-        return list(self.collection.find({"status": "published", "published_at": {"$gte": since}}))
+        return list(self.collection.find({"status": PUBLISHED, "published_at": {"$gte": since}}))
 
     def set_trending(self, update_id, score: int) -> None:
         self.collection.update_one({"_id": update_id}, {"$set": {"trending_score": score}})
@@ -128,7 +136,7 @@ class UpdateRepository:
 
     def trending(self, limit: int) -> list[dict]:
         return list(
-            self.collection.find({"status": "published", "trending_score": {"$gt": 0}})
+            self.collection.find({"status": PUBLISHED, "trending_score": {"$gt": 0}})
             .sort([("trending_score", DESCENDING), ("published_at", DESCENDING)])
             .limit(limit)
         )

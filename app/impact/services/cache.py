@@ -1,6 +1,6 @@
-"""The impact module's cache keys and TTLs (the seed's "Caching Strategy"), over flask-caching.
+"""The impact module's cache keys and TTLs, over flask-caching.
 
-Values are cached per key with the seed's TTL and deleted when the data under them changes.
+Values are cached per key with the TTL of their kind and deleted when the data under them changes.
 Community figures feed many keys (every dashboard); instead of finding those keys, a
 generation number is part of them and a change bumps the generation.
 """
@@ -11,6 +11,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from flask_caching import Cache
+
 log = logging.getLogger(__name__)
 
 TTL = {
@@ -19,13 +21,13 @@ TTL = {
     "community_stats": 1800,  # impact:community:stats             30 minutes
     "onlus_metrics": 300,  # impact:onlus:{onlus_id}:metrics     5 minutes
     "story_unlocks": 3600,  # impact:user:{user_id}:unlocks      60 minutes
-    "story_catalog": 300,  # impact:stories:active (only start-up installs change it)
+    "story_catalog": 300,  # impact:stories:active (only install_catalog changes it)
 }
 _GEN_KEY = "impact:community:gen"
 
 
 class ImpactCache:
-    def __init__(self, cache, *, ttl_overrides: dict | None = None, enabled: bool = True):
+    def __init__(self, cache: Cache | None, *, ttl_overrides: dict | None = None, enabled: bool = True):
         self.cache = cache
         self.ttl = {**TTL, **(ttl_overrides or {})}
         self.enabled = enabled and cache is not None

@@ -5,20 +5,18 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from bson import ObjectId
-from bson.errors import InvalidId
-
 from app.core.clock import utcnow
 from app.core.contracts import UserDirectory, UserPreferences
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.donations.contracts import DonationRecords, OnlusDirectory
 from app.impact.models import reports as periods
+from app.impact.models import tracking as totals_rules
 from app.impact.repositories.reports import ReportRepository
 from app.impact.repositories.stories import StoryRepository
 from app.impact.repositories.tracking import TrackingRepository
 from app.impact.services.cache import ImpactCache
 from app.impact.services.story_service import StoryUnlockingService
-from app.impact.services.tracking_service import _PLATFORM_FIELDS, ImpactTrackingService
+from app.impact.services.tracking_service import ImpactTrackingService
 from app.impact.services.visualization_service import ImpactVisualizationService
 
 log = logging.getLogger(__name__)
@@ -45,6 +43,7 @@ class CommunityImpactService:
         users: UserDirectory,
         preferences: UserPreferences,
         cache: ImpactCache,
+        community_marks: dict[str, list[int]],
     ):
         self.tracking = tracking
         self.story_repo = story_repo
@@ -54,6 +53,7 @@ class CommunityImpactService:
         self.visualization = visualization
         self.donations, self.onlus, self.users, self.preferences = donations, onlus, users, preferences
         self.cache = cache
+        self.marks = community_marks
 
     # -- platform statistics ------------------------------------------------------------------
     def statistics(self) -> dict:
@@ -75,15 +75,7 @@ class CommunityImpactService:
             }
         except Exception:  # the month figure is a bonus; the totals still answer
             log.warning("impact: period_summary failed", exc_info=True)
-        marks = self.tracking_service.marks
-        reached, upcoming = [], []
-        for metric, values in marks.items():
-            current = int(platform.get(_PLATFORM_FIELDS[metric], 0))
-            for mark in values:
-                (reached if current >= mark else upcoming).append({"metric": metric, "mark": mark})
-        upcoming_next = {}
-        for m in upcoming:
-            upcoming_next.setdefault(m["metric"], m)
+        reached, upcoming = totals_rules.mark_standing(self.marks, platform)
         return {
             "total_donated_cents": total,
             "donation_count": count,
@@ -98,7 +90,7 @@ class CommunityImpactService:
             ],
             "this_month": this_month,
             "milestones_reached": reached,
-            "next_milestones": list(upcoming_next.values()),
+            "next_milestones": upcoming,
             "computed_at": now,
         }
 
@@ -246,8 +238,6 @@ class CommunityImpactService:
         return self.reports.save_draft(key, fields)
 
     def _onlus_names(self, ids: list[str]) -> dict:
-        if not ids:
-            return {}
         out = {}
         for oid in ids:
             onlus = self.onlus.get(oid)
@@ -256,13 +246,9 @@ class CommunityImpactService:
         return out
 
     def publish_report(self, report_id: str) -> dict:
-        try:
-            oid = ObjectId(report_id)
-        except (InvalidId, TypeError):
-            raise NotFound("REPORT_NOT_FOUND") from None
-        doc = self.reports.publish(oid)
+        doc = self.reports.publish_draft(report_id)
         if doc is None:
-            if self.reports.get(oid) is None:
+            if self.reports.get(report_id) is None:
                 raise NotFound("REPORT_NOT_FOUND")
             raise Conflict("REPORT_ALREADY_PUBLISHED")
         return doc
@@ -277,7 +263,7 @@ class CommunityImpactService:
         return doc
 
     def list_reports(self, *, report_type: str | None, viewer_is_admin: bool, skip: int, limit: int):
-        return self.reports.list(report_type=report_type, published_only=not viewer_is_admin, skip=skip, limit=limit)
+        return self.reports.page(report_type=report_type, published_only=not viewer_is_admin, skip=skip, limit=limit)
 
     def run_scheduled_reports(self, now: datetime | None = None) -> dict:
         """The day-1 job: the month that just closed (and in January the year that closed),
@@ -294,6 +280,6 @@ class CommunityImpactService:
                 try:
                     report = self.publish_report(str(report["_id"]))
                 except Conflict:
-                    report = self.reports.get(report["_id"])
+                    report = self.reports.get(str(report["_id"]))
             done[report["period_key"]] = report["status"]
         return done

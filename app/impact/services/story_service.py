@@ -7,6 +7,7 @@ from datetime import datetime
 
 from app.core.clock import utcnow
 from app.core.errors import NotFound
+from app.core.hooks import HookManager
 from app.impact.events import StoryUnlocked
 from app.impact.models import stories as rules
 from app.impact.repositories.stories import StoryRepository
@@ -16,12 +17,16 @@ from app.social.contracts import SocialGraph
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("unlocked", "locked", "all")
-
 
 class StoryUnlockingService:
     def __init__(
-        self, *, stories: StoryRepository, tracking: TrackingRepository, hooks, social: SocialGraph, cache: ImpactCache
+        self,
+        *,
+        stories: StoryRepository,
+        tracking: TrackingRepository,
+        hooks: HookManager,
+        social: SocialGraph,
+        cache: ImpactCache,
     ):
         self.stories = stories
         self.tracking = tracking
@@ -30,7 +35,7 @@ class StoryUnlockingService:
         self.cache = cache
 
     def install_catalog(self, at: datetime | None = None) -> None:
-        """The ten milestone stories, the other seeded stories and the seasonal campaigns of this year and
+        """The ten milestone stories, the other catalog stories and the seasonal campaigns of this year and
         the next (idempotent upsert by stable id)."""
         self.stories.upsert_catalog(rules.catalog(at or utcnow()))
         self.cache.catalog_changed()
@@ -73,7 +78,7 @@ class StoryUnlockingService:
         """
         at = at or utcnow()
         unlocks = self.stories.unlocks_of(user_id)
-        # every donation and credit checks the catalog, which only start-up installs change
+        # every donation and credit checks the catalog, which only install_catalog changes
         catalog = self.cache.remember(self.cache.story_catalog_key(), "story_catalog", self.stories.active)
         candidates = [s for s in catalog if s["_id"] not in unlocks]
         newly = []
@@ -240,8 +245,16 @@ class StoryUnlockingService:
             "next_by_condition": list(by_condition.values()),
         }
 
+    def story(self, story_id: str) -> dict | None:
+        """An active story of the catalog."""
+        return self.stories.get(story_id)
+
+    def unlocks_by_trigger(self, user_id: str, trigger: str) -> list[dict]:
+        """The user's unlocks that one fact (`donation:<id>`, a credit's source key) triggered."""
+        return self.stories.unlocks_for_trigger(user_id, trigger)
+
     def unlocked_summary(self, user_id: str) -> dict:
-        """{count, story_ids} cached per user (the seed's `story_unlocks` key)."""
+        """{count, story_ids} cached per user (cache kind `story_unlocks`)."""
 
         def compute():
             ids = self.stories.unlocked_ids(user_id)

@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from app.core.clock import utcnow
 from app.core.contracts import UserDirectory, UserPreferences
+from app.core.database import Transactions
 from app.core.errors import NotFound
+from app.core.hooks import HookManager
 from app.donations.contracts import DonationRecords, OnlusDirectory
 from app.impact.events import CommunityMilestone
-from app.impact.models import stories as rules
+from app.impact.models import stories as story_rules
+from app.impact.models import tracking as rules
+from app.impact.models.tracking import TotalsChange
+from app.impact.repositories.metrics import MetricRepository
 from app.impact.repositories.tracking import AlreadyApplied, TrackingRepository
 from app.impact.services.cache import ImpactCache
 from app.impact.services.story_service import StoryUnlockingService
 from app.social.contracts import SocialGraph
-
-log = logging.getLogger(__name__)
-
-# Platform marks that publish CommunityMilestone when crossed (metric -> ascending marks).
-DEFAULT_COMMUNITY_MARKS = {
-    "total_donated_cents": [100_00, 1_000_00, 10_000_00, 100_000_00, 1_000_000_00],
-    "donation_count": [10, 100, 1_000, 10_000, 100_000],
-    "donors_count": [10, 100, 1_000, 10_000],
-}
-_PLATFORM_FIELDS = {
-    "total_donated_cents": "total_cents",
-    "donation_count": "donation_count",
-    "donors_count": "donors_count",
-}
 
 
 class ImpactTrackingService:
@@ -36,23 +26,27 @@ class ImpactTrackingService:
         self,
         *,
         tracking: TrackingRepository,
+        metrics: MetricRepository,
+        transactions: Transactions,
         stories: StoryUnlockingService,
-        hooks,
+        hooks: HookManager,
         users: UserDirectory,
         preferences: UserPreferences,
         social: SocialGraph,
         donations: DonationRecords,
         onlus: OnlusDirectory,
         cache: ImpactCache,
-        community_marks: dict | None = None,
+        community_marks: dict[str, list[int]],
     ):
         self.tracking = tracking
+        self.metrics = metrics
+        self.transactions = transactions
         self.stories = stories
         self.hooks = hooks
         self.users, self.preferences, self.social = users, preferences, social
         self.donations, self.onlus = donations, onlus
         self.cache = cache
-        self.marks = community_marks or DEFAULT_COMMUNITY_MARKS
+        self.marks = community_marks
 
     # -- tracking (called by the hook handlers) ------------------------------------------------
     def track_donation(
@@ -68,10 +62,9 @@ class ImpactTrackingService:
     ) -> dict:
         """Count one completed donation exactly once, then unlock stories and detect milestones."""
         at = completed_at or utcnow()
-        try:
-            snap = self.tracking.apply(
-                marker=f"donation:{donation_id}",
-                kind="donation",
+        snap = self._apply(
+            TotalsChange(
+                kind=rules.DONATION,
                 sign=1,
                 donation_id=donation_id,
                 user_id=user_id,
@@ -81,10 +74,9 @@ class ImpactTrackingService:
                 amount_cents=amount_cents,
                 at=at,
             )
-        except AlreadyApplied:
-            snap = None
+        )
         if snap:
-            self._after_change(user_id, onlus_id, snap, at, ref=f"donation:{donation_id}")
+            self._after_change(user_id, onlus_id, snap, at)
         # also on a retry: a crash after the totals were written must still unlock and notify
         unlocked = self.stories.check_and_unlock(
             user_id, trigger=f"donation:{donation_id}", at=at, totals=snap["user_after"] if snap else None
@@ -103,10 +95,9 @@ class ImpactTrackingService:
     ) -> dict:
         """A refund takes the donation back out of every total (stories stay unlocked)."""
         at = refunded_at or utcnow()
-        try:
-            snap = self.tracking.apply(
-                marker=f"refund:{donation_id}",
-                kind="refund",
+        snap = self._apply(
+            TotalsChange(
+                kind=rules.REFUND,
                 sign=-1,
                 donation_id=donation_id,
                 user_id=user_id,
@@ -116,21 +107,52 @@ class ImpactTrackingService:
                 amount_cents=amount_cents,
                 at=at,
             )
-        except AlreadyApplied:
+        )
+        if snap is None:
             return {"applied": False}
-        self._after_change(user_id, onlus_id, snap, at, ref=f"refund:{donation_id}")
+        self._after_change(user_id, onlus_id, snap, at)
         return {"applied": True}
+
+    def _apply(self, change: TotalsChange) -> dict | None:
+        """Count (or reverse) one donation in one transaction, with the marker that makes it count once.
+
+        Returns the user's totals before and after and the platform totals before (as of the
+        transaction's snapshot); None when the fact was counted before (a retried or replayed event).
+        """
+
+        def work(session):
+            self.tracking.mark_applied(change.marker, session=session)
+            before = self.tracking.user(change.user_id, session=session) or {}
+            # inside the transaction nobody else changes this document: its new state is known up front
+            after = rules.totals_after(before, change)
+            self.tracking.add_to_user(change, derived=rules.derived(after), session=session)
+            onlus_donors, donors = rules.donor_changes(before, after, change.onlus_key)
+            self.tracking.add_to_onlus(change, donors=onlus_donors, session=session)
+            platform_before = self.tracking.platform_totals(session=session)
+            self.tracking.add_to_platform(change, donors=donors, session=session)
+            self.tracking.add_donation_entry(
+                change, total_after_cents=after.get("total_donated_cents", 0), session=session
+            )
+            # platform_before is as of this transaction's snapshot: _after_change compares it with the
+            # committed totals read afterwards, so a mark crossed by concurrent donations is still seen
+            # by the last of them
+            return {"user_before": before, "user_after": after, "platform_before": platform_before}
+
+        try:
+            return self.transactions.run(work)
+        except AlreadyApplied:
+            return None
 
     def track_credit(
         self, *, user_id: str, total_earned_cents: int, source_key: str, credited_at: datetime | None = None
     ) -> list[str]:
-        """Credits earned by playing count toward `total_earned` stories (the seed's GOO-14 check)."""
+        """Credits earned by playing count toward `total_earned` stories."""
         totals = self.tracking.set_total_earned(user_id, total_earned_cents)
         self.cache.user_changed(user_id)
         unlocked = self.stories.check_and_unlock(user_id, trigger=source_key, at=credited_at or utcnow(), totals=totals)
         return [s["_id"] for s in unlocked]
 
-    def _after_change(self, user_id: str, onlus_id: str, snap: dict, at: datetime, ref: str) -> None:
+    def _after_change(self, user_id: str, onlus_id: str, snap: dict, at: datetime) -> None:
         before, after = snap["user_before"], snap["user_after"]
         for euros in set(after.get("milestones_reached", [])) - set(before.get("milestones_reached", [])):
             self.tracking.add_timeline(
@@ -139,7 +161,7 @@ class ImpactTrackingService:
                 ref=f"milestone:{euros}",
                 at=at,
                 amount_cents=euros * 100,
-                title=rules.MILESTONE_TITLES[euros][0],
+                title=story_rules.MILESTONE_TITLES[euros][0],
             )
         old_level, new_level = before.get("level", 0), after.get("level", 0)
         if new_level > old_level:
@@ -149,32 +171,27 @@ class ImpactTrackingService:
                 ref=f"level:{new_level}",
                 at=at,
                 level=new_level,
-                title=rules.LEVEL_NAMES[new_level],
+                title=story_rules.LEVEL_NAMES[new_level],
             )
         self.cache.user_changed(user_id)
         self.cache.onlus_changed(onlus_id)
         self.cache.community_changed()
-        self._community_milestones(snap["platform_before"], self.tracking.platform_totals(), at)
-
-    def _community_milestones(self, before: dict, after: dict, at: datetime) -> None:
-        for metric, marks in self.marks.items():
-            field = _PLATFORM_FIELDS[metric]
-            old, new = int(before.get(field, 0)), int(after.get(field, 0))
-            for mark in marks:
-                if old < mark <= new:
-                    # keyed per (metric, mark): a platform total that dips and recrosses, or two
-                    # processes racing, still announce each mark once
-                    self.hooks.publish(
-                        CommunityMilestone(metric=metric, mark=mark, value=new, reached_at=at),
-                        key=f"community_milestone:{metric}:{mark}",
-                    )
+        for metric, mark, value in rules.crossed_marks(
+            self.marks, snap["platform_before"], self.tracking.platform_totals()
+        ):
+            # keyed per (metric, mark): a platform total that dips and recrosses, or two
+            # processes racing, still announce each mark once
+            self.hooks.publish(
+                CommunityMilestone(metric=metric, mark=mark, value=value, reached_at=at),
+                key=f"community_milestone:{metric}:{mark}",
+            )
 
     # -- reads ------------------------------------------------------------------------------------
     def user_totals(self, user_id: str) -> dict:
         """The contract view other modules use (all money in cents)."""
         doc = self.tracking.user(user_id) or {}
         total = int(doc.get("total_donated_cents", 0))
-        level = rules.level_for(total)
+        level = story_rules.level_for(total)
         return {
             "user_id": user_id,
             "total_donated_cents": total,
@@ -185,9 +202,9 @@ class ImpactTrackingService:
             "category_cents": {k: v for k, v in (doc.get("category_cents") or {}).items() if v > 0},
             "total_earned_cents": int(doc.get("total_earned_cents", 0)),
             "level": level,
-            "level_name": rules.LEVEL_NAMES[level],
-            "milestones_reached": rules.milestones_reached(total),
-            "next_milestone": rules.next_milestone(total),
+            "level_name": story_rules.LEVEL_NAMES[level],
+            "milestones_reached": story_rules.milestones_reached(total),
+            "next_milestone": story_rules.next_milestone(total),
             "first_donation_at": doc.get("first_donation_at"),
             "last_donation_at": doc.get("last_donation_at"),
         }
@@ -250,9 +267,7 @@ class ImpactTrackingService:
             raise NotFound("USER_NOT_FOUND")
         return self.tracking.timeline_page(user_id, skip=skip, limit=limit, kinds=kinds)
 
-    def donation_impact(
-        self, donation_id: str, *, viewer_id: str, viewer_is_admin: bool, metrics_for: callable | None = None
-    ) -> dict:
+    def donation_impact(self, donation_id: str, *, viewer_id: str, viewer_is_admin: bool) -> dict:
         """One donation and what it did; only its donor (or an admin) sees it."""
         donation = self.donations.get_donation(donation_id)
         if not donation or (donation.get("user_id") != viewer_id and not viewer_is_admin):
@@ -261,9 +276,9 @@ class ImpactTrackingService:
         onlus_totals = self.tracking.onlus_totals(donation["onlus_id"]) or {}
         amount = int(donation.get("amount_cents", 0))
         onlus_total = int(onlus_totals.get("total_cents", 0))
-        unlocked = self.stories.stories.unlocks_for_trigger(donation["user_id"], f"donation:{donation_id}")
+        unlocked = self.stories.unlocks_by_trigger(donation["user_id"], f"donation:{donation_id}")
         estimated = []
-        for metric in metrics_for(donation["onlus_id"]) if metrics_for else []:
+        for metric in self.metrics.latest_per_metric(donation["onlus_id"]):
             ratio = metric.get("efficiency_ratio")
             if ratio:
                 estimated.append(

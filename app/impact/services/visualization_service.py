@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bson import ObjectId
-from bson.errors import InvalidId
-
 from app.core.clock import utcnow
 from app.core.errors import Conflict, NotFound
+from app.core.hooks import HookManager
 from app.donations.contracts import OnlusDirectory
 from app.impact.events import ImpactUpdatePublished
 from app.impact.models import updates as rules
@@ -20,13 +18,6 @@ from app.impact.services.cache import ImpactCache
 TRENDING_WINDOW = timedelta(hours=24)
 
 
-def _oid(value: str, missing: str):
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        raise NotFound(missing) from None
-
-
 class ImpactVisualizationService:
     def __init__(
         self,
@@ -34,7 +25,7 @@ class ImpactVisualizationService:
         metrics: MetricRepository,
         updates: UpdateRepository,
         tracking: TrackingRepository,
-        hooks,
+        hooks: HookManager,
         onlus: OnlusDirectory,
         cache: ImpactCache,
     ):
@@ -79,14 +70,11 @@ class ImpactVisualizationService:
         return doc
 
     def set_metric_verification(self, metric_id: str, status: str, note: str | None = None) -> dict:
-        doc = self.metrics.set_verification(_oid(metric_id, "METRIC_NOT_FOUND"), status, note)
+        doc = self.metrics.set_verification(metric_id, status, note)
         if doc is None:
             raise NotFound("METRIC_NOT_FOUND")
         self.cache.onlus_changed(doc["onlus_id"])
         return doc
-
-    def latest_metrics(self, onlus_id: str) -> list[dict]:
-        return self.metrics.latest_per_metric(onlus_id)
 
     def onlus_metrics(self, onlus_id: str, *, days: int = 30, metric_name: str | None = None) -> dict:
         onlus = self._onlus(onlus_id)
@@ -132,7 +120,7 @@ class ImpactVisualizationService:
                     "donation_count": int(totals.get("donation_count", 0)),
                     "donors_count": int(totals.get("donors_count", 0)),
                 },
-                "metrics": [_metric_view(m) for m in latest],
+                "metrics": [rules.with_change(m) for m in latest],
                 "trends": trends,
                 "verification": {s: counts.get(s, 0) for s in rules.VERIFICATION_STATUSES},
             }
@@ -144,11 +132,8 @@ class ImpactVisualizationService:
     # -- updates ------------------------------------------------------------------------------------
     def create_update(self, data: dict, *, actor_id: str) -> dict:
         onlus = self._onlus(data["onlus_id"])
-        status = data.get("status", "draft")
-        if status == "scheduled" and not data.get("publish_at"):
-            from app.core.errors import ValidationFailed
-
-            raise ValidationFailed(errors={"publish_at": ["Required for a scheduled update."]})
+        status = data.get("status", rules.DRAFT)
+        rules.check_schedule(status, data.get("publish_at"))
         doc = self.updates.insert(
             {
                 "onlus_id": onlus["id"],
@@ -158,7 +143,7 @@ class ImpactVisualizationService:
                 "update_type": data.get("update_type", "general"),
                 "priority": data.get("priority", "normal"),
                 "priority_rank": rules.PRIORITY_RANK[data.get("priority", "normal")],
-                "status": "draft" if status == "published" else status,
+                "status": rules.stored_status(status),
                 "tags": data.get("tags", []),
                 "media_urls": data.get("media_urls", []),
                 "related_metrics": data.get("related_metrics", {}),
@@ -168,16 +153,14 @@ class ImpactVisualizationService:
                 "created_by": actor_id,
             }
         )
-        if status == "published":
+        if status == rules.PUBLISHED:
             doc = self.publish_update(str(doc["_id"]))
         return doc
 
     def publish_update(self, update_id: str) -> dict:
-        oid = _oid(update_id, "UPDATE_NOT_FOUND")
-        doc = self.updates.publish(oid, utcnow())
+        doc = self.updates.publish(update_id, utcnow())
         if doc is None:
-            existing = self.updates.get(oid)
-            if existing is None:
+            if self.updates.get(update_id) is None:
                 raise NotFound("UPDATE_NOT_FOUND")
             raise Conflict("UPDATE_ALREADY_PUBLISHED")
         self.hooks.publish(
@@ -218,8 +201,8 @@ class ImpactVisualizationService:
         return [{**r, "is_featured": rules.is_featured(r, now), "liked_by_me": r["_id"] in liked} for r in rows]
 
     def _published(self, update_id: str) -> dict:
-        doc = self.updates.get(_oid(update_id, "UPDATE_NOT_FOUND"))
-        if doc is None or doc.get("status") != "published":
+        doc = self.updates.get(update_id)
+        if doc is None or doc.get("status") != rules.PUBLISHED:
             raise NotFound("UPDATE_NOT_FOUND")
         return doc
 
@@ -261,9 +244,3 @@ class ImpactVisualizationService:
     def featured_for_user(self, onlus_ids: list[str], viewer_id: str, limit: int = 5) -> list[dict]:
         rows = self.updates.published_for_onlus_ids(onlus_ids or None, limit)
         return self._decorate(rows, viewer_id)
-
-
-def _metric_view(m: dict) -> dict:
-    prev = m.get("previous_value")
-    change = None if prev is None else m["current_value"] - prev
-    return {**m, "change": change, "change_percent": round(change * 100.0 / prev, 1) if prev not in (None, 0) else None}
