@@ -13,7 +13,7 @@ from flask import Flask
 
 from app import core, donations, games, impact, social
 from app.cli import init_cli
-from app.core.database import Transactions, connect
+from app.core.database import connect
 from app.core.errors import register_error_handlers
 from app.core.extensions import (
     apply_rate_limits,
@@ -30,6 +30,7 @@ from app.core.jsonutil import GoodPlayJSONProvider
 from app.core.logging import configure_logging
 from app.core.scheduler import Job
 from app.core.services import CoreServices
+from app.core.transactions import Transactions
 from app.donations.services import DonationsServices
 from app.games.services import GamesServices
 from app.impact.services import ImpactServices

@@ -164,14 +164,3 @@ def in_transaction(db, work, **options):
     """Run work(session) in one MongoDB transaction (retried on transient errors; work must be idempotent)."""
     with db.client.start_session() as session:
         return session.with_transaction(work, **options)
-
-
-class Transactions:
-    """What services get instead of the database: `run(work)` calls work(session) in one transaction
-    (retried on transient errors, so work must be idempotent); repositories take the session."""
-
-    def __init__(self, db):
-        self._db = db
-
-    def run(self, work, **options):
-        return in_transaction(self._db, work, **options)

@@ -15,8 +15,8 @@ from flask_limiter import Limiter
 from flask_socketio import SocketIO
 from pymongo.database import Database
 
-from app.core.database import Transactions
 from app.core.hooks import HookManager
+from app.core.transactions import Transactions
 
 T = TypeVar("T")
 

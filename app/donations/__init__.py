@@ -28,7 +28,6 @@ from app.donations.repositories.payments.intents import PaymentIntentRepository
 from app.donations.repositories.payments.providers import ProviderConfigRepository
 from app.donations.repositories.payments.simulated import SimulatedPaymentRepository
 from app.donations.repositories.payments.webhooks import WebhookEventRepository
-from app.donations.repositories.transaction import TransactionAttempts
 from app.donations.repositories.treasury.batches import BatchRepository
 from app.donations.repositories.treasury.financial import FinancialRepository
 from app.donations.repositories.treasury.reconciliation import ReconciliationRepository
@@ -97,7 +96,7 @@ def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPrefe
     provider = build_provider(config, SimulatedPaymentRepository(db))
 
     # wallet & ledger
-    ledger = Ledger(wallets=wallets, entries=entries, attempts=TransactionAttempts(db), hooks=hooks)
+    ledger = Ledger(wallets=wallets, entries=entries, transactions=infra.transactions, hooks=hooks)
     wallet = WalletService(
         ledger=ledger, wallets=wallets, entries=entries, integrity_reports=IntegrityReportRepository(db)
     )

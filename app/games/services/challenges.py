@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.core.contracts import UserDirectory
-from app.core.database import Transactions
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.hooks import HookManager
+from app.core.transactions import Transactions
 from app.games.events import ChallengeComplete
 from app.games.models import competition as c
 from app.games.repositories.challenges import ChallengeRepository

@@ -12,9 +12,9 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from app.core.database import Transactions
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.hooks import HookManager
+from app.core.transactions import Transactions
 from app.donations.contracts import SessionCredits
 from app.games.events import GameSessionComplete
 from app.games.models import session as rules

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app.core.contracts import UserDirectory
-from app.core.database import Transactions
 from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.transactions import Transactions
 from app.games.models import team as rules
 from app.games.repositories.sessions import SessionRepository
 from app.games.repositories.teams import AlreadyInTeam, TeamNameTaken, TeamRepository

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 
 from app.core.contracts import UserDirectory
-from app.core.database import Transactions
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.hooks import HookManager
+from app.core.transactions import Transactions
 from app.games.events import TournamentComplete
 from app.games.models import competition as c
 from app.games.models import team as team_rules

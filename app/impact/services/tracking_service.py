@@ -6,9 +6,9 @@ from datetime import datetime
 
 from app.core.clock import utcnow
 from app.core.contracts import UserDirectory, UserPreferences
-from app.core.database import Transactions
 from app.core.errors import NotFound
 from app.core.hooks import HookManager
+from app.core.transactions import Transactions
 from app.donations.contracts import DonationRecords, OnlusDirectory
 from app.impact.events import CommunityMilestone
 from app.impact.models import stories as story_rules

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 
 from app.core.clock import utcnow
 from app.core.contracts import UserDirectory
-from app.core.database import Transactions
 from app.core.errors import NotFound
+from app.core.transactions import Transactions
 from app.donations.models.donations import receipt
 from app.donations.repositories.donations.donations import DonationRepository
 from app.donations.repositories.donations.receipts import ReceiptRepository, ReceiptTaken

@@ -24,9 +24,9 @@ from datetime import datetime
 from app.core.clock import utcnow
 from app.core.errors import InsufficientBalance
 from app.core.hooks import DomainEvent, HookManager
+from app.core.transactions import Transaction, Transactions
 from app.donations.events import WalletCredited
 from app.donations.models.wallet.ledger import HOLD, POSTED, UNHOLD, Posting
-from app.donations.repositories.transaction import Transaction, TransactionAttempts
 from app.donations.repositories.wallet.ledger import LedgerKeyTaken, LedgerRepository
 from app.donations.repositories.wallet.wallets import WalletRepository
 
@@ -43,13 +43,13 @@ class Ledger:
         *,
         wallets: WalletRepository,
         entries: LedgerRepository,
-        attempts: TransactionAttempts,
+        transactions: Transactions,
         hooks: HookManager,
         clock: Callable[[], datetime] = utcnow,
     ):
         self.wallets = wallets
         self.entries = entries
-        self.attempts = attempts
+        self.transactions = transactions
         self.hooks = hooks
         self.clock = clock
         self._recent: OrderedDict[str, dict] = OrderedDict()
@@ -58,7 +58,7 @@ class Ledger:
     def posting(self, user_id: str, key: str) -> Iterator[LedgerPosting]:
         """The attempts at one posting: use each as a `with` block (see the module's docstring); the next one
         comes only after a transient failure (a concurrent posting to the same wallet)."""
-        for transaction in self.attempts:
+        for transaction in self.transactions.attempts():
             yield LedgerPosting(self, transaction, user_id=user_id, key=key)
 
     def entry(self, key: str) -> dict | None:

@@ -1,10 +1,12 @@
-"""A MongoDB transaction driven step by step, for a unit of work written as a `with` block.
+"""MongoDB transactions, the two ways services use them.
 
-app.core.database.Transactions runs a callback in pymongo's with_transaction. The ledger's posting
-(app/donations/services/wallet/ledger.py) is ordinary code in a `with` block instead, so it drives the same
-steps itself: begin, the body's commands with the session, commit (or abort), and the whole attempt again
-when the server reports a transient error (a write conflict with a concurrent transaction on the same
-wallet), within the same time limit as with_transaction.
+- `Transactions.run(work)`: `work(session)` in pymongo's `with_transaction` (retried whole on a transient
+  error, so work must be idempotent).
+- `Transactions.attempts()`: for a unit of work written as ordinary code in a `with` block (the ledger's
+  posting, app/donations/services/wallet/ledger.py), which `with_transaction` cannot re-run: the same steps
+  driven one by one - begin, the block's commands with the session, commit (or abort) - and the whole
+  attempt again when the server reports a transient error (a write conflict with a concurrent transaction),
+  within the same time limit and with the same backoff as `with_transaction`.
 """
 
 from __future__ import annotations
@@ -81,19 +83,25 @@ def _max_time_expired(exc: PyMongoError) -> bool:
     return isinstance(exc, OperationFailure) and exc.code == _MAX_TIME_EXPIRED
 
 
-class TransactionAttempts:
-    """Transactions for a unit of work written as a `with` block, attempted until one commits:
-
-        for transaction in attempts:
-            ... transaction.begin() ... transaction.commit() or transaction.failed(exc) ...
-
-    The next attempt comes only when the previous one asked for it (`again`), after a short random
-    backoff, as in with_transaction."""
+class Transactions:
+    """What services get instead of the database."""
 
     def __init__(self, db):
         self._client = db.client
 
-    def __iter__(self) -> Iterator[Transaction]:
+    def run(self, work, **options):
+        """work(session) in one transaction (retried on transient errors; work must be idempotent)."""
+        with self._client.start_session() as session:
+            return session.with_transaction(work, **options)
+
+    def attempts(self) -> Iterator[Transaction]:
+        """Transactions for a unit of work written as a `with` block, attempted until one commits:
+
+            for transaction in transactions.attempts():
+                ... transaction.begin() ... transaction.commit() or transaction.failed(exc) ...
+
+        The next attempt comes only when the previous one asked for it (`again`), after a short random
+        backoff, as in with_transaction."""
         started = time.monotonic()
         for retry in itertools.count():
             if retry:
