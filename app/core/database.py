@@ -158,9 +158,3 @@ def shard_of(key: str, shards: int) -> int:
     """A stable shard number in [0, shards) for `key` (the same in every process and run), for counters
     split over several documents so concurrent transactions of different keys do not write the same one."""
     return zlib.crc32(str(key).encode()) % shards
-
-
-def in_transaction(db, work, **options):
-    """Run work(session) in one MongoDB transaction (retried on transient errors; work must be idempotent)."""
-    with db.client.start_session() as session:
-        return session.with_transaction(work, **options)

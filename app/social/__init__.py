@@ -20,6 +20,7 @@ from app.social.controllers import friends as friends_routes
 from app.social.controllers import leaderboards as leaderboards_routes
 from app.social.repositories.achievements import AchievementRepository
 from app.social.repositories.challenges import ChallengeRepository
+from app.social.repositories.donations import SocialDonationRepository
 from app.social.repositories.leaderboards import LeaderboardRepository
 from app.social.repositories.relationships import RelationshipRepository
 from app.social.repositories.scores import ScoreRepository
@@ -46,7 +47,7 @@ def build(
 
     friends = FriendService(relationships, users=users, preferences=preferences, hooks=hooks)
     leaderboards = LeaderboardService(
-        boards, users=users, preferences=preferences, games=games, friend_ids=friends.friend_ids
+        boards, users=users, preferences=preferences, games=games, hooks=hooks, friend_ids=friends.friend_ids
     )
     impact = ImpactScoreService(scores, leaderboards=leaderboards)
     return SocialServices(
@@ -58,7 +59,14 @@ def build(
         ),
         challenges=ChallengeService(challenges_repo, friends=friends, users=users, hooks=hooks),
         scoring=ScoringService(
-            db, hooks, scores=scores, boards=boards, achievements=achievements_repo, challenges=challenges_repo
+            infra.transactions,
+            hooks,
+            scores=scores,
+            boards=boards,
+            achievements=achievements_repo,
+            challenges=challenges_repo,
+            relationships=relationships,
+            donations=SocialDonationRepository(db),
         ),
         graph=SocialService(friends=friends, impact=impact),
     )

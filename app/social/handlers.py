@@ -11,16 +11,12 @@ from app.social.events import AchievementUnlock, SocialActivity, WeeklyReset
 from app.social.models import impact as rules
 from app.social.models.relationships import pair_key
 from app.social.services import SocialServices
+from app.social.services.leaderboards import LeaderboardService
 from app.social.services.scoring import Activity, ScoringService, Work
 
 
 def subscriptions(services: SocialServices) -> list[Subscription]:
-    h = SocialHandlers(
-        services.scoring,
-        relationships=services.friends.relationships,
-        boards=services.scoring.boards,
-        db=services.scoring.db,
-    )
+    h = SocialHandlers(services.scoring, services.leaderboards)
     return [
         Subscription(UserRegistered, "social:init_score", h.on_user_registered),
         Subscription(UserLogin, "social:login_streak", h.on_user_login),
@@ -36,15 +32,14 @@ def subscriptions(services: SocialServices) -> list[Subscription]:
 
 
 class SocialHandlers:
-    def __init__(self, scoring: ScoringService, *, relationships, boards, db):
-        self.scoring, self.relationships, self.boards = scoring, relationships, boards
-        self.donations = db["social_donations"]
+    def __init__(self, scoring: ScoringService, leaderboards: LeaderboardService):
+        self.scoring, self.leaderboards = scoring, leaderboards
 
     def _run(self, handler: str, event, build) -> bool:
         return self.scoring.run(f"{handler}:{event.id}", build)
 
     def on_user_registered(self, event) -> None:
-        self.scoring.scores.ensure(event.payload.user_id)
+        self.scoring.ensure_score(event.payload.user_id)
 
     def on_user_login(self, event) -> None:
         """A user's first login of a day (daily points, streak): one marker per user and day, so a second
@@ -118,20 +113,8 @@ class SocialHandlers:
         amount = max(0, int(p.amount_cents))
 
         def build(w: Work) -> None:
-            # our own projection, so a later refund can be taken back in the periods it counted in
-            self.donations.update_one(
-                {"_id": p.donation_id},
-                {
-                    "$setOnInsert": {
-                        "user_id": p.user_id,
-                        "onlus_id": p.onlus_id,
-                        "amount_cents": amount,
-                        "completed_at": p.completed_at,
-                        "refunded": False,
-                    }
-                },
-                upsert=True,
-                session=w.session,
+            w.remember_donation(
+                p.donation_id, user_id=p.user_id, onlus_id=p.onlus_id, amount_cents=amount, completed_at=p.completed_at
             )
             w.add(
                 Activity(
@@ -150,11 +133,9 @@ class SocialHandlers:
         p = event.payload
 
         def build(w: Work) -> None:
-            donation = self.donations.find_one_and_update(
-                {"_id": p.donation_id, "refunded": False}, {"$set": {"refunded": True}}, session=w.session
-            )
-            if donation is None and self.donations.find_one({"_id": p.donation_id}, session=w.session):
-                return  # already taken back
+            donation, taken_back_before = w.take_back_donation(p.donation_id)
+            if taken_back_before:
+                return
             at = donation["completed_at"] if donation else p.refunded_at
             amount = min(int(p.amount_cents), donation["amount_cents"]) if donation else int(p.amount_cents)
             w.add(
@@ -182,7 +163,7 @@ class SocialHandlers:
                     Activity(
                         user_id,
                         p.occurred_at,
-                        set={"friends_count": self.relationships.count_friends(user_id, session=w.session)},
+                        set={"friends_count": w.friends_count(user_id)},
                         points={"social": rules.FRIEND_POINTS if first_time else 0},
                     )
                 )
@@ -196,4 +177,4 @@ class SocialHandlers:
         )
 
     def on_weekly_reset(self, event) -> None:
-        self.boards.save_winners(event.payload.period, event.payload.winners)
+        self.leaderboards.save_winners(event.payload.period, event.payload.winners)

@@ -9,6 +9,7 @@ from app.core.infrastructure import Infrastructure
 from app.social.models.periods import period_key
 from app.social.repositories.achievements import AchievementRepository
 from app.social.repositories.challenges import ChallengeRepository
+from app.social.repositories.donations import SocialDonationRepository
 from app.social.repositories.leaderboards import LeaderboardRepository
 from app.social.repositories.relationships import RelationshipRepository
 from app.social.repositories.scores import ScoreRepository
@@ -24,10 +25,10 @@ def install_schema(infra: Infrastructure) -> None:
         boards,
         AchievementRepository(db),
         ChallengeRepository(db),
+        SocialDonationRepository(db),
     ):
         repo.create_indexes()
     boards.migrate()
-    db["social_donations"].create_index("user_id")
 
 
 def install_content(infra: Infrastructure, services: SocialServices, *, demo: bool) -> None:

@@ -8,7 +8,6 @@ from datetime import timedelta
 from app.core.clock import utcnow
 from app.donations.events import DonationComplete
 from app.games.events import GameSessionComplete
-from app.social import jobs
 from app.social.models.periods import period_key, previous_week
 from app.social.setup import seed_challenges
 
@@ -169,11 +168,9 @@ def test_weekly_reset_announces_winners_once(container, make_user):
     play(container, b.id, 500, at=last_week_day)
     play(container, shy.id, 999, at=last_week_day)
     shy.put("/api/preferences", json={"privacy": {"show_on_leaderboards": False}})
-    prefs = container.core.preferences
-    boards = container.social.leaderboards.boards
 
-    first = jobs.weekly_reset(hooks=container.infra.hooks, boards=boards, hidden=prefs.hidden_from_leaderboards)
-    second = jobs.weekly_reset(hooks=container.infra.hooks, boards=boards, hidden=prefs.hidden_from_leaderboards)
+    first = container.social.leaderboards.close_week()
+    second = container.social.leaderboards.close_week()
     assert first == second
     assert container.infra.db.hook_events.count_documents({"key": f"weekly_reset:{week}"}) == 1
     winners = a.get(f"/api/social/leaderboards/winners/{week}").json["data"]
@@ -183,6 +180,6 @@ def test_weekly_reset_announces_winners_once(container, make_user):
 
 
 def test_impact_history_snapshot_job(container, user):
-    written = jobs.snapshot_history(scores=container.social.scoring.scores)
+    written = container.social.impact.snapshot_history()
     assert written >= 1
-    assert jobs.snapshot_history(scores=container.social.scoring.scores) == 0
+    assert container.social.impact.snapshot_history() == 0

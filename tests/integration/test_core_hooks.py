@@ -9,8 +9,8 @@ import pytest
 from pymongo.errors import PyMongoError
 
 from app.core.clock import utcnow
-from app.core.database import in_transaction
 from app.core.hooks import DomainEvent, HookManager
+from app.core.transactions import Transactions
 from tests.support import FakeClock
 
 
@@ -219,7 +219,7 @@ def test_event_recorded_in_an_aborted_transaction_is_never_dispatched(hooks, db)
         raise RuntimeError("failure midway")
 
     with pytest.raises(RuntimeError):
-        in_transaction(db, work)
+        Transactions(db).run(work)
     assert db.hook_events.count_documents({}) == 0
     assert db.things.count_documents({}) == 0
     assert calls == []
@@ -233,7 +233,7 @@ def test_event_recorded_in_a_committed_transaction_is_dispatched_after_commit(ho
         db.things.insert_one({"_id": "t1"}, session=session)
         return hooks.record(Thing(thing_id="t1"), key="thing:t1", session=session)
 
-    event_id = in_transaction(db, work)
+    event_id = Transactions(db).run(work)
     hooks.dispatch(event_id)
     assert seen == [{"_id": "t1"}]
 

@@ -1,20 +1,12 @@
 from __future__ import annotations
 
-from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
+from app.core.ids import object_id
 
 ACTIVE, COMPLETED, EXPIRED = "active", "completed", "expired"
-
-
-def to_oid(value: str) -> ObjectId | None:
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        return None
 
 
 class AlreadyJoined(Exception):
@@ -65,10 +57,37 @@ class ChallengeRepository:
         )
 
     def get(self, challenge_id: str) -> dict | None:
-        oid = to_oid(challenge_id)
+        oid = object_id(challenge_id)
         return self.challenges.find_one({"_id": oid}) if oid else None
 
-    def page(self, query: dict, skip: int, limit: int) -> tuple[list[dict], int]:
+    def page(
+        self,
+        *,
+        status: str | None,
+        now,
+        skip: int,
+        limit: int,
+        joined_by: str | None = None,
+        visible_to: list[str] | None = None,
+    ) -> tuple[list[dict], int]:
+        """Challenges soonest-ending first. `status` is the one a reader sees (an active challenge past its end
+        is expired); `joined_by`: only those this user joined; `visible_to`: public ones and those created by
+        one of these users (the reader and their friends)."""
+        query: dict = {}
+        if status == ACTIVE:
+            query.update(status=ACTIVE, ends_at={"$gt": now})
+        elif status == EXPIRED:
+            query["$or"] = [{"status": EXPIRED}, {"status": ACTIVE, "ends_at": {"$lte": now}}]
+        elif status:
+            query["status"] = status
+        if joined_by is not None:
+            query["_id"] = {
+                "$in": [p["challenge_id"] for p in self.participants.find({"user_id": joined_by}, {"challenge_id": 1})]
+            }
+        if visible_to is not None:
+            query.setdefault("$and", []).append(
+                {"$or": [{"visibility": {"$ne": "friends"}}, {"created_by": {"$in": visible_to}}]}
+            )
         total = self.challenges.count_documents(query)
         rows = list(
             self.challenges.find(query).sort([("ends_at", ASCENDING), ("_id", ASCENDING)]).skip(skip).limit(limit)

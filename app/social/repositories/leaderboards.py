@@ -3,8 +3,8 @@ from __future__ import annotations
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 
 from app.core.clock import utcnow
-from app.core.database import in_transaction
 from app.core.database import shard_of as _shard
+from app.core.transactions import Transactions
 from app.social.models import ranking
 
 
@@ -112,65 +112,6 @@ class CountTree:
             level, parent = level - 1, value
 
 
-class BoardBatch:
-    """One user's leaderboard changes inside a transaction, written together by `flush()`:
-    one read of the current scores, one write of the entries, one write of the count nodes
-    (instead of a round trip per board, period and count node)."""
-
-    def __init__(self, repo: LeaderboardRepository, user_id: str, session=None):
-        self.repo, self.user_id, self.session = repo, user_id, session
-        self.changes: list[tuple[str, str, int, str]] = []
-
-    def add(self, board: str, period: str, value: int, mode: str) -> None:
-        self.changes.append((board, period, int(value), mode))
-
-    def flush(self) -> None:
-        changes, self.changes = self.changes, []
-        if not changes:
-            return
-        current: dict[tuple[str, str], int | None] = {}
-        ids = [entry_id(board, period, self.user_id) for board, period in dict.fromkeys(c[:2] for c in changes)]
-        for doc in self.repo.entries.find(
-            {"_id": {"$in": ids}}, {"_id": 0, "board": 1, "period": 1, "score": 1}, session=self.session
-        ):
-            current[(doc["board"], doc["period"])] = int(doc["score"])
-        first = dict(current)
-        for board, period, value, mode in changes:
-            old = current.get((board, period))
-            new = (old or 0) + value if mode == "inc" else max(old if old is not None else value, value)
-            current[(board, period)] = max(new, 0)  # a refund larger than what the period saw: never below zero
-        now = utcnow()
-        # an entry that exists with the same score stays as it is (e.g. a session that scored nothing)
-        touched = [
-            key
-            for key in dict.fromkeys((c[0], c[1]) for c in changes)
-            if key not in first or first[key] != current[key]
-        ]
-        if not touched:
-            return
-        self.repo.entries.bulk_write(
-            [
-                UpdateOne(
-                    {"_id": entry_id(board, period, self.user_id)},
-                    {
-                        "$set": {"score": current[(board, period)], "updated_at": now},
-                        "$setOnInsert": {"board": board, "period": period, "user_id": self.user_id},
-                    },
-                    upsert=True,
-                )
-                for board, period in touched
-            ],
-            ordered=True,
-            session=self.session,
-        )
-        changes = [
-            (board, period, *change)
-            for board, period in touched
-            for change in ranking.counter_changes(first.get((board, period)), current[(board, period)])
-        ]
-        self.repo.write_counts(changes, self.user_id, session=self.session)
-
-
 class LeaderboardRepository:
     """leaderboard_entries: one document per (board, period, user) with its score.
     leaderboard_tree: the tree of counts per (board, period) that answers rank and position
@@ -193,8 +134,46 @@ class LeaderboardRepository:
         self.winners.create_index([("period", ASCENDING), ("board", ASCENDING), ("user_id", ASCENDING)], unique=True)
 
     # -- writes (inside the handler's transaction) ---------------------------------------
-    def batch(self, user_id: str, session=None) -> BoardBatch:
-        return BoardBatch(self, user_id, session)
+    def scores_of(self, user_id: str, keys, *, session=None) -> dict[tuple[str, str], int]:
+        """The user's current scores on these (board, period) pairs, in one read (absent: no entry)."""
+        ids = [entry_id(board, period, user_id) for board, period in keys]
+        return {
+            (doc["board"], doc["period"]): int(doc["score"])
+            for doc in self.entries.find(
+                {"_id": {"$in": ids}}, {"_id": 0, "board": 1, "period": 1, "score": 1}, session=session
+            )
+        }
+
+    def move_entries(self, user_id: str, moves: dict, *, session=None) -> None:
+        """Write the user's new scores {(board, period): (old, new)} and move them in the count trees:
+        one write of the entries, one of the count nodes."""
+        if not moves:
+            return
+        now = utcnow()
+        self.entries.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": entry_id(board, period, user_id)},
+                    {
+                        "$set": {"score": new, "updated_at": now},
+                        "$setOnInsert": {"board": board, "period": period, "user_id": user_id},
+                    },
+                    upsert=True,
+                )
+                for (board, period), (_, new) in moves.items()
+            ],
+            ordered=True,
+            session=session,
+        )
+        self.write_counts(
+            [
+                (board, period, *change)
+                for (board, period), (old, new) in moves.items()
+                for change in ranking.counter_changes(old, new)
+            ],
+            user_id,
+            session=session,
+        )
 
     def write_counts(self, changes, user_id: str, *, session=None) -> None:
         """Apply [(board, period, level, parent, child, delta)] to the user's shard: one upsert per node document."""
@@ -252,7 +231,7 @@ class LeaderboardRepository:
             for shard, changes in sorted(by_shard.items()):
                 self._write_counts(changes, shard, session)
 
-        in_transaction(self.db, txn)
+        Transactions(self.db).run(txn)
 
     # -- reads -------------------------------------------------------------------------
     def entry(self, board: str, period: str, user_id: str) -> dict | None:

@@ -1,23 +1,15 @@
 from __future__ import annotations
 
-from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
+from app.core.ids import object_id
 from app.social.models.relationships import ACCEPTED, BLOCKED, PENDING, pair_key
 
 
 class PairTaken(Exception):
     """Another relationship already exists for this pair (unique index)."""
-
-
-def _oid(value: str) -> ObjectId | None:
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        return None
 
 
 class RelationshipRepository:
@@ -40,9 +32,14 @@ class RelationshipRepository:
     def by_pair(self, a: str, b: str, session=None) -> dict | None:
         return self.collection.find_one({"pair": pair_key(a, b)}, session=session)
 
-    def by_id(self, rel_id: str) -> dict | None:
-        oid = _oid(rel_id)
-        return self.collection.find_one({"_id": oid}) if oid else None
+    def by_id(self, rel_id: str, **fields) -> dict | None:
+        """The relationship with this id (and these field values, e.g. addressee_id=...)."""
+        oid = object_id(rel_id)
+        return self.collection.find_one({"_id": oid, **fields}) if oid else None
+
+    def of_pairs(self, user_id: str, others) -> list[dict]:
+        """The relationships between `user_id` and each of `others` that exist."""
+        return list(self.collection.find({"pair": {"$in": [pair_key(user_id, o) for o in others]}}))
 
     def insert_request(self, requester_id: str, addressee_id: str) -> dict:
         now = utcnow()

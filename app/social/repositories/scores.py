@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
+
+
+class AlreadyProcessed(Exception):
+    """The processed-marker exists: the effect it guards was applied before (by a concurrent delivery)."""
 
 
 class ScoreRepository:
@@ -45,19 +49,52 @@ class ScoreRepository:
     def get(self, user_id: str, session=None) -> dict | None:
         return self.scores.find_one({"_id": user_id}, session=session)
 
-    def update(self, user_id: str, update: dict, session=None) -> dict:
-        update = dict(update)
-        update.setdefault("$set", {})["updated_at"] = utcnow()
-        return self.scores.find_one_and_update(
-            {"_id": user_id}, update, upsert=True, return_document=ReturnDocument.AFTER, session=session
+    def save(
+        self,
+        user_id: str,
+        *,
+        impact_score: int,
+        points: dict,
+        stats: dict,
+        onlus_ids: list,
+        login: dict,
+        achievements: list,
+        at,
+        session=None,
+    ) -> None:
+        """Write the user's score document as the scoring computed it (created at `at` if new)."""
+        self.scores.update_one(
+            {"_id": user_id},
+            {
+                "$set": {
+                    "stats": stats,
+                    "points": points,
+                    "impact_score": impact_score,
+                    "onlus_ids": onlus_ids,
+                    "login": login,
+                    "achievements": achievements,
+                    "updated_at": utcnow(),
+                },
+                "$setOnInsert": {"created_at": at},
+            },
+            upsert=True,
+            session=session,
         )
 
-    def claim(self, marker: str, session=None) -> bool:
-        """Insert a processed-marker; False when it already exists (the effect was applied before)."""
+    def mark(self, marker: str, at, *, session=None) -> None:
+        """Insert a processed-marker as the first write of a transaction; raises AlreadyProcessed when a
+        concurrent delivery committed it first (the transaction is then aborted, nothing applied)."""
         try:
-            self.processed.insert_one({"_id": marker, "at": utcnow()}, session=session)
-        except DuplicateKeyError:
+            self.processed.insert_one({"_id": marker, "at": at}, session=session)
+        except DuplicateKeyError as exc:
+            raise AlreadyProcessed(marker) from exc
+
+    def mark_once(self, marker: str, *, session=None) -> bool:
+        """True the first time `marker` is seen (read first: a duplicate-key error would abort the
+        transaction this runs in)."""
+        if self.processed.find_one({"_id": marker}, {"_id": 1}, session=session):
             return False
+        self.processed.insert_one({"_id": marker, "at": utcnow()}, session=session)
         return True
 
     def record_history(self, user_id: str, day: str, score: int, points: dict, session=None) -> None:

@@ -72,26 +72,16 @@ class ChallengeService:
         return self._present(actor_id, [doc])[0]
 
     def page(self, actor_id: str, *, status: str | None, joined: bool, skip: int, limit: int) -> tuple[list, int]:
-        now = self.clock()
-        query: dict = {}
-        if status == ACTIVE:
-            query.update(status=ACTIVE, ends_at={"$gt": now})
-        elif status == EXPIRED:
-            query["$or"] = [{"status": EXPIRED}, {"status": ACTIVE, "ends_at": {"$lte": now}}]
-        elif status:
-            query["status"] = status
         if joined:
-            query["_id"] = {
-                "$in": [
-                    p["challenge_id"] for p in self.repo.participants.find({"user_id": actor_id}, {"challenge_id": 1})
-                ]
-            }
+            rows, total = self.repo.page(status=status, now=self.clock(), joined_by=actor_id, skip=skip, limit=limit)
         else:
-            friends = self.friends.friend_ids(actor_id)
-            query.setdefault("$and", []).append(
-                {"$or": [{"visibility": {"$ne": "friends"}}, {"created_by": {"$in": [actor_id, *friends]}}]}
+            rows, total = self.repo.page(
+                status=status,
+                now=self.clock(),
+                visible_to=[actor_id, *self.friends.friend_ids(actor_id)],
+                skip=skip,
+                limit=limit,
             )
-        rows, total = self.repo.page(query, skip, limit)
         return self._present(actor_id, rows), total
 
     def join(self, actor_id: str, challenge_id: str) -> dict:

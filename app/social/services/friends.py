@@ -5,8 +5,7 @@ from __future__ import annotations
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.social.events import SocialActivity
-from app.social.models.relationships import ACCEPTED, BLOCKED, PENDING, other, pair_key
-from app.social.repositories.challenges import to_oid
+from app.social.models.relationships import ACCEPTED, BLOCKED, PENDING, other
 from app.social.repositories.relationships import PairTaken, RelationshipRepository
 
 
@@ -58,8 +57,7 @@ class FriendService:
         return {"incoming": present(incoming), "outgoing": present(outgoing)}
 
     def _pending_for(self, request_id: str, **owner) -> dict:
-        oid = to_oid(request_id)
-        rel = self.relationships.collection.find_one({"_id": oid, **owner}) if oid else None
+        rel = self.relationships.by_id(request_id, **owner)
         if rel is None:
             raise NotFound("FRIEND_REQUEST_NOT_FOUND")
         if rel["status"] != PENDING:
@@ -171,10 +169,7 @@ class FriendService:
         each result with the caller's relationship to them."""
         hidden = self.relationships.block_partners(actor_id)
         rows = self.users.search(text, exclude=[actor_id, *hidden], limit=limit)
-        rels = {
-            other(r, actor_id): r
-            for r in self.relationships.collection.find({"pair": {"$in": [pair_key(actor_id, u["id"]) for u in rows]}})
-        }
+        rels = {other(r, actor_id): r for r in self.relationships.of_pairs(actor_id, [u["id"] for u in rows])}
         for u in rows:
             rel = rels.get(u["id"])
             if rel is None:

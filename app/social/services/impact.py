@@ -43,3 +43,7 @@ class ImpactScoreService:
             }
             for h in self.scores.history_of(user_id, since)
         ]
+
+    def snapshot_history(self) -> int:
+        """Write yesterday's closing Impact Score for every user who had no activity that day."""
+        return self.scores.snapshot_day((self.clock() - timedelta(days=1)).strftime("%Y-%m-%d"))

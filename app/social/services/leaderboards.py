@@ -15,14 +15,18 @@ from datetime import datetime
 from app.core.clock import utcnow
 from app.core.contracts import UserDirectory, UserPreferences
 from app.core.errors import NotFound, ValidationFailed
+from app.core.hooks import HookManager
 from app.core.money import cents_to_euros
 from app.games.contracts import GameDirectory
-from app.social.models.periods import parse_period_key, period_key
+from app.social.events import WeeklyReset
+from app.social.models.periods import parse_period_key, period_key, previous_week
 from app.social.repositories.leaderboards import LeaderboardRepository
 
 TYPES = ("impact_score", "gaming", "donations", "game")
 SCOPES = ("global", "friends", "team")
 CENT_BOARDS = ("donations",)
+WINNER_BOARDS = ("impact_score", "gaming", "donations")
+WINNERS_PER_BOARD = 3
 
 
 def board_name(board_type: str, game_id: str | None = None) -> str:
@@ -37,11 +41,12 @@ class LeaderboardService:
         users: UserDirectory,
         preferences: UserPreferences,
         games: GameDirectory,
+        hooks: HookManager,
         friend_ids: Callable[[str], list[str]],
         clock: Callable[[], datetime] = utcnow,
     ):
         self.boards, self.users, self.preferences, self.games = boards, users, preferences, games
-        self.friend_ids, self.clock = friend_ids, clock
+        self.hooks, self.friend_ids, self.clock = hooks, friend_ids, clock
 
     def read(
         self,
@@ -108,6 +113,34 @@ class LeaderboardService:
             dict(r, display_name=names.get(r["user_id"], "Player"), score=_score(r["score"], r["board"] in CENT_BOARDS))
             for r in rows
         ]
+
+    def close_week(self) -> str:
+        """Close the ISO week that just ended: announce its top 3 per board (key weekly_reset:<week>).
+
+        Nothing is wiped: next week's entries already live under their own period key. A second run
+        for the same week finds the event already recorded and publishes nothing new."""
+        week, closed_at = previous_week(self.clock())
+        key = f"weekly:{week}"
+        hidden = set(self.preferences.hidden_from_leaderboards())  # opted out of public leaderboards
+        winners = []
+        for board in WINNER_BOARDS:
+            rank, previous = 0, None
+            floor = self.boards.tree(board, key).score_at(WINNERS_PER_BOARD + len(hidden))
+            rows = self.boards.band(board, key, low=floor, exclude=hidden, limit=WINNERS_PER_BOARD + 20)
+            for position, e in enumerate(rows, start=1):
+                if e["score"] <= 0:
+                    break
+                if e["score"] != previous:
+                    rank, previous = position, e["score"]
+                if rank > WINNERS_PER_BOARD:
+                    break
+                winners.append({"leaderboard": board, "rank": rank, "user_id": e["user_id"], "score": e["score"]})
+        return self.hooks.publish(
+            WeeklyReset(period=week, closed_at=closed_at, winners=winners), key=f"weekly_reset:{week}"
+        )
+
+    def save_winners(self, week: str, winners: list[dict]) -> None:
+        self.boards.save_winners(week, winners)
 
     # -- scopes -----------------------------------------------------------------------------
     def _board(self, board_type: str, game_id: str | None) -> str:

@@ -9,18 +9,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from pymongo.errors import DuplicateKeyError
-
 from app.core.clock import utcnow
-from app.core.database import in_transaction
+from app.core.hooks import HookManager
+from app.core.transactions import Transactions
 from app.social.events import AchievementUnlock, SocialActivity
+from app.social.models import entries
 from app.social.models import impact as rules
 from app.social.models.achievements import is_met
 from app.social.models.periods import period_keys
 from app.social.repositories.achievements import AchievementRepository
 from app.social.repositories.challenges import ChallengeRepository
+from app.social.repositories.donations import SocialDonationRepository
 from app.social.repositories.leaderboards import LeaderboardRepository
-from app.social.repositories.scores import ScoreRepository
+from app.social.repositories.relationships import RelationshipRepository
+from app.social.repositories.scores import AlreadyProcessed, ScoreRepository
 
 
 @dataclass
@@ -40,7 +42,7 @@ class Activity:
 
 
 class Work:
-    """What a handler may do inside the transaction besides Activities."""
+    """What a handler may do inside the transaction besides adding Activities."""
 
     def __init__(self, service: ScoringService, session):
         self.service, self.session = service, session
@@ -52,31 +54,45 @@ class Work:
 
     def once(self, marker: str) -> bool:
         """True the first time this business key is seen (e.g. friendship points per pair, ever)."""
-        scores = self.service.scores
-        if scores.processed.find_one({"_id": marker}, {"_id": 1}, session=self.session):
-            return False
-        scores.processed.insert_one({"_id": marker, "at": utcnow()}, session=self.session)
-        return True
+        return self.service.scores.mark_once(marker, session=self.session)
 
     def record(self, payload, key: str) -> None:
         self.events.append(self.service.hooks.record(payload, key=key, session=self.session))
+
+    def friends_count(self, user_id: str) -> int:
+        return self.service.relationships.count_friends(user_id, session=self.session)
+
+    def remember_donation(self, donation_id: str, **fields) -> None:
+        """Keep the donation as it counted, so that a later refund is taken back where it counted."""
+        self.service.donations.remember(donation_id, **fields, session=self.session)
+
+    def take_back_donation(self, donation_id: str) -> tuple[dict | None, bool]:
+        """(the donation as it counted, or None; True when it was taken back before)."""
+        return self.service.donations.take_back(donation_id, session=self.session)
 
 
 class ScoringService:
     def __init__(
         self,
-        db,
-        hooks,
+        transactions: Transactions,
+        hooks: HookManager,
         *,
         scores: ScoreRepository,
         boards: LeaderboardRepository,
         achievements: AchievementRepository,
         challenges: ChallengeRepository,
+        relationships: RelationshipRepository,
+        donations: SocialDonationRepository,
         clock: Callable[[], datetime] = utcnow,
     ):
-        self.db, self.hooks = db, hooks
+        self.transactions, self.hooks = transactions, hooks
         self.scores, self.boards, self.achievements, self.challenges = scores, boards, achievements, challenges
+        self.relationships, self.donations = relationships, donations
         self.clock = clock
+
+    def ensure_score(self, user_id: str) -> None:
+        """A new user starts with an empty Impact Score."""
+        self.scores.ensure(user_id)
 
     def run(self, marker: str, build: Callable[[Work], None]) -> bool:
         """Apply build(work) once per marker. Returns False when the marker was already processed
@@ -86,8 +102,7 @@ class ScoringService:
         def txn(session):
             work = Work(self, session)
             holder["work"] = work
-            # Raises DuplicateKeyError when a concurrent delivery committed first: nothing is applied.
-            self.scores.processed.insert_one({"_id": marker, "at": self.clock()}, session=session)
+            self.scores.mark(marker, self.clock(), session=session)
             build(work)
             queue = list(work.activities)
             while queue:
@@ -95,11 +110,9 @@ class ScoringService:
             return True
 
         try:
-            in_transaction(self.db, txn)
-        except DuplicateKeyError:
-            if self.scores.processed.find_one({"_id": marker}, {"_id": 1}):
-                return False
-            raise
+            self.transactions.run(txn)
+        except AlreadyProcessed:
+            return False
         for event_id in holder["work"].events:
             self.hooks.dispatch(event_id)
         return True
@@ -137,33 +150,34 @@ class ScoringService:
         now = self.clock()
         changed = {k for k in set(stats) | set(before_stats) if stats.get(k) != before_stats.get(k)}
         unlocked = self._achievements(work, act.user_id, stats, changed, set(doc.get("achievements") or ()), now)
-        self.scores.update(
+        self.scores.save(
             act.user_id,
-            {
-                "$set": {
-                    "stats": stats,
-                    "points": points,
-                    "impact_score": score,
-                    "onlus_ids": onlus_ids,
-                    "login": login,
-                    "achievements": sorted(unlocked),
-                },
-                "$setOnInsert": {"created_at": now},
-            },
+            impact_score=score,
+            points=points,
+            stats=stats,
+            onlus_ids=onlus_ids,
+            login=login,
+            achievements=sorted(unlocked),
+            at=now,
             session=session,
         )
 
         delta = score - before_score
-        boards = list(act.boards) + ([("impact_score", delta, "inc")] if delta else [])
-        batch = self.boards.batch(act.user_id, session=session)
-        for board, value, mode in boards:
-            for period in period_keys(act.at):
-                batch.add(board, period, value, mode)
-        batch.flush()
+        boards = list(act.boards) + ([("impact_score", delta, entries.INC)] if delta else [])
+        self._move_entries(
+            act.user_id, [(b, period, v, mode) for b, v, mode in boards for period in period_keys(act.at)], session
+        )
         if delta or not doc:
             self.scores.record_history(act.user_id, f"{now:%Y-%m-%d}", score, points, session=session)
 
         return self._contribute(work, act)
+
+    def _move_entries(self, user_id: str, changes: list, session) -> None:
+        """One read of the user's current entries, one write of those that move (and of their counts)."""
+        if not changes:
+            return
+        current = self.boards.scores_of(user_id, dict.fromkeys((c[0], c[1]) for c in changes), session=session)
+        self.boards.move_entries(user_id, entries.moves(current, changes), session=session)
 
     @staticmethod
     def _login(day: str, login: dict, stats: dict, points: dict) -> None:
