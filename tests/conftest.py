@@ -143,15 +143,50 @@ def demo_onlus(app, container):
 
 @pytest.fixture
 def fund(app, container):
-    """fund(user, euros): credit a user's wallet through the ledger (an admin adjustment)."""
+    """fund(user, euros) or fund(user, cents=...): credit a user's wallet through the ledger (an admin
+    adjustment)."""
 
-    def fund(user, euros):
+    def fund(user, euros=None, *, cents=None):
+        amount = cents if cents is not None else int(round(euros * 100))
         with app.app_context():
-            container.donations.wallet.adjust(
-                user.id, amount_cents=int(round(euros * 100)), reason="test funds", actor_id="test"
-            )
+            container.donations.wallet.adjust(user.id, amount_cents=amount, reason="test funds", actor_id="test")
 
     return fund
+
+
+TAX_CODES = ("97120340159", "97055180588", "94032171046", "92088400392")  # valid Italian codici fiscali
+
+
+@pytest.fixture
+def make_onlus(admin):
+    """make_onlus(name, category, verify=True): an ONLUS created (and verified) by an admin through the
+    API, with the next of TAX_CODES; its id."""
+    codes = iter(TAX_CODES)
+
+    def make(name="Scuole Aperte", category="education", verify=True):
+        r = admin.post(
+            "/api/admin/onlus",
+            json={
+                "name": name,
+                "category": category,
+                "tax_code": next(codes),
+                "website": "https://example.org",
+                "description": "Good work",
+            },
+        )
+        assert r.status_code == 201, r.json
+        onlus_id = r.json["data"]["id"]
+        if verify:
+            assert admin.post(f"/api/admin/onlus/{onlus_id}/verify", json={}).status_code == 200
+        return onlus_id
+
+    return make
+
+
+@pytest.fixture
+def charity(make_onlus):
+    """A verified ONLUS to donate to (Scuole Aperte, tax code 97120340159); its id."""
+    return make_onlus()
 
 
 @pytest.fixture

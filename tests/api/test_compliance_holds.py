@@ -5,14 +5,6 @@ from __future__ import annotations
 import threading
 
 
-def fund(admin, user, euros):
-    r = admin.post(
-        f"/api/admin/wallets/{user.id}/adjustments",
-        json={"amount": euros, "direction": "credit", "reason": "test funding"},
-    )
-    assert r.status_code == 201, r.json
-
-
 def wallet(user):
     data = user.get("/api/wallet").json["data"]
     return data["balance"], data["held"], data["total_donated"]
@@ -22,8 +14,8 @@ def donate(user, charity, euros):
     return user.post("/api/donations/process", json={"onlus_id": charity, "amount": euros})
 
 
-def test_over_the_aml_threshold_without_kyc_is_held_then_approved(user, admin, charity, db):
-    fund(admin, user, 400)
+def test_over_the_aml_threshold_without_kyc_is_held_then_approved(user, admin, charity, db, fund):
+    fund(user, 400)
     r = donate(user, charity, 300)  # >= EUR 250 single amount, no KYC
     assert (r.status_code, r.json["message"]) == (202, "DONATION_HELD_FOR_REVIEW")
     held = r.json["data"]
@@ -51,8 +43,8 @@ def test_over_the_aml_threshold_without_kyc_is_held_then_approved(user, admin, c
     assert admin.post("/api/admin/wallets/integrity-check").json["data"]["discrepancies"] == []
 
 
-def test_a_rejected_held_donation_returns_the_money_to_the_wallet(user, admin, charity, db):
-    fund(admin, user, 300)
+def test_a_rejected_held_donation_returns_the_money_to_the_wallet(user, admin, charity, db, fund):
+    fund(user, 300)
     held = donate(user, charity, 260).json["data"]
     r = admin.post(f"/api/compliance/held/{held['id']}/reject", json={"note": "could not verify"})
     assert r.status_code == 200 and r.json["data"]["status"] == "rejected"
@@ -65,8 +57,8 @@ def test_a_rejected_held_donation_returns_the_money_to_the_wallet(user, admin, c
     assert history["total"] == 1
 
 
-def test_racing_approve_and_reject_settle_a_held_donation_once(app, user, admin, charity, db):
-    fund(admin, user, 300)
+def test_racing_approve_and_reject_settle_a_held_donation_once(app, user, admin, charity, db, fund):
+    fund(user, 300)
     held = donate(user, charity, 280).json["data"]
     barrier = threading.Barrier(6)
     codes = []
@@ -91,8 +83,8 @@ def test_racing_approve_and_reject_settle_a_held_donation_once(app, user, admin,
     assert db["transactions"].count_documents({"type": "unhold"}) == 1
 
 
-def test_kyc_approved_users_pass_the_kyc_rule(user, admin, charity, make_user):
-    fund(admin, user, 500)
+def test_kyc_approved_users_pass_the_kyc_rule(user, admin, charity, make_user, fund):
+    fund(user, 500)
     assert user.get("/api/compliance/kyc").json["data"]["status"] == "none"
     bad = user.post(
         "/api/compliance/kyc",
@@ -140,16 +132,16 @@ def test_kyc_approved_users_pass_the_kyc_rule(user, admin, charity, make_user):
     assert r.status_code == 201 and r.json["data"]["status"] == "completed"
 
 
-def test_without_kyc_the_rolling_window_total_triggers_a_hold(user, admin, charity):
-    fund(admin, user, 300)
+def test_without_kyc_the_rolling_window_total_triggers_a_hold(user, admin, charity, fund):
+    fund(user, 300)
     assert donate(user, charity, 100).status_code == 201
     r = donate(user, charity, 60)  # 160 in the window > 150 without KYC
     assert r.status_code == 202 and r.json["data"]["hold_reasons"] == ["KYC_REQUIRED"]
 
 
-def test_sanctioned_names_are_held_for_review(client, make_user, admin, charity):
+def test_sanctioned_names_are_held_for_review(client, make_user, admin, charity, fund):
     mario = make_user(first_name="Mário", last_name="Rossi")
-    fund(admin, mario, 10)
+    fund(mario, 10)
     assert donate(mario, charity, 1).status_code == 201  # not listed yet (and the list is now cached)
     r = admin.post("/api/compliance/sanctions", json={"name": "Rossi Mario", "note": "test list"})
     assert r.status_code == 201
@@ -158,7 +150,7 @@ def test_sanctioned_names_are_held_for_review(client, make_user, admin, charity)
     r = donate(mario, charity, 5)
     assert r.status_code == 202 and r.json["data"]["hold_reasons"] == ["SANCTIONS_MATCH"]
     other = make_user(first_name="Maria", last_name="Rossi")
-    fund(admin, other, 10)
+    fund(other, 10)
     assert donate(other, charity, 5).status_code == 201
     entries = admin.get("/api/compliance/sanctions").json["data"]
     assert len(entries) == 2
@@ -168,8 +160,8 @@ def test_sanctioned_names_are_held_for_review(client, make_user, admin, charity)
     assert donate(mario, charity, 1).status_code == 201  # off the list: at once
 
 
-def test_checks_are_recorded_and_reported_by_period(user, admin, charity):
-    fund(admin, user, 400)
+def test_checks_are_recorded_and_reported_by_period(user, admin, charity, fund):
+    fund(user, 400)
     donate(user, charity, 5)
     held = donate(user, charity, 300).json["data"]
     assert donate(user, charity, 0.1).status_code == 422  # refused by the minimum
@@ -189,7 +181,7 @@ def test_checks_are_recorded_and_reported_by_period(user, admin, charity):
 
 
 def test_too_many_donations_in_an_hour_from_one_user_or_one_address_are_held(
-    app_factory, make_user, admin, charity, db
+    app_factory, make_user, admin, charity, db, fund
 ):
     strict = app_factory(
         DONATION_FRAUD_LIMITS={"donations_per_user_hour": 3, "donations_per_ip_hour": 3}, TRUSTED_PROXIES=1
@@ -203,8 +195,8 @@ def test_too_many_donations_in_an_hour_from_one_user_or_one_address_are_held(
         )
 
     ada, bob = make_user(), make_user()
-    fund(admin, ada, 10)
-    fund(admin, bob, 10)
+    fund(ada, 10)
+    fund(bob, 10)
     assert [give(ada, "10.0.0.1").status_code for _ in range(3)] == [201, 201, 201]
     by_user = give(ada, "10.0.0.2")  # a fourth in the hour, whatever the address
     assert (by_user.status_code, by_user.json["message"]) == (202, "DONATION_HELD_FOR_REVIEW")

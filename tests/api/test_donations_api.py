@@ -11,42 +11,11 @@ import pytest
 from app.core.clock import utcnow
 from app.games.events import GameSessionComplete
 
-VALID_CODES = ["97120340159", "97055180588", "94032171046", "92088400392"]
-
 
 @pytest.fixture
 def app(app_factory):
     # uncompressed PDFs so a test can read the receipt number in the bytes
     return app_factory(DONATION_PDF_COMPRESS=False)
-
-
-@pytest.fixture
-def make_onlus(admin):
-    codes = iter(VALID_CODES)
-
-    def make(name="Scuole Aperte", category="education", verify=True):
-        r = admin.post(
-            "/api/admin/onlus",
-            json={
-                "name": name,
-                "category": category,
-                "tax_code": next(codes),
-                "website": "https://example.org",
-                "description": "Good work",
-            },
-        )
-        assert r.status_code == 201, r.json
-        onlus_id = r.json["data"]["id"]
-        if verify:
-            assert admin.post(f"/api/admin/onlus/{onlus_id}/verify", json={}).status_code == 200
-        return onlus_id
-
-    return make
-
-
-@pytest.fixture
-def charity(make_onlus):
-    return make_onlus()
 
 
 def credit(admin, user, euros):

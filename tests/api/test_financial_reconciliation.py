@@ -18,33 +18,15 @@ def app(app_factory):
 
 
 @pytest.fixture
-def charities(admin):
-    ids = []
-    for name, category, code in (
-        ("Scuole Aperte", "education", "97120340159"),
-        ("Mare Pulito", "environment", "94032171046"),
-    ):
-        r = admin.post("/api/admin/onlus", json={"name": name, "category": category, "tax_code": code})
-        ids.append(r.json["data"]["id"])
-        admin.post(f"/api/admin/onlus/{ids[-1]}/verify", json={})
-    return ids
+def charities(make_onlus):
+    return [make_onlus("Scuole Aperte", "education"), make_onlus("Mare Pulito", "environment")]
 
 
-def fund(admin, user, euros):
-    assert (
-        admin.post(
-            f"/api/admin/wallets/{user.id}/adjustments",
-            json={"amount": euros, "direction": "credit", "reason": "funding"},
-        ).status_code
-        == 201
-    )
-
-
-def books(admin, make_user, charities):
+def books(admin, make_user, charities, fund):
     """Wallet donations, a card donation, a refund and a held donation: consistent data."""
     ada, bob = make_user(), make_user()
-    fund(admin, ada, 100)
-    fund(admin, bob, 400)
+    fund(ada, 100)
+    fund(bob, 400)
     ada.post("/api/donations/process", json={"onlus_id": charities[0], "amount": 10})
     refunded = ada.post("/api/donations/process", json={"onlus_id": charities[1], "amount": 4}).json["data"]["id"]
     bob.post("/api/donations/process", json={"onlus_id": charities[1], "amount": 20})
@@ -56,9 +38,9 @@ def books(admin, make_user, charities):
 
 
 def test_reconciliation_is_clean_on_consistent_books_and_finds_a_corrupted_balance(
-    admin, make_user, charities, db, container
+    admin, make_user, charities, db, container, fund
 ):
-    ada, _ = books(admin, make_user, charities)
+    ada, _ = books(admin, make_user, charities, fund)
     clean = admin.post("/api/admin/financial/reconciliation")
     assert clean.status_code == 201
     run = clean.json["data"]
@@ -89,8 +71,8 @@ def test_reconciliation_finds_a_payment_the_provider_took_but_we_never_completed
     assert detail["subject"] == intent["id"] and detail["detail"]["provider_status"] == "succeeded"
 
 
-def test_reconciliation_finds_donations_that_disagree_with_the_ledger(user, admin, charities, db):
-    fund(admin, user, 10)
+def test_reconciliation_finds_donations_that_disagree_with_the_ledger(user, admin, charities, db, fund):
+    fund(user, 10)
     donation = user.post("/api/donations/process", json={"onlus_id": charities[0], "amount": 5}).json["data"]
     from bson import ObjectId
 
@@ -103,8 +85,8 @@ def test_reconciliation_finds_donations_that_disagree_with_the_ledger(user, admi
     assert kinds == {"DONATION_LEDGER_MISMATCH", "ONLUS_ALLOCATION_MISMATCH"}
 
 
-def test_dashboard_agrees_with_the_ledger_and_is_invalidated(admin, make_user, charities, container, db):
-    ada, _bob = books(admin, make_user, charities)
+def test_dashboard_agrees_with_the_ledger_and_is_invalidated(admin, make_user, charities, container, db, fund):
+    ada, _bob = books(admin, make_user, charities, fund)
     dash = admin.get("/api/admin/financial/dashboard").json["data"]
     today = utcnow().date()
     start = datetime.combine(today - timedelta(days=29), datetime.min.time())

@@ -11,16 +11,6 @@ def app(app_factory):
     return app_factory(DONATION_FRAUD_LIMITS={"failed_payments_per_user_hour": 3, "payment_attempts_per_user_10min": 6})
 
 
-@pytest.fixture
-def charity(admin):
-    r = admin.post(
-        "/api/admin/onlus", json={"name": "Mare Pulito", "category": "environment", "tax_code": "94032171046"}
-    )
-    onlus_id = r.json["data"]["id"]
-    assert admin.post(f"/api/admin/onlus/{onlus_id}/verify", json={}).status_code == 200
-    return onlus_id
-
-
 def test_simulated_provider_is_labelled_and_completes_on_confirm(client, user, charity, db):
     info = client.get("/api/payments/provider").json["data"]
     assert info["provider"] == "simulated" and info["simulated"] is True

@@ -14,14 +14,6 @@ class Killed(BaseException):
 
 
 @pytest.fixture
-def charity(container, admin):
-    onlus = container.donations.onlus
-    doc = onlus.create({"name": "Scuole Aperte", "category": "education", "tax_code": "97120340159"}, actor_id=admin.id)
-    onlus.verify(str(doc["_id"]), decision="verified", note=None, actor_id=admin.id)
-    return str(doc["_id"])
-
-
-@pytest.fixture
 def donors(container, make_user):
     users = [make_user() for _ in range(3)]
     for u in users:

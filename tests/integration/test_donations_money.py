@@ -29,27 +29,6 @@ def svc(container):
     return S
 
 
-@pytest.fixture
-def charity(container, admin):
-    onlus = container.donations.onlus
-    doc = onlus.create(
-        {
-            "name": "Scuole Aperte",
-            "category": "education",
-            "tax_code": "97120340159",
-            "description": "d",
-            "website": "https://x.example.org",
-        },
-        actor_id=admin.id,
-    )
-    onlus.verify(str(doc["_id"]), decision="verified", note=None, actor_id=admin.id)
-    return str(doc["_id"])
-
-
-def fund(svc, user_id, cents):
-    return svc.wallet.adjust(user_id, amount_cents=cents, reason="test funding", actor_id="admin-test")
-
-
 def session_event(user_id, *, session_id=None, minutes=10, category="puzzle", **extra):
     now = utcnow()
     return GameSessionComplete(
@@ -188,8 +167,8 @@ def test_tournament_rewards_are_paid_once_per_user(container, svc, make_user):
     assert svc.wallet.credit_summary(a.id, f"tournament:t9:{a.id}")["amount_cents"] == 500
 
 
-def test_donation_debits_records_receipt_and_event(container, svc, user, charity, db):
-    fund(svc, user.id, 1000)
+def test_donation_debits_records_receipt_and_event(container, svc, user, charity, db, fund):
+    fund(user, cents=1000)
     donation, created = svc.donations.process(user.id, onlus_id=charity, amount_cents=250)
     assert created and donation["status"] == "completed"
     assert donation["receipt_number"] == f"GP-{utcnow().year}-000001"
@@ -212,8 +191,8 @@ def test_donation_debits_records_receipt_and_event(container, svc, user, charity
     assert svc.donations.get_donation(str(donation["_id"]))["receipt_number"] == donation["receipt_number"]
 
 
-def test_twenty_concurrent_donations_never_overdraw(container, svc, user, charity, db):
-    fund(svc, user.id, 1000)  # room for 10 donations of EUR 1.00
+def test_twenty_concurrent_donations_never_overdraw(container, svc, user, charity, db, fund):
+    fund(user, cents=1000)  # room for 10 donations of EUR 1.00
     barrier = threading.Barrier(20)
     outcomes = []
 
@@ -236,8 +215,8 @@ def test_twenty_concurrent_donations_never_overdraw(container, svc, user, charit
     assert numbers == [f"GP-{utcnow().year}-{i:06d}" for i in range(1, 11)]  # gap-free
 
 
-def test_repeated_idempotency_key_debits_once_even_when_racing(container, svc, user, charity, db):
-    fund(svc, user.id, 1000)
+def test_repeated_idempotency_key_debits_once_even_when_racing(container, svc, user, charity, db, fund):
+    fund(user, cents=1000)
     barrier = threading.Barrier(6)
     ids = []
 
@@ -256,8 +235,8 @@ def test_repeated_idempotency_key_debits_once_even_when_racing(container, svc, u
     assert err.value.message == "IDEMPOTENCY_KEY_REUSED"
 
 
-def test_failure_between_steps_of_a_donation_leaves_nothing(container, svc, user, charity, db, monkeypatch):
-    fund(svc, user.id, 1000)
+def test_failure_between_steps_of_a_donation_leaves_nothing(container, svc, user, charity, db, monkeypatch, fund):
+    fund(user, cents=1000)
     before_events = db["hook_events"].count_documents({})
 
     def boom(*a, **k):
@@ -275,9 +254,9 @@ def test_failure_between_steps_of_a_donation_leaves_nothing(container, svc, user
 
 
 def test_a_donation_whose_receipt_numbering_fails_stands_and_the_job_numbers_it(
-    container, svc, user, charity, db, monkeypatch
+    container, svc, user, charity, db, monkeypatch, fund
 ):
-    fund(svc, user.id, 1000)
+    fund(user, cents=1000)
 
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
@@ -325,8 +304,8 @@ def _facts(ev):
     return SessionFacts(play_seconds=ev.play_seconds, category=ev.game_category, universal_score=ev.universal_score)
 
 
-def test_donation_to_unverified_or_unknown_onlus_is_refused(container, svc, user, admin):
-    fund(svc, user.id, 1000)
+def test_donation_to_unverified_or_unknown_onlus_is_refused(container, svc, user, admin, fund):
+    fund(user, cents=1000)
     pending = svc.onlus.create({"name": "New", "category": "health", "tax_code": "97055180588"}, actor_id=admin.id)
     with pytest.raises(ValidationFailed) as err:
         svc.donations.process(user.id, onlus_id=str(pending["_id"]), amount_cents=100)
@@ -336,10 +315,10 @@ def test_donation_to_unverified_or_unknown_onlus_is_refused(container, svc, user
     assert svc.wallet.get_wallet(user.id)["balance_cents"] == 1000
 
 
-def test_compliance_refusal_changes_nothing(container, svc, user, charity, db):
+def test_compliance_refusal_changes_nothing(container, svc, user, charity, db, fund):
     from app.donations.services.compliance.compliance_service import ComplianceDecision
 
-    fund(svc, user.id, 1000)
+    fund(user, cents=1000)
     compliance = container.donations.compliance
     compliance.rules.append(lambda req: ComplianceDecision(False, "COMPLIANCE_REJECTED", 403, rule="sanctions"))
     try:
@@ -352,9 +331,9 @@ def test_compliance_refusal_changes_nothing(container, svc, user, charity, db):
     assert db["donations"].count_documents({}) == 0
 
 
-def test_daily_donation_limit(container, svc, user, charity):
+def test_daily_donation_limit(container, svc, user, charity, fund):
     compliance = container.donations.compliance
-    fund(svc, user.id, compliance.max_per_day_cents + 10_000)
+    fund(user, cents=compliance.max_per_day_cents + 10_000)
     svc.donations.process(user.id, onlus_id=charity, amount_cents=compliance.max_per_donation_cents)
     svc.donations.process(
         user.id, onlus_id=charity, amount_cents=compliance.max_per_day_cents - compliance.max_per_donation_cents
@@ -397,8 +376,8 @@ def test_auto_donation_when_credit_reaches_threshold(container, svc, user, chari
     assert result.entry["balance_after_cents"] == 201
 
 
-def test_refund_is_a_linked_ledger_entry(container, svc, user, charity, db):
-    fund(svc, user.id, 500)
+def test_refund_is_a_linked_ledger_entry(container, svc, user, charity, db, fund):
+    fund(user, cents=500)
     donation, _ = svc.donations.process(user.id, onlus_id=charity, amount_cents=200)
     svc.refunds.refund(str(donation["_id"]), actor_id="adm", reason="duplicate")
     with pytest.raises(Conflict):
@@ -412,8 +391,8 @@ def test_refund_is_a_linked_ledger_entry(container, svc, user, charity, db):
     assert db["hook_events"].find_one({"key": f"refund:{donation['_id']}"})["name"] == "donation_refunded"
 
 
-def test_integrity_check_finds_tampered_wallet(container, svc, user, db):
-    fund(svc, user.id, 300)
+def test_integrity_check_finds_tampered_wallet(container, svc, user, db, fund):
+    fund(user, cents=300)
     job = next(j.func for j in container.jobs if j.id == "donations_integrity_check")
     assert job()["discrepancies"] == []
     db["wallets"].update_one({"user_id": user.id}, {"$inc": {"balance_cents": 1}})
@@ -422,8 +401,8 @@ def test_integrity_check_finds_tampered_wallet(container, svc, user, db):
     assert db["wallet_integrity_reports"].count_documents({}) == 1
 
 
-def test_adjustment_cannot_overdraw(container, svc, user, db):
-    fund(svc, user.id, 100)
+def test_adjustment_cannot_overdraw(container, svc, user, db, fund):
+    fund(user, cents=100)
     with pytest.raises(InsufficientBalance):
         svc.wallet.adjust(user.id, amount_cents=-101, reason="x", actor_id="adm")
     entry = svc.wallet.adjust(user.id, amount_cents=-100, reason="correction", actor_id="adm")
