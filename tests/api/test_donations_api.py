@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import timedelta
 
@@ -10,6 +9,7 @@ import pytest
 
 from app.core.clock import utcnow
 from app.games.events import GameSessionComplete
+from tests.support import race
 
 
 @pytest.fixture
@@ -281,20 +281,15 @@ def test_idempotency_key_returns_first_donation_and_debits_once(admin, user, cha
 
 def test_twenty_concurrent_http_donations_never_overdraw(app, admin, user, charity):
     credit(admin, user, 10)  # 10 x EUR 1.00 fit, 10 do not
-    barrier = threading.Barrier(20)
-    statuses = []
 
-    def worker():
+    def worker(_i):
         client = app.test_client()
-        barrier.wait()
         r = client.post("/api/donations/process", json={"onlus_id": charity, "amount": 1}, headers=user.headers)
-        statuses.append((r.status_code, r.json["message"]))
+        return r.status_code, r.json["message"]
 
-    threads = [threading.Thread(target=worker) for _ in range(20)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    assert statuses.count((201, "DONATION_COMPLETED")) == 10
-    assert statuses.count((409, "INSUFFICIENT_BALANCE")) == 10
+    statuses = race(worker, 20)
+    assert statuses.count((201, "DONATION_COMPLETED")) == 10, statuses
+    assert statuses.count((409, "INSUFFICIENT_BALANCE")) == 10, statuses
     wallet = wallet_of(user)
     assert wallet["balance"] == 0 and wallet["total_donated"] == 10
     ledger = user.get("/api/wallet/transactions?per_page=100").json["data"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+from tests.support import race
 
 
 def start(user, game_id="eco_quiz", **extra):
@@ -75,21 +75,11 @@ def test_ending_twice_returns_the_same_result_and_publishes_once(user, clock, db
 def test_concurrent_ends_complete_once(user, clock, db, games):
     session = start(user)
     clock.advance(minutes=3)
-    results, errors = [], []
-
-    def end():
-        try:
-            results.append(games.sessions.end(user.id, session["id"], final_score=500)["session"]["_id"])
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
-
-    threads = [threading.Thread(target=end) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(lambda _: games.sessions.end(user.id, session["id"], final_score=500)["session"]["_id"], 6)
+    errors = [r for r in results if isinstance(r, Exception)]
+    ended = [r for r in results if not isinstance(r, Exception)]
     assert not errors
-    assert len(results) == 6
+    assert len(ended) == 6
     assert len(game_events(db)) == 1
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 
 from app.core.errors import Conflict
+from tests.support import race
 
 
 def iso(moment: datetime) -> str:
@@ -90,21 +90,13 @@ def test_racing_joins_never_overfill_a_team(make_user, games, clock):
     owner = make_user()
     team = make_team(owner, max_members=3)
     joiners = [make_user() for _ in range(6)]
-    outcomes = []
 
-    def join(user):
-        try:
-            games.teams.join(user.id, team["id"])
-            outcomes.append("joined")
-        except Conflict as exc:
-            outcomes.append(exc.message)
+    def join(i):
+        games.teams.join(joiners[i].id, team["id"])
+        return "joined"
 
-    threads = [threading.Thread(target=join, args=(u,)) for u in joiners]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert outcomes.count("joined") == 2 and outcomes.count("TEAM_FULL") == 4
+    outcomes = [r.message if isinstance(r, Conflict) else r for r in race(join, len(joiners))]
+    assert outcomes.count("joined") == 2 and outcomes.count("TEAM_FULL") == 4, outcomes
     final = games.teams.get(team["id"])
     assert final["member_count"] == 3 and len(final["members"]) == 3
 
@@ -181,23 +173,13 @@ def test_a_team_tournament_is_played_to_completion_and_rewards_are_paid_once(
 def test_racing_for_the_last_tournament_seats(make_user, admin, clock, games):
     tournament = make_tournament(admin, clock, max_participants=3)
     players = [make_user() for _ in range(8)]
-    outcomes = []
-    barrier = threading.Barrier(len(players))
 
-    def join(user):
-        barrier.wait()
-        try:
-            games.tournaments.join(user.id, tournament["id"])
-            outcomes.append("joined")
-        except Conflict as exc:
-            outcomes.append(exc.message)
+    def join(i):
+        games.tournaments.join(players[i].id, tournament["id"])
+        return "joined"
 
-    threads = [threading.Thread(target=join, args=(p,)) for p in players]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert outcomes.count("joined") == 3 and outcomes.count("TOURNAMENT_FULL") == 5
+    outcomes = [r.message if isinstance(r, Conflict) else r for r in race(join, len(players))]
+    assert outcomes.count("joined") == 3 and outcomes.count("TOURNAMENT_FULL") == 5, outcomes
     doc = games.tournaments.get(tournament["id"])
     assert doc["participants_count"] == 3 and len(doc["participants"]) == 3 and doc["seats_left"] == 0
 

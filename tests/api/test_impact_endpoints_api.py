@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 
 import pytest
 import time_machine
+
+from tests.support import race
 
 
 @pytest.fixture
@@ -278,15 +279,12 @@ def test_one_user_racing_likes_counts_once(app, container, admin, make_user, onl
     ).json["data"]
     visual = container.impact.visualization
 
-    def like():
+    def like(_i):
         with app.app_context():
             visual.like_update(update["id"], viewer_id=ada.id)
 
-    threads = [threading.Thread(target=like) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(like, 8)
+    assert not [r for r in results if isinstance(r, Exception)], results
     assert ada.get(f"/api/impact/updates/{update['id']}").json["data"]["engagement_metrics"]["likes"] == 1
 
 

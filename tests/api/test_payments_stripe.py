@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import uuid
 from urllib.parse import parse_qsl
 
 import pytest
 import stripe
 from werkzeug.wrappers import Response
+
+from tests.support import race
 
 WEBHOOK_SECRET = "whsec_test_goodplay"
 
@@ -265,12 +266,9 @@ def test_confirm_syncs_from_stripe_when_the_webhook_is_late(client, user, charit
 def test_racing_webhooks_and_confirms_complete_a_payment_once(app, client, user, charity, fake_stripe, db):
     intent = start(user, charity, 9)
     paid = fake_stripe.pay(intent["provider_intent_id"])
-    barrier = threading.Barrier(6)
-    results = []
 
     def deliver(i):
-        c = app.test_client()
-        barrier.wait()
+        c = app.test_client()  # the Flask test client is not thread-safe: one per thread
         if i % 2:
             r = c.post(f"/api/payments/intents/{intent['id']}/confirm", json={}, headers=user.headers)
         else:
@@ -282,11 +280,9 @@ def test_racing_webhooks_and_confirms_complete_a_payment_once(app, client, user,
                     "Stripe-Signature": stripe.WebhookSignature.generate_signature_header(payload, WEBHOOK_SECRET)
                 },
             )
-        results.append(r.status_code)
+        return r.status_code
 
-    threads = [threading.Thread(target=deliver, args=(i,)) for i in range(6)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    results = race(deliver, 6)
     assert results == [200] * 6
     assert db["donations"].count_documents({}) == 1
     assert db["receipts"].count_documents({}) == 1

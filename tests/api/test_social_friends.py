@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+from tests.support import race
 
 
 def befriend(a, b):
@@ -70,12 +70,6 @@ def test_decline_and_cancel_free_the_pair_for_a_new_request(make_user):
 
 def test_crossing_requests_leave_exactly_one_relationship(make_user, db):
     ada, bob = make_user(), make_user()
-    barrier = threading.Barrier(2)
-    codes = []
-
-    def send(a, b):
-        barrier.wait()
-        codes.append(a.post("/api/social/friends/requests", json={"user_id": b.id}).status_code)
 
     # the Flask test client is not thread-safe: give each thread its own
     from tests.conftest import ApiUser
@@ -92,9 +86,14 @@ def test_crossing_requests_leave_exactly_one_relationship(make_user, db):
         {"access_token": bob.access_token, "refresh_token": bob.refresh_token},
         "",
     )
-    threads = [threading.Thread(target=send, args=(a2, bob)), threading.Thread(target=send, args=(b2, ada))]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    pairs = [(a2, bob), (b2, ada)]
+
+    def send(i):
+        sender, receiver = pairs[i]
+        return sender.post("/api/social/friends/requests", json={"user_id": receiver.id}).status_code
+
+    codes = race(send, len(pairs))
+    assert not [c for c in codes if isinstance(c, Exception)], codes
     assert sorted(codes) == [201, 409]
     assert db.user_relationships.count_documents({}) == 1
 

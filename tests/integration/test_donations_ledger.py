@@ -3,13 +3,12 @@ transaction per posting, a repeat answers the first entry, events only after the
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from app.core.errors import InsufficientBalance
 from app.donations.events import WalletCredited
 from app.donations.models.wallet.ledger import ADJUSTMENT, BONUS
+from tests.support import race
 
 
 @pytest.fixture
@@ -84,21 +83,13 @@ def test_a_debit_never_overdraws_and_a_key_is_used_once_per_posting(ledger, user
 
 def test_concurrent_postings_to_one_wallet_are_attempted_again_not_lost(ledger, user, db):
     ledger.wallets.ensure(user.id)
-    barrier = threading.Barrier(8)
-    errors = []
 
     def credit(n):
-        barrier.wait()
-        try:
-            for tx in ledger.posting(user.id, f"test:race:{n}"):
-                with tx:
-                    tx.credit(10, type=BONUS, source={"kind": "test"})
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
+        for tx in ledger.posting(user.id, f"test:race:{n}"):
+            with tx:
+                tx.credit(10, type=BONUS, source={"kind": "test"})
 
-    threads = [threading.Thread(target=credit, args=(n,)) for n in range(8)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    errors = [r for r in race(credit, 8) if isinstance(r, Exception)]
     assert errors == []
     assert db["wallets"].find_one({"user_id": user.id})["balance_cents"] == 80
     assert db["transactions"].count_documents({"user_id": user.id}) == 8

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import timedelta
 
@@ -12,6 +11,7 @@ from app.core.clock import utcnow
 from app.core.errors import Conflict, InsufficientBalance, NotFound, ValidationFailed
 from app.donations.models.wallet.ledger import ADJUSTMENT
 from app.games.events import GameSessionComplete, TournamentComplete
+from tests.support import race
 
 
 @pytest.fixture
@@ -66,15 +66,8 @@ def test_session_complete_credits_wallet_once_with_breakdown(container, svc, use
 
 def test_racing_deliveries_of_one_session_credit_once(container, svc, user, db):
     ev = session_event(user.id, minutes=30)
-    barrier = threading.Barrier(5)
-
-    def deliver():
-        barrier.wait()
-        container.infra.hooks.publish(ev)
-
-    threads = [threading.Thread(target=deliver) for _ in range(5)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    results = race(lambda _: container.infra.hooks.publish(ev), 5)
+    assert not [r for r in results if isinstance(r, Exception)], results
     assert db["transactions"].count_documents({"key": f"session:{ev.session_id}"}) == 1
     wallet = svc.wallet.get_wallet(user.id)
     assert wallet["balance_cents"] == ledger_sum(db, user.id) == 36  # 30 min x EUR 0.012 (puzzle)
@@ -109,15 +102,8 @@ def test_daily_cap_reduces_credit_and_says_so(container, svc, user):
 def test_racing_sessions_never_exceed_the_daily_cap(container, svc, user, db):
     svc.rates.update({"daily_cap_cents": 30}, actor_id="a")
     events = [session_event(user.id, minutes=10, category="action") for _ in range(6)]
-    barrier = threading.Barrier(len(events))
-
-    def deliver(ev):
-        barrier.wait()
-        container.infra.hooks.publish(ev)
-
-    threads = [threading.Thread(target=deliver, args=(ev,)) for ev in events]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    results = race(lambda i: container.infra.hooks.publish(events[i]), len(events))
+    assert not [r for r in results if isinstance(r, Exception)], results
     summaries = [svc.wallet.credit_summary(user.id, f"session:{e.session_id}") for e in events]
     assert sum(s["amount_cents"] for s in summaries) == 30
     assert sum(1 for s in summaries if s["status"] == "capped") == 3
@@ -193,21 +179,13 @@ def test_donation_debits_records_receipt_and_event(container, svc, user, charity
 
 def test_twenty_concurrent_donations_never_overdraw(container, svc, user, charity, db, fund):
     fund(user, cents=1000)  # room for 10 donations of EUR 1.00
-    barrier = threading.Barrier(20)
-    outcomes = []
 
-    def donate():
-        barrier.wait()
-        try:
-            svc.donations.process(user.id, onlus_id=charity, amount_cents=100)
-            outcomes.append("ok")
-        except InsufficientBalance:
-            outcomes.append("INSUFFICIENT_BALANCE")
+    def donate(_i):
+        svc.donations.process(user.id, onlus_id=charity, amount_cents=100)
+        return "ok"
 
-    threads = [threading.Thread(target=donate) for _ in range(20)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    assert outcomes.count("ok") == 10 and outcomes.count("INSUFFICIENT_BALANCE") == 10
+    outcomes = ["INSUFFICIENT_BALANCE" if isinstance(r, InsufficientBalance) else r for r in race(donate, 20)]
+    assert outcomes.count("ok") == 10 and outcomes.count("INSUFFICIENT_BALANCE") == 10, outcomes
     wallet = svc.wallet.get_wallet(user.id)
     assert wallet["balance_cents"] == 0 == ledger_sum(db, user.id)
     assert wallet["total_donated_cents"] == 1000
@@ -217,17 +195,13 @@ def test_twenty_concurrent_donations_never_overdraw(container, svc, user, charit
 
 def test_repeated_idempotency_key_debits_once_even_when_racing(container, svc, user, charity, db, fund):
     fund(user, cents=1000)
-    barrier = threading.Barrier(6)
-    ids = []
 
-    def donate():
-        barrier.wait()
+    def donate(_i):
         donation, _ = svc.donations.process(user.id, onlus_id=charity, amount_cents=300, idempotency_key="k-1")
-        ids.append(str(donation["_id"]))
+        return str(donation["_id"])
 
-    threads = [threading.Thread(target=donate) for _ in range(6)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    ids = race(donate, 6)
+    assert not [r for r in ids if isinstance(r, Exception)], ids
     assert len(set(ids)) == 1
     assert svc.wallet.get_wallet(user.id)["balance_cents"] == 700
     with pytest.raises(ValidationFailed) as err:

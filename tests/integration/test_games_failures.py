@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 
 from app.games.events import GameSessionComplete
+from tests.support import race
 
 
 def test_a_failure_while_recording_the_event_leaves_the_session_open(user, games, clock, db, monkeypatch):
@@ -78,19 +78,9 @@ def test_concurrent_end_steps_complete_a_tournament_once(make_user, games, clock
         s = games.sessions.start(p.id, "ocean_cleanup", tournament_id=tid)
         clock.advance(minutes=2)
         games.sessions.end(p.id, str(s["_id"]), final_score=500 * (i + 1))
-    fresh, errors = [], []
-
-    def end():
-        try:
-            fresh.append(games.tournaments.complete(tid)[1])
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=end) for _ in range(5)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(lambda _: games.tournaments.complete(tid)[1], 5)
+    errors = [r for r in results if isinstance(r, Exception)]
+    fresh = [r for r in results if not isinstance(r, Exception)]
     assert not errors and fresh.count(True) == 1
     events = list(db["hook_events"].find({"name": "tournament_complete"}))
     assert len(events) == 1

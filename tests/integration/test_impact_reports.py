@@ -7,6 +7,8 @@ from datetime import datetime
 import pytest
 import time_machine
 
+from tests.support import race
+
 NOV = datetime(2026, 11, 10, 12, 0)
 OCT = datetime(2026, 10, 20, 9, 0)
 
@@ -69,26 +71,16 @@ def test_a_published_report_is_kept_when_generated_again(env, make_user):
 
 
 def test_two_racing_generations_leave_one_report(env, make_user):
-    import threading
-
     c, onlus = env["c"], env["onlus"]
     ada = make_user("Ada")
     _donate(c, ada.id, onlus[0]["id"], 1200, NOV)
     community = c.impact.community
-    errors = []
 
-    def run():
-        try:
-            with env["app"].app_context():
-                community.generate_report("monthly", 2026, 11)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
+    def run(_i):
+        with env["app"].app_context():
+            community.generate_report("monthly", 2026, 11)
 
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = [r for r in race(run, 4) if isinstance(r, Exception)]
     assert not errors
     assert c.infra.db["community_reports"].count_documents({"period_key": "monthly:2026-11"}) == 1
 

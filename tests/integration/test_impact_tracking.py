@@ -3,7 +3,6 @@ milestones, special-event stories, concurrency and a failure midway."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
 import pytest
@@ -11,6 +10,7 @@ import time_machine
 
 from app.donations.events import DonationComplete, DonationRefunded, WalletCredited
 from app.impact.events import CommunityMilestone, StoryUnlocked
+from tests.support import race
 
 
 @pytest.fixture
@@ -73,11 +73,8 @@ def test_concurrent_donations_of_one_user_are_all_counted(app, container, user):
         with app.app_context():
             _complete(container, donation_id=f"c{i}", user_id=user.id, cents=100 * (i + 1), onlus_id=f"onlus-{i % 3}")
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(run, 8)
+    assert not [r for r in results if isinstance(r, Exception)], results
     with app.app_context():
         totals = container.impact.tracking.user_totals(user.id)
         assert totals["total_donated_cents"] == sum(100 * (i + 1) for i in range(8))
@@ -178,11 +175,8 @@ def test_a_mark_crossed_by_concurrent_donations_of_many_donors_is_announced_once
         with app.app_context():
             _complete(container, donation_id=f"cc{i}", user_id=users[i].id, cents=1000)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(run, 10)
+    assert not [r for r in results if isinstance(r, Exception)], results
     with app.app_context():
         platform = container.impact.tracking.tracking.platform_totals()
         assert (platform["total_cents"], platform["donation_count"], platform["donors_count"]) == (10000, 10, 10)

@@ -3,7 +3,6 @@ exactly once per event."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import datetime, timedelta
 
@@ -14,6 +13,7 @@ from app.core.events import UserLogin
 from app.donations.events import DonationComplete, DonationRefunded
 from app.games.events import ChallengeComplete, GameSessionComplete, TournamentComplete
 from app.social.models.periods import period_key
+from tests.support import race
 
 
 def session_event(user_id, *, score=500, game_id="game-1", at=None, streak=1, play_seconds=600, session_id=None):
@@ -90,24 +90,16 @@ def test_the_same_session_event_delivered_twice_counts_once(container, user):
 
 def test_concurrent_deliveries_of_one_event_apply_it_once(container, user):
     event_id = container.infra.hooks.record(session_event(user.id, score=250), key="session:race")
-    barrier = threading.Barrier(4)
-
-    def deliver():
-        barrier.wait()
-        container.infra.hooks.dispatch(event_id, statuses=("pending", "done"))
-
-    threads = [threading.Thread(target=deliver) for _ in range(4)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    results = race(lambda _: container.infra.hooks.dispatch(event_id, statuses=("pending", "done")), 4)
+    assert not [r for r in results if isinstance(r, Exception)], results
     assert score_doc(container, user.id)["stats"]["sessions_completed"] == 1
     assert entry(container, "gaming", user.id) == 250
 
 
 def test_parallel_sessions_of_one_user_are_all_counted(container, user):
     events = [container.infra.hooks.record(session_event(user.id, score=100), key=f"session:p{i}") for i in range(6)]
-    threads = [threading.Thread(target=container.infra.hooks.dispatch, args=(e,)) for e in events]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    results = race(lambda i: container.infra.hooks.dispatch(events[i]), len(events))
+    assert not [r for r in results if isinstance(r, Exception)], results
     doc = score_doc(container, user.id)
     assert doc["stats"]["sessions_completed"] == 6
     assert entry(container, "gaming", user.id) == 600
