@@ -1,8 +1,8 @@
 """Run the GoodPlay scheduler as its own process (production): `python -m scripts.scheduler`.
 
-Exactly one scheduler per deployment: this process, or the development server with
-RUN_SCHEDULER on, never both. Socket.IO emits from jobs reach clients through REDIS_URL
-(the server's message queue).
+Run two for failover: the one holding the scheduler lease fires the jobs, the other stands by and
+takes over when it dies (app/core/scheduler.py). Socket.IO emits from jobs reach clients through
+REDIS_URL (the server's message queue).
 """
 
 from __future__ import annotations

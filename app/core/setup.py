@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.core.infrastructure import Infrastructure
+from app.core.repositories.job_runs import JobRunRepository
 from app.core.repositories.preferences import PreferencesRepository
 from app.core.repositories.tokens import TokenRepository
 from app.core.repositories.users import UserRepository
@@ -11,7 +12,12 @@ from app.core.services import CoreServices
 
 def install_schema(infra: Infrastructure) -> None:
     infra.hooks.create_indexes()
-    for repo in (UserRepository(infra.db), TokenRepository(infra.db), PreferencesRepository(infra.db)):
+    for repo in (
+        UserRepository(infra.db),
+        TokenRepository(infra.db),
+        PreferencesRepository(infra.db),
+        JobRunRepository(infra.db),
+    ):
         repo.create_indexes()
 
 

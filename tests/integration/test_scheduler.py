@@ -103,3 +103,79 @@ def test_running_the_monthly_job_twice_in_a_period_keeps_one_published_report(ap
         second = scheduler.run_job("impact_monthly_reports")
     assert first == second == {"monthly:2026-11": "published"}
     assert container.infra.db["community_reports"].count_documents({}) == 1
+
+
+def probe(runs: list, name: str):
+    """A job that notes which scheduler ran it (and nothing else)."""
+    return Job.every("probe", lambda: runs.append(name), seconds=1)
+
+
+def wait_for(condition, seconds: float = 30.0):
+    deadline = time.monotonic() + seconds  # an upper bound for a loaded machine, not a timing check
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_of_two_schedulers_only_the_lease_holder_fires_and_the_standby_takes_over_when_it_stops(app, container):
+    runs: list[str] = []
+    first = Scheduler(app, [probe(runs, "first")], holder="first", lease_seconds=1.5).start()
+    second = Scheduler(app, [probe(runs, "second")], holder="second", lease_seconds=1.5).start()
+    try:
+        assert first.is_leader() and not second.is_leader()
+        assert wait_for(lambda: runs.count("first") >= 2)
+        assert "second" not in runs
+        first.shutdown()  # gives the lease up
+        assert wait_for(lambda: "second" in runs)
+        assert container.infra.db["leases"].find_one({"_id": "scheduler"})["holder"] == "second"
+    finally:
+        first.shutdown()
+        second.shutdown()
+    slots = [c["slot"] for c in container.infra.db["job_claims"].find({"job_id": "probe"})]
+    assert len(slots) == len(set(slots)) == len(runs)
+
+
+def test_a_slot_claimed_by_one_scheduler_is_not_run_by_another(app, container):
+    ran: list[str] = []
+    job = Job.every("probe", lambda: ran.append("x"), minutes=5)
+    first = Scheduler(app, [job], holder="first", lease_seconds=60)
+    second = Scheduler(app, [job], holder="second", lease_seconds=60)
+    assert first.heartbeat(catch_up=False) and not second.heartbeat(catch_up=False)
+    second._leader_until = time.monotonic() + 60  # a paused process that still believes it leads
+    at = datetime(2026, 11, 18, 12, 1)
+    assert first.fire("probe", scheduled_for=at) is True
+    assert second.fire("probe", scheduled_for=datetime(2026, 11, 18, 12, 3)) is False  # same 5-minute slot
+    assert ran == ["x"]
+    assert first.fire("probe", scheduled_for=datetime(2026, 11, 18, 12, 6)) is True
+    assert ran == ["x", "x"]
+
+
+def test_a_lease_held_by_a_dead_scheduler_is_taken_once_it_expires(app, container):
+    db = container.infra.db
+    db["leases"].insert_one(
+        {"_id": "scheduler", "holder": "dead", "expires_at": datetime(2026, 11, 18, 12, 0, 10), "renewed_at": None}
+    )
+    standby = Scheduler(app, [], holder="standby", lease_seconds=10)
+    with time_machine.travel(datetime(2026, 11, 18, 12, 0, 5, tzinfo=UTC), tick=False):
+        assert standby.heartbeat() is False and not standby.is_leader()
+    with time_machine.travel(datetime(2026, 11, 18, 12, 0, 11, tzinfo=UTC), tick=False):
+        assert standby.heartbeat() is True and standby.is_leader()
+    assert db["leases"].find_one({"_id": "scheduler"})["holder"] == "standby"
+
+
+def test_a_run_claimed_by_a_scheduler_that_died_mid_run_is_made_up_by_the_next_leader(app, container):
+    ran: list[str] = []
+    job = Job.cron("nightly", lambda: ran.append("run"), hour=3, minute=0)
+    dead = Scheduler(app, [job], holder="dead", lease_seconds=60)
+    dead.runs.remember("nightly", datetime(2026, 11, 18, 2, 0))
+    # the leader claimed the 03:00 slot and died before the job finished (no run recorded)
+    assert dead.runs.claim("nightly", "2026-11-18T03:00", holder="dead", at=datetime(2026, 11, 18, 3, 0))
+    heir = Scheduler(app, [job], holder="heir", lease_seconds=60)
+    with time_machine.travel(datetime(2026, 11, 18, 3, 0, 30, tzinfo=UTC), tick=False):
+        assert heir.heartbeat(catch_up=False) and heir.is_leader()
+        assert heir.fire("nightly") is False  # the regular 03:00 slot is taken by the dead leader's claim
+        assert heir.catch_up() == ["nightly"]
+        assert heir.catch_up() == []
+    assert ran == ["run"]
