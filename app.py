@@ -21,6 +21,8 @@ def _embedded_database() -> None:
     from config.settings import build_config
 
     server = start_embedded(build_config()["DATA_DIR"])
+    # restarted when it dies; if it keeps dying, this process stops so that its own supervisor acts
+    server.supervise(give_up=lambda: os.kill(os.getpid(), signal.SIGTERM))
     os.environ["MONGO_URI"] = server.uri
 
 

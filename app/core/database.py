@@ -66,6 +66,7 @@ class EmbeddedMongo:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
         self._lock = threading.Lock()
+        self._stopped = threading.Event()
 
     @property
     def uri(self) -> str:
@@ -75,6 +76,7 @@ class EmbeddedMongo:
         with self._lock:
             if self.process and self.process.poll() is None:
                 return self
+            self._stopped.clear()
             if self.storage_path != ":memory:":
                 Path(self.storage_path).mkdir(parents=True, exist_ok=True)
             out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
@@ -116,10 +118,41 @@ class EmbeddedMongo:
                 return
             except PyMongoError:
                 time.sleep(0.1)
-        self.stop()
+        self._kill()
         raise RuntimeError(f"embedded database did not answer within {timeout}s")
 
+    def supervise(self, *, give_up, restarts: int = 5, window_seconds: float = 60.0, every: float = 0.5) -> None:
+        """Restart the server when it dies (same port and storage, so clients reconnect by themselves);
+        after `restarts` restarts within `window_seconds`, call give_up() (the app then exits, for its own
+        supervisor to restart it) instead of looping."""
+
+        def watch() -> None:
+            recent: list[float] = []
+            while not self._stopped.wait(every):
+                proc = self.process
+                if proc is None or proc.poll() is None:
+                    continue
+                now = time.monotonic()
+                recent = [t for t in recent if now - t < window_seconds] + [now]
+                if len(recent) > restarts:
+                    log.critical(
+                        "embedded database keeps dying (%s restarts in %ss): giving up", restarts, window_seconds
+                    )
+                    give_up()
+                    return
+                log.error("embedded database exited with code %s: restarting it", proc.returncode)
+                try:
+                    self.start()
+                except Exception:  # tried again at the next check
+                    log.exception("embedded database did not restart")
+
+        threading.Thread(target=watch, name="embedded-db-supervisor", daemon=True).start()
+
     def stop(self) -> None:
+        self._stopped.set()
+        self._kill()
+
+    def _kill(self) -> None:
         proc, self.process = self.process, None
         if not proc or proc.poll() is not None:
             return
@@ -133,10 +166,20 @@ class EmbeddedMongo:
                 pass
 
 
+# how long a command waits for an unreachable database before the request answers 503
+SERVER_SELECTION_TIMEOUT_MS = 5_000
+
+
 def make_client(uri: str, **options) -> MongoClient:
     # tz_aware=False: the whole app works in naive UTC (app.core.clock).
     return MongoClient(
-        uri, **{"serverSelectionTimeoutMS": 10_000, "tz_aware": False, "uuidRepresentation": "standard", **options}
+        uri,
+        **{
+            "serverSelectionTimeoutMS": SERVER_SELECTION_TIMEOUT_MS,
+            "tz_aware": False,
+            "uuidRepresentation": "standard",
+            **options,
+        },
     )
 
 

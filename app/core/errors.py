@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
+from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 class AppError(Exception):
@@ -72,6 +75,10 @@ class InsufficientBalance(Conflict):
 class ServiceUnavailable(AppError):
     status_code = 503
     message = "SERVICE_UNAVAILABLE"
+
+    def __init__(self, message: str | None = None, **kwargs):
+        kwargs.setdefault("headers", {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
+        super().__init__(message, **kwargs)
 
 
 _HTTP_MESSAGES = {
@@ -155,6 +162,11 @@ def register_error_handlers(app: Flask) -> None:
             data.get("message") if isinstance(data.get("message"), str) and data.get("message", "").isupper() else None
         )
         return error_response(status, message or _HTTP_MESSAGES.get(status, "HTTP_ERROR"), None, headers)
+
+    @app.errorhandler(ConnectionFailure)
+    def _database_unavailable(err: ConnectionFailure):
+        log.error("database unavailable: %s", err)
+        return error_response(503, "DATABASE_UNAVAILABLE", None, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

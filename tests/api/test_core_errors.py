@@ -94,3 +94,32 @@ def test_rate_limit_keys_on_the_forwarded_client_behind_a_trusted_proxy(app_fact
 
     assert [attempt("203.0.113.1") for _ in range(3)] == [401, 401, 429]
     assert attempt("203.0.113.2") == 401
+
+
+def test_an_unreachable_database_is_503_database_unavailable_with_retry_after_never_500(mongo_uri):
+    from app import create_app
+    from app.core.database import free_port
+
+    app = create_app(
+        {
+            "APP_ENV": "testing",
+            "MONGO_URI": f"mongodb://127.0.0.1:{free_port()}/?directConnection=true",
+            "MONGO_DB_NAME": "nowhere",
+            "MONGO_CLIENT_OPTIONS": {"serverSelectionTimeoutMS": 200},
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    client = app.test_client()
+    for method, path, body in (
+        ("POST", "/api/auth/login", {"email": "a@example.com", "password": "correct-horse-1"}),
+        ("GET", "/api/games", None),
+        ("GET", "/api/onlus", None),
+    ):
+        response = client.open(path, method=method, json=body)
+        assert response.status_code == 503, (path, response.status_code, response.json)
+        assert response.json == {"success": False, "message": "DATABASE_UNAVAILABLE"}
+        assert int(response.headers["Retry-After"]) > 0
+    assert client.get("/api/health").status_code == 200  # liveness: the process answers
+    ready = client.get("/api/health/ready")
+    assert ready.status_code == 503 and ready.json["message"] == "DATABASE_UNAVAILABLE"
+    assert int(ready.headers["Retry-After"]) > 0
