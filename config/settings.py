@@ -56,6 +56,8 @@ class BaseConfig:
     REDIS_URL = None
     CACHE_TYPE = "SimpleCache"
     CACHE_DEFAULT_TIMEOUT = 300
+    # stripe or simulated; unset: stripe when STRIPE_SECRET_KEY is set, else simulated (refused in production)
+    PAYMENTS_PROVIDER = None
     STRIPE_SECRET_KEY = None
     STRIPE_WEBHOOK_SECRET = None
     STRIPE_API_BASE = None
@@ -140,6 +142,7 @@ _ENV_VARS = {
     "SCHEDULER_LEASE_SECONDS": ("SCHEDULER_LEASE_SECONDS", float),
     "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
     "REDIS_URL": ("REDIS_URL", str),
+    "PAYMENTS_PROVIDER": ("PAYMENTS_PROVIDER", str),
     "STRIPE_SECRET_KEY": ("STRIPE_SECRET_KEY", str),
     "STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", str),
     "STRIPE_API_BASE": ("STRIPE_API_BASE", str),
@@ -178,10 +181,33 @@ def build_config(overrides: dict | None = None, environ: dict | None = None) -> 
     return config
 
 
+PAYMENTS_PROVIDERS = ("stripe", "simulated")
+
+
+def _payments_provider(config: dict) -> list[str]:
+    """Settle PAYMENTS_PROVIDER; the problems production must refuse to start with."""
+    chosen = config.get("PAYMENTS_PROVIDER")
+    if chosen not in (None, *PAYMENTS_PROVIDERS):
+        raise ConfigError(f"PAYMENTS_PROVIDER must be one of {', '.join(PAYMENTS_PROVIDERS)}, not {chosen!r}")
+    config["PAYMENTS_PROVIDER"] = chosen or ("stripe" if config.get("STRIPE_SECRET_KEY") else "simulated")
+    if config["APP_ENV"] != "production":
+        return []
+    if chosen is None and config["PAYMENTS_PROVIDER"] == "simulated":
+        return [
+            "production needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, or PAYMENTS_PROVIDER=simulated on purpose"
+        ]
+    if config["PAYMENTS_PROVIDER"] == "stripe" and not (
+        config.get("STRIPE_SECRET_KEY") and config.get("STRIPE_WEBHOOK_SECRET")
+    ):
+        return ["PAYMENTS_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET"]
+    return []
+
+
 def _validate(config: dict) -> None:
+    payment_problems = _payments_provider(config)
     if config["APP_ENV"] != "production":
         return
-    problems = []
+    problems = payment_problems
     for key, dev_value in (("SECRET_KEY", DEV_SECRET), ("JWT_SECRET_KEY", DEV_JWT_SECRET)):
         value = config.get(key)
         if not value or value == dev_value:

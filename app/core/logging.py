@@ -54,6 +54,8 @@ def configure_logging(app: Flask) -> None:
     for noisy in ("pymongo", "urllib3", "engineio", "socketio", "werkzeug", "apscheduler", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
+    test_mode = app.config.get("PAYMENTS_PROVIDER") == "simulated"  # no money moves: every answer says so
+
     @app.before_request
     def _start():
         incoming = request.headers.get("X-Request-ID", "")
@@ -65,6 +67,8 @@ def configure_logging(app: Flask) -> None:
         started = getattr(g, "started", None)
         duration = round((time.perf_counter() - started) * 1000, 1) if started else None
         response.headers["X-Request-ID"] = getattr(g, "request_id", "-")
+        if test_mode:
+            response.headers["X-GoodPlay-Test-Mode"] = "simulated-payments"
         ACCESS.info(
             "%s %s %s %sms",
             request.method,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, post_load, validate
+from stdnum.it import codicefiscale
 
 from app.core.api import Money, OutSchema, StrictSchema, Timestamp
 from app.core.models.user import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NAME_MAX, ROLES
@@ -40,9 +41,25 @@ class ChangePasswordIn(StrictSchema):
     new_password = fields.String(required=True, validate=_password)
 
 
+def _personal_tax_code(value: str) -> None:
+    if not codicefiscale.is_valid(value):
+        raise ValidationError("Not a valid Italian codice fiscale.")
+
+
 class ProfileIn(StrictSchema):
     first_name = fields.String(**_name)
     last_name = fields.String(**_name)
+    tax_code = fields.String(
+        allow_none=True,
+        validate=_personal_tax_code,
+        metadata={"description": "The donor's codice fiscale (optional; printed on tax receipts); null removes it"},
+    )
+
+    @post_load
+    def _compact_tax_code(self, data, **kwargs):
+        if data.get("tax_code"):
+            data["tax_code"] = codicefiscale.compact(data["tax_code"])
+        return data
 
 
 class UserOut(OutSchema):
@@ -51,6 +68,7 @@ class UserOut(OutSchema):
     first_name = fields.String(required=True)
     last_name = fields.String(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    tax_code = fields.String(allow_none=True, dump_default=None)
     created_at = Timestamp()
 
 
@@ -144,6 +162,10 @@ class PreferencesOut(OutSchema):
 class HealthOut(OutSchema):
     status = fields.String(required=True)
     database = fields.String()
+    payments = fields.String(
+        validate=validate.OneOf(("stripe", "simulated")),
+        metadata={"description": "The payment provider; simulated: test mode, no money moves"},
+    )
 
 
 class HandlerStateOut(OutSchema):

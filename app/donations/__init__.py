@@ -65,9 +65,10 @@ log = logging.getLogger(__name__)
 
 
 def build_provider(config, simulated: SimulatedPaymentRepository) -> PaymentProvider:
-    """Stripe when STRIPE_SECRET_KEY is set (ONE StripeClient for the app), else the simulated provider."""
+    """The configured PAYMENTS_PROVIDER (config/settings.py settles it: Stripe when STRIPE_SECRET_KEY is set,
+    else the simulated provider, which production refuses unless chosen on purpose); ONE StripeClient."""
     key = config.get("STRIPE_SECRET_KEY")
-    if not key:
+    if config.get("PAYMENTS_PROVIDER", "stripe" if key else "simulated") == "simulated":
         return SimulatedProvider(simulated)
     import stripe
 

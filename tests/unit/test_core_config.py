@@ -38,10 +38,32 @@ def test_production_refuses_development_secret_values():
         build_config(environ={"APP_ENV": "production", "SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": DEV_JWT_SECRET})
 
 
+PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "j" * 40}
+STRIPE = {"STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
+
+
 def test_production_with_strong_secrets_never_runs_debug():
-    config = build_config(environ={"APP_ENV": "production", "SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "j" * 40})
+    config = build_config(environ={**PRODUCTION, **STRIPE})
     assert config["DEBUG"] is False
     assert config["LOG_JSON"] is True
+    assert config["PAYMENTS_PROVIDER"] == "stripe"
+
+
+def test_production_refuses_to_simulate_payments_unless_chosen_on_purpose():
+    with pytest.raises(ConfigError, match="PAYMENTS_PROVIDER=simulated"):
+        build_config(environ=PRODUCTION)
+    with pytest.raises(ConfigError, match="STRIPE_WEBHOOK_SECRET"):
+        build_config(environ={**PRODUCTION, "STRIPE_SECRET_KEY": "sk_live_x"})
+    with pytest.raises(ConfigError, match="PAYMENTS_PROVIDER=stripe"):
+        build_config(environ={**PRODUCTION, "PAYMENTS_PROVIDER": "stripe"})
+    with pytest.raises(ConfigError, match="PAYMENTS_PROVIDER must be one of"):
+        build_config(environ={**PRODUCTION, "PAYMENTS_PROVIDER": "paypal"})
+    assert build_config(environ={**PRODUCTION, "PAYMENTS_PROVIDER": "simulated"})["PAYMENTS_PROVIDER"] == "simulated"
+
+
+def test_outside_production_the_provider_follows_the_stripe_key():
+    assert build_config(environ={})["PAYMENTS_PROVIDER"] == "simulated"
+    assert build_config(environ={"STRIPE_SECRET_KEY": "sk_test_x"})["PAYMENTS_PROVIDER"] == "stripe"
 
 
 def test_unknown_app_env_is_a_clear_error():

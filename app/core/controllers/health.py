@@ -1,3 +1,4 @@
+from flask import current_app
 from flask_smorest import Blueprint
 
 from app.core.api import Envelope, error_responses, ok
@@ -22,4 +23,4 @@ def ready():
     """Readiness: the database answers a ping."""
     if not services().health.database_ok():
         raise ServiceUnavailable("DATABASE_UNAVAILABLE")
-    return ok("READY", {"status": "ready", "database": "ok"})
+    return ok("READY", {"status": "ready", "database": "ok", "payments": current_app.config.get("PAYMENTS_PROVIDER")})

@@ -149,7 +149,13 @@ class ReceiptOut(OutSchema):
         metadata={"type": "boolean", "description": "True once the donation was refunded"},
     )
     voided_at = Timestamp(allow_none=True)
+    kind = fields.String(
+        validate=validate.OneOf(("tax_receipt", "acknowledgement")),
+        metadata={"description": "tax_receipt: paid by card, deductible; acknowledgement: play-earned credits"},
+    )
+    test_mode = fields.Boolean(metadata={"description": "Paid through the simulated provider: no money moved"})
     payment_method = fields.String(allow_none=True)
+    payment_method_label = fields.String()
     donation_id = fields.String(required=True)
     donation_status = fields.String()
     amount = Money(attribute="amount_cents", required=True)
@@ -168,6 +174,7 @@ class StatementLineOut(OutSchema):
     tax_code = fields.String(allow_none=True)
     amount = Money(attribute="amount_cents")
     completed_at = Timestamp()
+    kind = fields.String(validate=validate.OneOf(("tax_receipt", "acknowledgement")))
 
 
 class StatementGroupOut(OutSchema):
@@ -183,6 +190,9 @@ class StatementOut(OutSchema):
     to = fields.Function(lambda s: s["to_inclusive"].isoformat())
     donor = fields.Nested(PartyOut)
     total = Money(attribute="total_cents", allow_zero=True)
+    deductible = Money(
+        attribute="deductible_cents", allow_zero=True, metadata={"description": "The card-paid part of the total"}
+    )
     donation_count = fields.Integer()
     by_onlus = fields.List(fields.Nested(StatementGroupOut))
     donations = fields.List(fields.Nested(StatementLineOut))

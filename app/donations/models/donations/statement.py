@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from app.donations.models.donations.donation import COMPLETED
-from app.donations.models.donations.receipt import TAX_NOTE
+from app.donations.models.donations.receipt import TAX_RECEIPT, kind_of
+
+STATEMENT_NOTE = (
+    "Only donations paid by card (kind tax_receipt) are deductible or detractable under Italian law "
+    "(art. 83 D.Lgs. 117/2017, art. 15 TUIR) within the limits in force; donations of credits earned by "
+    "playing (kind acknowledgement) are not. Keep this statement with your tax return."
+)
 
 
 def statement(
@@ -47,6 +53,7 @@ def statement(
         "to": end,
         "to_inclusive": to_inclusive,
         "total_cents": sum(d["amount_cents"] for d in rows),
+        "deductible_cents": sum(d["amount_cents"] for d in rows if kind_of(d.get("source")) == TAX_RECEIPT),
         "donation_count": len(rows),
         "by_onlus": sorted(by_onlus.values(), key=lambda g: -g["amount_cents"]),
         "donations": [
@@ -58,9 +65,10 @@ def statement(
                 "tax_code": tax_code(d),
                 "amount_cents": d["amount_cents"],
                 "completed_at": d["completed_at"],
+                "kind": kind_of(d.get("source")),
             }
             for d in rows
         ],
-        "tax_note": TAX_NOTE,
+        "tax_note": STATEMENT_NOTE,
         "generated_at": generated_at,
     }

@@ -37,23 +37,36 @@ def _row(pdf: FPDF, label: str, value) -> None:
     pdf.multi_cell(0, 7, _txt(value), new_x="LMARGIN", new_y="NEXT")
 
 
+TITLES = {"tax_receipt": "Donation receipt", "acknowledgement": "Donation acknowledgement (not a tax receipt)"}
+
+
+def _banner(pdf: FPDF, text: str) -> None:
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.set_text_color(200, 0, 0)
+    pdf.multi_cell(0, 9, _txt(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font("Helvetica", "", 11)
+
+
 def render_receipt(receipt: dict, *, compress: bool = True) -> bytes:
-    pdf = _doc("Donation receipt", compress=compress)
+    # receipts drafted before kinds existed were all made out as tax receipts
+    pdf = _doc(TITLES.get(receipt.get("kind"), TITLES["tax_receipt"]), compress=compress)
     onlus, donor = receipt.get("onlus") or {}, receipt.get("donor") or {}
+    if receipt.get("test_mode"):
+        _banner(pdf, "TEST MODE - simulated payment, no money moved")
     if receipt.get("void"):
-        pdf.set_font("Helvetica", "B", 14)
-        pdf.set_text_color(200, 0, 0)
-        pdf.cell(0, 9, "VOID - this donation was refunded", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_text_color(0, 0, 0)
-        pdf.set_font("Helvetica", "", 11)
+        _banner(pdf, "VOID - this donation was refunded")
     _row(pdf, "Receipt number", receipt["receipt_number"])
     _row(pdf, "Date", receipt["issued_at"].strftime("%Y-%m-%d %H:%M UTC"))
     _row(pdf, "Donor", donor.get("name") or donor.get("id"))
+    if donor.get("tax_code"):
+        _row(pdf, "Donor tax code", donor["tax_code"])
     _row(pdf, "Recipient", onlus.get("name"))
     _row(pdf, "Recipient tax code", onlus.get("tax_code"))
     if onlus.get("address"):
         _row(pdf, "Recipient address", onlus["address"])
     _row(pdf, "Amount", _eur(receipt["amount_cents"]))
+    _row(pdf, "Payment method", receipt.get("payment_method_label") or receipt.get("payment_method"))
     _row(pdf, "Donation id", receipt["donation_id"])
     if receipt.get("donation_status") == "refunded":
         _row(pdf, "Status", "REFUNDED - this donation was returned and is not deductible")
@@ -70,6 +83,7 @@ def render_statement(statement: dict, *, compress: bool = True) -> bytes:
     _row(pdf, "Donor", donor.get("name") or donor.get("id"))
     _row(pdf, "Period", f"{start} to {end}")
     _row(pdf, "Total donated", _eur(statement["total_cents"]))
+    _row(pdf, "Deductible (paid by card)", _eur(statement.get("deductible_cents", 0)))
     _row(pdf, "Donations", statement["donation_count"])
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 10)
