@@ -360,6 +360,7 @@ def main() -> None:
     try:
         env = {
             "APP_ENV": "production",
+            "PAYMENTS_PROVIDER": "simulated",  # the loop's donations are of credits; no card is charged
             "SECRET_KEY": secrets.token_hex(32),
             "JWT_SECRET_KEY": secrets.token_hex(32),
             "MONGO_URI": mongo_uri,
