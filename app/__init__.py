@@ -28,6 +28,7 @@ from app.core.hooks import HookManager
 from app.core.infrastructure import EXTENSION, Infrastructure
 from app.core.jsonutil import GoodPlayJSONProvider
 from app.core.logging import configure_logging
+from app.core.metrics import core_figures, init_metrics
 from app.core.scheduler import Job
 from app.core.services import CoreServices
 from app.core.transactions import Transactions
@@ -119,6 +120,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         hooks.subscribe_all(module.handlers.subscriptions(built[name]))
         jobs.extend(module.jobs.schedule(built[name]))
     apply_rate_limits(app, infra.limiter)
+    init_metrics(app, [*core_figures(infra), *donations.figures(donations_s)])
     register_error_handlers(app)
     app.extensions[EXTENSION] = GoodPlay(infra=infra, jobs=tuple(jobs), **built)
     init_cli(app)

@@ -50,6 +50,8 @@ class BaseConfig:
     # how long a token's "not revoked" answer is kept in the cache (0: ask the database every request)
     TOKEN_REVOCATION_CACHE_SECONDS = 60
     RUN_SCHEDULER = False
+    # bearer token of /metrics; unset: /metrics answers loopback clients only
+    METRICS_TOKEN = None
     # the scheduler leader's lease: a standby scheduler takes over at most this long after the leader died
     SCHEDULER_LEASE_SECONDS = 15
     TRUSTED_PROXIES = 0  # how many reverse proxies set X-Forwarded-For/-Proto in front of the app
@@ -140,6 +142,7 @@ _ENV_VARS = {
     "LOG_LEVEL": ("LOG_LEVEL", str),
     "RUN_SCHEDULER": ("RUN_SCHEDULER", _bool),
     "SCHEDULER_LEASE_SECONDS": ("SCHEDULER_LEASE_SECONDS", float),
+    "METRICS_TOKEN": ("METRICS_TOKEN", str),
     "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
     "REDIS_URL": ("REDIS_URL", str),
     "PAYMENTS_PROVIDER": ("PAYMENTS_PROVIDER", str),

@@ -363,6 +363,16 @@ class HookManager:
             raise Conflict("EVENT_NOT_REPLAYABLE")
         return self.dispatch(event_id, only=stuck, statuses=(PARKED, FAILED))
 
+    def outbox_figures(self) -> dict[str, dict]:
+        """{status: {"events": n, "oldest": created_at}} of the events not done yet (pending, failed, parked)."""
+        rows = self.collection.aggregate(
+            [
+                {"$match": {"status": {"$in": [PENDING, FAILED, PARKED]}}},
+                {"$group": {"_id": "$status", "events": {"$sum": 1}, "oldest": {"$min": "$created_at"}}},
+            ]
+        )
+        return {r["_id"]: {"events": int(r["events"]), "oldest": r["oldest"]} for r in rows}
+
     def list_events(self, *, status: str | None = None, skip: int = 0, limit: int = 20) -> tuple[list, int]:
         query = {"status": status} if status else {}
         total = self.collection.count_documents(query)

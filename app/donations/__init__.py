@@ -12,6 +12,7 @@ from flask_smorest import Api
 
 from app.core.contracts import UserDirectory, UserPreferences
 from app.core.infrastructure import Infrastructure
+from app.core.metrics import Figure
 from app.donations import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
 from app.donations.controllers import BLUEPRINTS
 from app.donations.models.compliance.fraud import VelocityLimits
@@ -206,3 +207,30 @@ def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPrefe
 def init_app(app: Flask, api: Api, services: DonationsServices) -> None:
     for blp in BLUEPRINTS:
         api.register_blueprint(blp)
+
+
+def figures(services: DonationsServices) -> list[Figure]:
+    """What the operator's metrics count of the donations module (read at scrape time)."""
+
+    def donations(field: int):
+        return lambda: {(status,): v[field] for status, v in services.donations.totals_by_status().items()}
+
+    def ledger(field: int):
+        return lambda: {(kind,): v[field] for kind, v in services.wallet.ledger_totals().items()}
+
+    return [
+        Figure("goodplay_donations", "Donations by status", donations(0), ("status",)),
+        Figure(
+            "goodplay_donations_euros",
+            "Euros of donations by status",
+            lambda: {k: v / 100 for k, v in donations(1)().items()},
+            ("status",),
+        ),
+        Figure("goodplay_ledger_entries", "Ledger entries by type (earned: game credits)", ledger(0), ("type",)),
+        Figure(
+            "goodplay_ledger_euros",
+            "Euros moved by ledger entries, by type",
+            lambda: {k: v / 100 for k, v in ledger(1)().items()},
+            ("type",),
+        ),
+    ]

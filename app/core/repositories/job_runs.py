@@ -22,6 +22,9 @@ class JobRunRepository:
         self.claims.create_index([("at", ASCENDING)], expireAfterSeconds=CLAIM_DAYS * 86400)
         self.claims.create_index([("job_id", ASCENDING), ("at", ASCENDING)])
 
+    def all(self) -> list[dict]:
+        return list(self.collection.find({}))
+
     def get(self, job_id: str) -> dict | None:
         return self.collection.find_one({"_id": job_id})
 

@@ -143,3 +143,10 @@ class DonationRepository:
                 "completed_at", ASCENDING
             )
         )
+
+    def totals_by_status(self) -> dict[str, tuple[int, int]]:
+        """{status: (donations, cents)} over every donation."""
+        rows = self.collection.aggregate(
+            [{"$group": {"_id": "$status", "count": {"$sum": 1}, "cents": {"$sum": "$amount_cents"}}}]
+        )
+        return {r["_id"]: (int(r["count"]), int(r["cents"])) for r in rows}

@@ -114,3 +114,10 @@ class LedgerRepository:
             ]
         )
         return {r["_id"]: r for r in rows}
+
+    def totals_by_type(self) -> dict[str, tuple[int, int]]:
+        """{entry type: (entries, cents)} over the whole ledger."""
+        rows = self.collection.aggregate(
+            [{"$group": {"_id": "$type", "count": {"$sum": 1}, "cents": {"$sum": "$amount_cents"}}}]
+        )
+        return {r["_id"]: (int(r["count"]), int(r["cents"])) for r in rows}

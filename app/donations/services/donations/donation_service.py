@@ -185,3 +185,7 @@ class DonationService:
     def period_summary(self, start: datetime, end: datetime) -> dict:
         """From the ledger, entries with created_at in [start, end): net donated (donations minus refunds)."""
         return summary.period_summary(self.entries.in_period([DONATED, REFUND], start, end))
+
+    def totals_by_status(self) -> dict[str, tuple[int, int]]:
+        """{status: (donations, cents)}: what the operator's metrics count."""
+        return self.donations.totals_by_status()

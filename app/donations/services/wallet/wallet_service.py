@@ -165,3 +165,7 @@ class WalletService:
                     }
                 )
         return {"wallets_checked": len(wallets), "discrepancies": discrepancies}
+
+    def ledger_totals(self) -> dict[str, tuple[int, int]]:
+        """{entry type: (entries, cents)}: what the operator's metrics count."""
+        return self.entries.totals_by_type()
