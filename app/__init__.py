@@ -13,6 +13,7 @@ from flask import Flask
 
 from app import core, donations, games, impact, social
 from app.cli import init_cli
+from app.core.bodies import init_json_bodies
 from app.core.database import connect
 from app.core.errors import register_error_handlers
 from app.core.extensions import (
@@ -112,6 +113,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     init_proxy_fix(app)
     init_cors(app)
+    init_json_bodies(app)
     api = init_api(app)
     jobs: list[Job] = []
     for module in MODULES:

@@ -47,7 +47,7 @@ def test_every_response_carries_a_request_id(client):
 def test_readiness_pings_the_database(client):
     response = client.get("/api/health/ready")
     assert response.status_code == 200
-    assert response.json["data"] == {"status": "ready", "database": "ok"}
+    assert response.json["data"] == {"status": "ready", "database": "ok", "payments": "simulated"}
 
 
 def test_cors_allows_the_configured_origin_only(client):
