@@ -98,7 +98,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     core_s = core.build(infra)
     donations_s = donations.build(infra, users=core_s.users, preferences=core_s.preferences)
-    games_s = games.build(infra, users=core_s.users, wallet=donations_s.wallet)
+    games_s = games.build(infra, users=core_s.users, wallet=donations_s.wallet, credits=donations_s.credits)
     social_s = social.build(infra, users=core_s.users, preferences=core_s.preferences, games=games_s.directory)
     impact_s = impact.build(
         infra,

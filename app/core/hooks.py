@@ -363,6 +363,11 @@ class HookManager:
             raise Conflict("EVENT_NOT_REPLAYABLE")
         return self.dispatch(event_id, only=stuck, statuses=(PARKED, FAILED))
 
+    def payload_of(self, event_id: str) -> DomainEvent | None:
+        """The payload of a recorded event (None when there is no such event)."""
+        doc = self.collection.find_one({"_id": str(event_id)})
+        return self._to_event(doc).payload if doc else None
+
     def outbox_figures(self) -> dict[str, dict]:
         """{status: {"events": n, "oldest": created_at}} of the events not done yet (pending, failed, parked)."""
         rows = self.collection.aggregate(

@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from app.games.events import GameSessionComplete
+
 
 class SessionCredits(Protocol):
     def credit_summary(self, user_id: str, source_key: str) -> dict | None:
         """The ledger entry with that idempotency key ({amount_cents, status, breakdown}); None when nothing
         was recorded for it."""
+
+
+class SessionCrediting(Protocol):
+    def credit_completed_session(self, session: GameSessionComplete) -> None:
+        """Post a completed session's credits now (idempotent per session: the event's handler, a retry or
+        a concurrent caller post them once)."""
 
 
 class OnlusDirectory(Protocol):

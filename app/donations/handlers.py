@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from app.core.hooks import Event, Subscription
 from app.donations.events import DonationComplete, DonationRefunded
-from app.donations.models.wallet.conversion import SessionFacts
 from app.donations.services import DonationsServices
 from app.donations.services.wallet.credit_service import CreditService
 from app.games.events import GameSessionComplete, TournamentComplete
@@ -24,19 +23,7 @@ def subscriptions(services: DonationsServices) -> list[Subscription]:
 
 def _credit_handlers(credits: CreditService):
     def credit_session(event: Event) -> None:
-        p = event.payload
-        facts = SessionFacts(
-            play_seconds=p.play_seconds,
-            category=p.game_category,
-            universal_score=p.universal_score,
-            raw_score=p.raw_score,
-            mode_multiplier=p.mode_multiplier,
-            in_tournament=bool(p.tournament_id),
-            streak_days=p.streak_days,
-            is_weekend=p.is_weekend,
-            sessions_last_hour=p.sessions_last_hour,
-        )
-        credits.credit_session(session_id=p.session_id, user_id=p.user_id, facts=facts, game_id=p.game_id)
+        credits.credit_completed_session(event.payload)
 
     def pay_tournament(event: Event) -> None:
         p = event.payload

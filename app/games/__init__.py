@@ -13,7 +13,7 @@ from flask_smorest import Api
 
 from app.core.contracts import UserDirectory
 from app.core.infrastructure import Infrastructure
-from app.donations.contracts import SessionCredits
+from app.donations.contracts import SessionCrediting, SessionCredits
 from app.games import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
 from app.games.controllers import catalog, challenges, modes, sessions, teams, tournaments
 from app.games.repositories.challenges import ChallengeRepository
@@ -37,7 +37,9 @@ EVENTS = events.EVENTS  # registered by the factory before any module subscribes
 BLUEPRINTS = (catalog.blp, sessions.blp, modes.blp, challenges.blp, teams.blp, tournaments.blp)
 
 
-def build(infra: Infrastructure, *, users: UserDirectory, wallet: SessionCredits) -> GamesServices:
+def build(
+    infra: Infrastructure, *, users: UserDirectory, wallet: SessionCredits, credits: SessionCrediting
+) -> GamesServices:
     db, transactions, hooks, config, cache = infra.db, infra.transactions, infra.hooks, infra.config, infra.cache
     sessions_repo = SessionRepository(db)
     clock = Clock()
@@ -69,6 +71,7 @@ def build(infra: Infrastructure, *, users: UserDirectory, wallet: SessionCredits
         challenges=challenges_svc,
         tournaments=tournaments_svc,
         wallet=wallet,
+        credits=credits,
         clock=clock,
         idle_minutes=config.get("GAMES_SESSION_IDLE_MINUTES", 30),
         paused_ttl_hours=config.get("GAMES_PAUSED_SESSION_TTL_HOURS", 24),

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support import race
+
+
+class Killed(BaseException):
+    """The process dying (not an error anything would catch)."""
 
 
 def start(user, game_id="eco_quiz", **extra):
@@ -81,6 +87,40 @@ def test_concurrent_ends_complete_once(user, clock, db, games):
     assert not errors
     assert len(ended) == 6
     assert len(game_events(db)) == 1
+
+
+def test_every_concurrent_end_answers_the_credit_and_the_wallet_holds_it(user, clock, db, games):
+    session = start(user)
+    clock.advance(minutes=3)
+    results = race(lambda _: games.sessions.end(user.id, session["id"], final_score=500)["credits_cents"], 6)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert results[0] > 0 and set(results) == {results[0]}, results
+    assert user.get("/api/wallet").json["data"]["balance"] * 100 == results[0]
+    assert db["transactions"].count_documents({"key": f"session:{session['id']}"}) == 1
+
+
+def test_a_session_completed_before_a_crash_answers_its_credit_when_ended_again(user, clock, db, games, monkeypatch):
+    session = start(user)
+    clock.advance(minutes=3)
+    dispatch = games.sessions.hooks.dispatch
+
+    def die(*args, **kwargs):
+        raise Killed  # the process dies between the committed completion and the dispatch
+
+    monkeypatch.setattr(games.sessions.hooks, "dispatch", die)
+    with pytest.raises(Killed):
+        games.sessions.end(user.id, session["id"], final_score=500)
+    monkeypatch.setattr(games.sessions.hooks, "dispatch", dispatch)
+    assert db["transactions"].count_documents({"key": f"session:{session['id']}"}) == 0  # nothing posted yet
+
+    again = user.post(f"/api/games/sessions/{session['id']}/end", json={"final_score": 500})
+    assert again.status_code == 200, again.json
+    credit = again.json["data"]["credits_earned"]
+    assert credit > 0
+    assert user.get("/api/wallet").json["data"]["balance"] == credit  # in the wallet when end answers
+    games.sessions.hooks.retry_pass()  # the event's handler comes later and changes nothing
+    assert db["transactions"].count_documents({"key": f"session:{session['id']}"}) == 1
+    assert user.get("/api/wallet").json["data"]["balance"] == credit
 
 
 def test_an_impossible_score_is_rejected_with_a_clear_key(user, clock):

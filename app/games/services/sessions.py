@@ -15,7 +15,7 @@ from typing import Any
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.hooks import HookManager
 from app.core.transactions import Transactions
-from app.donations.contracts import SessionCredits
+from app.donations.contracts import SessionCrediting, SessionCredits
 from app.games.events import GameSessionComplete
 from app.games.models import session as rules
 from app.games.models.plugin import GamePlugin
@@ -49,6 +49,7 @@ class SessionService:
         challenges: ChallengeService,
         tournaments: TournamentService,
         wallet: SessionCredits,
+        credits: SessionCrediting,
         clock: Clock,
         idle_minutes: int = 30,
         paused_ttl_hours: int = 24,
@@ -62,6 +63,7 @@ class SessionService:
         self.challenges = challenges
         self.tournaments = tournaments
         self.wallet = wallet
+        self.credits = credits
         self.clock = clock
         self.idle = timedelta(minutes=idle_minutes)
         self.paused_ttl = timedelta(hours=paused_ttl_hours)
@@ -346,15 +348,22 @@ class SessionService:
             raise ValidationFailed("SCORE_NOT_PLAUSIBLE", errors={field: problems})
 
     def result(self, doc: dict) -> dict:
-        """{session, credits_cents}: credits are what the wallet booked for this session (0 when none)."""
-        return {"session": doc, "credits_cents": self._credits(doc["user_id"], str(doc["_id"]))}
+        """{session, credits_cents}: credits are what the wallet booked for this session (0 when none).
 
-    def _credits(self, user_id: str, session_id: str) -> int:
-        try:
-            summary = self.wallet.credit_summary(user_id, f"session:{session_id}")
-        except Exception:  # the session is complete either way; never fail `end` over a read
-            log.exception("wallet credit_summary failed for session %s", session_id)
-            return 0
+        The wallet holds them when `end` answers: if the event's handler has not posted them yet (a
+        concurrent `end` whose winner is still dispatching, or a crash between the completion and the
+        dispatch), they are posted here; the ledger key `session:<id>` makes that happen once."""
+        return {"session": doc, "credits_cents": self._credits(doc)}
+
+    def _credits(self, doc: dict) -> int:
+        user_id, session_id = doc["user_id"], str(doc["_id"])
+        key = f"session:{session_id}"
+        summary = self.wallet.credit_summary(user_id, key)
+        if summary is None and doc.get("event_id"):
+            completed = self.hooks.payload_of(doc["event_id"])
+            if completed is not None:
+                self.credits.credit_completed_session(completed)
+                summary = self.wallet.credit_summary(user_id, key)
         return rules.credited_cents(summary)
 
     # -- expiry ---------------------------------------------------------------------------

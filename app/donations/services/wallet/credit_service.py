@@ -11,6 +11,7 @@ from app.donations.services.compliance.fraud_service import FraudService
 from app.donations.services.donations.auto_donation_service import AutoDonationService
 from app.donations.services.wallet.ledger import Ledger, LedgerPosting
 from app.donations.services.wallet.rates_service import RatesService
+from app.games.events import GameSessionComplete
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,23 @@ class CreditService:
         self.limits = limits
         self.fraud = fraud  # velocity / credit-farming checks that hold a session's credits
         self.auto_donations = auto_donations  # run after a credit reaches the balance
+
+    # -- contract: app.donations.contracts.SessionCrediting ------------------------------
+    def credit_completed_session(self, session: GameSessionComplete) -> None:
+        facts = SessionFacts(
+            play_seconds=session.play_seconds,
+            category=session.game_category,
+            universal_score=session.universal_score,
+            raw_score=session.raw_score,
+            mode_multiplier=session.mode_multiplier,
+            in_tournament=bool(session.tournament_id),
+            streak_days=session.streak_days,
+            is_weekend=session.is_weekend,
+            sessions_last_hour=session.sessions_last_hour,
+        )
+        self.credit_session(
+            session_id=session.session_id, user_id=session.user_id, facts=facts, game_id=session.game_id
+        )
 
     def credit_session(
         self, *, session_id: str, user_id: str, facts: SessionFacts, game_id: str | None = None
