@@ -58,6 +58,12 @@ class Forbidden(AppError):
     message = "FORBIDDEN"
 
 
+def not_own_case(actor_id: str | None, subject_user_id: str | None) -> None:
+    """Separation of duties: nobody decides, corrects or approves their own case (403 OWN_CASE)."""
+    if actor_id is not None and actor_id == subject_user_id:
+        raise Forbidden("OWN_CASE")
+
+
 class NotFound(AppError):
     status_code = 404
     message = "NOT_FOUND"

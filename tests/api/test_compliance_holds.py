@@ -203,3 +203,38 @@ def test_too_many_donations_in_an_hour_from_one_user_or_one_address_are_held(
     }
     assert flags == {("user", 3), ("ip", 3)}
     assert wallet(ada) == (6.0, 1.0, 3.0) and wallet(bob) == (8.0, 1.0, 1.0)
+
+
+KYC = {
+    "full_name": "Ada Admin",
+    "date_of_birth": "1990-12-10",
+    "country": "IT",
+    "document_type": "passport",
+    "document_number": "YA7654321",
+}
+
+
+def test_no_admin_decides_their_own_case(admin, make_admin, charity, fund, db):
+    """Separation of duties: KYC review, held donations and wallet corrections need another admin."""
+    colleague = make_admin()
+    assert admin.post("/api/compliance/kyc", json=KYC).status_code in (200, 201)
+    own = admin.post(f"/api/compliance/kyc/{admin.id}/review", json={"approve": True})
+    assert (own.status_code, own.json["message"]) == (403, "OWN_CASE")
+    assert admin.get("/api/compliance/kyc").json["data"]["status"] == "pending"  # nothing changed
+    assert colleague.post(f"/api/compliance/kyc/{admin.id}/review", json={"approve": False}).status_code == 200
+
+    credit = admin.post(
+        f"/api/admin/wallets/{admin.id}/adjustments",
+        json={"amount": 5, "direction": "credit", "reason": "paying myself"},
+    )
+    assert (credit.status_code, credit.json["message"]) == (403, "OWN_CASE")
+    assert db["transactions"].count_documents({"user_id": admin.id}) == 0
+
+    fund(admin, 400)
+    held = donate(admin, charity, 300).json["data"]
+    assert held["status"] == "held"
+    for action in ("approve", "reject"):
+        r = admin.post(f"/api/compliance/held/{held['id']}/{action}", json={})
+        assert (r.status_code, r.json["message"]) == (403, "OWN_CASE")
+    assert db["donations"].find_one({})["status"] == "held"
+    assert colleague.post(f"/api/compliance/held/{held['id']}/approve", json={}).status_code == 200

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from app.core.clock import utcnow
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound, not_own_case
 from app.donations.models.donations.donation import (
     COMPLETED,
     HELD,
@@ -59,6 +59,7 @@ class HeldDonationReview:
         """Complete a held donation: held -> balance -> donated in one transaction, with its receipt and
         DonationComplete."""
         donation = self._held(donation_id, settling_into=COMPLETED)
+        not_own_case(actor_id, donation["user_id"])
         if donation["status"] == COMPLETED:
             return donation
         onlus = self.onlus.raw(donation["onlus_id"]) or {
@@ -106,6 +107,8 @@ class HeldDonationReview:
         """Reject a held donation: the money returns to the wallet (for a card payment, to the card;
         `provider_initiated`: the provider already sent it back)."""
         donation = self._held(donation_id, settling_into=REJECTED)
+        if not provider_initiated:
+            not_own_case(actor_id, donation["user_id"])
         if donation["status"] == REJECTED:
             return donation
         amount, meta = donation["amount_cents"], self._meta(donation)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from app.core.clock import utcnow
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound, not_own_case
 from app.donations.models.compliance.rules import KYC_APPROVED, KYC_NONE, KYC_REJECTED
 from app.donations.repositories.compliance.kyc import KycRepository
 
@@ -33,6 +33,7 @@ class KycService:
         return doc
 
     def review(self, user_id: str, *, approve: bool, note: str | None, actor_id: str) -> dict:
+        not_own_case(actor_id, user_id)
         status = KYC_APPROVED if approve else KYC_REJECTED
         doc = self.kyc.review(user_id, status=status, note=note, actor_id=actor_id, now=self.clock())
         if doc is None:

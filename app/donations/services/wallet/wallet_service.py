@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from app.core.clock import utcnow
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import NotFound, ValidationFailed, not_own_case
 from app.donations.models.wallet.ledger import ADJUSTMENT, HELD, RELEASE, release_key, summary_status
 from app.donations.repositories.wallet.ledger import LedgerRepository
 from app.donations.repositories.wallet.wallets import IntegrityReportRepository, WalletRepository
@@ -83,6 +83,7 @@ class WalletService:
     # -- admin ---------------------------------------------------------------------
     def adjust(self, user_id: str, *, amount_cents: int, reason: str, actor_id: str, key: str | None = None) -> dict:
         """An admin correction through the ledger (positive credits, negative debits; never below zero)."""
+        not_own_case(actor_id, user_id)
         if amount_cents == 0:
             raise ValidationFailed(errors={"amount": ["Must not be zero."]})
         if not reason or not reason.strip():
@@ -100,6 +101,7 @@ class WalletService:
 
     def release_held(self, user_id: str, entry_id: str, *, actor_id: str, approve: bool, reason: str) -> dict:
         """Settle credits a fraud check held: approve moves them into the balance, reject voids them."""
+        not_own_case(actor_id, user_id)
         held = self.entries.by_id(entry_id)
         if held is None or held["user_id"] != user_id or held.get("status") != HELD or held["held_cents"] <= 0:
             raise NotFound("HELD_CREDIT_NOT_FOUND")
