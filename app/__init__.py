@@ -20,6 +20,7 @@ from app.core.extensions import (
     init_api,
     init_cache,
     init_cors,
+    init_docs,
     init_limiter,
     init_proxy_fix,
     init_socketio,
@@ -112,6 +113,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_proxy_fix(app)
     init_cors(app)
     api = init_api(app)
+    init_docs(app)
     jobs: list[Job] = []
     for module in MODULES:
         name = module.__name__.rsplit(".", 1)[1]

@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
+from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+# the Retry-After of a 503 that names none (e.g. while the database cannot be reached)
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
 
 class AppError(Exception):
@@ -102,6 +106,8 @@ def error_response(status: int, message: str, errors: dict | None = None, header
     response.status_code = status
     if headers:
         response.headers.update(headers)
+    if status == 503 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER_SECONDS)
     return response
 
 
@@ -155,6 +161,12 @@ def register_error_handlers(app: Flask) -> None:
             data.get("message") if isinstance(data.get("message"), str) and data.get("message", "").isupper() else None
         )
         return error_response(status, message or _HTTP_MESSAGES.get(status, "HTTP_ERROR"), None, headers)
+
+    @app.errorhandler(ConnectionFailure)
+    def _database_unreachable(err: ConnectionFailure):
+        # no server selected, connection refused or dropped, network timeout: the client may retry later
+        log.warning("database unreachable: %s", type(err).__name__)
+        return error_response(503, "DATABASE_UNAVAILABLE")
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
