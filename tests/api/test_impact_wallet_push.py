@@ -223,3 +223,34 @@ def test_the_pushes_of_a_session_end_come_achievements_first_then_the_wallet(ord
     names = [name for name, _ in pushes(socket)]
     assert names[-1] == "wallet_updated" and names.count("wallet_updated") == 1
     assert set(names[:-1]) == {"achievement_unlocked"} and names[:-1]  # "First Steps" at least
+
+
+def test_a_card_donation_and_its_refund_push_the_donated_total(admin, user, charity, socket_of):
+    socket = socket_of(user)
+    intent = user.post("/api/payments/intents", json={"onlus_id": charity, "amount": 8}).json["data"]
+    assert user.post(f"/api/payments/intents/{intent['id']}/confirm", json={}).json["data"]["status"] == "succeeded"
+    assert admin.post(f"/api/admin/donations/{intent['id']}/refund", json={"reason": "card refund"}).status_code == 200
+    # the card's money passes through the balance: only the donated total moves
+    assert [(w["balance"], w["total_donated"]) for w in wallets(socket)] == [(0.0, 8.0), (0.0, 0.0)]
+
+
+def test_an_auto_donation_after_a_credit_pushes_the_credit_then_the_donation(container, app, user, charity, socket_of):
+    container.core.preferences.update(
+        user.id,
+        {
+            "donations": {
+                "auto_donation": {
+                    "enabled": True,
+                    "threshold_cents": 100,
+                    "percentage": 100,
+                    "allocations": [{"onlus_id": charity, "share": 100}],
+                }
+            }
+        },
+    )
+    socket = socket_of(user)
+    with app.app_context():
+        container.donations.credits.credit_bonus(
+            user_id=user.id, key="bonus:auto", amount_cents=150, source={"kind": "test"}
+        )
+    assert [(w["balance"], w["total_donated"]) for w in wallets(socket)] == [(1.5, 0.0), (0.0, 1.5)]
