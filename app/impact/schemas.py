@@ -249,14 +249,18 @@ class ImpactLeaderboardOut(OutSchema):
     metric = fields.String(required=True)
     is_money = fields.Boolean()
     entries = fields.Function(
-        lambda d: [{**e, "value": cents_to_euros(e["value"]) if d["is_money"] else e["value"]} for e in d["entries"]],
-        metadata={"description": "[{rank, user_id, display_name, value}] (euros for total_donated)"},
+        lambda d: [{**e, "score": cents_to_euros(e["score"]) if d["is_money"] else e["score"]} for e in d["entries"]],
+        metadata={
+            "description": "[{rank, user_id, display_name, score}], as GET /api/social/leaderboards/<type> "
+            "(score in euros for total_donated)"
+        },
     )
     me = fields.Function(
         lambda d: {
             "rank": d["me"]["rank"],
-            "value": cents_to_euros(d["me"]["value"]) if d["is_money"] else d["me"]["value"],
-        }
+            "score": cents_to_euros(d["me"]["score"]) if d["is_money"] else d["me"]["score"],
+        },
+        metadata={"description": "{rank, score}: your place (rank null until you donate)"},
     )
     page = fields.Integer()
     per_page = fields.Integer()

@@ -147,18 +147,23 @@ def test_leaderboard_ranks_donors_and_hides_those_who_opted_out(make_user, onlus
     response = cy.get("/api/impact/community/leaderboard")
     assert response.json["message"] == "LEADERBOARD_SUCCESS"
     entries = response.json["data"]["entries"]
-    assert [(e["user_id"], e["rank"], e["value"]) for e in entries] == [
+    assert [(e["user_id"], e["rank"], e["score"]) for e in entries] == [
         (ada.id, 1, 30.0),
         (bob.id, 2, 20.0),
         (cy.id, 3, 10.0),
     ]
+    # the entry shape of every leaderboard (GET /api/social/leaderboards/<type>)
+    assert set(entries[0]) == {"rank", "user_id", "display_name", "score"}
+    social = cy.get("/api/social/leaderboards/donations?period=all_time").json["data"]
+    assert set(social["entries"][0]) == set(entries[0])
+    assert set(social["me"]) == set(response.json["data"]["me"]) == {"rank", "score"}
     assert bob.put("/api/preferences", json={"privacy": {"show_on_leaderboards": False}}).status_code == 200
     entries = cy.get("/api/impact/community/leaderboard").json["data"]["entries"]
     assert bob.id not in [e["user_id"] for e in entries]
-    assert cy.get("/api/impact/community/leaderboard").json["data"]["me"] == {"rank": 2, "value": 10.0}
+    assert cy.get("/api/impact/community/leaderboard").json["data"]["me"] == {"rank": 2, "score": 10.0}
     assert bob.get("/api/impact/community/leaderboard").json["data"]["me"]["rank"] == 2
     counts = cy.get("/api/impact/community/leaderboard?metric=donation_count").json["data"]
-    assert counts["is_money"] is False and counts["entries"][0]["value"] == 1
+    assert counts["is_money"] is False and counts["entries"][0]["score"] == 1
     assert cy.get("/api/impact/community/leaderboard?metric=nope").status_code == 422
 
 
