@@ -100,12 +100,21 @@ def test_donation_detail_shows_its_impact_to_its_donor_only(ordinary_day, make_u
 def test_stories_lists_locked_views_search_and_progress(make_user, onlus, give):
     ada = make_user("Ada")
     give(ada, onlus[0]["id"], 30)
-    unlocked = ada.get("/api/impact/stories/available").json
-    assert unlocked["message"] == "STORIES_RETRIEVED_SUCCESS"
-    assert {"milestone_10", "milestone_25"} <= {s["id"] for s in unlocked["data"]["items"]}
-    assert all(s["content"] for s in unlocked["data"]["items"])
+    # by default every story, each with its status; status=unlocked|locked filters
+    every = ada.get("/api/impact/stories/available?per_page=100").json
+    assert every["message"] == "STORIES_RETRIEVED_SUCCESS"
+    status_of = {s["id"]: s["status"] for s in every["data"]["items"]}
+    assert status_of["milestone_10"] == status_of["milestone_25"] == "unlocked"
+    assert status_of["milestone_50"] == "locked"
+    assert every["data"]["total"] == len(status_of)
+    unlocked = ada.get("/api/impact/stories/available?status=unlocked&per_page=100").json
+    assert {s["id"] for s in unlocked["data"]["items"]} == {k for k, v in status_of.items() if v == "unlocked"}
+    assert all(s["content"] and s["is_unlocked"] and s["status"] == "unlocked" for s in unlocked["data"]["items"])
     locked = ada.get("/api/impact/stories/available?status=locked&per_page=100").json["data"]["items"]
-    assert locked and all(s["content"] is None and s["teaser"] and not s["is_unlocked"] for s in locked)
+    assert {s["id"] for s in locked} == {k for k, v in status_of.items() if v == "locked"}
+    assert all(s["content"] is None and s["teaser"] and s["status"] == "locked" for s in locked)
+    assert all(s["progress"] for s in locked) and not any(s["is_unlocked"] for s in locked)
+    assert ada.get("/api/impact/stories/available?status=all&per_page=100").json["data"] == every["data"]
     found = ada.get("/api/impact/stories/available?status=all&q=changemaker").json["data"]["items"]
     assert [s["title"] for s in found] == ["Changemaker"]
     # locked content is not searchable (it would leak through the results)
@@ -365,3 +374,11 @@ def test_ids_that_name_no_record_are_404(user, admin):
             assert response.status_code == 404 and response.json["message"] == "UPDATE_NOT_FOUND"
         report = admin.post(f"/api/impact/admin/reports/{bad}/publish")
         assert report.status_code == 404 and report.json["message"] == "REPORT_NOT_FOUND"
+
+
+def test_the_stories_filter_is_documented(client):
+    operation = client.get("/api/openapi.json").json["paths"]["/api/impact/stories/available"]["get"]
+    [status] = [p for p in operation["parameters"] if p["name"] == "status"]
+    assert status["in"] == "query" and status.get("required") is not True
+    assert status["schema"]["enum"] == ["all", "unlocked", "locked"] and status["schema"]["default"] == "all"
+    assert "each with its status" in status["description"]

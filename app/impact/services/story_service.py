@@ -131,7 +131,7 @@ class StoryUnlockingService:
         self,
         user_id: str,
         *,
-        status: str = "unlocked",
+        status: str = "all",
         text: str | None = None,
         category: str | None = None,
         skip: int = 0,
@@ -193,6 +193,7 @@ class StoryUnlockingService:
             )
         }
         view["is_unlocked"] = unlock is not None
+        view["status"] = "unlocked" if unlock else "locked"
         if unlock:
             view.update(
                 content=story.get("content"),
