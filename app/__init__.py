@@ -21,6 +21,7 @@ from app.core.extensions import (
     init_api,
     init_cache,
     init_cors,
+    init_docs,
     init_limiter,
     init_proxy_fix,
     init_socketio,
@@ -115,6 +116,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_cors(app)
     init_json_bodies(app)
     api = init_api(app)
+    init_docs(app)
     jobs: list[Job] = []
     for module in MODULES:
         name = module.__name__.rsplit(".", 1)[1]

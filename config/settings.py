@@ -38,6 +38,7 @@ class BaseConfig:
     AUTH_RATE_LIMIT = "10 per minute"
     MONEY_RATE_LIMIT = "60 per minute"
     CORS_ORIGINS = ["http://localhost:3000"]
+    CORS_MAX_AGE = 600  # seconds a browser may reuse a preflight answer
     MAX_CONTENT_LENGTH = 1024 * 1024
     LOG_JSON = False
     LOG_LEVEL = "INFO"
@@ -77,7 +78,8 @@ class BaseConfig:
     OPENAPI_URL_PREFIX = "/api"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "/docs"
-    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    # Swagger UI's files, served by the app from the pinned swagger-ui-bundle package (app/core/extensions.py)
+    OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
     API_SPEC_OPTIONS = {
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}
     }
@@ -139,6 +141,7 @@ _ENV_VARS = {
     "SEED_DEMO_DATA": ("SEED_DEMO_DATA", _bool),
     "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", _bool),
     "CORS_ORIGINS": ("CORS_ORIGINS", lambda v: [o.strip() for o in v.split(",") if o.strip()]),
+    "CORS_MAX_AGE": ("CORS_MAX_AGE", int),
     "LOG_LEVEL": ("LOG_LEVEL", str),
     "RUN_SCHEDULER": ("RUN_SCHEDULER", _bool),
     "SCHEDULER_LEASE_SECONDS": ("SCHEDULER_LEASE_SECONDS", float),

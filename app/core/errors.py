@@ -10,7 +10,8 @@ from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
-DATABASE_RETRY_AFTER_SECONDS = 5
+# the Retry-After of a 503 that names none (e.g. while the database cannot be reached)
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
 
 class AppError(Exception):
@@ -82,10 +83,6 @@ class ServiceUnavailable(AppError):
     status_code = 503
     message = "SERVICE_UNAVAILABLE"
 
-    def __init__(self, message: str | None = None, **kwargs):
-        kwargs.setdefault("headers", {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
-        super().__init__(message, **kwargs)
-
 
 _HTTP_MESSAGES = {
     400: "BAD_REQUEST",
@@ -115,6 +112,8 @@ def error_response(status: int, message: str, errors: dict | None = None, header
     response.status_code = status
     if headers:
         response.headers.update(headers)
+    if status == 503 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER_SECONDS)
     return response
 
 
@@ -170,9 +169,10 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(status, message or _HTTP_MESSAGES.get(status, "HTTP_ERROR"), None, headers)
 
     @app.errorhandler(ConnectionFailure)
-    def _database_unavailable(err: ConnectionFailure):
-        log.error("database unavailable: %s", err)
-        return error_response(503, "DATABASE_UNAVAILABLE", None, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
+    def _database_unreachable(err: ConnectionFailure):
+        # no server selected, connection refused or dropped, network timeout: the client may retry later
+        log.warning("database unreachable: %s", type(err).__name__)
+        return error_response(503, "DATABASE_UNAVAILABLE")
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

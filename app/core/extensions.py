@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 
+import swagger_ui_bundle
 from apispec import BasePlugin
-from flask import Flask, request
+from flask import Flask, request, send_from_directory
 from flask_caching import Cache
 from flask_cors import CORS
 from flask_jwt_extended import decode_token
 from flask_limiter import Limiter
+from flask_limiter.constants import ConfigVars, HeaderNames
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api
 from flask_socketio import SocketIO
@@ -156,12 +158,46 @@ def init_proxy_fix(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
+def rate_limit_header_names(config) -> list[str]:
+    """The names flask-limiter writes its X-RateLimit-* headers under (configurable there)."""
+    return [
+        config.get(ConfigVars.HEADER_LIMIT, HeaderNames.LIMIT.value),
+        config.get(ConfigVars.HEADER_REMAINING, HeaderNames.REMAINING.value),
+        config.get(ConfigVars.HEADER_RESET, HeaderNames.RESET.value),
+    ]
+
+
 def init_cors(app: Flask) -> None:
+    """CORS for /api/*: the configured origins, the headers a browser client needs to read, a cached preflight."""
+    exposed = ["Content-Disposition", "Idempotent-Replayed", "X-Request-ID", "Retry-After"]
     CORS(
         app,
         resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
-        expose_headers=["X-Request-ID", "Retry-After"],
+        expose_headers=exposed + rate_limit_header_names(app.config),
+        max_age=app.config["CORS_MAX_AGE"],
     )
+
+    @app.after_request
+    def _vary_on_origin(response):
+        # flask-cors adds Vary only when several origins are configured; with one, a shared cache could
+        # still hand an answer made for an allowed origin to a denied one (or the other way round)
+        if request.path.startswith("/api/"):
+            response.vary.add("Origin")
+        return response
+
+
+def init_docs(app: Flask) -> None:
+    """Serve Swagger UI's files from the pinned swagger-ui-bundle package at OPENAPI_SWAGGER_UI_URL (a path of
+    this app), so /api/docs works with no internet."""
+    base = app.config["OPENAPI_SWAGGER_UI_URL"]
+    if not base.startswith("/"):
+        return  # a CDN chosen explicitly
+    root = str(swagger_ui_bundle.swagger_ui_path)
+
+    def swagger_ui_asset(filename: str):
+        return send_from_directory(root, filename, max_age=86400)
+
+    app.add_url_rule(base.rstrip("/") + "/<path:filename>", "swagger_ui_asset", swagger_ui_asset)
 
 
 def _rate_key() -> str:
@@ -176,9 +212,19 @@ def _rate_key() -> str:
 
 
 def init_limiter(app: Flask) -> Limiter:
+    # Flask runs after_request functions in reverse order of registration: registered before the limiter's
+    # own, this one sees the headers the limiter wrote
+    app.after_request(_retry_after_only_when_asked_to_wait)
     return Limiter(
         key_func=get_remote_address, app=app, default_limits=[], storage_uri=app.config["RATELIMIT_STORAGE_URI"]
     )
+
+
+def _retry_after_only_when_asked_to_wait(response):
+    """flask-limiter writes Retry-After on every answer of a limited route; it means "wait" only on 429/503."""
+    if response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    return response
 
 
 def apply_rate_limits(app: Flask, limiter: Limiter) -> None:

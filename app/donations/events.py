@@ -58,4 +58,27 @@ class WalletCredited(DomainEvent):
     credited_at: datetime
 
 
-EVENTS = (DonationComplete, DonationRefunded, WalletCredited)
+@dataclass(frozen=True)
+class WalletChanged(DomainEvent):
+    """Published by donations for every ledger posting that changed a wallet's figures: credits from play,
+    bonuses and rewards, admin adjustments, donations (wallet, auto, card), refunds, holds and their
+    release, card refunds. Recorded in the posting's transaction, key `wallet_changed:<key of the posting's
+    first ledger entry>`; a posting replayed under its idempotency key, or one that moved nothing, publishes
+    none.
+
+    The figures are the wallet as the posting left it, in integer cents; updated_at is the wallet's (as
+    `GET /api/wallet` answers it), so a client can tell the later of two changes.
+    """
+
+    name: ClassVar[str] = "wallet_changed"
+    user_id: str
+    balance_cents: int
+    held_cents: int
+    total_earned_cents: int
+    total_donated_cents: int
+    currency: str
+    source_key: str
+    updated_at: datetime
+
+
+EVENTS = (DonationComplete, DonationRefunded, WalletCredited, WalletChanged)

@@ -63,8 +63,13 @@ class GameOut(OutSchema):
     min_players = fields.Integer()
     max_players = fields.Integer()
     estimated_duration_minutes = fields.Integer()
+    score_step = fields.Integer(
+        required=True, metadata={"description": "Every valid score is a multiple of this (Memory Match: 50)"}
+    )
     max_score_per_minute = fields.Integer(metadata={"description": "Scores above this rate of play are rejected"})
-    max_score = fields.Integer(allow_none=True)
+    max_score = fields.Integer(
+        allow_none=True, metadata={"description": "The most one session can score (null: no cap)"}
+    )
     version = fields.String()
     is_active = fields.Boolean(required=True)
     is_available = fields.Boolean(metadata={"description": "False when the game's plugin is not installed"})
@@ -85,7 +90,16 @@ class GameSessionStartIn(StrictSchema):
 
 
 class GameSessionSyncIn(StrictSchema):
-    score = fields.Integer(validate=_score, strict=True)
+    # the range is checked by the service, after the version: a stale sync is 409 whatever its score
+    score = fields.Integer(
+        strict=True,
+        metadata={
+            "minimum": 0,
+            "maximum": session_rules.MAX_SCORE,
+            "description": "Checked after `version`: a multiple of the game's score_step, plausible for the "
+            "play time the server measured (422 SCORE_NOT_PLAUSIBLE)",
+        },
+    )
     state = fields.Raw(allow_none=True, metadata={"description": "Opaque game state (JSON, at most 16 KB)"})
     version = fields.Integer(
         validate=validate.Range(min=1),

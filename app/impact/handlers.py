@@ -9,7 +9,7 @@ from app.core.contracts import UserPreferences
 from app.core.hooks import Event, Subscription
 from app.core.jsonutil import iso
 from app.core.money import cents_to_euros
-from app.donations.events import DonationComplete, DonationRefunded, WalletCredited
+from app.donations.events import DonationComplete, DonationRefunded, WalletChanged, WalletCredited
 from app.impact.events import CommunityMilestone, ImpactUpdatePublished, StoryUnlocked
 from app.impact.realtime import RealtimePush
 from app.impact.services import ImpactServices
@@ -62,7 +62,7 @@ def subscriptions(services: ImpactServices) -> list[Subscription]:
         Subscription(StoryUnlocked, "impact:notify_story_unlocked", notifier.story_unlocked),
         Subscription(CommunityMilestone, "impact:notify_community_milestone", notifier.community_milestone),
         Subscription(ImpactUpdatePublished, "impact:notify_impact_update", notifier.impact_update),
-        Subscription(WalletCredited, "impact:notify_wallet_credited", notifier.wallet_credited),
+        Subscription(WalletChanged, "impact:notify_wallet_changed", notifier.wallet_changed),
         Subscription(AchievementUnlock, "impact:notify_achievement", notifier.achievement_unlocked),
     ]
 
@@ -141,17 +141,19 @@ class Notifier:
             },
         )
 
-    def wallet_credited(self, event: Event) -> None:
-        p: WalletCredited = event.payload
+    def wallet_changed(self, event: Event) -> None:
+        """`wallet_updated` with the wallet as `GET /api/wallet` answers it (euros), for every balance change."""
+        p: WalletChanged = event.payload
         self._emit(
             "wallet_updated",
             {
                 "wallet": {
                     "balance": cents_to_euros(p.balance_cents),
                     "total_earned": cents_to_euros(p.total_earned_cents),
-                    "amount": cents_to_euros(p.amount_cents),
-                    "source_key": p.source_key,
-                    "credited_at": _iso(p.credited_at),
+                    "total_donated": cents_to_euros(p.total_donated_cents),
+                    "held": cents_to_euros(p.held_cents),
+                    "currency": p.currency,
+                    "updated_at": _iso(p.updated_at),
                 }
             },
             user_id=p.user_id,

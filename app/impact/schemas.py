@@ -24,7 +24,14 @@ def _euros(key: str):
 class StoryListQuery(StrictSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    status = fields.String(load_default="unlocked", validate=validate.OneOf(["unlocked", "locked", "all"]))
+    status = fields.String(
+        load_default="all",
+        validate=validate.OneOf(["all", "unlocked", "locked"]),
+        metadata={
+            "description": "all (default): every active story, each with its status; unlocked: only the ones "
+            "you unlocked; locked: only the ones still to unlock"
+        },
+    )
     q = fields.String(validate=validate.Length(min=1, max=80))
     category = fields.String(validate=validate.Length(min=1, max=40))
 
@@ -177,6 +184,11 @@ class StoryOut(OutSchema):
     teaser = fields.String(allow_none=True)
     content = fields.String(allow_none=True, metadata={"description": "null while the story is locked"})
     is_unlocked = fields.Boolean(required=True)
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(["unlocked", "locked"]),
+        metadata={"description": "unlocked (content shown) or locked (title, teaser and progress only)"},
+    )
     unlocked_at = Timestamp(allow_none=True)
     story_type = fields.String()
     category = fields.String(allow_none=True)
@@ -249,14 +261,18 @@ class ImpactLeaderboardOut(OutSchema):
     metric = fields.String(required=True)
     is_money = fields.Boolean()
     entries = fields.Function(
-        lambda d: [{**e, "value": cents_to_euros(e["value"]) if d["is_money"] else e["value"]} for e in d["entries"]],
-        metadata={"description": "[{rank, user_id, display_name, value}] (euros for total_donated)"},
+        lambda d: [{**e, "score": cents_to_euros(e["score"]) if d["is_money"] else e["score"]} for e in d["entries"]],
+        metadata={
+            "description": "[{rank, user_id, display_name, score}], as GET /api/social/leaderboards/<type> "
+            "(score in euros for total_donated)"
+        },
     )
     me = fields.Function(
         lambda d: {
             "rank": d["me"]["rank"],
-            "value": cents_to_euros(d["me"]["value"]) if d["is_money"] else d["me"]["value"],
-        }
+            "score": cents_to_euros(d["me"]["score"]) if d["is_money"] else d["me"]["score"],
+        },
+        metadata={"description": "{rank, score}: your place (rank null until you donate)"},
     )
     page = fields.Integer()
     per_page = fields.Integer()

@@ -175,6 +175,7 @@ PUBLIC = {
     "/api/social/challenges/<challenge_id>/join": "public challenges; friends-only ones tested below",
     "/api/social/challenges/<challenge_id>/leave": "acts on the caller's own participation",
     "/api/social/challenges/<challenge_id>/participants": "public challenges; friends-only ones tested below",
+    "/api/docs/assets/<path:filename>": "Swagger UI's files (tests/api/test_core_http.py)",
 }
 
 # Routes whose id names something private to its owner: another user gets 404 (never 403).

@@ -43,6 +43,19 @@ def test_filter_by_category_and_search_by_name(client):
     assert client.get("/api/games/nope").status_code == 404
 
 
+def test_the_catalog_publishes_each_games_score_rules(client):
+    games = {g["id"]: g for g in client.get("/api/games").json["data"]["items"]}
+    rules = {game_id: (g["score_step"], g["max_score"], g["max_score_per_minute"]) for game_id, g in games.items()}
+    assert rules == {
+        "eco_quiz": (100, 2000, 1000),
+        "memory_match": (50, 900, 1000),
+        "ocean_cleanup": (1, None, 1500),
+        "word_sprint": (10, None, 400),
+    }
+    one = client.get("/api/games/memory_match").json["data"]
+    assert (one["score_step"], one["max_score"], one["max_score_per_minute"]) == (50, 900, 1000)
+
+
 def test_admins_switch_games_off_and_on_and_it_survives_rediscovery(client, user, admin, games):
     assert user.post("/api/games/eco_quiz/deactivate").status_code == 403
     assert client.post("/api/games/eco_quiz/deactivate").status_code == 401

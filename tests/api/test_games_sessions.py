@@ -298,3 +298,30 @@ def test_streak_and_activity_context_reach_the_event(user, clock, db):
     assert last["streak_days"] == 4
     assert last["is_weekend"] is True  # Wednesday + 3 days = Saturday
     assert last["sessions_last_hour"] == 0
+
+
+def test_a_stale_sync_is_a_version_conflict_whatever_its_score_or_state(user, clock):
+    sid = start(user, "memory_match")["id"]
+    clock.advance(minutes=1)
+    assert user.put(f"/api/games/sessions/{sid}", json={"score": 100, "version": 1}).status_code == 200
+    for body in (
+        {"score": 75},  # not a multiple of 50
+        {"score": 900_000},  # not possible in a minute
+        {"score": -1},
+        {"score": 10**12},
+        {"state": {"blob": "x" * 20_000}},
+    ):
+        stale = user.put(f"/api/games/sessions/{sid}", json={**body, "version": 1})
+        assert (stale.status_code, stale.json["message"]) == (409, "SESSION_VERSION_CONFLICT"), body
+    current = user.get(f"/api/games/sessions/{sid}").json["data"]
+    assert (current["score"], current["version"]) == (100, 2)
+    # with the current version the same bad scores are refused as such, and change nothing
+    off_step = user.put(f"/api/games/sessions/{sid}", json={"score": 75, "version": 2})
+    assert (off_step.status_code, off_step.json["message"]) == (422, "SCORE_NOT_PLAUSIBLE")
+    assert off_step.json["errors"]["score"] == ["Memory Match scores are multiples of 50."]
+    negative = user.put(f"/api/games/sessions/{sid}", json={"score": -1, "version": 2})
+    assert (negative.status_code, negative.json["message"]) == (422, "VALIDATION_ERROR")
+    assert "score" in negative.json["errors"]
+    typed = user.put(f"/api/games/sessions/{sid}", json={"score": "100", "version": 1})
+    assert typed.status_code == 422  # a string is not a number, whatever the version
+    assert user.get(f"/api/games/sessions/{sid}").json["data"]["version"] == 2

@@ -100,12 +100,21 @@ def test_donation_detail_shows_its_impact_to_its_donor_only(ordinary_day, make_u
 def test_stories_lists_locked_views_search_and_progress(make_user, onlus, give):
     ada = make_user("Ada")
     give(ada, onlus[0]["id"], 30)
-    unlocked = ada.get("/api/impact/stories/available").json
-    assert unlocked["message"] == "STORIES_RETRIEVED_SUCCESS"
-    assert {"milestone_10", "milestone_25"} <= {s["id"] for s in unlocked["data"]["items"]}
-    assert all(s["content"] for s in unlocked["data"]["items"])
+    # by default every story, each with its status; status=unlocked|locked filters
+    every = ada.get("/api/impact/stories/available?per_page=100").json
+    assert every["message"] == "STORIES_RETRIEVED_SUCCESS"
+    status_of = {s["id"]: s["status"] for s in every["data"]["items"]}
+    assert status_of["milestone_10"] == status_of["milestone_25"] == "unlocked"
+    assert status_of["milestone_50"] == "locked"
+    assert every["data"]["total"] == len(status_of)
+    unlocked = ada.get("/api/impact/stories/available?status=unlocked&per_page=100").json
+    assert {s["id"] for s in unlocked["data"]["items"]} == {k for k, v in status_of.items() if v == "unlocked"}
+    assert all(s["content"] and s["is_unlocked"] and s["status"] == "unlocked" for s in unlocked["data"]["items"])
     locked = ada.get("/api/impact/stories/available?status=locked&per_page=100").json["data"]["items"]
-    assert locked and all(s["content"] is None and s["teaser"] and not s["is_unlocked"] for s in locked)
+    assert {s["id"] for s in locked} == {k for k, v in status_of.items() if v == "locked"}
+    assert all(s["content"] is None and s["teaser"] and s["status"] == "locked" for s in locked)
+    assert all(s["progress"] for s in locked) and not any(s["is_unlocked"] for s in locked)
+    assert ada.get("/api/impact/stories/available?status=all&per_page=100").json["data"] == every["data"]
     found = ada.get("/api/impact/stories/available?status=all&q=changemaker").json["data"]["items"]
     assert [s["title"] for s in found] == ["Changemaker"]
     # locked content is not searchable (it would leak through the results)
@@ -147,18 +156,23 @@ def test_leaderboard_ranks_donors_and_hides_those_who_opted_out(make_user, onlus
     response = cy.get("/api/impact/community/leaderboard")
     assert response.json["message"] == "LEADERBOARD_SUCCESS"
     entries = response.json["data"]["entries"]
-    assert [(e["user_id"], e["rank"], e["value"]) for e in entries] == [
+    assert [(e["user_id"], e["rank"], e["score"]) for e in entries] == [
         (ada.id, 1, 30.0),
         (bob.id, 2, 20.0),
         (cy.id, 3, 10.0),
     ]
+    # the entry shape of every leaderboard (GET /api/social/leaderboards/<type>)
+    assert set(entries[0]) == {"rank", "user_id", "display_name", "score"}
+    social = cy.get("/api/social/leaderboards/donations?period=all_time").json["data"]
+    assert set(social["entries"][0]) == set(entries[0])
+    assert set(social["me"]) == set(response.json["data"]["me"]) == {"rank", "score"}
     assert bob.put("/api/preferences", json={"privacy": {"show_on_leaderboards": False}}).status_code == 200
     entries = cy.get("/api/impact/community/leaderboard").json["data"]["entries"]
     assert bob.id not in [e["user_id"] for e in entries]
-    assert cy.get("/api/impact/community/leaderboard").json["data"]["me"] == {"rank": 2, "value": 10.0}
+    assert cy.get("/api/impact/community/leaderboard").json["data"]["me"] == {"rank": 2, "score": 10.0}
     assert bob.get("/api/impact/community/leaderboard").json["data"]["me"]["rank"] == 2
     counts = cy.get("/api/impact/community/leaderboard?metric=donation_count").json["data"]
-    assert counts["is_money"] is False and counts["entries"][0]["value"] == 1
+    assert counts["is_money"] is False and counts["entries"][0]["score"] == 1
     assert cy.get("/api/impact/community/leaderboard?metric=nope").status_code == 422
 
 
@@ -360,3 +374,11 @@ def test_ids_that_name_no_record_are_404(user, admin):
             assert response.status_code == 404 and response.json["message"] == "UPDATE_NOT_FOUND"
         report = admin.post(f"/api/impact/admin/reports/{bad}/publish")
         assert report.status_code == 404 and report.json["message"] == "REPORT_NOT_FOUND"
+
+
+def test_the_stories_filter_is_documented(client):
+    operation = client.get("/api/openapi.json").json["paths"]["/api/impact/stories/available"]["get"]
+    [status] = [p for p in operation["parameters"] if p["name"] == "status"]
+    assert status["in"] == "query" and status.get("required") is not True
+    assert status["schema"]["enum"] == ["all", "unlocked", "locked"] and status["schema"]["default"] == "all"
+    assert "each with its status" in status["description"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.errors import InsufficientBalance
-from app.donations.events import WalletCredited
+from app.donations.events import WalletChanged, WalletCredited
 from app.donations.models.wallet.ledger import ADJUSTMENT, BONUS
 from tests.support import race
 
@@ -93,3 +93,66 @@ def test_concurrent_postings_to_one_wallet_are_attempted_again_not_lost(ledger, 
     assert errors == []
     assert db["wallets"].find_one({"user_id": user.id})["balance_cents"] == 80
     assert db["transactions"].count_documents({"user_id": user.id}) == 8
+
+
+def wallet_changes(db, user_id):
+    return [e["payload"] for e in db["hook_events"].find({"name": "wallet_changed", "payload.user_id": user_id})]
+
+
+def test_every_posting_that_moves_money_records_one_wallet_change_with_the_figures_it_left(ledger, user, db):
+    for tx in ledger.posting(user.id, "test:in"):
+        with tx:
+            tx.credit(500, type=BONUS, source={"kind": "test"})
+    for tx in ledger.posting(user.id, "test:hold"):
+        with tx:
+            tx.hold(200, source={"kind": "test"})
+    changes = wallet_changes(db, user.id)
+    assert [(c["balance_cents"], c["held_cents"], c["total_earned_cents"], c["source_key"]) for c in changes] == [
+        (500, 0, 500, "test:in"),
+        (300, 200, 500, "test:hold"),
+    ]
+    assert changes[-1]["updated_at"] == db["wallets"].find_one({"user_id": user.id})["updated_at"]
+    events = db["hook_events"].find({"name": "wallet_changed"})
+    assert all(e["status"] == "done" for e in events)  # dispatched after the commit
+
+
+def test_a_posting_that_moves_nothing_a_repeat_or_a_failure_records_no_wallet_change(ledger, user, db):
+    for tx in ledger.posting(user.id, "test:zero"):
+        with tx:
+            tx.credit(0, type=BONUS, source={"kind": "test"})  # an entry that only records
+    for tx in ledger.posting(user.id, "test:once"):
+        with tx:
+            tx.credit(100, type=BONUS, source={"kind": "test"})
+    for tx in ledger.posting(user.id, "test:once"):
+        with tx:
+            tx.credit(100, type=BONUS, source={"kind": "test"})
+    with pytest.raises(InsufficientBalance):
+        for tx in ledger.posting(user.id, "test:overdraw"):
+            with tx:
+                tx.debit(1000, type=ADJUSTMENT, source={"kind": "test"})
+    assert [c["source_key"] for c in wallet_changes(db, user.id)] == ["test:once"]
+
+
+def test_the_wallet_change_is_dispatched_before_the_postings_other_events(ledger, user, db, container):
+    order = []
+    hooks = container.infra.hooks
+    hooks.subscribe(WalletCredited, "test:credited", lambda event: order.append("wallet_credited"))
+    hooks.subscribe(WalletChanged, "test:changed", lambda event: order.append("wallet_changed"))
+    for tx in ledger.posting(user.id, "test:first"):
+        with tx:
+            tx.announce_credit(tx.credit(100, type=BONUS, source={"kind": "test"}))
+    assert order == ["wallet_changed", "wallet_credited"]
+
+
+def test_concurrent_postings_each_record_their_own_wallet_change(ledger, user, db):
+    ledger.wallets.ensure(user.id)
+
+    def credit(n):
+        for tx in ledger.posting(user.id, f"test:race:{n}"):
+            with tx:
+                tx.credit(10, type=BONUS, source={"kind": "test"})
+
+    assert [r for r in race(credit, 6) if isinstance(r, Exception)] == []
+    changes = wallet_changes(db, user.id)
+    assert len(changes) == 6
+    assert sorted(c["balance_cents"] for c in changes) == [10, 20, 30, 40, 50, 60]

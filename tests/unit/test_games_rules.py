@@ -57,6 +57,21 @@ def test_game_specific_score_rules():
     assert words.check_score(400, 50) == []  # 400/min with the grace period
 
 
+@pytest.mark.parametrize("game_id", sorted(PLUGINS))
+def test_the_published_score_rules_are_the_ones_checked(game_id):
+    plugin = PLUGINS[game_id]
+    entry = plugin.catalog_entry()
+    step, cap, rate = entry["score_step"], entry["max_score"], entry["max_score_per_minute"]
+    long_enough = 3600
+    best = cap if cap is not None else rate * 60
+    assert best % step == 0 and plugin.check_score(best, long_enough) == []
+    if step > 1:
+        assert plugin.check_score(step + 1, long_enough) == [f"{plugin.metadata.name} scores are multiples of {step}."]
+    if cap is not None:
+        assert plugin.check_score(cap + step, long_enough)
+    assert plugin.check_score(rate + step * 10, 50)  # faster than max_score_per_minute (plus the grace period)
+
+
 def test_play_time_excludes_pauses_and_claims_only_lower_it():
     start = datetime(2026, 1, 1, 10)
     doc = {"started_at": start, "paused_seconds": 60, "status": "active"}

@@ -147,3 +147,18 @@ def test_community_marks_crossed_reached_and_next():
     reached, upcoming = tracking.mark_standing(marks, {"total_cents": 1000, "donation_count": 3})
     assert reached == [{"metric": "total_donated_cents", "mark": 1000}]
     assert upcoming == [{"metric": "total_donated_cents", "mark": 5000}, {"metric": "donation_count", "mark": 10}]
+
+
+def test_stories_are_announced_money_milestones_first_then_by_kind_threshold_and_id():
+    catalog = stories.catalog(datetime(2026, 12, 5))
+    ordered = [s["_id"] for s in sorted(catalog, key=stories.unlock_order)]
+    milestones = [stories.milestone_story_id(e) for e in stories.MILESTONE_LEVELS]
+    assert ordered[: len(milestones)] == milestones  # by threshold, not as text ("milestone_100" < "milestone_25")
+    assert ordered[len(milestones) :] == [
+        "progress_regular_giver",
+        "progress_explorer",
+        "progress_impact_scorer",
+        "progress_player_for_good",
+        "special_giving_season_2026",
+        "special_giving_season_2027",
+    ]

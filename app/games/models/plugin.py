@@ -42,12 +42,14 @@ class GamePlugin:
     """Base class of every game plugin (one instance per module, exposed as `PLUGIN`).
 
     Subclasses set `metadata`, `max_score_per_minute` and implement `_universal`;
-    they may add game-specific checks in `_extra_checks`.
+    they may set `score_step` and `max_score`, and add game-specific checks in `_extra_checks`.
+    The score rules (`score_step`, `max_score`, `max_score_per_minute`) are published in the catalog.
     """
 
     metadata: GameMetadata
     max_score_per_minute: int
     max_score: int | None = None  # absolute cap for one session, when the game has one
+    score_step: int = 1  # every valid score is a multiple of this (points per answer, pair, letter...)
     grace_seconds: int = 10  # network latency between the last move and `end`
     max_session_minutes: int = 240  # longest play time one session can be credited with
 
@@ -70,6 +72,8 @@ class GamePlugin:
                 f"Score {raw_score} is not possible in {play_seconds}s of play "
                 f"(at most {limit} for {self.metadata.name})."
             )
+        if raw_score % self.score_step:
+            problems.append(f"{self.metadata.name} scores are multiples of {self.score_step}.")
         problems.extend(self._extra_checks(raw_score, play_seconds))
         return problems
 
@@ -99,6 +103,7 @@ class GamePlugin:
             "max_players": m.max_players,
             "estimated_duration_minutes": m.estimated_duration_minutes,
             "version": m.version,
+            "score_step": self.score_step,
             "max_score_per_minute": self.max_score_per_minute,
             "max_score": self.max_score,
             "plugin": type(self).__module__,

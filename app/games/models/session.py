@@ -15,6 +15,7 @@ CREDITED_STATUSES = ("credited", "capped")
 STREAK_LOOKBACK_DAYS = 400
 MAX_STATE_BYTES = 16 * 1024
 MAX_SCORE = 1_000_000_000
+SCORE_RANGE_ERROR = f"Must be greater than or equal to 0 and less than or equal to {MAX_SCORE}."
 
 
 def open_key(user_id: str, game_id: str) -> str:

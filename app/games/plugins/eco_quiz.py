@@ -24,12 +24,8 @@ class EcoQuiz(GamePlugin):
         estimated_duration_minutes=5,
     )
     max_score_per_minute = 10 * POINTS_PER_ANSWER
+    score_step = POINTS_PER_ANSWER
     max_score = QUESTIONS * POINTS_PER_ANSWER
-
-    def _extra_checks(self, raw_score, play_seconds):
-        if raw_score % POINTS_PER_ANSWER:
-            return [f"Eco Quiz scores are multiples of {POINTS_PER_ANSWER} (one per correct answer)."]
-        return []
 
     def _universal(self, raw_score, play_seconds):
         return 1000 * raw_score / self.max_score

@@ -24,12 +24,8 @@ class MemoryMatch(GamePlugin):
         estimated_duration_minutes=4,
     )
     max_score_per_minute = 20 * POINTS_PER_PAIR
+    score_step = POINTS_PER_PAIR
     max_score = PAIRS * POINTS_PER_PAIR
-
-    def _extra_checks(self, raw_score, play_seconds):
-        if raw_score % POINTS_PER_PAIR:
-            return [f"Memory Match scores are multiples of {POINTS_PER_PAIR} (one per pair)."]
-        return []
 
     def _universal(self, raw_score, play_seconds):
         cleared = raw_score / self.max_score  # 0..1

@@ -24,12 +24,7 @@ class WordSprint(GamePlugin):
         estimated_duration_minutes=3,
     )
     max_score_per_minute = 400
-    points_per_letter = 10
-
-    def _extra_checks(self, raw_score, play_seconds):
-        if raw_score % self.points_per_letter:
-            return [f"Word Sprint scores are multiples of {self.points_per_letter}."]
-        return []
+    score_step = 10  # points per letter of each valid word
 
     def _universal(self, raw_score, play_seconds):
         return 1000 * (1 - math.exp(-raw_score / 1500))

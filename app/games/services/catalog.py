@@ -27,6 +27,7 @@ def game_view(doc: dict) -> dict:
         "min_players": doc.get("min_players", 1),
         "max_players": doc.get("max_players", 1),
         "estimated_duration_minutes": doc.get("estimated_duration_minutes"),
+        "score_step": doc.get("score_step", 1),
         "max_score_per_minute": doc.get("max_score_per_minute"),
         "max_score": doc.get("max_score"),
         "version": doc.get("version"),

@@ -183,20 +183,25 @@ class SessionService:
         device_id: str | None = None,
     ) -> dict:
         """Save progress. With `version`, a write based on an older copy is refused (409), so a
-        second device never silently overwrites newer progress; without it, last write wins."""
-        state_json = UNSET
+        second device never silently overwrites newer progress; without it, last write wins. The version
+        is checked before the score and the state: a stale device learns that first, whatever it sent."""
+        state_json, state_error = UNSET, None
         if state is not UNSET:
             try:
                 state_json = rules.encode_state(state)
             except (TypeError, ValueError) as exc:
-                raise ValidationFailed(errors={"state": [str(exc)]}) from exc
+                state_error = exc
         for _ in range(_ATTEMPTS):
             doc = self.get(user_id, session_id)
             self._open(doc)
             if version is not None and version != doc["version"]:
                 raise Conflict("SESSION_VERSION_CONFLICT")
+            if state_error is not None:
+                raise ValidationFailed(errors={"state": [str(state_error)]}) from state_error
             now = self.clock()
             if score is not None:
+                if not 0 <= score <= rules.MAX_SCORE:
+                    raise ValidationFailed(errors={"score": [rules.SCORE_RANGE_ERROR]})
                 self._check_score("score", self._plugin(doc), score, rules.measured_play_seconds(doc, now))
             changes: dict = {"last_activity_at": now, "updated_at": now}
             if score is not None:

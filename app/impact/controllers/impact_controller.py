@@ -78,8 +78,9 @@ def donation_impact(donation_id):
 @blp.arguments(s.StoryListQuery, location="query")
 @blp.response(200, Envelope(s.StoryOut, paginated=True))
 def stories_available(query):
-    """Your unlocked stories (`status=unlocked`, default), the locked ones (title, teaser and progress;
-    content hidden) or both; `q` searches title, teaser, tags and (unlocked only) content."""
+    """Every story you can see, each with its `status`: `unlocked` (with its content) or `locked` (title,
+    teaser and progress; content hidden). Filter with `status=unlocked` or `status=locked` (default `all`);
+    `q` searches title, teaser, tags and (unlocked only) content; `category` narrows to one category."""
     rows, total = services().stories.list_for_user(
         current_user_id(),
         status=query["status"],

@@ -232,6 +232,14 @@ def current_value(story: dict, standing: UserStanding, event_totals: dict | None
     return int(standing.value_for(story["unlock_condition_type"]) or 0)
 
 
+def unlock_order(story: dict) -> tuple:
+    """The order in which the stories one action unlocks are announced: by kind of condition (money
+    milestones first, as CONDITION_TYPES lists them), then by threshold, then by id."""
+    kind = story["unlock_condition_type"]
+    rank = CONDITION_TYPES.index(kind) if kind in CONDITION_TYPES else len(CONDITION_TYPES)
+    return rank, int(story["unlock_condition_value"]), story["_id"]
+
+
 def is_met(story: dict, standing: UserStanding, event_totals: dict | None = None) -> bool:
     if not story.get("is_active", True):
         return False

@@ -113,13 +113,13 @@ class CommunityImpactService:
                 rank = skip + i + 1
             prev_value, prev_rank = value, rank
             entries.append(
-                {"rank": rank, "user_id": row["_id"], "display_name": names.get(row["_id"], "Player"), "value": value}
+                {"rank": rank, "user_id": row["_id"], "display_name": names.get(row["_id"], "Player"), "score": value}
             )
         mine = self.tracking.user(viewer_id) or {}
         my_value = int(mine.get(field, 0))
         me = {
             "rank": self.tracking.rank_of(field, my_value, exclude=exclude) if my_value > 0 else None,
-            "value": my_value,
+            "score": my_value,
         }
         return {
             "metric": metric,

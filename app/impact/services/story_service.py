@@ -80,7 +80,7 @@ class StoryUnlockingService:
         unlocks = self.stories.unlocks_of(user_id)
         # every donation and credit checks the catalog, which only install_catalog changes
         catalog = self.cache.remember(self.cache.story_catalog_key(), "story_catalog", self.stories.active)
-        candidates = [s for s in catalog if s["_id"] not in unlocks]
+        candidates = sorted((s for s in catalog if s["_id"] not in unlocks), key=rules.unlock_order)
         newly = []
         if candidates:
             standing = self.standing(
@@ -107,7 +107,7 @@ class StoryUnlockingService:
             self.cache.user_changed(user_id)
             self.cache.community_changed()
         unpublished = any(not u.get("published_event", True) for u in unlocks.values())
-        for unlock in self.stories.unpublished(user_id) if newly or unpublished else ():
+        for unlock in self._in_unlock_order(self.stories.unpublished(user_id), catalog) if newly or unpublished else ():
             self.hooks.publish(
                 StoryUnlocked(
                     user_id=user_id,
@@ -120,12 +120,18 @@ class StoryUnlockingService:
             self.stories.mark_published(unlock["_id"])
         return newly
 
+    @staticmethod
+    def _in_unlock_order(unlocks: list[dict], catalog: list[dict]) -> list[dict]:
+        """Unlocks to announce, in the catalog's unlock order (a story no longer in the catalog last)."""
+        position = {s["_id"]: i for i, s in enumerate(sorted(catalog, key=rules.unlock_order))}
+        return sorted(unlocks, key=lambda u: (position.get(u["story_id"], len(position)), u["story_id"]))
+
     # -- views ------------------------------------------------------------------------------------
     def list_for_user(
         self,
         user_id: str,
         *,
-        status: str = "unlocked",
+        status: str = "all",
         text: str | None = None,
         category: str | None = None,
         skip: int = 0,
@@ -187,6 +193,7 @@ class StoryUnlockingService:
             )
         }
         view["is_unlocked"] = unlock is not None
+        view["status"] = "unlocked" if unlock else "locked"
         if unlock:
             view.update(
                 content=story.get("content"),

@@ -48,7 +48,8 @@ class AchievementRepository:
         query: dict = {"is_active": True}
         if metrics is not None:
             query["metric"] = {"$in": list(metrics)}
-        return list(self.definitions.find(query, session=session).sort([("category", 1), ("metric", 1), ("target", 1)]))
+        order = [("category", 1), ("metric", 1), ("target", 1), ("_id", 1)]  # also the order unlocks are announced
+        return list(self.definitions.find(query, session=session).sort(order))
 
     def active_cached(self, metrics=None) -> list[dict]:
         """`active(metrics)` from a per-process copy of the definitions (refreshed every

@@ -10,8 +10,10 @@
 Each entry is a guarded wallet update (`balance_cents >= debit`) plus an append-only ledger entry with a
 unique key, in the transaction. No pre-read of the key: the ledger's unique index is the guard, so a repeat
 aborts the transaction (nothing written) and `tx.replayed` is the entry posted first. Events recorded with
-`tx.record` are dispatched once the transaction committed. The wallet is created, outside the transaction,
-on first use. Nothing else writes `wallets` or `transactions`.
+`tx.record` are dispatched once the transaction committed; a posting that changed the wallet's figures also
+records `WalletChanged` (the wallet as it left it), dispatched before the posting's other events, so every
+balance change is announced once and first. The
+wallet is created, outside the transaction, on first use. Nothing else writes `wallets` or `transactions`.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from app.core.clock import utcnow
 from app.core.errors import InsufficientBalance
 from app.core.hooks import DomainEvent, HookManager
 from app.core.transactions import Transaction, Transactions
-from app.donations.events import WalletCredited
+from app.donations.events import WalletChanged, WalletCredited
 from app.donations.models.wallet.ledger import HOLD, POSTED, UNHOLD, Posting
 from app.donations.repositories.wallet.ledger import LedgerKeyTaken, LedgerRepository
 from app.donations.repositories.wallet.wallets import WalletRepository
 
 RECENT_ENTRIES = 2048  # the latest entries kept in memory by key (credit_summary right after a posting)
+FIGURES = ("balance_cents", "held_cents", "total_earned_cents", "total_donated_cents")  # what WalletChanged tells
 
 
 class HeldWouldGoNegative(ValueError):
@@ -88,6 +91,7 @@ class LedgerPosting:
         self.key = key
         self.session = None
         self.wallet: dict = {}  # as read in the transaction, then as each entry left it
+        self._opening: dict = {}  # the wallet's figures as read in the transaction
         self.entries: list[dict] = []  # written by this attempt, in order
         self.events: list[str] = []  # recorded by this attempt, dispatched after the commit
         self.replayed: dict | None = None  # the entry with `key`, when it was posted before
@@ -114,16 +118,27 @@ class LedgerPosting:
                 self._transaction.abort()
                 raise RuntimeError(f"wallet of {self.user_id} could not be created")
         self.wallet = wallet
+        self._opening = _figures(wallet)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc is None:
+            try:
+                self._announce_change()
+            except Exception as failure:  # the transaction aborts as if the block had raised it
+                if self._failed(failure):
+                    return True
+                raise
             self._transaction.commit()
             if self.committed:
                 self._ledger._remember(self.entries)
                 for event_id in self.events:
                     self._ledger.hooks.dispatch(event_id)
             return False
+        return self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> bool:
+        """Abort; True when the exception is swallowed (another attempt follows, or the posting was a repeat)."""
         if self._transaction.failed(exc):
             return True  # a write conflict: the next attempt runs the block again
         if isinstance(exc, LedgerKeyTaken):
@@ -202,6 +217,28 @@ class LedgerPosting:
         self.events.append(event_id)
         return event_id
 
+    def _announce_change(self) -> None:
+        """WalletChanged, in the transaction, when this attempt's entries moved any of the wallet's figures."""
+        if not self.entries or _figures(self.wallet) == self._opening:
+            return
+        wallet = self.wallet
+        event_id = self._ledger.hooks.record(
+            WalletChanged(
+                user_id=self.user_id,
+                balance_cents=wallet["balance_cents"],
+                held_cents=wallet.get("held_cents", 0),
+                total_earned_cents=wallet["total_earned_cents"],
+                total_donated_cents=wallet["total_donated_cents"],
+                currency=wallet.get("currency", "EUR"),
+                source_key=self.entries[0]["key"],
+                updated_at=wallet.get("updated_at") or self.entries[-1]["created_at"],
+            ),
+            key=f"wallet_changed:{self.entries[0]['key']}",
+            session=self.session,
+        )
+        # dispatched first: a client hears of the money before what follows from it (stories, achievements)
+        self.events.insert(0, event_id)
+
     def announce_credit(self, entry: dict) -> None:
         """WalletCredited for an entry that put money in the balance (credits from play, rewards, released
         holds); nothing for an entry that credited nothing."""
@@ -218,3 +255,7 @@ class LedgerPosting:
             ),
             key=f"wallet_credited:{entry['key']}",
         )
+
+
+def _figures(wallet: dict) -> tuple[int, ...]:
+    return tuple(wallet.get(name, 0) for name in FIGURES)
