@@ -28,6 +28,9 @@ class BaseConfig:
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(hours=1)
     JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=30)
     JWT_TOKEN_LOCATION = ["headers"]
+    # tokens travel in headers only: no CSRF claim (it would be a random value the same pair, signed
+    # again within the refresh grace, could not repeat)
+    JWT_COOKIE_CSRF_PROTECT = False
     MONGO_URI = None
     MONGO_DB_NAME = "goodplay"
     DATA_DIR = "./instance/data"
@@ -50,6 +53,10 @@ class BaseConfig:
     HOOK_DONE_FLUSH_SECONDS = 1.0
     # how long a token's "not revoked" answer is kept in the cache (0: ask the database every request)
     TOKEN_REVOCATION_CACHE_SECONDS = 60
+    # a refresh token presented again this soon after its rotation gets the same pair (0: never)
+    REFRESH_REUSE_GRACE_SECONDS = 10
+    # how often each process checks its sockets' tokens (revoked or expired ones are disconnected)
+    REALTIME_TOKEN_CHECK_SECONDS = 0.25
     RUN_SCHEDULER = False
     # bearer token of /metrics; unset: /metrics answers loopback clients only
     METRICS_TOKEN = None
@@ -155,6 +162,8 @@ _ENV_VARS = {
     "DONATION_FRAUD_LIMITS": ("DONATION_FRAUD_LIMITS", _json_object),
     "HOOK_DONE_FLUSH_SECONDS": ("HOOK_DONE_FLUSH_SECONDS", float),
     "TOKEN_REVOCATION_CACHE_SECONDS": ("TOKEN_REVOCATION_CACHE_SECONDS", int),
+    "REFRESH_REUSE_GRACE_SECONDS": ("REFRESH_REUSE_GRACE_SECONDS", int),
+    "REALTIME_TOKEN_CHECK_SECONDS": ("REALTIME_TOKEN_CHECK_SECONDS", float),
 }
 
 

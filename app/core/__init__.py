@@ -31,7 +31,9 @@ def build(infra: Infrastructure) -> CoreServices:
     users_repo = UserRepository(db)
     tokens = TokenService(
         TokenRepository(db),
+        access_lifetime=config["JWT_ACCESS_TOKEN_EXPIRES"],
         refresh_lifetime=config["JWT_REFRESH_TOKEN_EXPIRES"],
+        reuse_grace_seconds=config["REFRESH_REUSE_GRACE_SECONDS"],
         cache=infra.cache,
         cache_seconds=config["TOKEN_REVOCATION_CACHE_SECONDS"],
     )

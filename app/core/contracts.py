@@ -47,4 +47,8 @@ class UserPreferences(Protocol):
 
 class TokenChecker(Protocol):
     def is_revoked(self, claims: dict) -> bool:
-        """The decoded token has been revoked (logout, refresh-token reuse)."""
+        """The decoded token has been revoked (its own revocation, or its family's: logout, refresh-token
+        reuse, password change, and whatever else ends sessions through core's TokenService)."""
+
+    def revoked_among(self, claims: list[dict]) -> set[str]:
+        """The ids (jti) of the decoded tokens among `claims` that have been revoked, checked together."""

@@ -133,12 +133,29 @@ def init_api(app: Flask) -> Api:
     return GoodPlayApi(app)
 
 
+def same_origin_or(origins: list[str]):
+    """python-engineio's `cors_allowed_origins` callable: an Origin is accepted when it is listed, or when it
+    is the server's own (the scheme and Host the request came with, as ProxyFix leaves them behind trusted
+    proxies); a request without Origin (no browser) is never refused by engineio."""
+    listed = {o.rstrip("/").lower() for o in origins}
+
+    def allowed(origin: str | None, environ: dict) -> bool:
+        if not origin:
+            return False
+        origin = origin.rstrip("/").lower()
+        if origin in listed or "*" in listed:
+            return True
+        host = environ.get("HTTP_HOST")
+        return bool(host) and origin == f"{environ.get('wsgi.url_scheme', 'http')}://{host}".lower()
+
+    return allowed
+
+
 def init_socketio(app: Flask) -> SocketIO:
-    origins = app.config["CORS_ORIGINS"] or []
     return SocketIO(
         app,
         async_mode="threading",
-        cors_allowed_origins=origins or None,
+        cors_allowed_origins=same_origin_or(app.config["CORS_ORIGINS"] or []),
         message_queue=app.config.get("REDIS_URL"),
         logger=False,
         engineio_logger=False,

@@ -72,15 +72,20 @@ class UserOut(OutSchema):
     created_at = Timestamp()
 
 
+_expires_in = {"required": True, "metadata": {"description": "Seconds the access token has left to live"}}
+
+
 class UserWithTokensOut(OutSchema):
     user = fields.Nested(UserOut, required=True)
     access_token = fields.String(required=True)
     refresh_token = fields.String(required=True)
+    expires_in = fields.Integer(**_expires_in)
 
 
 class TokensOut(OutSchema):
     access_token = fields.String(required=True)
     refresh_token = fields.String(required=True)
+    expires_in = fields.Integer(**_expires_in)
 
 
 class UserOnlyOut(OutSchema):

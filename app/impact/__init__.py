@@ -97,4 +97,8 @@ def build(
 
 def init_app(app: Flask, api: Api, services: ImpactServices) -> None:
     api.register_blueprint(impact_controller.blp)
-    services.push.serve(ImpactNamespace(tokens=services.tokens, users=services.users))
+    services.push.serve(
+        ImpactNamespace(
+            tokens=services.tokens, users=services.users, check_seconds=app.config["REALTIME_TOKEN_CHECK_SECONDS"]
+        )
+    )

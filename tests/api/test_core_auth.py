@@ -95,7 +95,13 @@ def test_login_publishes_user_login_event_once_a_day(client, db):
     assert db.users.find_one({"_id": user["_id"]})["last_login_at"] > user["last_login_at"]
 
 
-def test_refresh_rotates_and_old_refresh_token_stops_working(client):
+def after_the_grace(app):
+    """The clock moved past REFRESH_REUSE_GRACE_SECONDS (the access tokens still live)."""
+    later = datetime.now(UTC) + timedelta(seconds=app.config["REFRESH_REUSE_GRACE_SECONDS"] + 5)
+    return time_machine.travel(later, tick=False)
+
+
+def test_refresh_rotates_and_old_refresh_token_stops_working_after_the_grace(app, client):
     tokens = register(client).json["data"]
     response = client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"]))
     assert response.status_code == 200
@@ -103,14 +109,17 @@ def test_refresh_rotates_and_old_refresh_token_stops_working(client):
     new = response.json["data"]
     assert new["access_token"] != tokens["access_token"] and new["refresh_token"] != tokens["refresh_token"]
     assert client.get("/api/user/profile", headers=bearer(new["access_token"])).status_code == 200
-    again = client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"]))
+    with after_the_grace(app):
+        again = client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"]))
     assert again.status_code == 401
 
 
-def test_reused_refresh_token_revokes_the_whole_family(client):
+def test_reused_refresh_token_revokes_the_whole_family(app, client):
     tokens = register(client).json["data"]
     rotated = client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"])).json["data"]
-    assert client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"])).json["message"] == "TOKEN_REUSED"
+    with after_the_grace(app):
+        reused = client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"]))
+    assert reused.status_code == 401 and reused.json["message"] == "TOKEN_REUSED"
     # the thief's reuse also kills the legitimate rotated tokens of that login
     assert client.post("/api/auth/refresh", headers=bearer(rotated["refresh_token"])).status_code == 401
     assert client.get("/api/user/profile", headers=bearer(rotated["access_token"])).status_code == 401

@@ -7,12 +7,13 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
 
-from app.core.database import free_port
+from app.core.database import EmbeddedMongo, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,3 +81,66 @@ def server_factory(tmp_path):
     yield make
     for server in servers:
         server.stop()
+
+
+@contextmanager
+def running(env: dict, tmp: Path, names: tuple[str, ...] = ("a", "b")):
+    """Real server processes (`python app.py`), one after the other (set-up is idempotent anyway), all
+    with `env`: {name: Server}; stopped on exit."""
+    servers: dict[str, Server] = {}
+    try:
+        for name in names:
+            servers[name] = Server(env, tmp / f"server_{name}.log")
+            servers[name].start()
+        yield servers
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+# -- cross-process: Redis and one database for several server processes (a module's tests share them) --
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    import redis
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path_factory.mktemp("redis")),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.RedisError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("redis-server did not start")
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def shared_mongo():
+    server = EmbeddedMongo(":memory:").start()
+    yield server.uri
+    server.stop()

@@ -8,64 +8,17 @@ from __future__ import annotations
 
 import queue
 import shutil
-import subprocess
 import time
 import uuid
 
 import pytest
 import requests
 
-from app.core.database import EmbeddedMongo, free_port
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, running
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "scale-admin@example.com", "scale-admin-password-1"
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    import redis
-
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path_factory.mktemp("redis")),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            redis.Redis.from_url(url).ping()
-            break
-        except redis.RedisError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("redis-server did not start")
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def shared_mongo():
-    server = EmbeddedMongo(":memory:").start()
-    yield server.uri
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -85,16 +38,8 @@ def cluster(redis_url, shared_mongo, tmp_path_factory):
         "RUN_SCHEDULER": "false",
         "LOG_LEVEL": "WARNING",
     }
-    servers = []
-    try:
-        for name in ("a", "b"):  # one after the other: seeding and admin bootstrap are idempotent anyway
-            server = Server(env, tmp / f"server_{name}.log")
-            servers.append(server)
-            server.start()
-        yield {"a": servers[0], "b": servers[1], "env": env}
-    finally:
-        for server in servers:
-            server.stop()
+    with running(env, tmp) as servers:
+        yield {"a": servers["a"], "b": servers["b"], "env": env}
 
 
 def register(server: Server) -> dict:

@@ -1,3 +1,4 @@
+from flask import request
 from flask_jwt_extended import get_jwt, jwt_required
 from flask_smorest import Blueprint
 
@@ -38,12 +39,24 @@ def refresh():
 
 
 @blp.route("/logout", methods=["POST"])
-@login_required
+@blp.doc(
+    security=[{"bearerAuth": []}],
+    description="Ends the session (the token family) of the Bearer token: an access token, even expired, or "
+    "the refresh token. The refresh token may come in the body instead (or as well: then both must be the "
+    "same user's). A client can always log out with what it holds.",
+)
 @blp.arguments(LogoutIn, required=False)
 @blp.response(200, Envelope())
+@error_responses(blp, {401: "TOKEN_MISSING, TOKEN_INVALID (not ours, or two users' tokens), TOKEN_REVOKED"})
 def logout(body):
-    services().auth.logout(get_jwt(), (body or {}).get("refresh_token"))
+    services().auth.logout(token=_bearer_token(), refresh_token=(body or {}).get("refresh_token"))
     return ok("LOGOUT_SUCCESSFUL")
+
+
+def _bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if any."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return (token.strip() or None) if scheme == "Bearer" else None
 
 
 @blp.route("/password", methods=["PUT"])

@@ -72,17 +72,31 @@ class AuthService:
         return user, pair
 
     def refresh(self, claims: dict) -> dict:
-        self.tokens.consume_refresh(claims)
         user = self.users.by_id(claims["sub"])
         if user is None or not user.get("is_active", True):
             self.tokens.revoke(claims, family=True)
             raise Unauthorized("TOKEN_INVALID")
-        return self.tokens.issue_pair(user, family=claims.get("fam"))
+        return self.tokens.rotate(claims, role=user.get("role", "user"))
 
-    def logout(self, claims: dict, refresh_token: str | None = None) -> None:
-        if refresh_token:
-            self.tokens.revoke_encoded(refresh_token, user_id=claims["sub"])
-        self.tokens.revoke(claims, family=True)
+    def logout(self, *, token: str | None = None, refresh_token: str | None = None) -> None:
+        """End the session (the token family) of `token` (an access token, even expired, or a refresh
+        token) and of `refresh_token` (the body's). Both must be the same user's; nothing is revoked
+        otherwise."""
+        if not token and not refresh_token:
+            raise Unauthorized("TOKEN_MISSING")
+        primary = self.tokens.decode(token or refresh_token)
+        extra = self.tokens.decode(refresh_token) if token and refresh_token else None
+        if (
+            not primary.get("sub")
+            or (not token and primary.get("type") != "refresh")
+            or (extra is not None and (extra.get("type") != "refresh" or extra.get("sub") != primary["sub"]))
+        ):
+            raise Unauthorized("TOKEN_INVALID")
+        if self.tokens.is_revoked(primary):
+            raise Unauthorized("TOKEN_REVOKED")
+        for claims in (primary, extra):
+            if claims is not None:
+                self.tokens.revoke(claims, family=True)
 
     def change_password(self, claims: dict, *, current_password: str, new_password: str) -> None:
         user = self.users.by_id(claims["sub"])
