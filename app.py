@@ -27,9 +27,15 @@ def _embedded_database() -> None:
 
 
 def serve() -> None:
+    from werkzeug.serving import WSGIRequestHandler
+
     from app import create_app
     from app.cli import init_database
     from app.core.scheduler import Scheduler
+
+    class QuietHandler(WSGIRequestHandler):
+        def version_string(self) -> str:
+            return "GoodPlay"  # not the server's name and Python's version
 
     app = create_app()
     init_database(app)
@@ -47,6 +53,7 @@ def serve() -> None:
             debug=False,
             use_reloader=False,
             allow_unsafe_werkzeug=app.config["APP_ENV"] != "production",
+            request_handler=QuietHandler,
         )
     finally:
         if scheduler is not None:

@@ -26,6 +26,7 @@ from app.core.extensions import (
     init_proxy_fix,
     init_socketio,
 )
+from app.core.headers import init_security_headers
 from app.core.hooks import HookManager
 from app.core.infrastructure import EXTENSION, Infrastructure
 from app.core.jsonutil import GoodPlayJSONProvider
@@ -117,6 +118,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_json_bodies(app)
     api = init_api(app)
     init_docs(app)
+    init_security_headers(app)
     jobs: list[Job] = []
     for module in MODULES:
         name = module.__name__.rsplit(".", 1)[1]

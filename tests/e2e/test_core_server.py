@@ -15,6 +15,7 @@ def test_account_lifecycle_over_http_survives_a_restart(server_factory):
     server = server_factory(GOODPLAY_ADMIN_EMAIL="root@example.com", GOODPLAY_ADMIN_PASSWORD="admin-pass-123").start()
     health = server.api("GET", "/api/health")
     assert health.json() == {"success": True, "message": "HEALTHY", "data": {"status": "healthy"}}
+    assert health.headers["Server"] == "GoodPlay"  # no WSGI server name or Python version
 
     registered = server.api(
         "POST",
