@@ -5,6 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from app.donations.models.donations import donation, onlus
+
+# The words of the views below: a donation's `status`, an ONLUS's `category` and `verification_status`.
+DONATION_STATUSES = donation.STATUSES
+ONLUS_CATEGORIES = onlus.CATEGORIES
+ONLUS_STATUSES = onlus.STATUSES
+
 
 class SessionCredits(Protocol):
     def credit_summary(self, user_id: str, source_key: str) -> dict | None:
