@@ -15,7 +15,7 @@ import pytest
 import time_machine
 
 from app.core.database import EmbeddedMongo, make_client
-from tests.support import START, FakeClock
+from tests.support import START, FakeClock, cents_keys
 
 
 def pytest_configure(config):
@@ -97,16 +97,32 @@ def app_factory(mongo_uri, db_name):
     from app.cli import install_content
 
     apps = []
+    in_cents: list[str] = []
 
     def build(**overrides):
         application = create_app(_testing_config(mongo_uri, db_name, **overrides))
         install_content(application)
+        _watch_for_cents(application, in_cents)
         apps.append(application)
         return application
 
     yield build
     for application in apps:
         application.extensions["goodplay"].infra.db.client.close()
+    assert not in_cents, f"answers with amounts in cents (money is euros on the wire): {in_cents[:5]}"
+
+
+def _watch_for_cents(application, found: list) -> None:
+    """Every JSON answer a test receives is checked for `*_cents` keys (the test fails at teardown)."""
+    from flask import request
+
+    @application.after_request
+    def _check(response):
+        if response.is_json and not response.is_streamed:
+            keys = cents_keys(response.get_json(silent=True))
+            if keys:
+                found.append(f"{request.method} {request.path}: {keys[:3]}")
+        return response
 
 
 @pytest.fixture

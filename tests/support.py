@@ -39,3 +39,20 @@ def race(fn, n: int) -> list:
     for t in threads:
         t.join()
     return results
+
+
+def cents_keys(value, path: str = "$") -> list[str]:
+    """Paths of the `*_cents` keys anywhere in a JSON answer: money is euros on the wire (API.md). An error's
+    `errors` are skipped: they name the fields of the request."""
+    found = []
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            if path == "$" and key == "errors":
+                continue
+            if isinstance(key, str) and key.endswith("_cents"):
+                found.append(f"{path}.{key}")
+            found.extend(cents_keys(sub, f"{path}.{key}"))
+    elif isinstance(value, list):
+        for i, sub in enumerate(value):
+            found.extend(cents_keys(sub, f"{path}[{i}]"))
+    return found

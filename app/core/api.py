@@ -23,11 +23,62 @@ from app.core.money import cents_to_euros
 MAX_PER_PAGE = 100
 
 
+# What each JSON-typed field accepts on input: a string is not a number, 0 or "yes" is not a boolean,
+# 2.5 is not an integer (checked in this order: Integer is a Number). One check on the raw JSON rather than
+# marshmallow's options: Integer(strict=True) covers integers only, Boolean(truthy={True}) still takes 1
+# (1 == True) and Float has no strict mode.
+_JSON_TYPES: tuple[tuple[type[ma.fields.Field], tuple[type, ...]], ...] = (
+    (ma.fields.Boolean, (bool,)),
+    (ma.fields.Integer, (int,)),
+    (ma.fields.Number, (int, float)),
+)
+
+
+def _json_type_error(field: ma.fields.Field, value: Any) -> str | None:
+    """The error message when `value` is not of the JSON type `field` reads; None when it is (or is null:
+    allow_none decides that)."""
+    if value is None:
+        return None
+    if isinstance(field, ma.fields.List) and isinstance(value, list):
+        return next(filter(None, (_json_type_error(field.inner, item) for item in value)), None)
+    if isinstance(field, ma.fields.Dict) and field.value_field is not None and isinstance(value, dict):
+        return next(filter(None, (_json_type_error(field.value_field, item) for item in value.values())), None)
+    for field_class, types in _JSON_TYPES:
+        if isinstance(field, field_class):
+            if isinstance(value, types) and (field_class is ma.fields.Boolean or not isinstance(value, bool)):
+                return None
+            return field.error_messages["invalid"]
+    return None
+
+
 class StrictSchema(ma.Schema):
-    """Input schema: unknown fields are an error, never stored."""
+    """Input schema of a JSON body: unknown fields are an error, never stored, and JSON types are strict
+    (a string is not a number, 0 or "yes" is not a boolean, 2.5 is not an integer)."""
 
     class Meta:
         unknown = ma.RAISE
+
+    strict_json_types = True
+
+    @ma.pre_load
+    def _check_json_types(self, data, **kwargs):
+        if not self.strict_json_types or not isinstance(data, dict):
+            return data
+        errors = {}
+        for name, field in self.load_fields.items():
+            key = field.data_key or name
+            if key in data and (error := _json_type_error(field, data[key])):
+                errors[key] = [error]
+        if errors:
+            raise ma.ValidationError(errors)
+        return data
+
+
+class QuerySchema(StrictSchema):
+    """Input schema of a query string: every value arrives as text, so numbers and booleans are parsed
+    from it (`?page=2&unread=true`); unknown parameters are still an error."""
+
+    strict_json_types = False
 
 
 class OutSchema(ma.Schema):
@@ -37,10 +88,32 @@ class OutSchema(ma.Schema):
         ordered = True
 
 
-class Money(ma.fields.Field):
-    """Euros on the wire (a number with at most 2 decimals), integer cents inside.
+def _euro_metadata(metadata: dict | None) -> dict:
+    metadata = dict(metadata or {})
+    description = metadata.get("description")
+    if not description:
+        metadata["description"] = "Euros (at most 2 decimals)"
+    elif "euro" not in description.lower():
+        metadata["description"] = f"{description} (euros)"
+    return {"type": "number", "multipleOf": 0.01, **metadata}
 
-    Deserialises to cents (int > 0 unless allow_zero); serialises cents to euros.
+
+class Euros(ma.fields.Field):
+    """Output: integer cents inside (name them with attribute=, e.g. "balance_cents"), euros on the wire
+    (a number with at most 2 decimals; negative for a signed amount)."""
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = _euro_metadata(kwargs.get("metadata"))
+        super().__init__(**kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else cents_to_euros(value)
+
+
+class Money(Euros):
+    """Input and output: euros on the wire (a JSON number with at most 2 decimals), integer cents inside.
+
+    Loads euros to cents (> 0 unless allow_zero, at most max_cents); dumps cents to euros.
     """
 
     default_error_messages = {
@@ -52,20 +125,14 @@ class Money(ma.fields.Field):
     }
 
     def __init__(self, *, allow_zero: bool = False, max_cents: int = 10**11, **kwargs):
-        kwargs.setdefault("metadata", {})
-        kwargs["metadata"].setdefault("type", "number")
-        kwargs["metadata"].setdefault("format", "euros")
+        bounds = {"minimum": 0 if allow_zero else 0.01, "maximum": cents_to_euros(max_cents)}
+        kwargs["metadata"] = {**bounds, **(kwargs.get("metadata") or {})}
         super().__init__(**kwargs)
         self.allow_zero = allow_zero
         self.max_cents = max_cents
 
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        return cents_to_euros(value)
-
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.make_error("invalid")
         try:
             amount = Decimal(str(value))
@@ -87,8 +154,91 @@ class Money(ma.fields.Field):
             raise self.make_error("too_large")
         return cents
 
-    def _jsonschema_type_mapping(self):  # pragma: no cover - apispec hook
-        return {"type": "number"}
+
+def euros_in(value: Any) -> Any:
+    """`value` with every `<name>_cents` integer inside it, at any depth, as `<name>` in euros."""
+    if isinstance(value, dict):
+        return {
+            (key.removesuffix("_cents") if _is_cents(key, sub) else key): (
+                cents_to_euros(sub) if _is_cents(key, sub) else euros_in(sub)
+            )
+            for key, sub in value.items()
+        }
+    if isinstance(value, list):
+        return [euros_in(sub) for sub in value]
+    return value
+
+
+def _is_cents(key: Any, value: Any) -> bool:
+    return isinstance(key, str) and key.endswith("_cents") and isinstance(value, int) and not isinstance(value, bool)
+
+
+class Details(ma.fields.Dict):
+    """Output: an object whose keys depend on its kind (a compliance rule, a discrepancy, a batch item...),
+    with its amounts in euros (each `<name>_cents` inside is dumped as `<name>`)."""
+
+    def __init__(self, **kwargs):
+        metadata = {"description": "Depends on the kind; amounts in euros", **(kwargs.get("metadata") or {})}
+        super().__init__(keys=ma.fields.String(), **{**kwargs, "metadata": metadata})
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else euros_in(value)
+
+
+class Number(ma.fields.Field):
+    """Output: a JSON number as computed (counts stay integers, euros keep their decimals)."""
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {"type": "number", **(kwargs.get("metadata") or {})}
+        super().__init__(**kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+_ANY_JSON = [
+    {"type": "object"},
+    {"type": "array", "items": {}},
+    {"type": "string"},
+    {"type": "number"},
+    {"type": "boolean"},
+]
+
+
+class Json(ma.fields.Raw):
+    """Any JSON value, kept as sent (opaque to the server, e.g. a game's state)."""
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {"anyOf": _ANY_JSON, **(kwargs.get("metadata") or {})}
+        super().__init__(**kwargs)
+
+
+class Id(ma.fields.String):
+    """A record's id on the wire, as a string (read from `_id` unless another attribute is named)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("attribute", "_id")
+        kwargs.setdefault("required", True)
+        super().__init__(**kwargs)
+
+
+class Computed(ma.fields.Field):
+    """A value derived from the whole object, dumped and documented as the field `as_field`:
+    `Computed(fields.Boolean(), lambda onlus: onlus["verification_status"] == VERIFIED)`."""
+
+    _CHECK_ATTRIBUTE = False
+
+    def __init__(self, as_field: ma.fields.Field, func: Callable[[Any], Any], **kwargs):
+        kwargs.setdefault("dump_only", True)
+        super().__init__(**kwargs)
+        self.as_field, self.func = as_field, func
+
+    def _bind_to_schema(self, field_name, parent):
+        super()._bind_to_schema(field_name, parent)
+        self.as_field._bind_to_schema(field_name, self)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return self.as_field._serialize(self.func(obj), attr, obj, **kwargs)
 
 
 class Timestamp(ma.fields.DateTime):
@@ -102,7 +252,7 @@ class Timestamp(ma.fields.DateTime):
         return value.replace(microsecond=0).isoformat() + "Z"
 
 
-class PageQuery(StrictSchema):
+class PageQuery(QuerySchema):
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=10_000))
     per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
 
@@ -125,15 +275,26 @@ class Page:
     total: int
 
     @property
-    def skip(self) -> int:
-        return (self.page - 1) * self.per_page
-
-    @property
-    def pages(self) -> int:
+    def total_pages(self) -> int:
         return math.ceil(self.total / self.per_page) if self.per_page else 0
 
     def as_dict(self) -> dict:
-        return {"items": self.items, "page": self.page, "per_page": self.per_page, "total": self.total}
+        return {
+            "items": self.items,
+            "page": self.page,
+            "per_page": self.per_page,
+            "total": self.total,
+            "total_pages": self.total_pages,
+        }
+
+
+class PageOut(OutSchema):
+    """The page around a list (Envelope(..., paginated=True) adds `items`)."""
+
+    page = ma.fields.Integer(required=True, metadata={"description": "This page's number, from 1"})
+    per_page = ma.fields.Integer(required=True, metadata={"description": "Page size asked for"})
+    total = ma.fields.Integer(required=True, metadata={"description": "Items on all the pages"})
+    total_pages = ma.fields.Integer(required=True, metadata={"description": "Pages in all (0 when there are no items)"})
 
 
 _ENVELOPES: dict = {}
@@ -145,7 +306,7 @@ def Envelope(
     """The success envelope around a data schema, as a schema class for @blp.response.
 
     Envelope(UserOut) -> {success, message, data: UserOut}; paginated=True wraps the
-    items in {items, page, per_page, total}; no schema means data is a free-form object.
+    items in a page {items, page, per_page, total, total_pages}; no schema means data is null.
     """
     key = (data_schema, many, paginated, name)
     if key in _ENVELOPES:
@@ -154,17 +315,10 @@ def Envelope(
     suffix = "Page" if paginated else ("List" if many else "")
     schema_name = name or f"{base}{suffix}Envelope"
     if data_schema is None:
-        data_field = ma.fields.Raw(allow_none=True)
+        data_field = ma.fields.Raw(allow_none=True, metadata={"type": "object", "description": "Always null"})
     elif paginated:
         page_cls = type(
-            f"{base}Page",
-            (OutSchema,),
-            {
-                "items": ma.fields.List(ma.fields.Nested(data_schema), required=True),
-                "page": ma.fields.Integer(required=True),
-                "per_page": ma.fields.Integer(required=True),
-                "total": ma.fields.Integer(required=True),
-            },
+            f"{base}Page", (PageOut,), {"items": ma.fields.List(ma.fields.Nested(data_schema), required=True)}
         )
         data_field = ma.fields.Nested(page_cls, required=True)
     else:
@@ -183,9 +337,19 @@ def Envelope(
 
 
 class ErrorEnvelope(OutSchema):
+    """Every error answer: `message` is one of the keys listed in the response's description."""
+
     success = ma.fields.Boolean(required=True, metadata={"description": "Always false"})
-    message = ma.fields.String(required=True, metadata={"description": "UPPER_SNAKE message key"})
-    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()))
+    message = ma.fields.String(
+        required=True,
+        validate=ma.validate.Regexp(r"^[A-Z][A-Z0-9_]*$"),
+        metadata={"description": "UPPER_SNAKE error key, e.g. VALIDATION_ERROR, GAME_NOT_FOUND"},
+    )
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Per field (or `_schema`), what is wrong with it; present on VALIDATION_ERROR"},
+    )
 
 
 def ok(message: str, data: Any = None) -> dict:
@@ -246,15 +410,19 @@ def current_user_id() -> str:
     return g.user_id
 
 
-def error_responses(blp, errors: dict[int, str]) -> Callable:
-    """Document a route's domain errors in the OpenAPI document, e.g.
-    `@error_responses(blp, {404: "ONLUS_NOT_FOUND", 409: "INSUFFICIENT_BALANCE"})` under @blp.response.
-    (401, 403 for admin routes, 404 for path ids, 400/413/422 for bodies and 429 are added for every
-    operation automatically: app.core.extensions.ErrorResponses.)"""
+def error_responses(blp, errors: dict[int, str | None]) -> Callable:
+    """Document a route's domain errors in the OpenAPI document, each status with its error keys first:
+    `@error_responses(blp, {404: "ONLUS_NOT_FOUND", 409: "INSUFFICIENT_BALANCE: not enough credits"})` under
+    @blp.response. (401, 403 for admin routes, 404 for path ids, 400/413/422 for bodies and 429 are added
+    for every operation automatically, app.core.extensions.ErrorResponses; a path id's 404 key is the
+    route's own, and `{404: None}` says a route with a path id never answers 404.)"""
 
     def decorator(func: Callable) -> Callable:
         for status, description in sorted(errors.items(), reverse=True):
-            func = blp.alt_response(status, schema=ErrorEnvelope, description=description)(func)
+            if description is None:
+                func._never_answers = {*getattr(func, "_never_answers", ()), status}
+            else:
+                func = blp.alt_response(status, schema=ErrorEnvelope, description=description)(func)
         return func
 
     return decorator

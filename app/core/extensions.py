@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+import marshmallow as ma
 import swagger_ui_bundle
 from apispec import BasePlugin
 from flask import Flask, request, send_from_directory
@@ -17,7 +18,7 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Api
 from flask_socketio import SocketIO
 
-from app.core.api import ErrorEnvelope
+from app.core.api import Computed, ErrorEnvelope
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,14 @@ class GoodPlayApi(Api):
         self._undocumented: list = []
         self._doc_lock = threading.Lock()
         super().__init__(app, spec_kwargs={"extra_plugins": [ErrorResponses(app)]})
+        # Only standard formats: JSON Schema's is "uri" (apispec writes "url").
+        self.register_field(ma.fields.Url, "string", "uri")
+        self.ma_plugin.converter.add_attribute_function(computed2properties)
+        self.ma_plugin.converter.add_attribute_function(constant2properties)
+        # flask-smorest documents its own pagination header and metadata; pages here are the envelope's
+        # data ({items, page, per_page, total, total_pages}), so neither is part of this API.
+        self._spec.components.headers_lazy.pop("PAGINATION", None)
+        self._spec.components.schemas.pop("PaginationMetadata", None)
 
     @property
     def spec(self):
@@ -65,15 +74,33 @@ class GoodPlayApi(Api):
         self._undocumented.append((blp, name, parameters))
 
 
+def computed2properties(self, field, **kwargs) -> dict:
+    """apispec attribute function: a Computed field is documented as the field it dumps as."""
+    return self.field2property(field.as_field) if isinstance(field, Computed) else {}
+
+
+_JSON_TYPE_NAMES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"))
+
+
+def constant2properties(self, field, **kwargs) -> dict:
+    """apispec attribute function: a Constant field is its one value, typed."""
+    if not isinstance(field, ma.fields.Constant):
+        return {}
+    name = next((name for kind, name in _JSON_TYPE_NAMES if isinstance(field.constant, kind)), None)
+    return {"type": name, "enum": [field.constant]} if name else {}
+
+
+# Each description lists the error keys (`message`) first: "KEY, KEY: why". A route's own keys for the
+# same status (error_responses) are appended; a path id's 404 key is always the route's own.
 _ERROR_DESCRIPTIONS = {
     400: "INVALID_JSON: the body is not valid JSON",
-    401: "UNAUTHORIZED / TOKEN_*: missing, expired or revoked access token",
+    401: "TOKEN_MISSING, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED: no valid access token",
     403: "ADMIN_REQUIRED: authenticated but not an administrator",
-    404: "Unknown resource, or another user's private resource",
     413: "PAYLOAD_TOO_LARGE: the body exceeds MAX_CONTENT_LENGTH",
-    422: "VALIDATION_ERROR: invalid or unknown fields",
-    429: "RATE_LIMIT_EXCEEDED (header Retry-After)",
+    422: "VALIDATION_ERROR: invalid, missing or unknown fields (`errors` names them)",
+    429: "RATE_LIMIT_EXCEEDED: too many requests; retry after the Retry-After header's seconds",
 }
+_UNDECLARED_404 = "Unknown resource, or another user's private resource"
 
 
 def _view_flag(view, name: str):
@@ -87,8 +114,9 @@ def _view_flag(view, name: str):
 
 class ErrorResponses(BasePlugin):
     """An apispec plugin: adds to every operation the error statuses it can answer by construction (auth,
-    admin, path ids, bodies, query strings, rate limits). Domain errors (409, a 404 for an id in the body...)
-    are documented by each route with @blp.alt_response (app.core.api.error_responses)."""
+    admin, path ids, bodies, query strings, rate limits), each described by its error keys. Domain errors
+    (409, the 404 of a path id, a 404 for an id in the body...) are documented by each route with
+    app.core.api.error_responses; for a status both know, the description lists both's keys."""
 
     ERROR_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
 
@@ -118,15 +146,22 @@ class ErrorResponses(BasePlugin):
                 statuses.add(422)
             if view is not None and _view_flag(view, "_rate_limit"):
                 statuses.add(429)
+            if view is not None:
+                statuses -= set(_view_flag(view, "_never_answers") or ())
             responses = operation["responses"]
             for status in sorted(statuses):
-                responses.setdefault(
-                    str(status),
-                    {
-                        "description": _ERROR_DESCRIPTIONS[status],
-                        "content": {"application/json": {"schema": dict(self.ERROR_REF)}},
-                    },
-                )
+                general = _ERROR_DESCRIPTIONS.get(status, _UNDECLARED_404)
+                # flask-smorest keys a route's own responses by int, and the 422 of @blp.arguments is the
+                # name of a generic component: one response per status, the route's own keys kept.
+                declared = [responses.pop(key) for key in (status, str(status)) if key in responses]
+                own = [d["description"] for d in declared if isinstance(d, dict) and d.get("description")]
+                if status not in _ERROR_DESCRIPTIONS and own:
+                    general = None  # a path id's 404: only the route knows its key
+                description = "; ".join([general] * bool(general) + [d for d in own if d != general])
+                responses[str(status)] = {
+                    "description": description,
+                    "content": {"application/json": {"schema": dict(self.ERROR_REF)}},
+                }
 
 
 def init_api(app: Flask) -> Api:

@@ -6,7 +6,8 @@ import marshmallow as ma
 from marshmallow import ValidationError, fields, post_load, validate
 from stdnum.it import codicefiscale
 
-from app.core.api import Money, OutSchema, StrictSchema, Timestamp
+from app.core.api import Details, Id, Money, OutSchema, QuerySchema, StrictSchema, Timestamp
+from app.core.hooks import DONE, FAILED, PARKED, PENDING
 from app.core.models.user import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NAME_MAX, ROLES
 
 _name = {"validate": validate.Length(min=1, max=NAME_MAX)}
@@ -63,7 +64,7 @@ class ProfileIn(StrictSchema):
 
 
 class UserOut(OutSchema):
-    id = fields.Function(lambda u: str(u["_id"]), required=True)
+    id = Id()
     email = fields.String(required=True)
     first_name = fields.String(required=True)
     last_name = fields.String(required=True)
@@ -165,33 +166,36 @@ class PreferencesOut(OutSchema):
 
 
 class HealthOut(OutSchema):
-    status = fields.String(required=True)
-    database = fields.String()
+    status = fields.String(required=True, validate=validate.OneOf(["healthy", "ready"]))
+    database = fields.String(validate=validate.OneOf(["ok"]))
     payments = fields.String(
         validate=validate.OneOf(("stripe", "simulated")),
         metadata={"description": "The payment provider; simulated: test mode, no money moves"},
     )
 
 
+_EVENT_STATUSES = [PENDING, DONE, FAILED, PARKED]
+
+
 class HandlerStateOut(OutSchema):
-    status = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(_EVENT_STATUSES))
     attempts = fields.Integer(required=True)
     last_error = fields.String(allow_none=True)
     next_attempt_at = Timestamp(allow_none=True)
 
 
 class HookEventOut(OutSchema):
-    id = fields.Function(lambda e: e["_id"], required=True)
+    id = Id()
     name = fields.String(required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(_EVENT_STATUSES))
     key = fields.String(allow_none=True)
-    payload = fields.Dict(required=True)
+    payload = Details(required=True, metadata={"description": "The event as published (amounts in euros)"})
     handlers = fields.Dict(keys=fields.String(), values=fields.Nested(HandlerStateOut))
     created_at = Timestamp(required=True)
 
 
-class EventListQuery(StrictSchema):
-    status = fields.String(validate=validate.OneOf(["pending", "failed", "parked", "done"]))
+class EventListQuery(QuerySchema):
+    status = fields.String(validate=validate.OneOf(_EVENT_STATUSES))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
@@ -200,6 +204,6 @@ class ReplayIn(StrictSchema):
     handler = fields.String(validate=validate.Length(min=1, max=100))
 
 
-class UserSearchQuery(StrictSchema):
+class UserSearchQuery(QuerySchema):
     q = fields.String(required=True, validate=validate.Length(min=2, max=60))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))

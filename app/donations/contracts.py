@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from app.donations.models.donations import donation, onlus
 from app.games.events import GameSessionComplete
+
+# The words of the views below: a donation's `status`, an ONLUS's `category` and `verification_status`.
+DONATION_STATUSES = donation.STATUSES
+ONLUS_CATEGORIES = onlus.CATEGORIES
+ONLUS_STATUSES = onlus.STATUSES
 
 
 class SessionCredits(Protocol):

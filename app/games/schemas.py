@@ -10,12 +10,12 @@ from datetime import UTC
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.core.api import MAX_PER_PAGE, Money, OutSchema, StrictSchema, Timestamp
+from app.core.api import MAX_PER_PAGE, Euros, Id, Json, Money, OutSchema, QuerySchema, StrictSchema, Timestamp
 from app.games.models import competition as comp
 from app.games.models import modes as mode_rules
 from app.games.models import session as session_rules
 from app.games.models import team as team_rules
-from app.games.models.plugin import CATEGORIES
+from app.games.models.plugin import CATEGORIES, DIFFICULTIES
 
 _id = {"validate": validate.Length(min=1, max=64)}
 _score = validate.Range(min=0, max=session_rules.MAX_SCORE)
@@ -39,14 +39,10 @@ class UtcDateTime(fields.DateTime):
         return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
 
 
-def _record_id(obj) -> str:
-    return str(obj["_id"])
-
-
 # -- catalog -------------------------------------------------------------------------------
 
 
-class GameListQuery(StrictSchema):
+class GameListQuery(QuerySchema):
     page = _page()
     per_page = _per_page()
     category = fields.String(validate=validate.OneOf(CATEGORIES))
@@ -57,9 +53,9 @@ class GameListQuery(StrictSchema):
 class GameOut(OutSchema):
     id = fields.String(required=True)
     name = fields.String(required=True)
-    category = fields.String(required=True)
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     description = fields.String()
-    difficulty = fields.String()
+    difficulty = fields.String(validate=validate.OneOf(DIFFICULTIES))
     min_players = fields.Integer()
     max_players = fields.Integer()
     estimated_duration_minutes = fields.Integer()
@@ -100,7 +96,7 @@ class GameSessionSyncIn(StrictSchema):
             "play time the server measured (422 SCORE_NOT_PLAUSIBLE)",
         },
     )
-    state = fields.Raw(allow_none=True, metadata={"description": "Opaque game state (JSON, at most 16 KB)"})
+    state = Json(allow_none=True, metadata={"description": "Opaque game state (JSON, at most 16 KB)"})
     version = fields.Integer(
         validate=validate.Range(min=1),
         strict=True,
@@ -119,10 +115,10 @@ class GameSessionEndIn(StrictSchema):
         strict=True,
         metadata={"description": "The client's own measure; it can only lower the server-measured play time"},
     )
-    state = fields.Raw(allow_none=True)
+    state = Json(allow_none=True, metadata={"description": "Opaque game state (JSON, at most 16 KB)"})
 
 
-class GameSessionListQuery(StrictSchema):
+class GameSessionListQuery(QuerySchema):
     page = _page()
     per_page = _per_page()
     status = fields.String(validate=validate.OneOf(session_rules.STATUSES))
@@ -130,7 +126,7 @@ class GameSessionListQuery(StrictSchema):
 
 
 class GameSessionOut(OutSchema):
-    id = fields.Function(_record_id, required=True)
+    id = Id()
     game_id = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(session_rules.STATUSES))
     version = fields.Integer(required=True, metadata={"description": "Send it back with the next sync"})
@@ -141,7 +137,7 @@ class GameSessionOut(OutSchema):
     abandoned_at = Timestamp(allow_none=True)
     play_seconds = fields.Integer(metadata={"description": "Server-measured play time, paused time excluded"})
     score = fields.Integer()
-    state = fields.Raw(allow_none=True)
+    state = Json(allow_none=True, metadata={"description": "Opaque game state"})
     final_score = fields.Integer(allow_none=True)
     universal_score = fields.Integer(allow_none=True, metadata={"description": "0..1000, comparable across games"})
     mode_key = fields.String(allow_none=True)
@@ -154,10 +150,9 @@ class GameSessionOut(OutSchema):
 
 class GameSessionEndOut(OutSchema):
     session = fields.Nested(GameSessionOut, required=True)
-    credits_earned = Money(
+    credits_earned = Euros(
         attribute="credits_cents",
         required=True,
-        allow_zero=True,
         metadata={"description": "Euros credited to the wallet for this session"},
     )
 
@@ -220,13 +215,13 @@ class GameModeUpdateIn(StrictSchema):
     end_date = UtcDateTime(allow_none=True)
 
 
-class GameModeAtQuery(StrictSchema):
+class GameModeAtQuery(QuerySchema):
     at = UtcDateTime(metadata={"description": "The moment to evaluate (default: now)"})
 
 
 class GameModeScheduleOut(OutSchema):
-    recurrence = fields.String(required=True)
-    weekday = fields.String(allow_none=True)
+    recurrence = fields.String(required=True, validate=validate.OneOf(mode_rules.RECURRENCES))
+    weekday = fields.String(allow_none=True, validate=validate.OneOf(mode_rules.WEEKDAYS))
     start_time = fields.String(required=True)
     duration_minutes = fields.Integer(required=True)
 
@@ -239,7 +234,7 @@ class GameModeOut(OutSchema):
     auto_apply = fields.Boolean(metadata={"description": "Sessions started while active join it automatically"})
     time_limit_seconds = fields.Integer(allow_none=True)
     game_ids = fields.List(fields.String())
-    categories = fields.List(fields.String())
+    categories = fields.List(fields.String(validate=validate.OneOf(CATEGORIES)))
     is_active = fields.Boolean(metadata={"description": "Switched on by admins"})
     start_date = Timestamp(allow_none=True)
     end_date = Timestamp(allow_none=True)
@@ -261,7 +256,7 @@ class GameChallengeCreateIn(StrictSchema):
     message = fields.String(validate=validate.Length(max=200))
 
 
-class GameChallengeListQuery(StrictSchema):
+class GameChallengeListQuery(QuerySchema):
     page = _page()
     per_page = _per_page()
     status = fields.String(validate=validate.OneOf(comp.CHALLENGE_STATUSES))
@@ -270,17 +265,19 @@ class GameChallengeListQuery(StrictSchema):
 class GameChallengeParticipantOut(OutSchema):
     user_id = fields.String(required=True)
     display_name = fields.String()
-    side = fields.String(required=True)
-    status = fields.String(required=True)
+    side = fields.String(required=True, validate=validate.OneOf(("a", "b")))
+    status = fields.String(
+        required=True, validate=validate.OneOf((comp.INVITED, comp.ACCEPTED, comp.PART_DECLINED, comp.PLAYED))
+    )
     score = fields.Integer(allow_none=True, metadata={"description": "Universal score of the bound session"})
     raw_score = fields.Integer(allow_none=True)
     played_at = Timestamp(allow_none=True)
 
 
 class GameChallengeOut(OutSchema):
-    id = fields.Function(_record_id, required=True)
+    id = Id()
     game_id = fields.String(required=True)
-    type = fields.String(required=True, metadata={"description": "1v1 or nvn"})
+    type = fields.String(required=True, validate=validate.OneOf(("1v1", "nvn")))
     status = fields.String(required=True, validate=validate.OneOf(comp.CHALLENGE_STATUSES))
     challenger_id = fields.String(required=True)
     message = fields.String(allow_none=True)
@@ -289,7 +286,7 @@ class GameChallengeOut(OutSchema):
     activated_at = Timestamp(allow_none=True)
     ends_at = Timestamp(allow_none=True)
     completed_at = Timestamp(allow_none=True)
-    winner_side = fields.String(allow_none=True)
+    winner_side = fields.String(allow_none=True, validate=validate.OneOf(("a", "b")))
     winner_ids = fields.List(fields.String())
     is_draw = fields.Boolean()
     side_scores = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True)
@@ -313,7 +310,7 @@ class GameTeamCreateIn(StrictSchema):
             raise ma.ValidationError("Must not be blank.")
 
 
-class GameTeamListQuery(StrictSchema):
+class GameTeamListQuery(QuerySchema):
     page = _page()
     per_page = _per_page()
     q = fields.String(validate=validate.Length(min=1, max=40))
@@ -326,7 +323,7 @@ class GameTeamRoleIn(StrictSchema):
 class GameTeamMemberOut(OutSchema):
     user_id = fields.String(required=True)
     display_name = fields.String()
-    role = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(team_rules.ROLES))
     joined_at = Timestamp()
 
 
@@ -357,14 +354,14 @@ class TournamentCreateIn(StrictSchema):
     description = fields.String(load_default="", validate=validate.Length(max=1000))
     game_id = fields.String(allow_none=True, **_id)
     type = fields.String(load_default=comp.INDIVIDUAL, validate=validate.OneOf([comp.INDIVIDUAL, comp.TEAM]))
-    scoring = fields.String(load_default="total", validate=validate.OneOf(["total", "best"]))
+    scoring = fields.String(load_default=comp.TOTAL, validate=validate.OneOf([comp.TOTAL, comp.BEST]))
     starts_at = UtcDateTime(required=True)
     ends_at = UtcDateTime(required=True)
     max_participants = fields.Integer(required=True, validate=validate.Range(min=2, max=10_000))
     prizes = fields.List(fields.Nested(TournamentPrizeIn), load_default=list, validate=validate.Length(max=100))
 
 
-class TournamentListQuery(StrictSchema):
+class TournamentListQuery(QuerySchema):
     page = _page()
     per_page = _per_page()
     status = fields.String(validate=validate.OneOf(comp.TOURNAMENT_STATUSES))
@@ -373,7 +370,7 @@ class TournamentListQuery(StrictSchema):
 
 class TournamentPrizeOut(OutSchema):
     rank = fields.Integer(required=True)
-    reward = Money(attribute="reward_cents", required=True)
+    reward = Euros(attribute="reward_cents", required=True)
 
 
 class TournamentResultOut(OutSchema):
@@ -381,16 +378,16 @@ class TournamentResultOut(OutSchema):
     user_id = fields.String(allow_none=True)
     team_id = fields.String(allow_none=True)
     score = fields.Integer(required=True)
-    reward = Money(attribute="reward_cents", allow_zero=True)
+    reward = Euros(attribute="reward_cents")
 
 
 class TournamentOut(OutSchema):
-    id = fields.Function(_record_id, required=True)
+    id = Id()
     name = fields.String(required=True)
     description = fields.String()
     game_id = fields.String(allow_none=True)
-    type = fields.String(required=True)
-    scoring = fields.String()
+    type = fields.String(required=True, validate=validate.OneOf([comp.INDIVIDUAL, comp.TEAM]))
+    scoring = fields.String(validate=validate.OneOf([comp.TOTAL, comp.BEST]))
     status = fields.String(required=True, validate=validate.OneOf(comp.TOURNAMENT_STATUSES))
     starts_at = Timestamp(required=True)
     ends_at = Timestamp(required=True)
@@ -410,11 +407,11 @@ class TournamentEntryOut(OutSchema):
     display_name = fields.String()
     score = fields.Integer(required=True)
     sessions = fields.Integer()
-    reward = Money(attribute="reward_cents", allow_zero=True)
+    reward = Euros(attribute="reward_cents")
 
 
 class TournamentLeaderboardOut(OutSchema):
     tournament_id = fields.String(required=True)
-    status = fields.String(required=True)
-    type = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(comp.TOURNAMENT_STATUSES))
+    type = fields.String(required=True, validate=validate.OneOf([comp.INDIVIDUAL, comp.TEAM]))
     entries = fields.List(fields.Nested(TournamentEntryOut), required=True)

@@ -4,24 +4,32 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from app.core.api import Money, OutSchema, StrictSchema, Timestamp
+from app.core.api import Computed, Euros, Id, Money, Number, OutSchema, QuerySchema, StrictSchema, Timestamp
 from app.core.money import cents_to_euros
+from app.donations.contracts import DONATION_STATUSES, ONLUS_CATEGORIES, ONLUS_STATUSES
 from app.impact.models import updates as urules
-from app.impact.models.reports import REPORT_TYPES
+from app.impact.models.reports import DRAFT, PUBLISHED, REPORT_TYPES
 from app.impact.models.stories import CONDITION_TYPES, MONEY_CONDITIONS
 
-_id = fields.Function(lambda d: str(d["_id"]), required=True)
 _short = validate.Length(min=1, max=120)
+TIMELINE_KINDS = ("donation", "refund", "milestone", "level_up", "story_unlocked")
+LEADERBOARD_METRICS = ("total_donated", "donation_count", "onlus_diversity")
+_AMOUNT = {"description": "A count, or euros when is_money"}
 
 
 def _euros(key: str):
-    return fields.Function(lambda d: cents_to_euros(d[key]) if d.get(key) is not None else None)
+    """Euros from the integer cents under `key`; null when there are none."""
+    return Euros(attribute=key, allow_none=True, dump_default=None)
+
+
+def _euro_map(**kwargs):
+    return fields.Dict(keys=fields.String(), values=Euros(), **kwargs)
 
 
 # -- inputs -------------------------------------------------------------------------------------
 
 
-class StoryListQuery(StrictSchema):
+class StoryListQuery(QuerySchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     status = fields.String(
@@ -36,35 +44,30 @@ class StoryListQuery(StrictSchema):
     category = fields.String(validate=validate.Length(min=1, max=40))
 
 
-class TimelineQuery(StrictSchema):
+class TimelineQuery(QuerySchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    kind = fields.List(
-        fields.String(validate=validate.OneOf(["donation", "refund", "milestone", "level_up", "story_unlocked"])),
-        validate=validate.Length(max=5),
-    )
+    kind = fields.List(fields.String(validate=validate.OneOf(TIMELINE_KINDS)), validate=validate.Length(max=5))
 
 
-class LeaderboardQuery(StrictSchema):
-    metric = fields.String(
-        load_default="total_donated", validate=validate.OneOf(["total_donated", "donation_count", "onlus_diversity"])
-    )
+class LeaderboardQuery(QuerySchema):
+    metric = fields.String(load_default="total_donated", validate=validate.OneOf(LEADERBOARD_METRICS))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
-class MetricsQuery(StrictSchema):
+class MetricsQuery(QuerySchema):
     days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=365))
     metric_name = fields.String(validate=validate.Length(min=1, max=60))
 
 
-class UpdatesQuery(StrictSchema):
+class UpdatesQuery(QuerySchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     featured = fields.Boolean(load_default=False)
 
 
-class ReportListQuery(StrictSchema):
+class ReportListQuery(QuerySchema):
     report_type = fields.String(validate=validate.OneOf(REPORT_TYPES))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
@@ -141,8 +144,9 @@ class UserImpactOut(OutSchema):
     onlus_supported = fields.Integer()
     onlus_ids = fields.List(fields.String(), allow_none=True)
     categories = fields.List(fields.String())
-    donations_by_category = fields.Function(
-        lambda d: {k: cents_to_euros(v) for k, v in d["category_cents"].items()} if d.get("category_cents") else None
+    donations_by_category = Computed(
+        _euro_map(allow_none=True, metadata={"description": "Euros per category"}),
+        lambda d: d.get("category_cents") or None,
     )
     total_earned = _euros("total_earned_cents")
     level = fields.Integer()
@@ -155,8 +159,8 @@ class UserImpactOut(OutSchema):
 
 
 class TimelineEntryOut(OutSchema):
-    id = _id
-    kind = fields.String(required=True)
+    id = Id()
+    kind = fields.String(required=True, validate=validate.OneOf(TIMELINE_KINDS))
     occurred_at = Timestamp(required=True)
     donation_id = fields.String(allow_none=True)
     onlus_id = fields.String(allow_none=True)
@@ -169,17 +173,21 @@ class TimelineEntryOut(OutSchema):
     level = fields.Integer(allow_none=True)
 
 
+def _progress_amount(key: str):
+    return Computed(Number(metadata=_AMOUNT), lambda p: cents_to_euros(p[key]) if p.get("is_money") else p[key])
+
+
 class StoryConditionProgressOut(OutSchema):
-    condition_type = fields.String()
-    current = fields.Function(lambda p: cents_to_euros(p["current"]) if p.get("is_money") else p["current"])
-    target = fields.Function(lambda p: cents_to_euros(p["target"]) if p.get("is_money") else p["target"])
-    remaining = fields.Function(lambda p: cents_to_euros(p["remaining"]) if p.get("is_money") else p["remaining"])
+    condition_type = fields.String(validate=validate.OneOf(CONDITION_TYPES))
+    current = _progress_amount("current")
+    target = _progress_amount("target")
+    remaining = _progress_amount("remaining")
     percent = fields.Float()
     is_money = fields.Boolean()
 
 
 class StoryOut(OutSchema):
-    id = _id
+    id = Id()
     title = fields.String(required=True)
     teaser = fields.String(allow_none=True)
     content = fields.String(allow_none=True, metadata={"description": "null while the story is locked"})
@@ -190,19 +198,20 @@ class StoryOut(OutSchema):
         metadata={"description": "unlocked (content shown) or locked (title, teaser and progress only)"},
     )
     unlocked_at = Timestamp(allow_none=True)
-    story_type = fields.String()
+    story_type = fields.String(validate=validate.OneOf(("milestone", "progress", "special")))
     category = fields.String(allow_none=True)
     onlus_id = fields.String(allow_none=True)
     priority = fields.Integer()
     tags = fields.List(fields.String())
     media_urls = fields.List(fields.String())
     unlock_condition_type = fields.String(validate=validate.OneOf(CONDITION_TYPES))
-    unlock_condition_value = fields.Function(
+    unlock_condition_value = Computed(
+        Number(metadata={"description": "A count, or euros for total_donated, total_earned and special_event"}),
         lambda s: (
             cents_to_euros(s["unlock_condition_value"])
             if s["unlock_condition_type"] in MONEY_CONDITIONS
             else s["unlock_condition_value"]
-        )
+        ),
     )
     event_starts_at = Timestamp(allow_none=True)
     event_ends_at = Timestamp(allow_none=True)
@@ -238,8 +247,14 @@ class ImpactPeriodFiguresOut(OutSchema):
 
 
 class CommunityMarkOut(OutSchema):
-    metric = fields.Function(lambda m: m["metric"].removesuffix("_cents"))
-    mark = fields.Function(lambda m: cents_to_euros(m["mark"]) if m["metric"].endswith("_cents") else m["mark"])
+    metric = Computed(
+        fields.String(validate=validate.OneOf(("total_donated", "donation_count", "donors_count"))),
+        lambda m: m["metric"].removesuffix("_cents"),
+    )
+    mark = Computed(
+        Number(metadata={"description": "A count, or euros for total_donated"}),
+        lambda m: cents_to_euros(m["mark"]) if m["metric"].endswith("_cents") else m["mark"],
+    )
 
 
 class CommunityStatsOut(OutSchema):
@@ -257,22 +272,37 @@ class CommunityStatsOut(OutSchema):
     computed_at = Timestamp()
 
 
+_LEADERBOARD_VALUE = {"description": "A count, or euros for total_donated"}
+
+
+class ImpactLeaderboardEntryOut(OutSchema):
+    rank = fields.Integer(required=True)
+    user_id = fields.String(required=True)
+    display_name = fields.String(required=True)
+    score = Number(required=True, metadata=_LEADERBOARD_VALUE)
+
+
+class ImpactLeaderboardMeOut(OutSchema):
+    rank = fields.Integer(allow_none=True, required=True, metadata={"description": "null until you donate"})
+    score = Number(required=True, metadata=_LEADERBOARD_VALUE)
+
+
+def _leaderboard_value(board: dict, value):
+    return cents_to_euros(value) if board["is_money"] else value
+
+
 class ImpactLeaderboardOut(OutSchema):
-    metric = fields.String(required=True)
+    metric = fields.String(required=True, validate=validate.OneOf(LEADERBOARD_METRICS))
     is_money = fields.Boolean()
-    entries = fields.Function(
-        lambda d: [{**e, "score": cents_to_euros(e["score"]) if d["is_money"] else e["score"]} for e in d["entries"]],
-        metadata={
-            "description": "[{rank, user_id, display_name, score}], as GET /api/social/leaderboards/<type> "
-            "(score in euros for total_donated)"
-        },
+    entries = Computed(
+        fields.List(fields.Nested(ImpactLeaderboardEntryOut)),
+        lambda d: [{**e, "score": _leaderboard_value(d, e["score"])} for e in d["entries"]],
+        metadata={"description": "As GET /api/social/leaderboards/<type> (score in euros for total_donated)"},
     )
-    me = fields.Function(
-        lambda d: {
-            "rank": d["me"]["rank"],
-            "score": cents_to_euros(d["me"]["score"]) if d["is_money"] else d["me"]["score"],
-        },
-        metadata={"description": "{rank, score}: your place (rank null until you donate)"},
+    me = Computed(
+        fields.Nested(ImpactLeaderboardMeOut),
+        lambda d: {"rank": d["me"]["rank"], "score": _leaderboard_value(d, d["me"]["score"])},
+        metadata={"description": "Your place (rank null until you donate)"},
     )
     page = fields.Integer()
     per_page = fields.Integer()
@@ -280,10 +310,10 @@ class ImpactLeaderboardOut(OutSchema):
 
 
 class ImpactMetricOut(OutSchema):
-    id = _id
+    id = Id()
     onlus_id = fields.String()
     metric_name = fields.String()
-    metric_type = fields.String()
+    metric_type = fields.String(validate=validate.OneOf(urules.METRIC_TYPES))
     current_value = fields.Float()
     previous_value = fields.Float(allow_none=True)
     change = fields.Float(allow_none=True)
@@ -291,14 +321,14 @@ class ImpactMetricOut(OutSchema):
     unit = fields.String(allow_none=True)
     related_donations = _euros("related_donations_cents")
     efficiency_ratio = fields.Float(allow_none=True, metadata={"description": "impact per euro"})
-    collection_period = fields.String()
+    collection_period = fields.String(validate=validate.OneOf(urules.COLLECTION_PERIODS))
     collection_date = Timestamp()
-    verification_status = fields.String()
+    verification_status = fields.String(validate=validate.OneOf(urules.VERIFICATION_STATUSES))
     created_at = Timestamp()
 
 
 class TrendPointOut(OutSchema):
-    date = fields.String()
+    date = fields.String(metadata={"format": "date"})
     value = fields.Float(allow_none=True)
     efficiency_ratio = fields.Float(allow_none=True)
 
@@ -312,9 +342,9 @@ class TrendOut(OutSchema):
 class ImpactOnlusOut(OutSchema):
     id = fields.String()
     name = fields.String(allow_none=True)
-    category = fields.String(allow_none=True)
+    category = fields.String(allow_none=True, validate=validate.OneOf(ONLUS_CATEGORIES))
     is_verified = fields.Boolean(allow_none=True)
-    verification_status = fields.String(allow_none=True)
+    verification_status = fields.String(allow_none=True, validate=validate.OneOf(ONLUS_STATUSES))
 
 
 class OnlusTotalsOut(OutSchema):
@@ -329,7 +359,11 @@ class OnlusMetricsOut(OutSchema):
     totals = fields.Nested(OnlusTotalsOut)
     metrics = fields.List(fields.Nested(ImpactMetricOut))
     trends = fields.List(fields.Nested(TrendOut))
-    verification = fields.Dict(keys=fields.String(), values=fields.Integer())
+    verification = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(urules.VERIFICATION_STATUSES)),
+        values=fields.Integer(),
+        metadata={"description": "Metrics per verification status"},
+    )
 
 
 class UpdateEngagementOut(OutSchema):
@@ -340,14 +374,14 @@ class UpdateEngagementOut(OutSchema):
 
 
 class ImpactUpdateOut(OutSchema):
-    id = _id
+    id = Id()
     onlus_id = fields.String()
     onlus_name = fields.String(allow_none=True)
     title = fields.String()
     content = fields.String()
-    update_type = fields.String()
-    priority = fields.String()
-    status = fields.String()
+    update_type = fields.String(validate=validate.OneOf(urules.UPDATE_TYPES))
+    priority = fields.String(validate=validate.OneOf(urules.PRIORITIES))
+    status = fields.String(validate=validate.OneOf(urules.UPDATE_STATUSES))
     tags = fields.List(fields.String())
     media_urls = fields.List(fields.String())
     related_metrics = fields.Dict(keys=fields.String(), values=fields.Float())
@@ -364,7 +398,7 @@ class ImpactDonationOut(OutSchema):
     id = fields.String()
     onlus_id = fields.String()
     amount = _euros("amount_cents")
-    status = fields.String(allow_none=True)
+    status = fields.String(allow_none=True, validate=validate.OneOf(DONATION_STATUSES))
     created_at = Timestamp(allow_none=True)
     completed_at = Timestamp(allow_none=True)
     receipt_number = fields.String(allow_none=True)
@@ -421,8 +455,9 @@ class EngagementFiguresOut(OutSchema):
 
 
 class DetailedMetricsOut(OutSchema):
-    donations_by_category = fields.Function(
-        lambda d: {k: cents_to_euros(v) for k, v in (d.get("donations_by_category") or {}).items()}
+    donations_by_category = Computed(
+        _euro_map(metadata={"description": "Euros per category"}),
+        lambda d: d.get("donations_by_category") or {},
     )
     top_onlus = fields.List(fields.Nested(TopOnlusOut))
     user_engagement = fields.Nested(EngagementFiguresOut)
@@ -443,9 +478,9 @@ class PreviousPeriodOut(OutSchema):
 
 
 class CommunityReportOut(OutSchema):
-    id = _id
+    id = Id()
     period_key = fields.String()
-    report_type = fields.String()
+    report_type = fields.String(validate=validate.OneOf(REPORT_TYPES))
     year = fields.Integer()
     month = fields.Integer(allow_none=True)
     title = fields.String()
@@ -459,6 +494,6 @@ class CommunityReportOut(OutSchema):
     detailed_metrics = fields.Nested(DetailedMetricsOut)
     growth_metrics = fields.Nested(ReportGrowthOut)
     previous_period = fields.Nested(PreviousPeriodOut)
-    status = fields.String()
+    status = fields.String(validate=validate.OneOf((DRAFT, PUBLISHED)))
     generated_at = Timestamp()
     published_at = Timestamp(allow_none=True)

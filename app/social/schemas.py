@@ -5,24 +5,37 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.core.api import MAX_PER_PAGE, Money, OutSchema, StrictSchema, Timestamp
+from app.core.api import (
+    MAX_PER_PAGE,
+    Computed,
+    Euros,
+    Id,
+    Money,
+    Number,
+    OutSchema,
+    QuerySchema,
+    StrictSchema,
+    Timestamp,
+)
+from app.core.money import cents_to_euros
+from app.social.models.achievements import CATEGORIES as ACHIEVEMENT_CATEGORIES
+from app.social.models.achievements import METRICS as ACHIEVEMENT_METRICS
+from app.social.models.achievements import MONEY_METRICS
+from app.social.models.impact import COMPONENTS
 from app.social.models.periods import PERIODS
+from app.social.repositories.challenges import ACTIVE, COMPLETED, EXPIRED
 from app.social.services.challenges import METRICS, VISIBILITIES
-from app.social.services.leaderboards import SCOPES
+from app.social.services.leaderboards import SCOPES, TYPES
+
+# Money metrics count cents inside; on the wire their names and values are in euros.
+_ACHIEVEMENT_METRIC_NAMES = {metric: metric.removesuffix("_cents") for metric in ACHIEVEMENT_METRICS}
+_CHALLENGE_METRIC_NAMES = {"donation_cents": "donations"}
+CHALLENGE_WIRE_METRICS = tuple(_CHALLENGE_METRIC_NAMES.get(m, m) for m in METRICS)
+_CHALLENGE_METRICS_BY_WIRE = {wire: stored for stored, wire in _CHALLENGE_METRIC_NAMES.items()}
 
 
-class Number(fields.Field):
-    """A JSON number as computed: integers stay integers (points), euros keep their decimals."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("metadata", {}).setdefault("type", "number")
-        super().__init__(**kwargs)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return value
-
-    def _jsonschema_type_mapping(self):  # pragma: no cover - apispec hook
-        return {"type": "number"}
+def _achievement_amount(achievement: dict, value):
+    return cents_to_euros(value) if achievement.get("metric") in MONEY_METRICS else value
 
 
 _id = {"required": True, "validate": validate.Length(min=1, max=64)}
@@ -41,10 +54,10 @@ class SocialUserOut(OutSchema):
 
 
 class FriendRequestOut(OutSchema):
-    id = fields.Function(lambda r: str(r["_id"]), required=True)
+    id = Id()
     from_user_id = fields.String(attribute="requester_id", required=True)
     to_user_id = fields.String(attribute="addressee_id", required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("pending", "accepted", "declined", "cancelled")))
     created_at = Timestamp()
     accepted_at = Timestamp(allow_none=True)
     user = fields.Nested(SocialUserOut, metadata={"description": "The other user"})
@@ -68,24 +81,28 @@ class BlockOut(OutSchema):
     blocked = fields.Boolean(required=True)
 
 
-class SocialSearchQuery(StrictSchema):
+class UnfriendOut(OutSchema):
+    user_id = fields.String(required=True, metadata={"description": "The former friend"})
+
+
+class SocialSearchQuery(QuerySchema):
     q = fields.String(required=True, validate=validate.Length(min=2, max=60))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
 
 
 class SocialSearchResultOut(SocialUserOut):
     relationship = fields.String(
-        required=True, metadata={"description": "none | friend | request_sent | request_received"}
+        required=True, validate=validate.OneOf(("none", "friend", "request_sent", "request_received"))
     )
 
 
-class SocialPageQuery(StrictSchema):
+class SocialPageQuery(QuerySchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 # -- leaderboards and Impact Score -------------------------------------------------------------
-class SocialLeaderboardQuery(StrictSchema):
+class SocialLeaderboardQuery(QuerySchema):
     period = fields.String(load_default="weekly", validate=validate.OneOf(PERIODS))
     scope = fields.String(load_default="global", validate=validate.OneOf(SCOPES))
     game_id = fields.String(
@@ -116,11 +133,11 @@ class LeaderboardMeOut(OutSchema):
 
 
 class SocialLeaderboardOut(OutSchema):
-    type = fields.String(required=True)
-    board = fields.String(required=True)
-    period = fields.String(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(TYPES))
+    board = fields.String(required=True, metadata={"description": "The type, or game:<game_id>"})
+    period = fields.String(required=True, validate=validate.OneOf(PERIODS))
     period_key = fields.String(required=True)
-    scope = fields.String(required=True)
+    scope = fields.String(required=True, validate=validate.OneOf(SCOPES))
     total = fields.Integer(required=True, metadata={"description": "ranked users you can see"})
     entries = fields.List(fields.Nested(SocialLeaderboardEntryOut), required=True)
     me = fields.Nested(LeaderboardMeOut, required=True)
@@ -141,58 +158,95 @@ class ImpactComponentOut(OutSchema):
     score = fields.Integer(required=True)
 
 
+_COMPONENT_KEYS = fields.String(validate=validate.OneOf(COMPONENTS))
+
+
+class ImpactStatsOut(OutSchema):
+    """A user's counters (achievements read them); money in euros."""
+
+    sessions_completed = fields.Integer()
+    play_streak_days = fields.Integer()
+    universal_score_total = fields.Integer()
+    donations_count = fields.Integer()
+    donated = Euros(attribute="donated_cents", metadata={"description": "Donated, net of refunds"})
+    onlus_count = fields.Integer()
+    friends_count = fields.Integer()
+    challenges_played = fields.Integer()
+    challenge_wins = fields.Integer()
+    tournaments_played = fields.Integer()
+    tournament_wins = fields.Integer()
+    social_challenges_completed = fields.Integer()
+    login_days = fields.Integer()
+    login_streak_days = fields.Integer()
+    impact_score = fields.Integer()
+
+
 class ImpactScoreOut(OutSchema):
     impact_score = fields.Integer(required=True)
     components = fields.Dict(
-        keys=fields.String(),
+        keys=_COMPONENT_KEYS,
         values=fields.Integer(),
         required=True,
         metadata={"description": "weighted contribution of gaming, social, donations"},
     )
-    breakdown = fields.Dict(keys=fields.String(), values=fields.Nested(ImpactComponentOut))
-    weights = fields.Dict(keys=fields.String(), values=fields.Integer())
+    breakdown = fields.Dict(keys=_COMPONENT_KEYS, values=fields.Nested(ImpactComponentOut))
+    weights = fields.Dict(keys=_COMPONENT_KEYS, values=fields.Integer())
     rank = fields.Integer(allow_none=True, required=True)
     total_ranked = fields.Integer()
-    stats = fields.Dict(keys=fields.String(), values=fields.Integer())
+    stats = fields.Nested(ImpactStatsOut)
     updated_at = Timestamp(allow_none=True)
 
 
-class ImpactHistoryQuery(StrictSchema):
+class ImpactHistoryQuery(QuerySchema):
     days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=366))
 
 
 class ImpactHistoryPointOut(OutSchema):
-    day = fields.String(required=True)
+    day = fields.String(required=True, metadata={"format": "date"})
     impact_score = fields.Integer(required=True)
-    components = fields.Dict(keys=fields.String(), values=fields.Integer())
+    components = fields.Dict(keys=_COMPONENT_KEYS, values=fields.Integer())
 
 
 # -- achievements ---------------------------------------------------------------------------
+_ACHIEVEMENT_METRIC = fields.String(validate=validate.OneOf(tuple(_ACHIEVEMENT_METRIC_NAMES.values())))
+_AMOUNT = {"description": "A count, or euros for the money metric `donated`"}
+
+
+class AchievementConditionOut(OutSchema):
+    metric = Computed(_ACHIEVEMENT_METRIC, lambda c: _ACHIEVEMENT_METRIC_NAMES.get(c["metric"], c["metric"]))
+    op = fields.String(validate=validate.OneOf([">="]))
+    target = Computed(Number(metadata=_AMOUNT), lambda c: _achievement_amount(c, c["target"]))
+
+
+def _target(achievement: dict):
+    return _achievement_amount(achievement, achievement["target"])
+
+
 class AchievementOut(OutSchema):
     id = fields.String(required=True)
     name = fields.String(required=True)
     description = fields.String()
-    category = fields.String(required=True)
+    category = fields.String(required=True, validate=validate.OneOf(ACHIEVEMENT_CATEGORIES))
     badge = fields.String()
     points = fields.Integer(required=True)
-    target = fields.Integer(required=True)
-    metric = fields.String()
+    target = Computed(Number(metadata=_AMOUNT), _target, required=True)
+    metric = Computed(_ACHIEVEMENT_METRIC, lambda a: _ACHIEVEMENT_METRIC_NAMES.get(a["metric"], a["metric"]))
     level = fields.Integer()
     series = fields.String()
     hidden = fields.Boolean()
-    condition = fields.Dict()
+    condition = fields.Nested(AchievementConditionOut)
 
 
 class AchievementProgressOut(OutSchema):
     achievement_id = fields.String(required=True)
     name = fields.String(required=True)
     description = fields.String()
-    category = fields.String()
+    category = fields.String(validate=validate.OneOf(ACHIEVEMENT_CATEGORIES))
     badge = fields.String()
     points = fields.Integer()
     level = fields.Integer()
-    progress = fields.Integer(required=True)
-    target = fields.Integer(required=True)
+    progress = Computed(Number(metadata=_AMOUNT), lambda a: _achievement_amount(a, a["progress"]), required=True)
+    target = Computed(Number(metadata=_AMOUNT), _target, required=True)
     unlocked = fields.Boolean()
     unlocked_at = Timestamp(allow_none=True, required=True)
 
@@ -201,7 +255,7 @@ class BadgeOut(OutSchema):
     achievement_id = fields.String(required=True)
     name = fields.String(required=True)
     description = fields.String()
-    category = fields.String()
+    category = fields.String(validate=validate.OneOf(ACHIEVEMENT_CATEGORIES))
     badge = fields.String(required=True)
     points = fields.Integer()
     level = fields.Integer()
@@ -214,13 +268,16 @@ class SocialChallengeIn(StrictSchema):
     description = fields.String(load_default="", validate=validate.Length(max=500))
     metric = fields.String(
         required=True,
-        validate=validate.OneOf(METRICS),
-        metadata={"description": "sessions | universal_score | play_minutes | donation_cents (donated euros together)"},
+        validate=validate.OneOf(CHALLENGE_WIRE_METRICS),
+        metadata={
+            "description": "What participants add up: sessions, universal_score, play_minutes, or donations "
+            "(euros donated together)"
+        },
     )
     target = fields.Integer(
         validate=validate.Range(min=1, max=10_000_000), metadata={"description": "goal for counting metrics"}
     )
-    target_amount = Money(max_cents=10_000_000, metadata={"description": "goal in euros for donation_cents"})
+    target_amount = Money(max_cents=10_000_000, metadata={"description": "goal in euros for donations"})
     days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=31))
     visibility = fields.String(load_default="public", validate=validate.OneOf(VISIBILITIES))
     reward_points = fields.Integer(
@@ -229,7 +286,7 @@ class SocialChallengeIn(StrictSchema):
 
     @ma.validates_schema
     def _target_matches_metric(self, data, **kwargs):
-        if data.get("metric") == "donation_cents":
+        if data.get("metric") == "donations":
             if "target_amount" not in data:
                 raise ma.ValidationError("Required for donation challenges.", "target_amount")
             if "target" in data:
@@ -240,9 +297,16 @@ class SocialChallengeIn(StrictSchema):
             if "target_amount" in data:
                 raise ma.ValidationError("Only for donation challenges.", "target_amount")
 
+    @ma.post_load
+    def _stored_metric(self, data, **kwargs):
+        return {**data, "metric": _CHALLENGE_METRICS_BY_WIRE.get(data["metric"], data["metric"])}
+
+
+_CHALLENGE_STATUSES = (ACTIVE, COMPLETED, EXPIRED)
+
 
 class SocialChallengeListQuery(SocialPageQuery):
-    status = fields.String(validate=validate.OneOf(["active", "completed", "expired"]))
+    status = fields.String(validate=validate.OneOf(_CHALLENGE_STATUSES))
     joined = fields.Boolean(load_default=False)
 
 
@@ -250,12 +314,16 @@ class SocialChallengeOut(OutSchema):
     id = fields.String(required=True)
     title = fields.String(required=True)
     description = fields.String()
-    metric = fields.String(required=True)
-    target = Number(required=True, metadata={"description": "euros for donation_cents"})
-    progress = Number(required=True)
+    metric = Computed(
+        fields.String(validate=validate.OneOf(CHALLENGE_WIRE_METRICS)),
+        lambda c: _CHALLENGE_METRIC_NAMES.get(c["metric"], c["metric"]),
+        required=True,
+    )
+    target = Number(required=True, metadata={"description": "A count, or euros for donations"})
+    progress = Number(required=True, metadata={"description": "A count, or euros for donations"})
     percent = fields.Integer(required=True)
-    visibility = fields.String(required=True)
-    status = fields.String(required=True)
+    visibility = fields.String(required=True, validate=validate.OneOf(VISIBILITIES))
+    status = fields.String(required=True, validate=validate.OneOf(_CHALLENGE_STATUSES))
     reward_points = fields.Integer()
     participant_count = fields.Integer()
     joined = fields.Boolean(required=True)
@@ -268,5 +336,5 @@ class SocialChallengeOut(OutSchema):
 class SocialChallengeParticipantOut(OutSchema):
     user_id = fields.String(required=True)
     display_name = fields.String(required=True)
-    contribution = Number(required=True)
+    contribution = Number(required=True, metadata={"description": "A count, or euros for donations"})
     joined_at = Timestamp()

@@ -38,7 +38,8 @@ def test_play_earn_donate_receipt_agree(app, client, user, db):
         breakdown = entry["breakdown"]
         assert breakdown["play_seconds"] == 55 * 60 and breakdown["rate_per_minute"] == rate
         expected_cents = int(55 * rate * breakdown["total_multiplier"] * 100 + 1e-9)
-        assert breakdown["credited_cents"] == expected_cents == round(credited * 100)
+        assert round(breakdown["credited"] * 100) == expected_cents == round(credited * 100)
+        assert breakdown["gross"] >= breakdown["credited"] and breakdown["held"] == 0
 
         onlus = client.get("/api/onlus").json["data"]["items"][0]
         donation = user.post("/api/donations/process", json={"onlus_id": onlus["id"], "amount": 0.5})

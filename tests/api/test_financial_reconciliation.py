@@ -56,7 +56,7 @@ def test_reconciliation_is_clean_on_consistent_books_and_finds_a_corrupted_balan
     assert found["total"] == 1
     item = found["items"][0]
     assert (item["kind"], item["subject"]) == ("WALLET_LEDGER_MISMATCH", ada.id)
-    assert item["detail"]["balance_cents"] - item["detail"]["ledger_balance_cents"] == 999
+    assert round(item["detail"]["balance"] - item["detail"]["ledger_balance"], 2) == 9.99  # euros
     runs = admin.get("/api/admin/financial/reconciliation").json["data"]
     assert runs["total"] == 2 and runs["items"][0]["discrepancy_count"] == 1
 

@@ -34,7 +34,7 @@ def play(container, user_id, score=100, at=None):
 
 def create(user, **body):
     body = {"title": "Play together", "metric": "sessions", **body}
-    if body["metric"] != "donation_cents":
+    if body["metric"] != "donations":
         body.setdefault("target", 3)
     r = user.post("/api/social/challenges", json=body)
     assert r.status_code == 201, r.json
@@ -89,8 +89,8 @@ def test_participants_progress_complete_and_get_rewarded_once(container, make_us
 
 def test_donation_challenge_counts_euros(container, make_user):
     u = make_user()
-    ch = create(u, metric="donation_cents", target_amount=20, title="Give 20")
-    assert ch["target"] == 20
+    ch = create(u, metric="donations", target_amount=20, title="Give 20")
+    assert (ch["metric"], ch["target"]) == ("donations", 20)
     container.infra.hooks.publish(
         DonationComplete(
             donation_id="d",
@@ -107,11 +107,20 @@ def test_donation_challenge_counts_euros(container, make_user):
     assert u.get(f"/api/social/challenges/{ch['id']}").json["data"]["progress"] == 12.5
 
 
+def test_a_donation_challenge_is_named_in_euros_only(make_user):
+    ada = make_user()
+    stored_name = {"title": "Give", "metric": "donation_cents", "target_amount": 5}
+    refused = ada.post("/api/social/challenges", json=stored_name)
+    assert refused.status_code == 422 and "metric" in refused.json["errors"]
+    listed = ada.get("/api/social/challenges").json["data"]
+    assert all(c["metric"] != "donation_cents" for c in listed["items"])
+
+
 def test_challenge_validation_and_permissions(make_user):
     ada, bob = make_user(), make_user()
     assert ada.post("/api/social/challenges", json={"title": "x", "metric": "sessions", "target": 3}).status_code == 422
     assert (
-        ada.post("/api/social/challenges", json={"title": "Give", "metric": "donation_cents", "target": 3}).status_code
+        ada.post("/api/social/challenges", json={"title": "Give", "metric": "donations", "target": 3}).status_code
         == 422
     )
     assert ada.post("/api/social/challenges", json={"title": "Play", "metric": "sessions"}).status_code == 422

@@ -149,6 +149,34 @@ def test_donation_board_speaks_euros(container, user):
     assert board(user, "donations")["me"] == {"rank": 1, "score": 12.5}
 
 
+def test_money_stats_and_achievements_speak_euros(container, user):
+    from app.donations.events import DonationComplete
+
+    container.infra.hooks.publish(
+        DonationComplete(
+            donation_id="d1",
+            user_id=user.id,
+            onlus_id="o",
+            onlus_name="O",
+            onlus_category="c",
+            amount_cents=1250,
+            source="wallet",
+            completed_at=utcnow(),
+        ),
+        key="donation:d1",
+    )
+    stats = user.get("/api/social/impact-score").json["data"]["stats"]
+    assert (stats["donated"], stats["donations_count"]) == (12.5, 1) and "donated_cents" not in stats
+    mine = {a["achievement_id"]: a for a in user.get("/api/achievements/me").json["data"]}
+    assert (mine["donated_1000"]["progress"], mine["donated_1000"]["target"]) == (10, 10)  # "€10 Donated"
+    assert (mine["donated_10000"]["progress"], mine["donated_10000"]["target"]) == (12.5, 100)
+    assert mine["donated_1000"]["unlocked"] is True
+    catalog = {a["id"]: a for a in user.get("/api/achievements").json["data"]}
+    assert (catalog["donated_100000"]["metric"], catalog["donated_100000"]["target"]) == ("donated", 1000)
+    assert catalog["donated_100000"]["condition"] == {"metric": "donated", "op": ">=", "target": 1000}
+    assert (catalog["sessions_10"]["metric"], catalog["sessions_10"]["target"]) == ("sessions_completed", 10)
+
+
 def test_impact_score_endpoint_and_history(container, user):
     play(container, user.id, 500)
     data = user.get("/api/social/impact-score").json["data"]

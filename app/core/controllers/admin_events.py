@@ -26,7 +26,9 @@ def list_events(query):
 @admin_required
 @blp.arguments(ReplayIn, required=False)
 @blp.response(200, Envelope(HookEventOut))
-@error_responses(blp, {409: "EVENT_NOT_REPLAYABLE: nothing failed or parked"})
+@error_responses(
+    blp, {404: "EVENT_NOT_FOUND, HANDLER_NOT_FOUND", 409: "EVENT_NOT_REPLAYABLE: nothing failed or parked"}
+)
 def replay_event(body, event_id):
     """Run the event's parked (or failed) handlers once more, now."""
     return ok("EVENT_REPLAYED", services().events.replay(event_id, (body or {}).get("handler")))

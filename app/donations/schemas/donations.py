@@ -5,10 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.core.api import Money, OutSchema, PageQuery, StrictSchema, Timestamp
+from app.core.api import Computed, Euros, Id, Money, OutSchema, PageQuery, QuerySchema, StrictSchema, Timestamp
+from app.donations.models.donations.donation import SOURCES
 from app.donations.models.donations.donation import STATUSES as DONATION_STATUSES
 from app.donations.models.donations.onlus import CATEGORIES, REJECTED, STATUSES, VERIFIED
-from app.donations.schemas.common import check_date_order, id_field
+from app.donations.schemas.common import check_date_order
 
 
 class OnlusQuery(PageQuery):
@@ -56,25 +57,27 @@ class SuspendIn(StrictSchema):
 
 
 class OnlusOut(OutSchema):
-    id = id_field
+    id = Id()
     name = fields.String(required=True)
     description = fields.String()
-    category = fields.String(required=True)
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     tax_code = fields.String(required=True)
     website = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     logo_url = fields.String(allow_none=True)
-    verification_status = fields.String(required=True)
-    is_verified = fields.Function(lambda d: d["verification_status"] == VERIFIED, required=True)
+    verification_status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    is_verified = Computed(fields.Boolean(), lambda d: d["verification_status"] == VERIFIED, required=True)
     is_active = fields.Boolean(required=True)
-    can_receive_donations = fields.Function(lambda d: d["verification_status"] == VERIFIED and bool(d["is_active"]))
+    can_receive_donations = Computed(
+        fields.Boolean(), lambda d: d["verification_status"] == VERIFIED and bool(d["is_active"])
+    )
     verified_at = Timestamp(allow_none=True)
     created_at = Timestamp()
 
 
 class StatusChangeOut(OutSchema):
-    from_ = fields.String(data_key="from", attribute="from")
-    to = fields.String()
+    from_ = fields.String(data_key="from", attribute="from", validate=validate.OneOf(STATUSES))
+    to = fields.String(validate=validate.OneOf(STATUSES))
     note = fields.String(allow_none=True)
     by = fields.String(allow_none=True)
     at = Timestamp()
@@ -92,19 +95,23 @@ class DonationIn(StrictSchema):
 
 
 class DonationOut(OutSchema):
-    id = id_field
+    id = Id()
     onlus_id = fields.String(required=True)
     onlus_name = fields.String()
-    amount = Money(attribute="amount_cents", required=True)
-    currency = fields.String()
-    status = fields.String(required=True)
-    source = fields.String()
+    amount = Euros(attribute="amount_cents", required=True)
+    currency = fields.String(validate=validate.OneOf(["EUR"]))
+    status = fields.String(required=True, validate=validate.OneOf(DONATION_STATUSES))
+    source = fields.String(validate=validate.OneOf(SOURCES))
     receipt_number = fields.String(allow_none=True)
     transaction_id = fields.String()
     created_at = Timestamp(required=True)
     completed_at = Timestamp(allow_none=True)
     refunded_at = Timestamp(allow_none=True)
-    hold_reasons = fields.Function(lambda d: (d.get("hold") or {}).get("reasons"), allow_none=True)
+    hold_reasons = Computed(
+        fields.List(fields.String(), allow_none=True),
+        lambda d: (d.get("hold") or {}).get("reasons"),
+        metadata={"description": "Why a held donation waits for review (compliance rule keys)"},
+    )
     payment_intent_id = fields.String(allow_none=True)
 
 
@@ -119,7 +126,7 @@ class DonationHistoryQuery(PageQuery):
         check_date_order(data)
 
 
-class FormatQuery(StrictSchema):
+class FormatQuery(QuerySchema):
     format = fields.String(load_default="pdf", validate=validate.OneOf(("pdf", "json")))
 
 
@@ -144,9 +151,8 @@ class PartyOut(OutSchema):
 
 class ReceiptOut(OutSchema):
     receipt_number = fields.String(required=True)
-    void = fields.Function(
-        lambda r: bool(r.get("void")),
-        metadata={"type": "boolean", "description": "True once the donation was refunded"},
+    void = Computed(
+        fields.Boolean(), lambda r: bool(r.get("void")), metadata={"description": "True once the donation was refunded"}
     )
     voided_at = Timestamp(allow_none=True)
     kind = fields.String(
@@ -157,9 +163,9 @@ class ReceiptOut(OutSchema):
     payment_method = fields.String(allow_none=True)
     payment_method_label = fields.String()
     donation_id = fields.String(required=True)
-    donation_status = fields.String()
-    amount = Money(attribute="amount_cents", required=True)
-    currency = fields.String()
+    donation_status = fields.String(validate=validate.OneOf(DONATION_STATUSES))
+    amount = Euros(attribute="amount_cents", required=True)
+    currency = fields.String(validate=validate.OneOf(["EUR"]))
     issued_at = Timestamp(required=True)
     donor = fields.Nested(PartyOut)
     onlus = fields.Nested(PartyOut)
@@ -172,7 +178,7 @@ class StatementLineOut(OutSchema):
     onlus_id = fields.String()
     onlus_name = fields.String()
     tax_code = fields.String(allow_none=True)
-    amount = Money(attribute="amount_cents")
+    amount = Euros(attribute="amount_cents")
     completed_at = Timestamp()
     kind = fields.String(validate=validate.OneOf(("tax_receipt", "acknowledgement")))
 
@@ -181,18 +187,16 @@ class StatementGroupOut(OutSchema):
     onlus_id = fields.String()
     onlus_name = fields.String()
     tax_code = fields.String(allow_none=True)
-    amount = Money(attribute="amount_cents")
+    amount = Euros(attribute="amount_cents")
     count = fields.Integer()
 
 
 class StatementOut(OutSchema):
-    from_ = fields.Function(lambda s: s["from"].date().isoformat(), data_key="from")
-    to = fields.Function(lambda s: s["to_inclusive"].isoformat())
+    from_ = Computed(fields.Date(), lambda s: s["from"].date(), data_key="from")
+    to = Computed(fields.Date(), lambda s: s["to_inclusive"], metadata={"description": "Inclusive"})
     donor = fields.Nested(PartyOut)
-    total = Money(attribute="total_cents", allow_zero=True)
-    deductible = Money(
-        attribute="deductible_cents", allow_zero=True, metadata={"description": "The card-paid part of the total"}
-    )
+    total = Euros(attribute="total_cents")
+    deductible = Euros(attribute="deductible_cents", metadata={"description": "The card-paid part of the total"})
     donation_count = fields.Integer()
     by_onlus = fields.List(fields.Nested(StatementGroupOut))
     donations = fields.List(fields.Nested(StatementLineOut))
@@ -224,6 +228,6 @@ class AutoDonationAllocationOut(OutSchema):
 
 class AutoDonationOut(OutSchema):
     enabled = fields.Boolean()
-    threshold = Money(attribute="threshold_cents", allow_zero=True)
+    threshold = Euros(attribute="threshold_cents")
     percentage = fields.Integer()
     allocations = fields.List(fields.Nested(AutoDonationAllocationOut))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from app.core.api import OutSchema, PageQuery, StrictSchema, Timestamp
-from app.core.money import cents_to_euros
-from app.donations.models.treasury.batch import DISBURSEMENT, IMPORT, ITEM_STATES
+from app.core.api import Computed, Details, Euros, Id, OutSchema, PageQuery, StrictSchema, Timestamp
+from app.donations.models.payments.intent import STATUSES as INTENT_STATUSES
+from app.donations.models.treasury.batch import DISBURSEMENT, IMPORT, ITEM_STATES, STATUSES
 from app.donations.models.treasury.financial import GRANULARITIES
-from app.donations.schemas.common import DateRangeQuery, euros, id_field
+from app.donations.models.treasury.reconciliation import KINDS as DISCREPANCY_KINDS
+from app.donations.schemas.common import DateRangeQuery
 
 
 class DisbursementBatchIn(StrictSchema):
@@ -37,24 +38,26 @@ class RunIn(StrictSchema):
     )
 
 
+def _progress(batch: dict) -> float:
+    counts = batch.get("counts") or {}
+    if not batch.get("total"):
+        return 100.0
+    return round(100 * (counts.get("done", 0) + counts.get("failed", 0)) / batch["total"], 1)
+
+
 class BatchOut(OutSchema):
-    id = id_field
-    type = fields.String()
+    id = Id()
+    type = fields.String(validate=validate.OneOf((DISBURSEMENT, IMPORT)))
     name = fields.String(allow_none=True)
-    status = fields.String()
-    params = fields.Dict()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    params = Details(metadata={"description": "What the batch was created with (period, rows...)"})
     total = fields.Integer()
-    counts = fields.Dict()
-    progress = fields.Function(
-        lambda b: (
-            round(
-                100 * ((b.get("counts") or {}).get("done", 0) + (b.get("counts") or {}).get("failed", 0)) / b["total"],
-                1,
-            )
-            if b.get("total")
-            else 100.0
-        )
+    counts = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(ITEM_STATES)),
+        values=fields.Integer(),
+        metadata={"description": "Items per state"},
     )
+    progress = Computed(fields.Float(metadata={"description": "Percent of items done or failed"}), _progress)
     created_by = fields.String(allow_none=True)
     created_at = Timestamp()
     started_at = Timestamp(allow_none=True)
@@ -63,17 +66,17 @@ class BatchOut(OutSchema):
 
 
 class BatchQuery(PageQuery):
-    status = fields.String(validate=validate.Length(min=1, max=40))
+    status = fields.String(validate=validate.OneOf(STATUSES))
     type = fields.String(validate=validate.OneOf((DISBURSEMENT, IMPORT)))
 
 
 class BatchItemOut(OutSchema):
-    id = id_field
+    id = Id()
     seq = fields.Integer()
-    status = fields.String()
+    status = fields.String(validate=validate.OneOf(ITEM_STATES))
     attempts = fields.Integer()
-    payload = fields.Dict()
-    result = fields.Dict(allow_none=True)
+    payload = Details(metadata={"description": "The work of the item (an ONLUS and amount, a CSV row...)"})
+    result = Details(allow_none=True, metadata={"description": "What it produced (a donation, a disbursement)"})
     error = fields.String(allow_none=True)
     retryable = fields.Boolean(allow_none=True)
     updated_at = Timestamp(allow_none=True)
@@ -83,26 +86,36 @@ class BatchItemQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(ITEM_STATES))
 
 
+class ReconciliationCheckOut(OutSchema):
+    checked = fields.Integer(required=True)
+    discrepancies = fields.Integer(required=True)
+    ok = fields.Boolean(required=True)
+    error = fields.String(metadata={"description": "The check itself failed"})
+
+
 class ReconciliationOut(OutSchema):
-    id = id_field
+    id = Id()
     started_at = Timestamp()
     finished_at = Timestamp(allow_none=True)
     triggered_by = fields.String(allow_none=True)
-    checks = fields.Dict()
+    checks = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(("wallets", "donations", "onlus_allocations", "payment_intents"))),
+        values=fields.Nested(ReconciliationCheckOut),
+    )
     discrepancy_count = fields.Integer()
 
 
 class DiscrepancyOut(OutSchema):
-    id = id_field
+    id = Id()
     run_id = fields.String()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(DISCREPANCY_KINDS))
     subject = fields.String()
-    detail = fields.Dict()
+    detail = Details()
     created_at = Timestamp()
 
 
 class DiscrepancyQuery(PageQuery):
-    kind = fields.String(validate=validate.Length(min=1, max=60))
+    kind = fields.String(validate=validate.OneOf(DISCREPANCY_KINDS))
 
 
 class DashboardQuery(DateRangeQuery):
@@ -111,65 +124,66 @@ class DashboardQuery(DateRangeQuery):
 
 
 class FinancialBreakdownOut(OutSchema):
-    key = fields.String()
+    key = fields.String(metadata={"description": "An ONLUS id, a category, a source or a user id"})
     name = fields.String(allow_none=True)
-    amount = euros("amount_cents")
+    amount = Euros(attribute="amount_cents", dump_default=0)
     count = fields.Integer()
 
 
 class FinancialTrendOut(OutSchema):
-    period = fields.String()
-    donated = euros("donated_cents")
-    refunded = euros("refunded_cents")
-    net = euros("net_cents")
+    period = fields.String(metadata={"description": "YYYY-MM-DD, YYYY-Www or YYYY-MM by granularity"})
+    donated = Euros(attribute="donated_cents", dump_default=0)
+    refunded = Euros(attribute="refunded_cents", dump_default=0)
+    net = Euros(attribute="net_cents", dump_default=0)
     count = fields.Integer()
     donors = fields.Integer()
 
 
-class CardPaymentsField(fields.Dict):
-    """{count, amount (euros), intents_by_status} from the figures' {count, amount_cents, intents_by_status}."""
+class DashboardTotalsOut(OutSchema):
+    donated = Euros(attribute="donated_cents", required=True)
+    refunded = Euros(attribute="refunded_cents", required=True)
+    net = Euros(attribute="net_cents", required=True)
+    donation_count = fields.Integer(required=True)
+    refund_count = fields.Integer(required=True)
+    donors = fields.Integer(required=True)
+    new_donors = fields.Integer(required=True, metadata={"description": "Donors with no donation before the range"})
+    average_donation = Euros(attribute="average_cents", required=True)
+    average_per_donor = Euros(attribute="average_per_donor_cents", required=True)
+    largest_donation = Euros(attribute="largest_cents", required=True)
 
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        return {
-            "count": value["count"],
-            "amount": cents_to_euros(value["amount_cents"]),
-            "intents_by_status": value["intents_by_status"],
-        }
+
+class WalletTotalsOut(OutSchema):
+    count = fields.Integer(required=True)
+    balance = Euros(attribute="balance_cents", required=True)
+    held = Euros(attribute="held_cents", required=True)
+
+
+class HeldTotalsOut(OutSchema):
+    count = fields.Integer(required=True)
+    amount = Euros(attribute="amount_cents", required=True)
+
+
+class CardPaymentsOut(OutSchema):
+    count = fields.Integer(required=True)
+    amount = Euros(attribute="amount_cents", required=True)
+    intents_by_status = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(INTENT_STATUSES)), values=fields.Integer()
+    )
 
 
 class DashboardOut(OutSchema):
-    from_ = fields.Function(lambda d: d["from"].date().isoformat(), data_key="from")
-    to = fields.Function(lambda d: d["to_inclusive"].isoformat())
-    granularity = fields.String()
+    from_ = Computed(fields.Date(), lambda d: d["from"].date(), data_key="from")
+    to = Computed(fields.Date(), lambda d: d["to_inclusive"], metadata={"description": "Inclusive"})
+    granularity = fields.String(validate=validate.OneOf(GRANULARITIES))
     currency = fields.Constant("EUR")
-    totals = fields.Function(
-        lambda d: {
-            "donated": cents_to_euros(d["totals"]["donated_cents"]),
-            "refunded": cents_to_euros(d["totals"]["refunded_cents"]),
-            "net": cents_to_euros(d["totals"]["net_cents"]),
-            "donation_count": d["totals"]["donation_count"],
-            "refund_count": d["totals"]["refund_count"],
-            "donors": d["totals"]["donors"],
-            "new_donors": d["totals"]["new_donors"],
-            "average_donation": cents_to_euros(d["totals"]["average_cents"]),
-            "average_per_donor": cents_to_euros(d["totals"]["average_per_donor_cents"]),
-            "largest_donation": cents_to_euros(d["totals"]["largest_cents"]),
-        }
-    )
+    totals = fields.Nested(DashboardTotalsOut)
     by_onlus = fields.List(fields.Nested(FinancialBreakdownOut))
     by_category = fields.List(fields.Nested(FinancialBreakdownOut))
     by_source = fields.List(fields.Nested(FinancialBreakdownOut))
     top_donors = fields.List(fields.Nested(FinancialBreakdownOut))
     trend = fields.List(fields.Nested(FinancialTrendOut))
-    wallets = fields.Function(
-        lambda d: {
-            k.removesuffix("_cents"): (cents_to_euros(v) if k.endswith("_cents") else v)
-            for k, v in d["wallets"].items()
-        }
-    )
-    held = fields.Function(lambda d: {"count": d["held"]["count"], "amount": cents_to_euros(d["held"]["amount_cents"])})
-    card_payments = CardPaymentsField()
+    wallets = fields.Nested(WalletTotalsOut)
+    held = fields.Nested(HeldTotalsOut)
+    card_payments = fields.Nested(CardPaymentsOut)
     generated_at = Timestamp()
     cached = fields.Boolean()

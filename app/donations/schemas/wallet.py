@@ -7,18 +7,17 @@ from decimal import Decimal, InvalidOperation
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.core.api import Money, OutSchema, PageQuery, StrictSchema, Timestamp
-from app.core.money import cents_to_euros
-from app.donations.models.wallet.ledger import ENTRY_TYPES
-from app.donations.schemas.common import check_date_order, id_field
+from app.core.api import Computed, Details, Euros, Id, Money, OutSchema, PageQuery, StrictSchema, Timestamp
+from app.donations.models.wallet.ledger import ENTRY_STATUSES, ENTRY_TYPES, SOURCE_KINDS
+from app.donations.schemas.common import check_date_order
 
 
 class WalletOut(OutSchema):
-    balance = Money(attribute="balance_cents", required=True)
-    total_earned = Money(attribute="total_earned_cents", required=True)
-    total_donated = Money(attribute="total_donated_cents", required=True)
-    held = Money(attribute="held_cents", metadata={"description": "Credits on hold pending review (not spendable)"})
-    currency = fields.String(required=True)
+    balance = Euros(attribute="balance_cents", required=True)
+    total_earned = Euros(attribute="total_earned_cents", required=True)
+    total_donated = Euros(attribute="total_donated_cents", required=True)
+    held = Euros(attribute="held_cents", metadata={"description": "Credits on hold pending review (not spendable)"})
+    currency = fields.String(required=True, validate=validate.OneOf(["EUR"]))
     updated_at = Timestamp()
 
 
@@ -32,22 +31,56 @@ class TransactionQuery(PageQuery):
         check_date_order(data)
 
 
+class TransactionSourceOut(OutSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(SOURCE_KINDS))
+    id = fields.String(allow_none=True, metadata={"description": "The session, donation, intent, admin... it names"})
+    game_id = fields.String(metadata={"description": "kind session"})
+    rank = fields.Integer(allow_none=True, metadata={"description": "kind tournament"})
+    team_id = fields.String(allow_none=True, metadata={"description": "kind tournament"})
+    key = fields.String(metadata={"description": "kind held: the key of the held entry released"})
+    via = fields.String(metadata={"description": "kind card: webhook, confirm or reconcile"})
+    stripe_event_id = fields.String(metadata={"description": "kind card"})
+
+
+class TransactionBreakdownOut(OutSchema):
+    """How a session's credits were computed (entry type earned), or what a release settled (type release)."""
+
+    play_seconds = fields.Integer()
+    counted_minutes = fields.Float(metadata={"description": "Minutes paid (after the per-session limit)"})
+    rate_per_minute = fields.Float(metadata={"description": "Euros per minute"})
+    rate_source = fields.String(metadata={"description": "base, or category:<category>"})
+    multipliers = fields.Dict(keys=fields.String(), values=fields.Float())
+    total_multiplier = fields.Float()
+    gross = Euros(attribute="gross_cents", metadata={"description": "Earned before the daily cap"})
+    daily_cap = Euros(attribute="daily_cap_cents")
+    earned_today_before = Euros(attribute="earned_today_before_cents")
+    credited = Euros(attribute="credited_cents")
+    held = Euros(attribute="held_cents")
+    status = fields.String(validate=validate.OneOf(ENTRY_STATUSES))
+    reasons = fields.List(fields.String(), metadata={"description": "Why credits were capped or held"})
+    rates_version = fields.Integer()
+    approved = fields.Boolean(metadata={"description": "type release: released (true) or voided (false)"})
+
+
+def _entry_status(entry: dict) -> str | None:
+    posted_earning = entry.get("status") == "posted" and entry["type"] in ("earned", "bonus")
+    return "credited" if posted_earning else entry.get("status")
+
+
 class TransactionOut(OutSchema):
-    id = id_field
-    type = fields.String(required=True)
-    status = fields.Function(
-        lambda e: "credited" if e.get("status") == "posted" and e["type"] in ("earned", "bonus") else e.get("status")
-    )
-    amount = fields.Function(
-        lambda e: cents_to_euros(e["amount_cents"]),
+    id = Id()
+    type = fields.String(required=True, validate=validate.OneOf(ENTRY_TYPES))
+    status = Computed(fields.String(validate=validate.OneOf(ENTRY_STATUSES)), _entry_status)
+    amount = Euros(
+        attribute="amount_cents",
         required=True,
         metadata={"description": "Signed euros: credits positive, debits negative"},
     )
-    held_amount = fields.Function(lambda e: cents_to_euros(e.get("held_cents") or 0))
-    balance_after = fields.Function(lambda e: cents_to_euros(e["balance_after_cents"]))
+    held_amount = Euros(attribute="held_cents", dump_default=0, metadata={"description": "Signed euros put on hold"})
+    balance_after = Euros(attribute="balance_after_cents")
     key = fields.String(metadata={"description": "Idempotency key, e.g. session:<id>, donation:<id>"})
-    source = fields.Dict()
-    breakdown = fields.Dict(allow_none=True)
+    source = fields.Nested(TransactionSourceOut)
+    breakdown = fields.Nested(TransactionBreakdownOut, allow_none=True)
     reason = fields.String(allow_none=True)
     created_at = Timestamp(required=True)
 
@@ -71,7 +104,7 @@ class ReleaseIn(StrictSchema):
 class IntegrityOut(OutSchema):
     checked_at = Timestamp()
     wallets_checked = fields.Integer()
-    discrepancies = fields.List(fields.Dict())
+    discrepancies = fields.List(Details())
 
 
 class Rate(fields.Field):
@@ -84,14 +117,15 @@ class Rate(fields.Field):
     }
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("metadata", {}).setdefault("type", "number")
+        metadata = {"type": "number", "multipleOf": 0.0001, "description": "Euros per minute (at most 4 decimals)"}
+        kwargs["metadata"] = {**metadata, **(kwargs.get("metadata") or {})}
         super().__init__(**kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else float(Decimal(str(value)))
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.make_error("invalid")
         try:
             amount = Decimal(str(value))
@@ -105,9 +139,6 @@ class Rate(fields.Field):
         if amount != amount.quantize(Decimal("0.0001")):
             raise self.make_error("precision")
         return str(amount.quantize(Decimal("0.0001")))
-
-    def _jsonschema_type_mapping(self):  # pragma: no cover
-        return {"type": "number"}
 
 
 class MultipliersIn(StrictSchema):
@@ -138,13 +169,22 @@ def _floats(d):
     return {k: float(Decimal(str(v))) for k, v in (d or {}).items()}
 
 
+class MultipliersOut(OutSchema):
+    tournament = fields.Float()
+    streak = fields.Float()
+    weekend = fields.Float()
+
+
 class RatesOut(OutSchema):
     version = fields.Integer(required=True)
     base_rate_per_minute = Rate(required=True)
-    category_rates = fields.Function(lambda d: _floats(d.get("category_rates")))
-    multipliers = fields.Function(lambda d: _floats(d.get("multipliers")), required=True)
+    category_rates = Computed(
+        fields.Dict(keys=fields.String(), values=fields.Float(), metadata={"description": "Euros per minute"}),
+        lambda d: _floats(d.get("category_rates")),
+    )
+    multipliers = Computed(fields.Nested(MultipliersOut), lambda d: _floats(d.get("multipliers")), required=True)
     streak_min_days = fields.Integer()
-    daily_cap = Money(attribute="daily_cap_cents", required=True)
+    daily_cap = Euros(attribute="daily_cap_cents", required=True)
     currency = fields.Constant("EUR")
     effective_from = Timestamp()
     created_at = Timestamp()

@@ -1,7 +1,7 @@
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, admin_required, ok, page_of, page_window
+from app.core.api import Envelope, admin_required, error_responses, ok, page_of, page_window
 from app.games.schemas import GameListQuery, GameOut
 from app.games.services import services
 
@@ -32,6 +32,7 @@ def list_games(query):
 
 @blp.route("/<game_id>", methods=["GET"])
 @blp.response(200, Envelope(GameOut))
+@error_responses(blp, {404: "GAME_NOT_FOUND"})
 def get_game(game_id):
     """One game (also an inactive one, so clients can say it is unavailable)."""
     return ok("GAME_RETRIEVED", services().catalog.get(game_id))
@@ -40,6 +41,7 @@ def get_game(game_id):
 @blp.route("/<game_id>/activate", methods=["POST"])
 @admin_required
 @blp.response(200, Envelope(GameOut))
+@error_responses(blp, {404: "GAME_NOT_FOUND"})
 def activate_game(game_id):
     """Admin: let players start this game again."""
     return ok("GAME_ACTIVATED", services().catalog.set_active(game_id, True))
@@ -48,6 +50,7 @@ def activate_game(game_id):
 @blp.route("/<game_id>/deactivate", methods=["POST"])
 @admin_required
 @blp.response(200, Envelope(GameOut))
+@error_responses(blp, {404: "GAME_NOT_FOUND"})
 def deactivate_game(game_id):
     """Admin: no new sessions of this game can start (open ones may still end)."""
     return ok("GAME_DEACTIVATED", services().catalog.set_active(game_id, False))

@@ -36,6 +36,7 @@ def list_challenges(query):
 @blp.route("/<challenge_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(GameChallengeOut))
+@error_responses(blp, {404: "CHALLENGE_NOT_FOUND"})
 def get_challenge(challenge_id):
     return ok("CHALLENGE_RETRIEVED", services().challenges.get(challenge_id, current_user_id()))
 
@@ -43,7 +44,9 @@ def get_challenge(challenge_id):
 @blp.route("/<challenge_id>/accept", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(GameChallengeOut))
-@error_responses(blp, {409: "CHALLENGE_ALREADY_ANSWERED, CHALLENGE_NOT_PENDING, CHALLENGE_EXPIRED"})
+@error_responses(
+    blp, {404: "CHALLENGE_NOT_FOUND", 409: "CHALLENGE_ALREADY_ANSWERED, CHALLENGE_NOT_PENDING, CHALLENGE_EXPIRED"}
+)
 def accept_challenge(challenge_id):
     """When the last invited player accepts, the challenge becomes active and its clock starts."""
     return ok("CHALLENGE_ACCEPTED", services().challenges.accept(challenge_id, current_user_id()))
@@ -52,7 +55,9 @@ def accept_challenge(challenge_id):
 @blp.route("/<challenge_id>/decline", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(GameChallengeOut))
-@error_responses(blp, {409: "CHALLENGE_ALREADY_ANSWERED, CHALLENGE_NOT_PENDING, CHALLENGE_EXPIRED"})
+@error_responses(
+    blp, {404: "CHALLENGE_NOT_FOUND", 409: "CHALLENGE_ALREADY_ANSWERED, CHALLENGE_NOT_PENDING, CHALLENGE_EXPIRED"}
+)
 def decline_challenge(challenge_id):
     return ok("CHALLENGE_DECLINED", services().challenges.decline(challenge_id, current_user_id()))
 
@@ -60,7 +65,7 @@ def decline_challenge(challenge_id):
 @blp.route("/<challenge_id>/cancel", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(GameChallengeOut))
-@error_responses(blp, {409: "ONLY_CHALLENGER_CAN_CANCEL, CHALLENGE_NOT_PENDING"})
+@error_responses(blp, {404: "CHALLENGE_NOT_FOUND", 409: "ONLY_CHALLENGER_CAN_CANCEL, CHALLENGE_NOT_PENDING"})
 def cancel_challenge(challenge_id):
     """The challenger withdraws a challenge nobody has started yet."""
     return ok("CHALLENGE_CANCELLED", services().challenges.cancel(challenge_id, current_user_id()))

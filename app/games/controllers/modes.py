@@ -33,6 +33,7 @@ def active_modes(query):
 @blp.route("/<key>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(GameModeOut))
+@error_responses(blp, {404: "MODE_NOT_FOUND"})
 def get_mode(key):
     return ok("MODE_RETRIEVED", services().modes.get(key))
 
@@ -51,6 +52,7 @@ def create_mode(body):
 @admin_required
 @blp.arguments(GameModeUpdateIn)
 @blp.response(200, Envelope(GameModeOut))
+@error_responses(blp, {404: "MODE_NOT_FOUND"})
 def update_mode(body, key):
     """Admin: switch a mode on/off, change its multiplier or dates."""
     return ok("MODE_UPDATED", services().modes.update_mode(key, body))

@@ -4,6 +4,7 @@ from app.core.api import (
     Envelope,
     ErrorEnvelope,
     current_user_id,
+    error_responses,
     login_required,
     ok,
     page_of,
@@ -75,6 +76,7 @@ def list_sessions(query):
 @blp.route("/<session_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(GameSessionOut))
+@error_responses(blp, {404: "SESSION_NOT_FOUND"})
 def get_session(session_id):
     """One of my sessions (with its state, to continue on another device)."""
     return ok("SESSION_RETRIEVED", _view(services().sessions.get(current_user_id(), session_id)))
@@ -107,6 +109,7 @@ def sync_session(body, session_id):
 @blp.route("/<session_id>/pause", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(GameSessionOut))
+@error_responses(blp, {404: "SESSION_NOT_FOUND"})
 def pause_session(session_id):
     """Stop the clock: paused time does not count as play time."""
     return ok("SESSION_PAUSED", _view(services().sessions.pause(current_user_id(), session_id)))
@@ -115,6 +118,7 @@ def pause_session(session_id):
 @blp.route("/<session_id>/resume", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(GameSessionOut))
+@error_responses(blp, {404: "SESSION_NOT_FOUND"})
 def resume_session(session_id):
     return ok("SESSION_RESUMED", _view(services().sessions.resume(current_user_id(), session_id)))
 

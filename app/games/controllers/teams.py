@@ -42,6 +42,7 @@ def my_team():
 @blp.route("/<team_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(GameTeamOut))
+@error_responses(blp, {404: "TEAM_NOT_FOUND"})
 def get_team(team_id):
     return ok("TEAM_RETRIEVED", services().teams.get(team_id))
 
@@ -49,7 +50,7 @@ def get_team(team_id):
 @blp.route("/<team_id>/join", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(GameTeamOut))
-@error_responses(blp, {409: "ALREADY_IN_TEAM, TEAM_FULL"})
+@error_responses(blp, {404: "TEAM_NOT_FOUND", 409: "ALREADY_IN_TEAM, TEAM_FULL"})
 def join_team(team_id):
     """Join (409 TEAM_FULL when every seat is taken, ALREADY_IN_TEAM when you have a team)."""
     return ok("TEAM_JOINED", services().teams.join(current_user_id(), team_id))
@@ -58,6 +59,7 @@ def join_team(team_id):
 @blp.route("/<team_id>/leave", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(GameTeamOut))
+@error_responses(blp, {404: "TEAM_NOT_FOUND, TEAM_MEMBERSHIP_NOT_FOUND"})
 def leave_team(team_id):
     """Leave; an owner hands the team to the longest-serving admin (else member)."""
     return ok("TEAM_LEFT", services().teams.leave(current_user_id(), team_id))
@@ -66,7 +68,7 @@ def leave_team(team_id):
 @blp.route("/<team_id>/members/<user_id>", methods=["DELETE"])
 @login_required
 @blp.response(200, Envelope(GameTeamOut))
-@error_responses(blp, {403: "TEAM_PERMISSION_DENIED"})
+@error_responses(blp, {404: "TEAM_NOT_FOUND, TEAM_MEMBERSHIP_NOT_FOUND", 403: "TEAM_PERMISSION_DENIED"})
 def remove_member(team_id, user_id):
     """Owner removes admins/members; admins remove members (403 TEAM_PERMISSION_DENIED otherwise)."""
     return ok("TEAM_MEMBER_REMOVED", services().teams.remove_member(current_user_id(), team_id, user_id))
@@ -76,7 +78,7 @@ def remove_member(team_id, user_id):
 @login_required
 @blp.arguments(GameTeamRoleIn)
 @blp.response(200, Envelope(GameTeamOut))
-@error_responses(blp, {403: "TEAM_PERMISSION_DENIED"})
+@error_responses(blp, {404: "TEAM_NOT_FOUND, TEAM_MEMBERSHIP_NOT_FOUND", 403: "TEAM_PERMISSION_DENIED"})
 def set_member_role(body, team_id, user_id):
     """Owner only: make a member an admin or back."""
     return ok("TEAM_MEMBER_UPDATED", services().teams.set_role(current_user_id(), team_id, user_id, body["role"]))

@@ -46,6 +46,7 @@ def create_tournament(body):
 @blp.route("/<tournament_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(TournamentOut))
+@error_responses(blp, {404: "TOURNAMENT_NOT_FOUND"})
 def get_tournament(tournament_id):
     return ok("TOURNAMENT_RETRIEVED", services().tournaments.get(tournament_id, current_user_id()))
 
@@ -56,6 +57,7 @@ def get_tournament(tournament_id):
 @error_responses(
     blp,
     {
+        404: "TOURNAMENT_NOT_FOUND",
         403: "TEAM_PERMISSION_DENIED: only a team captain registers the team",
         409: "TEAM_REQUIRED, TOURNAMENT_CLOSED, ALREADY_REGISTERED, TOURNAMENT_FULL",
     },
@@ -69,7 +71,9 @@ def join_tournament(tournament_id):
 @blp.route("/<tournament_id>/leave", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(TournamentOut))
-@error_responses(blp, {403: "TEAM_PERMISSION_DENIED", 409: "NOT_REGISTERED, TOURNAMENT_ALREADY_STARTED"})
+@error_responses(
+    blp, {404: "TOURNAMENT_NOT_FOUND", 403: "TEAM_PERMISSION_DENIED", 409: "NOT_REGISTERED, TOURNAMENT_ALREADY_STARTED"}
+)
 def leave_tournament(tournament_id):
     """Give the seat back before the tournament starts."""
     return ok("TOURNAMENT_LEFT", services().tournaments.leave(current_user_id(), tournament_id))
@@ -78,6 +82,7 @@ def leave_tournament(tournament_id):
 @blp.route("/<tournament_id>/leaderboard", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(TournamentLeaderboardOut))
+@error_responses(blp, {404: "TOURNAMENT_NOT_FOUND"})
 def tournament_leaderboard(tournament_id):
     """Live standings while active; the final ranking (with rewards) once completed."""
     return ok("TOURNAMENT_LEADERBOARD_RETRIEVED", services().tournaments.leaderboard(tournament_id))
@@ -86,7 +91,7 @@ def tournament_leaderboard(tournament_id):
 @blp.route("/<tournament_id>/end", methods=["POST"])
 @admin_required
 @blp.response(200, Envelope(TournamentOut))
-@error_responses(blp, {409: "TOURNAMENT_NOT_ACTIVE"})
+@error_responses(blp, {404: "TOURNAMENT_NOT_FOUND", 409: "TOURNAMENT_NOT_ACTIVE"})
 def end_tournament(tournament_id):
     """Admin "end now": rank the results and pay rewards (once: repeating this returns the same results)."""
     return ok("TOURNAMENT_COMPLETED", services().tournaments.end_now(tournament_id))

@@ -42,6 +42,7 @@ def _require_onlus(body: dict) -> None:
 @blp.route("/user/<user_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(s.UserImpactOut))
+@error_responses(blp, {404: "USER_NOT_FOUND"})
 def user_impact(user_id):
     """Impact summary: your own (or any, as admin); another user's public summary only when their
     privacy settings share donations, else 404."""
@@ -53,6 +54,7 @@ def user_impact(user_id):
 @login_required
 @blp.arguments(s.TimelineQuery, location="query")
 @blp.response(200, Envelope(s.TimelineEntryOut, paginated=True))
+@error_responses(blp, {404: "USER_NOT_FOUND"})
 def user_timeline(query, user_id):
     """Donations, refunds, milestones, level-ups and story unlocks, newest first (own or admin)."""
     rows, total = services().tracking.timeline(
@@ -64,6 +66,7 @@ def user_timeline(query, user_id):
 @blp.route("/donation/<donation_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(s.DonationImpactOut))
+@error_responses(blp, {404: "DONATION_NOT_FOUND"})
 def donation_impact(donation_id):
     """What one of your donations did (404 for anybody else's)."""
     data = services().tracking.donation_impact(donation_id, viewer_id=current_user_id(), viewer_is_admin=_is_admin())
@@ -102,6 +105,7 @@ def stories_progress():
 @blp.route("/stories/<story_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(s.StoryOut))
+@error_responses(blp, {404: "STORY_NOT_FOUND"})
 def story_detail(story_id):
     """A story: full content when you unlocked it, else the locked view."""
     return ok("STORY_RETRIEVED_SUCCESS", services().stories.get_for_user(current_user_id(), story_id))
@@ -143,6 +147,7 @@ def dashboard():
 @login_required
 @blp.arguments(s.MetricsQuery, location="query")
 @blp.response(200, Envelope(s.OnlusMetricsOut))
+@error_responses(blp, {404: "ONLUS_NOT_FOUND"})
 def onlus_metrics(query, onlus_id):
     """Latest value of each metric, daily trends over `days`, efficiency (impact per euro), verification."""
     data = services().visualization.onlus_metrics(onlus_id, days=query["days"], metric_name=query.get("metric_name"))
@@ -153,6 +158,7 @@ def onlus_metrics(query, onlus_id):
 @login_required
 @blp.arguments(s.UpdatesQuery, location="query")
 @blp.response(200, Envelope(s.ImpactUpdateOut, paginated=True))
+@error_responses(blp, {404: "ONLUS_NOT_FOUND"})
 def onlus_updates(query, onlus_id):
     """Published updates: featured first, then by priority, newest first."""
     rows, total = services().visualization.onlus_updates(
@@ -164,6 +170,7 @@ def onlus_updates(query, onlus_id):
 @blp.route("/updates/<update_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(s.ImpactUpdateOut))
+@error_responses(blp, {404: "UPDATE_NOT_FOUND"})
 def update_detail(update_id):
     """A published update; reading it counts one view per user per day."""
     return ok("UPDATE_RETRIEVED_SUCCESS", services().visualization.view_update(update_id, viewer_id=current_user_id()))
@@ -172,6 +179,7 @@ def update_detail(update_id):
 @blp.route("/updates/<update_id>/like", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(s.ImpactUpdateOut))
+@error_responses(blp, {404: "UPDATE_NOT_FOUND"})
 def like_update(update_id):
     """Like once (liking again changes nothing)."""
     return ok("UPDATE_LIKED_SUCCESS", services().visualization.like_update(update_id, viewer_id=current_user_id()))
@@ -180,6 +188,7 @@ def like_update(update_id):
 @blp.route("/updates/<update_id>/like", methods=["DELETE"])
 @login_required
 @blp.response(200, Envelope(s.ImpactUpdateOut))
+@error_responses(blp, {404: "UPDATE_NOT_FOUND"})
 def unlike_update(update_id):
     return ok(
         "UPDATE_UNLIKED_SUCCESS",
@@ -190,6 +199,7 @@ def unlike_update(update_id):
 @blp.route("/updates/<update_id>/share", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(s.ImpactUpdateOut))
+@error_responses(blp, {404: "UPDATE_NOT_FOUND"})
 def share_update(update_id):
     """Counts one share per user."""
     return ok("UPDATE_SHARED_SUCCESS", services().visualization.share_update(update_id, viewer_id=current_user_id()))
@@ -213,7 +223,7 @@ def list_reports(query):
 @blp.route("/reports/monthly/<int:year>/<int:month>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(s.CommunityReportOut))
-@error_responses(blp, {422: "INVALID_MONTH, PERIOD_NOT_STARTED"})
+@error_responses(blp, {404: "REPORT_NOT_FOUND", 422: "INVALID_MONTH, PERIOD_NOT_STARTED"})
 def monthly_report(year, month):
     """The month's community report (published; admins also see the draft). 422 INVALID_MONTH."""
     return ok(
@@ -224,7 +234,7 @@ def monthly_report(year, month):
 @blp.route("/reports/annual/<int:year>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(s.CommunityReportOut))
-@error_responses(blp, {422: "PERIOD_NOT_STARTED"})
+@error_responses(blp, {404: "REPORT_NOT_FOUND", 422: "PERIOD_NOT_STARTED"})
 def annual_report(year):
     return ok("ANNUAL_REPORT_SUCCESS", services().community.get_report("annual", year, viewer_is_admin=_is_admin()))
 
@@ -247,6 +257,7 @@ def create_metric(body):
 @admin_required
 @blp.arguments(s.MetricVerificationIn)
 @blp.response(200, Envelope(s.ImpactMetricOut))
+@error_responses(blp, {404: "METRIC_NOT_FOUND"})
 def verify_metric(body, metric_id):
     data = services().visualization.set_metric_verification(metric_id, body["verification_status"], body.get("note"))
     return ok("METRIC_VERIFICATION_UPDATED", data)
@@ -266,7 +277,7 @@ def create_update(body):
 @blp.route("/admin/updates/<update_id>/publish", methods=["POST"])
 @admin_required
 @blp.response(200, Envelope(s.ImpactUpdateOut))
-@error_responses(blp, {409: "UPDATE_ALREADY_PUBLISHED"})
+@error_responses(blp, {404: "UPDATE_NOT_FOUND", 409: "UPDATE_ALREADY_PUBLISHED"})
 def publish_update(update_id):
     """Publish a draft or scheduled update now (409 UPDATE_ALREADY_PUBLISHED)."""
     return ok("UPDATE_PUBLISHED_SUCCESS", services().visualization.publish_update(update_id))
@@ -294,7 +305,7 @@ def generate_report(body):
 @blp.route("/admin/reports/<report_id>/publish", methods=["POST"])
 @admin_required
 @blp.response(200, Envelope(s.CommunityReportOut))
-@error_responses(blp, {409: "REPORT_ALREADY_PUBLISHED"})
+@error_responses(blp, {404: "REPORT_NOT_FOUND", 409: "REPORT_ALREADY_PUBLISHED"})
 def publish_report(report_id):
     """Publish a draft report (409 REPORT_ALREADY_PUBLISHED)."""
     return ok("REPORT_PUBLISHED_SUCCESS", services().community.publish_report(report_id))

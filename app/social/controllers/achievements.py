@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, current_user_id, login_required, ok
+from app.core.api import Envelope, current_user_id, error_responses, login_required, ok
 from app.social.schemas import AchievementOut, AchievementProgressOut, BadgeOut
 from app.social.services import services
 
@@ -32,6 +32,7 @@ def my_badges():
 @blp.route("/users/<user_id>/badges", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(BadgeOut, many=True))
+@error_responses(blp, {404: "USER_NOT_FOUND"})
 def user_badges(user_id):
     """Another user's unlocked badges, if their profile is visible to you (otherwise 404)."""
     return ok("BADGES_RETRIEVED", services().achievements.public_badges(current_user_id(), user_id))

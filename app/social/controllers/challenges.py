@@ -59,6 +59,7 @@ def create_challenge(body):
 @blp.route("/<challenge_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(SocialChallengeOut))
+@error_responses(blp, {404: "CHALLENGE_NOT_FOUND"})
 def get_challenge(challenge_id):
     return ok("CHALLENGE_RETRIEVED", challenges().get(current_user_id(), challenge_id))
 
@@ -66,7 +67,7 @@ def get_challenge(challenge_id):
 @blp.route("/<challenge_id>/join", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(SocialChallengeOut))
-@error_responses(blp, {409: "CHALLENGE_NOT_ACTIVE, CHALLENGE_ALREADY_JOINED"})
+@error_responses(blp, {404: "CHALLENGE_NOT_FOUND", 409: "CHALLENGE_NOT_ACTIVE, CHALLENGE_ALREADY_JOINED"})
 def join_challenge(challenge_id):
     return ok("CHALLENGE_JOINED", challenges().join(current_user_id(), challenge_id))
 
@@ -74,7 +75,7 @@ def join_challenge(challenge_id):
 @blp.route("/<challenge_id>/leave", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(SocialChallengeOut))
-@error_responses(blp, {409: "CHALLENGE_CANNOT_LEAVE"})
+@error_responses(blp, {404: "CHALLENGE_NOT_FOUND, CHALLENGE_PARTICIPATION_NOT_FOUND", 409: "CHALLENGE_CANNOT_LEAVE"})
 def leave_challenge(challenge_id):
     """Leave before contributing (contributions stay part of the challenge's history)."""
     return ok("CHALLENGE_LEFT", challenges().leave(current_user_id(), challenge_id))
@@ -84,6 +85,7 @@ def leave_challenge(challenge_id):
 @login_required
 @blp.arguments(SocialPageQuery, location="query")
 @blp.response(200, Envelope(SocialChallengeParticipantOut, paginated=True))
+@error_responses(blp, {404: "CHALLENGE_NOT_FOUND"})
 def participants(query, challenge_id):
     items, total = challenges().participants(current_user_id(), challenge_id, **page_window(query))
     return ok("CHALLENGE_PARTICIPANTS_RETRIEVED", page_of(query, items, total))

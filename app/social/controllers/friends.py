@@ -11,6 +11,7 @@ from app.social.schemas import (
     SocialSearchQuery,
     SocialSearchResultOut,
     SocialUserIdIn,
+    UnfriendOut,
 )
 from app.social.services import services
 
@@ -49,7 +50,7 @@ def list_requests():
 @blp.route("/friends/requests/<request_id>/accept", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(FriendRequestOut))
-@error_responses(blp, {409: "FRIEND_REQUEST_NOT_PENDING"})
+@error_responses(blp, {404: "FRIEND_REQUEST_NOT_FOUND", 409: "FRIEND_REQUEST_NOT_PENDING"})
 def accept_request(request_id):
     return ok("FRIEND_REQUEST_ACCEPTED", friends().accept(current_user_id(), request_id))
 
@@ -57,7 +58,7 @@ def accept_request(request_id):
 @blp.route("/friends/requests/<request_id>/decline", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(FriendRequestOut))
-@error_responses(blp, {409: "FRIEND_REQUEST_NOT_PENDING"})
+@error_responses(blp, {404: "FRIEND_REQUEST_NOT_FOUND", 409: "FRIEND_REQUEST_NOT_PENDING"})
 def decline_request(request_id):
     return ok("FRIEND_REQUEST_DECLINED", friends().decline(current_user_id(), request_id))
 
@@ -65,7 +66,7 @@ def decline_request(request_id):
 @blp.route("/friends/requests/<request_id>/cancel", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(FriendRequestOut))
-@error_responses(blp, {409: "FRIEND_REQUEST_NOT_PENDING"})
+@error_responses(blp, {404: "FRIEND_REQUEST_NOT_FOUND", 409: "FRIEND_REQUEST_NOT_PENDING"})
 def cancel_request(request_id):
     """Withdraw a request I sent that is still pending."""
     return ok("FRIEND_REQUEST_CANCELLED", friends().cancel(current_user_id(), request_id))
@@ -82,7 +83,8 @@ def list_friends(query):
 
 @blp.route("/friends/<user_id>", methods=["DELETE"])
 @login_required
-@blp.response(200, Envelope())
+@blp.response(200, Envelope(UnfriendOut))
+@error_responses(blp, {404: "FRIEND_NOT_FOUND"})
 def unfriend(user_id):
     friends().unfriend(current_user_id(), user_id)
     return ok("FRIEND_REMOVED", {"user_id": user_id})
@@ -102,6 +104,7 @@ def block_user(body):
 @blp.route("/blocks/<user_id>", methods=["DELETE"])
 @login_required
 @blp.response(200, Envelope(BlockOut))
+@error_responses(blp, {404: "BLOCK_NOT_FOUND"})
 def unblock_user(user_id):
     friends().unblock(current_user_id(), user_id)
     return ok("USER_UNBLOCKED", {"user_id": user_id, "blocked": False})

@@ -23,7 +23,7 @@ blp = Blueprint(
 @login_required
 @blp.arguments(SocialLeaderboardQuery, location="query")
 @blp.response(200, Envelope(SocialLeaderboardOut))
-@error_responses(blp, {404: "GAME_NOT_FOUND, TEAM_NOT_FOUND (board filters)"})
+@error_responses(blp, {404: "LEADERBOARD_NOT_FOUND, GAME_NOT_FOUND, TEAM_NOT_FOUND (board filters)"})
 def leaderboard(query, board_type):
     """Top N, my rank and entry, and the entries around me.
 
@@ -46,7 +46,7 @@ def leaderboard(query, board_type):
 @blp.route("/leaderboards/winners/<week>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(WeeklyWinnerOut, many=True))
-@error_responses(blp, {422: "VALIDATION_ERROR: week is not an ISO week (2026-W47)"})
+@error_responses(blp, {404: None, 422: "VALIDATION_ERROR: week is not an ISO week (2026-W47)"})
 def weekly_winners(week):
     """Winners announced when the ISO week (e.g. 2026-W47) closed."""
     return ok("WINNERS_RETRIEVED", services().leaderboards.winners(week))

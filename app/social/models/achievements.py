@@ -26,6 +26,7 @@ METRICS = {
     "login_streak_days": "longest run of consecutive days with a login",
     "impact_score": "current Impact Score",
 }
+MONEY_METRICS = ("donated_cents",)
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ def kyc_submissions(query):
 @admin_required
 @blp.arguments(ReviewIn)
 @blp.response(200, Envelope(AdminKycOut))
-@error_responses(blp, {409: "KYC_NOT_PENDING"})
+@error_responses(blp, {404: "KYC_NOT_FOUND", 409: "KYC_NOT_PENDING"})
 def review_kyc(body, user_id):
     """Approve or reject a pending submission (409 KYC_NOT_PENDING otherwise)."""
     return ok(
@@ -130,7 +130,7 @@ def held_donations(query):
 @rate_limited("money")
 @blp.arguments(DecisionIn)
 @blp.response(200, Envelope(DonationOut))
-@error_responses(blp, {409: "DONATION_NOT_HELD"})
+@error_responses(blp, {404: "HELD_DONATION_NOT_FOUND", 409: "DONATION_NOT_HELD"})
 def approve_held(body, donation_id):
     """Complete a held donation (receipt, DonationComplete). Exactly once: 409 DONATION_NOT_HELD after a
     rejection; approving again answers the completed donation."""
@@ -145,7 +145,7 @@ def approve_held(body, donation_id):
 @rate_limited("money")
 @blp.arguments(DecisionIn)
 @blp.response(200, Envelope(DonationOut))
-@error_responses(blp, {409: "DONATION_NOT_HELD"})
+@error_responses(blp, {404: "HELD_DONATION_NOT_FOUND", 409: "DONATION_NOT_HELD"})
 def reject_held(body, donation_id):
     """Reject a held donation: the money returns to the wallet (card payments: to the card)."""
     return ok(
@@ -196,6 +196,7 @@ def add_sanction(body):
 @blp.route("/sanctions/<entry_id>", methods=["DELETE"])
 @admin_required
 @blp.response(200, Envelope())
+@error_responses(blp, {404: "SANCTIONS_ENTRY_NOT_FOUND"})
 def remove_sanction(entry_id):
     services().sanctions.remove(entry_id)
     return ok("SANCTIONS_ENTRY_REMOVED", None)
@@ -239,6 +240,6 @@ def fraud_flags(query):
 @admin_required
 @blp.arguments(ResolveIn)
 @blp.response(200, Envelope(FraudFlagOut))
-@error_responses(blp, {409: "FRAUD_FLAG_ALREADY_RESOLVED"})
+@error_responses(blp, {404: "FRAUD_FLAG_NOT_FOUND", 409: "FRAUD_FLAG_ALREADY_RESOLVED"})
 def resolve_flag(body, flag_id):
     return ok("FRAUD_FLAG_RESOLVED", services().fraud.resolve(flag_id, note=body["note"], actor_id=current_user_id()))

@@ -163,6 +163,7 @@ def put_auto_donation(body):
 @blp.route("/<donation_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(DonationOut))
+@error_responses(blp, {404: "DONATION_NOT_FOUND"})
 def get_donation(donation_id):
     """One of the user's donations (another user's is 404)."""
     return ok("DONATION_RETRIEVED", services().donations.for_user(current_user_id(), donation_id))
@@ -173,6 +174,7 @@ def get_donation(donation_id):
 @blp.arguments(FormatQuery, location="query")
 @blp.response(200, Envelope(ReceiptOut))
 @blp.doc(**_pdf_doc("ReceiptOutEnvelope"))
+@error_responses(blp, {404: "DONATION_NOT_FOUND, RECEIPT_NOT_FOUND"})
 def get_receipt(query, donation_id):
     """The donation's receipt: application/pdf by default, the data with `?format=json`."""
     receipt = services().receipts.for_donor(current_user_id(), donation_id)
@@ -186,7 +188,7 @@ def get_receipt(query, donation_id):
 @rate_limited("money")
 @admin_blp.arguments(RefundIn)
 @admin_blp.response(200, Envelope(DonationOut))
-@error_responses(admin_blp, {409: "DONATION_NOT_REFUNDABLE"})
+@error_responses(admin_blp, {404: "DONATION_NOT_FOUND", 409: "DONATION_NOT_REFUNDABLE"})
 def refund_donation(body, donation_id):
     """Give a completed donation back to the wallet: a new, linked `refund` ledger entry."""
     return ok(

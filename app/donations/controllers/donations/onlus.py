@@ -35,6 +35,7 @@ def list_onlus(query):
 
 @blp.route("/<onlus_id>", methods=["GET"])
 @blp.response(200, Envelope(OnlusOut))
+@error_responses(blp, {404: "ONLUS_NOT_FOUND"})
 def get_onlus(onlus_id):
     """A verified, active organisation (others are 404 here)."""
     return ok("ONLUS_RETRIEVED", services().onlus.public_detail(onlus_id))
@@ -68,6 +69,7 @@ def admin_create(body):
 @admin_blp.route("/<onlus_id>", methods=["GET"])
 @admin_required
 @admin_blp.response(200, Envelope(AdminOnlusOut))
+@error_responses(admin_blp, {404: "ONLUS_NOT_FOUND"})
 def admin_get(onlus_id):
     return ok("ONLUS_RETRIEVED", services().onlus.admin_get(onlus_id))
 
@@ -76,7 +78,7 @@ def admin_get(onlus_id):
 @admin_required
 @admin_blp.arguments(OnlusUpdateIn)
 @admin_blp.response(200, Envelope(AdminOnlusOut))
-@error_responses(admin_blp, {409: "ONLUS_TAX_CODE_EXISTS"})
+@error_responses(admin_blp, {404: "ONLUS_NOT_FOUND", 409: "ONLUS_TAX_CODE_EXISTS"})
 def admin_update(body, onlus_id):
     return ok("ONLUS_UPDATED", services().onlus.update(onlus_id, body, actor_id=current_user_id()))
 
@@ -85,6 +87,7 @@ def admin_update(body, onlus_id):
 @admin_required
 @admin_blp.arguments(VerifyIn)
 @admin_blp.response(200, Envelope(AdminOnlusOut))
+@error_responses(admin_blp, {404: "ONLUS_NOT_FOUND"})
 def admin_verify(body, onlus_id):
     """`decision`: verified (default) or rejected; also reinstates a suspended organisation."""
     return ok(
@@ -97,7 +100,7 @@ def admin_verify(body, onlus_id):
 @admin_required
 @admin_blp.arguments(SuspendIn)
 @admin_blp.response(200, Envelope(AdminOnlusOut))
-@error_responses(admin_blp, {409: "ONLUS_ALREADY_SUSPENDED"})
+@error_responses(admin_blp, {404: "ONLUS_NOT_FOUND", 409: "ONLUS_ALREADY_SUSPENDED"})
 def admin_suspend(body, onlus_id):
     """Stop donations to this organisation (reason recorded)."""
     return ok("ONLUS_SUSPENDED", services().onlus.suspend(onlus_id, reason=body["reason"], actor_id=current_user_id()))

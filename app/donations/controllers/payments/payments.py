@@ -82,6 +82,7 @@ def list_intents(query):
 @blp.route("/intents/<intent_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(PaymentIntentOut))
+@error_responses(blp, {404: "PAYMENT_INTENT_NOT_FOUND"})
 def get_intent(intent_id):
     """One of the user's payment intents (another user's is 404)."""
     return ok("PAYMENT_INTENT_RETRIEVED", services().payments.for_user(current_user_id(), intent_id))
@@ -92,7 +93,7 @@ def get_intent(intent_id):
 @rate_limited("money")
 @blp.arguments(ConfirmIn)
 @blp.response(200, Envelope(PaymentIntentOut))
-@error_responses(blp, {409: "PAYMENT_INTENT_NOT_OPEN", 502: "PAYMENT_PROVIDER_ERROR"})
+@error_responses(blp, {404: "PAYMENT_INTENT_NOT_FOUND", 409: "PAYMENT_INTENT_NOT_OPEN", 502: "PAYMENT_PROVIDER_ERROR"})
 def confirm_intent(body, intent_id):
     """Simulated provider: charge now (`payment_method: pm_card_chargeDeclined` declines). Stripe: after
     Stripe.js confirmed in the browser, fetch the intent's state from Stripe and apply it."""
@@ -103,7 +104,7 @@ def confirm_intent(body, intent_id):
 @blp.route("/intents/<intent_id>/cancel", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(PaymentIntentOut))
-@error_responses(blp, {409: "PAYMENT_INTENT_NOT_OPEN", 502: "PAYMENT_PROVIDER_ERROR"})
+@error_responses(blp, {404: "PAYMENT_INTENT_NOT_FOUND", 409: "PAYMENT_INTENT_NOT_OPEN", 502: "PAYMENT_PROVIDER_ERROR"})
 def cancel_intent(intent_id):
     """Cancel an open payment (409 PAYMENT_INTENT_NOT_OPEN once it succeeded or was cancelled)."""
     return ok("PAYMENT_INTENT_CANCELED", services().payments.cancel(current_user_id(), intent_id))
@@ -150,6 +151,7 @@ def admin_list(query):
 @admin_blp.route("/<intent_id>", methods=["GET"])
 @admin_required
 @admin_blp.response(200, Envelope(AdminPaymentIntentOut))
+@error_responses(admin_blp, {404: "PAYMENT_INTENT_NOT_FOUND"})
 def admin_get(intent_id):
     return ok("PAYMENT_INTENT_RETRIEVED", services().payments.admin_get(intent_id))
 
@@ -158,7 +160,7 @@ def admin_get(intent_id):
 @admin_required
 @rate_limited("money")
 @admin_blp.response(200, Envelope(AdminPaymentIntentOut))
-@error_responses(admin_blp, {409: "PAYMENT_NOT_REFUNDABLE"})
+@error_responses(admin_blp, {404: "PAYMENT_INTENT_NOT_FOUND", 409: "PAYMENT_NOT_REFUNDABLE"})
 def admin_retry_refund(intent_id):
     """Send a refunded/rejected card donation's money back to the card again after a provider failure
     (idempotent at the provider)."""

@@ -57,6 +57,7 @@ def create_import(body):
 @blp.route("/operations/<batch_id>", methods=["GET"])
 @admin_required
 @blp.response(200, Envelope(BatchOut))
+@error_responses(blp, {404: "BATCH_NOT_FOUND"})
 def get_batch(batch_id):
     """Status, per-status counts and progress (%)."""
     return ok("BATCH_RETRIEVED", services().batches.get(batch_id))
@@ -66,7 +67,7 @@ def get_batch(batch_id):
 @admin_required
 @blp.arguments(RunIn)
 @blp.response(200, Envelope(BatchOut))
-@error_responses(blp, {409: "BATCH_BUSY"})
+@error_responses(blp, {404: "BATCH_NOT_FOUND", 409: "BATCH_BUSY"})
 def run_batch(body, batch_id):
     """Process the remaining items now (optionally at most `max_items`); an interrupted batch resumes where
     it stopped, and no finished item is repeated. 409 BATCH_BUSY while another runner holds it."""
@@ -76,7 +77,7 @@ def run_batch(body, batch_id):
 @blp.route("/operations/<batch_id>/retry", methods=["POST"])
 @admin_required
 @blp.response(200, Envelope(BatchOut))
-@error_responses(blp, {409: "NO_FAILED_ITEMS"})
+@error_responses(blp, {404: "BATCH_NOT_FOUND", 409: "NO_FAILED_ITEMS"})
 def retry_batch(batch_id):
     """Put every failed item back to pending (run the batch again to process them); 409 NO_FAILED_ITEMS."""
     return ok("BATCH_RETRY_SCHEDULED", services().batches.retry_failed(batch_id))
@@ -86,6 +87,7 @@ def retry_batch(batch_id):
 @admin_required
 @blp.arguments(BatchItemQuery, location="query")
 @blp.response(200, Envelope(BatchItemOut, paginated=True))
+@error_responses(blp, {404: "BATCH_NOT_FOUND"})
 def batch_items(query, batch_id):
     rows, total = services().batches.items(batch_id, status=query.get("status"), **page_window(query))
     return ok("BATCH_ITEMS_RETRIEVED", page_of(query, rows, total))

@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, PageQuery, admin_required, current_user_id, ok, page_of, page_window
+from app.core.api import Envelope, PageQuery, admin_required, current_user_id, error_responses, ok, page_of, page_window
 from app.donations.controllers.compliance.compliance import period
 from app.donations.schemas.treasury import (
     DashboardOut,
@@ -55,6 +55,7 @@ def list_reconciliations(query):
 @blp.route("/reconciliation/<run_id>", methods=["GET"])
 @admin_required
 @blp.response(200, Envelope(ReconciliationOut))
+@error_responses(blp, {404: "RECONCILIATION_RUN_NOT_FOUND"})
 def get_reconciliation(run_id):
     return ok("RECONCILIATION_RETRIEVED", services().reconciliation.get(run_id))
 
@@ -63,6 +64,7 @@ def get_reconciliation(run_id):
 @admin_required
 @blp.arguments(DiscrepancyQuery, location="query")
 @blp.response(200, Envelope(DiscrepancyOut, paginated=True))
+@error_responses(blp, {404: "RECONCILIATION_RUN_NOT_FOUND"})
 def list_discrepancies(query, run_id):
     rows, total = services().reconciliation.discrepancies_page(run_id, kind=query.get("kind"), **page_window(query))
     return ok("DISCREPANCIES_RETRIEVED", page_of(query, rows, total))

@@ -72,6 +72,7 @@ def list_transactions(query):
 @blp.route("/transactions/<entry_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(TransactionOut))
+@error_responses(blp, {404: "TRANSACTION_NOT_FOUND"})
 def get_transaction(entry_id):
     """One ledger entry with its breakdown (for session credits: rate, multipliers, caps)."""
     return ok("TRANSACTION_RETRIEVED", services().wallet.transaction(current_user_id(), entry_id))
@@ -92,6 +93,7 @@ def admin_held_credits(query):
 @admin_blp.route("/<user_id>", methods=["GET"])
 @admin_required
 @admin_blp.response(200, Envelope(WalletOut))
+@error_responses(admin_blp, {404: "USER_NOT_FOUND"})
 def admin_get_wallet(user_id):
     core_services().users.get(user_id)
     return ok("WALLET_RETRIEVED", services().wallet.get_wallet(user_id))
@@ -101,6 +103,7 @@ def admin_get_wallet(user_id):
 @admin_required
 @admin_blp.arguments(TransactionQuery, location="query")
 @admin_blp.response(200, Envelope(AdminTransactionOut, paginated=True))
+@error_responses(admin_blp, {404: "USER_NOT_FOUND"})
 def admin_list_transactions(query, user_id):
     core_services().users.get(user_id)
     return ok("TRANSACTIONS_RETRIEVED", _page(user_id, query))
@@ -111,7 +114,7 @@ def admin_list_transactions(query, user_id):
 @rate_limited("money")
 @admin_blp.arguments(AdjustmentIn)
 @admin_blp.response(201, Envelope(AdminTransactionOut))
-@error_responses(admin_blp, {409: "INSUFFICIENT_BALANCE"})
+@error_responses(admin_blp, {404: "USER_NOT_FOUND", 409: "INSUFFICIENT_BALANCE"})
 def adjust(body, user_id):
     """Credit or debit a wallet through the ledger, with a reason; the admin's id is recorded.
     A debit never takes the balance below zero (409 INSUFFICIENT_BALANCE)."""
@@ -126,6 +129,7 @@ def adjust(body, user_id):
 @rate_limited("money")
 @admin_blp.arguments(ReleaseIn)
 @admin_blp.response(201, Envelope(AdminTransactionOut))
+@error_responses(admin_blp, {404: "HELD_CREDIT_NOT_FOUND"})
 def release_held(body, user_id, entry_id):
     """Settle credits a fraud check held: approve moves them to the balance, reject voids them."""
     entry = services().wallet.release_held(

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 KYC_NONE, KYC_PENDING, KYC_APPROVED, KYC_REJECTED = "none", "pending", "approved", "rejected"
+KYC_STATUSES = (KYC_NONE, KYC_PENDING, KYC_APPROVED, KYC_REJECTED)
 KYC_NOT_CHECKED = "not_checked"  # recorded in a check's detail when the amount stayed under the KYC threshold
 
 # hold reasons

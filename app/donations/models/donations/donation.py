@@ -8,6 +8,7 @@ MIN_DONATION_CENTS = 50
 COMPLETED, REFUNDED = "completed", "refunded"
 HELD, REJECTED = "held", "rejected"  # held for compliance review; rejected by an admin (money returned)
 STATUSES = (COMPLETED, REFUNDED, HELD, REJECTED)
+SOURCES = ("wallet", "auto", "card", "batch")  # how a donation was made: by hand, auto-donation, card, import
 
 
 def donated_today(wallet: dict, today: str) -> int:

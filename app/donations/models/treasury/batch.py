@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 DISBURSEMENT, IMPORT = "monthly_disbursement", "donation_import"
 PENDING, RUNNING = "pending", "running"  # a batch still to run (RUNNING: a runner holds or held its lease)
 COMPLETED, COMPLETED_WITH_ERRORS = "completed", "completed_with_errors"
+STATUSES = (PENDING, RUNNING, COMPLETED, COMPLETED_WITH_ERRORS)
 ITEM_STATES = ("pending", "processing", "done", "failed")
 MAX_IMPORT_ROWS = 5000
 

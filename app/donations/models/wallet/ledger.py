@@ -29,6 +29,10 @@ POSTED = "posted"  # a plain balance change
 CREDITED = "credited"  # earnings credited in full
 CAPPED = "capped"  # earnings reduced (daily cap, per-session limits); reasons in the breakdown
 HELD = "held"  # earnings put on hold by a fraud check; not in the balance
+ENTRY_STATUSES = (POSTED, CREDITED, CAPPED, HELD)
+
+# what an entry's `source.kind` names
+SOURCE_KINDS = ("session", "tournament", "donation", "card", "admin", "held")
 
 
 @dataclass
