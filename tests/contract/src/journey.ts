@@ -305,7 +305,7 @@ async function main(): Promise<boolean> {
         const synced = body(
           await player.api.PUT("/api/games/sessions/{session_id}", {
             ...path,
-            body: { score: 0, state: { level: 2 }, version },
+            body: { score: 0, state: ["level", 2], version },
           }),
           200,
           "PUT /api/games/sessions/{id}",
