@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta
 
 START = datetime(2026, 11, 18, 12, 0, 0)  # a Wednesday: no weekend flag, no default mode windows
@@ -56,3 +57,15 @@ def cents_keys(value, path: str = "$") -> list[str]:
         for i, sub in enumerate(value):
             found.extend(cents_keys(sub, f"{path}[{i}]"))
     return found
+
+
+def wait_for(condition, seconds: float = 30.0, every: float = 0.05):
+    """condition()'s first truthy value within `seconds` (None after them): an upper bound for a loaded
+    machine, not a timing check."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    return None

@@ -12,18 +12,9 @@ import pytest
 
 from app.core.database import make_client
 from tests.e2e.conftest import ROOT
+from tests.support import wait_for
 
 LEASE_SECONDS = 2.0
-
-
-def wait_for(condition, seconds: float = 60.0):
-    deadline = time.monotonic() + seconds  # an upper bound for a loaded machine, not a timing check
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    return None
 
 
 @pytest.fixture
@@ -54,22 +45,22 @@ def test_the_standby_takes_over_within_a_lease_after_the_holder_is_killed(schedu
     db = make_client(mongo_uri)[db_name]
     try:
         first = schedulers("first")
-        assert wait_for(lambda: db.probe_runs.count_documents({"holder": "first"}) >= 2)
+        assert wait_for(lambda: db.probe_runs.count_documents({"holder": "first"}) >= 2, 60)
         schedulers("second")
-        assert wait_for(lambda: db.leases.find_one({"_id": "scheduler", "holder": "first"}))
+        assert wait_for(lambda: db.leases.find_one({"_id": "scheduler", "holder": "first"}), 60)
         time.sleep(2 * LEASE_SECONDS)  # the standby is up and beating meanwhile
         assert db.probe_runs.count_documents({"holder": "second"}) == 0
 
         first.kill()  # SIGKILL: no shutdown, the lease is left to expire
         first.wait()
         killed_at = time.monotonic()
-        took_over = wait_for(lambda: db.probe_runs.find_one({"holder": "second"}))
+        took_over = wait_for(lambda: db.probe_runs.find_one({"holder": "second"}), 60)
         assert took_over, "the standby never fired"
         # within one lease period after the lease expired, plus a heartbeat (a third of a lease) and a
         # job interval; the bound is generous for a loaded machine, the order of magnitude is the point
         assert time.monotonic() - killed_at < 2 * LEASE_SECONDS + LEASE_SECONDS / 3 + 1 + 5
         assert db.leases.find_one({"_id": "scheduler"})["holder"] == "second"
-        wait_for(lambda: db.probe_runs.count_documents({"holder": "second"}) >= 3)
+        wait_for(lambda: db.probe_runs.count_documents({"holder": "second"}) >= 3, 60)
     finally:
         claims = list(db.job_claims.find({"job_id": "probe"}))
         runs = db.probe_runs.count_documents({})

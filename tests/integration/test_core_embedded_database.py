@@ -9,15 +9,7 @@ import threading
 import time
 
 from app.core.database import EmbeddedMongo, make_client
-
-
-def wait_for(condition, seconds: float = 30.0):
-    deadline = time.monotonic() + seconds  # an upper bound for a loaded machine, not a timing check
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
+from tests.support import wait_for
 
 
 def test_a_killed_embedded_database_is_restarted_and_one_that_keeps_dying_is_given_up():

@@ -11,6 +11,7 @@ import time_machine
 from app.core.scheduler import Job, Scheduler
 from app.donations.repositories.donations.onlus import OnlusRepository
 from app.donations.setup import seed_onlus
+from tests.support import wait_for
 
 
 def _seed_onlus(app, container):
@@ -108,15 +109,6 @@ def test_running_the_monthly_job_twice_in_a_period_keeps_one_published_report(ap
 def probe(runs: list, name: str):
     """A job that notes which scheduler ran it (and nothing else)."""
     return Job.every("probe", lambda: runs.append(name), seconds=1)
-
-
-def wait_for(condition, seconds: float = 30.0):
-    deadline = time.monotonic() + seconds  # an upper bound for a loaded machine, not a timing check
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_of_two_schedulers_only_the_lease_holder_fires_and_the_standby_takes_over_when_it_stops(app, container):
