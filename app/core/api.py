@@ -179,7 +179,7 @@ class Details(ma.fields.Dict):
 
     def __init__(self, **kwargs):
         metadata = {"description": "Depends on the kind; amounts in euros", **(kwargs.get("metadata") or {})}
-        super().__init__(keys=ma.fields.String(), **{**kwargs, "metadata": metadata})
+        super().__init__(keys=ma.fields.String(), values=Json(), **{**kwargs, "metadata": metadata})
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else euros_in(value)
@@ -196,20 +196,35 @@ class Number(ma.fields.Field):
         return value
 
 
-_ANY_JSON = [
-    {"type": "object"},
-    {"type": "array", "items": {}},
-    {"type": "string"},
-    {"type": "number"},
-    {"type": "boolean"},
-]
+JSON_VALUE_REF = "#/components/schemas/JsonValue"
+JSON_OBJECT_REF = "#/components/schemas/JsonObject"
+_JSON_SCALARS = [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]
+
+
+def _json_array(depth: int) -> dict:
+    """Arrays of JSON values, nested `depth` deep. Written out rather than recursive: a generated
+    TypeScript client cannot name an array of itself (TS2502), while recursion through objects is fine."""
+    choices = [*_JSON_SCALARS, {"$ref": JSON_OBJECT_REF}]
+    if depth > 1:
+        choices.append(_json_array(depth - 1))
+    return {"type": "array", "items": {"anyOf": choices, "nullable": True}}
+
+
+# What a generated client types a free-form value as, instead of `unknown`: any JSON value (arrays of
+# arrays described down to four levels; objects to any depth).
+JSON_VALUE_SCHEMA = {
+    "description": "Any JSON value",
+    "nullable": True,
+    "anyOf": [*_JSON_SCALARS, {"$ref": JSON_OBJECT_REF}, _json_array(4)],
+}
+JSON_OBJECT_SCHEMA = {"type": "object", "additionalProperties": {"$ref": JSON_VALUE_REF}}
 
 
 class Json(ma.fields.Raw):
     """Any JSON value, kept as sent (opaque to the server, e.g. a game's state)."""
 
     def __init__(self, **kwargs):
-        kwargs["metadata"] = {"anyOf": _ANY_JSON, **(kwargs.get("metadata") or {})}
+        kwargs["metadata"] = {"allOf": [{"$ref": JSON_VALUE_REF}], **(kwargs.get("metadata") or {})}
         super().__init__(**kwargs)
 
 
@@ -315,7 +330,7 @@ def Envelope(
     suffix = "Page" if paginated else ("List" if many else "")
     schema_name = name or f"{base}{suffix}Envelope"
     if data_schema is None:
-        data_field = ma.fields.Raw(allow_none=True, metadata={"type": "object", "description": "Always null"})
+        data_field = ma.fields.Raw(allow_none=True, metadata={"enum": [None], "description": "Always null"})
     elif paginated:
         page_cls = type(
             f"{base}Page", (PageOut,), {"items": ma.fields.List(ma.fields.Nested(data_schema), required=True)}

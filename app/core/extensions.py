@@ -18,7 +18,7 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Api
 from flask_socketio import SocketIO
 
-from app.core.api import Computed, ErrorEnvelope
+from app.core.api import JSON_OBJECT_SCHEMA, JSON_VALUE_SCHEMA, Computed, ErrorEnvelope
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,9 @@ class GoodPlayApi(Api):
         self.register_field(ma.fields.Url, "string", "uri")
         self.ma_plugin.converter.add_attribute_function(computed2properties)
         self.ma_plugin.converter.add_attribute_function(constant2properties)
+        self.ma_plugin.converter.add_attribute_function(nullable_reference)
+        self._spec.components.schema("JsonValue", JSON_VALUE_SCHEMA)
+        self._spec.components.schema("JsonObject", JSON_OBJECT_SCHEMA)
         # flask-smorest documents its own pagination header and metadata; pages here are the envelope's
         # data ({items, page, per_page, total, total_pages}), so neither is part of this API.
         self._spec.components.headers_lazy.pop("PAGINATION", None)
@@ -88,6 +91,20 @@ def constant2properties(self, field, **kwargs) -> dict:
         return {}
     name = next((name for kind, name in _JSON_TYPE_NAMES if isinstance(field.constant, kind)), None)
     return {"type": name, "enum": [field.constant]} if name else {}
+
+
+_NULL_OBJECT = {"type": "object", "nullable": True}
+
+
+def nullable_reference(self, field, ret, **kwargs) -> dict:
+    """apispec attribute function, run after its own nullable one: OpenAPI 3.0 cannot say "this schema or
+    null" with a bare $ref, and apispec's `anyOf: [{type: object, nullable: true}, $ref]` reads as "any
+    object" to a generator. `allOf: [$ref], nullable: true` reads as the referenced schema or null."""
+    choices = ret.get("anyOf")
+    if not choices or _NULL_OBJECT not in choices:
+        return {}
+    ret.pop("anyOf")
+    return {"allOf": [choice for choice in choices if choice != _NULL_OBJECT], "nullable": True}
 
 
 # Each description lists the error keys (`message`) first: "KEY, KEY: why". A route's own keys for the

@@ -118,7 +118,20 @@ def cancel_intent(intent_id):
         "required": True,
         "content": {
             "application/json": {
-                "schema": {"type": "object", "description": "A Stripe event, signed in the `Stripe-Signature` header"}
+                "schema": {
+                    "type": "object",
+                    "description": "A Stripe event, signed in the `Stripe-Signature` header",
+                    "required": ["id", "type", "data"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "type": {"type": "string", "description": "e.g. payment_intent.succeeded"},
+                        "data": {
+                            "type": "object",
+                            "properties": {"object": {"$ref": "#/components/schemas/JsonObject"}},
+                        },
+                    },
+                    "additionalProperties": {"$ref": "#/components/schemas/JsonValue"},
+                }
             }
         },
     },
