@@ -26,6 +26,7 @@ pytestmark = [
 NS = "/impact"
 JWT_SECRET = "realtime-e2e-jwt-secret-realtime-e2e-jwt-secret"
 LISTED_ORIGIN = "http://localhost:3000"
+ADMIN = {"GOODPLAY_ADMIN_EMAIL": "root@example.com", "GOODPLAY_ADMIN_PASSWORD": "admin-pass-123"}
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +47,7 @@ def cluster(redis_url, shared_mongo, tmp_path_factory):
         "DATA_DIR": str(tmp / "data"),
         "RUN_SCHEDULER": "false",
         "LOG_LEVEL": "WARNING",
+        **ADMIN,
     }
     with running(env, tmp) as servers:
         yield servers
@@ -72,7 +74,7 @@ class Socket:
     def __init__(self, **client_options):
         self.events: queue.Queue = queue.Queue()
         self.client = socketio.Client(reconnection=False, **client_options)
-        for name in ("connect_error", "session_ended", "disconnect"):
+        for name in ("connect_error", "session_ended", "disconnect", "wallet_updated"):
             self.client.on(name, (lambda n: lambda *args: self.events.put((n, args, time.monotonic())))(name), NS)
 
     def connect(self, server: Server, token: str | None, **options) -> Socket:
@@ -268,3 +270,29 @@ def test_authenticate_swaps_the_sockets_token_in_band(cluster, sockets):
     started = time.monotonic()
     assert a.api("POST", "/api/auth/logout", other_session["access_token"]).status_code == 200
     assert ended_by_the_server_within(sock, started) == "TOKEN_REVOKED"
+
+
+# -- pushes from the other process -----------------------------------------------------------------------
+
+
+def test_an_admin_adjustment_on_one_process_pushes_wallet_updated_to_the_socket_on_the_other(cluster, sockets):
+    a, b = cluster["a"], cluster["b"]
+    ada = register(a)
+    ada_socket = sockets().connect(b, ada["access_token"])
+    login = a.api(
+        "POST",
+        "/api/auth/login",
+        json={"email": ADMIN["GOODPLAY_ADMIN_EMAIL"], "password": ADMIN["GOODPLAY_ADMIN_PASSWORD"]},
+    )
+    assert login.status_code == 200, login.text
+    adjusted = a.api(
+        "POST",
+        f"/api/admin/wallets/{ada['user']['id']}/adjustments",
+        login.json()["data"]["access_token"],
+        json={"amount": 12.5, "direction": "credit", "reason": "goodwill credit"},
+    )
+    assert adjusted.status_code == 201, adjusted.text
+
+    (data,), _ = ada_socket.next("wallet_updated", timeout=5)
+    assert data["wallet"]["balance"] == 12.5
+    assert a.api("GET", "/api/wallet", ada["access_token"]).json()["data"]["balance"] == 12.5
