@@ -24,6 +24,7 @@ from app.core.extensions import (
     init_docs,
     init_limiter,
     init_proxy_fix,
+    init_routes,
     init_socketio,
 )
 from app.core.headers import init_security_headers
@@ -117,6 +118,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_cors(app)
     init_json_bodies(app)
     api = init_api(app)
+    init_routes(app)
     init_docs(app)
     init_security_headers(app)
     jobs: list[Job] = []

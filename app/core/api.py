@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
@@ -16,8 +17,10 @@ from typing import Any
 import marshmallow as ma
 from flask import g
 from flask_jwt_extended import get_jwt, get_jwt_identity, verify_jwt_in_request
+from werkzeug.routing import BaseConverter
 
 from app.core.errors import Forbidden
+from app.core.ids import OBJECT_ID_PATTERN, canonical_id
 from app.core.money import cents_to_euros
 
 MAX_PER_PAGE = 100
@@ -237,6 +240,33 @@ class Id(ma.fields.String):
         super().__init__(**kwargs)
 
 
+# how the OpenAPI document describes an id a client sends (a path parameter, an IdRef field)
+OBJECT_ID_PARAMETER = {"type": "string", "pattern": f"^{OBJECT_ID_PATTERN}$"}
+
+
+class IdRef(ma.fields.String):
+    """Input: the id of a record (a body or query field such as `onlus_id`), loaded in its one spelling
+    (lower case), so that what is stored and compared is what the record's own id dumps to."""
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {"pattern": OBJECT_ID_PARAMETER["pattern"], **(kwargs.get("metadata") or {})}
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return canonical_id(super()._deserialize(value, attr, data, **kwargs))
+
+
+class ObjectIdConverter(BaseConverter):
+    """`<oid:name>` in a route: a record's id, 24 hex digits in any case, handed to the view in lower case.
+    Nothing else matches it, so a literal path beside it (`/wallets/integrity-check`) is never taken for an
+    id (app.core.extensions.init_routes answers a malformed id like one that names nothing)."""
+
+    regex = OBJECT_ID_PATTERN
+
+    def to_python(self, value: str) -> str:
+        return canonical_id(value)
+
+
 class Computed(ma.fields.Field):
     """A value derived from the whole object, dumped and documented as the field `as_field`:
     `Computed(fields.Boolean(), lambda onlus: onlus["verification_status"] == VERIFIED)`."""
@@ -430,10 +460,13 @@ def error_responses(blp, errors: dict[int, str | None]) -> Callable:
     `@error_responses(blp, {404: "ONLUS_NOT_FOUND", 409: "INSUFFICIENT_BALANCE: not enough credits"})` under
     @blp.response. (401, 403 for admin routes, 404 for path ids, 400/413/422 for bodies and 429 are added
     for every operation automatically, app.core.extensions.ErrorResponses; a path id's 404 key is the
-    route's own, and `{404: None}` says a route with a path id never answers 404.)"""
+    route's own, and `{404: None}` says a route with a path id never answers 404; a malformed path id
+    answers the first 404 key, app.core.extensions.init_routes.)"""
 
     def decorator(func: Callable) -> Callable:
         for status, description in sorted(errors.items(), reverse=True):
+            if status == 404 and description:
+                func._not_found = re.match(r"[A-Z][A-Z0-9_]*", description).group()
             if description is None:
                 func._never_answers = {*getattr(func, "_never_answers", ()), status}
             else:

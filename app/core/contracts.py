@@ -12,6 +12,9 @@ class UserDirectory(Protocol):
     def exists(self, user_id: str) -> bool:
         """An active account with this id exists."""
 
+    def known(self, user_ids: list[str]) -> set[str]:
+        """The ids among `user_ids` that name an account, active or not, exactly as spelled (lower case)."""
+
     def active_display_name(self, user_id: str) -> str | None:
         """'First L.' of an active user; None when there is no such user."""
 

@@ -17,8 +17,19 @@ from flask_limiter.constants import ConfigVars, HeaderNames
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api
 from flask_socketio import SocketIO
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as NoRoute
+from werkzeug.routing import BaseConverter, Map
 
-from app.core.api import JSON_OBJECT_SCHEMA, JSON_VALUE_SCHEMA, Computed, ErrorEnvelope
+from app.core.api import (
+    JSON_OBJECT_SCHEMA,
+    JSON_VALUE_SCHEMA,
+    OBJECT_ID_PARAMETER,
+    Computed,
+    ErrorEnvelope,
+    ObjectIdConverter,
+)
+from app.core.errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +55,8 @@ class GoodPlayApi(Api):
         self._undocumented: list = []
         self._doc_lock = threading.Lock()
         super().__init__(app, spec_kwargs={"extra_plugins": [ErrorResponses(app)]})
+        app.url_map.converters["oid"] = ObjectIdConverter
+        self.register_converter(ObjectIdConverter, lambda converter: dict(OBJECT_ID_PARAMETER))
         # Only standard formats: JSON Schema's is "uri" (apispec writes "url").
         self.register_field(ma.fields.Url, "string", "uri")
         self.ma_plugin.converter.add_attribute_function(computed2properties)
@@ -183,6 +196,40 @@ class ErrorResponses(BasePlugin):
 
 def init_api(app: Flask) -> Api:
     return GoodPlayApi(app)
+
+
+def init_routes(app: Flask) -> None:
+    """Two routing rules Werkzeug does not know:
+    - a literal path belongs to its literal route: asked with a method that route does not take, it answers
+      405, never as a parameter of another route (PUT /api/games/modes/active is no mode "active");
+    - a path that misses every route only because an `<oid:...>` id in it is malformed answers what that
+      route answers for an id that names nothing: 404 with the route's own key (its documented 404)."""
+    tables: dict = {}
+
+    def built() -> dict:
+        if not tables:  # on first need: every blueprint is registered by then
+            rules = list(app.url_map.iter_rules())
+            literal: dict[str, set] = {}
+            for rule in rules:
+                if not rule.arguments:
+                    literal.setdefault(rule.rule, set()).update(rule.methods or ())
+            lenient = Map([r.empty() for r in rules if "<oid:" in r.rule], converters={"oid": BaseConverter})
+            tables.update(literal=literal, lenient=lenient)
+        return tables
+
+    @app.before_request
+    def _route_rules():
+        rule = request.url_rule
+        if rule is not None:
+            methods = built()["literal"].get(request.path) if rule.arguments else None
+            if methods:
+                raise MethodNotAllowed(valid_methods=sorted(methods))
+        elif isinstance(request.routing_exception, NoRoute):
+            try:
+                endpoint, _ = built()["lenient"].bind_to_environ(request.environ).match()
+            except HTTPException:
+                return
+            raise NotFound(_view_flag(app.view_functions[endpoint], "_not_found") or "NOT_FOUND")
 
 
 def same_origin_or(origins: list[str]):

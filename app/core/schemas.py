@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import ValidationError, fields, post_load, validate
 from stdnum.it import codicefiscale
 
-from app.core.api import Details, Id, Money, OutSchema, QuerySchema, StrictSchema, Timestamp
+from app.core.api import Details, Id, IdRef, Money, OutSchema, QuerySchema, StrictSchema, Timestamp
 from app.core.hooks import DONE, FAILED, PARKED, PENDING
 from app.core.models.user import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NAME_MAX, ROLES
 
@@ -131,7 +131,7 @@ class GamingPrefs(StrictSchema):
 
 
 class Allocation(StrictSchema):
-    onlus_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    onlus_id = IdRef(required=True, validate=validate.Length(min=1, max=64))
     share = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
 
 
@@ -143,7 +143,7 @@ class AutoDonationPrefs(StrictSchema):
 
 
 class DonationPrefs(StrictSchema):
-    default_onlus_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
+    default_onlus_id = IdRef(allow_none=True, validate=validate.Length(min=1, max=64))
     receipt_email = fields.Boolean()
     auto_donation = fields.Nested(AutoDonationPrefs)
 

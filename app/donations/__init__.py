@@ -30,6 +30,7 @@ from app.donations.repositories.payments.providers import ProviderConfigReposito
 from app.donations.repositories.payments.simulated import SimulatedPaymentRepository
 from app.donations.repositories.payments.webhooks import WebhookEventRepository
 from app.donations.repositories.treasury.batches import BatchRepository
+from app.donations.repositories.treasury.disbursements import DisbursementRepository
 from app.donations.repositories.treasury.financial import FinancialRepository
 from app.donations.repositories.treasury.reconciliation import ReconciliationRepository
 from app.donations.repositories.wallet.ledger import LedgerRepository
@@ -53,6 +54,7 @@ from app.donations.services.payments.card_refund_service import CardRefundServic
 from app.donations.services.payments.payment_service import PaymentService
 from app.donations.services.payments.providers import PaymentProvider, SimulatedProvider, StripeProvider
 from app.donations.services.treasury.batch_service import BatchService
+from app.donations.services.treasury.disbursement_service import DisbursementService
 from app.donations.services.treasury.financial_service import FinancialAnalyticsService
 from app.donations.services.treasury.reconciliation_service import ReconciliationService
 from app.donations.services.wallet.credit_service import CreditService
@@ -100,7 +102,7 @@ def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPrefe
     # wallet & ledger
     ledger = Ledger(wallets=wallets, entries=entries, transactions=infra.transactions, hooks=hooks)
     wallet = WalletService(
-        ledger=ledger, wallets=wallets, entries=entries, integrity_reports=IntegrityReportRepository(db)
+        ledger=ledger, wallets=wallets, entries=entries, integrity_reports=IntegrityReportRepository(db), users=users
     )
     rates = RatesService(RatesRepository(db), cache=cache)
 
@@ -157,6 +159,9 @@ def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPrefe
         auto_donations=auto_donations,
     )
 
+    # treasury
+    disbursements = DisbursementService(repo=DisbursementRepository(db), entries=entries, onlus=onlus)
+
     # payments
     payments = PaymentService(
         provider=provider,
@@ -192,13 +197,17 @@ def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPrefe
         sanctions=sanctions,
         fraud=fraud,
         held=held,
-        batches=BatchService(repo=batches_repo, donations=donations, onlus=onlus, users=users),
+        batches=BatchService(
+            repo=batches_repo, donations=donations, onlus=onlus, disbursements=disbursements, users=users
+        ),
+        disbursements=disbursements,
         reconciliation=ReconciliationService(
             repo=ReconciliationRepository(db),
             wallet=wallet,
             provider=provider,
             intents=intents,
             batches=batches_repo,
+            disbursements=disbursements,
         ),
         financial=FinancialAnalyticsService(repo=FinancialRepository(db), onlus=onlus, cache=cache),
     )

@@ -15,6 +15,7 @@ from app.donations.repositories.payments.intents import PaymentIntentRepository
 from app.donations.repositories.payments.providers import ProviderConfigRepository
 from app.donations.repositories.payments.webhooks import WebhookEventRepository
 from app.donations.repositories.treasury.batches import BatchRepository
+from app.donations.repositories.treasury.disbursements import DisbursementRepository
 from app.donations.repositories.treasury.reconciliation import ReconciliationRepository
 from app.donations.repositories.wallet.ledger import LedgerRepository
 from app.donations.repositories.wallet.rates import RatesRepository
@@ -36,6 +37,7 @@ REPOSITORIES = (
     WebhookEventRepository,
     ProviderConfigRepository,
     BatchRepository,
+    DisbursementRepository,
     ReconciliationRepository,
 )
 

@@ -10,7 +10,7 @@ from datetime import UTC
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.core.api import MAX_PER_PAGE, Euros, Id, Json, Money, OutSchema, QuerySchema, StrictSchema, Timestamp
+from app.core.api import MAX_PER_PAGE, Euros, Id, IdRef, Json, Money, OutSchema, QuerySchema, StrictSchema, Timestamp
 from app.games.models import competition as comp
 from app.games.models import modes as mode_rules
 from app.games.models import session as session_rules
@@ -80,8 +80,8 @@ class GameSessionStartIn(StrictSchema):
         validate=validate.Length(min=1, max=40),
         metadata={"description": "Play under this active mode (else the best auto mode)"},
     )
-    challenge_id = fields.String(**_id)
-    tournament_id = fields.String(**_id)
+    challenge_id = IdRef(**_id)
+    tournament_id = IdRef(**_id)
     device_id = fields.String(validate=validate.Length(min=1, max=100))
 
 
@@ -249,8 +249,8 @@ class GameModeOut(OutSchema):
 
 class GameChallengeCreateIn(StrictSchema):
     game_id = fields.String(required=True, **_id)
-    opponent_ids = fields.List(fields.String(**_id), required=True, validate=validate.Length(min=1, max=5))
-    teammate_ids = fields.List(fields.String(**_id), load_default=list, validate=validate.Length(max=4))
+    opponent_ids = fields.List(IdRef(**_id), required=True, validate=validate.Length(min=1, max=5))
+    teammate_ids = fields.List(IdRef(**_id), load_default=list, validate=validate.Length(max=4))
     accept_hours = fields.Integer(load_default=24, validate=validate.Range(min=1, max=7 * 24))
     duration_hours = fields.Integer(load_default=48, validate=validate.Range(min=1, max=14 * 24))
     message = fields.String(validate=validate.Length(max=200))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from app.core.api import Computed, Euros, Id, Money, Number, OutSchema, QuerySchema, StrictSchema, Timestamp
+from app.core.api import Computed, Euros, Id, IdRef, Money, Number, OutSchema, QuerySchema, StrictSchema, Timestamp
 from app.core.money import cents_to_euros
 from app.donations.contracts import DONATION_STATUSES, ONLUS_CATEGORIES, ONLUS_STATUSES
 from app.impact.models import updates as urules
@@ -74,7 +74,7 @@ class ReportListQuery(QuerySchema):
 
 
 class MetricIn(StrictSchema):
-    onlus_id = fields.String(validate=validate.Length(min=1, max=64))
+    onlus_id = IdRef(validate=validate.Length(min=1, max=64))
     metric_name = fields.String(
         required=True,
         validate=[validate.Length(min=1, max=60), validate.Regexp(r"^[a-z0-9_]+$", error="Use a-z, 0-9, _.")],
@@ -94,7 +94,7 @@ class MetricVerificationIn(StrictSchema):
 
 
 class UpdateIn(StrictSchema):
-    onlus_id = fields.String(validate=validate.Length(min=1, max=64))
+    onlus_id = IdRef(validate=validate.Length(min=1, max=64))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     content = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
     update_type = fields.String(validate=validate.OneOf(urules.UPDATE_TYPES))

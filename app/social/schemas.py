@@ -10,6 +10,7 @@ from app.core.api import (
     Computed,
     Euros,
     Id,
+    IdRef,
     Money,
     Number,
     OutSchema,
@@ -43,7 +44,7 @@ _id = {"required": True, "validate": validate.Length(min=1, max=64)}
 
 # -- friends --------------------------------------------------------------------------------
 class SocialUserIdIn(StrictSchema):
-    user_id = fields.String(**_id)
+    user_id = IdRef(**_id)
 
 
 class SocialUserOut(OutSchema):
@@ -108,7 +109,7 @@ class SocialLeaderboardQuery(QuerySchema):
     game_id = fields.String(
         validate=validate.Length(min=1, max=64), metadata={"description": "Required for type 'game'"}
     )
-    team_id = fields.String(
+    team_id = IdRef(
         validate=validate.Length(min=1, max=64),
         metadata={"description": "scope=team: one of your teams (default: your first)"},
     )

@@ -150,64 +150,65 @@ def test_a_huge_amount_is_a_validation_error_not_a_crash(user):
 PUBLIC = {
     "/api/games/<game_id>": "game catalogue",
     "/api/games/modes/<key>": "mode catalogue",
-    "/api/games/teams/<team_id>": "teams are public groups",
-    "/api/games/teams/<team_id>/join": "anyone may join a team",
-    "/api/games/teams/<team_id>/leave": "acts on the caller's own membership",
-    "/api/games/teams/<team_id>/members/<user_id>": "captain rules (403 TEAM_PERMISSION_DENIED), public team",
-    "/api/games/tournaments/<tournament_id>": "tournaments are public",
-    "/api/games/tournaments/<tournament_id>/join": "tournaments are public",
-    "/api/games/tournaments/<tournament_id>/leave": "acts on the caller's own registration",
-    "/api/games/tournaments/<tournament_id>/leaderboard": "tournaments are public",
-    "/api/onlus/<onlus_id>": "ONLUS registry",
-    "/api/impact/onlus/<onlus_id>/metrics": "published ONLUS metrics",
-    "/api/impact/onlus/<onlus_id>/updates": "published ONLUS updates",
-    "/api/impact/updates/<update_id>": "published ONLUS updates",
-    "/api/impact/updates/<update_id>/like": "published ONLUS updates",
-    "/api/impact/updates/<update_id>/share": "published ONLUS updates",
+    "/api/games/teams/<oid:team_id>": "teams are public groups",
+    "/api/games/teams/<oid:team_id>/join": "anyone may join a team",
+    "/api/games/teams/<oid:team_id>/leave": "acts on the caller's own membership",
+    "/api/games/teams/<oid:team_id>/members/<oid:user_id>": "captain rules (403 TEAM_PERMISSION_DENIED), public team",
+    "/api/games/tournaments/<oid:tournament_id>": "tournaments are public",
+    "/api/games/tournaments/<oid:tournament_id>/join": "tournaments are public",
+    "/api/games/tournaments/<oid:tournament_id>/leave": "acts on the caller's own registration",
+    "/api/games/tournaments/<oid:tournament_id>/leaderboard": "tournaments are public",
+    "/api/onlus/<oid:onlus_id>": "ONLUS registry",
+    "/api/onlus/<oid:onlus_id>/statement": "an ONLUS's public statement (no transfer references)",
+    "/api/impact/onlus/<oid:onlus_id>/metrics": "published ONLUS metrics",
+    "/api/impact/onlus/<oid:onlus_id>/updates": "published ONLUS updates",
+    "/api/impact/updates/<oid:update_id>": "published ONLUS updates",
+    "/api/impact/updates/<oid:update_id>/like": "published ONLUS updates",
+    "/api/impact/updates/<oid:update_id>/share": "published ONLUS updates",
     "/api/impact/stories/<story_id>": "story catalogue (content only when unlocked)",
     "/api/impact/reports/monthly/<int:year>/<int:month>": "published community reports",
     "/api/impact/reports/annual/<int:year>": "published community reports",
-    "/api/impact/user/<user_id>": "public summary only when the owner's privacy shows donations (tested below)",
+    "/api/impact/user/<oid:user_id>": "public summary only when the owner's privacy shows donations (tested below)",
     "/api/social/leaderboards/<board_type>": "leaderboards (opted-out users hidden)",
     "/api/social/leaderboards/winners/<week>": "announced winners",
-    "/api/achievements/users/<user_id>/badges": "public badges",
-    "/api/social/challenges/<challenge_id>": "public challenges; friends-only ones tested below",
-    "/api/social/challenges/<challenge_id>/join": "public challenges; friends-only ones tested below",
-    "/api/social/challenges/<challenge_id>/leave": "acts on the caller's own participation",
-    "/api/social/challenges/<challenge_id>/participants": "public challenges; friends-only ones tested below",
+    "/api/achievements/users/<oid:user_id>/badges": "public badges",
+    "/api/social/challenges/<oid:challenge_id>": "public challenges; friends-only ones tested below",
+    "/api/social/challenges/<oid:challenge_id>/join": "public challenges; friends-only ones tested below",
+    "/api/social/challenges/<oid:challenge_id>/leave": "acts on the caller's own participation",
+    "/api/social/challenges/<oid:challenge_id>/participants": "public challenges; friends-only ones tested below",
     "/api/docs/assets/<path:filename>": "Swagger UI's files (tests/api/test_core_http.py)",
 }
 
 # Routes whose id names something private to its owner: another user gets 404 (never 403).
 PRIVATE = {
-    "/api/games/sessions/<session_id>": "session",
-    "/api/games/sessions/<session_id>/pause": "session",
-    "/api/games/sessions/<session_id>/resume": "session",
-    "/api/games/sessions/<session_id>/end": "session",
-    "/api/games/challenges/<challenge_id>": "challenge",
-    "/api/games/challenges/<challenge_id>/accept": "challenge",
-    "/api/games/challenges/<challenge_id>/decline": "challenge",
-    "/api/games/challenges/<challenge_id>/cancel": "challenge",
-    "/api/social/friends/requests/<request_id>/accept": "request",
-    "/api/social/friends/requests/<request_id>/decline": "request",
-    "/api/social/friends/requests/<request_id>/cancel": "request",
-    "/api/social/friends/<user_id>": "owner",
-    "/api/social/blocks/<user_id>": "owner",
-    "/api/donations/<donation_id>": "donation",
-    "/api/donations/<donation_id>/receipt": "donation",
-    "/api/impact/donation/<donation_id>": "donation",
-    "/api/impact/user/<user_id>/timeline": "owner",
-    "/api/wallet/transactions/<entry_id>": "entry",
-    "/api/payments/intents/<intent_id>": "intent",
-    "/api/payments/intents/<intent_id>/confirm": "intent",
-    "/api/payments/intents/<intent_id>/cancel": "intent",
+    "/api/games/sessions/<oid:session_id>": "session",
+    "/api/games/sessions/<oid:session_id>/pause": "session",
+    "/api/games/sessions/<oid:session_id>/resume": "session",
+    "/api/games/sessions/<oid:session_id>/end": "session",
+    "/api/games/challenges/<oid:challenge_id>": "challenge",
+    "/api/games/challenges/<oid:challenge_id>/accept": "challenge",
+    "/api/games/challenges/<oid:challenge_id>/decline": "challenge",
+    "/api/games/challenges/<oid:challenge_id>/cancel": "challenge",
+    "/api/social/friends/requests/<oid:request_id>/accept": "request",
+    "/api/social/friends/requests/<oid:request_id>/decline": "request",
+    "/api/social/friends/requests/<oid:request_id>/cancel": "request",
+    "/api/social/friends/<oid:user_id>": "owner",
+    "/api/social/blocks/<oid:user_id>": "owner",
+    "/api/donations/<oid:donation_id>": "donation",
+    "/api/donations/<oid:donation_id>/receipt": "donation",
+    "/api/impact/donation/<oid:donation_id>": "donation",
+    "/api/impact/user/<oid:user_id>/timeline": "owner",
+    "/api/wallet/transactions/<oid:entry_id>": "entry",
+    "/api/payments/intents/<oid:intent_id>": "intent",
+    "/api/payments/intents/<oid:intent_id>/confirm": "intent",
+    "/api/payments/intents/<oid:intent_id>/cancel": "intent",
 }
 
 
 # A valid body where the route needs one (else validation, which runs first, would answer 422).
 VALID_BODIES = {
-    ("POST", "/api/games/sessions/<session_id>/end"): {"final_score": 0},
-    ("PUT", "/api/games/sessions/<session_id>"): {"score": 0},
+    ("POST", "/api/games/sessions/<oid:session_id>/end"): {"final_score": 0},
+    ("PUT", "/api/games/sessions/<oid:session_id>"): {"score": 0},
 }
 
 
@@ -215,6 +216,52 @@ def test_every_id_taking_user_route_is_classified_public_or_private(app):
     rules = {rule for _, rule in _routes(app, admin=False) if "<" in rule}
     unclassified = sorted(rules - set(PUBLIC) - set(PRIVATE))
     assert not unclassified, f"classify these routes in PUBLIC or PRIVATE: {unclassified}"
+
+
+# Path parameters named *_id that are not ObjectIds, and what they are instead.
+NOT_OBJECT_IDS = {
+    "game_id": "a game plugin's id (eco_quiz)",
+    "story_id": "a story catalogue key",
+    "event_id": "an outbox event's uuid",
+    "disbursement_id": "<period>:<onlus_id>, one per ONLUS and month",
+}
+CONVERTED_PARAM = re.compile(r"<(?:([^:<>]+):)?([^<>]+)>")
+
+
+def test_every_object_id_in_a_path_uses_the_oid_converter(app):
+    """`<oid:...>` takes 24 hex digits in any case and hands the view the lower-case spelling references are
+    stored in (an upper-cased id must not name a second, phantom record)."""
+    wrong = [
+        f"{rule.rule}: {name}"
+        for rule in app.url_map.iter_rules()
+        for converter, name in CONVERTED_PARAM.findall(rule.rule)
+        if name.endswith("_id") and (converter == "oid") == (name in NOT_OBJECT_IDS)
+    ]
+    assert not wrong, wrong
+
+
+def test_no_literal_path_is_taken_by_a_parameter_route(app, client):
+    """Asked with a method it does not take, every route's path answers 405, never as a parameter of another
+    route (GET /api/admin/wallets/integrity-check is no wallet of a user "integrity-check")."""
+    samples = {"oid": UNKNOWN_ID, "int": "2026"}
+    taken: dict[str, set] = {}
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/"):
+            taken.setdefault(rule.rule, set()).update(rule.methods)
+    shadowed = []
+    for rule, methods in taken.items():
+        path = CONVERTED_PARAM.sub(lambda m: samples.get(m.group(1), "sample-value"), rule)
+        for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - methods):
+            response = client.open(path, method=method, json={})
+            if response.status_code != 405:
+                shadowed.append(f"{method} {path}: {response.status_code} {response.json}")
+    assert not shadowed, shadowed
+
+
+def test_upper_case_path_ids_reach_the_view_in_lower_case(app):
+    adapter = app.url_map.bind("localhost")
+    _, args = adapter.match(f"/api/admin/wallets/{UNKNOWN_ID.upper()}", method="GET")
+    assert args == {"user_id": UNKNOWN_ID}
 
 
 @pytest.fixture

@@ -77,6 +77,8 @@ VOCABULARY = {
 # ...except where the same name holds something else.
 NOT_A_VOCABULARY = {
     ("DisbursementBatchIn", "period"),  # a month, YYYY-MM
+    ("DisbursementOut", "period"),  # a month, YYYY-MM
+    ("StatementPeriodOut", "period"),  # a month, YYYY-MM
     ("FinancialTrendOut", "period"),  # a day, week or month of the trend
     ("StoryOut", "priority"),  # an integer rank
     ("DisputeOut", "status"),  # the payment provider's word for a dispute

@@ -203,3 +203,18 @@ def test_while_the_database_is_unreachable_answers_are_503_with_retry_after(unre
     assert int(ready.headers["Retry-After"]) > 0
     # liveness does not need the database
     assert client.get("/api/health").status_code == 200
+
+
+def test_a_path_id_is_read_in_any_case_and_a_malformed_one_answers_the_routes_404(client, charity):
+    shouted = client.get(f"/api/onlus/{charity.upper()}")
+    assert shouted.status_code == 200 and shouted.json["data"]["id"] == charity
+    for malformed in ("not-an-id", charity[:-1], charity + "0"):
+        response = client.get(f"/api/onlus/{malformed}")
+        assert (response.status_code, response.json["message"]) == (404, "ONLUS_NOT_FOUND"), malformed
+    assert client.get("/api/nothing/here").json["message"] == "NOT_FOUND"
+
+
+def test_a_literal_path_asked_with_another_method_is_405(admin):
+    for method, path in (("PUT", "/api/games/modes/active"), ("DELETE", "/api/admin/wallets/integrity-check")):
+        response = admin.client.open(path, method=method, json={}, headers=admin.headers)
+        assert (response.status_code, response.json["message"]) == (405, "METHOD_NOT_ALLOWED"), path

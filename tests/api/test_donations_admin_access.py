@@ -34,6 +34,11 @@ ADMIN_ROUTES = [
     ("POST", f"/api/batch/operations/{OID}/run"),
     ("POST", f"/api/batch/operations/{OID}/retry"),
     ("GET", f"/api/batch/operations/{OID}/items"),
+    ("GET", "/api/admin/disbursements"),
+    ("GET", f"/api/admin/disbursements/{OID}"),
+    ("POST", f"/api/admin/disbursements/{OID}/paid"),
+    ("POST", f"/api/admin/disbursements/{OID}/failed"),
+    ("POST", f"/api/admin/disbursements/{OID}/reversal"),
     ("GET", "/api/admin/financial/dashboard"),
     ("POST", "/api/admin/financial/reconciliation"),
     ("GET", "/api/admin/financial/reconciliation"),
@@ -45,6 +50,7 @@ ADMIN_ROUTES = [
     ("GET", f"/api/admin/wallets/{OID}/transactions"),
     ("POST", f"/api/admin/wallets/{OID}/adjustments"),
     ("POST", f"/api/admin/wallets/{OID}/held/{OID}/release"),
+    ("GET", "/api/admin/wallets/integrity-check"),
     ("POST", "/api/admin/wallets/integrity-check"),
     ("PUT", "/api/conversion-rates/current"),
     ("GET", "/api/conversion-rates/history"),
@@ -84,3 +90,30 @@ def test_the_list_covers_every_admin_only_donations_route(app):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             found.add((method, path))
     assert found == listed, (sorted(found - listed), sorted(listed - found))
+
+
+def test_an_upper_case_user_id_credits_that_users_own_wallet(admin, user, db):
+    """An id in a path is canonicalised: no second, phantom wallet under the upper-case spelling."""
+    shouted = user.id.upper()
+    credited = admin.post(
+        f"/api/admin/wallets/{shouted}/adjustments", json={"amount": 5, "direction": "credit", "reason": "upper case"}
+    )
+    assert credited.status_code == 201, credited.json
+    assert user.get("/api/wallet").json["data"]["balance"] == 5.0
+    assert admin.get(f"/api/admin/wallets/{shouted}").json["data"]["balance"] == 5.0
+    assert [w["user_id"] for w in db["wallets"].find({"user_id": {"$in": [user.id, shouted]}})] == [user.id]
+
+
+def test_the_integrity_check_answers_its_report_and_finds_wallets_of_no_user(admin, user, fund, db):
+    fund(user, 3)
+    report = admin.get("/api/admin/wallets/integrity-check")
+    assert report.status_code == 200, report.json
+    assert report.json["data"]["wallets_checked"] >= 1 and report.json["data"]["discrepancies"] == []
+    phantoms = ["5f" + "0" * 22, user.id.upper()]
+    for phantom in phantoms:
+        db["wallets"].insert_one({"user_id": phantom, "balance_cents": 0, "held_cents": 0, "currency": "EUR"})
+    found = admin.get("/api/admin/wallets/integrity-check").json["data"]["discrepancies"]
+    assert sorted((d["user_id"], d["unknown_user"]) for d in found) == sorted((p, True) for p in phantoms)
+    assert len(admin.post("/api/admin/wallets/integrity-check").json["data"]["discrepancies"]) == 2
+    run = admin.post("/api/admin/financial/reconciliation").json["data"]
+    assert run["checks"]["wallets"]["discrepancies"] == 2, run

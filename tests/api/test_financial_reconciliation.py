@@ -152,3 +152,12 @@ def test_farmed_sessions_are_held_and_flagged_not_lost(container, user, admin, d
         == 201
     )
     assert admin.get("/api/admin/wallets/held").json["data"]["total"] == 1
+
+
+def test_a_donation_to_an_upper_case_onlus_id_counts_once_for_that_onlus(admin, user, charities, fund):
+    fund(user, 10)
+    assert user.post("/api/donations/process", json={"onlus_id": charities[0], "amount": 2}).status_code == 201
+    shouted = user.post("/api/donations/process", json={"onlus_id": charities[0].upper(), "amount": 3})
+    assert shouted.status_code == 201 and shouted.json["data"]["onlus_id"] == charities[0], shouted.json
+    by_onlus = admin.get("/api/admin/financial/dashboard").json["data"]["by_onlus"]
+    assert [(row["key"], row["amount"], row["count"]) for row in by_onlus] == [(charities[0], 5.0, 2)]

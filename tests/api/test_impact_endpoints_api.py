@@ -382,3 +382,14 @@ def test_the_stories_filter_is_documented(client):
     assert status["in"] == "query" and status.get("required") is not True
     assert status["schema"]["enum"] == ["all", "unlocked", "locked"] and status["schema"]["default"] == "all"
     assert "each with its status" in status["description"]
+
+
+def test_a_hidden_summary_is_hidden_through_an_upper_case_id_too(make_user, onlus, give):
+    ada, bob = make_user("Ada"), make_user("Bob")
+    give(ada, onlus[0]["id"], 5)
+    assert ada.put("/api/preferences", json={"privacy": {"show_donations": False}}).status_code == 200
+    for spelling in (ada.id, ada.id.upper()):
+        hidden = bob.get(f"/api/impact/user/{spelling}")
+        assert (hidden.status_code, hidden.json["message"]) == (404, "USER_NOT_FOUND"), spelling
+    own = ada.get(f"/api/impact/user/{ada.id.upper()}")
+    assert own.status_code == 200 and own.json["data"]["is_public_view"] is False

@@ -159,3 +159,27 @@ def test_friend_points_are_given_once_per_pair(make_user, container):
     # 10 friend points once + 10 points of the 'First Friend' achievement
     assert doc["points"]["social"] == 20
     assert {"friends_1"} <= {a["achievement_id"] for a in ada.get("/api/achievements/me/badges").json["data"]}
+
+
+def test_an_upper_case_user_id_is_refused_like_the_lower_case_one(make_user):
+    ada, blocker, closed, dan = make_user(), make_user(), make_user(), make_user()
+    blocker.post("/api/social/blocks", json={"user_id": ada.id})
+    closed.put("/api/preferences", json={"privacy": {"allow_friend_requests": False}})
+
+    def outcome(user_id):
+        response = ada.post("/api/social/friends/requests", json={"user_id": user_id})
+        return response.status_code, response.json["message"]
+
+    for target, status in ((ada, 422), (blocker, 404), (closed, 403)):
+        assert outcome(target.id)[0] == status
+        assert outcome(target.id.upper()) == outcome(target.id)
+    sent = ada.post("/api/social/friends/requests", json={"user_id": dan.id.upper()})
+    assert sent.status_code == 201 and sent.json["data"]["to_user_id"] == dan.id
+    incoming = dan.get("/api/social/friends/requests").json["data"]["incoming"]
+    assert [i["id"] for i in incoming] == [sent.json["data"]["id"]]
+
+
+def test_delete_on_the_list_of_requests_is_405_not_an_unfriend(user):
+    response = user.delete("/api/social/friends/requests")
+    assert (response.status_code, response.json["message"]) == (405, "METHOD_NOT_ALLOWED")
+    assert {"GET", "POST"} <= {m.strip() for m in response.headers["Allow"].split(",")}

@@ -242,3 +242,11 @@ def test_team_scope_ranks_my_team_only(container, make_user, monkeypatch):
     assert [e["user_id"] for e in data["entries"]] == [bob.id, ada.id] and data["me"]["rank"] == 2
     assert ada.get("/api/social/leaderboards/gaming?scope=team&team_id=t2").status_code == 404
     assert make_user().get("/api/social/leaderboards/gaming?scope=team").status_code == 404
+
+
+def test_private_badges_stay_private_through_an_upper_case_id(make_user):
+    u, other = make_user(), make_user()
+    assert u.put("/api/preferences", json={"privacy": {"profile_visibility": "private"}}).status_code == 200
+    for spelling in (u.id, u.id.upper()):
+        assert other.get(f"/api/achievements/users/{spelling}/badges").status_code == 404, spelling
+    assert u.get(f"/api/achievements/users/{u.id.upper()}/badges").status_code == 200

@@ -133,6 +133,16 @@ def test_monthly_disbursement_pays_each_onlus_once(container, donors, charity, a
     assert getattr(err.value, "message", "") == "PERIOD_NOT_CLOSED"
 
 
+def test_an_imported_row_with_upper_case_ids_is_stored_under_the_one_id(container, donors, charity, db):
+    batches = container.donations.batches
+    batch = batches.create_import(
+        f"user_id,onlus_id,amount\n{donors[0].id.upper()},{charity.upper()},1", name=None, actor_id="admin"
+    )
+    assert batches.run(batch["_id"])["status"] == "completed"
+    [donation] = db["donations"].find({"source": "batch"})
+    assert (donation["user_id"], donation["onlus_id"]) == (donors[0].id, charity)
+
+
 def test_batch_api(admin, donors, charity, user):
     r = admin.post("/api/batch/imports", json={"csv": import_csv(donors, charity, rows=3)})
     assert r.status_code == 201 and r.json["data"]["progress"] == 0.0

@@ -29,6 +29,11 @@ class UserService:
         user = self.users.by_id(user_id)
         return bool(user and user.get("is_active", True))
 
+    def known(self, user_ids: list[str]) -> set[str]:
+        """The ids among `user_ids` that name an account, active or not, exactly as spelled (lower case)."""
+        spelled = set(user_ids)
+        return {str(r["_id"]) for r in self.users.by_ids(list(spelled), {"_id": 1})} & spelled
+
     def active_display_name(self, user_id: str) -> str | None:
         """The display name of an active user; None when there is no such user (one read for both)."""
         user = self.users.by_id(user_id)

@@ -1,7 +1,7 @@
 from app.donations.controllers.compliance import compliance
 from app.donations.controllers.donations import donations, onlus
 from app.donations.controllers.payments import payments
-from app.donations.controllers.treasury import batch, financial
+from app.donations.controllers.treasury import batch, disbursements, financial
 from app.donations.controllers.wallet import rates, wallet
 
 BLUEPRINTS = (
@@ -16,5 +16,7 @@ BLUEPRINTS = (
     payments.admin_blp,
     compliance.blp,
     batch.blp,
+    disbursements.blp,
+    disbursements.admin_blp,
     financial.blp,
 )

@@ -7,7 +7,7 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.core.api import Computed, Details, Euros, Id, OutSchema, PageQuery, StrictSchema, Timestamp
+from app.core.api import Computed, Details, Euros, Id, IdRef, OutSchema, PageQuery, StrictSchema, Timestamp
 from app.donations.models.compliance.fraud import FLAG_KINDS, FLAG_STATUSES, FLAG_SUBJECT_TYPES
 from app.donations.models.compliance.rules import KYC_STATUSES
 from app.donations.models.donations.donation import SOURCES
@@ -141,7 +141,7 @@ class ComplianceCheckOut(OutSchema):
 
 class ComplianceCheckQuery(PageQuery):
     outcome = fields.String(validate=validate.OneOf(_OUTCOMES))
-    user_id = fields.String(validate=validate.Length(min=1, max=64))
+    user_id = IdRef(validate=validate.Length(min=1, max=64))
 
 
 class SanctionIn(StrictSchema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.core.api import Computed, Euros, Id, Money, OutSchema, PageQuery, QuerySchema, StrictSchema, Timestamp
+from app.core.api import Computed, Euros, Id, IdRef, Money, OutSchema, PageQuery, QuerySchema, StrictSchema, Timestamp
 from app.donations.models.donations.donation import SOURCES
 from app.donations.models.donations.donation import STATUSES as DONATION_STATUSES
 from app.donations.models.donations.onlus import CATEGORIES, REJECTED, STATUSES, VERIFIED
@@ -90,7 +90,7 @@ class AdminOnlusOut(OnlusOut):
 
 
 class DonationIn(StrictSchema):
-    onlus_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    onlus_id = IdRef(required=True, validate=validate.Length(min=1, max=64))
     amount = Money(required=True)
 
 
@@ -117,7 +117,7 @@ class DonationOut(OutSchema):
 
 class DonationHistoryQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(DONATION_STATUSES))
-    onlus_id = fields.String(validate=validate.Length(min=1, max=64))
+    onlus_id = IdRef(validate=validate.Length(min=1, max=64))
     from_date = fields.Date(data_key="from")
     to_date = fields.Date(data_key="to")
 
@@ -209,7 +209,7 @@ class RefundIn(StrictSchema):
 
 
 class AutoDonationAllocationIn(StrictSchema):
-    onlus_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    onlus_id = IdRef(required=True, validate=validate.Length(min=1, max=64))
     share = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from app.core.api import Computed, Euros, Id, Money, OutSchema, PageQuery, StrictSchema, Timestamp
+from app.core.api import Computed, Euros, Id, IdRef, Money, OutSchema, PageQuery, StrictSchema, Timestamp
 from app.donations.models.payments.intent import STATUSES as INTENT_STATUSES
 from app.donations.schemas.compliance import RuleCheckOut
 
@@ -12,7 +12,7 @@ _PROVIDERS = ("stripe", "simulated")
 
 
 class PaymentIntentIn(StrictSchema):
-    onlus_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    onlus_id = IdRef(required=True, validate=validate.Length(min=1, max=64))
     amount = Money(required=True)
 
 
@@ -98,7 +98,7 @@ class PaymentIntentQuery(PageQuery):
 
 
 class AdminPaymentIntentQuery(PaymentIntentQuery):
-    user_id = fields.String(validate=validate.Length(min=1, max=64))
+    user_id = IdRef(validate=validate.Length(min=1, max=64))
 
 
 class ProviderOut(OutSchema):

@@ -1,12 +1,29 @@
-"""Schemas of the treasury: batch operations, reconciliation, the financial dashboard."""
+"""Schemas of the treasury: batch operations, payouts, reconciliation, the financial dashboard."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
+import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.core.api import Computed, Details, Euros, Id, OutSchema, PageQuery, StrictSchema, Timestamp
+from app.core.api import (
+    Computed,
+    Details,
+    Euros,
+    Id,
+    IdRef,
+    OutSchema,
+    PageQuery,
+    QuerySchema,
+    StrictSchema,
+    Timestamp,
+)
+from app.core.clock import utcnow
 from app.donations.models.payments.intent import STATUSES as INTENT_STATUSES
 from app.donations.models.treasury.batch import DISBURSEMENT, IMPORT, ITEM_STATES, STATUSES
+from app.donations.models.treasury.disbursement import REFERENCE_KINDS
+from app.donations.models.treasury.disbursement import STATUSES as DISBURSEMENT_STATUSES
 from app.donations.models.treasury.financial import GRANULARITIES
 from app.donations.models.treasury.reconciliation import KINDS as DISCREPANCY_KINDS
 from app.donations.schemas.common import DateRangeQuery
@@ -99,7 +116,9 @@ class ReconciliationOut(OutSchema):
     finished_at = Timestamp(allow_none=True)
     triggered_by = fields.String(allow_none=True)
     checks = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(("wallets", "donations", "onlus_allocations", "payment_intents"))),
+        keys=fields.String(
+            validate=validate.OneOf(("wallets", "donations", "onlus_allocations", "payouts", "payment_intents"))
+        ),
         values=fields.Nested(ReconciliationCheckOut),
     )
     discrepancy_count = fields.Integer()
@@ -187,3 +206,127 @@ class DashboardOut(OutSchema):
     card_payments = fields.Nested(CardPaymentsOut)
     generated_at = Timestamp()
     cached = fields.Boolean()
+
+
+# -- payouts -------------------------------------------------------------------------------------
+
+_PERIOD = validate.Regexp(r"^2\d{3}-(0[1-9]|1[0-2])$", error="A month as YYYY-MM (year 2000-2999).")
+_REASON = [
+    validate.Length(min=3, max=300),
+    validate.Regexp(r"\s*\S", error="Must not be blank."),
+]
+
+
+class DisbursementQuery(PageQuery):
+    onlus_id = IdRef()
+    period = fields.String(validate=_PERIOD)
+    status = fields.String(validate=validate.OneOf(DISBURSEMENT_STATUSES))
+
+
+class DisbursementPaidIn(StrictSchema):
+    bank_reference = fields.String(
+        validate=validate.Regexp(
+            r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{2,62}[A-Za-z0-9]$",
+            error="4 to 64 letters, digits, spaces or . / _ - (starting and ending with a letter or digit)",
+        ),
+        metadata={"description": "The bank transfer's reference (e.g. the SEPA end-to-end id or the CRO/TRN)"},
+    )
+    provider_transfer_id = fields.String(
+        validate=validate.Regexp(r"^[A-Za-z0-9_]{4,64}$", error="4 to 64 letters, digits or _"),
+        metadata={"description": "The payment provider's transfer id (e.g. Stripe `tr_...`)"},
+    )
+    paid_at = fields.AwareDateTime(
+        default_timezone=UTC,
+        metadata={"description": "When the money left (default: now); not before the month ended, not in the future"},
+    )
+
+    @ma.validates_schema
+    def _one_reference(self, data, **kwargs):
+        if ("bank_reference" in data) == ("provider_transfer_id" in data):
+            raise ma.ValidationError(
+                "Exactly one of bank_reference and provider_transfer_id.", field_name="bank_reference"
+            )
+
+    @ma.post_load
+    def _naive_utc(self, data, **kwargs):
+        if data.get("paid_at") is not None:
+            data["paid_at"] = data["paid_at"].astimezone(UTC).replace(tzinfo=None)
+        return data
+
+
+class DisbursementReasonIn(StrictSchema):
+    reason = fields.String(required=True, validate=_REASON)
+
+
+class DisbursementEventOut(OutSchema):
+    status = fields.String(required=True, validate=validate.OneOf(DISBURSEMENT_STATUSES))
+    at = Timestamp(required=True)
+    actor_id = fields.String(allow_none=True, metadata={"description": "The admin; null for the batch"})
+    reference = fields.String(allow_none=True)
+    reference_kind = fields.String(allow_none=True, validate=validate.OneOf(REFERENCE_KINDS))
+    paid_at = Timestamp(allow_none=True)
+    failure_reason = fields.String(allow_none=True)
+    reversal_reason = fields.String(allow_none=True)
+
+
+class DisbursementOut(OutSchema):
+    id = Id(metadata={"description": "`<period>:<onlus_id>`: one disbursement per ONLUS and month"})
+    period = fields.String(required=True)
+    onlus_id = fields.String(required=True)
+    onlus_name = fields.String(allow_none=True)
+    amount = Euros(attribute="amount_cents", required=True)
+    status = fields.String(required=True, validate=validate.OneOf(DISBURSEMENT_STATUSES))
+    reference = fields.String(allow_none=True, metadata={"description": "The transfer that paid it (when paid)"})
+    reference_kind = fields.String(allow_none=True, validate=validate.OneOf(REFERENCE_KINDS))
+    paid_at = Timestamp(allow_none=True)
+    failure_reason = fields.String(allow_none=True)
+    reversal_reason = fields.String(allow_none=True)
+    batch_id = fields.String(allow_none=True)
+    history = fields.List(fields.Nested(DisbursementEventOut), metadata={"description": "Every decision, oldest first"})
+    created_at = Timestamp()
+    updated_at = Timestamp()
+
+
+class StatementQuery(QuerySchema):
+    year = fields.Integer(
+        load_default=lambda: utcnow().year,
+        validate=validate.Range(min=2000, max=2999),
+        metadata={"description": "Default: this year"},
+    )
+
+
+class StatementDisbursementOut(OutSchema):
+    id = Id()
+    status = fields.String(required=True, validate=validate.OneOf(DISBURSEMENT_STATUSES))
+    amount = Euros(attribute="amount_cents", required=True)
+    paid_at = Timestamp(allow_none=True)
+
+
+class StatementFiguresOut(OutSchema):
+    allocated = Euros(
+        attribute="allocated_cents", required=True, metadata={"description": "Net donations (donations - refunds)"}
+    )
+    disbursed = Euros(attribute="disbursed_cents", required=True, metadata={"description": "Paid to the ONLUS"})
+    pending = Euros(attribute="pending_cents", required=True, metadata={"description": "allocated - disbursed"})
+    unscheduled = Euros(
+        attribute="unscheduled_cents",
+        required=True,
+        metadata={"description": "Part of pending no disbursement covers yet (the month's batch has not run)"},
+    )
+
+
+class StatementPeriodOut(StatementFiguresOut):
+    period = fields.String(required=True, metadata={"description": "YYYY-MM"})
+    disbursements = fields.List(fields.Nested(StatementDisbursementOut), required=True)
+
+
+class OnlusStatementOut(OutSchema):
+    onlus_id = fields.String(required=True)
+    onlus_name = fields.String(allow_none=True)
+    year = fields.Integer(required=True)
+    currency = fields.Constant("EUR")
+    totals = fields.Nested(StatementFiguresOut, required=True)
+    periods = fields.List(
+        fields.Nested(StatementPeriodOut), required=True, metadata={"description": "Months with activity"}
+    )
+    generated_at = Timestamp()

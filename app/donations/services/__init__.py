@@ -19,6 +19,7 @@ from app.donations.services.donations.statement_service import StatementService
 from app.donations.services.payments.card_refund_service import CardRefundService
 from app.donations.services.payments.payment_service import PaymentService
 from app.donations.services.treasury.batch_service import BatchService
+from app.donations.services.treasury.disbursement_service import DisbursementService
 from app.donations.services.treasury.financial_service import FinancialAnalyticsService
 from app.donations.services.treasury.reconciliation_service import ReconciliationService
 from app.donations.services.wallet.credit_service import CreditService
@@ -50,6 +51,7 @@ class DonationsServices:
     held: HeldDonationReview
     # treasury
     batches: BatchService
+    disbursements: DisbursementService
     reconciliation: ReconciliationService
     financial: FinancialAnalyticsService
 

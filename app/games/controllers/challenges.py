@@ -33,7 +33,7 @@ def list_challenges(query):
     return ok("CHALLENGES_RETRIEVED", page_of(query, rows, total))
 
 
-@blp.route("/<challenge_id>", methods=["GET"])
+@blp.route("/<oid:challenge_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(GameChallengeOut))
 @error_responses(blp, {404: "CHALLENGE_NOT_FOUND"})
@@ -41,7 +41,7 @@ def get_challenge(challenge_id):
     return ok("CHALLENGE_RETRIEVED", services().challenges.get(challenge_id, current_user_id()))
 
 
-@blp.route("/<challenge_id>/accept", methods=["POST"])
+@blp.route("/<oid:challenge_id>/accept", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(GameChallengeOut))
 @error_responses(
@@ -52,7 +52,7 @@ def accept_challenge(challenge_id):
     return ok("CHALLENGE_ACCEPTED", services().challenges.accept(challenge_id, current_user_id()))
 
 
-@blp.route("/<challenge_id>/decline", methods=["POST"])
+@blp.route("/<oid:challenge_id>/decline", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(GameChallengeOut))
 @error_responses(
@@ -62,7 +62,7 @@ def decline_challenge(challenge_id):
     return ok("CHALLENGE_DECLINED", services().challenges.decline(challenge_id, current_user_id()))
 
 
-@blp.route("/<challenge_id>/cancel", methods=["POST"])
+@blp.route("/<oid:challenge_id>/cancel", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(GameChallengeOut))
 @error_responses(blp, {404: "CHALLENGE_NOT_FOUND", 409: "ONLY_CHALLENGER_CAN_CANCEL, CHALLENGE_NOT_PENDING"})

@@ -73,7 +73,7 @@ def list_sessions(query):
     return ok("SESSIONS_RETRIEVED", page_of(query, rows, total))
 
 
-@blp.route("/<session_id>", methods=["GET"])
+@blp.route("/<oid:session_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(GameSessionOut))
 @error_responses(blp, {404: "SESSION_NOT_FOUND"})
@@ -82,7 +82,7 @@ def get_session(session_id):
     return ok("SESSION_RETRIEVED", _view(services().sessions.get(current_user_id(), session_id)))
 
 
-@blp.route("/<session_id>", methods=["PUT"])
+@blp.route("/<oid:session_id>", methods=["PUT"])
 @login_required
 @blp.arguments(GameSessionSyncIn)
 @blp.response(200, Envelope(GameSessionOut))
@@ -106,7 +106,7 @@ def sync_session(body, session_id):
     return ok("SESSION_SYNCED", _view(doc))
 
 
-@blp.route("/<session_id>/pause", methods=["POST"])
+@blp.route("/<oid:session_id>/pause", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(GameSessionOut))
 @error_responses(blp, {404: "SESSION_NOT_FOUND"})
@@ -115,7 +115,7 @@ def pause_session(session_id):
     return ok("SESSION_PAUSED", _view(services().sessions.pause(current_user_id(), session_id)))
 
 
-@blp.route("/<session_id>/resume", methods=["POST"])
+@blp.route("/<oid:session_id>/resume", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(GameSessionOut))
 @error_responses(blp, {404: "SESSION_NOT_FOUND"})
@@ -123,7 +123,7 @@ def resume_session(session_id):
     return ok("SESSION_RESUMED", _view(services().sessions.resume(current_user_id(), session_id)))
 
 
-@blp.route("/<session_id>/end", methods=["POST"])
+@blp.route("/<oid:session_id>/end", methods=["POST"])
 @login_required
 @rate_limited("money")  # ending credits the wallet
 @blp.arguments(GameSessionEndIn)

@@ -39,7 +39,7 @@ def my_team():
     return ok("TEAM_RETRIEVED", services().teams.mine(current_user_id()))
 
 
-@blp.route("/<team_id>", methods=["GET"])
+@blp.route("/<oid:team_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(GameTeamOut))
 @error_responses(blp, {404: "TEAM_NOT_FOUND"})
@@ -47,7 +47,7 @@ def get_team(team_id):
     return ok("TEAM_RETRIEVED", services().teams.get(team_id))
 
 
-@blp.route("/<team_id>/join", methods=["POST"])
+@blp.route("/<oid:team_id>/join", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(GameTeamOut))
 @error_responses(blp, {404: "TEAM_NOT_FOUND", 409: "ALREADY_IN_TEAM, TEAM_FULL"})
@@ -56,7 +56,7 @@ def join_team(team_id):
     return ok("TEAM_JOINED", services().teams.join(current_user_id(), team_id))
 
 
-@blp.route("/<team_id>/leave", methods=["POST"])
+@blp.route("/<oid:team_id>/leave", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(GameTeamOut))
 @error_responses(blp, {404: "TEAM_NOT_FOUND, TEAM_MEMBERSHIP_NOT_FOUND"})
@@ -65,7 +65,7 @@ def leave_team(team_id):
     return ok("TEAM_LEFT", services().teams.leave(current_user_id(), team_id))
 
 
-@blp.route("/<team_id>/members/<user_id>", methods=["DELETE"])
+@blp.route("/<oid:team_id>/members/<oid:user_id>", methods=["DELETE"])
 @login_required
 @blp.response(200, Envelope(GameTeamOut))
 @error_responses(blp, {404: "TEAM_NOT_FOUND, TEAM_MEMBERSHIP_NOT_FOUND", 403: "TEAM_PERMISSION_DENIED"})
@@ -74,7 +74,7 @@ def remove_member(team_id, user_id):
     return ok("TEAM_MEMBER_REMOVED", services().teams.remove_member(current_user_id(), team_id, user_id))
 
 
-@blp.route("/<team_id>/members/<user_id>", methods=["PUT"])
+@blp.route("/<oid:team_id>/members/<oid:user_id>", methods=["PUT"])
 @login_required
 @blp.arguments(GameTeamRoleIn)
 @blp.response(200, Envelope(GameTeamOut))

@@ -43,7 +43,7 @@ def create_tournament(body):
     return ok("TOURNAMENT_CREATED", svc.view(svc.create(current_user_id(), body)))
 
 
-@blp.route("/<tournament_id>", methods=["GET"])
+@blp.route("/<oid:tournament_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(TournamentOut))
 @error_responses(blp, {404: "TOURNAMENT_NOT_FOUND"})
@@ -51,7 +51,7 @@ def get_tournament(tournament_id):
     return ok("TOURNAMENT_RETRIEVED", services().tournaments.get(tournament_id, current_user_id()))
 
 
-@blp.route("/<tournament_id>/join", methods=["POST"])
+@blp.route("/<oid:tournament_id>/join", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(TournamentOut))
 @error_responses(
@@ -68,7 +68,7 @@ def join_tournament(tournament_id):
     return ok("TOURNAMENT_JOINED", services().tournaments.join(current_user_id(), tournament_id))
 
 
-@blp.route("/<tournament_id>/leave", methods=["POST"])
+@blp.route("/<oid:tournament_id>/leave", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(TournamentOut))
 @error_responses(
@@ -79,7 +79,7 @@ def leave_tournament(tournament_id):
     return ok("TOURNAMENT_LEFT", services().tournaments.leave(current_user_id(), tournament_id))
 
 
-@blp.route("/<tournament_id>/leaderboard", methods=["GET"])
+@blp.route("/<oid:tournament_id>/leaderboard", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(TournamentLeaderboardOut))
 @error_responses(blp, {404: "TOURNAMENT_NOT_FOUND"})
@@ -88,7 +88,7 @@ def tournament_leaderboard(tournament_id):
     return ok("TOURNAMENT_LEADERBOARD_RETRIEVED", services().tournaments.leaderboard(tournament_id))
 
 
-@blp.route("/<tournament_id>/end", methods=["POST"])
+@blp.route("/<oid:tournament_id>/end", methods=["POST"])
 @admin_required
 @blp.response(200, Envelope(TournamentOut))
 @error_responses(blp, {404: "TOURNAMENT_NOT_FOUND", 409: "TOURNAMENT_NOT_ACTIVE"})

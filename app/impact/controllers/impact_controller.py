@@ -39,7 +39,7 @@ def _require_onlus(body: dict) -> None:
 # -- user impact ------------------------------------------------------------------------------
 
 
-@blp.route("/user/<user_id>", methods=["GET"])
+@blp.route("/user/<oid:user_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(s.UserImpactOut))
 @error_responses(blp, {404: "USER_NOT_FOUND"})
@@ -50,7 +50,7 @@ def user_impact(user_id):
     return ok("USER_IMPACT_SUMMARY_SUCCESS", data)
 
 
-@blp.route("/user/<user_id>/timeline", methods=["GET"])
+@blp.route("/user/<oid:user_id>/timeline", methods=["GET"])
 @login_required
 @blp.arguments(s.TimelineQuery, location="query")
 @blp.response(200, Envelope(s.TimelineEntryOut, paginated=True))
@@ -63,7 +63,7 @@ def user_timeline(query, user_id):
     return ok("USER_TIMELINE_SUCCESS", page_of(query, rows, total))
 
 
-@blp.route("/donation/<donation_id>", methods=["GET"])
+@blp.route("/donation/<oid:donation_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(s.DonationImpactOut))
 @error_responses(blp, {404: "DONATION_NOT_FOUND"})
@@ -143,7 +143,7 @@ def dashboard():
 # -- ONLUS ---------------------------------------------------------------------------------------
 
 
-@blp.route("/onlus/<onlus_id>/metrics", methods=["GET"])
+@blp.route("/onlus/<oid:onlus_id>/metrics", methods=["GET"])
 @login_required
 @blp.arguments(s.MetricsQuery, location="query")
 @blp.response(200, Envelope(s.OnlusMetricsOut))
@@ -154,7 +154,7 @@ def onlus_metrics(query, onlus_id):
     return ok("ONLUS_METRICS_SUCCESS", data)
 
 
-@blp.route("/onlus/<onlus_id>/updates", methods=["GET"])
+@blp.route("/onlus/<oid:onlus_id>/updates", methods=["GET"])
 @login_required
 @blp.arguments(s.UpdatesQuery, location="query")
 @blp.response(200, Envelope(s.ImpactUpdateOut, paginated=True))
@@ -167,7 +167,7 @@ def onlus_updates(query, onlus_id):
     return ok("ONLUS_UPDATES_SUCCESS", page_of(query, rows, total))
 
 
-@blp.route("/updates/<update_id>", methods=["GET"])
+@blp.route("/updates/<oid:update_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 @error_responses(blp, {404: "UPDATE_NOT_FOUND"})
@@ -176,7 +176,7 @@ def update_detail(update_id):
     return ok("UPDATE_RETRIEVED_SUCCESS", services().visualization.view_update(update_id, viewer_id=current_user_id()))
 
 
-@blp.route("/updates/<update_id>/like", methods=["POST"])
+@blp.route("/updates/<oid:update_id>/like", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 @error_responses(blp, {404: "UPDATE_NOT_FOUND"})
@@ -185,7 +185,7 @@ def like_update(update_id):
     return ok("UPDATE_LIKED_SUCCESS", services().visualization.like_update(update_id, viewer_id=current_user_id()))
 
 
-@blp.route("/updates/<update_id>/like", methods=["DELETE"])
+@blp.route("/updates/<oid:update_id>/like", methods=["DELETE"])
 @login_required
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 @error_responses(blp, {404: "UPDATE_NOT_FOUND"})
@@ -196,7 +196,7 @@ def unlike_update(update_id):
     )
 
 
-@blp.route("/updates/<update_id>/share", methods=["POST"])
+@blp.route("/updates/<oid:update_id>/share", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 @error_responses(blp, {404: "UPDATE_NOT_FOUND"})
@@ -253,7 +253,7 @@ def create_metric(body):
     return ok("METRIC_CREATED_SUCCESS", services().visualization.create_metric(body, actor_id=current_user_id()))
 
 
-@blp.route("/admin/metrics/<metric_id>/verification", methods=["PUT"])
+@blp.route("/admin/metrics/<oid:metric_id>/verification", methods=["PUT"])
 @admin_required
 @blp.arguments(s.MetricVerificationIn)
 @blp.response(200, Envelope(s.ImpactMetricOut))
@@ -274,7 +274,7 @@ def create_update(body):
     return ok("UPDATE_CREATED_SUCCESS", services().visualization.create_update(body, actor_id=current_user_id()))
 
 
-@blp.route("/admin/updates/<update_id>/publish", methods=["POST"])
+@blp.route("/admin/updates/<oid:update_id>/publish", methods=["POST"])
 @admin_required
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 @error_responses(blp, {404: "UPDATE_NOT_FOUND", 409: "UPDATE_ALREADY_PUBLISHED"})
@@ -302,7 +302,7 @@ def generate_report(body):
     return ok("REPORT_GENERATED_SUCCESS", report)
 
 
-@blp.route("/admin/reports/<report_id>/publish", methods=["POST"])
+@blp.route("/admin/reports/<oid:report_id>/publish", methods=["POST"])
 @admin_required
 @blp.response(200, Envelope(s.CommunityReportOut))
 @error_responses(blp, {404: "REPORT_NOT_FOUND", 409: "REPORT_ALREADY_PUBLISHED"})

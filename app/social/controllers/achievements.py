@@ -29,7 +29,7 @@ def my_badges():
     return ok("BADGES_RETRIEVED", services().achievements.badges(current_user_id()))
 
 
-@blp.route("/users/<user_id>/badges", methods=["GET"])
+@blp.route("/users/<oid:user_id>/badges", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(BadgeOut, many=True))
 @error_responses(blp, {404: "USER_NOT_FOUND"})

@@ -56,7 +56,7 @@ def create_challenge(body):
     return ok("CHALLENGE_CREATED", data)
 
 
-@blp.route("/<challenge_id>", methods=["GET"])
+@blp.route("/<oid:challenge_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(SocialChallengeOut))
 @error_responses(blp, {404: "CHALLENGE_NOT_FOUND"})
@@ -64,7 +64,7 @@ def get_challenge(challenge_id):
     return ok("CHALLENGE_RETRIEVED", challenges().get(current_user_id(), challenge_id))
 
 
-@blp.route("/<challenge_id>/join", methods=["POST"])
+@blp.route("/<oid:challenge_id>/join", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(SocialChallengeOut))
 @error_responses(blp, {404: "CHALLENGE_NOT_FOUND", 409: "CHALLENGE_NOT_ACTIVE, CHALLENGE_ALREADY_JOINED"})
@@ -72,7 +72,7 @@ def join_challenge(challenge_id):
     return ok("CHALLENGE_JOINED", challenges().join(current_user_id(), challenge_id))
 
 
-@blp.route("/<challenge_id>/leave", methods=["POST"])
+@blp.route("/<oid:challenge_id>/leave", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(SocialChallengeOut))
 @error_responses(blp, {404: "CHALLENGE_NOT_FOUND, CHALLENGE_PARTICIPATION_NOT_FOUND", 409: "CHALLENGE_CANNOT_LEAVE"})
@@ -81,7 +81,7 @@ def leave_challenge(challenge_id):
     return ok("CHALLENGE_LEFT", challenges().leave(current_user_id(), challenge_id))
 
 
-@blp.route("/<challenge_id>/participants", methods=["GET"])
+@blp.route("/<oid:challenge_id>/participants", methods=["GET"])
 @login_required
 @blp.arguments(SocialPageQuery, location="query")
 @blp.response(200, Envelope(SocialChallengeParticipantOut, paginated=True))

@@ -47,7 +47,7 @@ def list_requests():
     return ok("FRIEND_REQUESTS_RETRIEVED", friends().requests(current_user_id()))
 
 
-@blp.route("/friends/requests/<request_id>/accept", methods=["POST"])
+@blp.route("/friends/requests/<oid:request_id>/accept", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(FriendRequestOut))
 @error_responses(blp, {404: "FRIEND_REQUEST_NOT_FOUND", 409: "FRIEND_REQUEST_NOT_PENDING"})
@@ -55,7 +55,7 @@ def accept_request(request_id):
     return ok("FRIEND_REQUEST_ACCEPTED", friends().accept(current_user_id(), request_id))
 
 
-@blp.route("/friends/requests/<request_id>/decline", methods=["POST"])
+@blp.route("/friends/requests/<oid:request_id>/decline", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(FriendRequestOut))
 @error_responses(blp, {404: "FRIEND_REQUEST_NOT_FOUND", 409: "FRIEND_REQUEST_NOT_PENDING"})
@@ -63,7 +63,7 @@ def decline_request(request_id):
     return ok("FRIEND_REQUEST_DECLINED", friends().decline(current_user_id(), request_id))
 
 
-@blp.route("/friends/requests/<request_id>/cancel", methods=["POST"])
+@blp.route("/friends/requests/<oid:request_id>/cancel", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(FriendRequestOut))
 @error_responses(blp, {404: "FRIEND_REQUEST_NOT_FOUND", 409: "FRIEND_REQUEST_NOT_PENDING"})
@@ -81,7 +81,7 @@ def list_friends(query):
     return ok("FRIENDS_RETRIEVED", page_of(query, items, total))
 
 
-@blp.route("/friends/<user_id>", methods=["DELETE"])
+@blp.route("/friends/<oid:user_id>", methods=["DELETE"])
 @login_required
 @blp.response(200, Envelope(UnfriendOut))
 @error_responses(blp, {404: "FRIEND_NOT_FOUND"})
@@ -101,7 +101,7 @@ def block_user(body):
     return ok("USER_BLOCKED", {"user_id": body["user_id"], "blocked": True})
 
 
-@blp.route("/blocks/<user_id>", methods=["DELETE"])
+@blp.route("/blocks/<oid:user_id>", methods=["DELETE"])
 @login_required
 @blp.response(200, Envelope(BlockOut))
 @error_responses(blp, {404: "BLOCK_NOT_FOUND"})

@@ -99,7 +99,7 @@ def kyc_submissions(query):
     )
 
 
-@blp.route("/kyc/<user_id>/review", methods=["POST"])
+@blp.route("/kyc/<oid:user_id>/review", methods=["POST"])
 @admin_required
 @blp.arguments(ReviewIn)
 @blp.response(200, Envelope(AdminKycOut))
@@ -125,7 +125,7 @@ def held_donations(query):
     return _page(query, services().held.page(status=status, **page_window(query)), "HELD_DONATIONS_RETRIEVED")
 
 
-@blp.route("/held/<donation_id>/approve", methods=["POST"])
+@blp.route("/held/<oid:donation_id>/approve", methods=["POST"])
 @admin_required
 @rate_limited("money")
 @blp.arguments(DecisionIn)
@@ -140,7 +140,7 @@ def approve_held(body, donation_id):
     )
 
 
-@blp.route("/held/<donation_id>/reject", methods=["POST"])
+@blp.route("/held/<oid:donation_id>/reject", methods=["POST"])
 @admin_required
 @rate_limited("money")
 @blp.arguments(DecisionIn)
@@ -193,7 +193,7 @@ def add_sanction(body):
     )
 
 
-@blp.route("/sanctions/<entry_id>", methods=["DELETE"])
+@blp.route("/sanctions/<oid:entry_id>", methods=["DELETE"])
 @admin_required
 @blp.response(200, Envelope())
 @error_responses(blp, {404: "SANCTIONS_ENTRY_NOT_FOUND"})
@@ -236,7 +236,7 @@ def fraud_flags(query):
     )
 
 
-@blp.route("/fraud-flags/<flag_id>/resolve", methods=["POST"])
+@blp.route("/fraud-flags/<oid:flag_id>/resolve", methods=["POST"])
 @admin_required
 @blp.arguments(ResolveIn)
 @blp.response(200, Envelope(FraudFlagOut))

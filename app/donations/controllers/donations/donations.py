@@ -160,7 +160,7 @@ def put_auto_donation(body):
     return ok("AUTO_DONATION_UPDATED", services().auto_donations.update(current_user_id(), body))
 
 
-@blp.route("/<donation_id>", methods=["GET"])
+@blp.route("/<oid:donation_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(DonationOut))
 @error_responses(blp, {404: "DONATION_NOT_FOUND"})
@@ -169,7 +169,7 @@ def get_donation(donation_id):
     return ok("DONATION_RETRIEVED", services().donations.for_user(current_user_id(), donation_id))
 
 
-@blp.route("/<donation_id>/receipt", methods=["GET"])
+@blp.route("/<oid:donation_id>/receipt", methods=["GET"])
 @login_required
 @blp.arguments(FormatQuery, location="query")
 @blp.response(200, Envelope(ReceiptOut))
@@ -183,7 +183,7 @@ def get_receipt(query, donation_id):
     return _pdf(render_receipt(receipt, compress=_compress()), f"{receipt['receipt_number']}.pdf")
 
 
-@admin_blp.route("/<donation_id>/refund", methods=["POST"])
+@admin_blp.route("/<oid:donation_id>/refund", methods=["POST"])
 @admin_required
 @rate_limited("money")
 @admin_blp.arguments(RefundIn)

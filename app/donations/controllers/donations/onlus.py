@@ -33,7 +33,7 @@ def list_onlus(query):
     return ok("ONLUS_LIST_RETRIEVED", page_of(query, rows, total))
 
 
-@blp.route("/<onlus_id>", methods=["GET"])
+@blp.route("/<oid:onlus_id>", methods=["GET"])
 @blp.response(200, Envelope(OnlusOut))
 @error_responses(blp, {404: "ONLUS_NOT_FOUND"})
 def get_onlus(onlus_id):
@@ -66,7 +66,7 @@ def admin_create(body):
     return ok("ONLUS_CREATED", services().onlus.create(body, actor_id=current_user_id()))
 
 
-@admin_blp.route("/<onlus_id>", methods=["GET"])
+@admin_blp.route("/<oid:onlus_id>", methods=["GET"])
 @admin_required
 @admin_blp.response(200, Envelope(AdminOnlusOut))
 @error_responses(admin_blp, {404: "ONLUS_NOT_FOUND"})
@@ -74,7 +74,7 @@ def admin_get(onlus_id):
     return ok("ONLUS_RETRIEVED", services().onlus.admin_get(onlus_id))
 
 
-@admin_blp.route("/<onlus_id>", methods=["PUT"])
+@admin_blp.route("/<oid:onlus_id>", methods=["PUT"])
 @admin_required
 @admin_blp.arguments(OnlusUpdateIn)
 @admin_blp.response(200, Envelope(AdminOnlusOut))
@@ -83,7 +83,7 @@ def admin_update(body, onlus_id):
     return ok("ONLUS_UPDATED", services().onlus.update(onlus_id, body, actor_id=current_user_id()))
 
 
-@admin_blp.route("/<onlus_id>/verify", methods=["POST"])
+@admin_blp.route("/<oid:onlus_id>/verify", methods=["POST"])
 @admin_required
 @admin_blp.arguments(VerifyIn)
 @admin_blp.response(200, Envelope(AdminOnlusOut))
@@ -96,7 +96,7 @@ def admin_verify(body, onlus_id):
     )
 
 
-@admin_blp.route("/<onlus_id>/suspend", methods=["POST"])
+@admin_blp.route("/<oid:onlus_id>/suspend", methods=["POST"])
 @admin_required
 @admin_blp.arguments(SuspendIn)
 @admin_blp.response(200, Envelope(AdminOnlusOut))

@@ -79,7 +79,7 @@ def list_intents(query):
     return ok("PAYMENT_INTENTS_RETRIEVED", page_of(query, rows, total))
 
 
-@blp.route("/intents/<intent_id>", methods=["GET"])
+@blp.route("/intents/<oid:intent_id>", methods=["GET"])
 @login_required
 @blp.response(200, Envelope(PaymentIntentOut))
 @error_responses(blp, {404: "PAYMENT_INTENT_NOT_FOUND"})
@@ -88,7 +88,7 @@ def get_intent(intent_id):
     return ok("PAYMENT_INTENT_RETRIEVED", services().payments.for_user(current_user_id(), intent_id))
 
 
-@blp.route("/intents/<intent_id>/confirm", methods=["POST"])
+@blp.route("/intents/<oid:intent_id>/confirm", methods=["POST"])
 @login_required
 @rate_limited("money")
 @blp.arguments(ConfirmIn)
@@ -101,7 +101,7 @@ def confirm_intent(body, intent_id):
     return ok("PAYMENT_INTENT_CONFIRMED", intent)
 
 
-@blp.route("/intents/<intent_id>/cancel", methods=["POST"])
+@blp.route("/intents/<oid:intent_id>/cancel", methods=["POST"])
 @login_required
 @blp.response(200, Envelope(PaymentIntentOut))
 @error_responses(blp, {404: "PAYMENT_INTENT_NOT_FOUND", 409: "PAYMENT_INTENT_NOT_OPEN", 502: "PAYMENT_PROVIDER_ERROR"})
@@ -161,7 +161,7 @@ def admin_list(query):
     return ok("PAYMENT_INTENTS_RETRIEVED", page_of(query, rows, total))
 
 
-@admin_blp.route("/<intent_id>", methods=["GET"])
+@admin_blp.route("/<oid:intent_id>", methods=["GET"])
 @admin_required
 @admin_blp.response(200, Envelope(AdminPaymentIntentOut))
 @error_responses(admin_blp, {404: "PAYMENT_INTENT_NOT_FOUND"})
@@ -169,7 +169,7 @@ def admin_get(intent_id):
     return ok("PAYMENT_INTENT_RETRIEVED", services().payments.admin_get(intent_id))
 
 
-@admin_blp.route("/<intent_id>/retry-refund", methods=["POST"])
+@admin_blp.route("/<oid:intent_id>/retry-refund", methods=["POST"])
 @admin_required
 @rate_limited("money")
 @admin_blp.response(200, Envelope(AdminPaymentIntentOut))

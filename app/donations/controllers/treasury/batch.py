@@ -54,7 +54,7 @@ def create_import(body):
     )
 
 
-@blp.route("/operations/<batch_id>", methods=["GET"])
+@blp.route("/operations/<oid:batch_id>", methods=["GET"])
 @admin_required
 @blp.response(200, Envelope(BatchOut))
 @error_responses(blp, {404: "BATCH_NOT_FOUND"})
@@ -63,7 +63,7 @@ def get_batch(batch_id):
     return ok("BATCH_RETRIEVED", services().batches.get(batch_id))
 
 
-@blp.route("/operations/<batch_id>/run", methods=["POST"])
+@blp.route("/operations/<oid:batch_id>/run", methods=["POST"])
 @admin_required
 @blp.arguments(RunIn)
 @blp.response(200, Envelope(BatchOut))
@@ -74,7 +74,7 @@ def run_batch(body, batch_id):
     return ok("BATCH_RUN", services().batches.run(batch_id, max_items=body.get("max_items")))
 
 
-@blp.route("/operations/<batch_id>/retry", methods=["POST"])
+@blp.route("/operations/<oid:batch_id>/retry", methods=["POST"])
 @admin_required
 @blp.response(200, Envelope(BatchOut))
 @error_responses(blp, {404: "BATCH_NOT_FOUND", 409: "NO_FAILED_ITEMS"})
@@ -83,7 +83,7 @@ def retry_batch(batch_id):
     return ok("BATCH_RETRY_SCHEDULED", services().batches.retry_failed(batch_id))
 
 
-@blp.route("/operations/<batch_id>/items", methods=["GET"])
+@blp.route("/operations/<oid:batch_id>/items", methods=["GET"])
 @admin_required
 @blp.arguments(BatchItemQuery, location="query")
 @blp.response(200, Envelope(BatchItemOut, paginated=True))

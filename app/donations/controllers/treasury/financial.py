@@ -52,7 +52,7 @@ def list_reconciliations(query):
     return ok("RECONCILIATIONS_RETRIEVED", page_of(query, rows, total))
 
 
-@blp.route("/reconciliation/<run_id>", methods=["GET"])
+@blp.route("/reconciliation/<oid:run_id>", methods=["GET"])
 @admin_required
 @blp.response(200, Envelope(ReconciliationOut))
 @error_responses(blp, {404: "RECONCILIATION_RUN_NOT_FOUND"})
@@ -60,7 +60,7 @@ def get_reconciliation(run_id):
     return ok("RECONCILIATION_RETRIEVED", services().reconciliation.get(run_id))
 
 
-@blp.route("/reconciliation/<run_id>/discrepancies", methods=["GET"])
+@blp.route("/reconciliation/<oid:run_id>/discrepancies", methods=["GET"])
 @admin_required
 @blp.arguments(DiscrepancyQuery, location="query")
 @blp.response(200, Envelope(DiscrepancyOut, paginated=True))

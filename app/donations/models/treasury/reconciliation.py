@@ -9,6 +9,8 @@ WALLET_LEDGER_MISMATCH = "WALLET_LEDGER_MISMATCH"
 DONATION_LEDGER_MISMATCH = "DONATION_LEDGER_MISMATCH"
 ONLUS_ALLOCATION_MISMATCH = "ONLUS_ALLOCATION_MISMATCH"
 ONLUS_OVER_DISBURSED = "ONLUS_OVER_DISBURSED"
+PAYOUT_MISMATCH = "PAYOUT_MISMATCH"
+DISBURSEMENT_WITHOUT_REFERENCE = "DISBURSEMENT_WITHOUT_REFERENCE"
 PAYMENT_PROVIDER_MISMATCH = "PAYMENT_PROVIDER_MISMATCH"
 PAYMENT_REFUND_NOT_SENT = "PAYMENT_REFUND_NOT_SENT"
 CHECK_FAILED = "CHECK_FAILED"
@@ -17,6 +19,8 @@ KINDS = (
     DONATION_LEDGER_MISMATCH,
     ONLUS_ALLOCATION_MISMATCH,
     ONLUS_OVER_DISBURSED,
+    PAYOUT_MISMATCH,
+    DISBURSEMENT_WITHOUT_REFERENCE,
     PAYMENT_PROVIDER_MISMATCH,
     PAYMENT_REFUND_NOT_SENT,
     CHECK_FAILED,
@@ -98,6 +102,24 @@ def onlus_discrepancies(
                 }
             )
     return len(ids), problems
+
+
+def payout_discrepancies(mismatches: list[tuple[str, str, int, int]], unreferenced: list[str]) -> list[dict]:
+    """An ONLUS's month whose net donations differ from its disbursement (disbursed + pending), and a
+    disbursement marked paid without the transfer that paid it."""
+    return [
+        {
+            "kind": PAYOUT_MISMATCH,
+            "subject": f"{period}:{onlus_id}",
+            "detail": {
+                "onlus_id": onlus_id,
+                "period": period,
+                "donated_cents": donated,
+                "disbursement_cents": owed,
+            },
+        }
+        for onlus_id, period, donated, owed in mismatches
+    ] + [{"kind": DISBURSEMENT_WITHOUT_REFERENCE, "subject": d, "detail": {"disbursement_id": d}} for d in unreferenced]
 
 
 def provider_unreachable(intent: dict, error: str) -> dict:

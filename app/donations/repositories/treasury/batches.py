@@ -1,6 +1,5 @@
-"""`batch_operations` (one per batch, with counts and a run lease), `batch_items` (one per item, with its
-status, attempts and result) and `onlus_disbursements` (one per ONLUS and month: the unique key that
-makes a disbursement item idempotent)."""
+"""`batch_operations` (one per batch, with counts and a run lease) and `batch_items` (one per item, with
+its status, attempts and result)."""
 
 from __future__ import annotations
 
@@ -10,14 +9,13 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.core.ids import new_object_id, object_id
-from app.donations.models.treasury.batch import ITEM_STATES
+from app.donations.models.treasury.batch import COMPLETED, COMPLETED_WITH_ERRORS, DISBURSEMENT, ITEM_STATES
 
 
 class BatchRepository:
     def __init__(self, db):
         self.collection = db["batch_operations"]
         self.items = db["batch_items"]
-        self.disbursements = db["onlus_disbursements"]
 
     def create_indexes(self) -> None:
         self.collection.create_index(
@@ -26,7 +24,6 @@ class BatchRepository:
         self.collection.create_index([("status", ASCENDING), ("created_at", DESCENDING)])
         self.items.create_index([("batch_id", ASCENDING), ("seq", ASCENDING)], unique=True)
         self.items.create_index([("batch_id", ASCENDING), ("status", ASCENDING)])
-        self.disbursements.create_index([("period", ASCENDING), ("onlus_id", ASCENDING)])
 
     # -- batches ---------------------------------------------------------------------
     @staticmethod
@@ -165,18 +162,7 @@ class BatchRepository:
         rows = list(self.items.find(query).sort("seq", ASCENDING).skip(skip).limit(limit))
         return rows, total
 
-    # -- disbursements ---------------------------------------------------------------------
-    def insert_disbursement(self, doc: dict) -> tuple[dict, bool]:
-        try:
-            self.disbursements.insert_one(doc)
-            return doc, True
-        except DuplicateKeyError:
-            return self.disbursements.find_one({"_id": doc["_id"]}), False
-
-    def disbursed_by_onlus(self) -> dict[str, int]:
-        return {
-            r["_id"]: r["cents"]
-            for r in self.disbursements.aggregate(
-                [{"$group": {"_id": "$onlus_id", "cents": {"$sum": "$amount_cents"}}}]
-            )
-        }
+    def disbursement_periods(self) -> set[str]:
+        """The months a disbursement batch has finished scheduling."""
+        query = {"type": DISBURSEMENT, "status": {"$in": [COMPLETED, COMPLETED_WITH_ERRORS]}}
+        return {b["params"]["period"] for b in self.collection.find(query, {"params.period": 1})}

@@ -8,7 +8,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from app.core.ids import new_object_id, object_id
-from app.donations.models.wallet.ledger import DONATED, HELD, HOLD, UNHOLD, release_key
+from app.donations.models.wallet.ledger import DONATED, HELD, HOLD, REFUND, UNHOLD, release_key
 from app.donations.repositories.queries import created_between
 
 
@@ -98,6 +98,30 @@ class LedgerRepository:
         releases = [release_key(e["key"]) for e in held]
         settled = {e["key"] for e in self.collection.find({"key": {"$in": releases}}, {"key": 1})}
         return [e for e in held if release_key(e["key"]) not in settled]
+
+    def net_donated_by_onlus_month(
+        self, *, onlus_id: str | None = None, start: datetime | None = None, end: datetime | None = None
+    ) -> dict[tuple[str, str], int]:
+        """{(onlus_id, "YYYY-MM"): net donated cents (donations minus refunds)} by entry time (UTC),
+        optionally for one ONLUS and entries in [start, end)."""
+        match = created_between({"type": {"$in": [DONATED, REFUND]}}, start, end)
+        if onlus_id:
+            match["meta.onlus_id"] = onlus_id
+        rows = self.collection.aggregate(
+            [
+                {"$match": match},
+                {
+                    "$group": {
+                        "_id": {
+                            "o": "$meta.onlus_id",
+                            "p": {"$dateToString": {"format": "%Y-%m", "date": "$created_at"}},
+                        },
+                        "cents": {"$sum": "$amount_cents"},
+                    }
+                },
+            ]
+        )
+        return {(r["_id"]["o"], r["_id"]["p"]): -r["cents"] for r in rows}
 
     def sums_by_user(self) -> dict[str, dict]:
         """{user_id: {"balance": sum(amount_cents), "held": sum(held_cents), "entries": n}} over the whole ledger."""

@@ -2,7 +2,8 @@
 
 Types:
 - `monthly_disbursement` (period YYYY-MM): one item per ONLUS with the month's net donated credits (from
-  the ledger); an item writes the disbursement `onlus_disbursements/<period>:<onlus_id>` (unique id).
+  the ledger); an item schedules the disbursement `<period>:<onlus_id>` (its unique id), whose payout
+  is then recorded by an admin (DisbursementService).
 - `donation_import` (CSV `user_id,onlus_id,amount[,reference]`): one item per row; an item makes a wallet
   donation (source `batch`) with the idempotency key `batch:<batch_id>:<seq>`.
 
@@ -27,6 +28,7 @@ from decimal import InvalidOperation
 from app.core.clock import utcnow
 from app.core.contracts import UserDirectory
 from app.core.errors import AppError, Conflict, NotFound, ValidationFailed
+from app.core.ids import canonical_id
 from app.donations.models.treasury.batch import (
     DISBURSEMENT,
     IMPORT,
@@ -42,6 +44,7 @@ from app.donations.models.treasury.batch import (
 from app.donations.repositories.treasury.batches import BatchRepository
 from app.donations.services.donations.donation_service import DonationService
 from app.donations.services.donations.onlus_service import OnlusService
+from app.donations.services.treasury.disbursement_service import DisbursementService
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,7 @@ class BatchService:
         repo: BatchRepository,
         donations: DonationService,
         onlus: OnlusService,
+        disbursements: DisbursementService,
         users: UserDirectory,
         max_attempts: int = 3,
         lease_seconds: int = 300,
@@ -61,6 +65,7 @@ class BatchService:
         self.repo = repo
         self.donations = donations  # period_summary (disbursements), process (imports)
         self.onlus = onlus
+        self.disbursements = disbursements  # what a disbursement item schedules
         self.users = users
         self.max_attempts = max_attempts
         self.lease = timedelta(seconds=lease_seconds)
@@ -152,8 +157,8 @@ class BatchService:
                 raise ValidationFailed(errors={"csv": [f"At most {MAX_IMPORT_ROWS} rows."]})
             row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
             payload = {
-                "user_id": row.get("user_id"),
-                "onlus_id": row.get("onlus_id"),
+                "user_id": canonical_id(row.get("user_id") or ""),
+                "onlus_id": canonical_id(row.get("onlus_id") or ""),
                 "reference": row.get("reference") or None,
                 "row": seq + 1,
             }
@@ -232,18 +237,12 @@ class BatchService:
     def _execute(self, batch: dict, item: dict) -> dict:
         payload = item["payload"]
         if batch["type"] == DISBURSEMENT:
-            now = self.clock()
-            doc, created = self.repo.insert_disbursement(
-                {
-                    "_id": f"{payload['period']}:{payload['onlus_id']}",
-                    "period": payload["period"],
-                    "onlus_id": payload["onlus_id"],
-                    "onlus_name": payload.get("onlus_name"),
-                    "amount_cents": payload["amount_cents"],
-                    "batch_id": str(batch["_id"]),
-                    "status": "scheduled",
-                    "created_at": now,
-                }
+            doc, created = self.disbursements.schedule(
+                period=payload["period"],
+                onlus_id=payload["onlus_id"],
+                onlus_name=payload.get("onlus_name"),
+                amount_cents=payload["amount_cents"],
+                batch_id=str(batch["_id"]),
             )
             return {"disbursement_id": doc["_id"], "amount_cents": doc["amount_cents"], "replayed": not created}
         if batch["type"] == IMPORT:

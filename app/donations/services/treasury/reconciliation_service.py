@@ -7,6 +7,9 @@ Checks, each discrepancy stored with its detail in `reconciliation_discrepancies
   its `refund` entry, or an entry amount that differs from the donation's.
 - ONLUS_ALLOCATION_MISMATCH: per ONLUS, the donations' net total differs from the ledger's net total.
 - ONLUS_OVER_DISBURSED: more disbursed to an ONLUS than it was allocated.
+- PAYOUT_MISMATCH: for an ONLUS and a month a disbursement batch covered, the net donations differ from
+  what was disbursed plus what is pending (the disbursement's amount, whatever its status).
+- DISBURSEMENT_WITHOUT_REFERENCE: a disbursement marked paid without the transfer that paid it.
 - PAYMENT_PROVIDER_MISMATCH: a payment intent whose state or amount disagrees with the provider
   (a succeeded payment we never completed, one we completed that the provider does not show, ...).
 - PAYMENT_REFUND_NOT_SENT: a refunded card donation whose money did not go back at the provider.
@@ -25,6 +28,7 @@ from app.donations.models.treasury.reconciliation import (
     donation_discrepancies,
     onlus_discrepancies,
     payment_discrepancies,
+    payout_discrepancies,
     provider_unreachable,
     wallet_discrepancies,
 )
@@ -32,6 +36,7 @@ from app.donations.repositories.payments.intents import PaymentIntentRepository
 from app.donations.repositories.treasury.batches import BatchRepository
 from app.donations.repositories.treasury.reconciliation import ReconciliationRepository
 from app.donations.services.payments.providers import PaymentProvider
+from app.donations.services.treasury.disbursement_service import DisbursementService
 from app.donations.services.wallet.wallet_service import WalletService
 
 log = logging.getLogger(__name__)
@@ -46,6 +51,7 @@ class ReconciliationService:
         provider: PaymentProvider,
         intents: PaymentIntentRepository,
         batches: BatchRepository,
+        disbursements: DisbursementService,
         clock: Callable[[], datetime] = utcnow,
         payment_window_days: int = 90,
     ):
@@ -53,7 +59,8 @@ class ReconciliationService:
         self.wallet = wallet  # the wallets' integrity report
         self.provider = provider
         self.intents = intents
-        self.batches = batches  # what was disbursed to each ONLUS
+        self.batches = batches  # the months a disbursement batch covered
+        self.disbursements = disbursements
         self.clock = clock
         self.payment_window = timedelta(days=payment_window_days)
 
@@ -66,6 +73,7 @@ class ReconciliationService:
             ("wallets", self._wallets),
             ("donations", self._donations),
             ("onlus_allocations", self._onlus),
+            ("payouts", self._payouts),
             ("payment_intents", self._payments),
         ):
             try:
@@ -91,8 +99,12 @@ class ReconciliationService:
 
     def _onlus(self) -> tuple[int, list[dict]]:
         return onlus_discrepancies(
-            self.repo.ledger_net_by_onlus(), self.repo.completed_by_onlus(), self.batches.disbursed_by_onlus()
+            self.repo.ledger_net_by_onlus(), self.repo.completed_by_onlus(), self.disbursements.scheduled_by_onlus()
         )
+
+    def _payouts(self) -> tuple[int, list[dict]]:
+        checked, mismatches, unreferenced = self.disbursements.mismatches(self.batches.disbursement_periods())
+        return checked, payout_discrepancies(mismatches, unreferenced)
 
     def _payments(self) -> tuple[int, list[dict]]:
         problems, checked = [], 0

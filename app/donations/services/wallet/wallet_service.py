@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from app.core.clock import utcnow
+from app.core.contracts import UserDirectory
 from app.core.errors import NotFound, ValidationFailed, not_own_case
 from app.donations.models.wallet.ledger import ADJUSTMENT, HELD, RELEASE, release_key, summary_status
 from app.donations.repositories.wallet.ledger import LedgerRepository
@@ -29,9 +30,11 @@ class WalletService:
         wallets: WalletRepository,
         entries: LedgerRepository,
         integrity_reports: IntegrityReportRepository,
+        users: UserDirectory,
         clock: Callable[[], datetime] = utcnow,
     ):
         self.ledger = ledger
+        self.users = users
         self.wallets = wallets
         self.entries = entries
         self.integrity_reports = integrity_reports
@@ -129,26 +132,29 @@ class WalletService:
         """Every wallet balance (and held amount) against the sum of its ledger entries, recorded as
         the report of the UTC day (re-running the same day replaces that day's report)."""
         report = self.integrity_report()
-        now = self.clock()
-        doc = self.integrity_reports.save_for_day(now.date().isoformat(), {"checked_at": now, **report})
+        doc = self.integrity_reports.save_for_day(report["checked_at"].date().isoformat(), report)
         if report["discrepancies"]:
             log.error("wallet integrity check: %d discrepancies", len(report["discrepancies"]))
         return doc
 
     def integrity_report(self) -> dict:
-        """Every wallet's balance (and held amount) against the sum of its ledger."""
+        """Every wallet's balance (and held amount) against the sum of its ledger, and every wallet or
+        ledger whose user_id names no account (`unknown_user`: money no user sees), as of now."""
         sums = self.entries.sums_by_user()
-        discrepancies = []
         wallets = self.wallets.all()
+        known = self.users.known([w["user_id"] for w in wallets] + list(sums))
+        discrepancies = []
         seen = set()
         for wallet in wallets:
             uid = wallet["user_id"]
             seen.add(uid)
             s = sums.get(uid, {"balance": 0, "held": 0})
-            if s["balance"] != wallet["balance_cents"] or s["held"] != wallet.get("held_cents", 0):
+            mismatch = s["balance"] != wallet["balance_cents"] or s["held"] != wallet.get("held_cents", 0)
+            if mismatch or uid not in known:
                 discrepancies.append(
                     {
                         "user_id": uid,
+                        "unknown_user": uid not in known,
                         "balance_cents": wallet["balance_cents"],
                         "ledger_balance_cents": s["balance"],
                         "held_cents": wallet.get("held_cents", 0),
@@ -160,13 +166,14 @@ class WalletService:
                 discrepancies.append(
                     {
                         "user_id": uid,
+                        "unknown_user": uid not in known,
                         "balance_cents": None,
                         "ledger_balance_cents": s["balance"],
                         "held_cents": None,
                         "ledger_held_cents": s["held"],
                     }
                 )
-        return {"wallets_checked": len(wallets), "discrepancies": discrepancies}
+        return {"checked_at": self.clock(), "wallets_checked": len(wallets), "discrepancies": discrepancies}
 
     def ledger_totals(self) -> dict[str, tuple[int, int]]:
         """{entry type: (entries, cents)}: what the operator's metrics count."""
