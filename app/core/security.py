@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 from flask_jwt_extended import JWTManager
+from flask_jwt_extended.config import config
+from jwt import MissingRequiredClaimError
 
 from app.core.errors import error_response
+
+# Every token we issue carries these; flask-jwt-extended would default a missing `type` to "access" and a
+# missing `jti` to None, and PyJWT accepts a token without `exp` as one that never expires.
+REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti", "type")
+
+
+def require_claims(claims: dict) -> None:
+    for name in REQUIRED_CLAIMS:
+        if claims.get(name) in (None, ""):
+            raise MissingRequiredClaimError(name)
 
 
 def init_jwt(app, token_service) -> JWTManager:
     jwt = JWTManager(app)
+
+    @jwt.decode_key_loader
+    def _key(_header, unverified_claims):
+        # the one callback that sees the claims as signed, before flask-jwt-extended fills in defaults;
+        # it runs on every decode (HTTP, refresh, sockets), and the signature is still checked afterwards
+        require_claims(unverified_claims)
+        return config.decode_key
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header, payload):
