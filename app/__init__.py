@@ -32,6 +32,7 @@ from app.core.hooks import HookManager
 from app.core.infrastructure import EXTENSION, Infrastructure
 from app.core.jsonutil import GoodPlayJSONProvider
 from app.core.logging import configure_logging
+from app.core.mail import init_mail
 from app.core.metrics import core_figures, init_metrics
 from app.core.scheduler import Job
 from app.core.services import CoreServices
@@ -102,7 +103,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     core_s = core.build(infra)
     donations_s = donations.build(infra, users=core_s.users, preferences=core_s.preferences)
     games_s = games.build(infra, users=core_s.users, wallet=donations_s.wallet, credits=donations_s.credits)
-    social_s = social.build(infra, users=core_s.users, preferences=core_s.preferences, games=games_s.directory)
+    social_s = social.build(
+        infra,
+        users=core_s.users,
+        preferences=core_s.preferences,
+        games=games_s.directory,
+        push=impact.live_push(infra),
+    )
     impact_s = impact.build(
         infra,
         users=core_s.users,
@@ -121,6 +128,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_routes(app)
     init_docs(app)
     init_security_headers(app)
+    init_mail(app)
     jobs: list[Job] = []
     for module in MODULES:
         name = module.__name__.rsplit(".", 1)[1]

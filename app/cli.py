@@ -62,4 +62,21 @@ def init_cli(app: Flask) -> None:
         """Run one hook-manager retry pass now."""
         click.echo(current_app.extensions[EXTENSION].infra.hooks.retry_pass())
 
+    @group.command("mail")
+    @click.option("--to", default=None, help="Only the mail to this address.")
+    @click.option("--limit", default=10, show_default=True)
+    def mail(to, limit):
+        """The newest messages of the mail outbox, with their plain-text bodies (without a mail server, in
+        development, this is where the verification and reset links are)."""
+        rows, total = current_app.extensions[EXTENSION].core.mail.page(to=to, limit=limit)
+        for message in rows:
+            click.echo(f"--- {message['created_at']:%Y-%m-%d %H:%M:%S} {message['status']} to {message['to']}")
+            click.echo(f"Subject: {message['subject']}\n\n{message['text']}\n")
+        click.echo(f"{len(rows)} of {total} messages")
+
+    @group.command("send-mail")
+    def send_mail():
+        """Send the mail that is due now (what the mail_send job does every 10 s)."""
+        click.echo(current_app.extensions[EXTENSION].core.mail.send_due())
+
     app.cli.add_command(group)

@@ -72,12 +72,28 @@ class BaseConfig:
     STRIPE_WEBHOOK_SECRET = None
     STRIPE_API_BASE = None
     STRIPE_MAX_NETWORK_RETRIES = 2
+    # mail (Flask-Mailman over SMTP): without MAIL_SERVER, or with MAIL_SUPPRESS_SEND, mail stays in the outbox
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_DEFAULT_SENDER = "GoodPlay <no-reply@goodplay.local>"
+    MAIL_SUPPRESS_SEND = False
+    MAIL_TIMEOUT = 10
+    MAIL_BACKEND = "smtp"  # also under TESTING (Flask-Mailman would keep mail in memory): tests use a real server
+    # where the links in account emails lead (the single-page app's /verify-email and /reset-password)
+    FRONTEND_URL = "http://localhost:3000"
+    FORGOT_PASSWORD_RATE_LIMIT = "5 per hour"
     # donations (app/donations/README.md): limits, fraud and compliance thresholds, receipts
     DONATION_MAX_PER_DONATION_CENTS = 50_000
     DONATION_MAX_PER_DAY_CENTS = 100_000
     DONATION_FRAUD_LIMITS: dict = {}  # overrides of FraudLimits / VelocityLimits fields by name
     DONATION_COMPLIANCE: dict = {}  # overrides of ComplianceRules: thresholds (cents), sanctions_list
     DONATION_PDF_COMPRESS = True
+    # read notifications are deleted this many days after they were read (unread ones stay)
+    NOTIFICATION_READ_TTL_DAYS = 90
     # flask-smorest / OpenAPI
     API_TITLE = "GoodPlay API"
     API_VERSION = "1.0.0"
@@ -164,6 +180,17 @@ _ENV_VARS = {
     "TOKEN_REVOCATION_CACHE_SECONDS": ("TOKEN_REVOCATION_CACHE_SECONDS", int),
     "REFRESH_REUSE_GRACE_SECONDS": ("REFRESH_REUSE_GRACE_SECONDS", int),
     "REALTIME_TOKEN_CHECK_SECONDS": ("REALTIME_TOKEN_CHECK_SECONDS", float),
+    "NOTIFICATION_READ_TTL_DAYS": ("NOTIFICATION_READ_TTL_DAYS", int),
+    "MAIL_SERVER": ("MAIL_SERVER", str),
+    "MAIL_PORT": ("MAIL_PORT", int),
+    "MAIL_USE_TLS": ("MAIL_USE_TLS", _bool),
+    "MAIL_USE_SSL": ("MAIL_USE_SSL", _bool),
+    "MAIL_USERNAME": ("MAIL_USERNAME", str),
+    "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
+    "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
+    "MAIL_SUPPRESS_SEND": ("MAIL_SUPPRESS_SEND", _bool),
+    "FRONTEND_URL": ("FRONTEND_URL", str),
+    "FORGOT_PASSWORD_RATE_LIMIT": ("FORGOT_PASSWORD_RATE_LIMIT", str),
 }
 
 
@@ -223,6 +250,8 @@ def _validate(config: dict) -> None:
     if config["APP_ENV"] != "production":
         return
     problems = payment_problems
+    if not config.get("MAIL_SERVER") and not config.get("MAIL_SUPPRESS_SEND"):
+        problems.append("production needs MAIL_SERVER, or MAIL_SUPPRESS_SEND=1 on purpose")
     for key, dev_value in (("SECRET_KEY", DEV_SECRET), ("JWT_SECRET_KEY", DEV_JWT_SECRET)):
         value = config.get(key)
         if not value or value == dev_value:

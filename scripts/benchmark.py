@@ -361,6 +361,7 @@ def main() -> None:
         env = {
             "APP_ENV": "production",
             "PAYMENTS_PROVIDER": "simulated",  # the loop's donations are of credits; no card is charged
+            "MAIL_SUPPRESS_SEND": "1",  # registration mail stays in the outbox
             "SECRET_KEY": secrets.token_hex(32),
             "JWT_SECRET_KEY": secrets.token_hex(32),
             "MONGO_URI": mongo_uri,

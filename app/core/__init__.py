@@ -6,24 +6,43 @@ from flask import Flask
 from flask_smorest import Api
 
 from app.core import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
-from app.core.controllers import admin_events, auth, health, preferences, users
+from app.core.api import request_origin
+from app.core.audit_trail import init_audit_trail
+from app.core.controllers import admin_audit, admin_events, admin_mail, admin_users, auth, health, preferences, users
 from app.core.infrastructure import Infrastructure
+from app.core.mail import mail_domain, mail_sender
+from app.core.repositories.account_tokens import AccountTokenRepository
+from app.core.repositories.audit import AuditRepository
 from app.core.repositories.health import HealthRepository
+from app.core.repositories.mail import MailOutboxRepository
 from app.core.repositories.preferences import PreferencesRepository
 from app.core.repositories.tokens import TokenRepository
 from app.core.repositories.users import UserRepository
 from app.core.security import init_jwt
 from app.core.services import CoreServices
+from app.core.services.account_service import AccountService
+from app.core.services.audit_service import AuditService
 from app.core.services.auth_service import AuthService
 from app.core.services.health_service import HealthService
+from app.core.services.mail_service import MailService
 from app.core.services.passwords import PasswordHasher
 from app.core.services.preferences_service import PreferencesService
 from app.core.services.tokens import TokenService
+from app.core.services.user_admin_service import UserAdminService
 from app.core.services.user_service import UserService
 
 EVENTS = events.EVENTS  # registered by the factory before any module subscribes
 
-BLUEPRINTS = (health.blp, auth.blp, users.blp, preferences.blp, admin_events.blp)
+BLUEPRINTS = (
+    health.blp,
+    auth.blp,
+    users.blp,
+    preferences.blp,
+    admin_events.blp,
+    admin_mail.blp,
+    admin_users.blp,
+    admin_audit.blp,
+)
 
 
 def build(infra: Infrastructure) -> CoreServices:
@@ -38,11 +57,33 @@ def build(infra: Infrastructure) -> CoreServices:
         cache_seconds=config["TOKEN_REVOCATION_CACHE_SECONDS"],
     )
     hasher = PasswordHasher(fast=config["APP_ENV"] == "testing")
+    audit = AuditService(AuditRepository(db), users=users_repo, origin=request_origin)
+    mail = MailService(MailOutboxRepository(db), sender=mail_sender(config), domain=mail_domain(config))
+    accounts = AccountService(
+        users=users_repo,
+        links=AccountTokenRepository(db),
+        tokens=tokens,
+        hasher=hasher,
+        mail=mail,
+        transactions=infra.transactions,
+        frontend_url=config["FRONTEND_URL"],
+    )
     return CoreServices(
         users=UserService(users_repo),
         preferences=PreferencesService(PreferencesRepository(db), cache=infra.cache),
-        auth=AuthService(users=users_repo, tokens=tokens, hasher=hasher, hooks=infra.hooks),
+        auth=AuthService(
+            users=users_repo,
+            tokens=tokens,
+            hasher=hasher,
+            hooks=infra.hooks,
+            transactions=infra.transactions,
+            accounts=accounts,
+        ),
+        accounts=accounts,
+        mail=mail,
         tokens=tokens,
+        user_admin=UserAdminService(users_repo, tokens),
+        audit=audit,
         health=HealthService(HealthRepository(db)),
         events=infra.hooks,
     )
@@ -50,5 +91,6 @@ def build(infra: Infrastructure) -> CoreServices:
 
 def init_app(app: Flask, api: Api, services: CoreServices) -> None:
     init_jwt(app, services.tokens)
+    init_audit_trail(app, services.audit)
     for blp in BLUEPRINTS:
         api.register_blueprint(blp)

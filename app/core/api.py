@@ -15,12 +15,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import marshmallow as ma
-from flask import g
+from flask import g, has_request_context, request
 from flask_jwt_extended import get_jwt, get_jwt_identity, verify_jwt_in_request
 from werkzeug.routing import BaseConverter
 
 from app.core.errors import Forbidden
 from app.core.ids import OBJECT_ID_PATTERN, canonical_id
+from app.core.models.audit import is_action
 from app.core.money import cents_to_euros
 
 MAX_PER_PAGE = 100
@@ -286,6 +287,26 @@ class Computed(ma.fields.Field):
         return self.as_field._serialize(self.func(obj), attr, obj, **kwargs)
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+
+
+class UtcDateTime(ma.fields.DateTime):
+    """ISO 8601 input, years 2000-2999 (declared as a pattern); stored as naive UTC like every time in the
+    app (a time without zone is UTC), to the millisecond as MongoDB keeps it."""
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {"pattern": "^2[0-9]{3}-", **(kwargs.get("metadata") or {})}
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+            raise ma.ValidationError(f"A time in the years {FIRST_YEAR}-{LAST_YEAR}.")
+        return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
+
+
 class Timestamp(ma.fields.DateTime):
     """ISO 8601 UTC with a trailing Z (API.md "Times")."""
 
@@ -441,14 +462,49 @@ def admin_required(func: Callable) -> Callable:
     return _with_security(wrapper)
 
 
-def rate_limited(kind: str = "auth") -> Callable:
-    """Mark a view for a rate limit; the factory applies it (config AUTH_RATE_LIMIT / MONEY_RATE_LIMIT)."""
+def rate_limited(*kinds: str) -> Callable:
+    """Mark a view for one or more rate limits, applied by the factory (app.core.extensions.apply_rate_limits):
+    `auth`, `money`, `mail` (per client address) and `mail_address` (per email address in the body)."""
 
     def decorator(func: Callable) -> Callable:
-        func._rate_limit = kind
+        func._rate_limit = kinds or ("auth",)
         return func
 
     return decorator
+
+
+def audited(action: str) -> Callable:
+    """Name the action an admin route performs in the audit log (`wallet.adjust`: `<kind>.<verb>`, the kind
+    naming its target). Every successful mutating admin request writes one entry (app/core/audit_trail.py);
+    tests/api/test_audit_log.py fails for such a route that declares no name."""
+
+    if not is_action(action):
+        raise ValueError(f"not a dotted action name: {action!r}")
+
+    def decorator(func: Callable) -> Callable:
+        func._audit_action = action
+        return func
+
+    return decorator
+
+
+def audit_change(*, before: dict | None, after: dict | None = None) -> None:
+    """What this admin request changed, for its audit entry: the fields before and after (after defaults to
+    the answer's data). Secrets are left out wherever they come from."""
+    g.audit_change = {"before": before, "after": after}
+
+
+def request_origin() -> dict:
+    """Where the request being served comes from (nothing outside a request): the client's address as
+    ProxyFix leaves it, the request id of the logs, and the token's user and role once checked."""
+    if not has_request_context():
+        return {}
+    return {
+        "ip": request.remote_addr,
+        "request_id": g.get("request_id"),
+        "user_id": g.get("user_id"),
+        "role": g.get("role"),
+    }
 
 
 def current_user_id() -> str:

@@ -18,6 +18,9 @@ class UserDirectory(Protocol):
     def active_display_name(self, user_id: str) -> str | None:
         """'First L.' of an active user; None when there is no such user."""
 
+    def email_of(self, user_id: str) -> str | None:
+        """The address to mail an active user at (never shown to other users); None when there is no such user."""
+
     def display_names(self, user_ids: list[str]) -> dict[str, str]:
         """{user_id: 'First L.'} for the ids that exist (safe to show other users)."""
 
@@ -55,3 +58,27 @@ class TokenChecker(Protocol):
 
     def revoked_among(self, claims: list[dict]) -> set[str]:
         """The ids (jti) of the decoded tokens among `claims` that have been revoked, checked together."""
+
+
+class MailQueue(Protocol):
+    def enqueue(
+        self, *, to: str, subject: str, text: str, html: str, key: str, user_id: str | None = None, session=None
+    ) -> bool:
+        """Put one message in the durable mail outbox (inside the caller's transaction when `session` is
+        given); a job sends it later, with retries. `key` makes it idempotent: a second message with the same
+        key is not queued (False). Nothing is sent when the outbox write fails with the caller's."""
+
+
+class AuditTrail(Protocol):
+    def record(
+        self,
+        *,
+        actor_id: str | None,
+        action: str,
+        target: dict | None = None,
+        before: dict | None = None,
+        after: dict | None = None,
+        ip: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        """Append one entry to the audit log (never updated or deleted)."""

@@ -327,6 +327,13 @@ def _rate_key() -> str:
     return "ip:" + (get_remote_address() or "-")
 
 
+def _email_key() -> str:
+    """Per email address in the JSON body (whoever asks for it), so one address cannot be flooded with mail."""
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return "email:" + (email.strip().lower() if isinstance(email, str) else "-")
+
+
 def init_limiter(app: Flask) -> Limiter:
     # Flask runs after_request functions in reverse order of registration: registered before the limiter's
     # own, this one sees the headers the limiter wrote
@@ -348,9 +355,10 @@ def apply_rate_limits(app: Flask, limiter: Limiter) -> None:
     limits = {
         "auth": (app.config["AUTH_RATE_LIMIT"], get_remote_address),
         "money": (app.config["MONEY_RATE_LIMIT"], _rate_key),
+        "mail": (app.config["FORGOT_PASSWORD_RATE_LIMIT"], get_remote_address),
+        "mail_address": (app.config["FORGOT_PASSWORD_RATE_LIMIT"], _email_key),
     }
     for endpoint, view in list(app.view_functions.items()):
-        kind = getattr(view, "_rate_limit", None)
-        if kind:
+        for kind in getattr(view, "_rate_limit", ()):
             spec, key = limits[kind]
-            app.view_functions[endpoint] = limiter.limit(spec, key_func=key)(view)
+            app.view_functions[endpoint] = limiter.limit(spec, key_func=key)(app.view_functions[endpoint])

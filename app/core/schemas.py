@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import marshmallow as ma
 from marshmallow import ValidationError, fields, post_load, validate
 from stdnum.it import codicefiscale
 
-from app.core.api import Details, Id, IdRef, Money, OutSchema, QuerySchema, StrictSchema, Timestamp
+from app.core.api import (
+    Computed,
+    Details,
+    Id,
+    IdRef,
+    Money,
+    OutSchema,
+    PageQuery,
+    QuerySchema,
+    StrictSchema,
+    Timestamp,
+)
 from app.core.hooks import DONE, FAILED, PARKED, PENDING
-from app.core.models.user import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NAME_MAX, ROLES
+from app.core.ids import canonical_id
+from app.core.models.mail import STATUSES as MAIL_STATUSES
+from app.core.models.user import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    NAME_MAX,
+    ROLES,
+    STATUSES,
+    account_status,
+)
 
 _name = {"validate": validate.Length(min=1, max=NAME_MAX)}
 _password = validate.Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)
 
 
-class RegisterIn(StrictSchema):
+class _EmailIn(StrictSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
 
     @ma.pre_load
@@ -23,6 +45,8 @@ class RegisterIn(StrictSchema):
             data = {**data, "email": data["email"].strip()}
         return data
 
+
+class RegisterIn(_EmailIn):
     password = fields.String(required=True, load_only=True, validate=_password)
     first_name = fields.String(required=True, **_name)
     last_name = fields.String(required=True, **_name)
@@ -40,6 +64,52 @@ class LogoutIn(StrictSchema):
 class ChangePasswordIn(StrictSchema):
     current_password = fields.String(required=True, validate=validate.Length(min=1, max=MAX_PASSWORD_LENGTH))
     new_password = fields.String(required=True, validate=_password)
+
+
+_link_token = fields.String(
+    required=True, validate=validate.Length(min=1, max=200), metadata={"description": "The token of the emailed link"}
+)
+
+
+class VerifyEmailIn(StrictSchema):
+    token = _link_token
+
+
+class ForgotPasswordIn(_EmailIn):
+    pass
+
+
+class ResetPasswordIn(StrictSchema):
+    token = _link_token
+    password = fields.String(required=True, load_only=True, validate=_password)
+
+
+class ChangeEmailIn(_EmailIn):
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD_LENGTH))
+
+
+class MailQuery(QuerySchema):
+    to = fields.String(validate=validate.Length(min=1, max=254))
+    status = fields.String(validate=validate.OneOf(MAIL_STATUSES))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class MailOut(OutSchema):
+    id = fields.String(required=True, attribute="_id")
+    to = fields.String(required=True)
+    user_id = fields.String(allow_none=True)
+    subject = fields.String(required=True)
+    text = fields.String(
+        allow_none=True,
+        metadata={"description": "The plain-text body, outside production only (its links work); null in production"},
+    )
+    status = fields.String(required=True, validate=validate.OneOf(MAIL_STATUSES))
+    attempts = fields.Integer(required=True)
+    last_error = fields.String(allow_none=True)
+    created_at = Timestamp()
+    sent_at = Timestamp(allow_none=True)
+    next_attempt_at = Timestamp(allow_none=True)
 
 
 def _personal_tax_code(value: str) -> None:
@@ -69,6 +139,9 @@ class UserOut(OutSchema):
     first_name = fields.String(required=True)
     last_name = fields.String(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    email_verified = fields.Boolean(
+        dump_default=False, metadata={"description": "The address was confirmed through the emailed link"}
+    )
     tax_code = fields.String(allow_none=True, dump_default=None)
     created_at = Timestamp()
 
@@ -207,3 +280,77 @@ class ReplayIn(StrictSchema):
 class UserSearchQuery(QuerySchema):
     q = fields.String(required=True, validate=validate.Length(min=2, max=60))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
+
+
+# -- admin: users and the audit log ----------------------------------------------------------------
+
+
+class AdminUserQuery(PageQuery):
+    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Text in the email or name"})
+    role = fields.String(validate=validate.OneOf(ROLES))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class AdminUserOut(OutSchema):
+    id = Id()
+    email = fields.String(required=True)
+    first_name = fields.String(required=True)
+    last_name = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    status = Computed(fields.String(validate=validate.OneOf(STATUSES)), account_status, required=True)
+    created_at = Timestamp()
+    last_login_at = Timestamp(allow_none=True, dump_default=None)
+    suspended_at = Timestamp(attribute="suspension.at", allow_none=True, dump_default=None)
+    suspended_by = fields.String(attribute="suspension.by", allow_none=True, dump_default=None)
+    suspension_reason = fields.String(attribute="suspension.reason", allow_none=True, dump_default=None)
+
+
+class SuspendUserIn(StrictSchema):
+    reason = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=500), validate.Regexp(r"\s*\S", error="Must not be blank.")],
+    )
+
+
+class AuditQuery(PageQuery):
+    actor_id = IdRef(validate=validate.Length(min=1, max=64))
+    action = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "e.g. wallet.adjust"})
+    target_id = fields.String(validate=validate.Length(min=1, max=100))
+    since = fields.AwareDateTime(
+        data_key="from", default_timezone=UTC, metadata={"description": "ISO 8601; entries at or after"}
+    )
+    until = fields.AwareDateTime(
+        data_key="to", default_timezone=UTC, metadata={"description": "ISO 8601; entries at or before"}
+    )
+
+    @post_load
+    def _canonical(self, data, **kwargs):
+        if "target_id" in data:
+            data["target_id"] = canonical_id(data["target_id"])
+        for key in ("since", "until"):
+            if key in data:
+                data[key] = data[key].astimezone(UTC).replace(tzinfo=None)
+        return data
+
+    @ma.validates_schema
+    def _order(self, data, **kwargs):
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            raise ValidationError({"to": ["Must not be before 'from'."]})
+
+
+class AuditEntryOut(OutSchema):
+    id = Id()
+    at = Timestamp(required=True)
+    actor_id = fields.String(allow_none=True, required=True)
+    actor_role = fields.String(allow_none=True, required=True, validate=validate.OneOf(ROLES))
+    action = fields.String(required=True, metadata={"description": "Dotted name, e.g. wallet.adjust, user.suspend"})
+    target = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(allow_none=True),
+        allow_none=True,
+        metadata={"description": "{kind, id}, and any other id of the request's path by name"},
+    )
+    before = Details(allow_none=True, metadata={"description": "The changed fields before (amounts in euros)"})
+    after = Details(allow_none=True, metadata={"description": "The changed fields after, or the answer's data"})
+    ip = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True, metadata={"description": "The X-Request-ID of the request"})

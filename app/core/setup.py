@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from app.core.infrastructure import Infrastructure
+from app.core.repositories.account_tokens import AccountTokenRepository
+from app.core.repositories.audit import AuditRepository
 from app.core.repositories.job_runs import JobRunRepository
+from app.core.repositories.mail import MailOutboxRepository
 from app.core.repositories.preferences import PreferencesRepository
 from app.core.repositories.tokens import TokenRepository
 from app.core.repositories.users import UserRepository
@@ -17,6 +20,9 @@ def install_schema(infra: Infrastructure) -> None:
         TokenRepository(infra.db),
         PreferencesRepository(infra.db),
         JobRunRepository(infra.db),
+        MailOutboxRepository(infra.db),
+        AccountTokenRepository(infra.db),
+        AuditRepository(infra.db),
     ):
         repo.create_indexes()
 

@@ -149,6 +149,7 @@ def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPrefe
         ledger=ledger,
         onlus=onlus,
         preferences=preferences,
+        hooks=hooks,
         max_per_donation_cents=max_per_donation,
     )
     credits = CreditService(

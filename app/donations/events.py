@@ -14,7 +14,8 @@ class DonationComplete(DomainEvent):
     """Published by donations once per completed donation (key `donation:<id>`), recorded in
     the same transaction that debits the wallet (or completes a card payment).
 
-    source: 'wallet' | 'auto' | 'card' | 'batch'. amount_cents is integer euro cents.
+    source: 'wallet' | 'auto' | 'card' | 'batch'. amount_cents is integer euro cents. reviewed: completed by
+    an admin approving it after a compliance hold (DonationHeld came first).
     """
 
     name: ClassVar[str] = "donation_complete"
@@ -26,6 +27,55 @@ class DonationComplete(DomainEvent):
     amount_cents: int
     source: str
     completed_at: datetime
+    reviewed: bool = False
+
+
+@dataclass(frozen=True)
+class DonationHeld(DomainEvent):
+    """Published by donations when a compliance rule holds a donation for review, recorded in the posting that
+    moves its amount to `held`; key `donation_held:<id>`. reasons: the rules that held it (KYC_REQUIRED, ...)."""
+
+    name: ClassVar[str] = "donation_held"
+    donation_id: str
+    user_id: str
+    onlus_id: str
+    onlus_name: str
+    amount_cents: int
+    source: str
+    reasons: list
+    held_at: datetime
+
+
+@dataclass(frozen=True)
+class DonationRejected(DomainEvent):
+    """Published by donations when a held donation is rejected (by an admin, or by the card provider refunding
+    it), recorded in the posting that returns the money; key `donation_rejected:<id>`. The money goes back to
+    the wallet, or to the card for source 'card'."""
+
+    name: ClassVar[str] = "donation_rejected"
+    donation_id: str
+    user_id: str
+    onlus_id: str
+    onlus_name: str
+    amount_cents: int
+    source: str
+    rejected_at: datetime
+
+
+@dataclass(frozen=True)
+class AutoDonationFailed(DomainEvent):
+    """Published by donations when an auto-donation a credit triggered is refused (insufficient balance, ONLUS
+    no longer verified, a limit); key `auto_donation_failed:<credit key>:<onlus_id>`, so a retried credit
+    announces it once. reason: the refusal's error key (DONATION_BELOW_MINIMUM, ...)."""
+
+    name: ClassVar[str] = "auto_donation_failed"
+    user_id: str
+    onlus_id: str
+    onlus_name: str | None
+    amount_cents: int
+    reason: str
+    trigger_key: str
+    failed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -81,4 +131,12 @@ class WalletChanged(DomainEvent):
     updated_at: datetime
 
 
-EVENTS = (DonationComplete, DonationRefunded, WalletCredited, WalletChanged)
+EVENTS = (
+    DonationComplete,
+    DonationRefunded,
+    WalletCredited,
+    WalletChanged,
+    DonationHeld,
+    DonationRejected,
+    AutoDonationFailed,
+)

@@ -76,4 +76,34 @@ class ChallengeComplete(DomainEvent):
     completed_at: datetime
 
 
-EVENTS = (GameSessionComplete, TournamentComplete, ChallengeComplete)
+@dataclass(frozen=True)
+class ChallengeInvited(DomainEvent):
+    """Published by games when a player creates a direct challenge, recorded in the creating transaction;
+    key `challenge_invited:<id>`. invited_ids: everyone asked to accept (teammates and opponents)."""
+
+    name: ClassVar[str] = "challenge_invited"
+    challenge_id: str
+    game_id: str
+    challenger_id: str
+    invited_ids: list
+    accept_by: datetime
+    invited_at: datetime
+
+
+@dataclass(frozen=True)
+class TournamentStarted(DomainEvent):
+    """Published by games once when a scheduled tournament starts (the lifecycle job), recorded in the same
+    transaction; key `tournament_started:<id>`. player_ids: the registered users (for a team tournament, the
+    members of the registered teams). A tournament created already running has nobody registered: none."""
+
+    name: ClassVar[str] = "tournament_started"
+    tournament_id: str
+    tournament_name: str
+    tournament_type: str
+    game_id: str | None
+    player_ids: list
+    started_at: datetime
+    ends_at: datetime
+
+
+EVENTS = (GameSessionComplete, TournamentComplete, ChallengeComplete, ChallengeInvited, TournamentStarted)

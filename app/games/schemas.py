@@ -5,12 +5,22 @@ Names are prefixed (Game*, Tournament*) so they stay unique in the shared OpenAP
 
 from __future__ import annotations
 
-from datetime import UTC
-
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.core.api import MAX_PER_PAGE, Euros, Id, IdRef, Json, Money, OutSchema, QuerySchema, StrictSchema, Timestamp
+from app.core.api import (
+    MAX_PER_PAGE,
+    Euros,
+    Id,
+    IdRef,
+    Json,
+    Money,
+    OutSchema,
+    QuerySchema,
+    StrictSchema,
+    Timestamp,
+    UtcDateTime,
+)
 from app.games.models import competition as comp
 from app.games.models import modes as mode_rules
 from app.games.models import session as session_rules
@@ -27,16 +37,6 @@ def _page():
 
 def _per_page():
     return fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
-
-
-class UtcDateTime(fields.DateTime):
-    """ISO 8601 input; stored as naive UTC like every time in the app (a time without zone is UTC)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        parsed = super()._deserialize(value, attr, data, **kwargs)
-        if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-        return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
 
 
 # -- catalog -------------------------------------------------------------------------------

@@ -29,6 +29,11 @@ from app.social.contracts import SocialGraph
 EVENTS = events.EVENTS  # registered by the factory before any module subscribes
 
 
+def live_push(infra: Infrastructure) -> RealtimePush:
+    """The pushes to /impact sockets (app.impact.contracts.LivePush), also for modules built before impact."""
+    return RealtimePush(infra.socketio)
+
+
 def build(
     infra: Infrastructure,
     *,
@@ -88,7 +93,7 @@ def build(
         stories=stories,
         visualization=visualization,
         community=community,
-        push=RealtimePush(infra.socketio),
+        push=live_push(infra),
         tokens=tokens,
         users=users,
         preferences=preferences,

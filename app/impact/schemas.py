@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from app.core.api import Computed, Euros, Id, IdRef, Money, Number, OutSchema, QuerySchema, StrictSchema, Timestamp
+from app.core.api import (
+    Computed,
+    Euros,
+    Id,
+    IdRef,
+    Money,
+    Number,
+    OutSchema,
+    QuerySchema,
+    StrictSchema,
+    Timestamp,
+    UtcDateTime,
+)
 from app.core.money import cents_to_euros
 from app.donations.contracts import DONATION_STATUSES, ONLUS_CATEGORIES, ONLUS_STATUSES
 from app.impact.models import updates as urules
@@ -84,7 +96,7 @@ class MetricIn(StrictSchema):
     unit = fields.String(validate=validate.Length(min=1, max=30))
     related_donations = Money(attribute="related_donations_cents", data_key="related_donations", allow_zero=True)
     collection_period = fields.String(validate=validate.OneOf(urules.COLLECTION_PERIODS))
-    collection_date = fields.DateTime()
+    collection_date = UtcDateTime()
     verification_status = fields.String(validate=validate.OneOf(urules.VERIFICATION_STATUSES))
 
 
@@ -107,8 +119,8 @@ class UpdateIn(StrictSchema):
         values=fields.Float(allow_nan=False),
         validate=validate.Length(max=20),
     )
-    featured_until = fields.DateTime()
-    publish_at = fields.DateTime()
+    featured_until = UtcDateTime()
+    publish_at = UtcDateTime()
 
 
 class ReportGenerateIn(StrictSchema):

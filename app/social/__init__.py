@@ -2,7 +2,8 @@
 
 Collections: user_relationships, user_impact_scores, impact_score_history, leaderboard_entries,
 leaderboard_tree, leaderboard_winners, achievements, user_achievements, social_challenges,
-social_challenge_participants, social_donations, social_processed.
+social_challenge_participants, social_donations, social_processed, notifications, notification_broadcasts,
+notification_cursors.
 """
 
 from __future__ import annotations
@@ -10,18 +11,21 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from app.core.contracts import UserDirectory, UserPreferences
+from app.core.contracts import MailQueue, UserDirectory, UserPreferences
 from app.core.infrastructure import Infrastructure
 from app.games.contracts import GameDirectory
+from app.impact.contracts import LivePush
 from app.social import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
 from app.social.controllers import achievements as achievements_routes
 from app.social.controllers import challenges as challenges_routes
 from app.social.controllers import friends as friends_routes
 from app.social.controllers import leaderboards as leaderboards_routes
+from app.social.controllers import notifications as notifications_routes
 from app.social.repositories.achievements import AchievementRepository
 from app.social.repositories.challenges import ChallengeRepository
 from app.social.repositories.donations import SocialDonationRepository
 from app.social.repositories.leaderboards import LeaderboardRepository
+from app.social.repositories.notifications import NotificationRepository
 from app.social.repositories.relationships import RelationshipRepository
 from app.social.repositories.scores import ScoreRepository
 from app.social.services import SocialServices
@@ -30,17 +34,31 @@ from app.social.services.challenges import ChallengeService
 from app.social.services.friends import FriendService
 from app.social.services.impact import ImpactScoreService
 from app.social.services.leaderboards import LeaderboardService
+from app.social.services.notifications import NotificationService
 from app.social.services.scoring import ScoringService
 from app.social.services.social import SocialService
 
 EVENTS = events.EVENTS  # registered by the factory before any module subscribes
 
-BLUEPRINTS = (friends_routes.blp, leaderboards_routes.blp, challenges_routes.blp, achievements_routes.blp)
+BLUEPRINTS = (
+    friends_routes.blp,
+    leaderboards_routes.blp,
+    challenges_routes.blp,
+    achievements_routes.blp,
+    notifications_routes.blp,
+)
 
 
 def build(
-    infra: Infrastructure, *, users: UserDirectory, preferences: UserPreferences, games: GameDirectory
+    infra: Infrastructure,
+    *,
+    users: UserDirectory,
+    preferences: UserPreferences,
+    games: GameDirectory,
+    push: LivePush | None = None,
+    mail: MailQueue | None = None,
 ) -> SocialServices:
+    """`push`: live notifications to the user's sockets; `mail`: notifications by email (none without)."""
     db, hooks = infra.db, infra.hooks
     relationships, scores, boards = RelationshipRepository(db), ScoreRepository(db), LeaderboardRepository(db)
     achievements_repo, challenges_repo = AchievementRepository(db), ChallengeRepository(db)
@@ -69,6 +87,15 @@ def build(
             donations=SocialDonationRepository(db),
         ),
         graph=SocialService(friends=friends, impact=impact),
+        notifications=NotificationService(
+            NotificationRepository(db),
+            transactions=infra.transactions,
+            users=users,
+            preferences=preferences,
+            games=games,
+            push=push,
+            mail=mail,
+        ),
     )
 
 

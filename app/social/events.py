@@ -13,7 +13,9 @@ from app.core.hooks import DomainEvent
 class SocialActivity(DomainEvent):
     """Published by social for social interactions.
 
-    activity: 'friend_added' | 'friend_removed' | 'challenge_joined' | 'challenge_completed' | ...
+    activity: 'friend_requested' (user_id asked target_user_id; ref_id the request) | 'friend_added'
+    (user_id accepted target_user_id's request) | 'friend_removed' | 'challenge_joined' | 'challenge_completed'
+    | ...
     """
 
     name: ClassVar[str] = "social_activity"

@@ -1,22 +1,39 @@
 """Hook subscribers of the social module. Each one is applied at most once per event
-(ScoringService.run keys a processed-marker on '<handler>:<event id>')."""
+(ScoringService.run keys a processed-marker on '<handler>:<event id>'; a notification is stored once per
+key '<kind>:<event id>:<user>')."""
 
 from __future__ import annotations
 
 from app.core.events import UserLogin, UserRegistered
-from app.core.hooks import Subscription
-from app.donations.events import DonationComplete, DonationRefunded
-from app.games.events import ChallengeComplete, GameSessionComplete, TournamentComplete
+from app.core.hooks import Event, Subscription
+from app.donations.events import (
+    AutoDonationFailed,
+    DonationComplete,
+    DonationHeld,
+    DonationRefunded,
+    DonationRejected,
+)
+from app.games.events import (
+    ChallengeComplete,
+    ChallengeInvited,
+    GameSessionComplete,
+    TournamentComplete,
+    TournamentStarted,
+)
+from app.impact.events import CommunityMilestone, StoryUnlocked
 from app.social.events import AchievementUnlock, SocialActivity, WeeklyReset
 from app.social.models import impact as rules
+from app.social.models import notifications as say
 from app.social.models.relationships import pair_key
 from app.social.services import SocialServices
 from app.social.services.leaderboards import LeaderboardService
+from app.social.services.notifications import NotificationService
 from app.social.services.scoring import Activity, ScoringService, Work
 
 
 def subscriptions(services: SocialServices) -> list[Subscription]:
     h = SocialHandlers(services.scoring, services.leaderboards)
+    n = NotificationHandlers(services.notifications)
     return [
         Subscription(UserRegistered, "social:init_score", h.on_user_registered),
         Subscription(UserLogin, "social:login_streak", h.on_user_login),
@@ -28,6 +45,19 @@ def subscriptions(services: SocialServices) -> list[Subscription]:
         Subscription(SocialActivity, "social:social_activity", h.on_social_activity),
         Subscription(AchievementUnlock, "social:achievement_points", h.on_achievement_unlock),
         Subscription(WeeklyReset, "social:weekly_winners", h.on_weekly_reset),
+        Subscription(SocialActivity, "social:notify_friends", n.on_social_activity),
+        Subscription(ChallengeInvited, "social:notify_challenge_invited", n.on_challenge_invited),
+        Subscription(ChallengeComplete, "social:notify_challenge_result", n.on_challenge_complete),
+        Subscription(TournamentStarted, "social:notify_tournament_started", n.on_tournament_started),
+        Subscription(TournamentComplete, "social:notify_tournament_result", n.on_tournament_complete),
+        Subscription(DonationComplete, "social:notify_donation_complete", n.on_donation_complete),
+        Subscription(DonationHeld, "social:notify_donation_held", n.on_donation_held),
+        Subscription(DonationRejected, "social:notify_donation_rejected", n.on_donation_rejected),
+        Subscription(DonationRefunded, "social:notify_donation_refunded", n.on_donation_refunded),
+        Subscription(AutoDonationFailed, "social:notify_auto_donation_failed", n.on_auto_donation_failed),
+        Subscription(StoryUnlocked, "social:notify_story_unlocked", n.on_story_unlocked),
+        Subscription(AchievementUnlock, "social:notify_achievement", n.on_achievement_unlock),
+        Subscription(CommunityMilestone, "social:notify_community_milestone", n.on_community_milestone),
     ]
 
 
@@ -178,3 +208,117 @@ class SocialHandlers:
 
     def on_weekly_reset(self, event) -> None:
         self.leaderboards.save_winners(event.payload.period, event.payload.winners)
+
+
+class NotificationHandlers:
+    """Turn what happened into inbox notifications, one per recipient and event."""
+
+    def __init__(self, notifications: NotificationService):
+        self.notifications = notifications
+
+    def _notify(self, user_id: str, draft: say.Draft, event: Event) -> None:
+        self.notifications.notify(user_id, draft, key=f"{draft.kind}:{event.id}:{user_id}")
+
+    def on_social_activity(self, event: Event) -> None:
+        p: SocialActivity = event.payload
+        if not p.target_user_id:
+            return
+        if p.activity == "friend_requested":
+            draft = say.friend_request_received(
+                self.notifications.display_name(p.user_id), sender_id=p.user_id, request_id=p.ref_id
+            )
+        elif p.activity == "friend_added":
+            draft = say.friend_request_accepted(
+                self.notifications.display_name(p.user_id), friend_id=p.user_id, request_id=p.ref_id
+            )
+        else:
+            return
+        self._notify(p.target_user_id, draft, event)
+
+    def on_challenge_invited(self, event: Event) -> None:
+        p: ChallengeInvited = event.payload
+        draft = say.challenge_invited(
+            self.notifications.display_name(p.challenger_id),
+            self.notifications.game_name(p.game_id),
+            challenge_id=p.challenge_id,
+            game_id=p.game_id,
+            by=p.challenger_id,
+        )
+        for user_id in dict.fromkeys(p.invited_ids):
+            self._notify(user_id, draft, event)
+
+    def on_challenge_complete(self, event: Event) -> None:
+        p: ChallengeComplete = event.payload
+        game_name = self.notifications.game_name(p.game_id)
+        for user_id in dict.fromkeys(p.participant_ids):
+            outcome = say.outcome_of(user_id, p.winner_ids)
+            self._notify(
+                user_id, say.challenge_result(outcome, game_name, challenge_id=p.challenge_id, game_id=p.game_id), event
+            )
+
+    def on_tournament_started(self, event: Event) -> None:
+        p: TournamentStarted = event.payload
+        draft = say.tournament_started(p.tournament_name, tournament_id=p.tournament_id, game_id=p.game_id)
+        for user_id in dict.fromkeys(p.player_ids):
+            self._notify(user_id, draft, event)
+
+    def on_tournament_complete(self, event: Event) -> None:
+        p: TournamentComplete = event.payload
+        placed = {}
+        for r in p.results:  # best first: a member of several ranked entries keeps the best
+            if r.get("user_id") and r["user_id"] not in placed:
+                placed[r["user_id"]] = r
+        for user_id, r in placed.items():
+            draft = say.tournament_result(
+                p.tournament_name, int(r["rank"]), int(r.get("reward_cents") or 0), tournament_id=p.tournament_id
+            )
+            self._notify(user_id, draft, event)
+
+    def on_donation_complete(self, event: Event) -> None:
+        p: DonationComplete = event.payload
+        draft = say.donation_completed(
+            p.amount_cents,
+            p.onlus_name,
+            source=p.source,
+            reviewed=p.reviewed,
+            donation_id=p.donation_id,
+            onlus_id=p.onlus_id,
+        )
+        self._notify(p.user_id, draft, event)
+
+    def on_donation_held(self, event: Event) -> None:
+        p: DonationHeld = event.payload
+        draft = say.donation_held(p.amount_cents, p.onlus_name, donation_id=p.donation_id, onlus_id=p.onlus_id)
+        self._notify(p.user_id, draft, event)
+
+    def on_donation_rejected(self, event: Event) -> None:
+        p: DonationRejected = event.payload
+        draft = say.donation_rejected(
+            p.amount_cents, p.onlus_name, source=p.source, donation_id=p.donation_id, onlus_id=p.onlus_id
+        )
+        self._notify(p.user_id, draft, event)
+
+    def on_donation_refunded(self, event: Event) -> None:
+        p: DonationRefunded = event.payload
+        self._notify(
+            p.user_id, say.donation_refunded(p.amount_cents, donation_id=p.donation_id, onlus_id=p.onlus_id), event
+        )
+
+    def on_auto_donation_failed(self, event: Event) -> None:
+        p: AutoDonationFailed = event.payload
+        self._notify(
+            p.user_id, say.auto_donation_failed(p.amount_cents, p.onlus_name, p.reason, onlus_id=p.onlus_id), event
+        )
+
+    def on_story_unlocked(self, event: Event) -> None:
+        p: StoryUnlocked = event.payload
+        self._notify(p.user_id, say.story_unlocked(p.title, story_id=p.story_id), event)
+
+    def on_achievement_unlock(self, event: Event) -> None:
+        p: AchievementUnlock = event.payload
+        draft = say.achievement_unlocked(p.achievement_name, int(p.points), achievement_id=p.achievement_id)
+        self._notify(p.user_id, draft, event)
+
+    def on_community_milestone(self, event: Event) -> None:
+        p: CommunityMilestone = event.payload
+        self.notifications.broadcast(say.community_milestone(p.metric, p.mark), key=f"community_milestone:{event.id}")

@@ -23,6 +23,7 @@ from app.social.models.achievements import CATEGORIES as ACHIEVEMENT_CATEGORIES
 from app.social.models.achievements import METRICS as ACHIEVEMENT_METRICS
 from app.social.models.achievements import MONEY_METRICS
 from app.social.models.impact import COMPONENTS
+from app.social.models.notifications import KINDS as NOTIFICATION_KINDS
 from app.social.models.periods import PERIODS
 from app.social.repositories.challenges import ACTIVE, COMPLETED, EXPIRED
 from app.social.services.challenges import METRICS, VISIBILITIES
@@ -339,3 +340,53 @@ class SocialChallengeParticipantOut(OutSchema):
     display_name = fields.String(required=True)
     contribution = Number(required=True, metadata={"description": "A count, or euros for donations"})
     joined_at = Timestamp()
+
+
+# -- notifications ----------------------------------------------------------------------------------
+class NotificationsQuery(SocialPageQuery):
+    unread = fields.Boolean(load_default=False, metadata={"description": "true: only the unread ones"})
+
+
+class NotificationDataOut(OutSchema):
+    """The ids (and the few values) a client links a notification to; each present only where it applies."""
+
+    user_id = fields.String(metadata={"description": "The other player (friend requests, challenges)"})
+    request_id = fields.String(metadata={"description": "The friend request"})
+    challenge_id = fields.String()
+    game_id = fields.String()
+    outcome = fields.String(validate=validate.OneOf(("won", "lost", "draw")), metadata={"description": "Challenges"})
+    tournament_id = fields.String()
+    rank = fields.Integer(metadata={"description": "Your final rank in the tournament"})
+    donation_id = fields.String()
+    onlus_id = fields.String()
+    reason = fields.String(metadata={"description": "Why an auto-donation was refused: its error key"})
+    story_id = fields.String()
+    achievement_id = fields.String()
+    metric = fields.String(
+        validate=validate.OneOf(("total_donated", "donation_count", "donors_count")),
+        metadata={"description": "The community total a milestone is about"},
+    )
+    mark = Number(metadata={"description": "The milestone reached: euros for total_donated, else a count"})
+
+
+class NotificationOut(OutSchema):
+    id = Id()
+    kind = fields.String(required=True, validate=validate.OneOf(NOTIFICATION_KINDS))
+    title = fields.String(required=True)
+    body = fields.String(required=True, metadata={"description": "One or two sentences to show as they are"})
+    data = fields.Nested(NotificationDataOut, required=True)
+    read = fields.Boolean(required=True)
+    created_at = Timestamp(required=True)
+    read_at = Timestamp(required=True, allow_none=True)
+
+
+class UnreadCountOut(OutSchema):
+    count = fields.Integer(required=True, metadata={"description": "Unread notifications"})
+
+
+class NotificationsReadOut(OutSchema):
+    marked = fields.Integer(required=True, metadata={"description": "How many were unread and are now read"})
+
+
+class NotificationDeletedOut(OutSchema):
+    id = fields.String(required=True)

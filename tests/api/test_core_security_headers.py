@@ -7,6 +7,7 @@ PRODUCTION = {
     "SECRET_KEY": "s" * 40,
     "JWT_SECRET_KEY": "j" * 40,
     "PAYMENTS_PROVIDER": "simulated",
+    "MAIL_SUPPRESS_SEND": True,
 }
 
 

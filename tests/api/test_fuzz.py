@@ -2,7 +2,10 @@
 to the app in-process (WSGI), authenticated as a user and as an admin.
 
 Every response must be a non-5xx status documented for its operation, match that status' schema and
-content type, be wrapped in the envelope, and carry no secret (password hash, token family, Mongo _id).
+content type, be wrapped in the envelope, and carry no secret (password hash, token family, Mongo _id). Input
+the schema calls valid is never refused as malformed (400 INVALID_JSON, 422 VALIDATION_ERROR): every validation
+rule is declared in the document. A valid request may still be refused by a rule of the domain or of the
+state it meets (422 PERIOD_NOT_CLOSED, 409 INSUFFICIENT_BALANCE), each with its own documented key.
 
 One test per (module, role), so a failure names the module at fault. Bounded and derandomised, so the suite
 stays fast and repeatable; FUZZ_EXAMPLES=200 FUZZ_RANDOM=1 explores further by hand.
@@ -125,6 +128,19 @@ def test_every_operation_belongs_to_a_fuzzed_module(fuzz):
     assert set(modules.values()) <= set(MODULES), {k: v for k, v in modules.items() if v not in MODULES}
 
 
+MALFORMED = {400: "INVALID_JSON", 422: "VALIDATION_ERROR"}
+
+
+def valid_input_accepted(case, response) -> None:
+    """A case generated as valid is not refused as malformed."""
+    if case.meta is None or not case.meta.generation.mode.is_positive:
+        return
+    if response.headers.get("Content-Type", "").startswith("application/json"):
+        body = response.json()
+        if MALFORMED.get(response.status_code) == body.get("message"):
+            raise AssertionError(f"valid input refused: {body}")
+
+
 def _fuzz_operation(fuzz: FuzzEnv, operation, role: str) -> list[str]:
     failures: list[str] = []
     strategy = st.one_of(
@@ -146,6 +162,7 @@ def _fuzz_operation(fuzz: FuzzEnv, operation, role: str) -> list[str]:
         response = case.call(headers=headers)
         try:
             case.validate_response(response, checks=CHECKS, headers=headers)
+            valid_input_accepted(case, response)
             if response.headers.get("Content-Type", "").startswith("application/json"):
                 body = response.json()
                 assert_envelope(body, response.status_code)

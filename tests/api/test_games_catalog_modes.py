@@ -193,3 +193,20 @@ def test_demo_data_is_idempotent(app_factory):
     upcoming = games.tournaments.list(status="scheduled", type_=None, skip=0, limit=10)[0]
     assert [t["name"] for t in upcoming] == ["Eco Quiz Cup"]
     assert db["games"].count_documents({"is_active": True}) >= 3
+
+
+@pytest.mark.parametrize("edge", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "1999-12-31T23:59:59+01:00"])
+def test_a_mode_dated_outside_2000_to_2999_is_refused_and_the_listing_keeps_working(client, admin, edge):
+    body = {"key": "far_off", "name": "Far off", "multiplier": 1.5, "start_date": "2026-01-01T00:00:00Z"}
+    refused = admin.post("/api/games/modes", json={**body, "end_date": edge})
+    assert refused.status_code == 422 and "end_date" in refused.json["errors"]
+    nightly = [{"recurrence": "daily", "start_time": "22:00", "duration_minutes": 60}]
+    assert admin.post("/api/games/modes", json={**body, "start_date": edge, "schedules": nightly}).status_code == 422
+    assert client.get("/api/games/modes").status_code == 200
+    assert client.get("/api/games/modes/active").status_code == 200
+    documented = client.get("/api/openapi.json").json["components"]["schemas"]
+    assert any(
+        prop.get("pattern") == "^2[0-9]{3}-"
+        for schema in documented.values()
+        for prop in schema.get("properties", {}).values()
+    )

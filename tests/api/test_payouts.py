@@ -245,3 +245,14 @@ def test_statement_of_an_unknown_onlus_or_a_year_out_of_range_is_refused(client,
     assert client.get(f"/api/onlus/{charities[0]}/statement", query_string={"year": "soon"}).status_code == 422
     empty = client.get(f"/api/onlus/{charities[0]}/statement", query_string={"year": 2001}).json["data"]
     assert empty["periods"] == [] and empty["totals"]["allocated"] == 0
+
+
+def test_asking_for_a_months_batch_again_answers_the_first_with_200_as_documented(client, admin, scheduled):
+    period, _ = scheduled
+    first = admin.get("/api/batch/operations").json["data"]["items"]
+    again = admin.post("/api/batch/disbursements", json={"period": period})
+    assert again.status_code == 200 and again.json["message"] == "BATCH_EXISTS"
+    assert again.json["data"]["id"] == first[0]["id"]
+    assert admin.get("/api/batch/operations").json["data"]["total"] == len(first)
+    documented = client.get("/api/openapi.json").json["paths"]["/api/batch/disbursements"]["post"]["responses"]
+    assert {"200", "201"} <= set(documented)

@@ -157,5 +157,12 @@ def test_batch_api(admin, donors, charity, user):
     assert admin.post(f"/api/batch/operations/{batch_id}/retry").status_code == 409
     assert admin.post("/api/batch/imports", json={"csv": "a,b\n1,2"}).status_code == 422
     assert admin.post("/api/batch/disbursements", json={"period": "2026-13"}).status_code == 422
+    for text in (
+        "user_id,onlus_id,amount\nab\rcd,x,1",
+        'user_id,onlus_id,amount\n"a\rb',
+        "user_id,onlus_id,amount\r\x00",
+    ):
+        odd = admin.post("/api/batch/imports", json={"csv": text})
+        assert odd.status_code in (201, 422), (text, odd.json)  # a bare carriage return is never a 500
     assert admin.get("/api/batch/operations/000000000000000000000000").status_code == 404
     assert user.post("/api/batch/imports", json={"csv": "x"}).status_code == 403

@@ -38,7 +38,12 @@ def test_production_refuses_development_secret_values():
         build_config(environ={"APP_ENV": "production", "SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": DEV_JWT_SECRET})
 
 
-PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "j" * 40}
+PRODUCTION = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "s" * 40,
+    "JWT_SECRET_KEY": "j" * 40,
+    "MAIL_SERVER": "smtp.example",
+}
 STRIPE = {"STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
 
 
@@ -59,6 +64,14 @@ def test_production_refuses_to_simulate_payments_unless_chosen_on_purpose():
     with pytest.raises(ConfigError, match="PAYMENTS_PROVIDER must be one of"):
         build_config(environ={**PRODUCTION, "PAYMENTS_PROVIDER": "paypal"})
     assert build_config(environ={**PRODUCTION, "PAYMENTS_PROVIDER": "simulated"})["PAYMENTS_PROVIDER"] == "simulated"
+
+
+def test_production_refuses_to_start_without_a_mail_server_unless_told_to_keep_mail():
+    without_mail = {k: v for k, v in {**PRODUCTION, **STRIPE}.items() if k != "MAIL_SERVER"}
+    with pytest.raises(ConfigError, match="MAIL_SERVER, or MAIL_SUPPRESS_SEND=1"):
+        build_config(environ=without_mail)
+    assert build_config(environ={**without_mail, "MAIL_SUPPRESS_SEND": "1"})["MAIL_SUPPRESS_SEND"] is True
+    assert build_config(environ={**PRODUCTION, **STRIPE})["MAIL_SERVER"] == "smtp.example"
 
 
 def test_outside_production_the_provider_follows_the_stripe_key():

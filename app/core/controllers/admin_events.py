@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, admin_required, error_responses, ok, page_of, page_window
+from app.core.api import Envelope, admin_required, audited, error_responses, ok, page_of, page_window
 from app.core.schemas import EventListQuery, HookEventOut, ReplayIn
 from app.core.services import services
 
@@ -24,6 +24,7 @@ def list_events(query):
 
 @blp.route("/<event_id>/replay", methods=["POST"])
 @admin_required
+@audited("event.replay")
 @blp.arguments(ReplayIn, required=False)
 @blp.response(200, Envelope(HookEventOut))
 @error_responses(

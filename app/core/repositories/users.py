@@ -22,7 +22,17 @@ class UserRepository:
         self.collection.create_index([("created_at", ASCENDING)])
         self.collection.create_index([("search_name", ASCENDING)])
 
-    def insert(self, *, email: str, password_hash: str, first_name: str, last_name: str, role: str = "user") -> dict:
+    def insert(
+        self,
+        *,
+        email: str,
+        password_hash: str,
+        first_name: str,
+        last_name: str,
+        role: str = "user",
+        email_verified: bool = False,
+        session=None,
+    ) -> dict:
         now = utcnow()
         doc = {
             "email": email,
@@ -32,11 +42,12 @@ class UserRepository:
             "search_name": f"{first_name} {last_name}".lower(),
             "role": role,
             "is_active": True,
+            "email_verified": email_verified,
             "created_at": now,
             "updated_at": now,
         }
         try:
-            result = self.collection.insert_one(doc)
+            result = self.collection.insert_one(doc, session=session)
         except DuplicateKeyError as exc:
             raise EmailTaken(email) from exc
         doc["_id"] = result.inserted_id
@@ -70,6 +81,13 @@ class UserRepository:
             fields["search_name"] = f"{first} {last}".lower()
         return self.collection.find_one_and_update({"_id": oid}, {"$set": fields}, return_document=ReturnDocument.AFTER)
 
+    def set_email(self, user_id: str, email: str) -> dict | None:
+        """The account under its new (verified) address; EmailTaken when another account has it."""
+        try:
+            return self.update_fields(user_id, {"email": email, "email_verified": True})
+        except DuplicateKeyError as exc:
+            raise EmailTaken(email) from exc
+
     def by_ids(self, user_ids: list[str], projection: dict | None = None) -> list[dict]:
         oids = [o for o in (to_object_id(u) for u in user_ids) if o]
         return list(self.collection.find({"_id": {"$in": oids}}, projection))
@@ -86,3 +104,42 @@ class UserRepository:
 
     def count(self) -> int:
         return self.collection.estimated_document_count()
+
+    # -- administration ----------------------------------------------------------------------
+    def admin_page(
+        self, *, text: str | None, role: str | None, active: bool | None, skip: int, limit: int
+    ) -> tuple[list[dict], int]:
+        """Accounts, active or not, newest first: `text` in the email or the name, of `role`."""
+        query: dict = {}
+        if text:
+            pattern = re.escape(text.strip().lower())
+            query["$or"] = [{"email": {"$regex": pattern}}, {"search_name": {"$regex": pattern}}]
+        if role:
+            query["role"] = role
+        if active is not None:
+            query["is_active"] = {"$ne": False} if active else False
+        cursor = self.collection.find(query, {"password_hash": 0}).sort([("created_at", -1), ("_id", -1)])
+        return list(cursor.skip(skip).limit(limit)), self.collection.count_documents(query)
+
+    def suspend(self, user_id: str, *, reason: str, by: str, at) -> dict | None:
+        """The account made inactive, with why, by whom and when; None when it already was inactive (or
+        there is no such account)."""
+        oid = to_object_id(user_id)
+        if not oid:
+            return None
+        return self.collection.find_one_and_update(
+            {"_id": oid, "is_active": {"$ne": False}},
+            {"$set": {"is_active": False, "suspension": {"reason": reason, "by": by, "at": at}, "updated_at": at}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def reinstate(self, user_id: str, *, at) -> dict | None:
+        """The account active again; None when it already was active (or there is no such account)."""
+        oid = to_object_id(user_id)
+        if not oid:
+            return None
+        return self.collection.find_one_and_update(
+            {"_id": oid, "is_active": False},
+            {"$set": {"is_active": True, "updated_at": at}, "$unset": {"suspension": ""}},
+            return_document=ReturnDocument.AFTER,
+        )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from app.core.clock import utcnow
-from app.core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from app.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from app.core.events import UserLogin, UserRegistered
-from app.core.models.user import MIN_PASSWORD_LENGTH, normalize_email
+from app.core.models.user import check_password, normalize_email
 from app.core.repositories.users import EmailTaken, UserRepository
+from app.core.services.account_service import AccountService
 from app.core.services.passwords import PasswordHasher
 from app.core.services.tokens import TokenService
+from app.core.transactions import Transactions
 
 # A real hash of a random password, verified against when the email is unknown so
 # that a wrong email and a wrong password take the same time.
@@ -16,11 +18,22 @@ _DUMMY_PASSWORD = "not-a-real-password-ever"
 
 
 class AuthService:
-    def __init__(self, *, users: UserRepository, tokens: TokenService, hasher: PasswordHasher, hooks):
+    def __init__(
+        self,
+        *,
+        users: UserRepository,
+        tokens: TokenService,
+        hasher: PasswordHasher,
+        hooks,
+        transactions: Transactions,
+        accounts: AccountService,
+    ):
         self.users = users
         self.tokens = tokens
         self.hasher = hasher
         self.hooks = hooks
+        self.transactions = transactions
+        self.accounts = accounts
         self._dummy_hash = hasher.hash(_DUMMY_PASSWORD)
 
     def register(self, *, email: str, password: str, first_name: str, last_name: str) -> tuple[dict, dict]:
@@ -28,15 +41,27 @@ class AuthService:
         return user, self.tokens.issue_pair(user)
 
     def _create(self, *, email: str, password: str, first_name: str, last_name: str, role: str = "user") -> dict:
-        _check_password(password)
-        try:
+        """The account, with the mail verifying its address in the same transaction (an admin created by
+        the operator is verified from the start)."""
+        check_password(password)
+        password_hash = self.hasher.hash(password)
+
+        def work(session):
             user = self.users.insert(
                 email=normalize_email(email),
-                password_hash=self.hasher.hash(password),
+                password_hash=password_hash,
                 first_name=first_name.strip(),
                 last_name=last_name.strip(),
                 role=role,
+                email_verified=role == "admin",
+                session=session,
             )
+            if role != "admin":
+                self.accounts.start_verification(user, session=session)
+            return user
+
+        try:
+            user = self.transactions.run(work)
         except EmailTaken as exc:
             raise Conflict("EMAIL_ALREADY_EXISTS", errors={"email": ["Already registered."]}) from exc
         self.hooks.publish(
@@ -57,8 +82,8 @@ class AuthService:
             raise Unauthorized("INVALID_CREDENTIALS")
         if not self.hasher.verify(user["password_hash"], password):
             raise Unauthorized("INVALID_CREDENTIALS")
-        if not user.get("is_active", True):
-            raise Unauthorized("ACCOUNT_DISABLED")
+        if not user.get("is_active", True):  # told only to whoever knows the password
+            raise Forbidden("ACCOUNT_SUSPENDED")
         if self.hasher.needs_rehash(user["password_hash"]):
             self.users.update_fields(str(user["_id"]), {"password_hash": self.hasher.hash(password)})
         pair = self.tokens.issue_pair(user)
@@ -106,7 +131,7 @@ class AuthService:
             raise Unauthorized("INVALID_CREDENTIALS")
         if current_password == new_password:
             raise ValidationFailed(errors={"new_password": ["Must differ from the current password."]})
-        _check_password(new_password, field="new_password")
+        check_password(new_password, field="new_password")
         self.users.update_fields(claims["sub"], {"password_hash": self.hasher.hash(new_password)})
         self.tokens.revoke_other_sessions(claims["sub"], keep_family=claims.get("fam"))
 
@@ -119,13 +144,8 @@ class AuthService:
             return self._create(
                 email=email, password=password, first_name=first_name, last_name=last_name, role="admin"
             )
-        _check_password(password)
+        check_password(password)
         fields = {"role": "admin", "is_active": True}
         if not self.hasher.verify(existing["password_hash"], password):
             fields["password_hash"] = self.hasher.hash(password)
         return self.users.update_fields(str(existing["_id"]), fields)
-
-
-def _check_password(password: str, field: str = "password") -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(errors={field: [f"At least {MIN_PASSWORD_LENGTH} characters."]})

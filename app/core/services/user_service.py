@@ -39,6 +39,10 @@ class UserService:
         user = self.users.by_id(user_id)
         return display_name(user) if user and user.get("is_active", True) else None
 
+    def email_of(self, user_id: str) -> str | None:
+        user = self.users.by_id(user_id)
+        return user["email"] if user and user.get("is_active", True) else None
+
     def display_names(self, user_ids: list[str]) -> dict[str, str]:
         """{user_id: 'First L.'} for the ids that exist (no emails: safe to show other users)."""
         rows = self.users.by_ids(list(user_ids), {"first_name": 1, "last_name": 1})

@@ -1,7 +1,7 @@
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, admin_required, error_responses, ok, page_of, page_window
+from app.core.api import Envelope, admin_required, audited, error_responses, ok, page_of, page_window
 from app.games.schemas import GameListQuery, GameOut
 from app.games.services import services
 
@@ -40,6 +40,7 @@ def get_game(game_id):
 
 @blp.route("/<game_id>/activate", methods=["POST"])
 @admin_required
+@audited("game.activate")
 @blp.response(200, Envelope(GameOut))
 @error_responses(blp, {404: "GAME_NOT_FOUND"})
 def activate_game(game_id):
@@ -49,6 +50,7 @@ def activate_game(game_id):
 
 @blp.route("/<game_id>/deactivate", methods=["POST"])
 @admin_required
+@audited("game.deactivate")
 @blp.response(200, Envelope(GameOut))
 @error_responses(blp, {404: "GAME_NOT_FOUND"})
 def deactivate_game(game_id):

@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, admin_required, error_responses, login_required, ok
+from app.core.api import Envelope, admin_required, audited, error_responses, login_required, ok
 from app.games.schemas import GameModeAtQuery, GameModeCreateIn, GameModeOut, GameModeUpdateIn
 from app.games.services import services
 
@@ -40,6 +40,7 @@ def get_mode(key):
 
 @blp.route("", methods=["POST"])
 @admin_required
+@audited("game_mode.create")
 @blp.arguments(GameModeCreateIn)
 @blp.response(201, Envelope(GameModeOut))
 @error_responses(blp, {409: "MODE_ALREADY_EXISTS"})
@@ -50,6 +51,7 @@ def create_mode(body):
 
 @blp.route("/<key>", methods=["PUT"])
 @admin_required
+@audited("game_mode.update")
 @blp.arguments(GameModeUpdateIn)
 @blp.response(200, Envelope(GameModeOut))
 @error_responses(blp, {404: "MODE_NOT_FOUND"})

@@ -3,6 +3,7 @@ from flask_smorest import Blueprint
 from app.core.api import (
     Envelope,
     admin_required,
+    audited,
     current_user_id,
     error_responses,
     login_required,
@@ -34,6 +35,7 @@ def list_tournaments(query):
 
 @blp.route("", methods=["POST"])
 @admin_required
+@audited("tournament.create")
 @blp.arguments(TournamentCreateIn)
 @blp.response(201, Envelope(TournamentOut))
 @error_responses(blp, {404: "GAME_NOT_FOUND"})
@@ -90,6 +92,7 @@ def tournament_leaderboard(tournament_id):
 
 @blp.route("/<oid:tournament_id>/end", methods=["POST"])
 @admin_required
+@audited("tournament.end")
 @blp.response(200, Envelope(TournamentOut))
 @error_responses(blp, {404: "TOURNAMENT_NOT_FOUND", 409: "TOURNAMENT_NOT_ACTIVE"})
 def end_tournament(tournament_id):

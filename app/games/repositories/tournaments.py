@@ -80,9 +80,9 @@ class TournamentRepository:
             return_document=ReturnDocument.AFTER,
         )
 
-    def start(self, tournament_id, at: datetime) -> dict | None:
+    def start(self, tournament_id, at: datetime, *, session=None) -> dict | None:
         """Scheduled -> active."""
-        return self._move(tournament_id, T_ACTIVE, {"started_at": at, "updated_at": at})
+        return self._move(tournament_id, T_ACTIVE, {"started_at": at, "updated_at": at}, session=session)
 
     def complete(self, tournament_id, at: datetime, *, standings: list[dict], results: list[dict], session=None):
         """Scheduled|active -> completed with its final standings and results; None if it was closed already."""

@@ -15,7 +15,7 @@ from app.core.contracts import UserDirectory
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.hooks import HookManager
 from app.core.transactions import Transactions
-from app.games.events import ChallengeComplete
+from app.games.events import ChallengeComplete, ChallengeInvited
 from app.games.models import competition as c
 from app.games.repositories.challenges import ChallengeRepository
 from app.games.services.catalog import CatalogService
@@ -97,8 +97,21 @@ class ChallengeService:
             for p in participants:
                 p.pop("_id", None)
             self.repo.insert(challenge, participants, session=s)
+            cid = str(challenge["_id"])
+            return self.hooks.record(
+                ChallengeInvited(
+                    challenge_id=cid,
+                    game_id=game_id,
+                    challenger_id=challenger_id,
+                    invited_ids=[*teammates, *opponents],
+                    accept_by=challenge["accept_by"],
+                    invited_at=now,
+                ),
+                key=f"challenge_invited:{cid}",
+                session=s,
+            )
 
-        self.transactions.run(work)
+        self.hooks.dispatch(self.transactions.run(work))
         return self.view(challenge)
 
     @staticmethod

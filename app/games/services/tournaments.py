@@ -15,7 +15,7 @@ from app.core.contracts import UserDirectory
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.hooks import HookManager
 from app.core.transactions import Transactions
-from app.games.events import TournamentComplete
+from app.games.events import TournamentComplete, TournamentStarted
 from app.games.models import competition as c
 from app.games.models import team as team_rules
 from app.games.repositories.sessions import SessionRepository
@@ -194,9 +194,39 @@ class TournamentService:
         now = self.clock()
         started = 0
         for row in self.repo.due_to_start(now):
-            if self.repo.start(row["_id"], now):
-                started += 1
+            started += int(self._start(str(row["_id"]), now))
         return started
+
+    def _start(self, tournament_id: str, now) -> bool:
+        """Scheduled -> active, announced to its players (TournamentStarted) in the same transaction."""
+
+        def work(s):
+            doc = self.repo.start(tournament_id, now, session=s)
+            if doc is None:  # started by another run meanwhile
+                return None
+            return self.hooks.record(
+                TournamentStarted(
+                    tournament_id=tournament_id,
+                    tournament_name=doc["name"],
+                    tournament_type=doc["type"],
+                    game_id=doc.get("game_id"),
+                    player_ids=self._players(doc),
+                    started_at=now,
+                    ends_at=doc["ends_at"],
+                ),
+                key=f"tournament_started:{tournament_id}",
+                session=s,
+            )
+
+        event_id = self.transactions.run(work)
+        if event_id:
+            self.hooks.dispatch(event_id)
+        return bool(event_id)
+
+    def _players(self, doc: dict) -> list[str]:
+        if doc["type"] != c.TEAM:
+            return list(doc["participants"])
+        return [user_id for team_id in doc["participants"] for user_id in self.teams.team_member_ids(team_id)]
 
     def end_due(self) -> int:
         ended = 0

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from app.core.api import (
     Envelope,
     admin_required,
+    audited,
     current_user_id,
     error_responses,
     login_required,
@@ -244,6 +245,7 @@ def annual_report(year):
 
 @blp.route("/admin/metrics", methods=["POST"])
 @admin_required
+@audited("impact_metric.create")
 @blp.arguments(s.MetricIn)
 @blp.response(201, Envelope(s.ImpactMetricOut))
 @error_responses(blp, {404: "ONLUS_NOT_FOUND"})
@@ -255,6 +257,7 @@ def create_metric(body):
 
 @blp.route("/admin/metrics/<oid:metric_id>/verification", methods=["PUT"])
 @admin_required
+@audited("impact_metric.verify")
 @blp.arguments(s.MetricVerificationIn)
 @blp.response(200, Envelope(s.ImpactMetricOut))
 @error_responses(blp, {404: "METRIC_NOT_FOUND"})
@@ -265,6 +268,7 @@ def verify_metric(body, metric_id):
 
 @blp.route("/admin/updates", methods=["POST"])
 @admin_required
+@audited("impact_update.create")
 @blp.arguments(s.UpdateIn)
 @blp.response(201, Envelope(s.ImpactUpdateOut))
 @error_responses(blp, {404: "ONLUS_NOT_FOUND"})
@@ -276,6 +280,7 @@ def create_update(body):
 
 @blp.route("/admin/updates/<oid:update_id>/publish", methods=["POST"])
 @admin_required
+@audited("impact_update.publish")
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 @error_responses(blp, {404: "UPDATE_NOT_FOUND", 409: "UPDATE_ALREADY_PUBLISHED"})
 def publish_update(update_id):
@@ -285,6 +290,7 @@ def publish_update(update_id):
 
 @blp.route("/admin/reports/generate", methods=["POST"])
 @admin_required
+@audited("impact_report.generate")
 @blp.arguments(s.ReportGenerateIn)
 @blp.response(201, Envelope(s.CommunityReportOut))
 @blp.alt_response(
@@ -304,6 +310,7 @@ def generate_report(body):
 
 @blp.route("/admin/reports/<oid:report_id>/publish", methods=["POST"])
 @admin_required
+@audited("impact_report.publish")
 @blp.response(200, Envelope(s.CommunityReportOut))
 @error_responses(blp, {404: "REPORT_NOT_FOUND", 409: "REPORT_ALREADY_PUBLISHED"})
 def publish_report(report_id):

@@ -26,11 +26,22 @@ class FriendService:
         if not self.preferences.get(target_id)["privacy"].get("allow_friend_requests", True):
             raise Forbidden("FRIEND_REQUESTS_DISABLED")
         try:
-            return self.relationships.insert_request(actor_id, target_id)
+            request = self.relationships.insert_request(actor_id, target_id)
         except PairTaken:
             # the other user (or a parallel click) created the pair first
             self._explain_existing(self.relationships.by_pair(actor_id, target_id) or {}, actor_id)
             raise Conflict("FRIEND_REQUEST_ALREADY_SENT") from None
+        self.hooks.publish(
+            SocialActivity(
+                user_id=actor_id,
+                activity="friend_requested",
+                occurred_at=request["created_at"],
+                target_user_id=target_id,
+                ref_id=str(request["_id"]),
+            ),
+            key=f"friend_requested:{request['_id']}",
+        )
+        return request
 
     @staticmethod
     def _explain_existing(rel: dict, actor_id: str) -> None:

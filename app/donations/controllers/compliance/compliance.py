@@ -5,6 +5,8 @@ from flask_smorest import Blueprint
 from app.core.api import (
     Envelope,
     admin_required,
+    audit_change,
+    audited,
     current_user_id,
     error_responses,
     login_required,
@@ -14,6 +16,7 @@ from app.core.api import (
     rate_limited,
 )
 from app.core.clock import utcnow
+from app.donations.models.compliance.rules import KYC_PENDING
 from app.donations.schemas.common import DateRangeQuery
 from app.donations.schemas.compliance import (
     AdminKycOut,
@@ -101,15 +104,18 @@ def kyc_submissions(query):
 
 @blp.route("/kyc/<oid:user_id>/review", methods=["POST"])
 @admin_required
+@audited("kyc.review")
 @blp.arguments(ReviewIn)
 @blp.response(200, Envelope(AdminKycOut))
 @error_responses(blp, {404: "KYC_NOT_FOUND", 409: "KYC_NOT_PENDING"})
 def review_kyc(body, user_id):
     """Approve or reject a pending submission (409 KYC_NOT_PENDING otherwise)."""
-    return ok(
-        "KYC_REVIEWED",
-        services().kyc.review(user_id, approve=body["approve"], note=body.get("note"), actor_id=current_user_id()),
+    record = services().kyc.review(user_id, approve=body["approve"], note=body.get("note"), actor_id=current_user_id())
+    # the decision only: the submission's personal data stays out of the audit log
+    audit_change(
+        before={"status": KYC_PENDING}, after={"status": record["status"], "review_note": record.get("review_note")}
     )
+    return ok("KYC_REVIEWED", record)
 
 
 # -- held donations -------------------------------------------------------------------
@@ -127,6 +133,7 @@ def held_donations(query):
 
 @blp.route("/held/<oid:donation_id>/approve", methods=["POST"])
 @admin_required
+@audited("held_donation.approve")
 @rate_limited("money")
 @blp.arguments(DecisionIn)
 @blp.response(200, Envelope(DonationOut))
@@ -142,6 +149,7 @@ def approve_held(body, donation_id):
 
 @blp.route("/held/<oid:donation_id>/reject", methods=["POST"])
 @admin_required
+@audited("held_donation.reject")
 @rate_limited("money")
 @blp.arguments(DecisionIn)
 @blp.response(200, Envelope(DonationOut))
@@ -182,6 +190,7 @@ def sanctions():
 
 @blp.route("/sanctions", methods=["POST"])
 @admin_required
+@audited("sanction.add")
 @blp.arguments(SanctionIn)
 @blp.response(201, Envelope(SanctionOut))
 @error_responses(blp, {409: "SANCTIONS_ENTRY_EXISTS"})
@@ -195,6 +204,7 @@ def add_sanction(body):
 
 @blp.route("/sanctions/<oid:entry_id>", methods=["DELETE"])
 @admin_required
+@audited("sanction.remove")
 @blp.response(200, Envelope())
 @error_responses(blp, {404: "SANCTIONS_ENTRY_NOT_FOUND"})
 def remove_sanction(entry_id):
@@ -238,6 +248,7 @@ def fraud_flags(query):
 
 @blp.route("/fraud-flags/<oid:flag_id>/resolve", methods=["POST"])
 @admin_required
+@audited("fraud_flag.resolve")
 @blp.arguments(ResolveIn)
 @blp.response(200, Envelope(FraudFlagOut))
 @error_responses(blp, {404: "FRAUD_FLAG_NOT_FOUND", 409: "FRAUD_FLAG_ALREADY_RESOLVED"})

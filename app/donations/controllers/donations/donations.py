@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from app.core.api import (
     Envelope,
     admin_required,
+    audited,
     current_user_id,
     error_responses,
     login_required,
@@ -185,6 +186,7 @@ def get_receipt(query, donation_id):
 
 @admin_blp.route("/<oid:donation_id>/refund", methods=["POST"])
 @admin_required
+@audited("donation.refund")
 @rate_limited("money")
 @admin_blp.arguments(RefundIn)
 @admin_blp.response(200, Envelope(DonationOut))

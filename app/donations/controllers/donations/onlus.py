@@ -1,6 +1,16 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, admin_required, current_user_id, error_responses, ok, page_of, page_window
+from app.core.api import (
+    Envelope,
+    admin_required,
+    audit_change,
+    audited,
+    current_user_id,
+    error_responses,
+    ok,
+    page_of,
+    page_window,
+)
 from app.donations.schemas.donations import (
     AdminOnlusOut,
     AdminOnlusQuery,
@@ -58,6 +68,7 @@ def admin_list(query):
 
 @admin_blp.route("", methods=["POST"])
 @admin_required
+@audited("onlus.create")
 @admin_blp.arguments(OnlusIn)
 @admin_blp.response(201, Envelope(AdminOnlusOut))
 @error_responses(admin_blp, {409: "ONLUS_TAX_CODE_EXISTS"})
@@ -76,6 +87,7 @@ def admin_get(onlus_id):
 
 @admin_blp.route("/<oid:onlus_id>", methods=["PUT"])
 @admin_required
+@audited("onlus.update")
 @admin_blp.arguments(OnlusUpdateIn)
 @admin_blp.response(200, Envelope(AdminOnlusOut))
 @error_responses(admin_blp, {404: "ONLUS_NOT_FOUND", 409: "ONLUS_TAX_CODE_EXISTS"})
@@ -85,22 +97,36 @@ def admin_update(body, onlus_id):
 
 @admin_blp.route("/<oid:onlus_id>/verify", methods=["POST"])
 @admin_required
+@audited("onlus.verify")
 @admin_blp.arguments(VerifyIn)
 @admin_blp.response(200, Envelope(AdminOnlusOut))
 @error_responses(admin_blp, {404: "ONLUS_NOT_FOUND"})
 def admin_verify(body, onlus_id):
     """`decision`: verified (default) or rejected; also reinstates a suspended organisation."""
-    return ok(
-        "ONLUS_VERIFICATION_UPDATED",
-        services().onlus.verify(onlus_id, decision=body["decision"], note=body.get("note"), actor_id=current_user_id()),
+    onlus = services().onlus.verify(
+        onlus_id, decision=body["decision"], note=body.get("note"), actor_id=current_user_id()
     )
+    _audit_status(onlus)
+    return ok("ONLUS_VERIFICATION_UPDATED", onlus)
 
 
 @admin_blp.route("/<oid:onlus_id>/suspend", methods=["POST"])
 @admin_required
+@audited("onlus.suspend")
 @admin_blp.arguments(SuspendIn)
 @admin_blp.response(200, Envelope(AdminOnlusOut))
 @error_responses(admin_blp, {404: "ONLUS_NOT_FOUND", 409: "ONLUS_ALREADY_SUSPENDED"})
 def admin_suspend(body, onlus_id):
     """Stop donations to this organisation (reason recorded)."""
-    return ok("ONLUS_SUSPENDED", services().onlus.suspend(onlus_id, reason=body["reason"], actor_id=current_user_id()))
+    onlus = services().onlus.suspend(onlus_id, reason=body["reason"], actor_id=current_user_id())
+    _audit_status(onlus)
+    return ok("ONLUS_SUSPENDED", onlus)
+
+
+def _audit_status(onlus: dict) -> None:
+    """The verification status before and after, from the change the organisation's history just recorded."""
+    change = onlus["status_history"][-1]
+    audit_change(
+        before={"verification_status": change["from"]},
+        after={"verification_status": change["to"], "note": change.get("note")},
+    )

@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 from app.core.api import (
     Envelope,
     admin_required,
+    audited,
     current_user_id,
     error_responses,
     login_required,
@@ -171,6 +172,7 @@ def admin_get(intent_id):
 
 @admin_blp.route("/<oid:intent_id>/retry-refund", methods=["POST"])
 @admin_required
+@audited("payment.retry_refund")
 @rate_limited("money")
 @admin_blp.response(200, Envelope(AdminPaymentIntentOut))
 @error_responses(admin_blp, {404: "PAYMENT_INTENT_NOT_FOUND", 409: "PAYMENT_NOT_REFUNDABLE"})

@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, admin_required, current_user_id, error_responses, ok, page_of, page_window
+from app.core.api import Envelope, admin_required, audited, current_user_id, error_responses, ok, page_of, page_window
 from app.donations.schemas.treasury import (
     BatchItemOut,
     BatchItemQuery,
@@ -32,8 +32,10 @@ def list_batches(query):
 
 @blp.route("/disbursements", methods=["POST"])
 @admin_required
+@audited("batch.create_disbursements")
 @blp.arguments(DisbursementBatchIn)
 @blp.response(201, Envelope(BatchOut))
+@blp.alt_response(200, schema=Envelope(BatchOut), description="BATCH_EXISTS: that month's batch, made earlier")
 def create_disbursement(body):
     """A batch paying each ONLUS its net donated credits of a closed month (one item per ONLUS). One batch
     per month: asking again answers the first (200). 422 PERIOD_NOT_CLOSED for the current month."""
@@ -43,6 +45,7 @@ def create_disbursement(body):
 
 @blp.route("/imports", methods=["POST"])
 @admin_required
+@audited("batch.create_import")
 @blp.arguments(ImportBatchIn)
 @blp.response(201, Envelope(BatchOut))
 def create_import(body):
@@ -65,6 +68,7 @@ def get_batch(batch_id):
 
 @blp.route("/operations/<oid:batch_id>/run", methods=["POST"])
 @admin_required
+@audited("batch.run")
 @blp.arguments(RunIn)
 @blp.response(200, Envelope(BatchOut))
 @error_responses(blp, {404: "BATCH_NOT_FOUND", 409: "BATCH_BUSY"})
@@ -76,6 +80,7 @@ def run_batch(body, batch_id):
 
 @blp.route("/operations/<oid:batch_id>/retry", methods=["POST"])
 @admin_required
+@audited("batch.retry")
 @blp.response(200, Envelope(BatchOut))
 @error_responses(blp, {404: "BATCH_NOT_FOUND", 409: "NO_FAILED_ITEMS"})
 def retry_batch(batch_id):

@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, admin_required, current_user_id, error_responses, ok, page_of, page_window
+from app.core.api import Envelope, admin_required, audited, current_user_id, error_responses, ok, page_of, page_window
 from app.donations.models.treasury.disbursement import BANK, PROVIDER
 from app.donations.schemas.treasury import (
     DisbursementOut,
@@ -62,6 +62,7 @@ def get_disbursement(disbursement_id):
 
 @admin_blp.route("/<disbursement_id>/paid", methods=["POST"])
 @admin_required
+@audited("disbursement.mark_paid")
 @admin_blp.arguments(DisbursementPaidIn)
 @admin_blp.response(200, Envelope(DisbursementOut))
 @error_responses(
@@ -91,6 +92,7 @@ def mark_paid(body, disbursement_id):
 
 @admin_blp.route("/<disbursement_id>/failed", methods=["POST"])
 @admin_required
+@audited("disbursement.mark_failed")
 @admin_blp.arguments(DisbursementReasonIn)
 @admin_blp.response(200, Envelope(DisbursementOut))
 @error_responses(admin_blp, {404: "DISBURSEMENT_NOT_FOUND", 409: f"{_STATE} (only a scheduled one can fail)"})
@@ -104,6 +106,7 @@ def mark_failed(body, disbursement_id):
 
 @admin_blp.route("/<disbursement_id>/reversal", methods=["POST"])
 @admin_required
+@audited("disbursement.reverse")
 @admin_blp.arguments(DisbursementReasonIn)
 @admin_blp.response(200, Envelope(DisbursementOut))
 @error_responses(admin_blp, {404: "DISBURSEMENT_NOT_FOUND", 409: f"{_STATE} (only a paid one can be reversed)"})

@@ -1,6 +1,16 @@
 from flask_smorest import Blueprint
 
-from app.core.api import Envelope, PageQuery, admin_required, current_user_id, error_responses, ok, page_of, page_window
+from app.core.api import (
+    Envelope,
+    PageQuery,
+    admin_required,
+    audited,
+    current_user_id,
+    error_responses,
+    ok,
+    page_of,
+    page_window,
+)
 from app.donations.controllers.compliance.compliance import period
 from app.donations.schemas.treasury import (
     DashboardOut,
@@ -36,6 +46,7 @@ def dashboard(query):
 
 @blp.route("/reconciliation", methods=["POST"])
 @admin_required
+@audited("reconciliation.run")
 @blp.response(201, Envelope(ReconciliationOut))
 def run_reconciliation():
     """Run the reconciliation now: wallets against the ledger, donations against the ledger and the ONLUS

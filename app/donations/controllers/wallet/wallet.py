@@ -7,6 +7,8 @@ from app.core.api import (
     Page,
     PageQuery,
     admin_required,
+    audit_change,
+    audited,
     current_user_id,
     error_responses,
     login_required,
@@ -111,6 +113,7 @@ def admin_list_transactions(query, user_id):
 
 @admin_blp.route("/<oid:user_id>/adjustments", methods=["POST"])
 @admin_required
+@audited("wallet.adjust")
 @rate_limited("money")
 @admin_blp.arguments(AdjustmentIn)
 @admin_blp.response(201, Envelope(AdminTransactionOut))
@@ -121,11 +124,14 @@ def adjust(body, user_id):
     core_services().users.get(user_id)
     cents = body["amount"] if body["direction"] == "credit" else -body["amount"]
     entry = services().wallet.adjust(user_id, amount_cents=cents, reason=body["reason"], actor_id=current_user_id())
+    balance = entry["balance_after_cents"]
+    audit_change(before={"balance_cents": balance - cents}, after={"balance_cents": balance, "reason": body["reason"]})
     return ok("WALLET_ADJUSTED", entry)
 
 
 @admin_blp.route("/<oid:user_id>/held/<oid:entry_id>/release", methods=["POST"])
 @admin_required
+@audited("wallet.release_held")
 @rate_limited("money")
 @admin_blp.arguments(ReleaseIn)
 @admin_blp.response(201, Envelope(AdminTransactionOut))
@@ -149,6 +155,7 @@ def integrity_report():
 
 @admin_blp.route("/integrity-check", methods=["POST"])
 @admin_required
+@audited("wallet.integrity_check")
 @admin_blp.response(200, Envelope(IntegrityOut))
 def integrity_check():
     """Run the daily check now: every balance against the sum of its ledger."""

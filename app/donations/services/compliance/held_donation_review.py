@@ -1,7 +1,8 @@
 """Held donations: a donation a compliance rule flagged waits in the wallet's `held` until an admin approves
-it (held -> balance -> donated, receipt, DonationComplete) or rejects it (the money returns; for a card
-payment, to the card). Exactly once: approve and reject race on the ledger key `unhold:<id>`; repeating the
-same decision answers the settled donation, the other decision is 409 DONATION_NOT_HELD."""
+it (held -> balance -> donated, receipt, DonationComplete with `reviewed`) or rejects it (the money returns;
+for a card payment, to the card; DonationRejected). Exactly once: approve and reject race on the ledger key
+`unhold:<id>`; repeating the same decision answers the settled donation, the other decision is 409
+DONATION_NOT_HELD."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from app.donations.models.donations.receipt import completion
 from app.donations.models.wallet.ledger import CARD_REFUND, DONATED
 from app.donations.repositories.donations.donations import DonationRepository
 from app.donations.repositories.wallet.ledger import LedgerKeyTaken
-from app.donations.services.donations.completion import completion_key, donation_complete
+from app.donations.services.donations.completion import completion_key, donation_complete, donation_rejected
 from app.donations.services.donations.onlus_service import OnlusService
 from app.donations.services.donations.receipt_service import ReceiptService
 from app.donations.services.payments.card_refund_service import CardRefundService
@@ -93,7 +94,7 @@ class HeldDonationReview:
                     )
                     if approved is None:
                         raise Conflict("DONATION_NOT_HELD")
-                    tx.record(donation_complete(approved, onlus, now), key=completion_key(donation_id))
+                    tx.record(donation_complete(approved, onlus, now, reviewed=True), key=completion_key(donation_id))
         except LedgerKeyTaken:
             return self._settled(donation_id, COMPLETED)
         if tx.replayed is not None:
@@ -141,6 +142,7 @@ class HeldDonationReview:
                     )
                     if rejected is None:
                         raise Conflict("DONATION_NOT_HELD")
+                    tx.record(donation_rejected(rejected, now), key=f"donation_rejected:{donation_id}")
         except LedgerKeyTaken:
             return self._settled(donation_id, REJECTED)
         if tx.replayed is not None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import logging
 
+from app.core.clock import utcnow
 from app.core.contracts import UserPreferences
 from app.core.errors import AppError, ValidationFailed
+from app.core.hooks import HookManager
+from app.donations.events import AutoDonationFailed
 from app.donations.models.donations.donation import auto_donation_amounts
 from app.donations.models.donations.onlus import can_receive_donations
 from app.donations.services.donations.donation_service import DonationService
@@ -24,12 +27,14 @@ class AutoDonationService:
         ledger: Ledger,
         onlus: OnlusService,
         preferences: UserPreferences,
+        hooks: HookManager,
         max_per_donation_cents: int,
     ):
         self.donations = donations
         self.ledger = ledger  # the credit that triggered it
         self.onlus = onlus
         self.preferences = preferences
+        self.hooks = hooks
         self.max_per_donation_cents = max_per_donation_cents
 
     def after_credit(self, user_id: str, trigger_key: str) -> list[dict]:
@@ -49,20 +54,37 @@ class AutoDonationService:
         made = []
         plan = auto_donation_amounts(balance, int(settings.get("percentage", 100)), settings["allocations"])
         for onlus_id, cents in plan:
+            amount = min(cents, self.max_per_donation_cents)
             try:
                 donation, _ = self.donations.process(
                     user_id,
                     onlus_id=onlus_id,
-                    amount_cents=min(cents, self.max_per_donation_cents),
+                    amount_cents=amount,
                     idempotency_key=f"auto:{trigger_key}:{onlus_id}",
                     source="auto",
                     trigger_key=trigger_key,
                 )
             except AppError as exc:  # insufficient balance, ONLUS no longer verified, limits
                 log.warning("auto-donation of %s to %s refused: %s", user_id, onlus_id, exc.message)
+                self._announce_failure(user_id, onlus_id, amount, exc.message, trigger_key)
                 continue
             made.append(donation)
         return made
+
+    def _announce_failure(self, user_id: str, onlus_id: str, amount_cents: int, reason: str, trigger_key: str) -> None:
+        onlus = self.onlus.raw(onlus_id) or {}
+        self.hooks.publish(
+            AutoDonationFailed(
+                user_id=user_id,
+                onlus_id=onlus_id,
+                onlus_name=onlus.get("name"),
+                amount_cents=amount_cents,
+                reason=reason,
+                trigger_key=trigger_key,
+                failed_at=utcnow(),
+            ),
+            key=f"auto_donation_failed:{trigger_key}:{onlus_id}",
+        )
 
     def settings(self, user_id: str) -> dict:
         settings = dict(self.preferences.auto_donation(user_id))

@@ -26,7 +26,7 @@ from app.donations.models.wallet.ledger import DONATED, REFUND
 from app.donations.repositories.donations.donations import DonationRepository, DuplicateDonation
 from app.donations.repositories.wallet.ledger import LedgerRepository
 from app.donations.services.compliance.compliance_service import ComplianceRequest, ComplianceService
-from app.donations.services.donations.completion import completion_key, donation_complete
+from app.donations.services.donations.completion import completion_key, donation_complete, donation_held
 from app.donations.services.donations.onlus_service import OnlusService
 from app.donations.services.donations.receipt_service import ReceiptService
 from app.donations.services.wallet.ledger import Ledger
@@ -126,6 +126,7 @@ class DonationService:
                     if decision.hold:
                         failed = [c for c in decision.checks if not c["passed"]]
                         donation["hold"] = hold_record(decision.reasons, failed, at=now)
+                        tx.record(donation_held(donation, now), key=f"donation_held:{donation_id}")
                     if idempotency_key:
                         donation["idempotency_key"] = idempotency_key
                     if trigger_key:

@@ -17,7 +17,7 @@ from app.donations.models.donations.receipt import completion
 from app.donations.models.wallet.ledger import CARD_PAYMENT, DONATED
 from app.donations.repositories.donations.donations import DonationRepository
 from app.donations.repositories.payments.intents import PaymentIntentRepository
-from app.donations.services.donations.completion import completion_key, donation_complete
+from app.donations.services.donations.completion import completion_key, donation_complete, donation_held
 from app.donations.services.donations.onlus_service import OnlusService
 from app.donations.services.donations.receipt_service import ReceiptService
 from app.donations.services.wallet.ledger import Ledger
@@ -114,6 +114,7 @@ class CardDonationService:
                 if hold_reasons:
                     failed = (intent.get("compliance") or {}).get("failed_checks") or []
                     donation["hold"] = hold_record(hold_reasons, failed, at=now)
+                    tx.record(donation_held(donation, now), key=f"donation_held:{intent_id}")
                 else:
                     donation.update(completion(donation, onlus, donor, now))
                     tx.record(donation_complete(donation, onlus, now), key=completion_key(intent_id))

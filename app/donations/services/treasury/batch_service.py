@@ -146,7 +146,13 @@ class BatchService:
         return self.run(batch["_id"]) if batch["status"] in (PENDING, RUNNING) else batch
 
     def create_import(self, csv_text: str, *, name: str | None, actor_id: str | None) -> dict:
-        reader = csv.DictReader(io.StringIO(csv_text.strip()))
+        try:
+            return self._create_import(csv_text, name=name, actor_id=actor_id)
+        except csv.Error as exc:
+            raise ValidationFailed(errors={"csv": [f"Not valid CSV: {exc}."]}) from exc
+
+    def _create_import(self, csv_text: str, *, name: str | None, actor_id: str | None) -> dict:
+        reader = csv.DictReader(io.StringIO(csv_text.strip(), newline=""))
         header = [h.strip() for h in (reader.fieldnames or [])]
         missing = {"user_id", "onlus_id", "amount"} - set(header)
         if missing:
