@@ -30,6 +30,7 @@ from app.core.api import (
     ObjectIdConverter,
 )
 from app.core.errors import NotFound
+from app.core.models.user import normalize_email
 
 log = logging.getLogger(__name__)
 
@@ -331,7 +332,7 @@ def _email_key() -> str:
     """Per email address in the JSON body (whoever asks for it), so one address cannot be flooded with mail."""
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
-    return "email:" + (email.strip().lower() if isinstance(email, str) else "-")
+    return "email:" + (normalize_email(email) if isinstance(email, str) else "-")
 
 
 def init_limiter(app: Flask) -> Limiter:

@@ -88,11 +88,9 @@ class ChangeEmailIn(_EmailIn):
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD_LENGTH))
 
 
-class MailQuery(QuerySchema):
+class MailQuery(PageQuery):
     to = fields.String(validate=validate.Length(min=1, max=254))
     status = fields.String(validate=validate.OneOf(MAIL_STATUSES))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class MailOut(OutSchema):

@@ -9,6 +9,7 @@ from typing import Protocol
 from app.core.clock import utcnow
 from app.core.errors import NotFound
 from app.core.models import mail as rules
+from app.core.models.user import normalize_email
 from app.core.repositories.mail import MailOutboxRepository
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class MailService:
         return counts
 
     def page(self, *, to: str | None = None, status: str | None = None, skip: int = 0, limit: int = 20):
-        return self.outbox.page(to=to.strip().lower() if to else None, status=status, skip=skip, limit=limit)
+        return self.outbox.page(to=normalize_email(to) if to else None, status=status, skip=skip, limit=limit)
 
     def get(self, message_id: str) -> dict:
         message = self.outbox.get(message_id)
