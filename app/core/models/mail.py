@@ -12,8 +12,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from bson import ObjectId
-
 PENDING, SENDING, SENT, FAILED, KEPT = "pending", "sending", "sent", "failed", "kept"
 STATUSES = (PENDING, SENDING, SENT, FAILED, KEPT)
 MAX_ATTEMPTS = 6
@@ -26,7 +24,6 @@ def new_message(
     *, to: str, subject: str, text: str, html: str, key: str, user_id: str | None, domain: str, now: datetime
 ) -> dict:
     return {
-        "_id": str(ObjectId()),
         "key": key,
         "to": to,
         "user_id": user_id,

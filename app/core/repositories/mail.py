@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -21,7 +22,9 @@ class MailOutboxRepository:
         self.collection.create_index([("created_at", DESCENDING)])
 
     def insert(self, doc: dict, *, session=None) -> bool:
-        """False when a message with the same key exists."""
+        """False when a message with the same key exists. The id is an ObjectId's string (the admin routes
+        take it as `<oid:message_id>`)."""
+        doc.setdefault("_id", str(ObjectId()))
         try:
             self.collection.insert_one(doc, session=session)
         except DuplicateKeyError:
