@@ -100,7 +100,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         limiter=init_limiter(app),
     )
 
-    core_s = core.build(infra)
+    core_s = core.build(infra, recipients=donations.recipients(infra))
     donations_s = donations.build(infra, users=core_s.users, preferences=core_s.preferences)
     games_s = games.build(infra, users=core_s.users, wallet=donations_s.wallet, credits=donations_s.credits)
     social_s = social.build(

@@ -108,6 +108,8 @@ def app_factory(mongo_uri, db_name):
 
     yield build
     for application in apps:
+        for namespace in application.extensions["socketio"].server.namespace_handlers.values():
+            namespace.close()  # sockets a test left open would keep their watch polling a closed client
         application.extensions["goodplay"].infra.db.client.close()
     assert not in_cents, f"answers with amounts in cents (money is euros on the wire): {in_cents[:5]}"
 

@@ -8,6 +8,7 @@ from flask_smorest import Api
 from app.core import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
 from app.core.api import request_origin
 from app.core.audit_trail import init_audit_trail
+from app.core.contracts import DonationRecipients
 from app.core.controllers import admin_audit, admin_events, admin_mail, admin_users, auth, health, preferences, users
 from app.core.infrastructure import Infrastructure
 from app.core.mail import mail_domain, mail_sender
@@ -45,7 +46,7 @@ BLUEPRINTS = (
 )
 
 
-def build(infra: Infrastructure) -> CoreServices:
+def build(infra: Infrastructure, *, recipients: DonationRecipients | None = None) -> CoreServices:
     db, config = infra.db, infra.config
     users_repo = UserRepository(db)
     tokens = TokenService(
@@ -70,7 +71,7 @@ def build(infra: Infrastructure) -> CoreServices:
     )
     return CoreServices(
         users=UserService(users_repo),
-        preferences=PreferencesService(PreferencesRepository(db), cache=infra.cache),
+        preferences=PreferencesService(PreferencesRepository(db), recipients=recipients, cache=infra.cache),
         auth=AuthService(
             users=users_repo,
             tokens=tokens,

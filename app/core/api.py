@@ -17,6 +17,8 @@ from typing import Any
 import marshmallow as ma
 from flask import g, has_request_context, request
 from flask_jwt_extended import get_jwt, get_jwt_identity, verify_jwt_in_request
+from flask_smorest import Blueprint as SmorestBlueprint
+from webargs.flaskparser import FlaskParser
 from werkzeug.routing import BaseConverter
 
 from app.core.errors import Forbidden
@@ -25,6 +27,19 @@ from app.core.models.audit import is_action
 from app.core.money import cents_to_euros
 
 MAX_PER_PAGE = 100
+
+
+class _SchemaDecidesUnknown(FlaskParser):
+    """webargs drops unknown query parameters whatever the schema says; here the schema decides, so a
+    misspelt `?per_pag=5` or an unsupported `?sort=x` is a 422 that names it, as an unknown body field is."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
+
+
+class Blueprint(SmorestBlueprint):
+    """The blueprint every controller declares its routes on."""
+
+    ARGUMENTS_PARSER = _SchemaDecidesUnknown()
 
 
 # What each JSON-typed field accepts on input: a string is not a number, 0 or "yes" is not a boolean,

@@ -50,6 +50,15 @@ class UserPreferences(Protocol):
     def update(self, user_id: str, changes: dict) -> dict:
         """Merge `changes` (validated sections) into the user's preferences."""
 
+    def update_auto_donation(self, user_id: str, settings: dict) -> dict:
+        """Change the auto-donation settings alone, checked as `update` checks them (errors name the fields
+        of `settings`); the user's preferences."""
+
+
+class DonationRecipients(Protocol):
+    def refused(self, onlus_ids: list[str]) -> set[str]:
+        """The ids among `onlus_ids` that cannot receive donations now (unknown, unverified or suspended)."""
+
 
 class TokenChecker(Protocol):
     def is_revoked(self, claims: dict) -> bool:

@@ -164,13 +164,6 @@ class UserOnlyOut(OutSchema):
     user = fields.Nested(UserOut, required=True)
 
 
-class PublicUserOut(OutSchema):
-    id = fields.String(required=True)
-    first_name = fields.String(required=True)
-    last_name = fields.String(required=True)
-    display_name = fields.String(required=True)
-
-
 # -- preferences ------------------------------------------------------------------
 
 
@@ -207,8 +200,10 @@ class Allocation(StrictSchema):
 
 
 class AutoDonationPrefs(StrictSchema):
+    """Auto-donation settings, as PUT /api/preferences and PUT /api/donations/auto-donation take them."""
+
     enabled = fields.Boolean()
-    threshold = Money(attribute="threshold_cents", data_key="threshold", max_cents=1_000_000)
+    threshold = Money(attribute="threshold_cents", data_key="threshold", max_cents=100_000)
     percentage = fields.Integer(validate=validate.Range(min=1, max=100))
     allocations = fields.List(fields.Nested(Allocation), validate=validate.Length(max=10))
 
@@ -273,11 +268,6 @@ class EventListQuery(QuerySchema):
 
 class ReplayIn(StrictSchema):
     handler = fields.String(validate=validate.Length(min=1, max=100))
-
-
-class UserSearchQuery(QuerySchema):
-    q = fields.String(required=True, validate=validate.Length(min=2, max=60))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
 
 
 # -- admin: users and the audit log ----------------------------------------------------------------

@@ -45,7 +45,7 @@ from app.donations.services.compliance.kyc_service import KycService
 from app.donations.services.compliance.sanctions_service import SanctionsService
 from app.donations.services.donations.auto_donation_service import AutoDonationService
 from app.donations.services.donations.donation_service import DonationService
-from app.donations.services.donations.onlus_service import OnlusService
+from app.donations.services.donations.onlus_service import OnlusRecipients, OnlusService
 from app.donations.services.donations.receipt_service import ReceiptService
 from app.donations.services.donations.refund_service import RefundService
 from app.donations.services.donations.statement_service import StatementService
@@ -82,6 +82,11 @@ def build_provider(config, simulated: SimulatedPaymentRepository) -> PaymentProv
     if not config.get("STRIPE_WEBHOOK_SECRET"):
         log.warning("STRIPE_WEBHOOK_SECRET is not set: every Stripe webhook will be refused")
     return StripeProvider(client, webhook_secret=config.get("STRIPE_WEBHOOK_SECRET"))
+
+
+def recipients(infra: Infrastructure) -> OnlusRecipients:
+    """Which ONLUS can receive donations (app.core.contracts.DonationRecipients), for core, built first."""
+    return OnlusRecipients(OnlusRepository(infra.db))
 
 
 def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPreferences) -> DonationsServices:

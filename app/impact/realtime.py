@@ -138,6 +138,12 @@ class ImpactNamespace(Namespace):
             self._app = current_app._get_current_object()
         self.socketio.start_background_task(self._watch)
 
+    def close(self) -> None:
+        """Stop watching this app's sockets: the app is going away, its sockets with it (the watch ends
+        at its next round)."""
+        with self._lock:
+            self._sessions.clear()
+
     def _watch(self) -> None:
         """Runs while this process holds sockets of the namespace (it starts again with the next one)."""
         while True:

@@ -42,6 +42,7 @@ EVENTS = events.EVENTS  # registered by the factory before any module subscribes
 
 BLUEPRINTS = (
     friends_routes.blp,
+    friends_routes.people,
     leaderboards_routes.blp,
     challenges_routes.blp,
     achievements_routes.blp,

@@ -202,6 +202,8 @@ PRIVATE = {
     "/api/payments/intents/<oid:intent_id>": "intent",
     "/api/payments/intents/<oid:intent_id>/confirm": "intent",
     "/api/payments/intents/<oid:intent_id>/cancel": "intent",
+    "/api/notifications/<oid:notification_id>": "notification",
+    "/api/notifications/<oid:notification_id>/read": "notification",
 }
 
 
@@ -212,7 +214,6 @@ VALID_BODIES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="unfinished: the notification routes are not classified yet")
 def test_every_id_taking_user_route_is_classified_public_or_private(app):
     rules = {rule for _, rule in _routes(app, admin=False) if "<" in rule}
     unclassified = sorted(rules - set(PUBLIC) - set(PRIVATE))
@@ -286,6 +287,7 @@ def owned(app, make_user, admin, client):
     donation = ada.post("/api/donations/process", json={"onlus_id": onlus["id"], "amount": 1})
     assert donation.status_code == 201, donation.json
     entry = ada.get("/api/wallet/transactions").json["data"]["items"][0]
+    notification = ada.get("/api/notifications").json["data"]["items"][0]
     ids = {
         "session": session["id"],
         "challenge": challenge.json["data"]["id"],
@@ -294,6 +296,7 @@ def owned(app, make_user, admin, client):
         "entry": entry["id"],
         "owner": ada.id,
         "intent": UNKNOWN_ID,
+        "notification": notification["id"],
     }
     return ada, bob, eve, ids
 
@@ -320,6 +323,7 @@ def test_another_user_gets_404_on_every_private_route(app, owned):
     assert ada.get(f"/api/donations/{ids['donation']}").status_code == 200
     assert ada.get(f"/api/wallet/transactions/{ids['entry']}").status_code == 200
     assert ada.get(f"/api/impact/donation/{ids['donation']}").status_code == 200
+    assert ada.post(f"/api/notifications/{ids['notification']}/read").status_code == 200
 
 
 def test_a_hidden_impact_summary_and_a_friends_only_challenge_are_404_for_strangers(owned):

@@ -108,10 +108,6 @@ def test_a_friend_request_and_its_acceptance_reach_the_other_user_in_the_inbox_a
     assert [n["kind"] for n in pushed(bob_socket)] == ["achievement_unlocked"]  # First Friend, both of them
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=("unfinished: GET /api/notifications accepts an unknown query parameter (sort=x answers 200, not 422)"),
-)
 def test_reading_counting_read_all_deleting_and_paging_the_inbox(make_user):
     me = make_user("Me")
     senders = [make_user(f"Friend{i}") for i in range(5)]
@@ -203,10 +199,6 @@ def test_push_off_keeps_the_inbox_but_pushes_nothing(make_user, socket_of):
     assert pushed(bob_socket) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=("unfinished: the test's second friend request meets the first (409 FRIEND_REQUEST_ALREADY_RECEIVED)"),
-)
 def test_a_topic_switched_off_silences_only_its_kinds(make_user, socket_of, fund, charity):
     ada, bob = make_user("Ada"), make_user("Bob")
     set_notifications(bob, friends=False)
@@ -214,7 +206,7 @@ def test_a_topic_switched_off_silences_only_its_kinds(make_user, socket_of, fund
     friend_request(ada, bob)
     fund(bob, 5)
     donate(bob, charity, 1)
-    assert [n["kind"] for n in pushed(bob_socket)] == ["donation_completed"]
+    assert sorted(n["kind"] for n in pushed(bob_socket)) == ["achievement_unlocked", "donation_completed"]
     assert {n["kind"] for n in inbox(bob)["items"]} >= {"friend_request_received", "donation_completed"}
 
     set_notifications(bob, friends=True, donations=False)
@@ -224,10 +216,6 @@ def test_a_topic_switched_off_silences_only_its_kinds(make_user, socket_of, fund
     assert len(of_kind(bob, "donation_completed")) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=("unfinished: the first donation also unlocks an achievement, whose notification the test does not expect"),
-)
 def test_email_on_queues_the_notification_as_mail_and_off_does_not(container, make_user, fund, charity):
     mail = FakeMail()
     container.social.notifications.mail = mail
@@ -241,7 +229,7 @@ def test_email_on_queues_the_notification_as_mail_and_off_does_not(container, ma
     set_notifications(cy, email=False)
     friend_request(ada, cy)
     set_notifications(ada, friends=False)
-    friend_request(cy, ada)
+    friend_request(make_user("Dee"), ada)
     assert len(mail.queued) == 1
     assert of_kind(cy, "friend_request_received") and of_kind(ada, "friend_request_received")
     assert request["read"] is False
@@ -385,13 +373,6 @@ def test_a_refund_notifies_the_donor(user, admin, fund, charity, socket_of):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "unfinished: an achievement notification arrives beside auto_donation_failed and the test "
-        "expects only the latter"
-    ),
-)
 def test_an_auto_donation_that_is_refused_says_why(user, admin, fund, charity, clock, db, socket_of):
     settings = {
         "enabled": True,
@@ -408,7 +389,7 @@ def test_an_auto_donation_that_is_refused_says_why(user, admin, fund, charity, c
     [failed] = of_kind(user, "auto_donation_failed")
     assert failed["data"] == {"onlus_id": charity, "reason": "ONLUS_NOT_ACCEPTING_DONATIONS"}
     assert "Scuole Aperte" in failed["body"] and "not accepting donations" in failed["body"]
-    assert [n["kind"] for n in pushed(sock)] == ["auto_donation_failed"]
+    assert [n["kind"] for n in pushed(sock) if n["kind"] != "achievement_unlocked"] == ["auto_donation_failed"]
     event = db["hook_events"].find_one({"name": "auto_donation_failed"})
     assert event["key"].startswith("auto_donation_failed:session:") and event["key"].endswith(charity)
 

@@ -106,8 +106,10 @@ def test_blocking_ends_friendship_hides_me_and_stops_requests(make_user):
     r = bob.post("/api/social/friends/requests", json={"user_id": ada.id})
     assert r.status_code == 404  # the blocked user does not learn about the block
     assert ada.post("/api/social/friends/requests", json={"user_id": bob.id}).json["message"] == "USER_BLOCKED"
-    assert [u["id"] for u in bob.get("/api/social/users/search?q=block").json["data"]] == []
-    assert [u["id"] for u in cat.get("/api/social/users/search?q=block").json["data"]] != []
+    for search in ("/api/social/users/search?q=block", "/api/user/search?q=block"):  # one search, two paths
+        assert [u["id"] for u in bob.get(search).json["data"]] == []
+        assert [u["id"] for u in ada.get(search).json["data"]] == []
+        assert {u["id"] for u in cat.get(search).json["data"]} == {ada.id, bob.id}
     assert bob.get(f"/api/achievements/users/{ada.id}/badges").status_code == 404
     blocked = ada.get("/api/social/blocks").json["data"]
     assert blocked["total"] == 1 and blocked["items"][0]["id"] == bob.id
@@ -135,6 +137,28 @@ def test_user_search_shows_relationship_and_no_email(make_user):
     assert rows[bob.id]["relationship"] == "friend" and rows[bea.id]["relationship"] == "request_sent"
     assert all("email" not in u for u in rows.values())
     assert ada.get("/api/social/users/search?q=a").status_code == 422
+
+
+def test_search_keeps_private_profiles_out_and_friends_only_profiles_to_friends(make_user):
+    ada, bob, cat = make_user("Ada", "Hidden"), make_user("Bob", "Hidden"), make_user("Cat", "Seeker")
+    befriend(cat, bob)
+
+    def found(who) -> set[str]:
+        answers = [
+            who.get(path, query_string={"q": "hidden"}) for path in ("/api/social/users/search", "/api/user/search")
+        ]
+        assert all(a.status_code == 200 for a in answers), [a.json for a in answers]
+        first, second = ({u["id"] for u in a.json["data"]} for a in answers)
+        assert first == second
+        return first
+
+    assert found(cat) == {ada.id, bob.id}
+    assert ada.put("/api/preferences", json={"privacy": {"profile_visibility": "private"}}).status_code == 200
+    assert bob.put("/api/preferences", json={"privacy": {"profile_visibility": "friends"}}).status_code == 200
+    assert found(cat) == {bob.id}  # Cat and Bob are friends
+    assert found(make_user("Dan", "Seeker")) == set()
+    assert ada.put("/api/preferences", json={"privacy": {"profile_visibility": "public"}}).status_code == 200
+    assert found(cat) == {ada.id, bob.id}
 
 
 def test_friend_requests_can_be_turned_off(make_user):

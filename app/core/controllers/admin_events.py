@@ -1,6 +1,4 @@
-from flask_smorest import Blueprint
-
-from app.core.api import Envelope, admin_required, audited, error_responses, ok, page_of, page_window
+from app.core.api import Blueprint, Envelope, admin_required, audited, error_responses, ok, page_of, page_window
 from app.core.schemas import EventListQuery, HookEventOut, ReplayIn
 from app.core.services import services
 

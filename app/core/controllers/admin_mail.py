@@ -1,7 +1,6 @@
 from flask import current_app
-from flask_smorest import Blueprint
 
-from app.core.api import Envelope, admin_required, error_responses, ok, page_of, page_window
+from app.core.api import Blueprint, Envelope, admin_required, error_responses, ok, page_of, page_window
 from app.core.schemas import MailOut, MailQuery
 from app.core.services import services
 

@@ -1,8 +1,7 @@
 from flask import request
 from flask_jwt_extended import get_jwt, jwt_required
-from flask_smorest import Blueprint
 
-from app.core.api import Envelope, current_user_id, error_responses, login_required, ok, rate_limited
+from app.core.api import Blueprint, Envelope, current_user_id, error_responses, login_required, ok, rate_limited
 from app.core.errors import Forbidden, Unauthorized
 from app.core.schemas import (
     ChangePasswordIn,

@@ -1,7 +1,6 @@
 from flask import current_app
-from flask_smorest import Blueprint
 
-from app.core.api import Envelope, error_responses, ok
+from app.core.api import Blueprint, Envelope, error_responses, ok
 from app.core.errors import ServiceUnavailable
 from app.core.schemas import HealthOut
 from app.core.services import services

@@ -1,6 +1,4 @@
-from flask_smorest import Blueprint
-
-from app.core.api import Envelope, current_user_id, login_required, ok
+from app.core.api import Blueprint, Envelope, current_user_id, login_required, ok
 from app.core.schemas import PreferencesIn, PreferencesOut
 from app.core.services import services
 

@@ -1,7 +1,5 @@
-from flask_smorest import Blueprint
-
-from app.core.api import Envelope, current_user_id, error_responses, login_required, ok, rate_limited
-from app.core.schemas import ChangeEmailIn, ProfileIn, PublicUserOut, UserOnlyOut, UserSearchQuery
+from app.core.api import Blueprint, Envelope, current_user_id, error_responses, login_required, ok, rate_limited
+from app.core.schemas import ChangeEmailIn, ProfileIn, UserOnlyOut
 from app.core.services import services
 
 blp = Blueprint("user", __name__, url_prefix="/api/user", description="The signed-in user's profile")
@@ -39,12 +37,3 @@ def change_email(body):
     current one; the account keeps its current address until the link is used (POST /api/auth/verify-email)."""
     services().accounts.request_email_change(current_user_id(), new_email=body["email"], password=body["password"])
     return ok("EMAIL_CHANGE_PENDING")
-
-
-@blp.route("/search", methods=["GET"])
-@login_required
-@blp.arguments(UserSearchQuery, location="query")
-@blp.response(200, Envelope(PublicUserOut, many=True))
-def search_users(query):
-    """Find people by name (to add friends); never returns emails."""
-    return ok("USERS_FOUND", services().users.search(query["q"], exclude=[current_user_id()], limit=query["limit"]))

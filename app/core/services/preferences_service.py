@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.core.cache import CachedValue
+from app.core.contracts import DonationRecipients
 from app.core.errors import ValidationFailed
 from app.core.models.preferences import merge, with_defaults
 from app.core.repositories.preferences import PreferencesRepository
@@ -11,8 +12,9 @@ HIDDEN_TTL = 30  # seconds
 
 
 class PreferencesService:
-    def __init__(self, repo: PreferencesRepository, *, cache=None):
+    def __init__(self, repo: PreferencesRepository, *, recipients: DonationRecipients | None = None, cache=None):
         self.repo = repo
+        self.recipients = recipients
         # every global leaderboard read leaves out the users who opted out: their ids are kept in the
         # cache, dropped whenever anyone's preferences change
         self.hidden = CachedValue(
@@ -27,8 +29,18 @@ class PreferencesService:
         return with_defaults(doc["prefs"] if doc else None)
 
     def update(self, user_id: str, changes: dict) -> dict:
+        """Merge `changes` (validated sections) into the user's preferences."""
+        return self._save(user_id, changes, errors_at="donations.auto_donation.")
+
+    def update_auto_donation(self, user_id: str, settings: dict) -> dict:
+        """Change the auto-donation settings alone (errors name the fields of `settings`)."""
+        return self._save(user_id, {"donations": {"auto_donation": settings}}, errors_at="")
+
+    def _save(self, user_id: str, changes: dict, *, errors_at: str) -> dict:
         prefs = merge(self.get(user_id), changes)
-        _check_auto_donation(prefs["donations"]["auto_donation"])
+        if "auto_donation" in changes.get("donations", {}):
+            # the one check of auto-donation settings, whichever route changes them
+            self._check_auto_donation(prefs["donations"]["auto_donation"], errors_at)
         self.repo.save(user_id, prefs)
         self.hidden.forget()
         return prefs
@@ -46,15 +58,25 @@ class PreferencesService:
     def auto_donation(self, user_id: str) -> dict:
         return self.get(user_id)["donations"]["auto_donation"]
 
-
-def _check_auto_donation(settings: dict) -> None:
-    allocations = settings.get("allocations") or []
-    ids = [a["onlus_id"] for a in allocations]
-    if len(ids) != len(set(ids)):
-        raise ValidationFailed(errors={"donations.auto_donation.allocations": ["Each ONLUS at most once."]})
-    if allocations and sum(a["share"] for a in allocations) != 100:
-        raise ValidationFailed(errors={"donations.auto_donation.allocations": ["Shares must add up to 100."]})
-    if settings.get("enabled") and not allocations:
-        raise ValidationFailed(
-            errors={"donations.auto_donation.allocations": ["Choose at least one ONLUS to enable auto-donation."]}
-        )
+    def _check_auto_donation(self, settings: dict, errors_at: str) -> None:
+        allocations = settings.get("allocations") or []
+        ids = [a["onlus_id"] for a in allocations]
+        problem = None
+        if len(ids) != len(set(ids)):
+            problem = "Each ONLUS at most once."
+        elif allocations and sum(a["share"] for a in allocations) != 100:
+            problem = "Shares must add up to 100."
+        elif settings.get("enabled") and not allocations:
+            problem = "Choose at least one ONLUS to enable auto-donation."
+        if problem:
+            raise ValidationFailed(errors={f"{errors_at}allocations": [problem]})
+        refused = self.recipients.refused(ids) if self.recipients is not None and ids else set()
+        if refused:
+            raise ValidationFailed(
+                "ONLUS_NOT_ACCEPTING_DONATIONS",
+                errors={
+                    f"{errors_at}allocations.{index}.onlus_id": ["Not a verified, active ONLUS."]
+                    for index, onlus_id in enumerate(ids)
+                    if onlus_id in refused
+                },
+            )

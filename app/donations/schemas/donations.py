@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.core.api import Computed, Euros, Id, IdRef, Money, OutSchema, PageQuery, QuerySchema, StrictSchema, Timestamp
+from app.core.schemas import AutoDonationPrefs
 from app.donations.models.donations.donation import SOURCES
 from app.donations.models.donations.donation import STATUSES as DONATION_STATUSES
 from app.donations.models.donations.onlus import CATEGORIES, REJECTED, STATUSES, VERIFIED
@@ -208,16 +209,8 @@ class RefundIn(StrictSchema):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
 
 
-class AutoDonationAllocationIn(StrictSchema):
-    onlus_id = IdRef(required=True, validate=validate.Length(min=1, max=64))
-    share = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
-
-
-class AutoDonationIn(StrictSchema):
+class AutoDonationIn(AutoDonationPrefs):
     enabled = fields.Boolean(required=True)
-    threshold = Money(attribute="threshold_cents", data_key="threshold", max_cents=100_000)
-    percentage = fields.Integer(validate=validate.Range(min=1, max=100))
-    allocations = fields.List(fields.Nested(AutoDonationAllocationIn), validate=validate.Length(max=10))
 
 
 class AutoDonationAllocationOut(OutSchema):

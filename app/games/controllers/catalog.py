@@ -1,7 +1,6 @@
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
-from flask_smorest import Blueprint
 
-from app.core.api import Envelope, admin_required, audited, error_responses, ok, page_of, page_window
+from app.core.api import Blueprint, Envelope, admin_required, audited, error_responses, ok, page_of, page_window
 from app.games.schemas import GameListQuery, GameOut
 from app.games.services import services
 

@@ -1,6 +1,4 @@
-from flask_smorest import Blueprint
-
-from app.core.api import Envelope, admin_required, audited, error_responses, login_required, ok
+from app.core.api import Blueprint, Envelope, admin_required, audited, error_responses, login_required, ok
 from app.games.schemas import GameModeAtQuery, GameModeCreateIn, GameModeOut, GameModeUpdateIn
 from app.games.services import services
 

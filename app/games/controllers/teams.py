@@ -1,6 +1,4 @@
-from flask_smorest import Blueprint
-
-from app.core.api import Envelope, current_user_id, error_responses, login_required, ok, page_of, page_window
+from app.core.api import Blueprint, Envelope, current_user_id, error_responses, login_required, ok, page_of, page_window
 from app.games.schemas import GameTeamCreateIn, GameTeamListQuery, GameTeamOut, GameTeamRoleIn
 from app.games.services import services
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import Blueprint
 
 from app.core.api import (
+    Blueprint,
     Envelope,
     admin_required,
     audited,

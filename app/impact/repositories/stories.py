@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
@@ -35,13 +35,19 @@ class StoryRepository:
     # -- catalog ------------------------------------------------------------------------
     def upsert_catalog(self, docs: list[dict]) -> None:
         now = utcnow()
-        for doc in docs:
-            fields = {k: v for k, v in doc.items() if k != "_id"}
-            self.stories.update_one(
+        upserts = [
+            UpdateOne(
                 {"_id": doc["_id"]},
-                {"$set": {**fields, "updated_at": now}, "$setOnInsert": {"created_at": now}},
+                {
+                    "$set": {**{k: v for k, v in doc.items() if k != "_id"}, "updated_at": now},
+                    "$setOnInsert": {"created_at": now},
+                },
                 upsert=True,
             )
+            for doc in docs
+        ]
+        if upserts:
+            self.stories.bulk_write(upserts, ordered=False)
 
     def get(self, story_id: str) -> dict | None:
         return self.stories.find_one({"_id": story_id, "is_active": True})

@@ -1,6 +1,4 @@
-from flask_smorest import Blueprint
-
-from app.core.api import Envelope, current_user_id, error_responses, login_required, ok
+from app.core.api import Blueprint, Envelope, current_user_id, error_responses, login_required, ok
 from app.social.schemas import AchievementOut, AchievementProgressOut, BadgeOut
 from app.social.services import services
 

@@ -1,6 +1,4 @@
-from flask_smorest import Blueprint
-
-from app.core.api import Envelope, current_user_id, error_responses, login_required, ok, page_of, page_window
+from app.core.api import Blueprint, Envelope, current_user_id, error_responses, login_required, ok, page_of, page_window
 from app.social.schemas import (
     BlockedUserOut,
     BlockOut,
@@ -16,6 +14,7 @@ from app.social.schemas import (
 from app.social.services import services
 
 blp = Blueprint("social", __name__, url_prefix="/api/social", description="Friends, requests, blocks, user search")
+people = Blueprint("people", __name__, url_prefix="/api/user", description="Finding people")
 
 
 def friends():
@@ -124,5 +123,15 @@ def list_blocks(query):
 @blp.arguments(SocialSearchQuery, location="query")
 @blp.response(200, Envelope(SocialSearchResultOut, many=True))
 def search_users(query):
-    """Find people to add by name; no emails, nobody you blocked or who blocked you."""
+    """Find people to add by name: no emails, nobody you blocked or who blocked you, nobody whose profile
+    is private, and people whose profile is for friends only when you are friends."""
+    return ok("USERS_FOUND", friends().search(current_user_id(), query["q"], query["limit"]))
+
+
+@people.route("/search", methods=["GET"])
+@login_required
+@people.arguments(SocialSearchQuery, location="query")
+@people.response(200, Envelope(SocialSearchResultOut, many=True))
+def search_people(query):
+    """The same search as `GET /api/social/users/search`."""
     return ok("USERS_FOUND", friends().search(current_user_id(), query["q"], query["limit"]))

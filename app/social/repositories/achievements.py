@@ -3,7 +3,7 @@ from __future__ import annotations
 import threading
 import time
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 
 from app.core.clock import utcnow
 
@@ -31,18 +31,20 @@ class AchievementRepository:
 
     def install(self, definitions: list[dict]) -> int:
         """Upsert by id (idempotent at every start-up); returns how many were new."""
-        created = 0
         now = utcnow()
-        for d in definitions:
-            fields = {k: v for k, v in d.items() if k != "_id"}
-            result = self.definitions.update_one(
+        upserts = [
+            UpdateOne(
                 {"_id": d["_id"]},
-                {"$set": {**fields, "updated_at": now}, "$setOnInsert": {"created_at": now}},
+                {
+                    "$set": {**{k: v for k, v in d.items() if k != "_id"}, "updated_at": now},
+                    "$setOnInsert": {"created_at": now},
+                },
                 upsert=True,
             )
-            created += 1 if result.upserted_id is not None else 0
+            for d in definitions
+        ]
         self._cache = None
-        return created
+        return self.definitions.bulk_write(upserts, ordered=False).upserted_count if upserts else 0
 
     def active(self, metrics=None, session=None) -> list[dict]:
         query: dict = {"is_active": True}

@@ -176,11 +176,22 @@ class FriendService:
         return bool(rel and rel["status"] == BLOCKED)
 
     def search(self, actor_id: str, text: str, limit: int) -> list[dict]:
-        """Name search for adding friends: no emails, nobody in a block with the caller,
-        each result with the caller's relationship to them."""
+        """Name search for adding friends: no emails, nobody in a block with the caller, nobody whose
+        profile is private (or for friends only, unless a friend), each with the caller's relationship."""
         hidden = self.relationships.block_partners(actor_id)
-        rows = self.users.search(text, exclude=[actor_id, *hidden], limit=limit)
+        # a few more than asked for, as some may keep their profile to themselves or their friends
+        rows = self.users.search(text, exclude=[actor_id, *hidden], limit=limit * 2)
         rels = {other(r, actor_id): r for r in self.relationships.of_pairs(actor_id, [u["id"] for u in rows])}
+        visibility = {
+            user_id: prefs["privacy"].get("profile_visibility", "public")
+            for user_id, prefs in self.preferences.many([u["id"] for u in rows]).items()
+        }
+        rows = [
+            u
+            for u in rows
+            if visibility.get(u["id"], "public") == "public"
+            or (visibility[u["id"]] == "friends" and rels.get(u["id"], {}).get("status") == ACCEPTED)
+        ][:limit]
         for u in rows:
             rel = rels.get(u["id"])
             if rel is None:

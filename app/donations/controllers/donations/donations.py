@@ -2,9 +2,9 @@ from datetime import date
 
 import marshmallow as ma
 from flask import current_app, make_response, request
-from flask_smorest import Blueprint
 
 from app.core.api import (
+    Blueprint,
     Envelope,
     admin_required,
     audited,

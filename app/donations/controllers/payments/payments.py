@@ -1,7 +1,7 @@
 from flask import request
-from flask_smorest import Blueprint
 
 from app.core.api import (
+    Blueprint,
     Envelope,
     admin_required,
     audited,

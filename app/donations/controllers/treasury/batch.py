@@ -1,6 +1,14 @@
-from flask_smorest import Blueprint
-
-from app.core.api import Envelope, admin_required, audited, current_user_id, error_responses, ok, page_of, page_window
+from app.core.api import (
+    Blueprint,
+    Envelope,
+    admin_required,
+    audited,
+    current_user_id,
+    error_responses,
+    ok,
+    page_of,
+    page_window,
+)
 from app.donations.schemas.treasury import (
     BatchItemOut,
     BatchItemQuery,

@@ -1,6 +1,5 @@
-from flask_smorest import Blueprint
-
 from app.core.api import (
+    Blueprint,
     Envelope,
     PageQuery,
     admin_required,

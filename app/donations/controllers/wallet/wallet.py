@@ -1,8 +1,7 @@
 from datetime import datetime, time, timedelta
 
-from flask_smorest import Blueprint
-
 from app.core.api import (
+    Blueprint,
     Envelope,
     Page,
     PageQuery,

@@ -7,11 +7,10 @@ import logging
 
 from app.core.clock import utcnow
 from app.core.contracts import UserPreferences
-from app.core.errors import AppError, ValidationFailed
+from app.core.errors import AppError
 from app.core.hooks import HookManager
 from app.donations.events import AutoDonationFailed
 from app.donations.models.donations.donation import auto_donation_amounts
-from app.donations.models.donations.onlus import can_receive_donations
 from app.donations.services.donations.donation_service import DonationService
 from app.donations.services.donations.onlus_service import OnlusService
 from app.donations.services.wallet.ledger import Ledger
@@ -95,13 +94,6 @@ class AutoDonationService:
         return settings
 
     def update(self, user_id: str, changes: dict) -> dict:
-        """Store auto-donation settings in the user's preferences, after checking each ONLUS can receive."""
-        for index, allocation in enumerate(changes.get("allocations") or []):
-            doc = self.onlus.raw(allocation["onlus_id"])
-            if doc is None or not can_receive_donations(doc):
-                raise ValidationFailed(
-                    "ONLUS_NOT_ACCEPTING_DONATIONS",
-                    errors={f"allocations.{index}.onlus_id": ["Not a verified, active ONLUS."]},
-                )
-        self.preferences.update(user_id, {"donations": {"auto_donation": changes}})
+        """Store auto-donation settings in the user's preferences (which check that each ONLUS can receive)."""
+        self.preferences.update_auto_donation(user_id, changes)
         return self.settings(user_id)

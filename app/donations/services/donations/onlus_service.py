@@ -22,6 +22,18 @@ from app.donations.repositories.donations.onlus import OnlusRepository, TaxCodeT
 EDITABLE = ("name", "description", "category", "tax_code", "website", "is_active", "logo_url", "address")
 
 
+class OnlusRecipients:
+    """Which ONLUS can receive donations now (core's preferences check auto-donation choices with it,
+    app.core.contracts.DonationRecipients)."""
+
+    def __init__(self, repo: OnlusRepository):
+        self.repo = repo
+
+    def refused(self, onlus_ids: list[str]) -> set[str]:
+        receiving = {str(doc["_id"]) for doc in self.repo.by_ids(list(onlus_ids)) if can_receive_donations(doc)}
+        return set(onlus_ids) - receiving
+
+
 class OnlusService:
     def __init__(self, repo: OnlusRepository, *, clock: Callable[[], datetime] = utcnow):
         self.repo = repo
