@@ -76,7 +76,7 @@ def init_cli(app: Flask) -> None:
 
     @group.command("send-mail")
     def send_mail():
-        """Send the mail that is due now (what the mail_send job does every 10 s)."""
+        """Send the mail that is due now (what the mail_send job does every MAIL_SEND_SECONDS)."""
         click.echo(current_app.extensions[EXTENSION].core.mail.send_due())
 
     app.cli.add_command(group)

@@ -82,6 +82,7 @@ class BaseConfig:
     MAIL_DEFAULT_SENDER = "GoodPlay <no-reply@goodplay.local>"
     MAIL_SUPPRESS_SEND = False
     MAIL_TIMEOUT = 10
+    MAIL_SEND_SECONDS = 10  # how often the mail_send job sends what is due
     MAIL_BACKEND = "smtp"  # also under TESTING (Flask-Mailman would keep mail in memory): tests use a real server
     # where the links in account emails lead (the single-page app's /verify-email and /reset-password)
     FRONTEND_URL = "http://localhost:3000"
@@ -189,6 +190,7 @@ _ENV_VARS = {
     "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
     "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
     "MAIL_SUPPRESS_SEND": ("MAIL_SUPPRESS_SEND", _bool),
+    "MAIL_SEND_SECONDS": ("MAIL_SEND_SECONDS", int),
     "FRONTEND_URL": ("FRONTEND_URL", str),
     "FORGOT_PASSWORD_RATE_LIMIT": ("FORGOT_PASSWORD_RATE_LIMIT", str),
 }

@@ -59,7 +59,12 @@ def build(infra: Infrastructure, *, recipients: DonationRecipients | None = None
     )
     hasher = PasswordHasher(fast=config["APP_ENV"] == "testing")
     audit = AuditService(AuditRepository(db), users=users_repo, origin=request_origin)
-    mail = MailService(MailOutboxRepository(db), sender=mail_sender(config), domain=mail_domain(config))
+    mail = MailService(
+        MailOutboxRepository(db),
+        sender=mail_sender(config),
+        domain=mail_domain(config),
+        send_every_seconds=config["MAIL_SEND_SECONDS"],
+    )
     accounts = AccountService(
         users=users_repo,
         links=AccountTokenRepository(db),

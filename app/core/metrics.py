@@ -24,8 +24,10 @@ from prometheus_flask_exporter import PrometheusMetrics
 
 from app.core.clock import utcnow
 from app.core.infrastructure import Infrastructure
+from app.core.models.mail import PENDING, STATUSES
 from app.core.repositories.health import HealthRepository
 from app.core.repositories.job_runs import JobRunRepository
+from app.core.repositories.mail import MailOutboxRepository
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,7 @@ class FigureCollector(Collector):
 
 def core_figures(infra: Infrastructure) -> list[Figure]:
     hooks, runs, health = infra.hooks, JobRunRepository(infra.db), HealthRepository(infra.db)
+    mail = MailOutboxRepository(infra.db)
 
     def outbox_events():
         figures = hooks.outbox_figures()
@@ -73,6 +76,14 @@ def core_figures(infra: Infrastructure) -> list[Figure]:
         oldest = [f["oldest"] for status, f in hooks.outbox_figures().items() if status != "parked" and f["oldest"]]
         return (utcnow() - min(oldest)).total_seconds() if oldest else 0.0
 
+    def mail_messages():
+        depth = mail.depth()
+        return {(status,): depth.get(status, {}).get("count", 0) for status in STATUSES}
+
+    def mail_age():
+        oldest = mail.depth().get(PENDING, {}).get("oldest")
+        return (utcnow() - oldest).total_seconds() if oldest else 0.0
+
     def job_field(read):
         return lambda: {(doc["_id"],): value for doc in runs.all() if (value := read(doc)) is not None}
 
@@ -81,6 +92,8 @@ def core_figures(infra: Infrastructure) -> list[Figure]:
             "goodplay_outbox_events", "Events whose handlers are not all done, by status", outbox_events, ("status",)
         ),
         Figure("goodplay_outbox_oldest_age_seconds", "Age of the oldest pending or failed event", outbox_age),
+        Figure("goodplay_mail_messages", "Messages in the mail outbox, by status", mail_messages, ("status",)),
+        Figure("goodplay_mail_oldest_pending_age_seconds", "Age of the oldest message waiting to be sent", mail_age),
         Figure("goodplay_database_up", "1 when the database answers a ping", lambda: float(health.ping())),
         Figure(
             "goodplay_job_last_run_timestamp_seconds",

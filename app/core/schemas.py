@@ -308,7 +308,9 @@ class AuditQuery(PageQuery):
         data_key="from", default_timezone=UTC, metadata={"description": "ISO 8601; entries at or after"}
     )
     until = fields.AwareDateTime(
-        data_key="to", default_timezone=UTC, metadata={"description": "ISO 8601; entries at or before"}
+        data_key="to",
+        default_timezone=UTC,
+        metadata={"description": "ISO 8601; entries at or before; not before `from`"},
     )
 
     @post_load

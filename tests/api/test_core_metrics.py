@@ -71,6 +71,17 @@ def test_a_failed_handler_shows_in_the_outbox_figures(client, container):
     assert value(samples, "goodplay_outbox_events", status="failed") == 1.0
 
 
+def test_the_mail_outbox_depth_is_reported(client, make_user, db):
+    before = scrape(client)
+    assert {value(before, "goodplay_mail_messages", status=s) for s in ("pending", "sent", "failed", "kept")} == {0}
+    make_user("Ada")  # registration queues the confirmation link
+    make_user("Bob")
+    [status] = {m["status"] for m in db["mail_outbox"].find()}
+    samples = scrape(client)
+    assert value(samples, "goodplay_mail_messages", status=status) == 2.0
+    assert value(samples, "goodplay_mail_oldest_pending_age_seconds") >= 0
+
+
 def test_metrics_are_for_loopback_scrapers_or_the_token_holder(app_factory, client):
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 404
     guarded = app_factory(METRICS_TOKEN="s3cret-token").test_client()

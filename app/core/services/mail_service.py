@@ -21,9 +21,18 @@ class Sender(Protocol):
 
 
 class MailService:
-    def __init__(self, outbox: MailOutboxRepository, *, sender: Sender | None, domain: str, clock=utcnow):
+    def __init__(
+        self,
+        outbox: MailOutboxRepository,
+        *,
+        sender: Sender | None,
+        domain: str,
+        send_every_seconds: int = 10,
+        clock=utcnow,
+    ):
         """`sender` None: no mail server (development), messages are kept for a developer to read."""
         self.outbox = outbox
+        self.send_every_seconds = send_every_seconds
         self.sender = sender
         self.domain = domain
         self.clock = clock

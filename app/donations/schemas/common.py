@@ -17,7 +17,12 @@ def check_date_order(data) -> None:
 
 class DateRangeQuery(QuerySchema):
     from_date = fields.Date(data_key="from", metadata={"description": "YYYY-MM-DD (inclusive); default: 30 days ago"})
-    to_date = fields.Date(data_key="to", metadata={"description": "YYYY-MM-DD (inclusive); default: today"})
+    to_date = fields.Date(
+        data_key="to",
+        metadata={
+            "description": "YYYY-MM-DD (inclusive), not before `from`, at most two years after it; default: today"
+        },
+    )
 
     @ma.validates_schema
     def _range(self, data, **kwargs):

@@ -120,7 +120,7 @@ class DonationHistoryQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(DONATION_STATUSES))
     onlus_id = IdRef(validate=validate.Length(min=1, max=64))
     from_date = fields.Date(data_key="from")
-    to_date = fields.Date(data_key="to")
+    to_date = fields.Date(data_key="to", metadata={"description": "YYYY-MM-DD (inclusive), not before `from`"})
 
     @ma.validates_schema
     def _range(self, data, **kwargs):
@@ -133,7 +133,9 @@ class FormatQuery(QuerySchema):
 
 class StatementQuery(FormatQuery):
     from_date = fields.Date(data_key="from", metadata={"description": "YYYY-MM-DD (inclusive); default 1 January"})
-    to_date = fields.Date(data_key="to", metadata={"description": "YYYY-MM-DD (inclusive); default today"})
+    to_date = fields.Date(
+        data_key="to", metadata={"description": "YYYY-MM-DD (inclusive), not before `from`; default today"}
+    )
 
     @ma.validates_schema
     def _range(self, data, **kwargs):

@@ -24,7 +24,7 @@ class WalletOut(OutSchema):
 class TransactionQuery(PageQuery):
     type = fields.String(validate=validate.OneOf(ENTRY_TYPES))
     from_date = fields.Date(data_key="from", metadata={"description": "YYYY-MM-DD (inclusive)"})
-    to_date = fields.Date(data_key="to", metadata={"description": "YYYY-MM-DD (inclusive)"})
+    to_date = fields.Date(data_key="to", metadata={"description": "YYYY-MM-DD (inclusive), not before `from`"})
 
     @ma.validates_schema
     def _range(self, data, **kwargs):
