@@ -8,6 +8,7 @@ MongoDB at MONGO_TEST_URI when set (e.g. a real replica set).
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from datetime import datetime
 
@@ -274,6 +275,21 @@ def make_user(client):
         return ApiUser(client, data["user"], data, password)
 
     return make
+
+
+@pytest.fixture
+def confirm_email(container, client):
+    """confirm_email(user): click the link of the user's "Confirm your email address" mail (kept in the
+    outbox: the test app has no mail server), as the user would."""
+
+    def confirm(user: ApiUser) -> None:
+        messages, _ = container.core.mail.page(to=user.email, limit=100)
+        [mail] = [m for m in messages if m["subject"] == "Confirm your email address"]
+        token = re.search(r"\?token=([A-Za-z0-9_-]+)", mail["text"]).group(1)
+        response = client.post("/api/auth/verify-email", json={"token": token})
+        assert response.status_code == 200, response.json
+
+    return confirm
 
 
 @pytest.fixture

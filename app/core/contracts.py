@@ -19,7 +19,8 @@ class UserDirectory(Protocol):
         """'First L.' of an active user; None when there is no such user."""
 
     def email_of(self, user_id: str) -> str | None:
-        """The address to mail an active user at (never shown to other users); None when there is no such user."""
+        """The confirmed address to mail an active user at (never shown to other users); None when there is no
+        such user or the address is not confirmed yet."""
 
     def display_names(self, user_ids: list[str]) -> dict[str, str]:
         """{user_id: 'First L.'} for the ids that exist (safe to show other users)."""

@@ -216,10 +216,12 @@ def test_a_topic_switched_off_silences_only_its_kinds(make_user, socket_of, fund
     assert len(of_kind(bob, "donation_completed")) == 2
 
 
-def test_email_on_queues_the_notification_as_mail_and_off_does_not(container, make_user, fund, charity):
+def test_email_on_queues_the_notification_as_mail_and_off_does_not(container, make_user, confirm_email):
     mail = FakeMail()
     container.social.notifications.mail = mail
-    ada, bob, cy = make_user("Ada"), make_user("Bob"), make_user("Cy")
+    ada, bob, cy, dee, eve = (make_user(name) for name in ("Ada", "Bob", "Cy", "Dee", "Eve"))
+    for confirmed in (ada, bob, cy):
+        confirm_email(confirmed)
     friend_request(ada, bob)
     [request] = of_kind(bob, "friend_request_received")
     [message] = mail.queued
@@ -229,8 +231,10 @@ def test_email_on_queues_the_notification_as_mail_and_off_does_not(container, ma
     set_notifications(cy, email=False)
     friend_request(ada, cy)
     set_notifications(ada, friends=False)
-    friend_request(make_user("Dee"), ada)
+    friend_request(dee, ada)
+    friend_request(bob, eve)  # Eve never confirmed her address: her inbox only
     assert len(mail.queued) == 1
+    assert of_kind(eve, "friend_request_received")
     assert of_kind(cy, "friend_request_received") and of_kind(ada, "friend_request_received")
     assert request["read"] is False
 

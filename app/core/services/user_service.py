@@ -40,8 +40,11 @@ class UserService:
         return display_name(user) if user and user.get("is_active", True) else None
 
     def email_of(self, user_id: str) -> str | None:
+        """Only a confirmed address: until the user clicked its link, nothing but account mail goes there."""
         user = self.users.by_id(user_id)
-        return user["email"] if user and user.get("is_active", True) else None
+        if not user or not user.get("is_active", True) or not user.get("email_verified"):
+            return None
+        return user["email"]
 
     def display_names(self, user_ids: list[str]) -> dict[str, str]:
         """{user_id: 'First L.'} for the ids that exist (no emails: safe to show other users)."""
