@@ -101,7 +101,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
 
     core_s = core.build(infra, recipients=donations.recipients(infra))
-    donations_s = donations.build(infra, users=core_s.users, preferences=core_s.preferences)
+    donations_s = donations.build(infra, users=core_s.users, preferences=core_s.preferences, mail=core_s.mail)
     games_s = games.build(infra, users=core_s.users, wallet=donations_s.wallet, credits=donations_s.credits)
     social_s = social.build(
         infra,

@@ -10,7 +10,7 @@ import logging
 from flask import Flask
 from flask_smorest import Api
 
-from app.core.contracts import UserDirectory, UserPreferences
+from app.core.contracts import MailQueue, UserDirectory, UserPreferences
 from app.core.infrastructure import Infrastructure
 from app.core.metrics import Figure
 from app.donations import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
@@ -46,6 +46,7 @@ from app.donations.services.compliance.sanctions_service import SanctionsService
 from app.donations.services.donations.auto_donation_service import AutoDonationService
 from app.donations.services.donations.donation_service import DonationService
 from app.donations.services.donations.onlus_service import OnlusRecipients, OnlusService
+from app.donations.services.donations.receipt_mail_service import ReceiptMailService
 from app.donations.services.donations.receipt_service import ReceiptService
 from app.donations.services.donations.refund_service import RefundService
 from app.donations.services.donations.statement_service import StatementService
@@ -89,7 +90,9 @@ def recipients(infra: Infrastructure) -> OnlusRecipients:
     return OnlusRecipients(OnlusRepository(infra.db))
 
 
-def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPreferences) -> DonationsServices:
+def build(
+    infra: Infrastructure, *, users: UserDirectory, preferences: UserPreferences, mail: MailQueue
+) -> DonationsServices:
     db, hooks, config, cache = infra.db, infra.hooks, infra.config, infra.cache
     fraud_config = dict(config.get("DONATION_FRAUD_LIMITS") or {})
     aml_rules = ComplianceRules.from_config(config.get("DONATION_COMPLIANCE"))
@@ -193,6 +196,9 @@ def build(infra: Infrastructure, *, users: UserDirectory, preferences: UserPrefe
         onlus=onlus,
         donations=donations,
         receipts=receipts,
+        receipt_mail=ReceiptMailService(
+            receipts=receipts, users=users, preferences=preferences, mail=mail, frontend_url=config["FRONTEND_URL"]
+        ),
         refunds=refunds,
         auto_donations=auto_donations,
         statements=StatementService(donations=donations_repo, receipts=receipts_repo, receipt_service=receipts),

@@ -12,12 +12,17 @@ from app.games.events import GameSessionComplete, TournamentComplete
 def subscriptions(services: DonationsServices) -> list[Subscription]:
     credit_session, pay_tournament = _credit_handlers(services.credits)
     invalidate = services.financial.invalidate
+
+    def mail_receipt(event: Event) -> None:
+        services.receipt_mail.send(user_id=event.payload.user_id, donation_id=event.payload.donation_id)
+
     return [
         Subscription(GameSessionComplete, "donations:credit_session", credit_session),
         Subscription(TournamentComplete, "donations:pay_tournament", pay_tournament),
         # financial dashboards are cached: every completed or refunded donation makes them stale
         Subscription(DonationComplete, "donations:invalidate_financial", invalidate),
         Subscription(DonationRefunded, "donations:invalidate_financial", invalidate),
+        Subscription(DonationComplete, "donations:receipt_email", mail_receipt),
     ]
 
 

@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-from html import escape
+from app.core.models.mail_text import compose
 
 VERIFY_HOURS = 24
 RESET_MINUTES = 30
 
 
-def _html(greeting: str, paragraphs: list[str], link: str | None = None, action: str | None = None) -> str:
-    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
-    button = f'<p><a href="{escape(link, quote=True)}">{escape(action or link)}</a></p>' if link else ""
-    return f"<!doctype html><html><body><p>{escape(greeting)}</p>{body}{button}<p>GoodPlay</p></body></html>"
-
-
-def _text(greeting: str, paragraphs: list[str], link: str | None = None) -> str:
-    lines = [greeting, "", *[p + "\n" for p in paragraphs]]
-    if link:
-        lines += [link, ""]
-    return "\n".join([*lines, "GoodPlay"])
-
-
-def _mail(subject: str, greeting: str, paragraphs: list[str], link=None, action=None) -> dict:
-    return {
-        "subject": subject,
-        "text": _text(greeting, paragraphs, link),
-        "html": _html(greeting, paragraphs, link, action),
-    }
-
-
 def verify_email(first_name: str, link: str) -> dict:
-    return _mail(
+    return compose(
         "Confirm your email address",
         f"Hi {first_name},",
         [f"Please confirm this address for your GoodPlay account. The link works once, for {VERIFY_HOURS} hours."],
@@ -40,7 +19,7 @@ def verify_email(first_name: str, link: str) -> dict:
 
 
 def confirm_new_email(first_name: str, new_email: str, link: str) -> dict:
-    return _mail(
+    return compose(
         "Confirm your new email address",
         f"Hi {first_name},",
         [
@@ -53,7 +32,7 @@ def confirm_new_email(first_name: str, new_email: str, link: str) -> dict:
 
 
 def email_change_requested(first_name: str, new_email: str) -> dict:
-    return _mail(
+    return compose(
         "Your GoodPlay email address is being changed",
         f"Hi {first_name},",
         [
@@ -64,7 +43,7 @@ def email_change_requested(first_name: str, new_email: str) -> dict:
 
 
 def email_changed(first_name: str, new_email: str) -> dict:
-    return _mail(
+    return compose(
         "Your GoodPlay email address was changed",
         f"Hi {first_name},",
         [f"Your GoodPlay account now uses {new_email}. If that was not you, contact us at once."],
@@ -72,7 +51,7 @@ def email_changed(first_name: str, new_email: str) -> dict:
 
 
 def reset_password(first_name: str, link: str) -> dict:
-    return _mail(
+    return compose(
         "Reset your GoodPlay password",
         f"Hi {first_name},",
         [
@@ -85,7 +64,7 @@ def reset_password(first_name: str, link: str) -> dict:
 
 
 def password_was_reset(first_name: str) -> dict:
-    return _mail(
+    return compose(
         "Your GoodPlay password was changed",
         f"Hi {first_name},",
         ["Your password was reset and every session was signed out. If that was not you, contact us at once."],

@@ -13,6 +13,7 @@ from app.donations.services.compliance.sanctions_service import SanctionsService
 from app.donations.services.donations.auto_donation_service import AutoDonationService
 from app.donations.services.donations.donation_service import DonationService
 from app.donations.services.donations.onlus_service import OnlusService
+from app.donations.services.donations.receipt_mail_service import ReceiptMailService
 from app.donations.services.donations.receipt_service import ReceiptService
 from app.donations.services.donations.refund_service import RefundService
 from app.donations.services.donations.statement_service import StatementService
@@ -37,6 +38,7 @@ class DonationsServices:
     onlus: OnlusService
     donations: DonationService
     receipts: ReceiptService
+    receipt_mail: ReceiptMailService
     refunds: RefundService
     auto_donations: AutoDonationService
     statements: StatementService

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.core.models.mail_text import compose
 from app.donations.models.donations.donation import COMPLETED
 
 TAX_NOTE = (
@@ -80,3 +81,20 @@ def completion(donation: dict, onlus: dict, donor: dict, at: datetime) -> dict:
             "tax_note": f"{TEST_MODE_NOTE} {note}" if test_mode else note,
         },
     }
+
+
+def mail(found: dict, *, first_name: str, link: str) -> dict:
+    """The email that sends a numbered receipt (or acknowledgement) to its donor."""
+    amount = f"EUR {found['amount_cents'] / 100:,.2f}"
+    onlus = found["onlus"]["name"]
+    number = found["receipt_number"]
+    if found["kind"] == TAX_RECEIPT:
+        subject, what = f"Your donation receipt {number}", "receipt"
+    else:
+        subject, what = f"Your donation acknowledgement {number}", "acknowledgement"
+    paragraphs = [
+        f"Thank you for donating {amount} to {onlus}.",
+        f"Your {what} number is {number}. {found['tax_note']}",
+        "Open it, or download it as a PDF, from your donations page.",
+    ]
+    return compose(subject, f"Hi {first_name}," if first_name else "Hello,", paragraphs, link, f"View {what} {number}")
