@@ -118,6 +118,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         social=social_s.graph,
         donations=donations_s.donations,
         onlus=donations_s.onlus,
+        play=games_s.directory,
+        mail=core_s.mail,
     )
     built = {"core": core_s, "social": social_s, "games": games_s, "donations": donations_s, "impact": impact_s}
 

@@ -22,6 +22,10 @@ class UserDirectory(Protocol):
         """The confirmed address to mail an active user at (never shown to other users); None when there is no
         such user or the address is not confirmed yet."""
 
+    def mail_recipients_after(self, after_id: str | None, limit: int = 200) -> list[dict]:
+        """[{id, email, first_name}] of active users with a confirmed address, in id order after `after_id`
+        (None: from the first); fewer than `limit` means the last page."""
+
     def display_names(self, user_ids: list[str]) -> dict[str, str]:
         """{user_id: 'First L.'} for the ids that exist (safe to show other users)."""
 

@@ -37,3 +37,6 @@ class DonationRecords(Protocol):
 
     def period_summary(self, start: datetime, end: datetime) -> dict:
         """Net donated in [start, end): {total_cents, donation_count, donor_ids, by_category, by_onlus}."""
+
+    def earned_between(self, user_id: str, start: datetime, end: datetime) -> int:
+        """Cents credited to the user's balance in [start, end) (play, rewards, released holds)."""

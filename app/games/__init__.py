@@ -84,7 +84,7 @@ def build(
         challenges=challenges_svc,
         teams=teams_svc,
         tournaments=tournaments_svc,
-        directory=GameDirectoryService(catalog=catalog_svc, teams=teams_svc),
+        directory=GameDirectoryService(catalog=catalog_svc, teams=teams_svc, sessions=sessions_svc),
     )
 
 

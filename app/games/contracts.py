@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Protocol
 
 
@@ -14,3 +15,8 @@ class GameDirectory(Protocol):
 
     def team_member_ids(self, team_id: str) -> list[str]:
         """The members of a global team."""
+
+
+class PlayRecords(Protocol):
+    def play_summary(self, user_id: str, first_day: date, end_day: date) -> dict:
+        """{sessions, play_seconds}: the user's sessions completed on first_day <= day < end_day (UTC days)."""

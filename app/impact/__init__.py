@@ -6,9 +6,10 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from app.core.contracts import TokenChecker, UserDirectory, UserPreferences
+from app.core.contracts import MailQueue, TokenChecker, UserDirectory, UserPreferences
 from app.core.infrastructure import Infrastructure
 from app.donations.contracts import DonationRecords, OnlusDirectory
+from app.games.contracts import PlayRecords
 from app.impact import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
 from app.impact.controllers import impact_controller
 from app.impact.models.tracking import DEFAULT_COMMUNITY_MARKS
@@ -24,6 +25,7 @@ from app.impact.services.community_service import CommunityImpactService
 from app.impact.services.story_service import StoryUnlockingService
 from app.impact.services.tracking_service import ImpactTrackingService
 from app.impact.services.visualization_service import ImpactVisualizationService
+from app.impact.services.weekly_summary_service import WeeklySummaryService
 from app.social.contracts import SocialGraph
 
 EVENTS = events.EVENTS  # registered by the factory before any module subscribes
@@ -43,6 +45,8 @@ def build(
     social: SocialGraph,
     donations: DonationRecords,
     onlus: OnlusDirectory,
+    play: PlayRecords,
+    mail: MailQueue,
 ) -> ImpactServices:
     db, hooks, config = infra.db, infra.hooks, infra.config
     story_repo, tracking_repo, metric_repo = StoryRepository(db), TrackingRepository(db), MetricRepository(db)
@@ -93,6 +97,17 @@ def build(
         stories=stories,
         visualization=visualization,
         community=community,
+        weekly_summary=WeeklySummaryService(
+            users=users,
+            preferences=preferences,
+            play=play,
+            donations=donations,
+            social=social,
+            tracking=tracking_repo,
+            stories=story_repo,
+            mail=mail,
+            frontend_url=config["FRONTEND_URL"],
+        ),
         push=live_push(infra),
         tokens=tokens,
         users=users,

@@ -12,6 +12,10 @@ def schedule(services: ImpactServices) -> list[Job]:
         Job.cron("impact_monthly_reports", services.community.run_scheduled_reports, day=1, hour=0, minute=5),
         Job.every("impact_trending_metrics", services.visualization.refresh_trending, minutes=5),
         Job.every("impact_cache_warming", services.community.warm_cache, minutes=10),
+        # Monday 08:00 UTC: the week that just closed, to everyone who asked for it
+        Job.cron(
+            "impact_weekly_summary", services.weekly_summary.send_closed_week, day_of_week="mon", hour=8, minute=0
+        ),
         # next year's seasonal campaigns exist before New Year, whenever the app was last initialised
         Job.cron("impact_seasonal_catalog", services.stories.install_catalog, month=12, day=1, hour=0, minute=1),
     ]

@@ -57,6 +57,15 @@ class UserRepository:
         oid = to_object_id(user_id)
         return self.collection.find_one({"_id": oid}) if oid else None
 
+    def confirmed_after(self, after_id: str | None, limit: int) -> list[dict]:
+        """Active users with a confirmed address, in id order after `after_id` (paging through everyone)."""
+        query: dict = {"is_active": True, "email_verified": True}
+        after = to_object_id(after_id) if after_id else None
+        if after:
+            query["_id"] = {"$gt": after}
+        projection = {"email": 1, "first_name": 1}
+        return list(self.collection.find(query, projection).sort("_id", ASCENDING).limit(limit))
+
     def by_email(self, email: str) -> dict | None:
         return self.collection.find_one({"email": email})
 

@@ -46,6 +46,12 @@ class UserService:
             return None
         return user["email"]
 
+    def mail_recipients_after(self, after_id: str | None, limit: int = 200) -> list[dict]:
+        return [
+            {"id": str(u["_id"]), "email": u["email"], "first_name": u.get("first_name", "")}
+            for u in self.users.confirmed_after(after_id, limit)
+        ]
+
     def display_names(self, user_ids: list[str]) -> dict[str, str]:
         """{user_id: 'First L.'} for the ids that exist (no emails: safe to show other users)."""
         rows = self.users.by_ids(list(user_ids), {"first_name": 1, "last_name": 1})

@@ -133,6 +133,24 @@ class SessionRepository:
         window = facets.get("window") or [{}]
         return days, int(window[0].get("n", 0))
 
+    def play_between(self, user_id: str, first_day: str, end_day: str) -> tuple[int, int]:
+        """(sessions completed, credited play seconds) on days first_day <= day < end_day (ISO dates)."""
+        rows = list(
+            self.collection.aggregate(
+                [
+                    {
+                        "$match": {
+                            "user_id": user_id,
+                            "completed_day": {"$gte": first_day, "$lt": end_day},
+                            "status": COMPLETED,
+                        }
+                    },
+                    {"$group": {"_id": None, "n": {"$sum": 1}, "seconds": {"$sum": "$play_seconds"}}},
+                ]
+            )
+        )
+        return (int(rows[0]["n"]), int(rows[0]["seconds"] or 0)) if rows else (0, 0)
+
     def stale(self, *, active_before: datetime, paused_before: datetime, limit: int = 500) -> list[dict]:
         """Open sessions whose last activity is older than the limit of their status."""
         return list(

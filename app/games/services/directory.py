@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from app.games.services.catalog import CatalogService
+from app.games.services.sessions import SessionService
 from app.games.services.teams import TeamService
 
 
 class GameDirectoryService:
-    def __init__(self, *, catalog: CatalogService, teams: TeamService):
-        self.catalog, self.teams = catalog, teams
+    def __init__(self, *, catalog: CatalogService, teams: TeamService, sessions: SessionService):
+        self.catalog, self.teams, self.sessions = catalog, teams, sessions
 
     def get_game(self, game_id: str) -> dict | None:
         return self.catalog.find(game_id)
@@ -24,3 +27,6 @@ class GameDirectoryService:
 
     def get_team(self, team_id: str) -> dict | None:
         return self.teams.get_team(team_id)
+
+    def play_summary(self, user_id: str, first_day: date, end_day: date) -> dict:
+        return self.sessions.play_summary(user_id, first_day, end_day)

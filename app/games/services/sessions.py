@@ -87,6 +87,11 @@ class SessionService:
         rows, total = self.repo.list_for_user(user_id, status=status, game_id=game_id, skip=skip, limit=limit)
         return [self.view(r) for r in rows], total
 
+    def play_summary(self, user_id: str, first_day: date, end_day: date) -> dict:
+        """{sessions, play_seconds} completed on first_day <= day < end_day."""
+        sessions, seconds = self.repo.play_between(user_id, first_day.isoformat(), end_day.isoformat())
+        return {"sessions": sessions, "play_seconds": seconds}
+
     # -- start ------------------------------------------------------------------------
     def start(
         self,

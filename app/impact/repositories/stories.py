@@ -120,6 +120,11 @@ class StoryRepository:
     def unlock(self, user_id: str, story_id: str) -> dict | None:
         return self.unlocks.find_one({"user_id": user_id, "story_id": story_id})
 
+    def unlocked_between(self, user_id: str, start: datetime, end: datetime) -> list[dict]:
+        """The user's unlocks with unlocked_at in [start, end), oldest first."""
+        query = {"user_id": user_id, "unlocked_at": {"$gte": start, "$lt": end}}
+        return list(self.unlocks.find(query, {"title": 1, "unlocked_at": 1}).sort("unlocked_at", ASCENDING))
+
     def unpublished(self, user_id: str) -> list[dict]:
         return list(self.unlocks.find({"user_id": user_id, "published_event": False}))
 

@@ -186,6 +186,15 @@ class TrackingRepository:
         )
         return int(rows[0]["cents"]) if rows else 0
 
+    def timeline_by_kind(self, user_id: str, start: datetime, end: datetime) -> dict[str, tuple[int, int]]:
+        """{kind: (entries, cents)} of the user's timeline with occurred_at in [start, end)."""
+        match = {"user_id": user_id, "occurred_at": {"$gte": start, "$lt": end}}
+        group = {"_id": "$kind", "n": {"$sum": 1}, "cents": {"$sum": {"$ifNull": ["$amount_cents", 0]}}}
+        return {
+            r["_id"]: (int(r["n"]), int(r["cents"]))
+            for r in self.timeline.aggregate([{"$match": match}, {"$group": group}])
+        }
+
     def leaderboard(self, field: str, *, exclude: set[str], skip: int, limit: int) -> tuple[list[dict], int]:
         query = {field: {"$gt": 0}, "_id": {"$nin": list(exclude)}}
         total = self.users.count_documents(query)

@@ -11,6 +11,7 @@ from app.impact.services.community_service import CommunityImpactService
 from app.impact.services.story_service import StoryUnlockingService
 from app.impact.services.tracking_service import ImpactTrackingService
 from app.impact.services.visualization_service import ImpactVisualizationService
+from app.impact.services.weekly_summary_service import WeeklySummaryService
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class ImpactServices:
     stories: StoryUnlockingService
     visualization: ImpactVisualizationService
     community: CommunityImpactService
+    weekly_summary: WeeklySummaryService
     # the realtime side: pushes, who may connect, who wants which pushes
     push: RealtimePush
     tokens: TokenChecker

@@ -92,6 +92,16 @@ class LedgerRepository:
         )
         return -rows[0]["cents"] if rows else 0
 
+    def sum_for_user(self, user_id: str, types: list[str], start: datetime, end: datetime) -> int:
+        """Cents of the user's entries of these types created in [start, end)."""
+        match = {"user_id": user_id, "type": {"$in": types}, "created_at": {"$gte": start, "$lt": end}}
+        rows = list(
+            self.collection.aggregate(
+                [{"$match": match}, {"$group": {"_id": None, "cents": {"$sum": "$amount_cents"}}}]
+            )
+        )
+        return int(rows[0]["cents"]) if rows else 0
+
     def unsettled_holds(self) -> list[dict]:
         """Credits a fraud check held that no `release:<key>` entry settled yet, oldest first."""
         held = list(self.collection.find({"status": HELD, "held_cents": {"$gt": 0}}).sort("created_at", 1))
