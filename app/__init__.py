@@ -121,6 +121,12 @@ def create_app(overrides: dict | None = None) -> Flask:
         play=games_s.directory,
         mail=core_s.mail,
     )
+    core_s = core.with_privacy(
+        core_s,
+        infra,
+        modules=[social_s.personal_data, games_s.personal_data, donations_s.personal_data, impact_s.personal_data],
+        settlement=donations_s.settlement,
+    )
     built = {"core": core_s, "social": social_s, "games": games_s, "donations": donations_s, "impact": impact_s}
 
     init_proxy_fix(app)

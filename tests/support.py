@@ -9,6 +9,22 @@ from datetime import datetime, timedelta
 START = datetime(2026, 11, 18, 12, 0, 0)  # a Wednesday: no weekend flag, no default mode windows
 
 
+REALTIME_NAMESPACE = "/impact"
+
+
+def ended_within(sock, seconds: float = 1.0) -> str | None:
+    """The reason `session_ended` gave, once the server disconnected the socket within `seconds`; None if
+    it is still connected then."""
+    deadline = time.monotonic() + seconds
+    while sock.is_connected(REALTIME_NAMESPACE):
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.02)
+    # get_received() refuses a disconnected client; what it received is still in its queue
+    [ended] = [m for m in sock.queue if m["name"] == "session_ended" and m["namespace"] == REALTIME_NAMESPACE]
+    return ended["args"][0]["message"]
+
+
 class FakeClock:
     """A clock that only moves when told to: plugged into a service's clock, it replaces sleeping."""
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+
 from flask import Flask
 from flask_smorest import Api
 
 from app.core import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
 from app.core.api import request_origin
 from app.core.audit_trail import init_audit_trail
-from app.core.contracts import DonationRecipients
+from app.core.contracts import BalanceSettlement, DonationRecipients, PersonalData
 from app.core.controllers import admin_audit, admin_events, admin_mail, admin_users, auth, health, preferences, users
 from app.core.infrastructure import Infrastructure
 from app.core.mail import mail_domain, mail_sender
@@ -16,6 +19,7 @@ from app.core.repositories.account_tokens import AccountTokenRepository
 from app.core.repositories.audit import AuditRepository
 from app.core.repositories.health import HealthRepository
 from app.core.repositories.mail import MailOutboxRepository
+from app.core.repositories.personal_data import CoreRecords
 from app.core.repositories.preferences import PreferencesRepository
 from app.core.repositories.tokens import TokenRepository
 from app.core.repositories.users import UserRepository
@@ -28,6 +32,7 @@ from app.core.services.health_service import HealthService
 from app.core.services.mail_service import MailService
 from app.core.services.passwords import PasswordHasher
 from app.core.services.preferences_service import PreferencesService
+from app.core.services.privacy_service import PrivacyService
 from app.core.services.tokens import TokenService
 from app.core.services.user_admin_service import UserAdminService
 from app.core.services.user_service import UserService
@@ -46,6 +51,10 @@ BLUEPRINTS = (
 )
 
 
+def password_hasher(config) -> PasswordHasher:
+    return PasswordHasher(fast=config["APP_ENV"] == "testing")
+
+
 def build(infra: Infrastructure, *, recipients: DonationRecipients | None = None) -> CoreServices:
     db, config = infra.db, infra.config
     users_repo = UserRepository(db)
@@ -57,7 +66,7 @@ def build(infra: Infrastructure, *, recipients: DonationRecipients | None = None
         cache=infra.cache,
         cache_seconds=config["TOKEN_REVOCATION_CACHE_SECONDS"],
     )
-    hasher = PasswordHasher(fast=config["APP_ENV"] == "testing")
+    hasher = password_hasher(config)
     audit = AuditService(AuditRepository(db), users=users_repo, origin=request_origin)
     mail = MailService(
         MailOutboxRepository(db),
@@ -93,6 +102,26 @@ def build(infra: Infrastructure, *, recipients: DonationRecipients | None = None
         health=HealthService(HealthRepository(db)),
         events=infra.hooks,
     )
+
+
+def with_privacy(
+    services: CoreServices,
+    infra: Infrastructure,
+    *,
+    modules: Sequence[PersonalData],
+    settlement: BalanceSettlement,
+) -> CoreServices:
+    """Core's services with the export and deletion of accounts, which need every module's part."""
+    privacy = PrivacyService(
+        users=UserRepository(infra.db),
+        records=CoreRecords(infra.db),
+        tokens=services.tokens,
+        hasher=password_hasher(infra.config),
+        audit=services.audit,
+        modules=modules,
+        settlement=settlement,
+    )
+    return dataclasses.replace(services, privacy=privacy)
 
 
 def init_app(app: Flask, api: Api, services: CoreServices) -> None:

@@ -431,6 +431,11 @@ class ErrorEnvelope(OutSchema):
         values=ma.fields.List(ma.fields.String()),
         metadata={"description": "Per field (or `_schema`), what is wrong with it; present on VALIDATION_ERROR"},
     )
+    data = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=Json(),
+        metadata={"description": "What the client needs to act, on the few errors that carry it (amounts in euros)"},
+    )
 
 
 def ok(message: str, data: Any = None) -> dict:

@@ -96,3 +96,37 @@ class AuditTrail(Protocol):
         request_id: str | None = None,
     ) -> None:
         """Append one entry to the audit log (never updated or deleted)."""
+
+
+# -- personal data (export and erasure of an account) ---------------------------------------------------
+
+
+class PersonalData(Protocol):
+    """One module's part of a user's data: what it holds (export) and what an account deletion does to it
+    (erase): per collection, the user's documents are deleted, kept (what the law makes us keep: the ledger,
+    donations, receipts) or kept with the user's address and names replaced."""
+
+    name: str
+
+    def export(self, user_id: str) -> dict[str, list[dict]]:
+        """{collection: that user's documents, JSON-safe}."""
+
+    def erase(self, user_id: str, replacements) -> None:
+        """Apply the rules (`replacements`: app.core.models.personal_data.Replacements). Idempotent: a deletion
+        interrupted midway runs again."""
+
+
+class BalanceSettlement(Protocol):
+    """What an account deletion does with the money left in the wallet (the donations module decides)."""
+
+    minimum_cents: int
+
+    def balances(self, user_id: str) -> tuple[int, int]:
+        """(balance, held) in cents: what the user may spend, and what waits for a review."""
+
+    def donate_balance(self, user_id: str, onlus_id: str) -> dict:
+        """Donate the whole balance to the ONLUS through the normal donation path (receipt included), once per
+        account (idempotent); the donation. Raises the donation's errors (ONLUS_NOT_FOUND, ...)."""
+
+    def forfeit_balance(self, user_id: str) -> None:
+        """Give up a balance below the minimum donation: a debit entry in the ledger, once per account."""

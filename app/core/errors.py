@@ -15,7 +15,8 @@ UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
 
 class AppError(Exception):
-    """A failure a client can act on: a status code, a message key, optional field errors."""
+    """A failure a client can act on: a status code, a message key, optional field errors, optional `data`
+    (what the client needs to act, e.g. the balance still to decide about)."""
 
     status_code = 400
     message = "BAD_REQUEST"
@@ -27,6 +28,7 @@ class AppError(Exception):
         errors: dict | None = None,
         status_code: int | None = None,
         headers: dict | None = None,
+        data: dict | None = None,
     ):
         super().__init__(message or self.message)
         if message:
@@ -35,6 +37,7 @@ class AppError(Exception):
             self.status_code = status_code
         self.errors = errors
         self.headers = headers
+        self.data = data
 
 
 class BadRequest(AppError):
@@ -100,15 +103,17 @@ _HTTP_MESSAGES = {
 }
 
 
-def error_body(message: str, errors: dict | None = None) -> dict:
+def error_body(message: str, errors: dict | None = None, data: dict | None = None) -> dict:
     body = {"success": False, "message": message}
     if errors:
         body["errors"] = errors
+    if data is not None:
+        body["data"] = data
     return body
 
 
-def error_response(status: int, message: str, errors: dict | None = None, headers=None):
-    response = jsonify(error_body(message, errors))
+def error_response(status: int, message: str, errors: dict | None = None, headers=None, data: dict | None = None):
+    response = jsonify(error_body(message, errors, data))
     response.status_code = status
     if headers:
         response.headers.update(headers)
@@ -146,7 +151,7 @@ def _texts(value) -> list:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def _app_error(err: AppError):
-        return error_response(err.status_code, err.message, err.errors, err.headers)
+        return error_response(err.status_code, err.message, err.errors, err.headers, err.data)
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):

@@ -13,6 +13,7 @@ from app.core.api import (
     Details,
     Id,
     IdRef,
+    Json,
     Money,
     OutSchema,
     PageQuery,
@@ -86,6 +87,32 @@ class ResetPasswordIn(StrictSchema):
 
 class ChangeEmailIn(_EmailIn):
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD_LENGTH))
+
+
+class DeleteAccountIn(StrictSchema):
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD_LENGTH))
+    donate_balance_to = IdRef(
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "The verified ONLUS that receives the balance (required from EUR 0.50)"},
+    )
+
+
+class DeletedAccountOut(OutSchema):
+    balance_donated = fields.Float(metadata={"description": "Euros donated to `onlus_id` (donation `donation_id`)"})
+    donation_id = fields.String()
+    onlus_id = fields.String()
+    balance_forfeited = fields.Float(metadata={"description": "Euros below the minimum donation, given up"})
+
+
+class ExportOut(OutSchema):
+    user_id = fields.String(required=True)
+    exported_at = fields.String(required=True)
+    collections = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(Json()),
+        required=True,
+        metadata={"description": "Per collection, the user's documents (amounts in euros, ids as strings)"},
+    )
 
 
 class MailQuery(PageQuery):

@@ -13,6 +13,7 @@ from flask_smorest import Api
 from app.core.contracts import MailQueue, UserDirectory, UserPreferences
 from app.core.infrastructure import Infrastructure
 from app.core.metrics import Figure
+from app.core.services.personal_data import ModulePersonalData
 from app.donations import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
 from app.donations.controllers import BLUEPRINTS
 from app.donations.models.compliance.fraud import VelocityLimits
@@ -29,6 +30,7 @@ from app.donations.repositories.payments.intents import PaymentIntentRepository
 from app.donations.repositories.payments.providers import ProviderConfigRepository
 from app.donations.repositories.payments.simulated import SimulatedPaymentRepository
 from app.donations.repositories.payments.webhooks import WebhookEventRepository
+from app.donations.repositories.personal_data import DonationRecordsOfUser
 from app.donations.repositories.treasury.batches import BatchRepository
 from app.donations.repositories.treasury.disbursements import DisbursementRepository
 from app.donations.repositories.treasury.financial import FinancialRepository
@@ -43,6 +45,7 @@ from app.donations.services.compliance.fraud_service import FraudService
 from app.donations.services.compliance.held_donation_review import HeldDonationReview
 from app.donations.services.compliance.kyc_service import KycService
 from app.donations.services.compliance.sanctions_service import SanctionsService
+from app.donations.services.donations.account_settlement import AccountSettlement
 from app.donations.services.donations.auto_donation_service import AutoDonationService
 from app.donations.services.donations.donation_service import DonationService
 from app.donations.services.donations.onlus_service import OnlusRecipients, OnlusService
@@ -222,6 +225,8 @@ def build(
             disbursements=disbursements,
         ),
         financial=FinancialAnalyticsService(repo=FinancialRepository(db), onlus=onlus, cache=cache),
+        settlement=AccountSettlement(wallet=wallet, donations=donations),
+        personal_data=ModulePersonalData("donations", DonationRecordsOfUser(db), after_erase=receipts.forget_donor),
     )
 
 

@@ -13,12 +13,14 @@ from flask_smorest import Api
 
 from app.core.contracts import UserDirectory
 from app.core.infrastructure import Infrastructure
+from app.core.services.personal_data import ModulePersonalData
 from app.donations.contracts import SessionCrediting, SessionCredits
 from app.games import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
 from app.games.controllers import catalog, challenges, modes, sessions, teams, tournaments
 from app.games.repositories.challenges import ChallengeRepository
 from app.games.repositories.games import GameRepository
 from app.games.repositories.modes import ModeRepository
+from app.games.repositories.personal_data import GameRecords
 from app.games.repositories.sessions import SessionRepository
 from app.games.repositories.teams import TeamRepository
 from app.games.repositories.tournaments import TournamentRepository
@@ -85,6 +87,7 @@ def build(
         teams=teams_svc,
         tournaments=tournaments_svc,
         directory=GameDirectoryService(catalog=catalog_svc, teams=teams_svc, sessions=sessions_svc),
+        personal_data=ModulePersonalData("games", GameRecords(db), before_erase=teams_svc.leave_all),
     )
 
 

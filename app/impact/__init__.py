@@ -8,6 +8,7 @@ from flask_smorest import Api
 
 from app.core.contracts import MailQueue, TokenChecker, UserDirectory, UserPreferences
 from app.core.infrastructure import Infrastructure
+from app.core.services.personal_data import ModulePersonalData
 from app.donations.contracts import DonationRecords, OnlusDirectory
 from app.games.contracts import PlayRecords
 from app.impact import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
@@ -15,6 +16,7 @@ from app.impact.controllers import impact_controller
 from app.impact.models.tracking import DEFAULT_COMMUNITY_MARKS
 from app.impact.realtime import ImpactNamespace, RealtimePush
 from app.impact.repositories.metrics import MetricRepository
+from app.impact.repositories.personal_data import ImpactRecords
 from app.impact.repositories.reports import ReportRepository
 from app.impact.repositories.stories import StoryRepository
 from app.impact.repositories.tracking import TrackingRepository
@@ -108,6 +110,7 @@ def build(
             mail=mail,
             frontend_url=config["FRONTEND_URL"],
         ),
+        personal_data=ModulePersonalData("impact", ImpactRecords(db), after_erase=cache.forget_user),
         push=live_push(infra),
         tokens=tokens,
         users=users,

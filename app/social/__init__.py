@@ -13,6 +13,7 @@ from flask_smorest import Api
 
 from app.core.contracts import MailQueue, UserDirectory, UserPreferences
 from app.core.infrastructure import Infrastructure
+from app.core.services.personal_data import ModulePersonalData
 from app.games.contracts import GameDirectory
 from app.impact.contracts import LivePush
 from app.social import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
@@ -26,6 +27,7 @@ from app.social.repositories.challenges import ChallengeRepository
 from app.social.repositories.donations import SocialDonationRepository
 from app.social.repositories.leaderboards import LeaderboardRepository
 from app.social.repositories.notifications import NotificationRepository
+from app.social.repositories.personal_data import SocialRecords
 from app.social.repositories.relationships import RelationshipRepository
 from app.social.repositories.scores import ScoreRepository
 from app.social.services import SocialServices
@@ -97,6 +99,7 @@ def build(
             push=push,
             mail=mail,
         ),
+        personal_data=ModulePersonalData("social", SocialRecords(db), before_erase=leaderboards.remove_user),
     )
 
 

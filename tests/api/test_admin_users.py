@@ -3,11 +3,10 @@ refused, other players stop finding the account) and reinstating, each idempoten
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from app.core.repositories.audit import COLLECTION as AUDIT
+from tests.support import ended_within
 
 NS = "/impact"
 UNKNOWN_ID = "5f0000000000000000000000"
@@ -15,16 +14,6 @@ UNKNOWN_ID = "5f0000000000000000000000"
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
-
-
-def ended_within(sock, seconds: float = 1.0) -> str | None:
-    deadline = time.monotonic() + seconds
-    while sock.is_connected(NS):
-        if time.monotonic() > deadline:
-            return None
-        time.sleep(0.02)
-    [ended] = [m for m in sock.queue if m["name"] == "session_ended" and m["namespace"] == NS]
-    return ended["args"][0]["message"]
 
 
 def login(client, who):

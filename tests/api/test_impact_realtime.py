@@ -3,11 +3,12 @@ revoked or expires, whichever way the revocation came, and `authenticate` carrie
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+
+from tests.support import ended_within
 
 NS = "/impact"
 
@@ -24,19 +25,6 @@ def connect(app, container):
         return sock
 
     return open_socket
-
-
-def ended_within(sock, seconds: float = 1.0) -> str | None:
-    """The reason `session_ended` gave, once the server disconnected the socket within `seconds`; None if
-    it is still connected then."""
-    deadline = time.monotonic() + seconds
-    while sock.is_connected(NS):
-        if time.monotonic() > deadline:
-            return None
-        time.sleep(0.02)
-    # get_received() refuses a disconnected client; what it received is still in its queue
-    [ended] = [m for m in sock.queue if m["name"] == "session_ended" and m["namespace"] == NS]
-    return ended["args"][0]["message"]
 
 
 def still_connected(sock, seconds: float = 0.6) -> bool:

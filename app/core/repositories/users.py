@@ -152,3 +152,28 @@ class UserRepository:
             {"$set": {"is_active": True, "updated_at": at}, "$unset": {"suspension": ""}},
             return_document=ReturnDocument.AFTER,
         )
+
+    def erase_personal_data(self, user_id: str, *, email: str, names: tuple[str, str], password_hash: str, at) -> None:
+        """The deleted account's document: its address, names and password replaced, inactive, marked deleted
+        (the original address is then free to register again)."""
+        oid = to_object_id(user_id)
+        if not oid:
+            return
+        first, last = names
+        self.collection.update_one(
+            {"_id": oid},
+            {
+                "$set": {
+                    "email": email,
+                    "first_name": first,
+                    "last_name": last,
+                    "search_name": "",
+                    "password_hash": password_hash,
+                    "is_active": False,
+                    "email_verified": False,
+                    "deleted_at": at,
+                    "updated_at": at,
+                },
+                "$unset": {"suspension": "", "last_login_at": "", "pending_email": "", "tax_code": ""},
+            },
+        )

@@ -12,6 +12,7 @@ from app.core.services.auth_service import AuthService
 from app.core.services.health_service import HealthService
 from app.core.services.mail_service import MailService
 from app.core.services.preferences_service import PreferencesService
+from app.core.services.privacy_service import PrivacyService
 from app.core.services.tokens import TokenService
 from app.core.services.user_admin_service import UserAdminService
 from app.core.services.user_service import UserService
@@ -29,6 +30,7 @@ class CoreServices:
     audit: AuditService  # contracts.AuditTrail, for the modules that record their own actions
     health: HealthService
     events: HookManager  # the outbox, for its admin routes
+    privacy: PrivacyService | None = None  # export and deletion: added once every module is built (with_privacy)
 
 
 def services() -> CoreServices:

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 LOGIN_FAILED = "auth.login_failed"
 PASSWORD_CHANGED = "auth.password_changed"
+ACCOUNT_EXPORTED = "account.exported"
+ACCOUNT_DELETED = "account.deleted"
 
 
 def no_origin() -> dict:

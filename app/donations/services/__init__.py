@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.core.infrastructure import services_of
+from app.core.services.personal_data import ModulePersonalData
 from app.donations.services.compliance.compliance_service import ComplianceService
 from app.donations.services.compliance.fraud_service import FraudService
 from app.donations.services.compliance.held_donation_review import HeldDonationReview
 from app.donations.services.compliance.kyc_service import KycService
 from app.donations.services.compliance.sanctions_service import SanctionsService
+from app.donations.services.donations.account_settlement import AccountSettlement
 from app.donations.services.donations.auto_donation_service import AutoDonationService
 from app.donations.services.donations.donation_service import DonationService
 from app.donations.services.donations.onlus_service import OnlusService
@@ -56,6 +58,9 @@ class DonationsServices:
     disbursements: DisbursementService
     reconciliation: ReconciliationService
     financial: FinancialAnalyticsService
+    # an account deletion: the balance left, and the module's part of the user's data
+    settlement: AccountSettlement
+    personal_data: ModulePersonalData
 
 
 def services() -> DonationsServices:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.core.infrastructure import services_of
+from app.core.services.personal_data import ModulePersonalData
 from app.games.services.catalog import CatalogService
 from app.games.services.challenges import ChallengeService
 from app.games.services.clock import Clock
@@ -25,6 +26,7 @@ class GamesServices:
     teams: TeamService
     tournaments: TournamentService
     directory: GameDirectoryService  # what other modules read (app.games.contracts.GameDirectory)
+    personal_data: ModulePersonalData  # app.core.contracts.PersonalData
 
 
 def services() -> GamesServices:

@@ -175,6 +175,16 @@ class TeamService:
         team = self.repo.by_id(team_id, active_only=False)
         return self._summary(team)
 
+    def leave_all(self, user_id: str) -> int:
+        """Leave every team (a deleted account); how many."""
+        team_ids = self.team_ids_of(user_id)
+        for team_id in team_ids:
+            try:
+                self.leave(user_id, team_id)
+            except NotFound:  # left meanwhile
+                pass
+        return len(team_ids)
+
     def remove_member(self, actor_id: str, team_id: str, target_id: str) -> dict:
         actor, target = self._pair(team_id, actor_id, target_id)
         if not rules.can_remove(actor["role"], target["role"]):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from app.core.contracts import TokenChecker, UserDirectory, UserPreferences
 from app.core.infrastructure import services_of
+from app.core.services.personal_data import ModulePersonalData
 from app.impact.realtime import RealtimePush
 from app.impact.services.community_service import CommunityImpactService
 from app.impact.services.story_service import StoryUnlockingService
@@ -21,6 +22,7 @@ class ImpactServices:
     visualization: ImpactVisualizationService
     community: CommunityImpactService
     weekly_summary: WeeklySummaryService
+    personal_data: ModulePersonalData  # app.core.contracts.PersonalData
     # the realtime side: pushes, who may connect, who wants which pushes
     push: RealtimePush
     tokens: TokenChecker

@@ -75,6 +75,11 @@ class ImpactCache:
     def user_changed(self, user_id: str) -> None:
         self._delete(self.user_summary_key(user_id), self.dashboard_key(user_id), self.unlocks_key(user_id))
 
+    def forget_user(self, user_id: str, _replacements=None) -> None:
+        """A deleted account: its cached views, and the community figures (its leaderboard place) go."""
+        self.user_changed(user_id)
+        self.community_changed()
+
     def onlus_changed(self, onlus_id: str) -> None:
         self._delete(self.onlus_metrics_key(onlus_id), self.onlus_metrics_key(onlus_id, ":30"))
 

@@ -132,6 +132,7 @@ class LeaderboardRepository:
         )
         self.counts.create_index([("board", ASCENDING), ("period", ASCENDING)])
         self.winners.create_index([("period", ASCENDING), ("board", ASCENDING), ("user_id", ASCENDING)], unique=True)
+        self.entries.create_index([("user_id", ASCENDING)])  # a deleted account's entries
 
     # -- writes (inside the handler's transaction) ---------------------------------------
     def scores_of(self, user_id: str, keys, *, session=None) -> dict[tuple[str, str], int]:
@@ -174,6 +175,24 @@ class LeaderboardRepository:
             user_id,
             session=session,
         )
+
+    def remove_user(self, user_id: str) -> int:
+        """Take the user off every board and period, entries and their counts in one transaction (a
+        concurrent score change conflicts with it and is retried); how many entries went."""
+
+        def txn(session) -> int:
+            rows = list(self.entries.find({"user_id": user_id}, {"board": 1, "period": 1, "score": 1}, session=session))
+            if rows:
+                self.entries.delete_many({"_id": {"$in": [r["_id"] for r in rows]}}, session=session)
+                changes = [
+                    (r["board"], r["period"], *change)
+                    for r in rows
+                    for change in ranking.counter_changes(int(r["score"]), None)
+                ]
+                self.write_counts(changes, user_id, session=session)
+            return len(rows)
+
+        return Transactions(self.db).run(txn)
 
     def write_counts(self, changes, user_id: str, *, session=None) -> None:
         """Apply [(board, period, level, parent, child, delta)] to the user's shard: one upsert per node document."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.core.infrastructure import services_of
+from app.core.services.personal_data import ModulePersonalData
 from app.social.services.achievements import AchievementService
 from app.social.services.challenges import ChallengeService
 from app.social.services.friends import FriendService
@@ -25,6 +26,7 @@ class SocialServices:
     scoring: ScoringService
     graph: SocialService  # the social graph other modules read (app.social.contracts.SocialGraph)
     notifications: NotificationService
+    personal_data: ModulePersonalData  # app.core.contracts.PersonalData
 
 
 def services() -> SocialServices:

@@ -139,6 +139,10 @@ class LeaderboardService:
             WeeklyReset(period=week, closed_at=closed_at, winners=winners), key=f"weekly_reset:{week}"
         )
 
+    def remove_user(self, user_id: str) -> int:
+        """A deleted account leaves every board: the ranks below it move up at once."""
+        return self.boards.remove_user(user_id)
+
     def save_winners(self, week: str, winners: list[dict]) -> None:
         self.boards.save_winners(week, winners)
 

@@ -57,6 +57,13 @@ class ReceiptRepository:
             session=session,
         )
 
+    def pseudonymise_donor(self, user_id: str, donor: dict, at: datetime) -> int:
+        """The donor's account was deleted: the receipts stay (the law keeps them), naming nobody."""
+        found = {"user_id": user_id, "deleted": {"$ne": True}}
+        return self.collection.update_many(
+            found, {"$set": {"donor": donor, "deleted": True, "deleted_at": at}}
+        ).modified_count
+
     def by_donation(self, donation_id: str) -> dict | None:
         return self.collection.find_one({"donation_id": donation_id})
 

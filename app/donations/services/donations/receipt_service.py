@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from app.core.clock import utcnow
 from app.core.contracts import UserDirectory
 from app.core.errors import NotFound
+from app.core.models.personal_data import Replacements
 from app.core.transactions import Transactions
 from app.donations.models.donations import receipt
 from app.donations.repositories.donations.donations import DonationRepository
@@ -97,6 +98,11 @@ class ReceiptService:
     def void(self, donation_id: str, *, reason: str, at: datetime, session) -> None:
         """Inside the refunding transaction: the receipt stays, marked void."""
         self.receipts.mark_void(donation_id, at=at, reason=reason, session=session)
+
+    def forget_donor(self, user_id: str, replacements: Replacements) -> int:
+        """The donor deleted their account: their receipts stay, marked `deleted`, naming nobody."""
+        donor = {"id": user_id, "name": replacements.name, "email": replacements.email, "tax_code": None}
+        return self.receipts.pseudonymise_donor(user_id, donor, self.clock())
 
     # -- reads --------------------------------------------------------------------
     def for_donor(self, user_id: str, donation_id: str) -> dict:

@@ -1,0 +1,51 @@
+"""The money left in a wallet when its account is deleted (app.core.contracts.BalanceSettlement).
+
+The rule, stated to the user before they confirm (OpenAPI of DELETE /api/user): a balance of at least the
+minimum donation (EUR 0.50) must be donated, to a verified ONLUS the user names, as a normal donation with its
+receipt; a smaller balance cannot be donated and is forfeited by a ledger entry; money held for a compliance
+review blocks the deletion until the review ends."""
+
+from __future__ import annotations
+
+from app.core.errors import Conflict
+from app.donations.models.donations.donation import HELD, MIN_DONATION_CENTS
+from app.donations.services.donations.donation_service import DonationService
+from app.donations.services.wallet.wallet_service import WalletService
+
+ACTOR = "account_deletion"
+
+
+class AccountSettlement:
+    minimum_cents = MIN_DONATION_CENTS
+
+    def __init__(self, *, wallet: WalletService, donations: DonationService):
+        self.wallet, self.donations = wallet, donations
+
+    def balances(self, user_id: str) -> tuple[int, int]:
+        w = self.wallet.get_wallet(user_id)
+        return w["balance_cents"], w["held_cents"]
+
+    def donate_balance(self, user_id: str, onlus_id: str) -> dict:
+        balance, _ = self.balances(user_id)
+        donation, _ = self.donations.process(
+            user_id,
+            onlus_id=onlus_id,
+            amount_cents=balance,
+            idempotency_key=f"{ACTOR}:{user_id}:{balance}",
+            source="wallet",
+        )
+        if donation["status"] == HELD:
+            raise Conflict("DONATION_UNDER_REVIEW")
+        return donation
+
+    def forfeit_balance(self, user_id: str) -> None:
+        balance, _ = self.balances(user_id)
+        if balance <= 0:
+            return
+        self.wallet.adjust(
+            user_id,
+            amount_cents=-balance,
+            reason="Account deleted: a balance below the minimum donation is forfeited",
+            actor_id=ACTOR,
+            key=f"{ACTOR}:{user_id}:{balance}",
+        )
