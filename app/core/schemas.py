@@ -106,7 +106,7 @@ class DeletedAccountOut(OutSchema):
 
 class ExportOut(OutSchema):
     user_id = fields.String(required=True)
-    exported_at = fields.String(required=True)
+    exported_at = Timestamp(required=True)
     collections = fields.Dict(
         keys=fields.String(),
         values=fields.List(Json()),

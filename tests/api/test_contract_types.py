@@ -240,7 +240,7 @@ def test_every_page_is_items_page_per_page_total_total_pages(spec):
 
 def test_the_error_envelope_is_documented(spec):
     envelope = _schemas(spec)["ErrorEnvelope"]
-    assert set(envelope["properties"]) == {"success", "message", "errors"}
+    assert set(envelope["properties"]) == {"success", "message", "errors", "data"}
     assert set(envelope["required"]) == {"success", "message"}
     assert envelope["properties"]["message"]["type"] == "string"
     assert envelope["properties"]["errors"]["additionalProperties"]["items"] == {"type": "string"}

@@ -80,7 +80,7 @@ def test_openapi_document_and_docs_are_served(client):
 
 def test_openapi_error_schema_is_the_envelope(client):
     schemas = client.get("/api/openapi.json").json["components"]["schemas"]
-    assert set(schemas["ErrorEnvelope"]["properties"]) == {"success", "message", "errors"}
+    assert set(schemas["ErrorEnvelope"]["properties"]) == {"success", "message", "errors", "data"}
 
 
 def test_rate_limit_keys_on_the_forwarded_client_behind_a_trusted_proxy(app_factory):

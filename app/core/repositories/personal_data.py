@@ -59,15 +59,14 @@ class PersonalRecords:
 
 
 class CoreRecords(PersonalRecords):
-    """Core's part (the account document itself is UserRepository's: erase_personal_data)."""
+    """Core's part. The account document itself is UserRepository's (erase_personal_data); the audit log is
+    append-only and names users by id alone, so it stays as it is."""
 
     holdings = (
         Holding("user_preferences", field="_id"),
         Holding("account_tokens", export=False),  # pending links: they carry the address
         Holding("refresh_tokens", erase=KEEP, export=False),  # revoked first; they name nothing but the id
         Holding("mail_outbox"),  # mail to the user, unsent mail included
-        Holding("audit_log", field="actor_id", erase=SCRUB, unset=("ip",)),
-        Holding("audit_log", field="target.id", erase=SCRUB, unset=("ip",)),
         Holding("hook_events", field="payload.user_id", erase=SCRUB, export=False),
     )
 
@@ -76,9 +75,3 @@ class CoreRecords(PersonalRecords):
         # mail to other users that named this one (a friend request's notification), sent or not
         for needle in replacements.needles:
             self.scrub("mail_outbox", {"text": {"$regex": needle, "$options": "i"}}, replacements)
-
-    def export(self, user_id: str) -> dict[str, list[dict]]:
-        found = super().export(user_id)
-        if "audit_log" in found:  # an entry both by and about the user is listed once
-            found["audit_log"] = list({doc["_id"]: doc for doc in found["audit_log"]}.values())
-        return found

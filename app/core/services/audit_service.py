@@ -87,14 +87,15 @@ class AuditService:
         self.record(actor_id=user_id, action=action, target={"kind": "user", "id": user_id}, before=before, after=after)
 
     def login_failed(self, *, email: str, reason: str) -> None:
-        """A refused login: the address tried (never the password) and why; the account, when one has it."""
+        """A refused login and why (never the password): the account when one has the address (by id only, so
+        the log keeps no address of a deleted account), else the address tried."""
         address = normalize_email(email)
         user = self.users.by_email(address)
         self.record(
             actor_id=None,
             action=LOGIN_FAILED,
             target={"kind": "user", "id": str(user["_id"])} if user else None,
-            after={"email": address, "reason": reason},
+            after={"reason": reason} if user else {"email": address, "reason": reason},
         )
 
     def page(

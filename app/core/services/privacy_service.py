@@ -17,14 +17,16 @@ from datetime import datetime
 from app.core.clock import utcnow
 from app.core.contracts import BalanceSettlement, PersonalData
 from app.core.errors import Conflict, NotFound, Unauthorized
-from app.core.jsonutil import iso
 from app.core.models.personal_data import DELETED_NAME, Replacements, exportable
 from app.core.money import cents_to_euros
+from app.core.repositories.audit import COLLECTION as AUDIT_LOG
 from app.core.repositories.personal_data import CoreRecords
 from app.core.repositories.users import UserRepository
 from app.core.services.audit_service import ACCOUNT_DELETED, ACCOUNT_EXPORTED, AuditService
 from app.core.services.passwords import PasswordHasher
 from app.core.services.tokens import TokenService
+
+AUDIT_EXPORT_LIMIT = 10_000  # per side (by the user, about the user): newest first
 
 
 class PrivacyService:
@@ -57,11 +59,20 @@ class PrivacyService:
         collections = {"users": [exportable(user)]}
         for name, docs in self.records.export(user_id).items():
             collections[name] = exportable(docs)
+        collections[AUDIT_LOG] = exportable(self._audit_entries(user_id))
         for module in self.modules:
             for name, docs in module.export(user_id).items():
                 collections.setdefault(name, []).extend(docs)
         self.audit.user_action(user_id, ACCOUNT_EXPORTED, after={"collections": sorted(collections)})
-        return {"user_id": user_id, "exported_at": iso(self.clock()), "collections": collections}
+        return {"user_id": user_id, "exported_at": self.clock(), "collections": collections}
+
+    def _audit_entries(self, user_id: str) -> list[dict]:
+        """The user's security log: what they did and what was done to their account, each entry once."""
+        entries: dict = {}
+        for who in ({"actor_id": user_id}, {"target_id": user_id}):
+            rows, _ = self.audit.page(**who, limit=AUDIT_EXPORT_LIMIT)
+            entries.update((row["_id"], row) for row in rows)
+        return sorted(entries.values(), key=lambda row: row["at"])
 
     def delete(self, user_id: str, *, password: str, donate_balance_to: str | None = None) -> dict:
         """What happened to the balance: {balance_donated, donation_id, onlus_id} | {balance_forfeited} | {}."""
