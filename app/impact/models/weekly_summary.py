@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from app.core.models.mail_text import compose
+from app.core.money import euros_text
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,6 @@ def wanted(notifications: dict) -> bool:
     return bool(notifications.get("weekly_summary", True)) and bool(notifications.get("email", True))
 
 
-def _euros(cents: int) -> str:
-    return f"EUR {cents / 100:,.2f}"
-
-
 def _minutes(seconds: int) -> str:
     minutes = round(seconds / 60)
     if minutes < 60:
@@ -77,11 +74,11 @@ def mail(week: Week, figures: WeekFigures, *, first_name: str, link: str) -> dic
     last_day = week.end_day - timedelta(days=1)
     lines = [f"Here is your GoodPlay week ({week.first_day:%d %b} - {last_day:%d %b %Y})."]
     lines.append(f"Played: {f.sessions} session{'s' if f.sessions != 1 else ''}, {_minutes(f.play_seconds)}.")
-    lines.append(f"Credits earned: {_euros(f.earned_cents)}.")
-    lines.append(f"Donated: {_euros(f.donated_cents)} in {f.donations} donation{'s' if f.donations != 1 else ''}.")
+    lines.append(f"Credits earned: {euros_text(f.earned_cents)}.")
+    lines.append(f"Donated: {euros_text(f.donated_cents)} in {f.donations} donation{'s' if f.donations != 1 else ''}.")
     if f.stories:
         lines.append(f"Impact stories unlocked: {', '.join(f.stories)}.")
-    lines.append(f"Your Impact Score is {f.impact_score}; you have donated {_euros(f.total_donated_cents)} in all.")
+    lines.append(f"Your Impact Score is {f.impact_score}; you have donated {euros_text(f.total_donated_cents)} in all.")
     lines.append("You receive this because the weekly summary is on in your GoodPlay preferences.")
     return compose(
         f"Your GoodPlay week {week.label}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.core.models.mail_text import compose
+from app.core.money import euros_text
 from app.donations.models.donations.donation import COMPLETED
 
 TAX_NOTE = (
@@ -85,7 +86,7 @@ def completion(donation: dict, onlus: dict, donor: dict, at: datetime) -> dict:
 
 def mail(found: dict, *, first_name: str, link: str) -> dict:
     """The email that sends a numbered receipt (or acknowledgement) to its donor."""
-    amount = f"EUR {found['amount_cents'] / 100:,.2f}"
+    amount = euros_text(found["amount_cents"])
     onlus = found["onlus"]["name"]
     number = found["receipt_number"]
     if found["kind"] == TAX_RECEIPT:

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from fpdf import FPDF
 
-from app.core.money import cents_to_euros
+from app.core.money import euros_text
 
 
 def _txt(value) -> str:
     return str(value if value is not None else "-").encode("latin-1", "replace").decode("latin-1")
-
-
-def _eur(cents: int) -> str:
-    return f"EUR {cents_to_euros(cents):,.2f}"
 
 
 def _doc(title: str, *, compress: bool) -> FPDF:
@@ -65,7 +61,7 @@ def render_receipt(receipt: dict, *, compress: bool = True) -> bytes:
     _row(pdf, "Recipient tax code", onlus.get("tax_code"))
     if onlus.get("address"):
         _row(pdf, "Recipient address", onlus["address"])
-    _row(pdf, "Amount", _eur(receipt["amount_cents"]))
+    _row(pdf, "Amount", euros_text(receipt["amount_cents"]))
     _row(pdf, "Payment method", receipt.get("payment_method_label") or receipt.get("payment_method"))
     _row(pdf, "Donation id", receipt["donation_id"])
     if receipt.get("donation_status") == "refunded":
@@ -82,8 +78,8 @@ def render_statement(statement: dict, *, compress: bool = True) -> bytes:
     donor = statement.get("donor") or {}
     _row(pdf, "Donor", donor.get("name") or donor.get("id"))
     _row(pdf, "Period", f"{start} to {end}")
-    _row(pdf, "Total donated", _eur(statement["total_cents"]))
-    _row(pdf, "Deductible (paid by card)", _eur(statement.get("deductible_cents", 0)))
+    _row(pdf, "Total donated", euros_text(statement["total_cents"]))
+    _row(pdf, "Deductible (paid by card)", euros_text(statement.get("deductible_cents", 0)))
     _row(pdf, "Donations", statement["donation_count"])
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 10)
@@ -96,7 +92,7 @@ def render_statement(statement: dict, *, compress: bool = True) -> bytes:
         pdf.cell(38, 6, _txt(line.get("receipt_number")), border=1)
         pdf.cell(70, 6, _txt(line["onlus_name"])[:40], border=1)
         pdf.cell(30, 6, _txt(line.get("tax_code")), border=1)
-        pdf.cell(0, 6, _eur(line["amount_cents"]), border=1, new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, euros_text(line["amount_cents"]), border=1, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font("Helvetica", "I", 9)
     pdf.multi_cell(0, 5, _txt(statement.get("tax_note")), new_x="LMARGIN", new_y="NEXT")
