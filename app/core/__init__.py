@@ -113,7 +113,7 @@ def with_privacy(
 ) -> CoreServices:
     """Core's services with the export and deletion of accounts, which need every module's part."""
     privacy = PrivacyService(
-        users=UserRepository(infra.db),
+        users=services.users,
         records=CoreRecords(infra.db),
         tokens=services.tokens,
         hasher=password_hasher(infra.config),

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from app.core.clock import utcnow
 from app.core.contracts import AuditTrail, MailQueue
-from app.core.errors import BadRequest, Conflict, NotFound, Unauthorized
+from app.core.errors import BadRequest, Conflict, NotFound
 from app.core.models import account_mail
 from app.core.models.user import check_password, normalize_email
 from app.core.repositories.account_tokens import AccountTokenRepository
@@ -134,8 +134,7 @@ class AccountService:
         """Mail the new address a confirmation link and tell the current one; nothing changes until the link
         is used."""
         user = self._user(user_id)
-        if not self.hasher.verify(user["password_hash"], password):
-            raise Unauthorized("INVALID_CREDENTIALS")
+        self.hasher.require(user["password_hash"], password)
         new_email = normalize_email(new_email)
         if new_email == user["email"]:
             raise Conflict("EMAIL_UNCHANGED", errors={"email": ["This is already your address."]})

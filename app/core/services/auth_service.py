@@ -80,8 +80,7 @@ class AuthService:
         if user is None:
             self.hasher.verify(self._dummy_hash, password)
             raise Unauthorized("INVALID_CREDENTIALS")
-        if not self.hasher.verify(user["password_hash"], password):
-            raise Unauthorized("INVALID_CREDENTIALS")
+        self.hasher.require(user["password_hash"], password)
         if not user.get("is_active", True):  # told only to whoever knows the password
             raise Forbidden("ACCOUNT_SUSPENDED")
         if self.hasher.needs_rehash(user["password_hash"]):
@@ -127,8 +126,7 @@ class AuthService:
         user = self.users.by_id(claims["sub"])
         if user is None:
             raise NotFound("USER_NOT_FOUND")
-        if not self.hasher.verify(user["password_hash"], current_password):
-            raise Unauthorized("INVALID_CREDENTIALS")
+        self.hasher.require(user["password_hash"], current_password)
         if current_password == new_password:
             raise ValidationFailed(errors={"new_password": ["Must differ from the current password."]})
         check_password(new_password, field="new_password")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher as _Argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app.core.errors import Unauthorized
+
 
 class PasswordHasher:
     def __init__(self, *, fast: bool = False):
@@ -19,6 +21,11 @@ class PasswordHasher:
             return self._hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
+
+    def require(self, password_hash: str, password: str) -> None:
+        """Raise 401 INVALID_CREDENTIALS unless `password` is the one `password_hash` was made from."""
+        if not self.verify(password_hash, password):
+            raise Unauthorized("INVALID_CREDENTIALS")
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)

@@ -16,15 +16,15 @@ from datetime import datetime
 
 from app.core.clock import utcnow
 from app.core.contracts import BalanceSettlement, PersonalData
-from app.core.errors import Conflict, NotFound, Unauthorized
-from app.core.models.personal_data import DELETED_NAME, Replacements, exportable
+from app.core.errors import Conflict
+from app.core.models.personal_data import Replacements, exportable
 from app.core.money import cents_to_euros
 from app.core.repositories.audit import COLLECTION as AUDIT_LOG
 from app.core.repositories.personal_data import CoreRecords
-from app.core.repositories.users import UserRepository
 from app.core.services.audit_service import ACCOUNT_DELETED, ACCOUNT_EXPORTED, AuditService
 from app.core.services.passwords import PasswordHasher
 from app.core.services.tokens import TokenService
+from app.core.services.user_service import UserService
 
 AUDIT_EXPORT_LIMIT = 10_000  # per side (by the user, about the user): newest first
 
@@ -33,7 +33,7 @@ class PrivacyService:
     def __init__(
         self,
         *,
-        users: UserRepository,
+        users: UserService,
         records: CoreRecords,
         tokens: TokenService,
         hasher: PasswordHasher,
@@ -47,15 +47,9 @@ class PrivacyService:
         self.modules, self.settlement = tuple(modules), settlement
         self.clock = clock
 
-    def _active(self, user_id: str) -> dict:
-        user = self.users.by_id(user_id)
-        if user is None or not user.get("is_active", True):
-            raise NotFound("USER_NOT_FOUND")
-        return user
-
     def export(self, user_id: str) -> dict:
         """{user_id, exported_at, collections: {name: [documents]}}: amounts in euros, secrets left out."""
-        user = self._active(user_id)
+        user = self.users.get(user_id)
         collections = {"users": [exportable(user)]}
         for name, docs in self.records.export(user_id).items():
             collections[name] = exportable(docs)
@@ -76,9 +70,8 @@ class PrivacyService:
 
     def delete(self, user_id: str, *, password: str, donate_balance_to: str | None = None) -> dict:
         """What happened to the balance: {balance_donated, donation_id, onlus_id} | {balance_forfeited} | {}."""
-        user = self._active(user_id)
-        if not self.hasher.verify(user["password_hash"], password):
-            raise Unauthorized("INVALID_CREDENTIALS")
+        user = self.users.get(user_id)
+        self.hasher.require(user["password_hash"], password)
         settled = self._settle(user_id, donate_balance_to)
         self.tokens.revoke_other_sessions(user_id, keep_family=None)
         replacements = Replacements(user_id, user)
@@ -86,12 +79,8 @@ class PrivacyService:
             module.erase(user_id, replacements)
         self.records.erase(user_id, replacements)
         self.audit.user_action(user_id, ACCOUNT_DELETED, after=settled)
-        self.users.erase_personal_data(
-            user_id,
-            email=replacements.email,
-            names=DELETED_NAME,
-            password_hash=self.hasher.hash(secrets.token_urlsafe(32)),
-            at=self.clock(),
+        self.users.erase(
+            user_id, replacements, password_hash=self.hasher.hash(secrets.token_urlsafe(32)), at=self.clock()
         )
         return settled
 

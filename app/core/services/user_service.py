@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from app.core.errors import NotFound
+from app.core.models.personal_data import DELETED_NAME, Replacements
 from app.core.models.user import display_name
 from app.core.repositories.users import UserRepository
 
@@ -45,6 +48,12 @@ class UserService:
         if not user or not user.get("is_active", True) or not user.get("email_verified"):
             return None
         return user["email"]
+
+    def erase(self, user_id: str, replacements: Replacements, *, password_hash: str, at: datetime) -> None:
+        """The deleted account's document: the pseudonym address, "Deleted user", a password nobody knows."""
+        self.users.erase_personal_data(
+            user_id, email=replacements.email, names=DELETED_NAME, password_hash=password_hash, at=at
+        )
 
     def mail_recipients_after(self, after_id: str | None, limit: int = 200) -> list[dict]:
         return [
