@@ -124,9 +124,9 @@ class BalanceSettlement(Protocol):
     def balances(self, user_id: str) -> tuple[int, int]:
         """(balance, held) in cents: what the user may spend, and what waits for a review."""
 
-    def donate_balance(self, user_id: str, onlus_id: str) -> dict:
-        """Donate the whole balance to the ONLUS through the normal donation path (receipt included), once per
-        account (idempotent); the donation. Raises the donation's errors (ONLUS_NOT_FOUND, ...)."""
+    def donate_balance(self, user_id: str, onlus_id: str, amount_cents: int) -> dict:
+        """Donate the balance `balances` read to the ONLUS through the normal donation path (receipt included),
+        once (idempotent); the donation. Raises the donation's errors (ONLUS_NOT_FOUND, ...)."""
 
-    def forfeit_balance(self, user_id: str) -> None:
-        """Give up a balance below the minimum donation: a debit entry in the ledger, once per account."""
+    def forfeit_balance(self, user_id: str, amount_cents: int) -> None:
+        """Give up a balance below the minimum donation: a debit entry in the ledger, once."""

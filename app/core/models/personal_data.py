@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 from typing import Any
 
-from app.core.jsonutil import iso
 from app.core.models.user import display_name
 
 DELETED_NAME = ("Deleted", "user")
@@ -18,8 +16,8 @@ def pseudonym_email(user_id: str) -> str:
 
 
 def exportable(value: Any) -> Any:
-    """JSON-safe: ids and other values as strings, times as ISO 8601, `<name>_cents` as `<name>` in euros,
-    `_id` as `id`, secrets left out."""
+    """As the API answers it: `<name>_cents` as `<name>` in euros, `_id` as `id`, secrets left out (ids and
+    times are written by the app's JSON provider, as in every other answer)."""
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
@@ -34,11 +32,7 @@ def exportable(value: Any) -> Any:
         return out
     if isinstance(value, list | tuple):
         return [exportable(item) for item in value]
-    if isinstance(value, datetime | date):
-        return iso(value) if isinstance(value, datetime) else value.isoformat()
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
+    return value
 
 
 def _euros(value: Any) -> Any:

@@ -96,13 +96,13 @@ class PrivacyService:
                     errors={"donate_balance_to": ["Name a verified ONLUS to receive your balance."]},
                     data={"balance": cents_to_euros(balance), "minimum": cents_to_euros(minimum)},
                 )
-            donation = self.settlement.donate_balance(user_id, onlus_id)
+            donation = self.settlement.donate_balance(user_id, onlus_id, balance)
             return {
                 "balance_donated": cents_to_euros(balance),
                 "donation_id": str(donation["_id"]),
                 "onlus_id": onlus_id,
             }
         if balance > 0:
-            self.settlement.forfeit_balance(user_id)
+            self.settlement.forfeit_balance(user_id, balance)
             return {"balance_forfeited": cents_to_euros(balance)}
         return {}

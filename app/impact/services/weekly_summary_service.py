@@ -54,7 +54,7 @@ class WeeklySummaryService:
             page = self.users.mail_recipients_after(after, PAGE)
             prefs = self.preferences.many([u["id"] for u in page])
             for user in page:
-                wanted = rules.wanted(prefs.get(user["id"], {}).get("notifications", {}))
+                wanted = rules.wanted(prefs[user["id"]]["notifications"])  # defaults filled in
                 try:
                     sent = wanted and self.send(user, week)
                 except Exception:  # one user's failure must not stop everyone else's summary

@@ -38,6 +38,16 @@ def entry_id(board: str, period: str, user_id: str) -> str:
     return f"{board}|{period}|{user_id}"
 
 
+def _tree_changes(moves: dict) -> list[tuple]:
+    """[(board, period, level, parent, child, delta)] moving entries {(board, period): (old, new)} in the
+    count trees (None: no entry)."""
+    return [
+        (board, period, *change)
+        for (board, period), (old, new) in moves.items()
+        for change in ranking.counter_changes(old, new)
+    ]
+
+
 def shard_of(user_id: str) -> int:
     return _shard(user_id, SHARDS)
 
@@ -166,15 +176,7 @@ class LeaderboardRepository:
             ordered=True,
             session=session,
         )
-        self.write_counts(
-            [
-                (board, period, *change)
-                for (board, period), (old, new) in moves.items()
-                for change in ranking.counter_changes(old, new)
-            ],
-            user_id,
-            session=session,
-        )
+        self.write_counts(_tree_changes(moves), user_id, session=session)
 
     def remove_user(self, user_id: str) -> int:
         """Take the user off every board and period, entries and their counts in one transaction (a
@@ -184,12 +186,8 @@ class LeaderboardRepository:
             rows = list(self.entries.find({"user_id": user_id}, {"board": 1, "period": 1, "score": 1}, session=session))
             if rows:
                 self.entries.delete_many({"_id": {"$in": [r["_id"] for r in rows]}}, session=session)
-                changes = [
-                    (r["board"], r["period"], *change)
-                    for r in rows
-                    for change in ranking.counter_changes(int(r["score"]), None)
-                ]
-                self.write_counts(changes, user_id, session=session)
+                moves = {(r["board"], r["period"]): (int(r["score"]), None) for r in rows}
+                self.write_counts(_tree_changes(moves), user_id, session=session)
             return len(rows)
 
         return Transactions(self.db).run(txn)

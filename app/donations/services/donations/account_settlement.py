@@ -25,27 +25,23 @@ class AccountSettlement:
         w = self.wallet.get_wallet(user_id)
         return w["balance_cents"], w["held_cents"]
 
-    def donate_balance(self, user_id: str, onlus_id: str) -> dict:
-        balance, _ = self.balances(user_id)
+    def donate_balance(self, user_id: str, onlus_id: str, amount_cents: int) -> dict:
         donation, _ = self.donations.process(
             user_id,
             onlus_id=onlus_id,
-            amount_cents=balance,
-            idempotency_key=f"{ACTOR}:{user_id}:{balance}",
+            amount_cents=amount_cents,
+            idempotency_key=f"{ACTOR}:{user_id}:{amount_cents}",
             source="wallet",
         )
         if donation["status"] == HELD:
             raise Conflict("DONATION_UNDER_REVIEW")
         return donation
 
-    def forfeit_balance(self, user_id: str) -> None:
-        balance, _ = self.balances(user_id)
-        if balance <= 0:
-            return
+    def forfeit_balance(self, user_id: str, amount_cents: int) -> None:
         self.wallet.adjust(
             user_id,
-            amount_cents=-balance,
+            amount_cents=-amount_cents,
             reason="Account deleted: a balance below the minimum donation is forfeited",
             actor_id=ACTOR,
-            key=f"{ACTOR}:{user_id}:{balance}",
+            key=f"{ACTOR}:{user_id}:{amount_cents}",
         )
