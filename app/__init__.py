@@ -101,7 +101,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
 
     core_s = core.build(infra, recipients=donations.recipients(infra))
-    donations_s = donations.build(infra, users=core_s.users, preferences=core_s.preferences, mail=core_s.mail)
+    donations_s = donations.build(
+        infra, users=core_s.users, preferences=core_s.preferences, mail=core_s.mail, runtime=core_s.settings
+    )
     games_s = games.build(infra, users=core_s.users, wallet=donations_s.wallet, credits=donations_s.credits)
     social_s = social.build(
         infra,
@@ -127,6 +129,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         modules=[social_s.personal_data, games_s.personal_data, donations_s.personal_data, impact_s.personal_data],
         settlement=donations_s.settlement,
     )
+    core_s = core.with_public_limits(core_s, limits=[donations_s.rates])
     built = {"core": core_s, "social": social_s, "games": games_s, "donations": donations_s, "impact": impact_s}
 
     init_proxy_fix(app)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 
 START = datetime(2026, 11, 18, 12, 0, 0)  # a Wednesday: no weekend flag, no default mode windows
 
@@ -85,3 +86,38 @@ def wait_for(condition, seconds: float = 30.0, every: float = 0.05):
             return value
         time.sleep(every)
     return None
+
+
+def announce_donation(container, user_id: str, euros: float, *, at: datetime | None = None, onlus_id="onlus-a"):
+    """A completed donation of `euros` as the donations module announces it (its DonationComplete event):
+    what the impact module counts, without the wallet, compliance and receipts around it."""
+    from app.donations.events import DonationComplete
+
+    donation_id = f"test-{uuid.uuid4().hex[:12]}"
+    container.infra.hooks.publish(
+        DonationComplete(
+            donation_id=donation_id,
+            user_id=user_id,
+            onlus_id=onlus_id,
+            onlus_name="Test ONLUS",
+            onlus_category="education",
+            amount_cents=int(round(euros * 100)),
+            source="wallet",
+            completed_at=at or datetime.now(UTC).replace(tzinfo=None),
+        ),
+        key=f"donation:{donation_id}",
+    )
+    return donation_id
+
+
+def grant_milestones(app, user_id: str, *euros: int) -> None:
+    """Record the milestone stories `euros` as unlocked for the user (with the features they unlock), for
+    tests about something else than reaching them."""
+    from app.impact.models.stories import milestone_story_id
+
+    stories = app.extensions["goodplay"].impact.stories
+    with app.app_context():
+        for amount in euros:
+            story = stories.story(milestone_story_id(amount))
+            stories.stories.record_unlock(user_id=user_id, story=story, at=START, trigger="test")
+        stories.cache.user_changed(user_id)

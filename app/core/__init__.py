@@ -11,16 +11,29 @@ from flask_smorest import Api
 from app.core import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
 from app.core.api import request_origin
 from app.core.audit_trail import init_audit_trail
-from app.core.contracts import BalanceSettlement, DonationRecipients, PersonalData
-from app.core.controllers import admin_audit, admin_events, admin_mail, admin_users, auth, health, preferences, users
+from app.core.contracts import BalanceSettlement, DonationRecipients, PersonalData, PublicLimits
+from app.core.controllers import (
+    admin_audit,
+    admin_events,
+    admin_mail,
+    admin_users,
+    auth,
+    config,
+    health,
+    preferences,
+    users,
+)
 from app.core.infrastructure import Infrastructure
 from app.core.mail import mail_domain, mail_sender
+from app.core.maintenance import init_maintenance
+from app.core.models import settings as settings_rules
 from app.core.repositories.account_tokens import AccountTokenRepository
 from app.core.repositories.audit import AuditRepository
 from app.core.repositories.health import HealthRepository
 from app.core.repositories.mail import MailOutboxRepository
 from app.core.repositories.personal_data import CoreRecords
 from app.core.repositories.preferences import PreferencesRepository
+from app.core.repositories.settings import SettingsRepository
 from app.core.repositories.tokens import TokenRepository
 from app.core.repositories.users import UserRepository
 from app.core.security import init_jwt
@@ -33,6 +46,8 @@ from app.core.services.mail_service import MailService
 from app.core.services.passwords import PasswordHasher
 from app.core.services.preferences_service import PreferencesService
 from app.core.services.privacy_service import PrivacyService
+from app.core.services.public_config import PublicConfig
+from app.core.services.settings_service import RuntimeSettings
 from app.core.services.tokens import TokenService
 from app.core.services.user_admin_service import UserAdminService
 from app.core.services.user_service import UserService
@@ -48,6 +63,7 @@ BLUEPRINTS = (
     admin_mail.blp,
     admin_users.blp,
     admin_audit.blp,
+    config.blp,
 )
 
 
@@ -67,6 +83,12 @@ def build(infra: Infrastructure, *, recipients: DonationRecipients | None = None
         cache_seconds=config["TOKEN_REVOCATION_CACHE_SECONDS"],
     )
     hasher = password_hasher(config)
+    settings = RuntimeSettings(
+        SettingsRepository(db),
+        transactions=infra.transactions,
+        catalog=settings_rules.catalog(config),
+        cache=infra.cache,
+    )
     audit = AuditService(AuditRepository(db), users=users_repo, origin=request_origin)
     mail = MailService(
         MailOutboxRepository(db),
@@ -93,6 +115,7 @@ def build(infra: Infrastructure, *, recipients: DonationRecipients | None = None
             hooks=infra.hooks,
             transactions=infra.transactions,
             accounts=accounts,
+            settings=settings,
         ),
         accounts=accounts,
         mail=mail,
@@ -101,7 +124,14 @@ def build(infra: Infrastructure, *, recipients: DonationRecipients | None = None
         audit=audit,
         health=HealthService(HealthRepository(db)),
         events=infra.hooks,
+        settings=settings,
+        public_config=PublicConfig(settings),
     )
+
+
+def with_public_limits(services: CoreServices, *, limits: Sequence[PublicLimits]) -> CoreServices:
+    """Core's services with the limits other modules set in the public configuration."""
+    return dataclasses.replace(services, public_config=PublicConfig(services.settings, limits))
 
 
 def with_privacy(
@@ -127,5 +157,6 @@ def with_privacy(
 def init_app(app: Flask, api: Api, services: CoreServices) -> None:
     init_jwt(app, services.tokens)
     init_audit_trail(app, services.audit)
+    init_maintenance(app, services.settings.maintenance)
     for blp in BLUEPRINTS:
         api.register_blueprint(blp)

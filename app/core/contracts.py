@@ -130,3 +130,18 @@ class BalanceSettlement(Protocol):
 
     def forfeit_balance(self, user_id: str, amount_cents: int) -> None:
         """Give up a balance below the minimum donation: a debit entry in the ledger, once."""
+
+
+class PublicLimits(Protocol):
+    def public_limits(self) -> dict[str, int]:
+        """Limits a module sets that the frontend shows (`GET /api/config/public`), in cents: {name_cents: n}."""
+
+
+class RuntimeConfig(Protocol):
+    """The operator's runtime settings (app.core.models.settings), for the modules that obey them."""
+
+    def require_donations_enabled(self) -> None:
+        """503 DONATIONS_DISABLED while the operator has paused donations."""
+
+    def donation_limits(self) -> dict[str, int]:
+        """{min_cents, max_cents, max_per_day_cents}: one donation's bounds and one donor's daily total."""

@@ -30,6 +30,7 @@ from app.core.api import (
     ObjectIdConverter,
 )
 from app.core.errors import NotFound
+from app.core.maintenance import blocks as maintenance_blocks
 from app.core.models.user import normalize_email
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,12 @@ _ERROR_DESCRIPTIONS = {
     413: "PAYLOAD_TOO_LARGE: the body exceeds MAX_CONTENT_LENGTH",
     422: "VALIDATION_ERROR: invalid, missing or unknown fields (`errors` names them)",
     429: "RATE_LIMIT_EXCEEDED: too many requests; retry after the Retry-After header's seconds",
+    503: "DATABASE_UNAVAILABLE: the database cannot be reached; retry after the Retry-After header's seconds",
 }
+_MAINTENANCE = (
+    "MAINTENANCE: the operator's maintenance mode is on (`data.message` is the banner); only reads, sign-in "
+    "and admins get through"
+)
 _UNDECLARED_404 = "Unknown resource, or another user's private resource"
 
 
@@ -161,7 +167,7 @@ class ErrorResponses(BasePlugin):
     def operation_helper(self, path=None, operations=None, **kwargs) -> None:
         rule = kwargs.get("rule")
         view = self.app.view_functions.get(rule.endpoint) if rule is not None else None
-        for operation in (operations or {}).values():
+        for method, operation in (operations or {}).items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             statuses = set()
@@ -177,6 +183,7 @@ class ErrorResponses(BasePlugin):
                 statuses.add(422)
             if view is not None and _view_flag(view, "_rate_limit"):
                 statuses.add(429)
+            statuses.add(503)
             if view is not None:
                 statuses -= set(_view_flag(view, "_never_answers") or ())
             responses = operation["responses"]
@@ -188,6 +195,8 @@ class ErrorResponses(BasePlugin):
                 own = [d["description"] for d in declared if isinstance(d, dict) and d.get("description")]
                 if status not in _ERROR_DESCRIPTIONS and own:
                     general = None  # a path id's 404: only the route knows its key
+                if status == 503 and path and maintenance_blocks(method.upper(), path):
+                    own.append(_MAINTENANCE)
                 description = "; ".join([general] * bool(general) + [d for d in own if d != general])
                 responses[str(status)] = {
                     "description": description,

@@ -11,6 +11,7 @@ from stdnum.it import codicefiscale
 from app.core.api import (
     Computed,
     Details,
+    Euros,
     Id,
     IdRef,
     Json,
@@ -23,6 +24,7 @@ from app.core.api import (
 )
 from app.core.hooks import DONE, FAILED, PARKED, PENDING
 from app.core.ids import canonical_id
+from app.core.models import settings as settings_rules
 from app.core.models.mail import STATUSES as MAIL_STATUSES
 from app.core.models.user import (
     MAX_PASSWORD_LENGTH,
@@ -371,3 +373,75 @@ class AuditEntryOut(OutSchema):
     after = Details(allow_none=True, metadata={"description": "The changed fields after, or the answer's data"})
     ip = fields.String(allow_none=True)
     request_id = fields.String(allow_none=True, metadata={"description": "The X-Request-ID of the request"})
+
+
+# -- runtime settings ------------------------------------------------------------------------------
+_limit = {"max_cents": settings_rules.MONEY_CEILING_CENTS}
+
+
+class SettingsIn(StrictSchema):
+    """The settings to change (any of them; the others keep their values)."""
+
+    donations_enabled = fields.Boolean()
+    registration_open = fields.Boolean()
+    maintenance_mode = fields.Boolean()
+    maintenance_message = fields.String(validate=validate.Length(max=settings_rules.MAX_MESSAGE_LENGTH))
+    min_donation_cents = Money(data_key="min_donation", **_limit)
+    max_donation_cents = Money(
+        data_key="max_donation", metadata={"description": "Not below min_donation (422 INVALID_LIMITS)"}, **_limit
+    )
+    max_daily_donation_cents = Money(
+        data_key="max_daily_donation",
+        metadata={"description": "Not below max_donation (422 INVALID_LIMITS)"},
+        **_limit,
+    )
+
+
+class SettingsOut(OutSchema):
+    donations_enabled = fields.Boolean(required=True)
+    registration_open = fields.Boolean(required=True)
+    maintenance_mode = fields.Boolean(required=True)
+    maintenance_message = fields.String(required=True)
+    min_donation = Euros(attribute="min_donation_cents", required=True)
+    max_donation = Euros(attribute="max_donation_cents", required=True)
+    max_daily_donation = Euros(attribute="max_daily_donation_cents", required=True)
+
+
+class SettingChangeOut(OutSchema):
+    key = Computed(fields.String(), lambda c: c["key"].removesuffix("_cents"))
+    description = fields.String()
+    updated_at = Timestamp(allow_none=True)
+    updated_by = fields.String(allow_none=True)
+
+
+class AdminSettingsOut(OutSchema):
+    values = fields.Nested(SettingsOut, required=True)
+    defaults = fields.Nested(SettingsOut, required=True)
+    settings = fields.List(fields.Nested(SettingChangeOut), required=True)
+
+
+class PublicFlagsOut(OutSchema):
+    donations_enabled = fields.Boolean(required=True)
+    registration_open = fields.Boolean(required=True)
+
+
+class MaintenanceOut(OutSchema):
+    enabled = fields.Boolean(required=True)
+    message = fields.String(required=True, metadata={"description": "The banner to show (may be empty)"})
+
+
+class PublicLimitsOut(OutSchema):
+    min_donation = Euros(attribute="min_donation_cents", required=True)
+    max_donation = Euros(attribute="max_donation_cents", required=True)
+    max_daily_donation = Euros(attribute="max_daily_donation_cents", required=True)
+    daily_earning_cap = Euros(
+        attribute="daily_earning_cap_cents",
+        required=True,
+        metadata={"description": "The most play can credit to a wallet in a day"},
+    )
+
+
+class PublicConfigOut(OutSchema):
+    flags = fields.Nested(PublicFlagsOut, required=True)
+    maintenance = fields.Nested(MaintenanceOut, required=True)
+    limits = fields.Nested(PublicLimitsOut, required=True)

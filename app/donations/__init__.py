@@ -10,7 +10,7 @@ import logging
 from flask import Flask
 from flask_smorest import Api
 
-from app.core.contracts import MailQueue, UserDirectory, UserPreferences
+from app.core.contracts import MailQueue, RuntimeConfig, UserDirectory, UserPreferences
 from app.core.infrastructure import Infrastructure
 from app.core.metrics import Figure
 from app.core.services.personal_data import ModulePersonalData
@@ -94,12 +94,16 @@ def recipients(infra: Infrastructure) -> OnlusRecipients:
 
 
 def build(
-    infra: Infrastructure, *, users: UserDirectory, preferences: UserPreferences, mail: MailQueue
+    infra: Infrastructure,
+    *,
+    users: UserDirectory,
+    preferences: UserPreferences,
+    mail: MailQueue,
+    runtime: RuntimeConfig,
 ) -> DonationsServices:
     db, hooks, config, cache = infra.db, infra.hooks, infra.config, infra.cache
     fraud_config = dict(config.get("DONATION_FRAUD_LIMITS") or {})
     aml_rules = ComplianceRules.from_config(config.get("DONATION_COMPLIANCE"))
-    max_per_donation = config.get("DONATION_MAX_PER_DONATION_CENTS", 50_000)
 
     wallets, entries, donations_repo, intents = (
         WalletRepository(db),
@@ -131,8 +135,7 @@ def build(
         rules=[AmlScreening(aml_rules, ledger=entries, kyc=kyc).screen, sanctions.screen, fraud.donation_rule],
         checks=ComplianceCheckRepository(db),
         kyc=kyc,
-        max_per_donation_cents=max_per_donation,
-        max_per_day_cents=config.get("DONATION_MAX_PER_DAY_CENTS", 100_000),
+        runtime=runtime,
     )
 
     # donations & receipts
@@ -161,7 +164,7 @@ def build(
         onlus=onlus,
         preferences=preferences,
         hooks=hooks,
-        max_per_donation_cents=max_per_donation,
+        compliance=compliance,
     )
     credits = CreditService(
         ledger=ledger,
@@ -225,7 +228,7 @@ def build(
             disbursements=disbursements,
         ),
         financial=FinancialAnalyticsService(repo=FinancialRepository(db), onlus=onlus, cache=cache),
-        settlement=AccountSettlement(wallet=wallet, donations=donations),
+        settlement=AccountSettlement(wallet=wallet, donations=donations, compliance=compliance),
         personal_data=ModulePersonalData("donations", DonationRecordsOfUser(db), after_erase=receipts.forget_donor),
     )
 

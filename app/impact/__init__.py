@@ -24,6 +24,8 @@ from app.impact.repositories.updates import UpdateRepository
 from app.impact.services import ImpactServices
 from app.impact.services.cache import ImpactCache
 from app.impact.services.community_service import CommunityImpactService
+from app.impact.services.feature_service import FeatureGate
+from app.impact.services.story_catalog_service import StoryCatalogService
 from app.impact.services.story_service import StoryUnlockingService
 from app.impact.services.tracking_service import ImpactTrackingService
 from app.impact.services.visualization_service import ImpactVisualizationService
@@ -97,6 +99,8 @@ def build(
     return ImpactServices(
         tracking=tracking,
         stories=stories,
+        features=FeatureGate(stories),
+        catalog=StoryCatalogService(stories=story_repo, engine=stories, cache=cache),
         visualization=visualization,
         community=community,
         weekly_summary=WeeklySummaryService(

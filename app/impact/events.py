@@ -21,6 +21,19 @@ class StoryUnlocked(DomainEvent):
 
 
 @dataclass(frozen=True)
+class FeatureUnlocked(DomainEvent):
+    """Published by impact with the StoryUnlocked of the milestone that unlocks the feature; key
+    `feature:<user>:<feature>`. `required_milestone` is in euros."""
+
+    name: ClassVar[str] = "feature_unlocked"
+    user_id: str
+    feature: str
+    feature_name: str
+    required_milestone: int
+    unlocked_at: datetime
+
+
+@dataclass(frozen=True)
 class ImpactUpdatePublished(DomainEvent):
     """Published by impact when an ONLUS update is published; key `impact_update:<id>`."""
 
@@ -43,4 +56,4 @@ class CommunityMilestone(DomainEvent):
     reached_at: datetime
 
 
-EVENTS = (StoryUnlocked, ImpactUpdatePublished, CommunityMilestone)
+EVENTS = (StoryUnlocked, FeatureUnlocked, ImpactUpdatePublished, CommunityMilestone)

@@ -10,7 +10,7 @@ from app.core.hooks import Event, Subscription
 from app.core.jsonutil import iso
 from app.core.money import cents_to_euros
 from app.donations.events import DonationComplete, DonationRefunded, WalletChanged, WalletCredited
-from app.impact.events import CommunityMilestone, ImpactUpdatePublished, StoryUnlocked
+from app.impact.events import CommunityMilestone, FeatureUnlocked, ImpactUpdatePublished, StoryUnlocked
 from app.impact.realtime import RealtimePush
 from app.impact.services import ImpactServices
 from app.impact.services.story_service import StoryUnlockingService
@@ -60,6 +60,7 @@ def subscriptions(services: ImpactServices) -> list[Subscription]:
         Subscription(DonationRefunded, "impact:reverse_donation", reverse_donation),
         Subscription(WalletCredited, "impact:track_credit", track_credit),
         Subscription(StoryUnlocked, "impact:notify_story_unlocked", notifier.story_unlocked),
+        Subscription(FeatureUnlocked, "impact:notify_feature_unlocked", notifier.feature_unlocked),
         Subscription(CommunityMilestone, "impact:notify_community_milestone", notifier.community_milestone),
         Subscription(ImpactUpdatePublished, "impact:notify_impact_update", notifier.impact_update),
         Subscription(WalletChanged, "impact:notify_wallet_changed", notifier.wallet_changed),
@@ -104,6 +105,23 @@ class Notifier:
                     "story_type": story.get("story_type"),
                     "category": story.get("category"),
                     "unlock_condition_type": story.get("unlock_condition_type"),
+                    "unlocked_at": _iso(p.unlocked_at),
+                }
+            },
+            user_id=p.user_id,
+        )
+
+    def feature_unlocked(self, event: Event) -> None:
+        p: FeatureUnlocked = event.payload
+        if not self._wants(p.user_id, "impact_stories"):
+            return
+        self._emit(
+            "feature_unlocked",
+            {
+                "feature": {
+                    "key": p.feature,
+                    "name": p.feature_name,
+                    "required_milestone": p.required_milestone,
                     "unlocked_at": _iso(p.unlocked_at),
                 }
             },

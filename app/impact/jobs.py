@@ -16,6 +16,6 @@ def schedule(services: ImpactServices) -> list[Job]:
         Job.cron(
             "impact_weekly_summary", services.weekly_summary.send_closed_week, day_of_week="mon", hour=8, minute=0
         ),
-        # next year's seasonal campaigns exist before New Year, whenever the app was last initialised
-        Job.cron("impact_seasonal_catalog", services.stories.install_catalog, month=12, day=1, hour=0, minute=1),
+        # this year's and next year's stories of every campaign exist, whenever the app was last initialised
+        Job.cron("impact_seasonal_catalog", services.stories.ensure_campaign_instances, hour=0, minute=1),
     ]

@@ -20,8 +20,16 @@ from app.core.api import (
 from app.core.money import cents_to_euros
 from app.donations.contracts import DONATION_STATUSES, ONLUS_CATEGORIES, ONLUS_STATUSES
 from app.impact.models import updates as urules
-from app.impact.models.reports import DRAFT, PUBLISHED, REPORT_TYPES
-from app.impact.models.stories import CONDITION_TYPES, MONEY_CONDITIONS
+from app.impact.models.features import KEYS as FEATURE_KEYS
+from app.impact.models.reports import DRAFT, MAX_RANGE_DAYS, PUBLISHED, REPORT_TYPES
+from app.impact.models.stories import (
+    ADMIN_STORY_TYPES,
+    CONDITION_TYPES,
+    LIFECYCLE,
+    MONEY_CONDITIONS,
+    STORY_STATUSES,
+    STORY_TYPES,
+)
 
 _short = validate.Length(min=1, max=120)
 TIMELINE_KINDS = ("donation", "refund", "milestone", "level_up", "story_unlocked")
@@ -69,8 +77,32 @@ class LeaderboardQuery(QuerySchema):
 
 
 class MetricsQuery(QuerySchema):
-    days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=365))
     metric_name = fields.String(validate=validate.Length(min=1, max=60))
+
+
+class TrendsQuery(MetricsQuery):
+    days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=365))
+
+
+class MonthsQuery(QuerySchema):
+    months = fields.Integer(load_default=12, validate=validate.Range(min=2, max=24))
+
+
+class RangeReportQuery(QuerySchema):
+    from_date = fields.Date(required=True, data_key="from", metadata={"description": "YYYY-MM-DD (inclusive)"})
+    to_date = fields.Date(
+        required=True,
+        data_key="to",
+        metadata={"description": f"YYYY-MM-DD (inclusive), not before `from`, at most {MAX_RANGE_DAYS} days after it"},
+    )
+
+    @validates_schema
+    def _range(self, data, **kwargs):
+        start, end = data.get("from_date"), data.get("to_date")
+        if start and end and end < start:
+            raise ValidationError({"to": ["Must not be before 'from'."]})
+        if start and end and (end - start).days >= MAX_RANGE_DAYS:
+            raise ValidationError({"to": [f"At most {MAX_RANGE_DAYS} days after 'from'."]})
 
 
 class UpdatesQuery(QuerySchema):
@@ -210,7 +242,7 @@ class StoryOut(OutSchema):
         metadata={"description": "unlocked (content shown) or locked (title, teaser and progress only)"},
     )
     unlocked_at = Timestamp(allow_none=True)
-    story_type = fields.String(validate=validate.OneOf(("milestone", "progress", "special")))
+    story_type = fields.String(validate=validate.OneOf(STORY_TYPES))
     category = fields.String(allow_none=True)
     onlus_id = fields.String(allow_none=True)
     priority = fields.Integer()
@@ -236,6 +268,13 @@ class NextStoryOut(StoryConditionProgressOut):
     teaser = fields.String(allow_none=True)
 
 
+class NextFeatureOut(OutSchema):
+    feature = fields.String(validate=validate.OneOf(FEATURE_KEYS))
+    name = fields.String()
+    required_milestone = Number(metadata={"description": "euros donated in total that unlock it"})
+    remaining = Number(metadata={"description": "euros still to donate"})
+
+
 class StoryProgressOut(OutSchema):
     unlocked_count = fields.Integer(required=True)
     total_count = fields.Integer(required=True)
@@ -245,6 +284,11 @@ class StoryProgressOut(OutSchema):
     next_milestone = fields.Nested(NextMilestoneOut, allow_none=True)
     next_story = fields.Nested(NextStoryOut, allow_none=True)
     next_by_condition = fields.List(fields.Nested(NextStoryOut))
+    features = fields.List(
+        fields.String(validate=validate.OneOf(FEATURE_KEYS)),
+        metadata={"description": "Features your milestones unlocked, in milestone order"},
+    )
+    next_feature = fields.Nested(NextFeatureOut, allow_none=True)
 
 
 class ImpactCategoryAmountOut(OutSchema):
@@ -365,12 +409,16 @@ class OnlusTotalsOut(OutSchema):
     donors_count = fields.Integer()
 
 
-class OnlusMetricsOut(OutSchema):
+class OnlusTrendsOut(OutSchema):
     onlus = fields.Nested(ImpactOnlusOut)
     window_days = fields.Integer()
+    trends = fields.List(fields.Nested(TrendOut))
+
+
+class OnlusMetricsOut(OutSchema):
+    onlus = fields.Nested(ImpactOnlusOut)
     totals = fields.Nested(OnlusTotalsOut)
     metrics = fields.List(fields.Nested(ImpactMetricOut))
-    trends = fields.List(fields.Nested(TrendOut))
     verification = fields.Dict(
         keys=fields.String(validate=validate.OneOf(urules.VERIFICATION_STATUSES)),
         values=fields.Integer(),
@@ -509,3 +557,198 @@ class CommunityReportOut(OutSchema):
     status = fields.String(validate=validate.OneOf((DRAFT, PUBLISHED)))
     generated_at = Timestamp()
     published_at = Timestamp(allow_none=True)
+
+
+# -- gated features ------------------------------------------------------------------------------
+
+
+class MonthAmountOut(OutSchema):
+    month = fields.String(metadata={"description": "YYYY-MM"})
+    amount = _euros("amount_cents")
+    donations = fields.Integer()
+
+
+class OnlusShareOut(OutSchema):
+    onlus_id = fields.String()
+    name = fields.String(allow_none=True)
+    amount = _euros("amount_cents")
+    donations = fields.Integer()
+
+
+class GivingAnalyticsOut(OutSchema):
+    months = fields.Integer()
+    since = Timestamp()
+    total_donated = _euros("total_donated_cents")
+    donation_count = fields.Integer()
+    average_donation = _euros("average_donation_cents")
+    by_month = fields.List(fields.Nested(MonthAmountOut))
+    by_onlus = fields.List(fields.Nested(OnlusShareOut))
+    by_category = fields.List(fields.Nested(ImpactCategoryAmountOut))
+
+
+class PlatformMonthOut(MonthAmountOut):
+    donors = fields.Integer()
+
+
+class MonthOverMonthOut(OutSchema):
+    amount = fields.Float(attribute="amount_cents", allow_none=True, metadata={"description": "percent"})
+    donations = fields.Float(allow_none=True, metadata={"description": "percent"})
+    donors = fields.Float(allow_none=True, metadata={"description": "percent"})
+
+
+class PlatformInsightsOut(OutSchema):
+    months = fields.Integer()
+    since = Timestamp()
+    by_month = fields.List(fields.Nested(PlatformMonthOut))
+    month_over_month = fields.Nested(MonthOverMonthOut)
+
+
+class CommunityDashboardOut(OutSchema):
+    statistics = fields.Nested(CommunityStatsOut)
+    insights = fields.Nested(PlatformInsightsOut)
+    top_onlus = fields.List(fields.Nested(TopOnlusOut))
+
+
+class RangeReportOut(OutSchema):
+    period_start = Timestamp()
+    period_end = Timestamp(metadata={"description": "exclusive"})
+    total_donations = _euros("total_donations_cents")
+    donation_count = fields.Integer()
+    total_donors = fields.Integer()
+    active_onlus_count = fields.Integer()
+    stories_unlocked = fields.Integer()
+    detailed_metrics = fields.Nested(DetailedMetricsOut)
+
+
+# -- the operator's catalog ----------------------------------------------------------------------
+_slug = validate.Regexp(r"^[a-z0-9_]{3,60}$", error="3-60 of a-z, 0-9, _.")
+_condition_value = fields.Float(
+    validate=validate.Range(min=0, min_inclusive=False, max=10_000_000),
+    metadata={"description": "A whole count, or euros (2 decimals) for total_donated, total_earned, special_event"},
+)
+_month_day = validate.Regexp(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", error="MM-DD.")
+
+
+class StoryPatchIn(StrictSchema):
+    title = fields.String(validate=_short)
+    teaser = fields.String(validate=validate.Length(max=300))
+    content = fields.String(validate=validate.Length(min=1, max=5000))
+    story_type = fields.String(validate=validate.OneOf(ADMIN_STORY_TYPES))
+    category = fields.String(validate=validate.Length(min=1, max=40))
+    priority = fields.Integer(validate=validate.Range(min=1, max=10))
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=30)), validate=validate.Length(max=10))
+    media_urls = fields.List(fields.Url(validate=validate.Length(max=500)), validate=validate.Length(max=10))
+    onlus_id = IdRef(allow_none=True)
+    unlock_condition_type = fields.String(validate=validate.OneOf(CONDITION_TYPES))
+    unlock_condition_value = _condition_value
+    event_starts_at = UtcDateTime(allow_none=True)
+    event_ends_at = UtcDateTime(
+        allow_none=True, metadata={"description": "exclusive; after event_starts_at (422 INVALID_WINDOW)"}
+    )
+    featured_until = UtcDateTime(allow_none=True)
+
+
+class StoryCreateIn(StoryPatchIn):
+    id = fields.String(validate=_slug, metadata={"description": "default: generated"})
+    title = fields.String(required=True, validate=_short)
+    content = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    story_type = fields.String(load_default="special", validate=validate.OneOf(ADMIN_STORY_TYPES))
+    unlock_condition_type = fields.String(required=True, validate=validate.OneOf(CONDITION_TYPES))
+    unlock_condition_value = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, min_inclusive=False, max=10_000_000),
+        metadata=_condition_value.metadata,
+    )
+    status = fields.String(
+        load_default=DRAFT, validate=validate.OneOf(STORY_STATUSES), metadata={"description": "draft (default)"}
+    )
+
+
+class StoryStateQuery(QuerySchema):
+    state = fields.String(validate=validate.OneOf(LIFECYCLE))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+def _condition_out():
+    return Computed(
+        Number(metadata={"description": "A count, or euros for total_donated, total_earned and special_event"}),
+        lambda s: (
+            cents_to_euros(s["unlock_condition_value"])
+            if s["unlock_condition_type"] in MONEY_CONDITIONS
+            else s["unlock_condition_value"]
+        ),
+    )
+
+
+class StoryAdminOut(OutSchema):
+    id = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(LIFECYCLE))
+    version = fields.Integer(required=True, metadata={"description": "Goes up with every change of the text"})
+    title = fields.String(required=True)
+    teaser = fields.String(allow_none=True)
+    content = fields.String(allow_none=True)
+    story_type = fields.String(validate=validate.OneOf(STORY_TYPES))
+    category = fields.String(allow_none=True)
+    priority = fields.Integer()
+    tags = fields.List(fields.String())
+    media_urls = fields.List(fields.String())
+    onlus_id = fields.String(allow_none=True)
+    unlock_condition_type = fields.String(validate=validate.OneOf(CONDITION_TYPES))
+    unlock_condition_value = _condition_out()
+    event_starts_at = Timestamp(allow_none=True)
+    event_ends_at = Timestamp(allow_none=True)
+    featured_until = Timestamp(allow_none=True)
+    origin = fields.String(validate=validate.OneOf(("milestone", "default", "admin", "campaign")))
+    campaign_id = fields.String(allow_none=True)
+    year = fields.Integer(allow_none=True)
+    created_at = Timestamp(allow_none=True)
+    updated_at = Timestamp(allow_none=True)
+
+
+class CampaignPatchIn(StrictSchema):
+    title = fields.String(validate=_short, metadata={"description": "`{year}` is replaced by each year"})
+    teaser = fields.String(validate=validate.Length(max=300))
+    content = fields.String(validate=validate.Length(min=1, max=5000))
+    starts = fields.String(validate=_month_day, metadata={"description": "MM-DD, the first day"})
+    ends = fields.String(
+        validate=_month_day, metadata={"description": "MM-DD, the last day (before `starts`: the next year)"}
+    )
+    unlock_condition_type = fields.String(validate=validate.OneOf(CONDITION_TYPES))
+    unlock_condition_value = _condition_value
+    priority = fields.Integer(validate=validate.Range(min=1, max=10))
+    category = fields.String(validate=validate.Length(min=1, max=40))
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=30)), validate=validate.Length(max=10))
+
+
+class CampaignCreateIn(CampaignPatchIn):
+    key = fields.String(required=True, validate=_slug)
+    title = fields.String(required=True, validate=_short, metadata={"description": "`{year}` is replaced"})
+    content = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    starts = fields.String(required=True, validate=_month_day, metadata={"description": "MM-DD, the first day"})
+    ends = fields.String(required=True, validate=_month_day, metadata={"description": "MM-DD, the last day"})
+    unlock_condition_type = fields.String(load_default="special_event", validate=validate.OneOf(CONDITION_TYPES))
+    unlock_condition_value = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, min_inclusive=False, max=10_000_000),
+        metadata=_condition_value.metadata,
+    )
+
+
+class CampaignOut(OutSchema):
+    key = fields.String(required=True)
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(STORY_STATUSES),
+        metadata={"description": "published: a story every year; draft: none from now on"},
+    )
+    title = fields.String(required=True)
+    teaser = fields.String()
+    content = fields.String()
+    starts = fields.String()
+    ends = fields.String()
+    unlock_condition_type = fields.String(validate=validate.OneOf(CONDITION_TYPES))
+    unlock_condition_value = _condition_out()
+    priority = fields.Integer()
+    category = fields.String()
+    tags = fields.List(fields.String())

@@ -48,6 +48,7 @@ BLUEPRINTS = (
     leaderboards_routes.blp,
     challenges_routes.blp,
     achievements_routes.blp,
+    achievements_routes.admin_blp,
     notifications_routes.blp,
 )
 

@@ -20,7 +20,7 @@ from app.games.events import (
     TournamentComplete,
     TournamentStarted,
 )
-from app.impact.events import CommunityMilestone, StoryUnlocked
+from app.impact.events import CommunityMilestone, FeatureUnlocked, StoryUnlocked
 from app.social.events import AchievementUnlock, SocialActivity, WeeklyReset
 from app.social.models import impact as rules
 from app.social.models import notifications as say
@@ -56,6 +56,7 @@ def subscriptions(services: SocialServices) -> list[Subscription]:
         Subscription(DonationRefunded, "social:notify_donation_refunded", n.on_donation_refunded),
         Subscription(AutoDonationFailed, "social:notify_auto_donation_failed", n.on_auto_donation_failed),
         Subscription(StoryUnlocked, "social:notify_story_unlocked", n.on_story_unlocked),
+        Subscription(FeatureUnlocked, "social:notify_feature_unlocked", n.on_feature_unlocked),
         Subscription(AchievementUnlock, "social:notify_achievement", n.on_achievement_unlock),
         Subscription(CommunityMilestone, "social:notify_community_milestone", n.on_community_milestone),
     ]
@@ -313,6 +314,10 @@ class NotificationHandlers:
     def on_story_unlocked(self, event: Event) -> None:
         p: StoryUnlocked = event.payload
         self._notify(p.user_id, say.story_unlocked(p.title, story_id=p.story_id), event)
+
+    def on_feature_unlocked(self, event: Event) -> None:
+        p: FeatureUnlocked = event.payload
+        self._notify(p.user_id, say.feature_unlocked(p.feature_name, p.required_milestone, feature=p.feature), event)
 
     def on_achievement_unlock(self, event: Event) -> None:
         p: AchievementUnlock = event.payload

@@ -17,11 +17,15 @@ from app.core.api import (
     QuerySchema,
     StrictSchema,
     Timestamp,
+    UtcDateTime,
 )
 from app.core.money import cents_to_euros
+from app.social.models.achievements import ACTIVE as ACHIEVEMENT_ACTIVE
 from app.social.models.achievements import CATEGORIES as ACHIEVEMENT_CATEGORIES
+from app.social.models.achievements import DRAFT as ACHIEVEMENT_DRAFT
 from app.social.models.achievements import METRICS as ACHIEVEMENT_METRICS
 from app.social.models.achievements import MONEY_METRICS
+from app.social.models.achievements import STATUSES as ACHIEVEMENT_STATUSES
 from app.social.models.impact import COMPONENTS
 from app.social.models.notifications import KINDS as NOTIFICATION_KINDS
 from app.social.models.periods import PERIODS
@@ -239,6 +243,59 @@ class AchievementOut(OutSchema):
     condition = fields.Nested(AchievementConditionOut)
 
 
+_slug = validate.Regexp(r"^[a-z0-9_]{3,60}$", error="3-60 of a-z, 0-9, _.")
+_ACHIEVEMENT_METRICS_BY_WIRE = {wire: stored for stored, wire in _ACHIEVEMENT_METRIC_NAMES.items()}
+
+
+class AchievementPatchIn(StrictSchema):
+    name = fields.String(validate=validate.Length(min=1, max=80))
+    description = fields.String(validate=validate.Length(max=300))
+    category = fields.String(validate=validate.OneOf(ACHIEVEMENT_CATEGORIES))
+    metric = _ACHIEVEMENT_METRIC
+    target = fields.Float(
+        validate=validate.Range(min=0, min_inclusive=False, max=100_000_000),
+        metadata={"description": "A whole count, or euros (2 decimals) for `donated` (422 INVALID_TARGET)"},
+    )
+    points = fields.Integer(validate=validate.Range(min=0, max=10_000))
+    badge = fields.String(validate=_slug)
+    hidden = fields.Boolean()
+    starts_at = UtcDateTime(allow_none=True)
+    ends_at = UtcDateTime(allow_none=True, metadata={"description": "exclusive; after starts_at (422 INVALID_WINDOW)"})
+
+    @ma.post_load
+    def _stored_metric(self, data, **kwargs):
+        if "metric" in data:
+            data["metric"] = _ACHIEVEMENT_METRICS_BY_WIRE[data["metric"]]
+        return data
+
+
+class AchievementCreateIn(AchievementPatchIn):
+    id = fields.String(validate=_slug, metadata={"description": "default: generated"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    category = fields.String(required=True, validate=validate.OneOf(ACHIEVEMENT_CATEGORIES))
+    metric = fields.String(required=True, validate=validate.OneOf(tuple(_ACHIEVEMENT_METRIC_NAMES.values())))
+    target = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, min_inclusive=False, max=100_000_000),
+        metadata={"description": "A whole count, or euros (2 decimals) for `donated` (422 INVALID_TARGET)"},
+    )
+    points = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000))
+    series = fields.String(validate=_slug, metadata={"description": "default: its id"})
+    level = fields.Integer(validate=validate.Range(min=0, max=100))
+    status = fields.String(
+        load_default=ACHIEVEMENT_DRAFT,
+        validate=validate.OneOf((ACHIEVEMENT_DRAFT, ACHIEVEMENT_ACTIVE)),
+        metadata={"description": "draft (default) or active"},
+    )
+
+
+class AdminAchievementOut(AchievementOut):
+    status = fields.String(required=True, validate=validate.OneOf(ACHIEVEMENT_STATUSES))
+    starts_at = Timestamp(allow_none=True)
+    ends_at = Timestamp(allow_none=True)
+    origin = fields.String(validate=validate.OneOf(("default", "admin")))
+
+
 class AchievementProgressOut(OutSchema):
     achievement_id = fields.String(required=True)
     name = fields.String(required=True)
@@ -367,6 +424,8 @@ class NotificationDataOut(OutSchema):
         metadata={"description": "The community total a milestone is about"},
     )
     mark = Number(metadata={"description": "The milestone reached: euros for total_donated, else a count"})
+    feature = fields.String(metadata={"description": "The feature a milestone unlocked"})
+    required_milestone = Number(metadata={"description": "Euros donated in total that unlock the feature"})
 
 
 class NotificationOut(OutSchema):

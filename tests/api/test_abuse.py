@@ -161,6 +161,7 @@ PUBLIC = {
     "/api/onlus/<oid:onlus_id>": "ONLUS registry",
     "/api/onlus/<oid:onlus_id>/statement": "an ONLUS's public statement (no transfer references)",
     "/api/impact/onlus/<oid:onlus_id>/metrics": "published ONLUS metrics",
+    "/api/impact/onlus/<oid:onlus_id>/metrics/trends": "published ONLUS metrics",
     "/api/impact/onlus/<oid:onlus_id>/updates": "published ONLUS updates",
     "/api/impact/updates/<oid:update_id>": "published ONLUS updates",
     "/api/impact/updates/<oid:update_id>/like": "published ONLUS updates",

@@ -244,10 +244,53 @@ class World:
     def report(self) -> str:
         return self.ok(self.admin.post("/api/impact/admin/reports/generate", json=report_body()))["id"]
 
+    def story(self, *, publish: bool = False) -> str:
+        body = {**story_body(), "status": "published" if publish else "draft"}
+        return self.ok(self.admin.post("/api/impact/admin/stories", json=body))["id"]
+
+    def campaign(self) -> str:
+        return self.ok(self.admin.post("/api/impact/admin/campaigns", json=campaign_body()))["key"]
+
+    def achievement(self, status: str = "draft") -> str:
+        body = {**achievement_body(), "status": status}
+        return self.ok(self.admin.post("/api/admin/achievements", json=body))["id"]
+
     def suspended_user(self) -> str:
         target = self.make_user()
         self.ok(self.admin.post(f"/api/admin/users/{target.id}/suspend", json={"reason": "walker"}))
         return target.id
+
+
+def achievement_body() -> dict:
+    return {
+        "id": f"walk_{uuid.uuid4().hex[:8]}",
+        "name": "Walker",
+        "category": "gaming",
+        "metric": "sessions_completed",
+        "target": 5,
+        "points": 5,
+    }
+
+
+def story_body() -> dict:
+    return {
+        "title": "Walker story",
+        "content": "Walked.",
+        "story_type": "progress",
+        "unlock_condition_type": "donation_count",
+        "unlock_condition_value": 2,
+    }
+
+
+def campaign_body() -> dict:
+    return {
+        "key": f"walk_{uuid.uuid4().hex[:8]}",
+        "title": "Walk {year}",
+        "content": "Walked in {year}.",
+        "starts": "05-01",
+        "ends": "05-07",
+        "unlock_condition_value": 1,
+    }
 
 
 def tournament_body() -> dict:
@@ -360,6 +403,8 @@ STEPS = {
     ("PUT", "/api/games/modes/<key>"): lambda w: ({"key": w.mode()}, {"is_active": False}),
     ("POST", "/api/games/tournaments"): lambda w: ({}, tournament_body()),
     ("POST", "/api/games/tournaments/<oid:tournament_id>/end"): lambda w: ({"tournament_id": w.tournament()}, None),
+    # runtime settings
+    ("PATCH", "/api/admin/config"): lambda w: ({}, {"maintenance_message": "Back soon"}),
     # impact
     ("POST", "/api/impact/admin/metrics"): lambda w: ({}, metric_body(w.charity)),
     ("PUT", "/api/impact/admin/metrics/<oid:metric_id>/verification"): lambda w: (
@@ -370,6 +415,24 @@ STEPS = {
     ("POST", "/api/impact/admin/updates/<oid:update_id>/publish"): lambda w: ({"update_id": w.impact_update()}, None),
     ("POST", "/api/impact/admin/reports/generate"): lambda w: ({}, report_body()),
     ("POST", "/api/impact/admin/reports/<oid:report_id>/publish"): lambda w: ({"report_id": w.report()}, None),
+    ("POST", "/api/impact/admin/stories"): lambda w: ({}, story_body()),
+    ("POST", "/api/admin/achievements"): lambda w: ({}, achievement_body()),
+    ("PATCH", "/api/admin/achievements/<achievement_id>"): lambda w: (
+        {"achievement_id": w.achievement()},
+        {"points": 9},
+    ),
+    ("POST", "/api/admin/achievements/<achievement_id>/publish"): lambda w: ({"achievement_id": w.achievement()}, None),
+    ("POST", "/api/admin/achievements/<achievement_id>/retire"): lambda w: (
+        {"achievement_id": w.achievement("active")},
+        None,
+    ),
+    ("PATCH", "/api/impact/admin/stories/<story_id>"): lambda w: ({"story_id": w.story()}, {"title": "Renamed"}),
+    ("POST", "/api/impact/admin/stories/<story_id>/publish"): lambda w: ({"story_id": w.story()}, None),
+    ("POST", "/api/impact/admin/stories/<story_id>/end"): lambda w: ({"story_id": w.story(publish=True)}, None),
+    ("DELETE", "/api/impact/admin/stories/<story_id>"): lambda w: ({"story_id": w.story()}, None),
+    ("POST", "/api/impact/admin/campaigns"): lambda w: ({}, campaign_body()),
+    ("PATCH", "/api/impact/admin/campaigns/<key>"): lambda w: ({"key": w.campaign()}, {"priority": 3}),
+    ("POST", "/api/impact/admin/campaigns/<key>/end"): lambda w: ({"key": w.campaign()}, None),
 }
 
 

@@ -83,6 +83,18 @@ NOT_A_VOCABULARY = {
     ("StoryOut", "priority"),  # an integer rank
     ("DisputeOut", "status"),  # the payment provider's word for a dispute
     ("StoryOut", "category"),  # a story's theme
+    *(
+        (schema, name)  # the operator's stories and campaigns: a theme of their own, an integer rank
+        for schema in (
+            "StoryAdminOut",
+            "StoryCreateIn",
+            "StoryPatchIn",
+            "CampaignOut",
+            "CampaignCreateIn",
+            "CampaignPatchIn",
+        )
+        for name in ("category", "priority")
+    ),
     ("TimelineEntryOut", "category"),  # an ONLUS category, or a story's theme
     ("ImpactCategoryAmountOut", "category"),  # an ONLUS category, or "other"
     ("WebhookOut", "type"),  # the payment provider's event type

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 
-from tests.support import race
+from tests.support import grant_milestones, race
 
 
 @pytest.fixture
@@ -148,11 +148,13 @@ def test_community_statistics_and_dashboard(make_user, onlus, give):
     assert board["data"]["progress"]["unlocked_count"] >= 1 and board["data"]["recent_activity"]
 
 
-def test_leaderboard_ranks_donors_and_hides_those_who_opted_out(make_user, onlus, give):
+def test_leaderboard_ranks_donors_and_hides_those_who_opted_out(app, container, make_user, onlus, give):
     ada, bob, cy = make_user("Ada"), make_user("Bob"), make_user("Cy")
     give(ada, onlus[0]["id"], 30)
     give(bob, onlus[0]["id"], 20)
     give(cy, onlus[0]["id"], 10)
+    grant_milestones(app, cy.id, 500)
+    grant_milestones(app, bob.id, 500)
     response = cy.get("/api/impact/community/leaderboard")
     assert response.json["message"] == "LEADERBOARD_SUCCESS"
     entries = response.json["data"]["entries"]
@@ -200,11 +202,13 @@ def test_onlus_metrics_trend_and_efficiency(make_user, admin, onlus, give):
         f"/api/impact/admin/metrics/{metric_id}/verification", json={"verification_status": "verified"}
     )
     assert verified.status_code == 200
-    data = ada.get(f"/api/impact/onlus/{oid}/metrics?days=7").json
+    data = ada.get(f"/api/impact/onlus/{oid}/metrics").json
     assert data["message"] == "ONLUS_METRICS_SUCCESS"
     metrics = data["data"]["metrics"]
     assert [(m["metric_name"], m["current_value"], m["change"]) for m in metrics] == [("children_helped", 150, 30)]
-    points = data["data"]["trends"][0]["points"]
+    trends = ada.get(f"/api/impact/onlus/{oid}/metrics/trends?days=7").json
+    assert trends["message"] == "ONLUS_METRIC_TRENDS_SUCCESS" and trends["data"]["window_days"] == 7
+    points = trends["data"]["trends"][0]["points"]
     assert len(points) == 7 and [p["value"] for p in points[-3:]] == [100, 120, 150]
     assert data["data"]["totals"]["total_donated"] == 50.0
     assert data["data"]["verification"] == {"pending": 2, "verified": 1, "disputed": 0}
@@ -235,6 +239,8 @@ def test_admin_endpoints_refuse_non_admins_and_check_their_input(user, admin, on
 
 def test_updates_publish_engagement_and_featured_order(app, container, make_user, admin, onlus):
     ada, bob = make_user("Ada"), make_user("Bob")
+    grant_milestones(app, ada.id, 250)
+    grant_milestones(app, bob.id, 250)
     oid = onlus[0]["id"]
     socket = container.infra.socketio.test_client(app, namespace="/impact", auth={"token": bob.access_token})
     draft = admin.post(
@@ -287,6 +293,7 @@ def test_updates_publish_engagement_and_featured_order(app, container, make_user
 
 def test_one_user_racing_likes_counts_once(app, container, admin, make_user, onlus):
     ada = make_user("Ada")
+    grant_milestones(app, ada.id, 250)
     update = admin.post(
         "/api/impact/admin/updates",
         json={"onlus_id": onlus[0]["id"], "title": "Race", "content": "Go", "status": "published"},
@@ -349,6 +356,11 @@ def test_every_impact_endpoint_is_in_the_openapi_document(client):
         "/api/impact/community/leaderboard",
         "/api/impact/dashboard",
         "/api/impact/onlus/{onlus_id}/metrics",
+        "/api/impact/onlus/{onlus_id}/metrics/trends",
+        "/api/impact/analytics",
+        "/api/impact/community/insights",
+        "/api/impact/community/dashboard",
+        "/api/impact/reports/custom",
         "/api/impact/onlus/{onlus_id}/updates",
         "/api/impact/reports/monthly/{year}/{month}",
         "/api/impact/reports/annual/{year}",
@@ -359,7 +371,8 @@ def test_every_impact_endpoint_is_in_the_openapi_document(client):
         assert path in paths, path
 
 
-def test_ids_that_name_no_record_are_404(user, admin):
+def test_ids_that_name_no_record_are_404(app, user, admin):
+    grant_milestones(app, user.id, 250)
     for bad in ("not-an-id", "507f1f77bcf86cd799439011"):
         verify = admin.put(f"/api/impact/admin/metrics/{bad}/verification", json={"verification_status": "verified"})
         assert verify.status_code == 404 and verify.json["message"] == "METRIC_NOT_FOUND"

@@ -148,6 +148,27 @@ def test_an_emit_from_a_scheduler_side_process_reaches_a_client_connected_to_pro
         container.infra.db.client.close()
 
 
+def test_a_setting_changed_on_process_a_holds_on_process_b_at_once(cluster):
+    """The settings are cached in the shared cache and dropped on change: no process keeps the old value."""
+    a, b = cluster["a"], cluster["b"]
+    login = a.api("POST", "/api/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    admin = {"Authorization": f"Bearer {login.json()['data']['access_token']}"}
+    assert b.api("GET", "/api/config/public").json()["data"]["flags"]["registration_open"] is True  # cached on B
+    closed = a.api("PATCH", "/api/admin/config", json={"registration_open": False}, headers=admin)
+    assert closed.status_code == 200, closed.text
+    try:
+        assert b.api("GET", "/api/config/public").json()["data"]["flags"]["registration_open"] is False
+        refused = b.api(
+            "POST",
+            "/api/auth/register",
+            json={"email": "late@example.com", "password": "correct-horse-1", "first_name": "L", "last_name": "T"},
+        )
+        assert refused.status_code == 403 and refused.json()["message"] == "REGISTRATION_CLOSED"
+    finally:
+        assert b.api("PATCH", "/api/admin/config", json={"registration_open": True}, headers=admin).status_code == 200
+    assert a.api("GET", "/api/config/public").json()["data"]["flags"]["registration_open"] is True
+
+
 def test_rate_limits_are_shared_by_both_processes(cluster):
     """AUTH_RATE_LIMIT is 10 per minute per client address. Alternating between the processes, each sees
     only 6 of 12 attempts: a 429 among them means the two count in one place (Redis)."""

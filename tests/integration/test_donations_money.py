@@ -306,12 +306,10 @@ def test_compliance_refusal_changes_nothing(container, svc, user, charity, db, f
 
 
 def test_daily_donation_limit(container, svc, user, charity, fund):
-    compliance = container.donations.compliance
-    fund(user, cents=compliance.max_per_day_cents + 10_000)
-    svc.donations.process(user.id, onlus_id=charity, amount_cents=compliance.max_per_donation_cents)
-    svc.donations.process(
-        user.id, onlus_id=charity, amount_cents=compliance.max_per_day_cents - compliance.max_per_donation_cents
-    )
+    limits = container.donations.compliance.limits()
+    fund(user, cents=limits["max_per_day_cents"] + 10_000)
+    svc.donations.process(user.id, onlus_id=charity, amount_cents=limits["max_cents"])
+    svc.donations.process(user.id, onlus_id=charity, amount_cents=limits["max_per_day_cents"] - limits["max_cents"])
     with pytest.raises(ValidationFailed) as err:
         svc.donations.process(user.id, onlus_id=charity, amount_cents=50)
     assert err.value.message == "DAILY_DONATION_LIMIT_EXCEEDED"

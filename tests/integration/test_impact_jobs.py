@@ -9,6 +9,7 @@ import time_machine
 from app.core.scheduler import Scheduler
 from app.donations.repositories.donations.onlus import OnlusRepository
 from app.donations.setup import seed_onlus
+from tests.support import grant_milestones
 
 
 def _onlus(app, container):
@@ -42,6 +43,7 @@ def test_trending_job_publishes_due_scheduled_updates_once_and_scores_engagement
     with time_machine.travel(soon + timedelta(minutes=1), tick=False):
         assert scheduler.run_job("impact_trending_metrics")["published"] == 1
         assert scheduler.run_job("impact_trending_metrics")["published"] == 0
+    grant_milestones(app, user.id, 250)
     user.post(f"/api/impact/updates/{scheduled['id']}/like")
     scheduler.run_job("impact_trending_metrics")
     doc = container.infra.db["impact_updates"].find_one({"title": "Later"})

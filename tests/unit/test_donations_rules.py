@@ -106,7 +106,11 @@ def test_posting_moves_the_right_totals():
 
 
 def test_compliance_limits_and_extra_rules():
-    svc = ComplianceService(max_per_donation_cents=1000, max_per_day_cents=1500, rules=[], checks=None, kyc=None)
+    class Limits:
+        def donation_limits(self):
+            return {"min_cents": 50, "max_cents": 1000, "max_per_day_cents": 1500}
+
+    svc = ComplianceService(runtime=Limits(), rules=[], checks=None, kyc=None)
     req = lambda amount, today=0: ComplianceRequest("u", {}, amount, today)  # noqa: E731
     assert svc.check(req(50)).allowed
     assert svc.check(req(49)).code == "DONATION_BELOW_MINIMUM"

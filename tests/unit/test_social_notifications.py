@@ -22,6 +22,7 @@ def test_every_kind_has_words_and_the_flat_data_a_client_links_to():
         say.story_unlocked("First Impact", story_id="s"),
         say.achievement_unlocked("First Gift", 20, achievement_id="a"),
         say.community_milestone("donation_count", 1000),
+        say.feature_unlocked("trend data", 50, feature="trend_data"),
     ]
     assert {d.kind for d in drafts} == set(say.KINDS)
     assert all(d.title and d.body for d in drafts)

@@ -25,7 +25,13 @@ blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Accounts 
 @rate_limited("auth")
 @blp.arguments(RegisterIn)
 @blp.response(201, Envelope(UserWithTokensOut))
-@error_responses(blp, {409: "EMAIL_ALREADY_EXISTS (emails are unique regardless of case)"})
+@error_responses(
+    blp,
+    {
+        409: "EMAIL_ALREADY_EXISTS (emails are unique regardless of case)",
+        403: "REGISTRATION_CLOSED: the operator has closed registration (GET /api/config/public)",
+    },
+)
 def register(body):
     user, tokens = services().auth.register(**body)
     return ok("USER_REGISTERED", {"user": user, **tokens})

@@ -13,6 +13,8 @@ from app.core.services.health_service import HealthService
 from app.core.services.mail_service import MailService
 from app.core.services.preferences_service import PreferencesService
 from app.core.services.privacy_service import PrivacyService
+from app.core.services.public_config import PublicConfig
+from app.core.services.settings_service import RuntimeSettings
 from app.core.services.tokens import TokenService
 from app.core.services.user_admin_service import UserAdminService
 from app.core.services.user_service import UserService
@@ -30,6 +32,8 @@ class CoreServices:
     audit: AuditService  # contracts.AuditTrail, for the modules that record their own actions
     health: HealthService
     events: HookManager  # the outbox, for its admin routes
+    settings: RuntimeSettings  # contracts.RuntimeConfig
+    public_config: PublicConfig
     privacy: PrivacyService | None = None  # export and deletion: added once every module is built (with_privacy)
 
 

@@ -9,6 +9,7 @@ from app.core.models.user import check_password, normalize_email
 from app.core.repositories.users import EmailTaken, UserRepository
 from app.core.services.account_service import AccountService
 from app.core.services.passwords import PasswordHasher
+from app.core.services.settings_service import RuntimeSettings
 from app.core.services.tokens import TokenService
 from app.core.transactions import Transactions
 
@@ -27,7 +28,9 @@ class AuthService:
         hooks,
         transactions: Transactions,
         accounts: AccountService,
+        settings: RuntimeSettings,
     ):
+        self.settings = settings
         self.users = users
         self.tokens = tokens
         self.hasher = hasher
@@ -37,6 +40,8 @@ class AuthService:
         self._dummy_hash = hasher.hash(_DUMMY_PASSWORD)
 
     def register(self, *, email: str, password: str, first_name: str, last_name: str) -> tuple[dict, dict]:
+        """403 REGISTRATION_CLOSED while the operator has closed registration."""
+        self.settings.require_registration_open()
         user = self._create(email=email, password=password, first_name=first_name, last_name=last_name)
         return user, self.tokens.issue_pair(user)
 

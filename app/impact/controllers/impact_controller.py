@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from datetime import datetime, time, timedelta
+
 from flask import g
 
 from app.core.api import (
@@ -18,6 +21,7 @@ from app.core.api import (
 )
 from app.core.errors import ValidationFailed
 from app.impact import schemas as s
+from app.impact.models import features as f
 from app.impact.services import services
 
 blp = Blueprint(
@@ -30,6 +34,21 @@ blp = Blueprint(
 
 def _is_admin() -> bool:
     return g.get("role") == "admin"
+
+
+def unlocked_by(feature: str):
+    """The route answers only users whose milestones unlocked `feature` (and admins); says so in its description."""
+
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            services().features.require(current_user_id(), feature, is_admin=_is_admin())
+            return func(*args, **kwargs)
+
+        wrapper.__doc__ = f"{(func.__doc__ or '').rstrip()}\n\n{f.gate_note(feature)}"
+        return error_responses(blp, {403: "FEATURE_LOCKED"})(wrapper)
+
+    return decorator
 
 
 def _require_onlus(body: dict) -> None:
@@ -125,6 +144,7 @@ def community_statistics():
 
 @blp.route("/community/leaderboard", methods=["GET"])
 @login_required
+@unlocked_by(f.COMMUNITY_LEADERBOARD)
 @blp.arguments(s.LeaderboardQuery, location="query")
 @blp.response(200, Envelope(s.ImpactLeaderboardOut))
 def community_leaderboard(query):
@@ -141,22 +161,68 @@ def dashboard():
     return ok("DASHBOARD_DATA_SUCCESS", services().community.dashboard(current_user_id()))
 
 
+@blp.route("/analytics", methods=["GET"])
+@login_required
+@unlocked_by(f.DETAILED_ANALYTICS)
+@blp.arguments(s.MonthsQuery, location="query")
+@blp.response(200, Envelope(s.GivingAnalyticsOut))
+def giving_analytics(query):
+    """Your giving over the last `months` months: per month (every month listed), per ONLUS and per category,
+    net of refunds."""
+    return ok("ANALYTICS_SUCCESS", services().tracking.analytics(current_user_id(), months=query["months"]))
+
+
+@blp.route("/community/insights", methods=["GET"])
+@login_required
+@unlocked_by(f.PLATFORM_INSIGHTS)
+@blp.arguments(s.MonthsQuery, location="query")
+@blp.response(200, Envelope(s.PlatformInsightsOut))
+def platform_insights(query):
+    """The platform's giving month by month over the last `months` months (donated, donations, donors) and
+    the change of the current month against the one before."""
+    return ok("PLATFORM_INSIGHTS_SUCCESS", services().community.insights(query["months"]))
+
+
+@blp.route("/community/dashboard", methods=["GET"])
+@login_required
+@unlocked_by(f.COMMUNITY_DASHBOARDS)
+@blp.response(200, Envelope(s.CommunityDashboardOut))
+def community_dashboard():
+    """The community at a glance: its statistics, the last six months and the ten ONLUS most given to."""
+    return ok("COMMUNITY_DASHBOARD_SUCCESS", services().community.community_dashboard())
+
+
 # -- ONLUS ---------------------------------------------------------------------------------------
 
 
 @blp.route("/onlus/<oid:onlus_id>/metrics", methods=["GET"])
 @login_required
+@unlocked_by(f.BASIC_METRICS)
 @blp.arguments(s.MetricsQuery, location="query")
 @blp.response(200, Envelope(s.OnlusMetricsOut))
 @error_responses(blp, {404: "ONLUS_NOT_FOUND"})
 def onlus_metrics(query, onlus_id):
-    """Latest value of each metric, daily trends over `days`, efficiency (impact per euro), verification."""
-    data = services().visualization.onlus_metrics(onlus_id, days=query["days"], metric_name=query.get("metric_name"))
+    """Latest value of each metric with its change and efficiency (impact per euro), the ONLUS's totals,
+    metrics per verification status."""
+    data = services().visualization.onlus_metrics(onlus_id, metric_name=query.get("metric_name"))
     return ok("ONLUS_METRICS_SUCCESS", data)
+
+
+@blp.route("/onlus/<oid:onlus_id>/metrics/trends", methods=["GET"])
+@login_required
+@unlocked_by(f.TREND_DATA)
+@blp.arguments(s.TrendsQuery, location="query")
+@blp.response(200, Envelope(s.OnlusTrendsOut))
+@error_responses(blp, {404: "ONLUS_NOT_FOUND"})
+def onlus_metric_trends(query, onlus_id):
+    """Each metric's value and efficiency per day over the last `days` days (null on days without one)."""
+    data = services().visualization.onlus_metrics(onlus_id, days=query["days"], metric_name=query.get("metric_name"))
+    return ok("ONLUS_METRIC_TRENDS_SUCCESS", data)
 
 
 @blp.route("/onlus/<oid:onlus_id>/updates", methods=["GET"])
 @login_required
+@unlocked_by(f.ONLUS_UPDATES)
 @blp.arguments(s.UpdatesQuery, location="query")
 @blp.response(200, Envelope(s.ImpactUpdateOut, paginated=True))
 @error_responses(blp, {404: "ONLUS_NOT_FOUND"})
@@ -170,6 +236,7 @@ def onlus_updates(query, onlus_id):
 
 @blp.route("/updates/<oid:update_id>", methods=["GET"])
 @login_required
+@unlocked_by(f.ONLUS_UPDATES)
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 @error_responses(blp, {404: "UPDATE_NOT_FOUND"})
 def update_detail(update_id):
@@ -179,6 +246,7 @@ def update_detail(update_id):
 
 @blp.route("/updates/<oid:update_id>/like", methods=["POST"])
 @login_required
+@unlocked_by(f.ONLUS_UPDATES)
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 @error_responses(blp, {404: "UPDATE_NOT_FOUND"})
 def like_update(update_id):
@@ -188,6 +256,7 @@ def like_update(update_id):
 
 @blp.route("/updates/<oid:update_id>/like", methods=["DELETE"])
 @login_required
+@unlocked_by(f.ONLUS_UPDATES)
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 @error_responses(blp, {404: "UPDATE_NOT_FOUND"})
 def unlike_update(update_id):
@@ -199,6 +268,7 @@ def unlike_update(update_id):
 
 @blp.route("/updates/<oid:update_id>/share", methods=["POST"])
 @login_required
+@unlocked_by(f.ONLUS_UPDATES)
 @blp.response(200, Envelope(s.ImpactUpdateOut))
 @error_responses(blp, {404: "UPDATE_NOT_FOUND"})
 def share_update(update_id):
@@ -238,6 +308,18 @@ def monthly_report(year, month):
 @error_responses(blp, {404: "REPORT_NOT_FOUND", 422: "PERIOD_NOT_STARTED"})
 def annual_report(year):
     return ok("ANNUAL_REPORT_SUCCESS", services().community.get_report("annual", year, viewer_is_admin=_is_admin()))
+
+
+@blp.route("/reports/custom", methods=["GET"])
+@login_required
+@unlocked_by(f.ADVANCED_REPORTING)
+@blp.arguments(s.RangeReportQuery, location="query")
+@blp.response(200, Envelope(s.RangeReportOut))
+def range_report(query):
+    """The community report over any range of days (`from` and `to` inclusive, at most a year), computed now."""
+    start = datetime.combine(query["from_date"], time())
+    end = datetime.combine(query["to_date"] + timedelta(days=1), time())
+    return ok("CUSTOM_REPORT_SUCCESS", services().community.range_report(start, end))
 
 
 # -- admin ---------------------------------------------------------------------------------------
@@ -316,3 +398,144 @@ def generate_report(body):
 def publish_report(report_id):
     """Publish a draft report (409 REPORT_ALREADY_PUBLISHED)."""
     return ok("REPORT_PUBLISHED_SUCCESS", services().community.publish_report(report_id))
+
+
+# -- the operator's story catalog ------------------------------------------------------------------
+
+
+@blp.route("/admin/stories", methods=["GET"])
+@admin_required
+@blp.arguments(s.StoryStateQuery, location="query")
+@blp.response(200, Envelope(s.StoryAdminOut, paginated=True))
+def admin_stories(query):
+    """Every story, drafts included, newest first; `state` filters by lifecycle (draft, scheduled, active,
+    ended)."""
+    rows, total = services().catalog.page(state=query.get("state"), **page_window(query))
+    return ok("STORIES_RETRIEVED", page_of(query, rows, total))
+
+
+@blp.route("/admin/stories", methods=["POST"])
+@admin_required
+@audited("story.create")
+@blp.arguments(s.StoryCreateIn)
+@blp.response(201, Envelope(s.StoryAdminOut))
+@error_responses(
+    blp,
+    {
+        409: "STORY_EXISTS",
+        422: "INVALID_CONDITION_VALUE (a count must be whole, euros have 2 decimals), INVALID_WINDOW (the end "
+        "after the start; a special_event story needs both)",
+    },
+)
+def create_story(body):
+    """A story with its unlock condition and optional window (a special_event story counts the euros given
+    inside it); a draft unless `status` is published."""
+    return ok("STORY_CREATED", services().catalog.create(body, actor_id=current_user_id()))
+
+
+@blp.route("/admin/stories/<story_id>", methods=["GET"])
+@admin_required
+@blp.response(200, Envelope(s.StoryAdminOut))
+@error_responses(blp, {404: "STORY_NOT_FOUND"})
+def admin_story(story_id):
+    return ok("STORY_RETRIEVED", services().catalog.get(story_id))
+
+
+@blp.route("/admin/stories/<story_id>", methods=["PATCH"])
+@admin_required
+@audited("story.update")
+@blp.arguments(s.StoryPatchIn)
+@blp.response(200, Envelope(s.StoryAdminOut))
+@error_responses(
+    blp,
+    {
+        404: "STORY_NOT_FOUND",
+        409: "STORY_ALREADY_OPEN (its condition and window are fixed once it can be unlocked), MILESTONE_STORY, "
+        "STORY_CHANGED (changed meanwhile: read it again)",
+        422: "INVALID_CONDITION_VALUE, INVALID_WINDOW",
+    },
+)
+def update_story(body, story_id):
+    """Change a story. Its text can always change, as a new version: who unlocked an earlier version keeps
+    reading the text they saw. Its condition and window change only while it is a draft or scheduled."""
+    return ok("STORY_UPDATED", services().catalog.update(story_id, body))
+
+
+@blp.route("/admin/stories/<story_id>/publish", methods=["POST"])
+@admin_required
+@audited("story.publish")
+@blp.response(200, Envelope(s.StoryAdminOut))
+@error_responses(blp, {404: "STORY_NOT_FOUND", 409: "STORY_ALREADY_PUBLISHED, MILESTONE_STORY"})
+def publish_story(story_id):
+    """Scheduled until its window opens, then active."""
+    return ok("STORY_PUBLISHED", services().catalog.publish(story_id))
+
+
+@blp.route("/admin/stories/<story_id>/end", methods=["POST"])
+@admin_required
+@audited("story.end")
+@blp.response(200, Envelope(s.StoryAdminOut))
+@error_responses(blp, {404: "STORY_NOT_FOUND", 409: "STORY_NOT_OPEN, MILESTONE_STORY"})
+def end_story(story_id):
+    """Close its window now: nobody unlocks it any more; who did keeps it."""
+    return ok("STORY_ENDED", services().catalog.end(story_id))
+
+
+@blp.route("/admin/stories/<story_id>", methods=["DELETE"])
+@admin_required
+@audited("story.delete")
+@blp.response(200, Envelope())
+@error_responses(blp, {404: "STORY_NOT_FOUND", 409: "STORY_PUBLISHED (end it instead), MILESTONE_STORY"})
+def delete_story(story_id):
+    """Only a draft is deleted."""
+    services().catalog.delete(story_id)
+    return ok("STORY_DELETED")
+
+
+@blp.route("/admin/campaigns", methods=["GET"])
+@admin_required
+@blp.response(200, Envelope(s.CampaignOut, many=True))
+def admin_campaigns():
+    """Recurring campaigns: each published one is a story every year, inside its days."""
+    return ok("CAMPAIGNS_RETRIEVED", services().catalog.campaigns())
+
+
+@blp.route("/admin/campaigns", methods=["POST"])
+@admin_required
+@audited("campaign.create")
+@blp.arguments(s.CampaignCreateIn)
+@blp.response(201, Envelope(s.CampaignOut))
+@error_responses(blp, {409: "CAMPAIGN_EXISTS", 422: "INVALID_CONDITION_VALUE"})
+def create_campaign(body):
+    """Defined once, a story every year (`special_<key>_<year>`, this year's and next year's exist at any
+    time), unlocked by what is given inside the year's window."""
+    return ok("CAMPAIGN_CREATED", services().catalog.create_campaign(body))
+
+
+@blp.route("/admin/campaigns/<key>", methods=["GET"])
+@admin_required
+@blp.response(200, Envelope(s.CampaignOut))
+@error_responses(blp, {404: "CAMPAIGN_NOT_FOUND"})
+def admin_campaign(key):
+    return ok("CAMPAIGN_RETRIEVED", services().catalog.campaign(key))
+
+
+@blp.route("/admin/campaigns/<key>", methods=["PATCH"])
+@admin_required
+@audited("campaign.update")
+@blp.arguments(s.CampaignPatchIn)
+@blp.response(200, Envelope(s.CampaignOut))
+@error_responses(blp, {404: "CAMPAIGN_NOT_FOUND", 422: "INVALID_CONDITION_VALUE"})
+def update_campaign(body, key):
+    """The change holds for every year whose window has not opened yet; an opened year keeps its story."""
+    return ok("CAMPAIGN_UPDATED", services().catalog.update_campaign(key, body))
+
+
+@blp.route("/admin/campaigns/<key>/end", methods=["POST"])
+@admin_required
+@audited("campaign.end")
+@blp.response(200, Envelope(s.CampaignOut))
+@error_responses(blp, {404: "CAMPAIGN_NOT_FOUND"})
+def end_campaign(key):
+    """No story for the years to come; the ones already created stay."""
+    return ok("CAMPAIGN_ENDED", services().catalog.end_campaign(key))

@@ -53,3 +53,21 @@ def last_closed_month(now: datetime) -> tuple[int, int]:
 def validate_year(year: int) -> None:
     if not 2000 <= year <= 2100:
         raise ValidationFailed("INVALID_YEAR", errors={"year": ["Must be between 2000 and 2100."]})
+
+
+def recent_months(now: datetime, months: int) -> tuple[datetime, list[str]]:
+    """The first day of the month `months - 1` months before `now`'s, and the `YYYY-MM` keys from it to now's."""
+    index = now.year * 12 + now.month - 1 - (months - 1)
+    keys = [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index, index + months)]
+    return datetime(index // 12, index % 12 + 1, 1), keys
+
+
+MAX_RANGE_DAYS = 366
+
+
+def validate_range(start: datetime, end: datetime) -> None:
+    """A custom report's [start, end): ordered, at most MAX_RANGE_DAYS long."""
+    if end <= start:
+        raise ValidationFailed("INVALID_RANGE", errors={"to": ["Must be after `from`."]})
+    if (end - start).days > MAX_RANGE_DAYS:
+        raise ValidationFailed("INVALID_RANGE", errors={"to": [f"At most {MAX_RANGE_DAYS} days after `from`."]})

@@ -5,8 +5,11 @@ Money thresholds are integer cents; every other threshold is a plain count or sc
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from app.core.errors import ValidationFailed
 
 # Condition types a story can be unlocked by.
 TOTAL_DONATED = "total_donated"  # net cents donated across all ONLUS
@@ -21,6 +24,7 @@ MONEY_CONDITIONS = (TOTAL_DONATED, TOTAL_EARNED, SPECIAL_EVENT)
 # The progressive milestones, in euros.
 MILESTONE_LEVELS = (10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 
+# (title, what the milestone unlocks besides its story; app.impact.models.features names the gated ones)
 MILESTONE_TITLES = {
     10: ("First Impact", "basic impact tracking"),
     25: ("Growing Difference", "basic metrics access"),
@@ -29,7 +33,7 @@ MILESTONE_TITLES = {
     250: ("Impact Champion", "ONLUS direct updates"),
     500: ("Philanthropist", "community leaderboard"),
     1000: ("Major Donor", "platform insights"),
-    2500: ("Community Leader", "admin dashboards"),
+    2500: ("Community Leader", "community dashboards"),
     5000: ("Impact Hero", "advanced reporting"),
     10000: ("Transformation Leader", "all features"),
 }
@@ -39,6 +43,12 @@ LEVEL_NAMES = ("Newcomer",) + tuple(MILESTONE_TITLES[m][0] for m in MILESTONE_LE
 
 def milestone_story_id(euros: int) -> str:
     return f"milestone_{euros}"
+
+
+def milestone_of(story_id: str) -> int | None:
+    """The euros of a milestone story's id (None for any other story)."""
+    prefix, _, euros = story_id.partition("_")
+    return int(euros) if prefix == "milestone" and euros.isdigit() and int(euros) in MILESTONE_LEVELS else None
 
 
 def milestone_catalog() -> list[dict]:
@@ -68,14 +78,16 @@ def milestone_catalog() -> list[dict]:
                 "event_starts_at": None,
                 "event_ends_at": None,
                 "is_active": True,
+                "status": PUBLISHED,
+                "origin": "milestone",
+                "version": 1,
             }
         )
     return stories
 
 
-def extra_catalog(year: int) -> list[dict]:
-    """Stories unlocked by the other conditions (count, diversity, score, earnings), and the
-    seasonal campaigns of `year`."""
+def extra_catalog() -> list[dict]:
+    """Stories unlocked by the other conditions (count, diversity, score, earnings)."""
     base = {
         "onlus_id": None,
         "media_urls": [],
@@ -83,6 +95,9 @@ def extra_catalog(year: int) -> list[dict]:
         "event_starts_at": None,
         "event_ends_at": None,
         "is_active": True,
+        "status": PUBLISHED,
+        "origin": "default",
+        "version": 1,
     }
     return [
         {
@@ -137,34 +152,136 @@ def extra_catalog(year: int) -> list[dict]:
             "priority": 3,
             "tags": ["impact score", "social"],
         },
-    ] + seasonal_catalog(year)
+    ]
+
+
+# A story's lifecycle: a draft is invisible and unlocks nothing; once published it is scheduled until its window
+# opens, active inside it, ended after it (an ended story stays readable by those who unlocked it).
+DRAFT, PUBLISHED = "draft", "published"
+STORY_STATUSES = (DRAFT, PUBLISHED)
+SCHEDULED, ACTIVE, ENDED = "scheduled", "active", "ended"
+LIFECYCLE = (DRAFT, SCHEDULED, ACTIVE, ENDED)
+STORY_TYPES = ("milestone", "progress", "featured", "special")
+ADMIN_STORY_TYPES = ("progress", "featured", "special")
+TEXT_FIELDS = ("title", "teaser", "content", "media_urls")  # what a version keeps
+
+
+def lifecycle(story: dict, at: datetime) -> str:
+    if story.get("status", PUBLISHED) == DRAFT:
+        return DRAFT
+    start, end = story.get("event_starts_at"), story.get("event_ends_at")
+    if start is not None and at < start:
+        return SCHEDULED
+    if end is not None and at >= end:
+        return ENDED
+    return ACTIVE
+
+
+def condition_amount(condition_type: str, value: float) -> int:
+    """The stored threshold of a condition given on the wire: euros (2 decimals) for money conditions, else
+    a whole count; 422 INVALID_CONDITION_VALUE otherwise."""
+    if condition_type in MONEY_CONDITIONS:
+        cents = round(value * 100)
+        if abs(cents - value * 100) > 1e-6 or cents <= 0:
+            raise ValidationFailed(
+                "INVALID_CONDITION_VALUE",
+                errors={"unlock_condition_value": ["Euros above zero, at most 2 decimals."]},
+            )
+        return int(cents)
+    if value != int(value) or value <= 0:
+        raise ValidationFailed(
+            "INVALID_CONDITION_VALUE", errors={"unlock_condition_value": ["A whole number above zero."]}
+        )
+    return int(value)
+
+
+def check_window(starts: datetime | None, ends: datetime | None, condition_type: str) -> None:
+    if starts and ends and ends <= starts:
+        raise ValidationFailed("INVALID_WINDOW", errors={"event_ends_at": ["Must be after event_starts_at."]})
+    if condition_type == SPECIAL_EVENT and not (starts and ends):
+        raise ValidationFailed(
+            "INVALID_WINDOW", errors={"event_starts_at": ["A special_event story needs its window."]}
+        )
+
+
+def _month_day(text: str, year: int) -> datetime:
+    month, day = (int(part) for part in text.split("-"))
+    return datetime(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)
-class SeasonalCampaign:
-    """A campaign that comes back every year: one event story per year, `{year}` filled in."""
+class Campaign:
+    """A campaign that comes back every year: one story per year, `{year}` filled in, inside the window from
+    `starts` to `ends` ("MM-DD", both days included; an end before the start falls in the next year)."""
 
     key: str
     title: str
     teaser: str
     content: str
-    month: int
-    target_cents: int
+    starts: str
+    ends: str
+    condition_type: str
+    condition_value: int
     priority: int
-    tags: tuple[str, ...]
+    category: str = "campaign"
+    tags: tuple[str, ...] = ()
+    status: str = PUBLISHED
+
+    @classmethod
+    def from_doc(cls, doc: dict) -> Campaign:
+        return cls(
+            key=doc["_id"],
+            title=doc["title"],
+            teaser=doc.get("teaser", ""),
+            content=doc.get("content", ""),
+            starts=doc["starts"],
+            ends=doc["ends"],
+            condition_type=doc["unlock_condition_type"],
+            condition_value=int(doc["unlock_condition_value"]),
+            priority=int(doc.get("priority", 5)),
+            category=doc.get("category", "campaign"),
+            tags=tuple(doc.get("tags") or ()),
+            status=doc.get("status", PUBLISHED),
+        )
+
+    def as_doc(self) -> dict:
+        return {
+            "_id": self.key,
+            "title": self.title,
+            "teaser": self.teaser,
+            "content": self.content,
+            "starts": self.starts,
+            "ends": self.ends,
+            "unlock_condition_type": self.condition_type,
+            "unlock_condition_value": self.condition_value,
+            "priority": self.priority,
+            "category": self.category,
+            "tags": list(self.tags),
+            "status": self.status,
+        }
+
+    def window(self, year: int) -> tuple[datetime, datetime]:
+        """[start, end) of the year's instance."""
+        start = _month_day(self.starts, year)
+        last = _month_day(self.ends, year)
+        if last < start:
+            last = _month_day(self.ends, year + 1)
+        return start, last + timedelta(days=1)
+
+    def instance_id(self, year: int) -> str:
+        return f"special_{self.key}_{year}"
 
     def story(self, year: int) -> dict:
-        starts = datetime(year, self.month, 1)
-        ends = datetime(year + self.month // 12, self.month % 12 + 1, 1)
+        starts, ends = self.window(year)
         return {
-            "_id": f"special_{self.key}_{year}",
+            "_id": self.instance_id(year),
             "title": self.title.format(year=year),
             "teaser": self.teaser.format(year=year),
             "content": self.content.format(year=year),
             "story_type": "special",
-            "unlock_condition_type": SPECIAL_EVENT,
-            "unlock_condition_value": self.target_cents,
-            "category": "campaign",
+            "unlock_condition_type": self.condition_type,
+            "unlock_condition_value": self.condition_value,
+            "category": self.category,
             "priority": self.priority,
             "tags": list(self.tags),
             "onlus_id": None,
@@ -173,31 +290,45 @@ class SeasonalCampaign:
             "event_starts_at": starts,
             "event_ends_at": ends,
             "is_active": True,
+            "status": PUBLISHED,
+            "origin": "campaign",
+            "campaign_id": self.key,
+            "year": year,
+            "version": 1,
         }
 
 
-SEASONAL_CAMPAIGNS = (
-    SeasonalCampaign(
+DEFAULT_CAMPAIGNS = (
+    Campaign(
         key="giving_season",
         title="Giving Season {year}",
         teaser="Donate €5 between 1 and 31 December {year}.",
         content="You joined the {year} Giving Season campaign: together the community funded winter programmes.",
-        month=12,
-        target_cents=500,
+        starts="12-01",
+        ends="12-31",
+        condition_type=SPECIAL_EVENT,
+        condition_value=500,
         priority=6,
         tags=("campaign", "holidays"),
     ),
 )
 
 
+def campaign_years(at: datetime) -> tuple[int, int]:
+    """The years whose instances exist at `at`: this one and the next, so a server running across New Year
+    has them."""
+    return at.year, at.year + 1
+
+
 def seasonal_catalog(year: int) -> list[dict]:
-    return [campaign.story(year) for campaign in SEASONAL_CAMPAIGNS]
+    return [campaign.story(year) for campaign in DEFAULT_CAMPAIGNS]
 
 
 def catalog(at: datetime) -> list[dict]:
-    """Every story to install at `at`: the milestones, the other stories and this year's campaigns, and
-    next year's campaigns too, so a server running across New Year has them."""
-    return milestone_catalog() + extra_catalog(at.year) + seasonal_catalog(at.year + 1)
+    """Every default story at `at`: the milestones, the other stories and the default campaigns' instances of
+    this year and the next."""
+    years = campaign_years(at)
+    return milestone_catalog() + extra_catalog() + [s for y in years for s in seasonal_catalog(y)]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
@@ -14,12 +14,33 @@ def _contains(text: str) -> dict:
     return {"$regex": re.escape(text), "$options": "i"}
 
 
+def _state_query(state: str | None, now: datetime) -> dict:
+    if state is None:
+        return {}
+    if state == "draft":
+        return {"status": "draft"}
+    published = {"status": {"$ne": "draft"}}
+    if state == "scheduled":
+        return {**published, "event_starts_at": {"$gt": now}}
+    if state == "ended":
+        return {**published, "event_ends_at": {"$lte": now}}
+    return {
+        **published,
+        "$and": [
+            {"$or": [{"event_starts_at": None}, {"event_starts_at": {"$lte": now}}]},
+            {"$or": [{"event_ends_at": None}, {"event_ends_at": {"$gt": now}}]},
+        ],
+    }
+
+
 class StoryRepository:
     """impact_stories (the catalog) and impact_story_unlocks (one row per user and story)."""
 
     def __init__(self, db):
         self.stories = db["impact_stories"]
         self.unlocks = db["impact_story_unlocks"]
+        self.versions = db["impact_story_versions"]
+        self.campaigns = db["impact_campaigns"]
 
     def create_indexes(self) -> None:
         self.stories.create_index([("onlus_id", ASCENDING), ("is_active", ASCENDING), ("story_type", ASCENDING)])
@@ -33,24 +54,113 @@ class StoryRepository:
         self.unlocks.create_index([("published_event", ASCENDING), ("user_id", ASCENDING)])
 
     # -- catalog ------------------------------------------------------------------------
-    def upsert_catalog(self, docs: list[dict]) -> None:
+    def upsert_catalog(self, docs: list[dict], *, replace: bool) -> None:
+        """Install stories by id: `replace` writes them over what is stored (the milestones, which code
+        defines); otherwise only missing ones are added, so an operator's edits stay."""
         now = utcnow()
-        upserts = [
-            UpdateOne(
-                {"_id": doc["_id"]},
-                {
-                    "$set": {**{k: v for k, v in doc.items() if k != "_id"}, "updated_at": now},
-                    "$setOnInsert": {"created_at": now},
-                },
-                upsert=True,
+        upserts = []
+        for doc in docs:
+            fields = {k: v for k, v in doc.items() if k != "_id"}
+            update = (
+                {"$set": {**fields, "updated_at": now}, "$setOnInsert": {"created_at": now}}
+                if replace
+                else {"$setOnInsert": {**fields, "created_at": now, "updated_at": now}}
             )
-            for doc in docs
-        ]
+            upserts.append(UpdateOne({"_id": doc["_id"]}, update, upsert=True))
         if upserts:
             self.stories.bulk_write(upserts, ordered=False)
 
     def get(self, story_id: str) -> dict | None:
         return self.stories.find_one({"_id": story_id, "is_active": True})
+
+    def get_any(self, story_id: str) -> dict | None:
+        """A story whatever its state (drafts included)."""
+        return self.stories.find_one({"_id": story_id})
+
+    def insert(self, doc: dict) -> bool:
+        """False when the id is taken."""
+        now = utcnow()
+        try:
+            self.stories.insert_one({**doc, "created_at": now, "updated_at": now})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def update(self, story_id: str, version: int, fields: dict, *, new_version: bool) -> dict | None:
+        """Apply `fields` if the story is still at `version` (None otherwise: someone changed it meanwhile);
+        `new_version` moves it to version + 1. (A story stored before versions existed is version 1.)"""
+        at_version: dict = {"version": version}
+        if version == 1:
+            at_version = {"$or": [{"version": 1}, {"version": {"$exists": False}}]}
+        changes = {**fields, "updated_at": utcnow(), **({"version": version + 1} if new_version else {})}
+        return self.stories.find_one_and_update(
+            {"_id": story_id, **at_version}, {"$set": changes}, return_document=ReturnDocument.AFTER
+        )
+
+    def keep_version(self, story: dict) -> None:
+        """The text of the story's current version, for those who unlocked it before it changes."""
+        text = {k: story.get(k) for k in ("title", "teaser", "content", "media_urls")}
+        self.versions.update_one(
+            {"_id": f"{story['_id']}:{story.get('version', 1)}"},
+            {"$setOnInsert": {"story_id": story["_id"], "version": story.get("version", 1), **text}},
+            upsert=True,
+        )
+
+    def text_of_version(self, story_id: str, version: int) -> dict | None:
+        return self.versions.find_one({"_id": f"{story_id}:{version}"})
+
+    def delete_draft(self, story_id: str) -> bool:
+        return self.stories.delete_one({"_id": story_id, "status": "draft"}).deleted_count == 1
+
+    def admin_page(self, state: str | None, now: datetime, *, skip: int, limit: int) -> tuple[list[dict], int]:
+        """Every story (drafts too), newest first; `state`: draft, scheduled, active or ended at `now`."""
+        query = _state_query(state, now)
+        total = self.stories.count_documents(query)
+        order = [("created_at", DESCENDING), ("_id", ASCENDING)]
+        return list(self.stories.find(query).sort(order).skip(skip).limit(limit)), total
+
+    # -- recurring campaigns -------------------------------------------------------------------
+    def install_campaigns(self, docs: list[dict]) -> None:
+        """The default campaigns, added when missing (an operator's edits stay)."""
+        now = utcnow()
+        upserts = [
+            UpdateOne({"_id": d["_id"]}, {"$setOnInsert": {**d, "created_at": now, "updated_at": now}}, upsert=True)
+            for d in docs
+        ]
+        if upserts:
+            self.campaigns.bulk_write(upserts, ordered=False)
+
+    def campaign(self, key: str) -> dict | None:
+        return self.campaigns.find_one({"_id": key})
+
+    def campaign_list(self, *, published_only: bool = False) -> list[dict]:
+        query = {"status": "published"} if published_only else {}
+        return list(self.campaigns.find(query).sort("_id", ASCENDING))
+
+    def insert_campaign(self, doc: dict) -> bool:
+        now = utcnow()
+        try:
+            self.campaigns.insert_one({**doc, "created_at": now, "updated_at": now})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def update_campaign(self, key: str, fields: dict) -> dict | None:
+        return self.campaigns.find_one_and_update(
+            {"_id": key}, {"$set": {**fields, "updated_at": utcnow()}}, return_document=ReturnDocument.AFTER
+        )
+
+    def instances_not_started(self, campaign_id: str, now: datetime) -> list[dict]:
+        """The campaign's stories whose window has not opened yet (nobody can have unlocked them)."""
+        return list(self.stories.find({"campaign_id": campaign_id, "event_starts_at": {"$gt": now}}))
+
+    def replace_not_started(self, doc: dict, now: datetime) -> None:
+        """Rewrite an instance from its campaign, unless its window has opened meanwhile."""
+        fields = {k: v for k, v in doc.items() if k not in ("_id", "version")}
+        self.stories.update_one(
+            {"_id": doc["_id"], "event_starts_at": {"$gt": now}},
+            {"$set": {**fields, "updated_at": utcnow()}},
+        )
 
     def active(self, condition_types: list[str] | None = None) -> list[dict]:
         query: dict = {"is_active": True}
@@ -102,6 +212,7 @@ class StoryRepository:
                     "user_id": user_id,
                     "story_id": story["_id"],
                     "title": story["title"],
+                    "version": story.get("version", 1),
                     "unlocked_at": at,
                     "trigger": trigger,
                     "published_event": False,

@@ -195,6 +195,58 @@ class TrackingRepository:
             for r in self.timeline.aggregate([{"$match": match}, {"$group": group}])
         }
 
+    def giving_breakdown(self, user_id: str, since: datetime) -> dict[str, list[dict]]:
+        """The user's net giving from `since`, grouped by month (`YYYY-MM`), by ONLUS and by category:
+        {by: [{_id, cents, donations, name (of the ONLUS)}]} (`donations` counts gifts; refunds only subtract
+        their cents)."""
+        match = {"user_id": user_id, "kind": {"$in": ["donation", "refund"]}, "occurred_at": {"$gte": since}}
+        sums = {
+            "cents": {"$sum": "$amount_cents"},
+            "donations": {"$sum": {"$cond": [{"$eq": ["$kind", "donation"]}, 1, 0]}},
+            "name": {"$max": "$onlus_name"},
+        }
+        keys = {
+            "month": {"$dateToString": {"format": "%Y-%m", "date": "$occurred_at"}},
+            "onlus": "$onlus_id",
+            "category": {"$ifNull": ["$category", "other"]},
+        }
+        return {
+            by: list(self.timeline.aggregate([{"$match": match}, {"$group": {"_id": key, **sums}}]))
+            for by, key in keys.items()
+        }
+
+    def platform_months(self, since: datetime) -> list[dict]:
+        """Platform giving per month from `since`: [{_id: YYYY-MM, cents, donations, donors}], oldest first."""
+        match = {"kind": {"$in": ["donation", "refund"]}, "occurred_at": {"$gte": since}}
+        group = {
+            "_id": {"$dateToString": {"format": "%Y-%m", "date": "$occurred_at"}},
+            "cents": {"$sum": "$amount_cents"},
+            "donations": {"$sum": {"$cond": [{"$eq": ["$kind", "donation"]}, 1, 0]}},
+            "donor_ids": {"$addToSet": "$user_id"},
+        }
+        project = {"cents": 1, "donations": 1, "donors": {"$size": "$donor_ids"}}
+        pipeline = [{"$match": match}, {"$group": group}, {"$project": project}, {"$sort": {"_id": 1}}]
+        return list(self.timeline.aggregate(pipeline))
+
+    def top_onlus(self, limit: int) -> list[dict]:
+        """The ONLUS most given to, all time: [{_id: onlus_id, cents, name}] (their shards added up)."""
+        return list(
+            self.onlus.aggregate(
+                [
+                    {
+                        "$group": {
+                            "_id": {"$ifNull": ["$onlus_id", "$_id"]},
+                            "cents": {"$sum": "$total_cents"},
+                            "name": {"$max": "$name"},
+                        }
+                    },
+                    {"$match": {"cents": {"$gt": 0}}},
+                    {"$sort": {"cents": -1, "_id": 1}},
+                    {"$limit": limit},
+                ]
+            )
+        )
+
     def leaderboard(self, field: str, *, exclude: set[str], skip: int, limit: int) -> tuple[list[dict], int]:
         query = {field: {"$gt": 0}, "_id": {"$nin": list(exclude)}}
         total = self.users.count_documents(query)

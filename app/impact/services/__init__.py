@@ -9,6 +9,8 @@ from app.core.infrastructure import services_of
 from app.core.services.personal_data import ModulePersonalData
 from app.impact.realtime import RealtimePush
 from app.impact.services.community_service import CommunityImpactService
+from app.impact.services.feature_service import FeatureGate
+from app.impact.services.story_catalog_service import StoryCatalogService
 from app.impact.services.story_service import StoryUnlockingService
 from app.impact.services.tracking_service import ImpactTrackingService
 from app.impact.services.visualization_service import ImpactVisualizationService
@@ -19,6 +21,8 @@ from app.impact.services.weekly_summary_service import WeeklySummaryService
 class ImpactServices:
     tracking: ImpactTrackingService
     stories: StoryUnlockingService
+    features: FeatureGate
+    catalog: StoryCatalogService
     visualization: ImpactVisualizationService
     community: CommunityImpactService
     weekly_summary: WeeklySummaryService

@@ -42,8 +42,8 @@ class ImpactCache:
     def dashboard_key(self, user_id: str) -> str:
         return f"impact:user:{user_id}:dashboard:{self._gen()}"
 
-    def community_key(self) -> str:
-        return f"impact:community:stats:{self._gen()}"
+    def community_key(self, variant: str = "") -> str:
+        return f"impact:community:stats{variant}:{self._gen()}"
 
     def onlus_metrics_key(self, onlus_id: str, variant: str = "") -> str:
         return f"impact:onlus:{onlus_id}:metrics{variant}"

@@ -183,19 +183,9 @@ class CommunityImpactService:
         existing = self.reports.by_key(key)
         if existing and existing["status"] == periods.PUBLISHED:
             return existing, False
-        donations = self.donations
-        current = donations.period_summary(start, end)
+        current = self._figures(start, end)
         prev_year, prev_month = periods.previous_period(report_type, year, month)
-        prev_start, prev_end = periods.period_bounds(report_type, prev_year, prev_month)
-        previous = donations.period_summary(prev_start, prev_end)
-        stories_now = self.story_repo.count_unlocks(start, end)
-        stories_prev = self.story_repo.count_unlocks(prev_start, prev_end)
-        total = int(current.get("total_cents", 0))
-        count = int(current.get("donation_count", 0))
-        donors = len(set(current.get("donor_ids") or []))
-        by_onlus = current.get("by_onlus") or {}
-        names = self._onlus_names(list(by_onlus))
-        top = sorted(by_onlus.items(), key=lambda kv: -kv[1])[:10]
+        previous = self._figures(*periods.period_bounds(report_type, prev_year, prev_month))
         title = periods.title_for(report_type, year, month)
         fields = {
             "report_type": report_type,
@@ -203,39 +193,96 @@ class CommunityImpactService:
             "month": month,
             "title": title,
             "summary": (
-                f"{title}: {donors} donors gave €{total / 100:,.2f} in {count} donations "
-                f"to {sum(1 for v in by_onlus.values() if v > 0)} ONLUS; {stories_now} impact stories "
-                f"were unlocked."
+                f"{title}: {current['total_donors']} donors gave €{current['total_donations_cents'] / 100:,.2f} in "
+                f"{current['donation_count']} donations to {current['active_onlus_count']} ONLUS; "
+                f"{current['stories_unlocked']} impact stories were unlocked."
             ),
             "period_start": start,
             "period_end": end,
-            "total_donations_cents": total,
-            "donation_count": count,
-            "total_donors": donors,
-            "active_onlus_count": sum(1 for v in by_onlus.values() if v > 0),
-            "detailed_metrics": {
-                "donations_by_category": {k: int(v) for k, v in (current.get("by_category") or {}).items()},
-                "top_onlus": [{"onlus_id": oid, "name": names.get(oid), "amount_cents": int(c)} for oid, c in top],
-                "user_engagement": {
-                    "stories_unlocked": stories_now,
-                    "average_donation_cents": total // count if count else 0,
-                },
-            },
+            **{k: current[k] for k in ("total_donations_cents", "donation_count", "total_donors")},
+            "active_onlus_count": current["active_onlus_count"],
+            "detailed_metrics": current["detailed_metrics"],
             "growth_metrics": {
-                "donations_growth": periods.growth(total, int(previous.get("total_cents", 0))),
-                "donation_count_growth": periods.growth(count, int(previous.get("donation_count", 0))),
-                "users_growth": periods.growth(donors, len(set(previous.get("donor_ids") or []))),
-                "engagement_growth": periods.growth(stories_now, stories_prev),
+                "donations_growth": periods.growth(current["total_donations_cents"], previous["total_donations_cents"]),
+                "donation_count_growth": periods.growth(current["donation_count"], previous["donation_count"]),
+                "users_growth": periods.growth(current["total_donors"], previous["total_donors"]),
+                "engagement_growth": periods.growth(current["stories_unlocked"], previous["stories_unlocked"]),
             },
             "previous_period": {
-                "total_donations_cents": int(previous.get("total_cents", 0)),
-                "donation_count": int(previous.get("donation_count", 0)),
-                "total_donors": len(set(previous.get("donor_ids") or [])),
-                "stories_unlocked": stories_prev,
+                k: previous[k] for k in ("total_donations_cents", "donation_count", "total_donors", "stories_unlocked")
             },
             "generated_by": actor_id,
         }
         return self.reports.save_draft(key, fields)
+
+    def _figures(self, start: datetime, end: datetime) -> dict:
+        """What a report says about [start, end), from the donations ledger and the story unlocks."""
+        current = self.donations.period_summary(start, end)
+        total = int(current.get("total_cents", 0))
+        count = int(current.get("donation_count", 0))
+        stories = self.story_repo.count_unlocks(start, end)
+        by_onlus = current.get("by_onlus") or {}
+        names = self._onlus_names(list(by_onlus))
+        top = sorted(by_onlus.items(), key=lambda kv: -kv[1])[:10]
+        return {
+            "total_donations_cents": total,
+            "donation_count": count,
+            "total_donors": len(set(current.get("donor_ids") or [])),
+            "active_onlus_count": sum(1 for v in by_onlus.values() if v > 0),
+            "stories_unlocked": stories,
+            "detailed_metrics": {
+                "donations_by_category": {k: int(v) for k, v in (current.get("by_category") or {}).items()},
+                "top_onlus": [{"onlus_id": oid, "name": names.get(oid), "amount_cents": int(c)} for oid, c in top],
+                "user_engagement": {
+                    "stories_unlocked": stories,
+                    "average_donation_cents": total // count if count else 0,
+                },
+            },
+        }
+
+    def range_report(self, start: datetime, end: datetime) -> dict:
+        """A report over any [start, end) of at most a year, computed now and not saved (advanced reporting)."""
+        periods.validate_range(start, end)
+        return {"period_start": start, "period_end": end, **self._figures(start, end)}
+
+    # -- platform insights and the community dashboard ---------------------------------------------
+    def insights(self, months: int = 12) -> dict:
+        """Platform giving month by month (every month listed, net of refunds) and its growth."""
+
+        def compute():
+            since, keys = periods.recent_months(utcnow(), months)
+            rows = {r["_id"]: r for r in self.tracking.platform_months(since)}
+            series = [
+                {
+                    "month": key,
+                    "amount_cents": int(rows.get(key, {}).get("cents", 0)),
+                    "donations": int(rows.get(key, {}).get("donations", 0)),
+                    "donors": int(rows.get(key, {}).get("donors", 0)),
+                }
+                for key in keys
+            ]
+            last, before = series[-1], series[-2] if len(series) > 1 else {}
+            return {
+                "months": months,
+                "since": since,
+                "by_month": series,
+                "month_over_month": {
+                    k: periods.growth(last[k], before.get(k, 0)) for k in ("amount_cents", "donations", "donors")
+                },
+            }
+
+        return self.cache.remember(self.cache.community_key(f":insights:{months}"), "community_stats", compute)
+
+    def community_dashboard(self) -> dict:
+        """The community at a glance: its statistics, the last six months and the ONLUS most given to."""
+        return {
+            "statistics": self.statistics(),
+            "insights": self.insights(6),
+            "top_onlus": [
+                {"onlus_id": r["_id"], "name": r.get("name"), "amount_cents": int(r["cents"])}
+                for r in self.tracking.top_onlus(10)
+            ],
+        }
 
     def _onlus_names(self, ids: list[str]) -> dict:
         out = {}

@@ -8,7 +8,8 @@ from datetime import datetime
 from app.core.clock import utcnow
 from app.core.errors import NotFound
 from app.core.hooks import HookManager
-from app.impact.events import StoryUnlocked
+from app.impact.events import FeatureUnlocked, StoryUnlocked
+from app.impact.models import features
 from app.impact.models import stories as rules
 from app.impact.repositories.stories import StoryRepository
 from app.impact.repositories.tracking import TrackingRepository
@@ -35,10 +36,27 @@ class StoryUnlockingService:
         self.cache = cache
 
     def install_catalog(self, at: datetime | None = None) -> None:
-        """The ten milestone stories, the other catalog stories and the seasonal campaigns of this year and
-        the next (idempotent upsert by stable id)."""
-        self.stories.upsert_catalog(rules.catalog(at or utcnow()))
+        """The ten milestone stories (as code defines them), the other default stories and campaigns (added
+        when missing: an operator's edits stay) and the campaigns' instances of this year and the next."""
+        self.stories.upsert_catalog(rules.milestone_catalog(), replace=True)
+        self.stories.upsert_catalog(rules.extra_catalog(), replace=False)
+        self.stories.install_campaigns([c.as_doc() for c in rules.DEFAULT_CAMPAIGNS])
+        self.ensure_campaign_instances(at)
         self.cache.catalog_changed()
+
+    def ensure_campaign_instances(self, at: datetime | None = None) -> int:
+        """Every published campaign's stories of this year and the next exist (added when missing; an
+        instance an operator edited stays as it is). Returns how many campaigns were looked at."""
+        years = rules.campaign_years(at or utcnow())
+        campaigns = [rules.Campaign.from_doc(d) for d in self.stories.campaign_list(published_only=True)]
+        self.stories.upsert_catalog([c.story(y) for c in campaigns for y in years], replace=False)
+        return len(campaigns)
+
+    def _catalog(self) -> list[dict]:
+        """The active catalog; loading it (at most once per cache period) makes sure this year's campaign
+        stories exist, so the catalog is right on any date."""
+        self.ensure_campaign_instances()
+        return self.stories.active()
 
     # -- the user's standing --------------------------------------------------------------
     def standing(self, user_id: str, totals: dict | None = None, *, with_score: bool = True) -> rules.UserStanding:
@@ -78,20 +96,19 @@ class StoryUnlockingService:
         """
         at = at or utcnow()
         unlocks = self.stories.unlocks_of(user_id)
-        # every donation and credit checks the catalog, which only install_catalog changes
-        catalog = self.cache.remember(self.cache.story_catalog_key(), "story_catalog", self.stories.active)
+        # every donation and credit checks the catalog: cached, and dropped by every change to it
+        catalog = self.cache.remember(self.cache.story_catalog_key(), "story_catalog", self._catalog)
         candidates = sorted((s for s in catalog if s["_id"] not in unlocks), key=rules.unlock_order)
         newly = []
         if candidates:
             standing = self.standing(
                 user_id, totals, with_score=any(s["unlock_condition_type"] == rules.IMPACT_SCORE for s in candidates)
             )
-            # an event story outside its window cannot unlock now: its total is not even counted
-            events = self._event_totals(user_id, [s for s in candidates if rules.event_window_open(s, at)])
+            # a story outside its window cannot unlock now: an event story's total is not even counted
+            candidates = [s for s in candidates if rules.event_window_open(s, at)]
+            events = self._event_totals(user_id, candidates)
             for story in candidates:
                 if not rules.is_met(story, standing, events):
-                    continue
-                if story["unlock_condition_type"] == rules.SPECIAL_EVENT and not rules.event_window_open(story, at):
                     continue
                 if self.stories.record_unlock(user_id=user_id, story=story, at=at, trigger=trigger):
                     newly.append(story)
@@ -117,8 +134,24 @@ class StoryUnlockingService:
                 ),
                 key=f"story:{user_id}:{unlock['story_id']}",
             )
+            self._publish_feature(user_id, unlock)
             self.stories.mark_published(unlock["_id"])
         return newly
+
+    def _publish_feature(self, user_id: str, unlock: dict) -> None:
+        euros = rules.milestone_of(unlock["story_id"])
+        feature = features.feature_of_milestone(euros) if euros else None
+        if feature:
+            self.hooks.publish(
+                FeatureUnlocked(
+                    user_id=user_id,
+                    feature=feature.key,
+                    feature_name=feature.name,
+                    required_milestone=feature.milestone_euros,
+                    unlocked_at=unlock["unlocked_at"],
+                ),
+                key=f"feature:{user_id}:{feature.key}",
+            )
 
     @staticmethod
     def _in_unlock_order(unlocks: list[dict], catalog: list[dict]) -> list[dict]:
@@ -195,9 +228,12 @@ class StoryUnlockingService:
         view["is_unlocked"] = unlock is not None
         view["status"] = "unlocked" if unlock else "locked"
         if unlock:
+            seen = self._text_seen(story, unlock)
             view.update(
-                content=story.get("content"),
-                media_urls=story.get("media_urls") or [],
+                title=seen.get("title"),
+                teaser=seen.get("teaser"),
+                content=seen.get("content"),
+                media_urls=seen.get("media_urls") or [],
                 unlocked_at=unlock["unlocked_at"],
                 progress=None,
             )
@@ -205,6 +241,15 @@ class StoryUnlockingService:
             # locked view: title and teaser only, the content stays hidden
             view.update(content=None, media_urls=[], unlocked_at=None, progress=rules.progress(story, standing, events))
         return view
+
+    def _text_seen(self, story: dict, unlock: dict) -> dict:
+        """The text of the version the user unlocked (a story edited since keeps it for them)."""
+        version = unlock.get("version", 1)
+        if version != story.get("version", 1):
+            kept = self.stories.text_of_version(story["_id"], version)
+            if kept is not None:
+                return kept
+        return story
 
     def progress(self, user_id: str) -> dict:
         totals = self.tracking.user(user_id) or {}
@@ -214,13 +259,10 @@ class StoryUnlockingService:
         locked = [s for s in all_stories if s["_id"] not in unlocks]
         events = self._event_totals(user_id, locked)
         by_condition: dict[str, dict] = {}
+        now = utcnow()
         for story in locked:
-            if (
-                story["unlock_condition_type"] == rules.SPECIAL_EVENT
-                and story.get("event_ends_at")
-                and story["event_ends_at"] <= utcnow()
-            ):
-                continue  # a closed campaign is no longer a goal
+            if rules.lifecycle(story, now) != rules.ACTIVE:
+                continue  # a campaign not open yet, or closed, is no goal now
             cond = story["unlock_condition_type"]
             current = by_condition.get(cond)
             if current is None or story["unlock_condition_value"] < current["target"]:
@@ -250,6 +292,7 @@ class StoryUnlockingService:
                 else None
             ),
             "next_by_condition": list(by_condition.values()),
+            **features.progress(features.milestones_in(unlocks), standing.total_donated_cents),
         }
 
     def story(self, story_id: str) -> dict | None:

@@ -11,6 +11,7 @@ from app.core.hooks import HookManager
 from app.core.transactions import Transactions
 from app.donations.contracts import DonationRecords, OnlusDirectory
 from app.impact.events import CommunityMilestone
+from app.impact.models import reports as periods
 from app.impact.models import stories as story_rules
 from app.impact.models import tracking as rules
 from app.impact.models.tracking import TotalsChange
@@ -252,6 +253,46 @@ class ImpactTrackingService:
             except Exception:  # noqa: BLE001 - a friendship we cannot read keeps the summary private
                 return False
         return False
+
+    def analytics(self, user_id: str, *, months: int = 12) -> dict:
+        """The user's own giving over the last `months` months: per month (every month listed), per ONLUS
+        (most given first) and per category, net of refunds."""
+        since, keys = periods.recent_months(utcnow(), months)
+        groups = self.tracking.giving_breakdown(user_id, since)
+        by_month = {row["_id"]: row for row in groups["month"]}
+        total = sum(int(r["cents"]) for r in groups["month"])
+        count = sum(int(r["donations"]) for r in groups["month"])
+        return {
+            "months": months,
+            "since": since,
+            "total_donated_cents": total,
+            "donation_count": count,
+            "average_donation_cents": total // count if count else 0,
+            "by_month": [
+                {
+                    "month": key,
+                    "amount_cents": int(by_month.get(key, {}).get("cents", 0)),
+                    "donations": int(by_month.get(key, {}).get("donations", 0)),
+                }
+                for key in keys
+            ],
+            "by_onlus": sorted(
+                (
+                    {
+                        "onlus_id": r["_id"],
+                        "name": r.get("name"),
+                        "amount_cents": int(r["cents"]),
+                        "donations": int(r["donations"]),
+                    }
+                    for r in groups["onlus"]
+                ),
+                key=lambda row: (-row["amount_cents"], row["onlus_id"]),
+            ),
+            "by_category": sorted(
+                ({"category": r["_id"], "amount_cents": int(r["cents"])} for r in groups["category"]),
+                key=lambda row: (-row["amount_cents"], row["category"]),
+            ),
+        }
 
     def timeline(
         self,

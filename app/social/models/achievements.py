@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from app.core.errors import ValidationFailed
+
 CATEGORIES = ("gaming", "social", "donations", "competition", "impact")
 
 # Counters kept per user in user_impact_scores.stats, and what each means.
@@ -27,6 +29,11 @@ METRICS = {
     "impact_score": "current Impact Score",
 }
 MONEY_METRICS = ("donated_cents",)
+
+# An operator's achievement is a draft until published (active); retired, it unlocks no more and its badges
+# stay. With a window (starts_at, ends_at) it unlocks only inside it.
+DRAFT, ACTIVE, RETIRED = "draft", "active", "retired"
+STATUSES = (DRAFT, ACTIVE, RETIRED)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,8 @@ class AchievementDef:
         doc["_id"] = doc.pop("id")
         doc["condition"] = {"metric": doc["metric"], "op": ">=", "target": doc["target"]}
         doc["is_active"] = True
+        doc["status"] = ACTIVE
+        doc["origin"] = "default"
         return doc
 
 
@@ -244,3 +253,26 @@ def progress_of(definition: dict, stats: dict) -> int:
 
 def is_met(definition: dict, stats: dict) -> bool:
     return int(stats.get(definition["metric"], 0) or 0) >= int(definition["target"])
+
+
+def status_of(definition: dict) -> str:
+    return definition.get("status") or (ACTIVE if definition.get("is_active", True) else RETIRED)
+
+
+def open_at(definition: dict, at) -> bool:
+    """Whether the achievement can unlock at `at` (inside its window, when it has one)."""
+    start, end = definition.get("starts_at"), definition.get("ends_at")
+    return (start is None or at >= start) and (end is None or at < end)
+
+
+def stored_target(metric: str, value: float) -> int:
+    """The target of a metric given on the wire: euros (2 decimals) for the money metric, else a whole count;
+    422 INVALID_TARGET otherwise."""
+    if metric in MONEY_METRICS:
+        cents = round(value * 100)
+        if abs(cents - value * 100) > 1e-6 or cents <= 0:
+            raise ValidationFailed("INVALID_TARGET", errors={"target": ["Euros above zero, at most 2 decimals."]})
+        return int(cents)
+    if value != int(value) or value <= 0:
+        raise ValidationFailed("INVALID_TARGET", errors={"target": ["A whole number above zero."]})
+    return int(value)

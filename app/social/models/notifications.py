@@ -20,6 +20,7 @@ DONATION_REJECTED = "donation_rejected"
 DONATION_REFUNDED = "donation_refunded"
 AUTO_DONATION_FAILED = "auto_donation_failed"
 STORY_UNLOCKED = "story_unlocked"
+FEATURE_UNLOCKED = "feature_unlocked"
 ACHIEVEMENT_UNLOCKED = "achievement_unlocked"
 COMMUNITY_MILESTONE = "community_milestone"
 
@@ -37,6 +38,7 @@ KINDS = (
     DONATION_REFUNDED,
     AUTO_DONATION_FAILED,
     STORY_UNLOCKED,
+    FEATURE_UNLOCKED,
     ACHIEVEMENT_UNLOCKED,
     COMMUNITY_MILESTONE,
 )
@@ -54,6 +56,7 @@ TOPICS = {
     AUTO_DONATION_FAILED: "donations",
     ACHIEVEMENT_UNLOCKED: "achievements",
     STORY_UNLOCKED: "impact_stories",
+    FEATURE_UNLOCKED: "impact_stories",
 }
 
 # What the refusal of an auto-donation means to its donor (the error keys of DonationService.process).
@@ -61,9 +64,10 @@ REFUSALS = {
     "INSUFFICIENT_BALANCE": "your balance was too low",
     "ONLUS_NOT_FOUND": "the organisation no longer exists",
     "ONLUS_NOT_ACCEPTING_DONATIONS": "the organisation is not accepting donations right now",
-    "DONATION_BELOW_MINIMUM": "the amount was below the €0.50 minimum",
+    "DONATION_BELOW_MINIMUM": "the amount was below the minimum donation",
     "DONATION_ABOVE_MAXIMUM": "the amount was above the limit for one donation",
     "DAILY_DONATION_LIMIT_EXCEEDED": "you reached today's donation limit",
+    "DONATIONS_DISABLED": "donations are paused for now",
 }
 
 MILESTONE_METRICS = {
@@ -236,6 +240,15 @@ def auto_donation_failed(amount_cents: int, onlus_name: str | None, reason: str,
 
 def story_unlocked(title: str, *, story_id: str) -> Draft:
     return Draft(STORY_UNLOCKED, "Story unlocked", f"You unlocked the story “{title}”.", {"story_id": story_id})
+
+
+def feature_unlocked(name: str, milestone_euros: int, *, feature: str) -> Draft:
+    return Draft(
+        FEATURE_UNLOCKED,
+        "Feature unlocked",
+        f"Your €{milestone_euros:,} milestone unlocked {name}.",
+        {"feature": feature, "required_milestone": milestone_euros},
+    )
 
 
 def achievement_unlocked(name: str, points: int, *, achievement_id: str) -> Draft:

@@ -3,7 +3,8 @@ from __future__ import annotations
 import threading
 import time
 
-from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
+from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
 
@@ -30,21 +31,45 @@ class AchievementRepository:
         self.progress.create_index([("user_id", ASCENDING), ("unlocked_at", DESCENDING)])
 
     def install(self, definitions: list[dict]) -> int:
-        """Upsert by id (idempotent at every start-up); returns how many were new."""
+        """Add the missing ones by id (an operator's edits of a default stay); returns how many were new."""
         now = utcnow()
         upserts = [
             UpdateOne(
                 {"_id": d["_id"]},
-                {
-                    "$set": {**{k: v for k, v in d.items() if k != "_id"}, "updated_at": now},
-                    "$setOnInsert": {"created_at": now},
-                },
+                {"$setOnInsert": {**{k: v for k, v in d.items() if k != "_id"}, "created_at": now, "updated_at": now}},
                 upsert=True,
             )
             for d in definitions
         ]
         self._cache = None
         return self.definitions.bulk_write(upserts, ordered=False).upserted_count if upserts else 0
+
+    # -- the operator's changes (this process sees them at once, the others within DEFINITIONS_TTL_SECONDS) --
+    def every_definition(self) -> list[dict]:
+        return list(self.definitions.find({}).sort([("category", 1), ("metric", 1), ("target", 1), ("_id", 1)]))
+
+    def insert(self, doc: dict) -> bool:
+        now = utcnow()
+        try:
+            self.definitions.insert_one({**doc, "created_at": now, "updated_at": now})
+        except DuplicateKeyError:
+            return False
+        self._cache = None
+        return True
+
+    def update(self, achievement_id: str, fields: dict, *, status: str | None = None) -> dict | None:
+        """Apply `fields` (only while the achievement is in `status`, when given); None when it is not."""
+        query: dict = {"_id": achievement_id}
+        if status is not None:
+            query["status"] = status
+        doc = self.definitions.find_one_and_update(
+            query, {"$set": {**fields, "updated_at": utcnow()}}, return_document=ReturnDocument.AFTER
+        )
+        self._cache = None
+        return doc
+
+    def by_ids(self, ids: list[str]) -> dict[str, dict]:
+        return {d["_id"]: d for d in self.definitions.find({"_id": {"$in": list(ids)}})}
 
     def active(self, metrics=None, session=None) -> list[dict]:
         query: dict = {"is_active": True}

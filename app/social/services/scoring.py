@@ -15,7 +15,7 @@ from app.core.transactions import Transactions
 from app.social.events import AchievementUnlock, SocialActivity
 from app.social.models import entries
 from app.social.models import impact as rules
-from app.social.models.achievements import is_met
+from app.social.models.achievements import is_met, open_at
 from app.social.models.periods import period_keys
 from app.social.repositories.achievements import AchievementRepository
 from app.social.repositories.challenges import ChallengeRepository
@@ -197,7 +197,7 @@ class ScoringService:
         if not changed:
             return unlocked
         for d in self.achievements.active_cached(metrics=changed):
-            if d["_id"] in unlocked or not is_met(d, stats):
+            if d["_id"] in unlocked or not is_met(d, stats) or not open_at(d, now):
                 continue
             unlocked = unlocked | {d["_id"]}
             if self.achievements.unlock(user_id, d["_id"], d["target"], now, session=work.session):

@@ -1,6 +1,7 @@
 """Whether a donation may proceed, and whether it must wait for an admin.
 
-`check()` first applies the amount limits (a breach is a refusal: 422, nothing changes), then the screening
+`check()` first applies the amount limits, the operator's runtime settings (a breach is a refusal: 422,
+nothing changes), then the screening
 rules in order: AML/KYC thresholds (AmlScreening), sanctions (SanctionsService), fraud velocity
 (FraudService). Those do not refuse: the decision says `hold`, and the donation is held for review. Every
 decision can be recorded in `compliance_checks` with the result of each rule (the compliance report's source).
@@ -14,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.core.clock import utcnow
+from app.core.contracts import RuntimeConfig
 from app.core.errors import AppError, ValidationFailed
 from app.core.money import cents_to_euros
-from app.donations.models.donations.donation import MIN_DONATION_CENTS
 from app.donations.repositories.compliance.checks import ComplianceCheckRepository
 from app.donations.services.compliance.kyc_service import KycService
 
@@ -84,40 +85,45 @@ class ComplianceService:
         rules: list[Rule],
         checks: ComplianceCheckRepository,
         kyc: KycService,
-        min_cents: int = MIN_DONATION_CENTS,
-        max_per_donation_cents: int = 50_000,
-        max_per_day_cents: int = 100_000,
+        runtime: RuntimeConfig,
         clock: Callable[[], datetime] = utcnow,
     ):
         self.rules = list(rules)
         self.checks = checks
         self.kyc = kyc
-        self.min_cents = min_cents
-        self.max_per_donation_cents = max_per_donation_cents
-        self.max_per_day_cents = max_per_day_cents
+        self.runtime = runtime
         self.clock = clock
+
+    def limits(self) -> dict[str, int]:
+        """{min_cents, max_cents, max_per_day_cents} as the operator has set them now."""
+        return self.runtime.donation_limits()
+
+    def require_donations_enabled(self) -> None:
+        """503 DONATIONS_DISABLED while the operator has paused donations (before anything is read or held)."""
+        self.runtime.require_donations_enabled()
 
     # -- the decision -------------------------------------------------------------
     def check(self, request: ComplianceRequest) -> ComplianceDecision:
         amount = request.amount_cents
-        if amount < self.min_cents:
+        limits = self.limits()
+        if amount < limits["min_cents"]:
             return ComplianceDecision(
                 False,
                 "DONATION_BELOW_MINIMUM",
                 422,
-                {"amount": [f"The minimum donation is EUR {cents_to_euros(self.min_cents):.2f}."]},
+                {"amount": [f"The minimum donation is EUR {cents_to_euros(limits['min_cents']):.2f}."]},
                 "min_amount",
             )
-        if amount > self.max_per_donation_cents:
+        if amount > limits["max_cents"]:
             return ComplianceDecision(
                 False,
                 "DONATION_ABOVE_MAXIMUM",
                 422,
-                {"amount": [f"The maximum donation is EUR {cents_to_euros(self.max_per_donation_cents):.2f}."]},
+                {"amount": [f"The maximum donation is EUR {cents_to_euros(limits['max_cents']):.2f}."]},
                 "max_amount",
             )
-        if request.donated_today_cents + amount > self.max_per_day_cents:
-            left = max(0, self.max_per_day_cents - request.donated_today_cents)
+        if request.donated_today_cents + amount > limits["max_per_day_cents"]:
+            left = max(0, limits["max_per_day_cents"] - request.donated_today_cents)
             return ComplianceDecision(
                 False,
                 "DAILY_DONATION_LIMIT_EXCEEDED",

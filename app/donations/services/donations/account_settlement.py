@@ -1,14 +1,15 @@
 """The money left in a wallet when its account is deleted (app.core.contracts.BalanceSettlement).
 
 The rule, stated to the user before they confirm (OpenAPI of DELETE /api/user): a balance of at least the
-minimum donation (EUR 0.50) must be donated, to a verified ONLUS the user names, as a normal donation with its
-receipt; a smaller balance cannot be donated and is forfeited by a ledger entry; money held for a compliance
-review blocks the deletion until the review ends."""
+minimum donation (EUR 0.50 unless the operator changed it) must be donated, to a verified ONLUS the user
+names, as a normal donation with its receipt; a smaller balance cannot be donated and is forfeited by a
+ledger entry; money held for a compliance review blocks the deletion until the review ends."""
 
 from __future__ import annotations
 
 from app.core.errors import Conflict
-from app.donations.models.donations.donation import HELD, MIN_DONATION_CENTS
+from app.donations.models.donations.donation import HELD
+from app.donations.services.compliance.compliance_service import ComplianceService
 from app.donations.services.donations.donation_service import DonationService
 from app.donations.services.wallet.wallet_service import WalletService
 
@@ -16,10 +17,13 @@ ACTOR = "account_deletion"
 
 
 class AccountSettlement:
-    minimum_cents = MIN_DONATION_CENTS
+    def __init__(self, *, wallet: WalletService, donations: DonationService, compliance: ComplianceService):
+        self.wallet, self.donations, self.compliance = wallet, donations, compliance
 
-    def __init__(self, *, wallet: WalletService, donations: DonationService):
-        self.wallet, self.donations = wallet, donations
+    @property
+    def minimum_cents(self) -> int:
+        """The smallest donation the operator allows now."""
+        return self.compliance.limits()["min_cents"]
 
     def balances(self, user_id: str) -> tuple[int, int]:
         w = self.wallet.get_wallet(user_id)

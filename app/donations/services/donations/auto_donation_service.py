@@ -11,6 +11,7 @@ from app.core.errors import AppError
 from app.core.hooks import HookManager
 from app.donations.events import AutoDonationFailed
 from app.donations.models.donations.donation import auto_donation_amounts
+from app.donations.services.compliance.compliance_service import ComplianceService
 from app.donations.services.donations.donation_service import DonationService
 from app.donations.services.donations.onlus_service import OnlusService
 from app.donations.services.wallet.ledger import Ledger
@@ -27,14 +28,14 @@ class AutoDonationService:
         onlus: OnlusService,
         preferences: UserPreferences,
         hooks: HookManager,
-        max_per_donation_cents: int,
+        compliance: ComplianceService,
     ):
         self.donations = donations
         self.ledger = ledger  # the credit that triggered it
         self.onlus = onlus
         self.preferences = preferences
         self.hooks = hooks
-        self.max_per_donation_cents = max_per_donation_cents
+        self.compliance = compliance  # the donation limits in force
 
     def after_credit(self, user_id: str, trigger_key: str) -> list[dict]:
         """After a credit: when auto-donation is on and the balance is at/over the threshold, donate
@@ -52,8 +53,9 @@ class AutoDonationService:
             return []
         made = []
         plan = auto_donation_amounts(balance, int(settings.get("percentage", 100)), settings["allocations"])
+        largest = self.compliance.limits()["max_cents"]
         for onlus_id, cents in plan:
-            amount = min(cents, self.max_per_donation_cents)
+            amount = min(cents, largest)
             try:
                 donation, _ = self.donations.process(
                     user_id,

@@ -73,6 +73,7 @@ class DonationService:
             existing = self.donations.by_idempotency_key(user_id, idempotency_key)
             if existing is not None:
                 return self._replay(existing, onlus_id, amount_cents), False
+        self.compliance.require_donations_enabled()
         onlus = self.onlus.donatable(onlus_id)
         donor = self.receipts.donor(user_id)
         donation_id = self.donations.new_id()

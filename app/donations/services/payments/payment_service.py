@@ -104,6 +104,7 @@ class PaymentService:
             existing = self.intents.by_idempotency_key(user_id, idempotency_key)
             if existing is not None:
                 return self._replay(existing, onlus_id, amount_cents), False
+        self.compliance.require_donations_enabled()
         onlus = self.onlus.donatable(onlus_id)
         self.fraud.check_payment_attempt(user_id, client_ip)
         wallet = self.wallets.ensure(user_id)

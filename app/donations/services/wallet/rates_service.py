@@ -33,6 +33,10 @@ class RatesService:
     def current(self) -> Rates:
         return Rates.from_doc(self.current_doc())
 
+    def public_limits(self) -> dict[str, int]:
+        """app.core.contracts.PublicLimits: the daily cap on play earnings."""
+        return {"daily_earning_cap_cents": self.current().daily_cap_cents}
+
     def _create_default(self) -> dict:
         try:
             return self.repo.insert(
