@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -16,6 +16,23 @@ MONDAY_AFTER = datetime(2026, 11, 23, 8, 0)  # START is Wednesday 18 November 20
 def in_week():
     with time_machine.travel(START, tick=True) as traveller:
         yield traveller
+
+
+@pytest.fixture
+def confirmed(client, make_user, confirm_email):
+    """confirmed(name): a user who confirmed their address. The confirmation link is written and clicked at
+    the real time and the user then signs in again in the test's week: the database's TTL monitor, on the
+    real clock, would delete a link dated in the past before it is clicked."""
+    def make(name: str):
+        real = datetime.fromtimestamp(time_machine.escape_hatch.time.time(), UTC)
+        with time_machine.travel(real, tick=True):
+            user = make_user(name)
+            confirm_email(user)
+        tokens = client.post("/api/auth/login", json={"email": user.email, "password": user.password}).json["data"]
+        user.access_token, user.refresh_token = tokens["access_token"], tokens["refresh_token"]
+        return user
+
+    return make
 
 
 def summaries(container, user) -> list[dict]:
@@ -32,11 +49,10 @@ def play(user, clock, minutes: int = 3) -> None:
 
 
 def test_the_closed_week_is_summed_up_once_for_each_user_who_wants_it(
-    in_week, clock, container, make_user, confirm_email, fund, charity
+    in_week, clock, container, make_user, confirmed, fund, charity
 ):
-    ada, bob, cy, dee = (make_user(name) for name in ("Ada", "Bob", "Cy", "Dee"))
-    for confirmed in (ada, bob, cy):
-        confirm_email(confirmed)
+    ada, bob, cy = (confirmed(name) for name in ("Ada", "Bob", "Cy"))
+    dee = make_user("Dee")
     assert bob.put("/api/preferences", json={"notifications": {"weekly_summary": False}}).status_code == 200
     for player in (ada, bob, dee):  # Dee never confirmed her address
         play(player, clock)
@@ -66,31 +82,26 @@ def test_the_closed_week_is_summed_up_once_for_each_user_who_wants_it(
     assert len(summaries(container, ada)) == 1
 
 
-def test_what_happened_the_week_before_or_after_is_not_in_the_summary(
-    in_week, clock, container, make_user, confirm_email
-):
-    ada = make_user("Ada")
-    confirm_email(ada)
+def test_what_happened_the_week_before_or_after_is_not_in_the_summary(in_week, clock, container, confirmed):
+    ada = confirmed("Ada")
     play(ada, clock)
     in_week.move_to(datetime(2026, 11, 30, 8, 0))  # the summary of week 48, in which Ada did nothing
     assert container.impact.weekly_summary.send_closed_week()["queued"] == 0
     assert summaries(container, ada) == []
 
 
-def test_switching_email_off_stops_the_summary_too(in_week, clock, container, make_user, confirm_email):
-    ada = make_user("Ada")
-    confirm_email(ada)
+def test_switching_email_off_stops_the_summary_too(in_week, clock, container, confirmed):
+    ada = confirmed("Ada")
     assert ada.put("/api/preferences", json={"notifications": {"email": False}}).status_code == 200
     play(ada, clock)
     in_week.move_to(MONDAY_AFTER)
     assert container.impact.weekly_summary.send_closed_week()["queued"] == 0
 
 
-def test_users_are_read_page_by_page(in_week, clock, container, make_user, confirm_email, monkeypatch):
+def test_users_are_read_page_by_page(in_week, clock, container, confirmed, monkeypatch):
     monkeypatch.setattr("app.impact.services.weekly_summary_service.PAGE", 2)
-    players = [make_user(f"P{i}") for i in range(5)]
+    players = [confirmed(f"P{i}") for i in range(5)]
     for player in players:
-        confirm_email(player)
         play(player, clock)
     in_week.move_to(MONDAY_AFTER)
     assert container.impact.weekly_summary.send_closed_week()["queued"] == 5
