@@ -7,10 +7,11 @@ from app.donations.events import DonationComplete, DonationRefunded
 from app.donations.services import DonationsServices
 from app.donations.services.wallet.credit_service import CreditService
 from app.games.events import GameSessionComplete, TournamentComplete
+from app.social.events import SeasonRewardGranted
 
 
 def subscriptions(services: DonationsServices) -> list[Subscription]:
-    credit_session, pay_tournament = _credit_handlers(services.credits)
+    credit_session, pay_tournament, pay_season = _credit_handlers(services.credits)
     invalidate = services.financial.invalidate
 
     def mail_receipt(event: Event) -> None:
@@ -19,6 +20,7 @@ def subscriptions(services: DonationsServices) -> list[Subscription]:
     return [
         Subscription(GameSessionComplete, "donations:credit_session", credit_session),
         Subscription(TournamentComplete, "donations:pay_tournament", pay_tournament),
+        Subscription(SeasonRewardGranted, "donations:pay_season_reward", pay_season),
         # financial dashboards are cached: every completed or refunded donation makes them stale
         Subscription(DonationComplete, "donations:invalidate_financial", invalidate),
         Subscription(DonationRefunded, "donations:invalidate_financial", invalidate),
@@ -50,4 +52,14 @@ def _credit_handlers(credits: CreditService):
                 reason=f"Tournament reward: {p.tournament_name} (rank {result.get('rank')})",
             )
 
-    return credit_session, pay_tournament
+    def pay_season(event: Event) -> None:
+        p: SeasonRewardGranted = event.payload
+        credits.credit_bonus(
+            user_id=p.user_id,
+            key=f"season:{p.season_id}:{p.board}:{p.user_id}",
+            amount_cents=int(p.bonus_cents),
+            source={"kind": "season", "id": p.season_id, "rank": p.rank, "board": p.board},
+            reason=f"Season reward: {p.season_name} (rank {p.rank} on {p.board})",
+        )
+
+    return credit_session, pay_tournament, pay_season

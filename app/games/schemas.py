@@ -249,8 +249,8 @@ class GameModeOut(OutSchema):
 
 class GameChallengeCreateIn(StrictSchema):
     game_id = fields.String(required=True, **_id)
-    opponent_ids = fields.List(IdRef(**_id), required=True, validate=validate.Length(min=1, max=5))
-    teammate_ids = fields.List(IdRef(**_id), load_default=list, validate=validate.Length(max=4))
+    opponent_ids = fields.List(IdRef(), required=True, validate=validate.Length(min=1, max=5))
+    teammate_ids = fields.List(IdRef(), load_default=list, validate=validate.Length(max=4))
     accept_hours = fields.Integer(load_default=24, validate=validate.Range(min=1, max=7 * 24))
     duration_hours = fields.Integer(load_default=48, validate=validate.Range(min=1, max=14 * 24))
     message = fields.String(validate=validate.Length(max=200))

@@ -22,6 +22,7 @@ from app.social.controllers import challenges as challenges_routes
 from app.social.controllers import friends as friends_routes
 from app.social.controllers import leaderboards as leaderboards_routes
 from app.social.controllers import notifications as notifications_routes
+from app.social.controllers import seasons as seasons_routes
 from app.social.repositories.achievements import AchievementRepository
 from app.social.repositories.challenges import ChallengeRepository
 from app.social.repositories.donations import SocialDonationRepository
@@ -30,6 +31,7 @@ from app.social.repositories.notifications import NotificationRepository
 from app.social.repositories.personal_data import SocialRecords
 from app.social.repositories.relationships import RelationshipRepository
 from app.social.repositories.scores import ScoreRepository
+from app.social.repositories.seasons import SeasonRepository
 from app.social.services import SocialServices
 from app.social.services.achievements import AchievementService
 from app.social.services.challenges import ChallengeService
@@ -38,6 +40,7 @@ from app.social.services.impact import ImpactScoreService
 from app.social.services.leaderboards import LeaderboardService
 from app.social.services.notifications import NotificationService
 from app.social.services.scoring import ScoringService
+from app.social.services.seasons import SeasonService
 from app.social.services.social import SocialService
 
 EVENTS = events.EVENTS  # registered by the factory before any module subscribes
@@ -49,6 +52,8 @@ BLUEPRINTS = (
     challenges_routes.blp,
     achievements_routes.blp,
     achievements_routes.admin_blp,
+    seasons_routes.blp,
+    seasons_routes.admin_blp,
     notifications_routes.blp,
 )
 
@@ -80,6 +85,7 @@ def build(
             achievements_repo, scores=scores, users=users, preferences=preferences, friends=friends
         ),
         challenges=ChallengeService(challenges_repo, friends=friends, users=users, hooks=hooks),
+        seasons=SeasonService(SeasonRepository(db), hooks=hooks, users=users, preferences=preferences),
         scoring=ScoringService(
             infra.transactions,
             hooks,

@@ -51,4 +51,22 @@ class WeeklyReset(DomainEvent):
     winners: list = field(default_factory=list)
 
 
-EVENTS = (SocialActivity, AchievementUnlock, WeeklyReset)
+@dataclass(frozen=True)
+class SeasonRewardGranted(DomainEvent):
+    """Published by social once per season, board and rewarded user when the season closes; key
+    `season_reward:<season>:<board>:<user>`. bonus_cents goes to the wallet (the donations module), the badge
+    and the notice stay in social."""
+
+    name: ClassVar[str] = "season_reward_granted"
+    user_id: str
+    season_id: str
+    season_name: str
+    board: str
+    rank: int
+    score: int
+    badge: str | None
+    bonus_cents: int
+    granted_at: datetime
+
+
+EVENTS = (SocialActivity, AchievementUnlock, WeeklyReset, SeasonRewardGranted)

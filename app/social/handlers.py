@@ -21,7 +21,7 @@ from app.games.events import (
     TournamentStarted,
 )
 from app.impact.events import CommunityMilestone, FeatureUnlocked, StoryUnlocked
-from app.social.events import AchievementUnlock, SocialActivity, WeeklyReset
+from app.social.events import AchievementUnlock, SeasonRewardGranted, SocialActivity, WeeklyReset
 from app.social.models import impact as rules
 from app.social.models import notifications as say
 from app.social.models.relationships import pair_key
@@ -57,9 +57,18 @@ def subscriptions(services: SocialServices) -> list[Subscription]:
         Subscription(AutoDonationFailed, "social:notify_auto_donation_failed", n.on_auto_donation_failed),
         Subscription(StoryUnlocked, "social:notify_story_unlocked", n.on_story_unlocked),
         Subscription(FeatureUnlocked, "social:notify_feature_unlocked", n.on_feature_unlocked),
+        Subscription(SeasonRewardGranted, "social:record_season_reward", _record_season_reward(services)),
+        Subscription(SeasonRewardGranted, "social:notify_season_reward", n.on_season_reward),
         Subscription(AchievementUnlock, "social:notify_achievement", n.on_achievement_unlock),
         Subscription(CommunityMilestone, "social:notify_community_milestone", n.on_community_milestone),
     ]
+
+
+def _record_season_reward(services: SocialServices):
+    def record(event: Event) -> None:
+        services.seasons.record_reward(event.payload)
+
+    return record
 
 
 class SocialHandlers:
@@ -318,6 +327,11 @@ class NotificationHandlers:
     def on_feature_unlocked(self, event: Event) -> None:
         p: FeatureUnlocked = event.payload
         self._notify(p.user_id, say.feature_unlocked(p.feature_name, p.required_milestone, feature=p.feature), event)
+
+    def on_season_reward(self, event: Event) -> None:
+        p: SeasonRewardGranted = event.payload
+        draft = say.season_reward(p.season_name, p.board, p.rank, p.badge, p.bonus_cents, season_id=p.season_id)
+        self._notify(p.user_id, draft, event)
 
     def on_achievement_unlock(self, event: Event) -> None:
         p: AchievementUnlock = event.payload

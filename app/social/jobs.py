@@ -11,4 +11,5 @@ def schedule(services: SocialServices) -> list[Job]:
         Job.cron("social_weekly_reset", services.leaderboards.close_week, day_of_week="mon", hour=0, minute=5),
         Job.cron("social_impact_history", services.impact.snapshot_history, hour=0, minute=10),
         Job.every("social_challenges_expire", services.challenges.expire_due, minutes=15),
+        Job.every("social_seasons_close", services.seasons.close_due, minutes=5),
     ]

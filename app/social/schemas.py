@@ -29,6 +29,9 @@ from app.social.models.achievements import STATUSES as ACHIEVEMENT_STATUSES
 from app.social.models.impact import COMPONENTS
 from app.social.models.notifications import KINDS as NOTIFICATION_KINDS
 from app.social.models.periods import PERIODS
+from app.social.models.seasons import BOARDS as SEASON_BOARDS
+from app.social.models.seasons import MAX_RANK as SEASON_MAX_RANK
+from app.social.models.seasons import STATES as SEASON_STATES
 from app.social.repositories.challenges import ACTIVE, COMPLETED, EXPIRED
 from app.social.services.challenges import METRICS, VISIBILITIES
 from app.social.services.leaderboards import SCOPES, TYPES
@@ -425,6 +428,7 @@ class NotificationDataOut(OutSchema):
     )
     mark = Number(metadata={"description": "The milestone reached: euros for total_donated, else a count"})
     feature = fields.String(metadata={"description": "The feature a milestone unlocked"})
+    season_id = fields.String()
     required_milestone = Number(metadata={"description": "Euros donated in total that unlock the feature"})
 
 
@@ -449,3 +453,95 @@ class NotificationsReadOut(OutSchema):
 
 class NotificationDeletedOut(OutSchema):
     id = fields.String(required=True)
+
+
+# -- seasons ------------------------------------------------------------------------------------------
+class SeasonRewardIn(StrictSchema):
+    rank_from = fields.Integer(required=True, validate=validate.Range(min=1, max=SEASON_MAX_RANK))
+    rank_to = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=SEASON_MAX_RANK),
+        metadata={"description": "Not below rank_from; ranges do not overlap (422 INVALID_SEASON)"},
+    )
+    badge = fields.String(validate=_slug)
+    bonus_cents = Money(data_key="bonus", max_cents=100_000, metadata={"description": "Credited to the wallet"})
+
+
+class SeasonIn(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    description = fields.String(validate=validate.Length(max=300))
+    starts_on = fields.Date(required=True, metadata={"description": "YYYY-MM-DD, the first day (UTC)"})
+    ends_on = fields.Date(
+        required=True, metadata={"description": "YYYY-MM-DD, the last day (UTC), not before starts_on nor today"}
+    )
+    boards = fields.List(
+        fields.String(validate=validate.OneOf(SEASON_BOARDS)),
+        required=True,
+        validate=validate.Length(min=1, max=len(SEASON_BOARDS)),
+    )
+    rewards = fields.List(fields.Nested(SeasonRewardIn), load_default=list, validate=validate.Length(max=20))
+
+
+class SeasonRewardOut(OutSchema):
+    rank_from = fields.Integer(required=True)
+    rank_to = fields.Integer(required=True)
+    badge = fields.String(allow_none=True)
+    bonus = Euros(attribute="bonus_cents", allow_none=True)
+
+
+class SeasonOut(OutSchema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    description = fields.String()
+    state = fields.String(required=True, validate=validate.OneOf(SEASON_STATES))
+    starts_at = Timestamp(required=True)
+    ends_at = Timestamp(required=True, metadata={"description": "exclusive"})
+    boards = fields.List(fields.String(validate=validate.OneOf(SEASON_BOARDS)))
+    rewards = fields.List(fields.Nested(SeasonRewardOut))
+    archived_at = Timestamp(allow_none=True)
+
+
+class SeasonStandingsQuery(QuerySchema):
+    board = fields.String(required=True, validate=validate.OneOf(SEASON_BOARDS))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+def _season_score():
+    return Computed(
+        Number(metadata={"description": "Points, or euros on the donations board"}),
+        lambda row: cents_to_euros(row["score"]) if row["board"] == "donations" else row["score"],
+        required=True,
+    )
+
+
+class SeasonStandingOut(OutSchema):
+    rank = fields.Integer(required=True)
+    user_id = fields.String(required=True)
+    display_name = fields.String(required=True)
+    score = _season_score()
+
+
+class SeasonMeOut(OutSchema):
+    rank = fields.Integer(required=True)
+    score = _season_score()
+
+
+class SeasonStandingsOut(OutSchema):
+    items = fields.List(fields.Nested(SeasonStandingOut), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    total_pages = fields.Integer(required=True)
+    me = fields.Nested(SeasonMeOut, allow_none=True, required=True, metadata={"description": "null: not ranked"})
+
+
+class SeasonPrizeOut(OutSchema):
+    season_id = fields.String(required=True)
+    season_name = fields.String(required=True)
+    board = fields.String(validate=validate.OneOf(SEASON_BOARDS))
+    rank = fields.Integer(required=True)
+    score = _season_score()
+    badge = fields.String(allow_none=True)
+    bonus = Euros(attribute="bonus_cents")
+    granted_at = Timestamp()

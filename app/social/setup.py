@@ -14,6 +14,7 @@ from app.social.repositories.leaderboards import LeaderboardRepository
 from app.social.repositories.notifications import NotificationRepository
 from app.social.repositories.relationships import RelationshipRepository
 from app.social.repositories.scores import ScoreRepository
+from app.social.repositories.seasons import SeasonRepository
 from app.social.services import SocialServices
 
 
@@ -27,6 +28,7 @@ def install_schema(infra: Infrastructure) -> None:
         AchievementRepository(db),
         ChallengeRepository(db),
         SocialDonationRepository(db),
+        SeasonRepository(db),
     ):
         repo.create_indexes()
     NotificationRepository(db).create_indexes(read_ttl_days=infra.config.get("NOTIFICATION_READ_TTL_DAYS", 90))

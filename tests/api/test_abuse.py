@@ -171,6 +171,8 @@ PUBLIC = {
     "/api/impact/reports/annual/<int:year>": "published community reports",
     "/api/impact/user/<oid:user_id>": "public summary only when the owner's privacy shows donations (tested below)",
     "/api/social/leaderboards/<board_type>": "leaderboards (opted-out users hidden)",
+    "/api/social/seasons/<oid:season_id>": "seasons are public",
+    "/api/social/seasons/<oid:season_id>/standings": "final standings (opted-out users hidden)",
     "/api/social/leaderboards/winners/<week>": "announced winners",
     "/api/achievements/users/<oid:user_id>/badges": "public badges",
     "/api/social/challenges/<oid:challenge_id>": "public challenges; friends-only ones tested below",
@@ -225,6 +227,7 @@ def test_every_id_taking_user_route_is_classified_public_or_private(app):
 NOT_OBJECT_IDS = {
     "game_id": "a game plugin's id (eco_quiz)",
     "story_id": "a story catalogue key",
+    "achievement_id": "an achievement catalogue key (first_donation)",
     "event_id": "an outbox event's uuid",
     "disbursement_id": "<period>:<onlus_id>, one per ONLUS and month",
 }

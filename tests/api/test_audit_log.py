@@ -255,6 +255,9 @@ class World:
         body = {**achievement_body(), "status": status}
         return self.ok(self.admin.post("/api/admin/achievements", json=body))["id"]
 
+    def season(self) -> str:
+        return self.ok(self.admin.post("/api/admin/seasons", json=season_body()))["id"]
+
     def suspended_user(self) -> str:
         target = self.make_user()
         self.ok(self.admin.post(f"/api/admin/users/{target.id}/suspend", json={"reason": "walker"}))
@@ -270,6 +273,10 @@ def achievement_body() -> dict:
         "target": 5,
         "points": 5,
     }
+
+
+def season_body() -> dict:
+    return {"name": "Walk", "starts_on": "2999-01-01", "ends_on": "2999-01-07", "boards": ["gaming"]}
 
 
 def story_body() -> dict:
@@ -417,6 +424,8 @@ STEPS = {
     ("POST", "/api/impact/admin/reports/<oid:report_id>/publish"): lambda w: ({"report_id": w.report()}, None),
     ("POST", "/api/impact/admin/stories"): lambda w: ({}, story_body()),
     ("POST", "/api/admin/achievements"): lambda w: ({}, achievement_body()),
+    ("POST", "/api/admin/seasons"): lambda w: ({}, season_body()),
+    ("DELETE", "/api/admin/seasons/<oid:season_id>"): lambda w: ({"season_id": w.season()}, None),
     ("PATCH", "/api/admin/achievements/<achievement_id>"): lambda w: (
         {"achievement_id": w.achievement()},
         {"points": 9},

@@ -23,6 +23,7 @@ def confirmed(client, make_user, confirm_email):
     """confirmed(name): a user who confirmed their address. The confirmation link is written and clicked at
     the real time and the user then signs in again in the test's week: the database's TTL monitor, on the
     real clock, would delete a link dated in the past before it is clicked."""
+
     def make(name: str):
         real = datetime.fromtimestamp(time_machine.escape_hatch.time.time(), UTC)
         with time_machine.travel(real, tick=True):

@@ -23,10 +23,12 @@ def test_every_kind_has_words_and_the_flat_data_a_client_links_to():
         say.achievement_unlocked("First Gift", 20, achievement_id="a"),
         say.community_milestone("donation_count", 1000),
         say.feature_unlocked("trend data", 50, feature="trend_data"),
+        say.season_reward("Spring", "gaming", 2, None, 150, season_id="s"),
     ]
     assert {d.kind for d in drafts} == set(say.KINDS)
     assert all(d.title and d.body for d in drafts)
     assert drafts[5].body == "Cup is over: you finished #3."
+    assert drafts[-1].body == "Spring is over: you finished #2 on the gaming board and won €1.50."
     assert drafts[6].body == "Your auto-donation of €1.50 to X is complete."
     assert "back on your card" in drafts[9].body
     assert drafts[11].body.endswith("could not be made: it was refused.")

@@ -21,6 +21,7 @@ DONATION_REFUNDED = "donation_refunded"
 AUTO_DONATION_FAILED = "auto_donation_failed"
 STORY_UNLOCKED = "story_unlocked"
 FEATURE_UNLOCKED = "feature_unlocked"
+SEASON_REWARD = "season_reward"
 ACHIEVEMENT_UNLOCKED = "achievement_unlocked"
 COMMUNITY_MILESTONE = "community_milestone"
 
@@ -41,6 +42,7 @@ KINDS = (
     FEATURE_UNLOCKED,
     ACHIEVEMENT_UNLOCKED,
     COMMUNITY_MILESTONE,
+    SEASON_REWARD,
 )
 
 # The switch in the user's `notifications` preferences that must be on, besides `push` or `email`, for a
@@ -57,6 +59,7 @@ TOPICS = {
     ACHIEVEMENT_UNLOCKED: "achievements",
     STORY_UNLOCKED: "impact_stories",
     FEATURE_UNLOCKED: "impact_stories",
+    SEASON_REWARD: "achievements",
 }
 
 # What the refusal of an auto-donation means to its donor (the error keys of DonationService.process).
@@ -248,6 +251,17 @@ def feature_unlocked(name: str, milestone_euros: int, *, feature: str) -> Draft:
         "Feature unlocked",
         f"Your €{milestone_euros:,} milestone unlocked {name}.",
         {"feature": feature, "required_milestone": milestone_euros},
+    )
+
+
+def season_reward(season_name: str, board: str, rank: int, badge: str | None, bonus_cents: int, *, season_id: str):
+    prizes = [p for p in (f"the {badge} badge" if badge else None, euros(bonus_cents) if bonus_cents else None) if p]
+    return Draft(
+        SEASON_REWARD,
+        "Season reward",
+        f"{season_name} is over: you finished #{rank} on the {board.replace('_', ' ')} board and won "
+        f"{' and '.join(prizes)}.",
+        {"season_id": season_id, "rank": rank},
     )
 
 

@@ -19,4 +19,6 @@ class SocialRecords(PersonalRecords):
         Holding("social_challenge_participants"),
         Holding("social_challenges", field="created_by", erase=KEEP),
         Holding("social_donations", export=False),
+        Holding("season_standings"),
+        Holding("season_rewards"),
     )

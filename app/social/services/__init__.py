@@ -13,6 +13,7 @@ from app.social.services.impact import ImpactScoreService
 from app.social.services.leaderboards import LeaderboardService
 from app.social.services.notifications import NotificationService
 from app.social.services.scoring import ScoringService
+from app.social.services.seasons import SeasonService
 from app.social.services.social import SocialService
 
 
@@ -23,6 +24,7 @@ class SocialServices:
     impact: ImpactScoreService
     achievements: AchievementService
     challenges: ChallengeService
+    seasons: SeasonService
     scoring: ScoringService
     graph: SocialService  # the social graph other modules read (app.social.contracts.SocialGraph)
     notifications: NotificationService

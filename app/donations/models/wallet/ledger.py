@@ -32,7 +32,7 @@ HELD = "held"  # earnings put on hold by a fraud check; not in the balance
 ENTRY_STATUSES = (POSTED, CREDITED, CAPPED, HELD)
 
 # what an entry's `source.kind` names
-SOURCE_KINDS = ("session", "tournament", "donation", "card", "admin", "held")
+SOURCE_KINDS = ("session", "tournament", "season", "donation", "card", "admin", "held")
 
 
 @dataclass
