@@ -130,6 +130,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         settlement=donations_s.settlement,
     )
     core_s = core.with_public_limits(core_s, limits=[donations_s.rates])
+    social_s = social.with_moderated_content(social_s, {**games_s.moderated, **impact_s.moderated})
     built = {"core": core_s, "social": social_s, "games": games_s, "donations": donations_s, "impact": impact_s}
 
     init_proxy_fix(app)

@@ -87,6 +87,7 @@ class BaseConfig:
     # where the links in account emails lead (the single-page app's /verify-email and /reset-password)
     FRONTEND_URL = "http://localhost:3000"
     FORGOT_PASSWORD_RATE_LIMIT = "5 per hour"
+    REPORT_RATE_LIMIT = "10 per hour"  # abuse reports one user files
     # donations (app/donations/README.md): limits, fraud and compliance thresholds, receipts
     DONATION_MAX_PER_DONATION_CENTS = 50_000
     DONATION_MAX_PER_DAY_CENTS = 100_000
@@ -193,6 +194,7 @@ _ENV_VARS = {
     "MAIL_SEND_SECONDS": ("MAIL_SEND_SECONDS", int),
     "FRONTEND_URL": ("FRONTEND_URL", str),
     "FORGOT_PASSWORD_RATE_LIMIT": ("FORGOT_PASSWORD_RATE_LIMIT", str),
+    "REPORT_RATE_LIMIT": ("REPORT_RATE_LIMIT", str),
 }
 
 

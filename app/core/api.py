@@ -24,6 +24,7 @@ from werkzeug.routing import BaseConverter
 from app.core.errors import Forbidden
 from app.core.ids import OBJECT_ID_PATTERN, canonical_id
 from app.core.models.audit import is_action
+from app.core.models.user import STAFF
 from app.core.money import cents_to_euros
 
 MAX_PER_PAGE = 100
@@ -482,9 +483,26 @@ def admin_required(func: Callable) -> Callable:
     return _with_security(wrapper)
 
 
+def staff_required(func: Callable) -> Callable:
+    """Moderators and admins (a token whose role claim is one of them); sets g.user_id and g.role."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        verify_jwt_in_request()
+        g.user_id = get_jwt_identity()
+        g.role = get_jwt().get("role")
+        if g.role not in STAFF:
+            raise Forbidden("MODERATOR_REQUIRED")
+        return func(*args, **kwargs)
+
+    wrapper._staff_only = True
+    return _with_security(wrapper)
+
+
 def rate_limited(*kinds: str) -> Callable:
     """Mark a view for one or more rate limits, applied by the factory (app.core.extensions.apply_rate_limits):
-    `auth`, `money`, `mail` (per client address) and `mail_address` (per email address in the body)."""
+    `auth`, `money`, `mail` (per client address), `mail_address` (per email address in the body) and `reports`
+    (per user)."""
 
     def decorator(func: Callable) -> Callable:
         func._rate_limit = kinds or ("auth",)

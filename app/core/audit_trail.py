@@ -24,7 +24,8 @@ _PATH_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
 def is_audited_admin_route(view, method: str) -> bool:
-    return method in MUTATING and bool(_view_flag(view, "_admin_only"))
+    """A change through an admin route, or a moderator's (staff) route."""
+    return method in MUTATING and bool(_view_flag(view, "_admin_only") or _view_flag(view, "_staff_only"))
 
 
 def action_of(view, endpoint: str) -> str:

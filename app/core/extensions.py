@@ -133,6 +133,7 @@ _ERROR_DESCRIPTIONS = {
     429: "RATE_LIMIT_EXCEEDED: too many requests; retry after the Retry-After header's seconds",
     503: "DATABASE_UNAVAILABLE: the database cannot be reached; retry after the Retry-After header's seconds",
 }
+_STAFF_ONLY = "MODERATOR_REQUIRED: authenticated but neither a moderator nor an administrator"
 _MAINTENANCE = (
     "MAINTENANCE: the operator's maintenance mode is on (`data.message` is the banner); only reads, sign-in "
     "and admins get through"
@@ -173,7 +174,7 @@ class ErrorResponses(BasePlugin):
             statuses = set()
             if operation.get("security"):
                 statuses.add(401)
-            if view is not None and _view_flag(view, "_admin_only"):
+            if view is not None and (_view_flag(view, "_admin_only") or _view_flag(view, "_staff_only")):
                 statuses.add(403)
             if path and "{" in path:
                 statuses.add(404)
@@ -195,6 +196,8 @@ class ErrorResponses(BasePlugin):
                 own = [d["description"] for d in declared if isinstance(d, dict) and d.get("description")]
                 if status not in _ERROR_DESCRIPTIONS and own:
                     general = None  # a path id's 404: only the route knows its key
+                if status == 403 and view is not None and _view_flag(view, "_staff_only"):
+                    general = _STAFF_ONLY
                 if status == 503 and path and maintenance_blocks(method.upper(), path):
                     own.append(_MAINTENANCE)
                 description = "; ".join([general] * bool(general) + [d for d in own if d != general])
@@ -367,6 +370,7 @@ def apply_rate_limits(app: Flask, limiter: Limiter) -> None:
         "money": (app.config["MONEY_RATE_LIMIT"], _rate_key),
         "mail": (app.config["FORGOT_PASSWORD_RATE_LIMIT"], get_remote_address),
         "mail_address": (app.config["FORGOT_PASSWORD_RATE_LIMIT"], _email_key),
+        "reports": (app.config["REPORT_RATE_LIMIT"], _rate_key),
     }
     for endpoint, view in list(app.view_functions.items()):
         for kind in getattr(view, "_rate_limit", ()):

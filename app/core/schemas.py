@@ -27,6 +27,7 @@ from app.core.ids import canonical_id
 from app.core.models import settings as settings_rules
 from app.core.models.mail import STATUSES as MAIL_STATUSES
 from app.core.models.user import (
+    ASSIGNABLE_ROLES,
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     NAME_MAX,
@@ -445,3 +446,7 @@ class PublicConfigOut(OutSchema):
     flags = fields.Nested(PublicFlagsOut, required=True)
     maintenance = fields.Nested(MaintenanceOut, required=True)
     limits = fields.Nested(PublicLimitsOut, required=True)
+
+
+class RoleIn(StrictSchema):
+    role = fields.String(required=True, validate=validate.OneOf(ASSIGNABLE_ROLES))

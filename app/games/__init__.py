@@ -29,6 +29,7 @@ from app.games.services.catalog import CatalogService
 from app.games.services.challenges import ChallengeService
 from app.games.services.clock import Clock
 from app.games.services.directory import GameDirectoryService
+from app.games.services.moderation import ModeratedChallengeMessages, ModeratedTeams
 from app.games.services.modes import ModeManager
 from app.games.services.sessions import SessionService
 from app.games.services.teams import TeamService
@@ -47,11 +48,10 @@ def build(
     clock = Clock()
     catalog_svc = CatalogService(GameRepository(db), clock=clock, cache=cache)
     modes_svc = ModeManager(ModeRepository(db), clock=clock, cache=cache)
-    teams_svc = TeamService(
-        TeamRepository(db), sessions=sessions_repo, transactions=transactions, users=users, clock=clock
-    )
+    teams_repo, challenges_repo = TeamRepository(db), ChallengeRepository(db)
+    teams_svc = TeamService(teams_repo, sessions=sessions_repo, transactions=transactions, users=users, clock=clock)
     challenges_svc = ChallengeService(
-        ChallengeRepository(db), transactions=transactions, hooks=hooks, catalog=catalog_svc, users=users, clock=clock
+        challenges_repo, transactions=transactions, hooks=hooks, catalog=catalog_svc, users=users, clock=clock
     )
     tournaments_svc = TournamentService(
         TournamentRepository(db),
@@ -88,6 +88,10 @@ def build(
         tournaments=tournaments_svc,
         directory=GameDirectoryService(catalog=catalog_svc, teams=teams_svc, sessions=sessions_svc),
         personal_data=ModulePersonalData("games", GameRecords(db), before_erase=teams_svc.leave_all),
+        moderated={
+            "team": ModeratedTeams(teams_repo),
+            "challenge_message": ModeratedChallengeMessages(challenges_repo),
+        },
     )
 
 

@@ -25,6 +25,7 @@ from app.impact.services import ImpactServices
 from app.impact.services.cache import ImpactCache
 from app.impact.services.community_service import CommunityImpactService
 from app.impact.services.feature_service import FeatureGate
+from app.impact.services.moderation import ModeratedUpdates
 from app.impact.services.story_catalog_service import StoryCatalogService
 from app.impact.services.story_service import StoryUnlockingService
 from app.impact.services.tracking_service import ImpactTrackingService
@@ -54,6 +55,7 @@ def build(
 ) -> ImpactServices:
     db, hooks, config = infra.db, infra.hooks, infra.config
     story_repo, tracking_repo, metric_repo = StoryRepository(db), TrackingRepository(db), MetricRepository(db)
+    updates_repo = UpdateRepository(db)
     marks = config.get("IMPACT_COMMUNITY_MILESTONES") or DEFAULT_COMMUNITY_MARKS
 
     cache = ImpactCache(
@@ -76,7 +78,7 @@ def build(
     )
     visualization = ImpactVisualizationService(
         metrics=metric_repo,
-        updates=UpdateRepository(db),
+        updates=updates_repo,
         tracking=tracking_repo,
         hooks=hooks,
         onlus=onlus,
@@ -115,6 +117,7 @@ def build(
             frontend_url=config["FRONTEND_URL"],
         ),
         personal_data=ModulePersonalData("impact", ImpactRecords(db), after_erase=cache.forget_user),
+        moderated={"onlus_update": ModeratedUpdates(updates_repo)},
         push=live_push(infra),
         tokens=tokens,
         users=users,

@@ -8,6 +8,9 @@ notification_cursors.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+
 from flask import Flask
 from flask_smorest import Api
 
@@ -17,16 +20,19 @@ from app.core.services.personal_data import ModulePersonalData
 from app.games.contracts import GameDirectory
 from app.impact.contracts import LivePush
 from app.social import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
+from app.social.contracts import ModeratedContent
 from app.social.controllers import achievements as achievements_routes
 from app.social.controllers import challenges as challenges_routes
 from app.social.controllers import friends as friends_routes
 from app.social.controllers import leaderboards as leaderboards_routes
+from app.social.controllers import moderation as moderation_routes
 from app.social.controllers import notifications as notifications_routes
 from app.social.controllers import seasons as seasons_routes
 from app.social.repositories.achievements import AchievementRepository
 from app.social.repositories.challenges import ChallengeRepository
 from app.social.repositories.donations import SocialDonationRepository
 from app.social.repositories.leaderboards import LeaderboardRepository
+from app.social.repositories.moderation import ReportRepository
 from app.social.repositories.notifications import NotificationRepository
 from app.social.repositories.personal_data import SocialRecords
 from app.social.repositories.relationships import RelationshipRepository
@@ -38,6 +44,7 @@ from app.social.services.challenges import ChallengeService
 from app.social.services.friends import FriendService
 from app.social.services.impact import ImpactScoreService
 from app.social.services.leaderboards import LeaderboardService
+from app.social.services.moderation import ModeratedChallenges, ModeratedUsers, ModerationService
 from app.social.services.notifications import NotificationService
 from app.social.services.scoring import ScoringService
 from app.social.services.seasons import SeasonService
@@ -54,6 +61,8 @@ BLUEPRINTS = (
     achievements_routes.admin_blp,
     seasons_routes.blp,
     seasons_routes.admin_blp,
+    moderation_routes.blp,
+    moderation_routes.staff_blp,
     notifications_routes.blp,
 )
 
@@ -77,6 +86,15 @@ def build(
         boards, users=users, preferences=preferences, games=games, hooks=hooks, friend_ids=friends.friend_ids
     )
     impact = ImpactScoreService(scores, leaderboards=leaderboards)
+    notifications = NotificationService(
+        NotificationRepository(db),
+        transactions=infra.transactions,
+        users=users,
+        preferences=preferences,
+        games=games,
+        push=push,
+        mail=mail,
+    )
     return SocialServices(
         friends=friends,
         leaderboards=leaderboards,
@@ -97,17 +115,20 @@ def build(
             donations=SocialDonationRepository(db),
         ),
         graph=SocialService(friends=friends, impact=impact),
-        notifications=NotificationService(
-            NotificationRepository(db),
+        notifications=notifications,
+        moderation=ModerationService(
+            ReportRepository(db),
             transactions=infra.transactions,
-            users=users,
-            preferences=preferences,
-            games=games,
-            push=push,
-            mail=mail,
+            notifications=notifications,
+            content={"user": ModeratedUsers(users), "community_challenge": ModeratedChallenges(challenges_repo)},
         ),
         personal_data=ModulePersonalData("social", SocialRecords(db), before_erase=leaderboards.remove_user),
     )
+
+
+def with_moderated_content(services: SocialServices, content: Mapping[str, ModeratedContent]) -> SocialServices:
+    """Social's services with the content of the modules built after it, which users can report too."""
+    return dataclasses.replace(services, moderation=services.moderation.with_content(content))
 
 
 def init_app(app: Flask, api: Api, services: SocialServices) -> None:

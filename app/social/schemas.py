@@ -20,6 +20,7 @@ from app.core.api import (
     UtcDateTime,
 )
 from app.core.money import cents_to_euros
+from app.social.models import moderation as moderation_rules
 from app.social.models.achievements import ACTIVE as ACHIEVEMENT_ACTIVE
 from app.social.models.achievements import CATEGORIES as ACHIEVEMENT_CATEGORIES
 from app.social.models.achievements import DRAFT as ACHIEVEMENT_DRAFT
@@ -429,6 +430,9 @@ class NotificationDataOut(OutSchema):
     mark = Number(metadata={"description": "The milestone reached: euros for total_donated, else a count"})
     feature = fields.String(metadata={"description": "The feature a milestone unlocked"})
     season_id = fields.String()
+    report_id = fields.String()
+    target_id = fields.String(metadata={"description": "The content a moderation notice is about"})
+    decision = fields.String(validate=validate.OneOf(("dismiss", "hide", "warn", "escalate")))
     required_milestone = Number(metadata={"description": "Euros donated in total that unlock the feature"})
 
 
@@ -545,3 +549,53 @@ class SeasonPrizeOut(OutSchema):
     badge = fields.String(allow_none=True)
     bonus = Euros(attribute="bonus_cents")
     granted_at = Timestamp()
+
+
+# -- reports and moderation ---------------------------------------------------------------------------
+class ReportIn(StrictSchema):
+    target_type = fields.String(required=True, validate=validate.OneOf(moderation_rules.TARGET_TYPES))
+    target_id = IdRef(
+        required=True,
+        metadata={
+            "description": "The account, team, community challenge, direct challenge (for its message) or ONLUS update"
+        },
+    )
+    reason = fields.String(required=True, validate=validate.OneOf(moderation_rules.REASONS))
+    details = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ReportOut(OutSchema):
+    id = Id()
+    target_type = fields.String(required=True, validate=validate.OneOf(moderation_rules.TARGET_TYPES))
+    target_id = fields.String(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(moderation_rules.REASONS))
+    details = fields.String()
+    status = fields.String(required=True, validate=validate.OneOf(moderation_rules.STATUSES))
+    created_at = Timestamp(required=True)
+    updated_at = Timestamp()
+
+
+class ReportDecisionOut(OutSchema):
+    decision = fields.String(required=True, validate=validate.OneOf(moderation_rules.DECISIONS))
+    note = fields.String()
+    by = fields.String(metadata={"description": "The moderator or admin"})
+    role = fields.String(validate=validate.OneOf(("moderator", "admin")))
+    at = Timestamp()
+
+
+class StaffReportOut(ReportOut):
+    reporter_id = fields.String(required=True)
+    target_author_id = fields.String(allow_none=True, metadata={"description": "null: no user wrote it"})
+    decisions = fields.List(fields.Nested(ReportDecisionOut))
+
+
+class ReportQueueQuery(SocialPageQuery):
+    status = fields.String(
+        validate=validate.OneOf(moderation_rules.STATUSES),
+        metadata={"description": "default: open (moderators), open and escalated (admins)"},
+    )
+
+
+class ReportDecisionIn(StrictSchema):
+    decision = fields.String(required=True, validate=validate.OneOf(moderation_rules.DECISIONS))
+    note = fields.String(load_default="", validate=validate.Length(max=500))

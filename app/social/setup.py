@@ -11,6 +11,7 @@ from app.social.repositories.achievements import AchievementRepository
 from app.social.repositories.challenges import ChallengeRepository
 from app.social.repositories.donations import SocialDonationRepository
 from app.social.repositories.leaderboards import LeaderboardRepository
+from app.social.repositories.moderation import ReportRepository
 from app.social.repositories.notifications import NotificationRepository
 from app.social.repositories.relationships import RelationshipRepository
 from app.social.repositories.scores import ScoreRepository
@@ -29,6 +30,7 @@ def install_schema(infra: Infrastructure) -> None:
         ChallengeRepository(db),
         SocialDonationRepository(db),
         SeasonRepository(db),
+        ReportRepository(db),
     ):
         repo.create_indexes()
     NotificationRepository(db).create_indexes(read_ttl_days=infra.config.get("NOTIFICATION_READ_TTL_DAYS", 90))

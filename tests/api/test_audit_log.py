@@ -425,6 +425,7 @@ STEPS = {
     ("POST", "/api/impact/admin/stories"): lambda w: ({}, story_body()),
     ("POST", "/api/admin/achievements"): lambda w: ({}, achievement_body()),
     ("POST", "/api/admin/seasons"): lambda w: ({}, season_body()),
+    ("PUT", "/api/admin/users/<oid:user_id>/role"): lambda w: ({"user_id": w.make_user().id}, {"role": "moderator"}),
     ("DELETE", "/api/admin/seasons/<oid:season_id>"): lambda w: ({"season_id": w.season()}, None),
     ("PATCH", "/api/admin/achievements/<achievement_id>"): lambda w: (
         {"achievement_id": w.achievement()},

@@ -23,6 +23,8 @@ def test_every_kind_has_words_and_the_flat_data_a_client_links_to():
         say.achievement_unlocked("First Gift", 20, achievement_id="a"),
         say.community_milestone("donation_count", 1000),
         say.feature_unlocked("trend data", 50, feature="trend_data"),
+        say.report_decided("team", "hide", report_id="r"),
+        say.moderation_notice("team", "warn", "", target_id="t"),
         say.season_reward("Spring", "gaming", 2, None, 150, season_id="s"),
     ]
     assert {d.kind for d in drafts} == set(say.KINDS)

@@ -11,7 +11,7 @@ from app.core.api import (
     page_window,
 )
 from app.core.models.user import ACTIVE, SUSPENDED
-from app.core.schemas import AdminUserOut, AdminUserQuery, SuspendUserIn
+from app.core.schemas import AdminUserOut, AdminUserQuery, RoleIn, SuspendUserIn
 from app.core.services import services
 
 blp = Blueprint(
@@ -69,3 +69,24 @@ def reinstate_user(user_id):
     user, changed = services().user_admin.reinstate(user_id, actor_id=current_user_id())
     audit_change(before={"status": SUSPENDED if changed else ACTIVE}, after={"status": ACTIVE})
     return ok("USER_REINSTATED" if changed else "USER_ALREADY_ACTIVE", user)
+
+
+@blp.route("/<oid:user_id>/role", methods=["PUT"])
+@admin_required
+@audited("user.role")
+@blp.arguments(RoleIn)
+@blp.response(200, Envelope(AdminUserOut))
+@error_responses(
+    blp,
+    {
+        403: "OWN_CASE: admins cannot change their own role",
+        404: "USER_NOT_FOUND",
+        409: "ROLE_LOCKED: an admin's role is the operator's",
+    },
+)
+def set_role(body, user_id):
+    """Make the account a `moderator` (it works the moderation queue) or a plain `user` again. Its sessions end,
+    so its next sign-in carries the new role."""
+    user, before = services().user_admin.set_role(user_id, body["role"], actor_id=current_user_id())
+    audit_change(before={"role": before}, after={"role": user["role"]})
+    return ok("USER_ROLE_SET", user)

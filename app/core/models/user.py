@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from app.core.errors import ValidationFailed
 
-ROLES = ("user", "admin")
+USER, MODERATOR, ADMIN = "user", "moderator", "admin"
+ROLES = (USER, MODERATOR, ADMIN)
+STAFF = (MODERATOR, ADMIN)  # who works the moderation queue
+ASSIGNABLE_ROLES = (USER, MODERATOR)  # what an admin can make an account (admins come from the operator)
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 NAME_MAX = 60

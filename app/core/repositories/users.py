@@ -90,6 +90,17 @@ class UserRepository:
             fields["search_name"] = f"{first} {last}".lower()
         return self.collection.find_one_and_update({"_id": oid}, {"$set": fields}, return_document=ReturnDocument.AFTER)
 
+    def set_role(self, user_id: str, role: str) -> dict | None:
+        """The account with `role`, unless it is an admin (None then, or when there is no such account)."""
+        oid = to_object_id(user_id)
+        if not oid:
+            return None
+        return self.collection.find_one_and_update(
+            {"_id": oid, "role": {"$ne": "admin"}},
+            {"$set": {"role": role, "updated_at": utcnow()}},
+            return_document=ReturnDocument.AFTER,
+        )
+
     def set_email(self, user_id: str, email: str) -> dict | None:
         """The account under its new (verified) address; EmailTaken when another account has it."""
         try:

@@ -9,7 +9,7 @@ stay revoked. Both are idempotent: asking again changes nothing and says so.
 from __future__ import annotations
 
 from app.core.clock import utcnow
-from app.core.errors import NotFound, not_own_case
+from app.core.errors import Conflict, NotFound, not_own_case
 from app.core.models.user import ACTIVE
 from app.core.repositories.users import UserRepository
 from app.core.services.tokens import TokenService
@@ -52,3 +52,17 @@ class UserAdminService:
         if user is None:
             return self.get(user_id), False
         return user, True
+
+    def set_role(self, user_id: str, role: str, *, actor_id: str) -> tuple[dict, str]:
+        """Make the account a moderator or a plain user again; (account, previous role). Its sessions end, so
+        its next sign-in carries the new role. An admin's role is not changed here (409 ROLE_LOCKED)."""
+        not_own_case(actor_id, user_id)
+        before = self.get(user_id)
+        if before.get("role") == "admin":
+            raise Conflict("ROLE_LOCKED")
+        user = self.users.set_role(user_id, role)
+        if user is None:
+            raise Conflict("ROLE_LOCKED")
+        if before.get("role", "user") != role:
+            self.tokens.revoke_other_sessions(user_id, keep_family=None)
+        return user, before.get("role", "user")

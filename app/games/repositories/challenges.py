@@ -48,6 +48,15 @@ class ChallengeRepository:
         key = object_id(challenge_id)
         return self.challenges.find_one({"_id": key}, session=session) if key else None
 
+    def hide_message(self, challenge_id, hidden: bool) -> dict | None:
+        """A moderator's decision: a hidden message is no longer shown with its challenge."""
+        key = object_id(challenge_id)
+        if key is None:
+            return None
+        return self.challenges.find_one_and_update(
+            {"_id": key}, {"$set": {"message_hidden": hidden}}, return_document=ReturnDocument.AFTER
+        )
+
     def activate(self, challenge_id, at: datetime, *, ends_at: datetime) -> dict | None:
         """Pending -> active: everyone accepted, play until `ends_at`."""
         return self._move(challenge_id, ACTIVE, {"activated_at": at, "updated_at": at, "ends_at": ends_at})

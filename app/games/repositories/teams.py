@@ -6,6 +6,7 @@ from datetime import datetime
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from app.core.clock import utcnow
 from app.core.ids import object_id
 
 
@@ -50,8 +51,12 @@ class TeamRepository:
         keys = [key for key in map(object_id, team_ids) if key]
         return list(self.teams.find({"_id": {"$in": keys}}))
 
+    def set_hidden(self, team_id, hidden: bool) -> dict | None:
+        """A moderator's decision: a hidden team is left out of every listing."""
+        return self._set(team_id, {"hidden": hidden, "updated_at": utcnow()})
+
     def find(self, *, search: str | None, skip: int, limit: int) -> tuple[list[dict], int]:
-        query: dict = {"is_active": True}
+        query: dict = {"is_active": True, "hidden": {"$ne": True}}
         if search:
             query["name_key"] = {"$regex": re.escape(search.strip().casefold())}
         total = self.teams.count_documents(query)

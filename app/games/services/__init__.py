@@ -27,6 +27,7 @@ class GamesServices:
     tournaments: TournamentService
     directory: GameDirectoryService  # what other modules read (app.games.contracts.GameDirectory)
     personal_data: ModulePersonalData  # app.core.contracts.PersonalData
+    moderated: dict  # {target type: app.social.contracts.ModeratedContent}: what users can report
 
 
 def services() -> GamesServices:

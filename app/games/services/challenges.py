@@ -180,6 +180,7 @@ class ChallengeService:
         return {
             **challenge,
             "id": cid,
+            "message": None if challenge.get("message_hidden") else challenge.get("message"),
             "is_draw": challenge["status"] == c.COMPLETED and not challenge["winner_ids"],
             "participants": [{**p, "display_name": names.get(p["user_id"], "")} for p in participants],
         }

@@ -59,10 +59,16 @@ class UpdateRepository:
     def due_scheduled(self, now: datetime) -> list[dict]:
         return list(self.collection.find({"status": SCHEDULED, "publish_at": {"$lte": now}}))
 
+    def set_hidden(self, update_id, hidden: bool) -> None:
+        """A moderator's decision: a hidden update is left out of every listing and is not found."""
+        oid = object_id(update_id)
+        if oid is not None:
+            self.collection.update_one({"_id": oid}, {"$set": {"hidden": hidden, "updated_at": utcnow()}})
+
     def published_page(
         self, *, onlus_id: str | None, now: datetime, skip: int, limit: int, featured_only: bool = False
     ) -> tuple[list[dict], int]:
-        query: dict = {"status": PUBLISHED}
+        query: dict = {"status": PUBLISHED, "hidden": {"$ne": True}}
         if onlus_id:
             query["onlus_id"] = onlus_id
         if featured_only:
@@ -86,7 +92,7 @@ class UpdateRepository:
         return rows, total
 
     def published_for_onlus_ids(self, onlus_ids: list[str] | None, limit: int) -> list[dict]:
-        query: dict = {"status": PUBLISHED}
+        query: dict = {"status": PUBLISHED, "hidden": {"$ne": True}}
         if onlus_ids is not None:
             query["onlus_id"] = {"$in": onlus_ids}
         return list(
@@ -136,7 +142,7 @@ class UpdateRepository:
 
     def trending(self, limit: int) -> list[dict]:
         return list(
-            self.collection.find({"status": PUBLISHED, "trending_score": {"$gt": 0}})
+            self.collection.find({"status": PUBLISHED, "trending_score": {"$gt": 0}, "hidden": {"$ne": True}})
             .sort([("trending_score", DESCENDING), ("published_at", DESCENDING)])
             .limit(limit)
         )

@@ -27,6 +27,7 @@ class ImpactServices:
     community: CommunityImpactService
     weekly_summary: WeeklySummaryService
     personal_data: ModulePersonalData  # app.core.contracts.PersonalData
+    moderated: dict  # {target type: app.social.contracts.ModeratedContent}: what users can report
     # the realtime side: pushes, who may connect, who wants which pushes
     push: RealtimePush
     tokens: TokenChecker

@@ -202,7 +202,7 @@ class ImpactVisualizationService:
 
     def _published(self, update_id: str) -> dict:
         doc = self.updates.get(update_id)
-        if doc is None or doc.get("status") != rules.PUBLISHED:
+        if doc is None or doc.get("status") != rules.PUBLISHED or doc.get("hidden"):
             raise NotFound("UPDATE_NOT_FOUND")
         return doc
 

@@ -22,6 +22,8 @@ AUTO_DONATION_FAILED = "auto_donation_failed"
 STORY_UNLOCKED = "story_unlocked"
 FEATURE_UNLOCKED = "feature_unlocked"
 SEASON_REWARD = "season_reward"
+REPORT_DECIDED = "report_decided"
+MODERATION_NOTICE = "moderation_notice"
 ACHIEVEMENT_UNLOCKED = "achievement_unlocked"
 COMMUNITY_MILESTONE = "community_milestone"
 
@@ -43,6 +45,8 @@ KINDS = (
     ACHIEVEMENT_UNLOCKED,
     COMMUNITY_MILESTONE,
     SEASON_REWARD,
+    REPORT_DECIDED,
+    MODERATION_NOTICE,
 )
 
 # The switch in the user's `notifications` preferences that must be on, besides `push` or `email`, for a
@@ -262,6 +266,42 @@ def season_reward(season_name: str, board: str, rank: int, badge: str | None, bo
         f"{season_name} is over: you finished #{rank} on the {board.replace('_', ' ')} board and won "
         f"{' and '.join(prizes)}.",
         {"season_id": season_id, "rank": rank},
+    )
+
+
+_CONTENT = {
+    "user": "an account",
+    "team": "a team",
+    "community_challenge": "a community challenge",
+    "challenge_message": "a challenge message",
+    "onlus_update": "an ONLUS update",
+}
+_OUTCOMES = {
+    "dismiss": "a moderator found nothing against the rules",
+    "hide": "a moderator hid it",
+    "warn": "a moderator warned its author",
+    "escalate": "a moderator passed it to the admins",
+}
+
+
+def report_decided(target_type: str, decision: str, *, report_id: str) -> Draft:
+    return Draft(
+        REPORT_DECIDED,
+        "Your report was reviewed",
+        f"Thank you for reporting {_CONTENT.get(target_type, 'content')}: {_OUTCOMES.get(decision, decision)}.",
+        {"report_id": report_id, "decision": decision},
+    )
+
+
+def moderation_notice(target_type: str, decision: str, note: str, *, target_id: str) -> Draft:
+    what = _CONTENT.get(target_type, "content").split(" ", 1)[1]
+    action = "was hidden" if decision == "hide" else "was reported and breaks the community rules"
+    why = f" ({note.strip()})" if note.strip() else ""
+    return Draft(
+        MODERATION_NOTICE,
+        "A moderator reviewed your content",
+        f"Your {what} {action}{why}.",
+        {"target_id": target_id, "decision": decision},
     )
 
 

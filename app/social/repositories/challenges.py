@@ -60,6 +60,12 @@ class ChallengeRepository:
         oid = object_id(challenge_id)
         return self.challenges.find_one({"_id": oid}) if oid else None
 
+    def set_hidden(self, challenge_id: str, hidden: bool) -> None:
+        """A moderator's decision: a hidden challenge is left out of every listing."""
+        oid = object_id(challenge_id)
+        if oid is not None:
+            self.challenges.update_one({"_id": oid}, {"$set": {"hidden": hidden}})
+
     def page(
         self,
         *,
@@ -73,7 +79,7 @@ class ChallengeRepository:
         """Challenges soonest-ending first. `status` is the one a reader sees (an active challenge past its end
         is expired); `joined_by`: only those this user joined; `visible_to`: public ones and those created by
         one of these users (the reader and their friends)."""
-        query: dict = {}
+        query: dict = {"hidden": {"$ne": True}}
         if status == ACTIVE:
             query.update(status=ACTIVE, ends_at={"$gt": now})
         elif status == EXPIRED:

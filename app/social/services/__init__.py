@@ -11,6 +11,7 @@ from app.social.services.challenges import ChallengeService
 from app.social.services.friends import FriendService
 from app.social.services.impact import ImpactScoreService
 from app.social.services.leaderboards import LeaderboardService
+from app.social.services.moderation import ModerationService
 from app.social.services.notifications import NotificationService
 from app.social.services.scoring import ScoringService
 from app.social.services.seasons import SeasonService
@@ -28,6 +29,7 @@ class SocialServices:
     scoring: ScoringService
     graph: SocialService  # the social graph other modules read (app.social.contracts.SocialGraph)
     notifications: NotificationService
+    moderation: ModerationService
     personal_data: ModulePersonalData  # app.core.contracts.PersonalData
 
 

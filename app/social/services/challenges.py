@@ -63,6 +63,8 @@ class ChallengeService:
         return doc
 
     def _can_see(self, actor_id: str, doc: dict) -> bool:
+        if doc.get("hidden") and doc.get("created_by") != actor_id:
+            return False  # a moderator hid it
         if doc.get("visibility") != "friends" or doc.get("created_by") in (None, actor_id):
             return True
         return self.friends.are_friends(actor_id, doc["created_by"])
