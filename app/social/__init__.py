@@ -121,6 +121,7 @@ def build(
             transactions=infra.transactions,
             notifications=notifications,
             content={"user": ModeratedUsers(users), "community_challenge": ModeratedChallenges(challenges_repo)},
+            leaderboards=leaderboards,
         ),
         personal_data=ModulePersonalData("social", SocialRecords(db), before_erase=leaderboards.remove_user),
     )

@@ -431,6 +431,8 @@ class NotificationDataOut(OutSchema):
     feature = fields.String(metadata={"description": "The feature a milestone unlocked"})
     season_id = fields.String()
     report_id = fields.String()
+    board = fields.String(metadata={"description": "The leaderboard an entry was removed from"})
+    period_key = fields.String()
     target_id = fields.String(metadata={"description": "The content a moderation notice is about"})
     decision = fields.String(validate=validate.OneOf(("dismiss", "hide", "warn", "escalate")))
     required_milestone = Number(metadata={"description": "Euros donated in total that unlock the feature"})
@@ -599,3 +601,24 @@ class ReportQueueQuery(SocialPageQuery):
 class ReportDecisionIn(StrictSchema):
     decision = fields.String(required=True, validate=validate.OneOf(moderation_rules.DECISIONS))
     note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class EntryRemovalIn(StrictSchema):
+    user_id = IdRef(required=True)
+    period = fields.String(load_default="weekly", validate=validate.OneOf(PERIODS))
+    period_key = fields.String(
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "The bucket (2026-W47 weekly, ...); default: the current one"},
+    )
+    game_id = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "For type 'game'"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class EntryRemovedOut(OutSchema):
+    type = fields.String(required=True, validate=validate.OneOf(TYPES))
+    board = fields.String(required=True)
+    period = fields.String(required=True, validate=validate.OneOf(PERIODS))
+    period_key = fields.String(required=True)
+    user_id = fields.String(required=True)
+    score = Number(required=True, metadata={"description": "What the entry had: points, or euros (donations)"})
+    reason = fields.String(required=True)

@@ -170,3 +170,32 @@ def test_only_an_admin_makes_a_moderator(admin, user, make_user):
     assert admin.put(f"/api/admin/users/{other.id}/role", json={"role": "admin"}).status_code == 422
     own = admin.put(f"/api/admin/users/{admin.id}/role", json={"role": "user"})
     assert own.status_code == 403 and own.json["message"] == "OWN_CASE"
+
+
+def test_a_removed_entry_changes_ranks_for_everyone_at_once(container, admin, moderator, make_user):
+    from tests.api.test_social_leaderboards import board, play
+
+    cheat, ann, ben = make_user("Cheat"), make_user("Ann"), make_user("Ben")
+    for user, score in ((cheat, 900), (ann, 500), (ben, 300)):
+        play(container, user.id, score)
+    assert [e["user_id"] for e in board(ben, period="weekly")["entries"]] == [cheat.id, ann.id, ben.id]
+    body = {"user_id": cheat.id, "period": "weekly", "reason": "an impossible score"}
+    assert cheat.post("/api/moderation/leaderboards/gaming/removals", json=body).status_code == 403
+    removed = moderator.post("/api/moderation/leaderboards/gaming/removals", json=body)
+    assert removed.status_code == 200, removed.json
+    assert removed.json["data"]["score"] == 900 and removed.json["data"]["board"] == "gaming"
+
+    weekly = board(ben, period="weekly")
+    assert [(e["rank"], e["user_id"]) for e in weekly["entries"]] == [(1, ann.id), (2, ben.id)]
+    assert weekly["me"]["rank"] == 2 and weekly["total"] == 2
+    assert board(cheat, period="weekly")["me"]["rank"] is None
+    assert cheat.id in [e["user_id"] for e in board(ben, period="all_time")["entries"]]  # other periods stay
+
+    [notice] = kinds(cheat, "leaderboard_entry_removed")
+    assert "an impossible score" in notice["body"] and notice["data"]["board"] == "gaming"
+    [entry] = admin.get("/api/admin/audit", query_string={"action": "leaderboard_entry.remove"}).json["data"]["items"]
+    assert entry["actor_id"] == moderator.id
+    again = moderator.post("/api/moderation/leaderboards/gaming/removals", json=body)
+    assert again.status_code == 404 and again.json["message"] == "ENTRY_NOT_FOUND"
+    unknown = moderator.post("/api/moderation/leaderboards/nope/removals", json=body)
+    assert unknown.status_code == 404 and unknown.json["message"] == "LEADERBOARD_NOT_FOUND"

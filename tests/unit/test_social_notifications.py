@@ -25,6 +25,7 @@ def test_every_kind_has_words_and_the_flat_data_a_client_links_to():
         say.feature_unlocked("trend data", 50, feature="trend_data"),
         say.report_decided("team", "hide", report_id="r"),
         say.moderation_notice("team", "warn", "", target_id="t"),
+        say.leaderboard_entry_removed("gaming", "2026-W47", "cheating"),
         say.season_reward("Spring", "gaming", 2, None, 150, season_id="s"),
     ]
     assert {d.kind for d in drafts} == set(say.KINDS)

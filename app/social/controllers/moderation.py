@@ -15,7 +15,16 @@ from app.core.api import (
     rate_limited,
     staff_required,
 )
-from app.social.schemas import ReportDecisionIn, ReportIn, ReportOut, ReportQueueQuery, SocialPageQuery, StaffReportOut
+from app.social.schemas import (
+    EntryRemovalIn,
+    EntryRemovedOut,
+    ReportDecisionIn,
+    ReportIn,
+    ReportOut,
+    ReportQueueQuery,
+    SocialPageQuery,
+    StaffReportOut,
+)
 from app.social.services import services
 
 blp = Blueprint("reports", __name__, url_prefix="/api/reports", description="Abuse reports")
@@ -87,3 +96,23 @@ def decide(body, report_id):
         report_id, decision=body["decision"], note=body["note"], actor_id=current_user_id(), role=g.role
     )
     return ok("REPORT_DECIDED", report)
+
+
+@staff_blp.route("/leaderboards/<board_type>/removals", methods=["POST"])
+@staff_required
+@audited("leaderboard_entry.remove")
+@staff_blp.arguments(EntryRemovalIn)
+@staff_blp.response(200, Envelope(EntryRemovedOut))
+@error_responses(staff_blp, {404: "LEADERBOARD_NOT_FOUND, ENTRY_NOT_FOUND"})
+def remove_entry(body, board_type):
+    """Fair play: take a player's entry off one board and period, with the reason they are told; the ranks
+    below it move up at once."""
+    removed = services().moderation.remove_leaderboard_entry(
+        board_type,
+        body["user_id"],
+        period=body["period"],
+        period_value=body.get("period_key"),
+        game_id=body.get("game_id"),
+        reason=body["reason"],
+    )
+    return ok("LEADERBOARD_ENTRY_REMOVED", removed)

@@ -24,6 +24,7 @@ FEATURE_UNLOCKED = "feature_unlocked"
 SEASON_REWARD = "season_reward"
 REPORT_DECIDED = "report_decided"
 MODERATION_NOTICE = "moderation_notice"
+LEADERBOARD_ENTRY_REMOVED = "leaderboard_entry_removed"
 ACHIEVEMENT_UNLOCKED = "achievement_unlocked"
 COMMUNITY_MILESTONE = "community_milestone"
 
@@ -47,6 +48,7 @@ KINDS = (
     SEASON_REWARD,
     REPORT_DECIDED,
     MODERATION_NOTICE,
+    LEADERBOARD_ENTRY_REMOVED,
 )
 
 # The switch in the user's `notifications` preferences that must be on, besides `push` or `email`, for a
@@ -302,6 +304,16 @@ def moderation_notice(target_type: str, decision: str, note: str, *, target_id: 
         "A moderator reviewed your content",
         f"Your {what} {action}{why}.",
         {"target_id": target_id, "decision": decision},
+    )
+
+
+def leaderboard_entry_removed(board: str, period_key: str, reason: str) -> Draft:
+    why = f": {reason.strip()}" if reason.strip() else ""
+    return Draft(
+        LEADERBOARD_ENTRY_REMOVED,
+        "Leaderboard entry removed",
+        f"A moderator removed your entry on the {board.replace('_', ' ')} leaderboard for {period_key}{why}.",
+        {"board": board, "period_key": period_key},
     )
 
 

@@ -192,6 +192,20 @@ class LeaderboardRepository:
 
         return Transactions(self.db).run(txn)
 
+    def remove_entry(self, board: str, period: str, user_id: str) -> int | None:
+        """Take the user off one board and period, the entry and its count in one transaction; the score it
+        had (None: there was no entry)."""
+
+        def txn(session) -> int | None:
+            doc = self.entries.find_one({"_id": entry_id(board, period, user_id)}, {"score": 1}, session=session)
+            if doc is None:
+                return None
+            self.entries.delete_one({"_id": doc["_id"]}, session=session)
+            self.write_counts(_tree_changes({(board, period): (int(doc["score"]), None)}), user_id, session=session)
+            return int(doc["score"])
+
+        return Transactions(self.db).run(txn)
+
     def write_counts(self, changes, user_id: str, *, session=None) -> None:
         """Apply [(board, period, level, parent, child, delta)] to the user's shard: one upsert per node document."""
         self._write_counts(changes, shard_of(user_id), session)

@@ -139,6 +139,30 @@ class LeaderboardService:
             WeeklyReset(period=week, closed_at=closed_at, winners=winners), key=f"weekly_reset:{week}"
         )
 
+    def remove_entry(
+        self, board_type: str, user_id: str, *, period: str, period_value: str | None, game_id: str | None
+    ) -> dict:
+        """Fair play: the user's entry on one board and period goes, and the ranks below it move up at once.
+        {type, board, period, period_key, user_id, score (as the board shows it)}."""
+        if board_type not in TYPES:
+            raise NotFound("LEADERBOARD_NOT_FOUND")
+        board = self._board(board_type, game_id)
+        try:
+            key = parse_period_key(period, period_value) if period_value else period_key(period, self.clock())
+        except ValueError as exc:
+            raise ValidationFailed(errors={"period_key": [str(exc)]}) from exc
+        score = self.boards.remove_entry(board, key, user_id)
+        if score is None:
+            raise NotFound("ENTRY_NOT_FOUND")
+        return {
+            "type": board_type,
+            "board": board,
+            "period": period,
+            "period_key": key.split(":", 1)[-1],
+            "user_id": user_id,
+            "score": _score(score, board_type in CENT_BOARDS),
+        }
+
     def remove_user(self, user_id: str) -> int:
         """A deleted account leaves every board: the ranks below it move up at once."""
         return self.boards.remove_user(user_id)

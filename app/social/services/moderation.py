@@ -8,6 +8,7 @@ the account through the account admin). Decisions are in the audit log (the staf
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 
 from app.core.clock import utcnow
@@ -19,6 +20,7 @@ from app.social.models import moderation as rules
 from app.social.models import notifications as say
 from app.social.repositories.challenges import ChallengeRepository
 from app.social.repositories.moderation import ReportRepository
+from app.social.services.leaderboards import LeaderboardService
 from app.social.services.notifications import NotificationService
 
 
@@ -30,9 +32,11 @@ class ModerationService:
         transactions: Transactions,
         notifications: NotificationService,
         content: Mapping[str, ModeratedContent],
+        leaderboards: LeaderboardService,
     ):
         self.repo, self.transactions, self.notifications = repo, transactions, notifications
         self.content = dict(content)
+        self.leaderboards = leaderboards
 
     def with_content(self, content: Mapping[str, ModeratedContent]) -> ModerationService:
         """The same service knowing more kinds of content (those of modules built after this one)."""
@@ -41,6 +45,7 @@ class ModerationService:
             transactions=self.transactions,
             notifications=self.notifications,
             content={**self.content, **content},
+            leaderboards=self.leaderboards,
         )
 
     # -- reporting ------------------------------------------------------------------------------
@@ -110,6 +115,21 @@ class ModerationService:
                 key=f"moderation_notice:{report['_id']}:{decision}",
             )
         return self.repo.get(report_id)
+
+    # -- fair play ----------------------------------------------------------------------------------
+    def remove_leaderboard_entry(
+        self, board_type: str, user_id: str, *, period: str, period_value: str | None, game_id: str | None, reason: str
+    ) -> dict:
+        """A cheater's entry off one board and period (ranks follow at once); the player is told why."""
+        removed = self.leaderboards.remove_entry(
+            board_type, user_id, period=period, period_value=period_value, game_id=game_id
+        )
+        self.notifications.notify(
+            user_id,
+            say.leaderboard_entry_removed(removed["board"], removed["period_key"], reason),
+            key=f"leaderboard_entry_removed:{removed['board']}:{removed['period_key']}:{user_id}:{uuid.uuid4().hex}",
+        )
+        return {**removed, "reason": reason.strip()}
 
 
 class ModeratedUsers:
