@@ -28,6 +28,7 @@ from app.core.models.user import STAFF
 from app.core.money import cents_to_euros
 
 MAX_PER_PAGE = 100
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})  # the methods that change something
 
 
 class _SchemaDecidesUnknown(FlaskParser):

@@ -15,11 +15,11 @@ import re
 
 from flask import Flask, Response, g, request
 
+from app.core.api import MUTATING
 from app.core.contracts import AuditTrail
 from app.core.extensions import _view_flag
 from app.core.models.audit import target_of
 
-MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _PATH_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
+from app.core.api import MUTATING
 from app.core.errors import ServiceUnavailable
 
-MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PASS_THROUGH = ("/api/auth/login", "/api/auth/refresh", "/api/auth/logout", "/api/payments/webhooks/", "/api/admin/")
 RETRY_AFTER_SECONDS = 300
 

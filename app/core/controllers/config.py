@@ -31,11 +31,11 @@ def public_config():
 
 
 def _admin_view() -> dict:
-    settings = services().settings
+    described = services().settings.described()
     return {
-        "values": settings.values(),
-        "defaults": {s["key"]: s["default"] for s in settings.described()},
-        "settings": settings.described(),
+        "values": {s["key"]: s["value"] for s in described},
+        "defaults": {s["key"]: s["default"] for s in described},
+        "settings": described,
     }
 
 

@@ -57,6 +57,11 @@ def catalog(config) -> tuple[Setting, ...]:
     )
 
 
+def maintenance(values: dict[str, Any]) -> dict:
+    """{enabled, message}: the maintenance banner of these values."""
+    return {"enabled": bool(values[MAINTENANCE_MODE]), "message": values[MAINTENANCE_MESSAGE]}
+
+
 def check(values: dict[str, Any]) -> None:
     """The rules between settings (each value's own type and range are the schema's)."""
     if values[MIN_DONATION] > values[MAX_DONATION]:

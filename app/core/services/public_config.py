@@ -25,6 +25,6 @@ class PublicConfig:
             limits.update(source.public_limits())
         return {
             "flags": {key: values[key] for key in (rules.DONATIONS_ENABLED, rules.REGISTRATION_OPEN)},
-            "maintenance": self.settings.maintenance(),
+            "maintenance": rules.maintenance(values),
             "limits": limits,
         }

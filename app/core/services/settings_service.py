@@ -104,8 +104,7 @@ class RuntimeSettings:
             raise ServiceUnavailable("DONATIONS_DISABLED")
 
     def maintenance(self) -> dict:
-        values = self.values()
-        return {"enabled": bool(values[rules.MAINTENANCE_MODE]), "message": values[rules.MAINTENANCE_MESSAGE]}
+        return rules.maintenance(self.values())
 
     def donation_limits(self) -> dict[str, int]:
         """{min_cents, max_cents, max_per_day_cents} of one donation and one donor's day."""

@@ -62,6 +62,20 @@ def recent_months(now: datetime, months: int) -> tuple[datetime, list[str]]:
     return datetime(index // 12, index % 12 + 1, 1), keys
 
 
+def month_series(keys: list[str], rows: list[dict], counts: tuple[str, ...]) -> list[dict]:
+    """One row per month of `keys` from aggregated `rows` ({_id: YYYY-MM, cents, <counts>...}): its
+    `amount_cents` and counts, zeros for a month without any."""
+    by_month = {row["_id"]: row for row in rows}
+    return [
+        {
+            "month": key,
+            "amount_cents": int(by_month.get(key, {}).get("cents", 0)),
+            **{name: int(by_month.get(key, {}).get(name, 0)) for name in counts},
+        }
+        for key in keys
+    ]
+
+
 MAX_RANGE_DAYS = 366
 
 

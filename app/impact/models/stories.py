@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.core.errors import ValidationFailed
+from app.core.money import THRESHOLD_RULE, threshold
 
 # Condition types a story can be unlocked by.
 TOTAL_DONATED = "total_donated"  # net cents donated across all ONLUS
@@ -180,19 +181,11 @@ def lifecycle(story: dict, at: datetime) -> str:
 def condition_amount(condition_type: str, value: float) -> int:
     """The stored threshold of a condition given on the wire: euros (2 decimals) for money conditions, else
     a whole count; 422 INVALID_CONDITION_VALUE otherwise."""
-    if condition_type in MONEY_CONDITIONS:
-        cents = round(value * 100)
-        if abs(cents - value * 100) > 1e-6 or cents <= 0:
-            raise ValidationFailed(
-                "INVALID_CONDITION_VALUE",
-                errors={"unlock_condition_value": ["Euros above zero, at most 2 decimals."]},
-            )
-        return int(cents)
-    if value != int(value) or value <= 0:
-        raise ValidationFailed(
-            "INVALID_CONDITION_VALUE", errors={"unlock_condition_value": ["A whole number above zero."]}
-        )
-    return int(value)
+    is_money = condition_type in MONEY_CONDITIONS
+    stored = threshold(value, money=is_money)
+    if stored is None:
+        raise ValidationFailed("INVALID_CONDITION_VALUE", errors={"unlock_condition_value": [THRESHOLD_RULE[is_money]]})
+    return stored
 
 
 def check_window(starts: datetime | None, ends: datetime | None, condition_type: str) -> None:

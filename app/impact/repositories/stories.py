@@ -7,6 +7,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
+from app.impact.models import stories as rules
 
 
 def _contains(text: str) -> dict:
@@ -15,14 +16,15 @@ def _contains(text: str) -> dict:
 
 
 def _state_query(state: str | None, now: datetime) -> dict:
+    """The stories in `state` at `now` (app.impact.models.stories.lifecycle, as a query)."""
     if state is None:
         return {}
-    if state == "draft":
-        return {"status": "draft"}
-    published = {"status": {"$ne": "draft"}}
-    if state == "scheduled":
+    if state == rules.DRAFT:
+        return {"status": rules.DRAFT}
+    published = {"status": {"$ne": rules.DRAFT}}
+    if state == rules.SCHEDULED:
         return {**published, "event_starts_at": {"$gt": now}}
-    if state == "ended":
+    if state == rules.ENDED:
         return {**published, "event_ends_at": {"$lte": now}}
     return {
         **published,
@@ -99,7 +101,7 @@ class StoryRepository:
 
     def keep_version(self, story: dict) -> None:
         """The text of the story's current version, for those who unlocked it before it changes."""
-        text = {k: story.get(k) for k in ("title", "teaser", "content", "media_urls")}
+        text = {k: story.get(k) for k in rules.TEXT_FIELDS}
         self.versions.update_one(
             {"_id": f"{story['_id']}:{story.get('version', 1)}"},
             {"$setOnInsert": {"story_id": story["_id"], "version": story.get("version", 1), **text}},
@@ -110,7 +112,7 @@ class StoryRepository:
         return self.versions.find_one({"_id": f"{story_id}:{version}"})
 
     def delete_draft(self, story_id: str) -> bool:
-        return self.stories.delete_one({"_id": story_id, "status": "draft"}).deleted_count == 1
+        return self.stories.delete_one({"_id": story_id, "status": rules.DRAFT}).deleted_count == 1
 
     def admin_page(self, state: str | None, now: datetime, *, skip: int, limit: int) -> tuple[list[dict], int]:
         """Every story (drafts too), newest first; `state`: draft, scheduled, active or ended at `now`."""
@@ -134,7 +136,7 @@ class StoryRepository:
         return self.campaigns.find_one({"_id": key})
 
     def campaign_list(self, *, published_only: bool = False) -> list[dict]:
-        query = {"status": "published"} if published_only else {}
+        query = {"status": rules.PUBLISHED} if published_only else {}
         return list(self.campaigns.find(query).sort("_id", ASCENDING))
 
     def insert_campaign(self, doc: dict) -> bool:

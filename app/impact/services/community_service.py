@@ -251,16 +251,7 @@ class CommunityImpactService:
 
         def compute():
             since, keys = periods.recent_months(utcnow(), months)
-            rows = {r["_id"]: r for r in self.tracking.platform_months(since)}
-            series = [
-                {
-                    "month": key,
-                    "amount_cents": int(rows.get(key, {}).get("cents", 0)),
-                    "donations": int(rows.get(key, {}).get("donations", 0)),
-                    "donors": int(rows.get(key, {}).get("donors", 0)),
-                }
-                for key in keys
-            ]
+            series = periods.month_series(keys, self.tracking.platform_months(since), ("donations", "donors"))
             last, before = series[-1], series[-2] if len(series) > 1 else {}
             return {
                 "months": months,

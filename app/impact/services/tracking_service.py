@@ -259,7 +259,6 @@ class ImpactTrackingService:
         (most given first) and per category, net of refunds."""
         since, keys = periods.recent_months(utcnow(), months)
         groups = self.tracking.giving_breakdown(user_id, since)
-        by_month = {row["_id"]: row for row in groups["month"]}
         total = sum(int(r["cents"]) for r in groups["month"])
         count = sum(int(r["donations"]) for r in groups["month"])
         return {
@@ -268,14 +267,7 @@ class ImpactTrackingService:
             "total_donated_cents": total,
             "donation_count": count,
             "average_donation_cents": total // count if count else 0,
-            "by_month": [
-                {
-                    "month": key,
-                    "amount_cents": int(by_month.get(key, {}).get("cents", 0)),
-                    "donations": int(by_month.get(key, {}).get("donations", 0)),
-                }
-                for key in keys
-            ],
+            "by_month": periods.month_series(keys, groups["month"], ("donations",)),
             "by_onlus": sorted(
                 (
                     {

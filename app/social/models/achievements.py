@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from app.core.errors import ValidationFailed
+from app.core.money import THRESHOLD_RULE, threshold
 
 CATEGORIES = ("gaming", "social", "donations", "competition", "impact")
 
@@ -268,11 +269,8 @@ def open_at(definition: dict, at) -> bool:
 def stored_target(metric: str, value: float) -> int:
     """The target of a metric given on the wire: euros (2 decimals) for the money metric, else a whole count;
     422 INVALID_TARGET otherwise."""
-    if metric in MONEY_METRICS:
-        cents = round(value * 100)
-        if abs(cents - value * 100) > 1e-6 or cents <= 0:
-            raise ValidationFailed("INVALID_TARGET", errors={"target": ["Euros above zero, at most 2 decimals."]})
-        return int(cents)
-    if value != int(value) or value <= 0:
-        raise ValidationFailed("INVALID_TARGET", errors={"target": ["A whole number above zero."]})
-    return int(value)
+    is_money = metric in MONEY_METRICS
+    stored = threshold(value, money=is_money)
+    if stored is None:
+        raise ValidationFailed("INVALID_TARGET", errors={"target": [THRESHOLD_RULE[is_money]]})
+    return stored
