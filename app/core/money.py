@@ -1,7 +1,7 @@
 """Money: integer cents everywhere inside, euros (a number with at most two decimals) on the wire.
 
-The conversion happens at the edge (app.core.api.Money in schemas); cents_to_euros and euros_to_cents are the only
-arithmetic between the units.
+The conversion happens at the edge (app.core.api.Money in schemas); cents_to_euros, euros_to_cents and threshold
+are the only arithmetic between the units.
 """
 
 from __future__ import annotations
