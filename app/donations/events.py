@@ -131,7 +131,37 @@ class WalletChanged(DomainEvent):
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class SessionCreditHeld(DomainEvent):
+    """Published by donations when a fraud rule (implausible play, too many sessions, velocity, credit farming)
+    holds a session's credits, recorded in the crediting transaction; key `session_credit_held:<session id>`.
+    The session waits for a moderator's decision (approve: the credits reach the balance; void)."""
+
+    name: ClassVar[str] = "session_credit_held"
+    session_id: str
+    user_id: str
+    held_cents: int
+    reasons: list
+    held_at: datetime
+
+
+@dataclass(frozen=True)
+class SessionCreditSettled(DomainEvent):
+    """Published by donations when a session's held credits are settled (approved into the balance, or
+    forfeited), recorded in the settling transaction; key `session_credit_settled:<session id>`."""
+
+    name: ClassVar[str] = "session_credit_settled"
+    session_id: str
+    user_id: str
+    approved: bool
+    amount_cents: int
+    actor_id: str | None
+    settled_at: datetime
+
+
 EVENTS = (
+    SessionCreditHeld,
+    SessionCreditSettled,
     DonationComplete,
     DonationRefunded,
     WalletCredited,

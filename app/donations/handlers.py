@@ -6,7 +6,7 @@ from app.core.hooks import Event, Subscription
 from app.donations.events import DonationComplete, DonationRefunded
 from app.donations.services import DonationsServices
 from app.donations.services.wallet.credit_service import CreditService
-from app.games.events import GameSessionComplete, TournamentComplete
+from app.games.events import GameSessionComplete, SessionApproved, SessionVoided, TournamentComplete
 from app.social.events import SeasonRewardGranted
 
 
@@ -19,6 +19,12 @@ def subscriptions(services: DonationsServices) -> list[Subscription]:
 
     return [
         Subscription(GameSessionComplete, "donations:credit_session", credit_session),
+        Subscription(
+            SessionVoided, "donations:reverse_session", lambda event: services.credits.void_session(event.payload)
+        ),
+        Subscription(
+            SessionApproved, "donations:release_session", lambda event: services.credits.approve_session(event.payload)
+        ),
         Subscription(TournamentComplete, "donations:pay_tournament", pay_tournament),
         Subscription(SeasonRewardGranted, "donations:pay_season_reward", pay_season),
         # financial dashboards are cached: every completed or refunded donation makes them stale

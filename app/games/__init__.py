@@ -2,8 +2,9 @@
 
 Collections: games, game_sessions, game_modes, mode_schedules, challenges,
 challenge_participants, global_teams, team_members, tournaments.
-Publishes GameSessionComplete, TournamentComplete, ChallengeComplete; subscribes to its own
-GameSessionComplete to advance challenges.
+Publishes GameSessionComplete, TournamentComplete, ChallengeComplete, SessionVoided, SessionApproved; subscribes
+to its own GameSessionComplete to advance challenges, and to donations' SessionCreditHeld / SessionCreditSettled
+for the review queue of flagged sessions.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from app.core.infrastructure import Infrastructure
 from app.core.services.personal_data import ModulePersonalData
 from app.donations.contracts import SessionCrediting, SessionCredits
 from app.games import events, handlers, jobs, setup  # noqa: F401  (the factory and the init command use them)
-from app.games.controllers import catalog, challenges, modes, sessions, teams, tournaments
+from app.games.controllers import catalog, challenges, fair_play, modes, sessions, teams, tournaments
 from app.games.repositories.challenges import ChallengeRepository
 from app.games.repositories.games import GameRepository
 from app.games.repositories.modes import ModeRepository
@@ -29,6 +30,7 @@ from app.games.services.catalog import CatalogService
 from app.games.services.challenges import ChallengeService
 from app.games.services.clock import Clock
 from app.games.services.directory import GameDirectoryService
+from app.games.services.fair_play import FairPlayService
 from app.games.services.moderation import ModeratedChallengeMessages, ModeratedTeams
 from app.games.services.modes import ModeManager
 from app.games.services.sessions import SessionService
@@ -37,7 +39,7 @@ from app.games.services.tournaments import TournamentService
 
 EVENTS = events.EVENTS  # registered by the factory before any module subscribes
 
-BLUEPRINTS = (catalog.blp, sessions.blp, modes.blp, challenges.blp, teams.blp, tournaments.blp)
+BLUEPRINTS = (catalog.blp, sessions.blp, fair_play.blp, modes.blp, challenges.blp, teams.blp, tournaments.blp)
 
 
 def build(
@@ -82,6 +84,7 @@ def build(
         clock=clock,
         catalog=catalog_svc,
         sessions=sessions_svc,
+        fair_play=FairPlayService(sessions_repo, transactions=transactions, hooks=hooks, clock=clock),
         modes=modes_svc,
         challenges=challenges_svc,
         teams=teams_svc,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 
@@ -15,6 +15,10 @@ class GameDirectory(Protocol):
 
     def team_member_ids(self, team_id: str) -> list[str]:
         """The members of a global team."""
+
+    def best_score(self, user_id: str, game_id: str, start: datetime | None, end: datetime | None) -> int | None:
+        """The best universal score of the user's completed (not voided) sessions of the game completed in
+        [start, end) (no bound where None); None when there is none."""
 
 
 class PlayRecords(Protocol):

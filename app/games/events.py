@@ -106,4 +106,47 @@ class TournamentStarted(DomainEvent):
     ends_at: datetime
 
 
-EVENTS = (GameSessionComplete, TournamentComplete, ChallengeComplete, ChallengeInvited, TournamentStarted)
+@dataclass(frozen=True)
+class SessionVoided(DomainEvent):
+    """Published by games once when a moderator or an admin voids a completed session's score, recorded in the
+    voiding transaction; key `session_voided:<id>`. What the session counted for is taken back: its credits
+    (a linked ledger entry; held credits are forfeited), its points, totals and leaderboard entries.
+    completed_event_id: the GameSessionComplete that counted it (a subscriber that has not applied that event
+    yet must never apply it)."""
+
+    name: ClassVar[str] = "session_voided"
+    session_id: str
+    user_id: str
+    game_id: str
+    universal_score: int
+    play_seconds: int
+    completed_at: datetime
+    completed_event_id: str | None
+    reason: str
+    actor_id: str
+    voided_at: datetime
+
+
+@dataclass(frozen=True)
+class SessionApproved(DomainEvent):
+    """Published by games once when a moderator or an admin approves a session a fraud rule flagged; key
+    `session_approved:<id>`. Its held credits go to the balance."""
+
+    name: ClassVar[str] = "session_approved"
+    session_id: str
+    user_id: str
+    game_id: str
+    reason: str
+    actor_id: str
+    approved_at: datetime
+
+
+EVENTS = (
+    GameSessionComplete,
+    TournamentComplete,
+    ChallengeComplete,
+    ChallengeInvited,
+    TournamentStarted,
+    SessionVoided,
+    SessionApproved,
+)

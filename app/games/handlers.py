@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from app.core.hooks import Event, Subscription
+from app.donations.events import SessionCreditHeld, SessionCreditSettled
 from app.games.events import GameSessionComplete
 from app.games.services import GamesServices
 from app.games.services.challenges import ChallengeService
 
 
 def subscriptions(services: GamesServices) -> list[Subscription]:
-    return [Subscription(GameSessionComplete, "games:challenge_progress", challenge_progress(services.challenges))]
+    fair_play = services.fair_play
+    return [
+        Subscription(GameSessionComplete, "games:challenge_progress", challenge_progress(services.challenges)),
+        # idempotent: a session enters the queue once, and a review closes once
+        Subscription(SessionCreditHeld, "games:review_flagged_session", lambda event: fair_play.flag(event.payload)),
+        Subscription(
+            SessionCreditSettled, "games:close_session_review", lambda event: fair_play.settled(event.payload)
+        ),
+    ]
 
 
 def challenge_progress(challenges: ChallengeService):

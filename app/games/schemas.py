@@ -21,6 +21,7 @@ from app.core.api import (
     Timestamp,
     UtcDateTime,
 )
+from app.core.models.user import STAFF
 from app.games.models import competition as comp
 from app.games.models import modes as mode_rules
 from app.games.models import session as session_rules
@@ -146,6 +147,8 @@ class GameSessionOut(OutSchema):
     tournament_id = fields.String(allow_none=True)
     tournament_team_id = fields.String(allow_none=True)
     device_id = fields.String(allow_none=True)
+    voided_at = Timestamp(attribute="void.at", metadata={"description": "status voided: when its score was voided"})
+    void_reason = fields.String(attribute="void.reason", metadata={"description": "status voided: why"})
 
 
 class GameSessionEndOut(OutSchema):
@@ -155,6 +158,48 @@ class GameSessionEndOut(OutSchema):
         required=True,
         metadata={"description": "Euros credited to the wallet for this session"},
     )
+
+
+# -- fair play -----------------------------------------------------------------------------------
+class GameSessionReviewQuery(QuerySchema):
+    page = _page()
+    per_page = _per_page()
+    status = fields.String(
+        validate=validate.OneOf(session_rules.REVIEW_STATUSES),
+        metadata={"description": "Default: pending (waiting for a decision)"},
+    )
+
+
+class GameSessionDecisionIn(StrictSchema):
+    decision = fields.String(required=True, validate=validate.OneOf(session_rules.DECISIONS))
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=300),
+        metadata={"description": "Told to the player, kept in the audit log"},
+    )
+
+
+class GameSessionDecisionOut(OutSchema):
+    decision = fields.String(required=True, validate=validate.OneOf(session_rules.DECISIONS))
+    reason = fields.String(metadata={"description": "Absent when the credits were settled from the wallet"})
+    by = fields.String(allow_none=True, metadata={"description": "The moderator or admin who decided"})
+    role = fields.String(allow_none=True, validate=validate.OneOf(STAFF))
+    at = Timestamp(required=True)
+    via = fields.String(metadata={"description": "wallet: settled through the held credits of the wallet"})
+
+
+class GameSessionReviewOut(OutSchema):
+    status = fields.String(required=True, validate=validate.OneOf(session_rules.REVIEW_STATUSES))
+    reasons = fields.List(fields.String(), required=True, metadata={"description": "The fraud rules that flagged it"})
+    held = Euros(attribute="held_cents", required=True, metadata={"description": "Credits held until a decision"})
+    flagged_at = Timestamp(required=True)
+    decision = fields.Nested(GameSessionDecisionOut)
+
+
+class GameStaffSessionOut(GameSessionOut):
+    user_id = fields.String(required=True)
+    review = fields.Nested(GameSessionReviewOut, metadata={"description": "Present when a fraud rule flagged it"})
+    void = fields.Nested(GameSessionDecisionOut, metadata={"description": "Present when it was voided"})
 
 
 # -- modes -------------------------------------------------------------------------------------

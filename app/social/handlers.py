@@ -13,17 +13,22 @@ from app.donations.events import (
     DonationRefunded,
     DonationRejected,
 )
+from app.games.contracts import GameDirectory
 from app.games.events import (
     ChallengeComplete,
     ChallengeInvited,
     GameSessionComplete,
+    SessionApproved,
+    SessionVoided,
     TournamentComplete,
     TournamentStarted,
 )
 from app.impact.events import CommunityMilestone, FeatureUnlocked, StoryUnlocked
 from app.social.events import AchievementUnlock, SeasonRewardGranted, SocialActivity, WeeklyReset
+from app.social.models import entries
 from app.social.models import impact as rules
 from app.social.models import notifications as say
+from app.social.models.periods import period_keys, period_window
 from app.social.models.relationships import pair_key
 from app.social.services import SocialServices
 from app.social.services.leaderboards import LeaderboardService
@@ -32,12 +37,13 @@ from app.social.services.scoring import Activity, ScoringService, Work
 
 
 def subscriptions(services: SocialServices) -> list[Subscription]:
-    h = SocialHandlers(services.scoring, services.leaderboards)
+    h = SocialHandlers(services.scoring, services.leaderboards, services.leaderboards.games)
     n = NotificationHandlers(services.notifications)
     return [
         Subscription(UserRegistered, "social:init_score", h.on_user_registered),
         Subscription(UserLogin, "social:login_streak", h.on_user_login),
         Subscription(GameSessionComplete, "social:session_complete", h.on_session_complete),
+        Subscription(SessionVoided, "social:session_voided", h.on_session_voided),
         Subscription(TournamentComplete, "social:tournament_complete", h.on_tournament_complete),
         Subscription(ChallengeComplete, "social:challenge_complete", h.on_challenge_complete),
         Subscription(DonationComplete, "social:donation_complete", h.on_donation_complete),
@@ -60,6 +66,8 @@ def subscriptions(services: SocialServices) -> list[Subscription]:
         Subscription(SeasonRewardGranted, "social:record_season_reward", _record_season_reward(services)),
         Subscription(SeasonRewardGranted, "social:notify_season_reward", n.on_season_reward),
         Subscription(AchievementUnlock, "social:notify_achievement", n.on_achievement_unlock),
+        Subscription(SessionVoided, "social:notify_session_voided", n.on_session_voided),
+        Subscription(SessionApproved, "social:notify_session_approved", n.on_session_approved),
         Subscription(CommunityMilestone, "social:notify_community_milestone", n.on_community_milestone),
     ]
 
@@ -72,8 +80,8 @@ def _record_season_reward(services: SocialServices):
 
 
 class SocialHandlers:
-    def __init__(self, scoring: ScoringService, leaderboards: LeaderboardService):
-        self.scoring, self.leaderboards = scoring, leaderboards
+    def __init__(self, scoring: ScoringService, leaderboards: LeaderboardService, games: GameDirectory):
+        self.scoring, self.leaderboards, self.games = scoring, leaderboards, games
 
     def _run(self, handler: str, event, build) -> bool:
         return self.scoring.run(f"{handler}:{event.id}", build)
@@ -112,6 +120,33 @@ class SocialHandlers:
                 )
             ),
         )
+
+    def on_session_voided(self, event) -> None:
+        """Take back what the session counted for: its points, totals and board buckets. The game's board keeps
+        a best, so each of its buckets becomes the best of the sessions left in it (or goes)."""
+        p: SessionVoided = event.payload
+        score = max(0, int(p.universal_score))
+        board = f"game:{p.game_id}"
+        best_left = [
+            (board, key, self.games.best_score(p.user_id, p.game_id, *period_window(key)), entries.SET)
+            for key in period_keys(p.completed_at)
+        ]
+
+        def build(w: Work) -> None:
+            if p.completed_event_id and w.once(f"session:{p.completed_event_id}"):
+                return  # its completion was not counted yet; taking its marker, it never will be
+            w.add(
+                Activity(
+                    p.user_id,
+                    p.completed_at,
+                    points={"gaming": -rules.session_points(score)},
+                    inc={"sessions_completed": -1, "universal_score_total": -score},
+                    boards=[("gaming", -score, entries.INC)],
+                    period_boards=best_left,
+                )
+            )
+
+        self._run("void", event, build)
 
     def on_tournament_complete(self, event) -> None:
         p = event.payload
@@ -256,6 +291,20 @@ class NotificationHandlers:
         )
         for user_id in dict.fromkeys(p.invited_ids):
             self._notify(user_id, draft, event)
+
+    def on_session_voided(self, event: Event) -> None:
+        p: SessionVoided = event.payload
+        draft = say.session_voided(
+            self.notifications.game_name(p.game_id), p.reason, session_id=p.session_id, game_id=p.game_id
+        )
+        self._notify(p.user_id, draft, event)
+
+    def on_session_approved(self, event: Event) -> None:
+        p: SessionApproved = event.payload
+        draft = say.session_approved(
+            self.notifications.game_name(p.game_id), session_id=p.session_id, game_id=p.game_id
+        )
+        self._notify(p.user_id, draft, event)
 
     def on_challenge_complete(self, event: Event) -> None:
         p: ChallengeComplete = event.payload

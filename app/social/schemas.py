@@ -436,6 +436,7 @@ class NotificationDataOut(OutSchema):
     target_id = fields.String(metadata={"description": "The content a moderation notice is about"})
     decision = fields.String(validate=validate.OneOf(("dismiss", "hide", "warn", "escalate")))
     required_milestone = Number(metadata={"description": "Euros donated in total that unlock the feature"})
+    session_id = fields.String(metadata={"description": "The game session a moderator voided or approved"})
 
 
 class NotificationOut(OutSchema):

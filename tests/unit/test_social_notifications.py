@@ -26,6 +26,8 @@ def test_every_kind_has_words_and_the_flat_data_a_client_links_to():
         say.report_decided("team", "hide", report_id="r"),
         say.moderation_notice("team", "warn", "", target_id="t"),
         say.leaderboard_entry_removed("gaming", "2026-W47", "cheating"),
+        say.session_voided("Eco Quiz", "scripted play", session_id="s", game_id="g"),
+        say.session_approved("Eco Quiz", session_id="s", game_id="g"),
         say.season_reward("Spring", "gaming", 2, None, 150, season_id="s"),
     ]
     assert {d.kind for d in drafts} == set(say.KINDS)

@@ -38,13 +38,19 @@ class TransactionSourceOut(OutSchema):
     rank = fields.Integer(allow_none=True, metadata={"description": "kind tournament or season"})
     board = fields.String(metadata={"description": "kind season: the leaderboard"})
     team_id = fields.String(allow_none=True, metadata={"description": "kind tournament"})
-    key = fields.String(metadata={"description": "kind held: the key of the held entry released"})
+    key = fields.String(
+        metadata={
+            "description": "kind held: the key of the held entry released; kind session on a reversal: the key "
+            "of the credit taken back"
+        }
+    )
     via = fields.String(metadata={"description": "kind card: webhook, confirm or reconcile"})
     stripe_event_id = fields.String(metadata={"description": "kind card"})
 
 
 class TransactionBreakdownOut(OutSchema):
-    """How a session's credits were computed (entry type earned), or what a release settled (type release)."""
+    """How a session's credits were computed (entry type earned), what a release settled (type release), or
+    what a voided session's reversal took back (type reversal)."""
 
     play_seconds = fields.Integer()
     counted_minutes = fields.Float(metadata={"description": "Minutes paid (after the per-session limit)"})
@@ -61,6 +67,11 @@ class TransactionBreakdownOut(OutSchema):
     reasons = fields.List(fields.String(), metadata={"description": "Why credits were capped or held"})
     rates_version = fields.Integer()
     approved = fields.Boolean(metadata={"description": "type release: released (true) or voided (false)"})
+    reversed = Euros(attribute="reversed_cents", metadata={"description": "type reversal: taken back from the balance"})
+    unrecovered = Euros(
+        attribute="unrecovered_cents",
+        metadata={"description": "type reversal: already donated when the session was voided, not taken back"},
+    )
 
 
 def _entry_status(entry: dict) -> str | None:

@@ -128,7 +128,11 @@ def resume_session(session_id):
 @blp.arguments(GameSessionEndIn)
 @blp.response(200, Envelope(GameSessionEndOut))
 @blp.alt_response(404, schema=ErrorEnvelope, description="SESSION_NOT_FOUND (also another user's session)")
-@blp.alt_response(409, schema=ErrorEnvelope, description="SESSION_EXPIRED (abandoned after inactivity)")
+@blp.alt_response(
+    409,
+    schema=ErrorEnvelope,
+    description="SESSION_EXPIRED (abandoned after inactivity), SESSION_VOIDED (a moderator voided its score)",
+)
 @blp.alt_response(
     422,
     schema=ErrorEnvelope,

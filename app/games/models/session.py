@@ -6,10 +6,22 @@ import json
 from datetime import date, datetime, timedelta
 
 ACTIVE, PAUSED, COMPLETED, ABANDONED = "active", "paused", "completed", "abandoned"
-STATUSES = (ACTIVE, PAUSED, COMPLETED, ABANDONED)
+VOIDED = "voided"  # a completed session whose score a moderator or an admin took back (fair play)
+STATUSES = (ACTIVE, PAUSED, COMPLETED, ABANDONED, VOIDED)
 OPEN_STATUSES = (ACTIVE, PAUSED)
 # status -> the statuses a session may reach it from (every session write is also version-guarded)
-REACHABLE_FROM = {PAUSED: (ACTIVE,), ACTIVE: (PAUSED,), COMPLETED: OPEN_STATUSES, ABANDONED: OPEN_STATUSES}
+REACHABLE_FROM = {
+    PAUSED: (ACTIVE,),
+    ACTIVE: (PAUSED,),
+    COMPLETED: OPEN_STATUSES,
+    ABANDONED: OPEN_STATUSES,
+    VOIDED: (COMPLETED,),
+}
+# fair play: a session whose credits a fraud rule held waits for a decision
+REVIEW_PENDING, REVIEW_APPROVED, REVIEW_VOIDED = "pending", "approved", "voided"
+REVIEW_STATUSES = (REVIEW_PENDING, REVIEW_APPROVED, REVIEW_VOIDED)
+APPROVE, VOID = "approve", "void"
+DECISIONS = (APPROVE, VOID)
 # ledger statuses of a session credit that landed in the wallet (a held credit has not)
 CREDITED_STATUSES = ("credited", "capped")
 STREAK_LOOKBACK_DAYS = 400

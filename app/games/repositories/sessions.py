@@ -6,7 +6,16 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.core.ids import object_id
-from app.games.models.session import ABANDONED, ACTIVE, COMPLETED, OPEN_STATUSES, PAUSED, REACHABLE_FROM
+from app.games.models.session import (
+    ABANDONED,
+    ACTIVE,
+    COMPLETED,
+    OPEN_STATUSES,
+    PAUSED,
+    REACHABLE_FROM,
+    REVIEW_PENDING,
+    VOIDED,
+)
 
 
 class SessionAlreadyOpen(Exception):
@@ -31,6 +40,10 @@ class SessionRepository:
         c.create_index([("tournament_id", ASCENDING), ("status", ASCENDING)])
         c.create_index([("team_ids", ASCENDING), ("status", ASCENDING)])
         c.create_index([("game_id", ASCENDING), ("created_at", ASCENDING)])
+        c.create_index([("review.status", ASCENDING), ("review.flagged_at", ASCENDING)], sparse=True)
+        c.create_index(
+            [("user_id", ASCENDING), ("game_id", ASCENDING), ("status", ASCENDING), ("completed_at", ASCENDING)]
+        )
 
     # -- writes ---------------------------------------------------------------------------
     def insert(self, doc: dict, *, session=None) -> dict:
@@ -73,6 +86,52 @@ class SessionRepository:
         update = {"$set": {"status": ABANDONED, "abandoned_at": at, "updated_at": at}, "$unset": {"open_key": ""}}
         return self._move(session_id, version, ABANDONED, update)
 
+    def flag_for_review(self, session_id: str, review: dict) -> bool:
+        """Put a session in the review queue, once (a session already flagged or decided stays as it is)."""
+        key = object_id(session_id)
+        if key is None:
+            return False
+        done = self.collection.update_one({"_id": key, "review": {"$exists": False}}, {"$set": {"review": review}})
+        return done.modified_count == 1
+
+    def settle_review(self, session_id: str, status: str, decision: dict) -> bool:
+        """Close a pending review (its held credits were settled another way)."""
+        key = object_id(session_id)
+        if key is None:
+            return False
+        done = self.collection.update_one(
+            {"_id": key, "review.status": REVIEW_PENDING},
+            {"$set": {"review.status": status, "review.decision": decision}},
+        )
+        return done.modified_count == 1
+
+    def approve(self, session_id, decision: dict, *, status: str, session=None) -> dict | None:
+        """A completed session in review, approved: its review closes (None: not completed, or not in review)."""
+        return self.collection.find_one_and_update(
+            {"_id": session_id, "status": COMPLETED, "review.status": REVIEW_PENDING},
+            {"$set": {"review.status": status, "review.decision": decision, "updated_at": decision["at"]}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+
+    def void(self, session_id, decision: dict, *, review_status: str, session=None) -> dict | None:
+        """A completed session voided (None: it is not completed, e.g. voided by someone else first); a pending
+        review closes with it."""
+        doc = self.collection.find_one_and_update(
+            {"_id": session_id, "status": COMPLETED},
+            {"$set": {"status": VOIDED, "void": decision, "updated_at": decision["at"]}, "$inc": {"version": 1}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        if doc is not None and (doc.get("review") or {}).get("status") == REVIEW_PENDING:
+            doc = self.collection.find_one_and_update(
+                {"_id": session_id},
+                {"$set": {"review.status": review_status, "review.decision": decision}},
+                return_document=ReturnDocument.AFTER,
+                session=session,
+            )
+        return doc
+
     def _move(self, session_id, version: int, to: str, update: dict, *, session=None) -> dict | None:
         return self._write(session_id, version, REACHABLE_FROM[to], {**update, "$inc": {"version": 1}}, session=session)
 
@@ -92,6 +151,32 @@ class SessionRepository:
     def for_user(self, session_id: str, user_id: str) -> dict | None:
         key = object_id(session_id)
         return self.collection.find_one({"_id": key, "user_id": user_id}) if key else None
+
+    def by_id(self, session_id: str) -> dict | None:
+        key = object_id(session_id)
+        return self.collection.find_one({"_id": key}) if key else None
+
+    def review_queue(self, *, status: str, skip: int, limit: int) -> tuple[list[dict], int]:
+        """Sessions whose review has this status, the oldest flag first."""
+        query = {"review.status": status}
+        total = self.collection.count_documents(query)
+        rows = list(
+            self.collection.find(query)
+            .sort([("review.flagged_at", ASCENDING), ("_id", ASCENDING)])
+            .skip(skip)
+            .limit(limit)
+        )
+        return rows, total
+
+    def best_score(self, user_id: str, game_id: str, start: datetime | None, end: datetime | None) -> int | None:
+        """The best universal score of the user's completed sessions of a game completed in [start, end) (no
+        bound where None); None when there is none."""
+        match: dict = {"user_id": user_id, "game_id": game_id, "status": COMPLETED}
+        window = {op: at for op, at in (("$gte", start), ("$lt", end)) if at is not None}
+        if window:
+            match["completed_at"] = window
+        doc = self.collection.find_one(match, {"universal_score": 1}, sort=[("universal_score", DESCENDING)])
+        return None if doc is None else int(doc.get("universal_score") or 0)
 
     def open_for(self, user_id: str, game_id: str) -> dict | None:
         return self.collection.find_one(

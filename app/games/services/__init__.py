@@ -10,6 +10,7 @@ from app.games.services.catalog import CatalogService
 from app.games.services.challenges import ChallengeService
 from app.games.services.clock import Clock
 from app.games.services.directory import GameDirectoryService
+from app.games.services.fair_play import FairPlayService
 from app.games.services.modes import ModeManager
 from app.games.services.sessions import SessionService
 from app.games.services.teams import TeamService
@@ -21,6 +22,7 @@ class GamesServices:
     clock: Clock
     catalog: CatalogService
     sessions: SessionService
+    fair_play: FairPlayService  # the review queue and moderators' decisions on sessions
     modes: ModeManager
     challenges: ChallengeService
     teams: TeamService

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from app.games.services.catalog import CatalogService
 from app.games.services.sessions import SessionService
@@ -30,3 +30,6 @@ class GameDirectoryService:
 
     def play_summary(self, user_id: str, first_day: date, end_day: date) -> dict:
         return self.sessions.play_summary(user_id, first_day, end_day)
+
+    def best_score(self, user_id: str, game_id: str, start: datetime | None, end: datetime | None) -> int | None:
+        return self.sessions.best_score(user_id, game_id, start, end)

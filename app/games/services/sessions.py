@@ -87,6 +87,9 @@ class SessionService:
         rows, total = self.repo.list_for_user(user_id, status=status, game_id=game_id, skip=skip, limit=limit)
         return [self.view(r) for r in rows], total
 
+    def best_score(self, user_id: str, game_id: str, start, end) -> int | None:
+        return self.repo.best_score(user_id, game_id, start, end)
+
     def play_summary(self, user_id: str, first_day: date, end_day: date) -> dict:
         """{sessions, play_seconds} completed on first_day <= day < end_day."""
         sessions, seconds = self.repo.play_between(user_id, first_day.isoformat(), end_day.isoformat())
@@ -172,7 +175,7 @@ class SessionService:
 
     # -- progress -----------------------------------------------------------------------
     def _open(self, doc: dict) -> None:
-        if doc["status"] == rules.COMPLETED:
+        if doc["status"] in (rules.COMPLETED, rules.VOIDED):
             raise Conflict("SESSION_ALREADY_ENDED")
         if doc["status"] == rules.ABANDONED:
             raise Conflict("SESSION_EXPIRED")
@@ -265,6 +268,8 @@ class SessionService:
                 return self.result(doc)
             if doc["status"] == rules.ABANDONED:
                 raise Conflict("SESSION_EXPIRED")
+            if doc["status"] == rules.VOIDED:
+                raise Conflict("SESSION_VOIDED")
             try:
                 completed, event_id = self._complete(doc, final_score, play_seconds, state_json)
             except _Raced:

@@ -25,6 +25,8 @@ SEASON_REWARD = "season_reward"
 REPORT_DECIDED = "report_decided"
 MODERATION_NOTICE = "moderation_notice"
 LEADERBOARD_ENTRY_REMOVED = "leaderboard_entry_removed"
+SESSION_VOIDED = "session_voided"
+SESSION_APPROVED = "session_approved"
 ACHIEVEMENT_UNLOCKED = "achievement_unlocked"
 COMMUNITY_MILESTONE = "community_milestone"
 
@@ -49,6 +51,8 @@ KINDS = (
     REPORT_DECIDED,
     MODERATION_NOTICE,
     LEADERBOARD_ENTRY_REMOVED,
+    SESSION_VOIDED,
+    SESSION_APPROVED,
 )
 
 # The switch in the user's `notifications` preferences that must be on, besides `push` or `email`, for a
@@ -314,6 +318,25 @@ def leaderboard_entry_removed(board: str, period_key: str, reason: str) -> Draft
         "Leaderboard entry removed",
         f"A moderator removed your entry on the {board.replace('_', ' ')} leaderboard for {period_key}{why}.",
         {"board": board, "period_key": period_key},
+    )
+
+
+def session_voided(game_name: str, reason: str, *, session_id: str, game_id: str) -> Draft:
+    return Draft(
+        SESSION_VOIDED,
+        "Game session voided",
+        f"A moderator voided your {game_name} session: {reason.strip()}. Its score, points and credits were "
+        "taken back.",
+        {"session_id": session_id, "game_id": game_id},
+    )
+
+
+def session_approved(game_name: str, *, session_id: str, game_id: str) -> Draft:
+    return Draft(
+        SESSION_APPROVED,
+        "Game session approved",
+        f"Your {game_name} session was reviewed and approved: its held credits are in your wallet.",
+        {"session_id": session_id, "game_id": game_id},
     )
 
 

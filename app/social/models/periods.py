@@ -23,6 +23,24 @@ def period_key(period: str, at: datetime) -> str:
     raise ValueError(f"unknown period {period!r}")
 
 
+def period_window(key: str) -> tuple[datetime | None, datetime | None]:
+    """The [start, end) a bucket key covers ((None, None) for all_time)."""
+    period, _, value = key.partition(":")
+    if period == "all_time":
+        return None, None
+    if period == "daily":
+        start = datetime.strptime(value, "%Y-%m-%d")
+        return start, start + timedelta(days=1)
+    if period == "weekly":
+        start = datetime.strptime(value + "-1", "%G-W%V-%u")
+        return start, start + timedelta(days=7)
+    if period == "monthly":
+        start = datetime.strptime(value, "%Y-%m")
+        end = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return start, end
+    raise ValueError(f"unknown period key {key!r}")
+
+
 def period_keys(at: datetime) -> list[str]:
     """Every bucket an activity at `at` counts towards."""
     return [period_key(p, at) for p in PERIODS]

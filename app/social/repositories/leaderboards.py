@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo import ASCENDING, DESCENDING, DeleteOne, UpdateOne
 
 from app.core.clock import utcnow
 from app.core.database import shard_of as _shard
@@ -156,14 +156,16 @@ class LeaderboardRepository:
         }
 
     def move_entries(self, user_id: str, moves: dict, *, session=None) -> None:
-        """Write the user's new scores {(board, period): (old, new)} and move them in the count trees:
-        one write of the entries, one of the count nodes."""
+        """Write the user's new scores {(board, period): (old, new)} (new None: the entry goes) and move them in
+        the count trees: one write of the entries, one of the count nodes."""
         if not moves:
             return
         now = utcnow()
         self.entries.bulk_write(
             [
-                UpdateOne(
+                DeleteOne({"_id": entry_id(board, period, user_id)})
+                if new is None
+                else UpdateOne(
                     {"_id": entry_id(board, period, user_id)},
                     {
                         "$set": {"score": new, "updated_at": now},

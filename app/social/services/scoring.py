@@ -35,7 +35,8 @@ class Activity:
     inc: dict = field(default_factory=dict)  # stat -> amount to add
     max: dict = field(default_factory=dict)  # stat -> value to raise to
     set: dict = field(default_factory=dict)  # stat -> value
-    boards: list = field(default_factory=list)  # [(board, value, 'inc'|'max')]
+    boards: list = field(default_factory=list)  # [(board, value, 'inc'|'max')] in every period of `at`
+    period_boards: list = field(default_factory=list)  # [(board, period, value, 'inc'|'max'|'set')]: one period
     onlus_id: str | None = None
     login_day: str | None = None  # 'YYYY-MM-DD' of a login
     challenge_metrics: dict = field(default_factory=dict)  # challenge metric -> contribution
@@ -164,9 +165,8 @@ class ScoringService:
 
         delta = score - before_score
         boards = list(act.boards) + ([("impact_score", delta, entries.INC)] if delta else [])
-        self._move_entries(
-            act.user_id, [(b, period, v, mode) for b, v, mode in boards for period in period_keys(act.at)], session
-        )
+        changes = [(b, period, v, mode) for b, v, mode in boards for period in period_keys(act.at)]
+        self._move_entries(act.user_id, changes + list(act.period_boards), session)
         if delta or not doc:
             self.scores.record_history(act.user_id, f"{now:%Y-%m-%d}", score, points, session=session)
 

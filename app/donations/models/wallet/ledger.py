@@ -21,15 +21,29 @@ HOLD = "hold"  # a donation held for compliance review: balance -> held
 UNHOLD = "unhold"  # a held donation settled: held -> balance (then donated, or left there)
 CARD_PAYMENT = "card_payment"  # money received from a card for a donation (paired with `donated`: net 0)
 CARD_REFUND = "card_refund"  # money sent back to the card (paired with `refund`: net 0)
+REVERSAL = "reversal"  # credits of a voided session taken back (linked to the credit's entry)
 
-ENTRY_TYPES = (EARNED, BONUS, DONATED, REFUND, ADJUSTMENT, RELEASE, HOLD, UNHOLD, CARD_PAYMENT, CARD_REFUND)
+ENTRY_TYPES = (
+    EARNED,
+    BONUS,
+    DONATED,
+    REFUND,
+    ADJUSTMENT,
+    RELEASE,
+    HOLD,
+    UNHOLD,
+    CARD_PAYMENT,
+    CARD_REFUND,
+    REVERSAL,
+)
 
 # entry status
 POSTED = "posted"  # a plain balance change
 CREDITED = "credited"  # earnings credited in full
 CAPPED = "capped"  # earnings reduced (daily cap, per-session limits); reasons in the breakdown
 HELD = "held"  # earnings put on hold by a fraud check; not in the balance
-ENTRY_STATUSES = (POSTED, CREDITED, CAPPED, HELD)
+VOIDED = "voided"  # a session voided before its credits were posted: it never earns any
+ENTRY_STATUSES = (POSTED, CREDITED, CAPPED, HELD, VOIDED)
 
 # what an entry's `source.kind` names
 SOURCE_KINDS = ("session", "tournament", "season", "donation", "card", "admin", "held")
@@ -63,6 +77,8 @@ class Posting:
         if self.type in (EARNED, BONUS) and self.amount_cents > 0:
             inc["total_earned_cents"] = self.amount_cents
         if self.type == RELEASE and self.amount_cents > 0:
+            inc["total_earned_cents"] = self.amount_cents
+        if self.type == REVERSAL:
             inc["total_earned_cents"] = self.amount_cents
         if self.type == DONATED:
             inc["total_donated_cents"] = -self.amount_cents
@@ -103,3 +119,8 @@ def summary_status(entry: dict) -> str:
 def release_key(held_key: str) -> str:
     """The key of the entry that settles credits held under `held_key`."""
     return f"release:{held_key}"
+
+
+def reversal_key(credit_key: str) -> str:
+    """The key of the entry that takes back credits posted under `credit_key` (a voided session)."""
+    return f"reversal:{credit_key}"

@@ -22,7 +22,7 @@ from app.donations.models.donations.donation import (
     new_donation,
 )
 from app.donations.models.donations.receipt import completion
-from app.donations.models.wallet.ledger import BONUS, DONATED, EARNED, REFUND, RELEASE
+from app.donations.models.wallet.ledger import BONUS, DONATED, EARNED, REFUND, RELEASE, REVERSAL
 from app.donations.repositories.donations.donations import DonationRepository, DuplicateDonation
 from app.donations.repositories.wallet.ledger import LedgerRepository
 from app.donations.services.compliance.compliance_service import ComplianceRequest, ComplianceService
@@ -189,8 +189,9 @@ class DonationService:
         return summary.period_summary(self.entries.in_period([DONATED, REFUND], start, end))
 
     def earned_between(self, user_id: str, start: datetime, end: datetime) -> int:
-        """Credits that reached the user's balance in [start, end): play, rewards and released holds."""
-        return self.entries.sum_for_user(user_id, [EARNED, BONUS, RELEASE], start, end)
+        """Credits that reached the user's balance in [start, end): play, rewards and released holds, less the
+        credits of voided sessions taken back."""
+        return self.entries.sum_for_user(user_id, [EARNED, BONUS, RELEASE, REVERSAL], start, end)
 
     def totals_by_status(self) -> dict[str, tuple[int, int]]:
         """{status: (donations, cents)}: what the operator's metrics count."""

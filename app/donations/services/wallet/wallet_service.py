@@ -14,9 +14,10 @@ from datetime import datetime
 from app.core.clock import utcnow
 from app.core.contracts import UserDirectory
 from app.core.errors import NotFound, ValidationFailed, not_own_case
-from app.donations.models.wallet.ledger import ADJUSTMENT, HELD, RELEASE, release_key, summary_status
+from app.donations.models.wallet.ledger import ADJUSTMENT, HELD, summary_status
 from app.donations.repositories.wallet.ledger import LedgerRepository
 from app.donations.repositories.wallet.wallets import IntegrityReportRepository, WalletRepository
+from app.donations.services.wallet.credit_service import settle_held
 from app.donations.services.wallet.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -108,20 +109,7 @@ class WalletService:
         held = self.entries.by_id(entry_id)
         if held is None or held["user_id"] != user_id or held.get("status") != HELD or held["held_cents"] <= 0:
             raise NotFound("HELD_CREDIT_NOT_FOUND")
-        amount = held["held_cents"]
-        for tx in self.ledger.posting(user_id, release_key(held["key"])):
-            with tx:
-                entry = tx.credit(
-                    amount if approve else 0,
-                    type=RELEASE,
-                    held_cents=-amount,
-                    source={"kind": "held", "id": str(held["_id"]), "key": held["key"]},
-                    reason=reason,
-                    actor_id=actor_id,
-                    breakdown={"approved": approve, "held_cents": amount},
-                )
-                tx.announce_credit(entry)
-        return tx.entry
+        return settle_held(self.ledger, held, approve=approve, actor_id=actor_id, reason=reason).entry
 
     def held_credits(self, *, skip: int, limit: int) -> tuple[list, int]:
         """Credits a fraud check held and nobody settled yet, oldest first (admins approve or void them)."""
