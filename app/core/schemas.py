@@ -23,7 +23,7 @@ from app.core.api import (
     Timestamp,
 )
 from app.core.hooks import DONE, FAILED, PARKED, PENDING
-from app.core.ids import canonical_id
+from app.core.ids import OBJECT_ID_PATTERN, canonical_id
 from app.core.models import settings as settings_rules
 from app.core.models.mail import STATUSES as MAIL_STATUSES
 from app.core.models.user import (
@@ -239,7 +239,10 @@ class AutoDonationPrefs(StrictSchema):
 
 
 class DonationPrefs(StrictSchema):
-    default_onlus_id = IdRef(allow_none=True, validate=validate.Length(min=1, max=64))
+    # stored as given, never looked up: an id that cannot name an ONLUS is refused here
+    default_onlus_id = IdRef(
+        allow_none=True, validate=validate.Regexp(f"^{OBJECT_ID_PATTERN}$", error="Not a valid id.")
+    )
     receipt_email = fields.Boolean()
     auto_donation = fields.Nested(AutoDonationPrefs)
 

@@ -173,6 +173,7 @@ PUBLIC = {
     "/api/social/leaderboards/<board_type>": "leaderboards (opted-out users hidden)",
     "/api/social/seasons/<oid:season_id>": "seasons are public",
     "/api/moderation/reports/<oid:report_id>/decision": "moderators and admins only (403 MODERATOR_REQUIRED)",
+    "/api/moderation/sessions/<oid:session_id>/decision": "moderators and admins only (403 MODERATOR_REQUIRED)",
     "/api/moderation/leaderboards/<board_type>/removals": "moderators and admins only (403 MODERATOR_REQUIRED)",
     "/api/social/seasons/<oid:season_id>/standings": "final standings (opted-out users hidden)",
     "/api/social/leaderboards/winners/<week>": "announced winners",

@@ -93,11 +93,16 @@ def test_bad_preferences_change_nothing(user):
         {"gaming": {"sound": "loud"}},
         {"notifications": {"sms": True}},
         {"donations": {"auto_donation": {"threshold": 1.234}}},
+        {"donations": {"default_onlus_id": "\u00f9"}},  # stored as given: an id that names nothing is refused
+        {"donations": {"default_onlus_id": "not-an-id"}},
     ):
         response = user.put("/api/preferences", json=body)
         assert response.status_code == 422, body
         assert response.json["message"] == "VALIDATION_ERROR"
-    assert user.get("/api/preferences").json["data"]["privacy"]["profile_visibility"] == "public"
+    data = user.get("/api/preferences").json["data"]
+    assert data["privacy"]["profile_visibility"] == "public" and data["donations"]["default_onlus_id"] is None
+    spelled = user.put("/api/preferences", json={"donations": {"default_onlus_id": UNKNOWN_ID.upper()}})
+    assert spelled.status_code == 200 and spelled.json["data"]["donations"]["default_onlus_id"] == UNKNOWN_ID
 
 
 def test_preferences_are_per_user(make_user):
