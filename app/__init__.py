@@ -15,6 +15,7 @@ from app import core, donations, games, impact, social
 from app.cli import init_cli
 from app.core.bodies import init_json_bodies
 from app.core.database import connect
+from app.core.dispatcher import Dispatcher
 from app.core.errors import register_error_handlers
 from app.core.extensions import (
     apply_rate_limits,
@@ -87,6 +88,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         retry_base_seconds=app.config["HOOK_RETRY_BASE_SECONDS"],
         done_flush_seconds=app.config["HOOK_DONE_FLUSH_SECONDS"],
     )
+    if app.config["HOOKS_DEFERRED"]:
+        hooks.defer_to(Dispatcher(hooks.dispatch, context=app.app_context))
     for module in MODULES:  # every event type exists before any module subscribes to it
         for event in module.EVENTS:
             hooks.register_event(event)

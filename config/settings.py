@@ -51,6 +51,8 @@ class BaseConfig:
     HOOK_RETRY_BASE_SECONDS = 30
     # first-try successes of event handlers are marked done in batches, at most this late (0: at once)
     HOOK_DONE_FLUSH_SECONDS = 1.0
+    # event handlers run after the answer, on each process's dispatcher thread (False: inside the request)
+    HOOKS_DEFERRED = True
     # how long a token's "not revoked" answer is kept in the cache (0: ask the database every request)
     TOKEN_REVOCATION_CACHE_SECONDS = 60
     # a refresh token presented again this soon after its rotation gets the same pair (0: never)
@@ -123,6 +125,7 @@ class TestingConfig(BaseConfig):
     RATELIMIT_ENABLED = False
     LOG_LEVEL = "WARNING"
     HOOK_DONE_FLUSH_SECONDS = 0  # tests read an event's outcome right after its dispatch
+    HOOKS_DEFERRED = False  # tests read a request's effects right after its answer (deferral has its own tests)
 
 
 class ProductionConfig(BaseConfig):
@@ -179,6 +182,7 @@ _ENV_VARS = {
     "STRIPE_API_BASE": ("STRIPE_API_BASE", str),
     "DONATION_FRAUD_LIMITS": ("DONATION_FRAUD_LIMITS", _json_object),
     "HOOK_DONE_FLUSH_SECONDS": ("HOOK_DONE_FLUSH_SECONDS", float),
+    "HOOKS_DEFERRED": ("HOOKS_DEFERRED", _bool),
     "TOKEN_REVOCATION_CACHE_SECONDS": ("TOKEN_REVOCATION_CACHE_SECONDS", int),
     "REFRESH_REUSE_GRACE_SECONDS": ("REFRESH_REUSE_GRACE_SECONDS", int),
     "REALTIME_TOKEN_CHECK_SECONDS": ("REALTIME_TOKEN_CHECK_SECONDS", float),

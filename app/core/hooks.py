@@ -2,8 +2,9 @@
 
 - An event is written to the `hook_events` outbox (optionally inside the publisher's
   transaction) before any handler runs, with one status slot per subscribed handler.
-- Handlers run in-process, in registration order, right after the publishing write;
-  each outcome is recorded. A failing handler never fails the publisher. When every handler
+- Handlers run in-process, in registration order, once the publishing write committed (`after_commit`):
+  right away, or, with a dispatcher (app.core.dispatcher, HOOKS_DEFERRED), after the answer on the
+  process's dispatcher thread; each outcome is recorded. A failing handler never fails the publisher. When every handler
   succeeded at its first attempt (nearly always), the 'done' outcome is written together with
   the others dispatched within `done_flush_seconds` (one update for many events instead of one
   each); should the process die before that write, the retry pass runs the handlers again,
@@ -97,6 +98,7 @@ class HookManager:
         self._done_lock = threading.Lock()
         self._done_timer: threading.Timer | None = None
         self._exit_hooked = False
+        self._dispatcher = None  # set by defer_to(): handlers run after the answer
         self._events: dict[str, type] = {}
         # strong references, kept in registration order (not weak signals)
         self._subscriptions: dict[str, list[Subscription]] = {}
@@ -178,10 +180,30 @@ class HookManager:
         return recorded
 
     def publish(self, payload: DomainEvent, *, key: str | None = None) -> str:
-        """Record the event, then run its handlers now. Returns the event id."""
+        """Record the event, then run its handlers (after_commit). Returns the event id."""
         event_id = self.record(payload, key=key)
-        self.dispatch(event_id)
+        self.after_commit(event_id)
         return event_id
+
+    def defer_to(self, dispatcher) -> None:
+        """Run committed events' handlers on `dispatcher` (its `submit(event_id)`), after the answer."""
+        self._dispatcher = dispatcher
+
+    @property
+    def deferred(self) -> bool:
+        """Handlers run after the answer: what the answer needs, its publisher does itself."""
+        return self._dispatcher is not None
+
+    @property
+    def dispatcher(self):
+        return self._dispatcher
+
+    def after_commit(self, event_id: str) -> None:
+        """The event's write committed: run its handlers, now or (deferred) on the dispatcher."""
+        if self._dispatcher is None:
+            self.dispatch(event_id)
+        else:
+            self._dispatcher.submit(event_id)
 
     def dispatch(self, event_id: str, *, only: set[str] | None = None, statuses=(PENDING,)) -> dict:
         """Run the event's handlers whose status is in `statuses`; return the updated document.

@@ -92,6 +92,11 @@ def core_figures(infra: Infrastructure) -> list[Figure]:
             "goodplay_outbox_events", "Events whose handlers are not all done, by status", outbox_events, ("status",)
         ),
         Figure("goodplay_outbox_oldest_age_seconds", "Age of the oldest pending or failed event", outbox_age),
+        Figure(
+            "goodplay_dispatcher_backlog",
+            "Committed events this process has not run the handlers of yet (handlers after the answer)",
+            lambda: float(hooks.dispatcher.backlog if hooks.dispatcher is not None else 0),
+        ),
         Figure("goodplay_mail_messages", "Messages in the mail outbox, by status", mail_messages, ("status",)),
         Figure("goodplay_mail_oldest_pending_age_seconds", "Age of the oldest message waiting to be sent", mail_age),
         Figure("goodplay_database_up", "1 when the database answers a ping", lambda: float(health.ping())),

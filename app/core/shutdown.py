@@ -23,6 +23,11 @@ def close_realtime(app: Flask) -> None:
 
 
 def flush_deferred(app: Flask) -> None:
-    """Write what the hook manager keeps for a batch (first-try outcomes) before the process exits."""
-    written = app.extensions[EXTENSION].infra.hooks.flush_done()
+    """Before the process exits: run the handlers of the events committed and not dispatched yet, then write
+    what the hook manager keeps for a batch (first-try outcomes)."""
+    hooks = app.extensions[EXTENSION].infra.hooks
+    if hooks.dispatcher is not None:
+        ran = hooks.dispatcher.drain()
+        log.info("shutdown: %d committed events dispatched", ran)
+    written = hooks.flush_done()
     log.info("shutdown: %d deferred event outcomes written", written)

@@ -21,9 +21,10 @@ class SessionCredits(Protocol):
 
 
 class SessionCrediting(Protocol):
-    def credit_completed_session(self, session: GameSessionComplete) -> None:
+    def credit_completed_session(self, session: GameSessionComplete, *, follow_ups: bool = True) -> None:
         """Post a completed session's credits now (idempotent per session: the event's handler, a retry or
-        a concurrent caller post them once)."""
+        a concurrent caller post them once). follow_ups=False leaves what a credit sets off (auto-donations)
+        to the event's handler."""
 
 
 class OnlusDirectory(Protocol):

@@ -111,7 +111,7 @@ class ChallengeService:
                 session=s,
             )
 
-        self.hooks.dispatch(self.transactions.run(work))
+        self.hooks.after_commit(self.transactions.run(work))
         return self.view(challenge)
 
     @staticmethod
@@ -246,7 +246,7 @@ class ChallengeService:
 
         done, event_id = self.transactions.run(work)
         if event_id:
-            self.hooks.dispatch(event_id)
+            self.hooks.after_commit(event_id)
         return done
 
     def expire_due(self) -> dict:

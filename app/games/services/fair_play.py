@@ -115,5 +115,5 @@ class FairPlayService:
 
     def _commit(self, work) -> dict:
         updated, event_id = self.transactions.run(work)
-        self.hooks.dispatch(event_id)
+        self.hooks.after_commit(event_id)
         return updated

@@ -271,14 +271,18 @@ class SessionService:
             if doc["status"] == rules.VOIDED:
                 raise Conflict("SESSION_VOIDED")
             try:
-                completed, event_id = self._complete(doc, final_score, play_seconds, state_json)
+                completed, event_id, payload = self._complete(doc, final_score, play_seconds, state_json)
             except _Raced:
                 continue
-            self.hooks.dispatch(event_id)
+            if self.hooks.deferred:  # the wallet holds the credits when `end` answers; the rest comes after
+                self.credits.credit_completed_session(payload, follow_ups=False)
+            self.hooks.after_commit(event_id)
             return self.result(completed)
         raise Conflict("SESSION_BUSY")
 
-    def _complete(self, doc: dict, final_score: int, claimed: int | None, state_json) -> tuple[dict, str]:
+    def _complete(
+        self, doc: dict, final_score: int, claimed: int | None, state_json
+    ) -> tuple[dict, str, GameSessionComplete]:
         plugin = self._plugin(doc)
         now = self.clock()
         measured = rules.measured_play_seconds(doc, now)
@@ -345,7 +349,7 @@ class SessionService:
             if updated is None:
                 raise _Raced()
             event_id = self.hooks.record(payload, key=f"session:{session_id}", session=s, event_id=new_event_id)
-            return updated, event_id
+            return updated, event_id, payload
 
         return self.transactions.run(work)
 

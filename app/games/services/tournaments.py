@@ -220,7 +220,7 @@ class TournamentService:
 
         event_id = self.transactions.run(work)
         if event_id:
-            self.hooks.dispatch(event_id)
+            self.hooks.after_commit(event_id)
         return bool(event_id)
 
     def _players(self, doc: dict) -> list[str]:
@@ -276,6 +276,6 @@ class TournamentService:
         done, event_id = self.transactions.run(work)
         if done is None:  # someone else closed it between our read and our write
             return self._load(tournament_id), False
-        self.hooks.dispatch(event_id)
+        self.hooks.after_commit(event_id)
         log.info("tournament %s completed with %d ranked participants", tid, len(standings))
         return done, True

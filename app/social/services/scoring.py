@@ -115,7 +115,7 @@ class ScoringService:
         except AlreadyProcessed:
             return False
         for event_id in holder["work"].events:
-            self.hooks.dispatch(event_id)
+            self.hooks.after_commit(event_id)
         return True
 
     # -- one user's activity ---------------------------------------------------------------

@@ -44,7 +44,7 @@ class CreditService:
         self.auto_donations = auto_donations  # run after a credit reaches the balance
 
     # -- contract: app.donations.contracts.SessionCrediting ------------------------------
-    def credit_completed_session(self, session: GameSessionComplete) -> None:
+    def credit_completed_session(self, session: GameSessionComplete, *, follow_ups: bool = True) -> None:
         facts = SessionFacts(
             play_seconds=session.play_seconds,
             category=session.game_category,
@@ -57,15 +57,36 @@ class CreditService:
             sessions_last_hour=session.sessions_last_hour,
         )
         self.credit_session(
-            session_id=session.session_id, user_id=session.user_id, facts=facts, game_id=session.game_id
+            session_id=session.session_id,
+            user_id=session.user_id,
+            facts=facts,
+            game_id=session.game_id,
+            follow_ups=follow_ups,
         )
 
     def credit_session(
-        self, *, session_id: str, user_id: str, facts: SessionFacts, game_id: str | None = None
-    ) -> LedgerPosting:
-        """Convert one completed session into credits. Ledger key `session:<id>`: a second delivery
-        (or a racing one) finds the entry and changes nothing."""
+        self,
+        *,
+        session_id: str,
+        user_id: str,
+        facts: SessionFacts,
+        game_id: str | None = None,
+        follow_ups: bool = True,
+    ) -> dict:
+        """Convert one completed session into credits; its ledger entry. Ledger key `session:<id>`: a second
+        delivery (or a racing one) finds the entry and changes nothing; one this process posted (the `end`
+        request, before the event's handler runs) is known without a query."""
         key = session_key(session_id)
+        posted = self.ledger.remembered(key)
+        if posted is None:
+            posted = self._post_session_credit(session_id, user_id, facts, game_id, key)
+        if follow_ups:
+            self._after_credit(user_id, key, posted)
+        return posted
+
+    def _post_session_credit(
+        self, session_id: str, user_id: str, facts: SessionFacts, game_id: str | None, key: str
+    ) -> dict:
         rates = self.rates.current()
         for tx in self.ledger.posting(user_id, key):
             with tx:
@@ -110,8 +131,7 @@ class CreditService:
                 self.fraud.flag_session(user_id, reasons, key=key, recent=tx.wallet.get("recent_sessions"))
             if entry["status"] != "posted":
                 log.info("session %s credited %s cents (%s)", session_id, entry["amount_cents"], entry["status"])
-        self._after_credit(user_id, key, tx)
-        return tx
+        return tx.entry
 
     def credit_bonus(
         self, *, user_id: str, key: str, amount_cents: int, source: dict, reason: str | None = None
@@ -121,7 +141,7 @@ class CreditService:
         for tx in self.ledger.posting(user_id, key):
             with tx:
                 tx.announce_credit(tx.credit(amount_cents, type=BONUS, source=source, reason=reason))
-        self._after_credit(user_id, key, tx)
+        self._after_credit(user_id, key, tx.entry)
         return tx
 
     # -- fair play ----------------------------------------------------------------------------
@@ -184,9 +204,9 @@ class CreditService:
                 "voided session %s: %s cents were donated before, not taken back", voided.session_id, unrecovered
             )
 
-    def _after_credit(self, user_id: str, key: str, tx: LedgerPosting) -> None:
+    def _after_credit(self, user_id: str, key: str, entry: dict) -> None:
         # also on a repeated delivery: a retry after a failed auto-donation finishes it (idempotent keys)
-        if tx.entry["amount_cents"] > 0:
+        if entry["amount_cents"] > 0:
             self.auto_donations.after_credit(user_id, key)
 
 

@@ -70,6 +70,11 @@ class Ledger:
             entry = self._recent.get(key)
         return entry if entry is not None else self.entries.by_key(key)
 
+    def remembered(self, key: str) -> dict | None:
+        """The entry with this key if this process posted (or read) it lately; None says nothing."""
+        with self._recent_lock:
+            return self._recent.get(key)
+
     def _remember(self, entries: list[dict]) -> None:
         """The caller that reads back what it just posted (games asks credit_summary right after the
         session's handlers ran) needs no query."""
@@ -133,7 +138,7 @@ class LedgerPosting:
             if self.committed:
                 self._ledger._remember(self.entries)
                 for event_id in self.events:
-                    self._ledger.hooks.dispatch(event_id)
+                    self._ledger.hooks.after_commit(event_id)
             return False
         return self._failed(exc)
 
