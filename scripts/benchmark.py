@@ -75,19 +75,24 @@ THROUGHPUT_RATIO, DONATE_P50_RATIO, FRESHNESS_P99_MS = 0.40, 4.0, 1000
 
 
 class CommandCounter(monitoring.CommandListener):
+    """Commands as (issuing thread, `command:collection`): pymongo calls listeners on the thread that issues the
+    command, so a request's own commands are told from those its handlers issue on the dispatcher's threads."""
+
     def __init__(self):
         self.active = False
-        self.commands: list[str] = []
+        self.commands: list[tuple[int, str]] = []
         self.last_at = 0.0
         self._lock = threading.Lock()
 
     def started(self, event):
         if self.active:
             with self._lock:
-                self.commands.append(f"{event.command_name}:{event.command.get(event.command_name)}")
+                self.commands.append(
+                    (threading.get_ident(), f"{event.command_name}:{event.command.get(event.command_name)}")
+                )
                 self.last_at = time.monotonic()
 
-    def take(self) -> list[str]:
+    def take(self) -> list[tuple[int, str]]:
         with self._lock:
             taken, self.commands = self.commands, []
         return taken
@@ -526,6 +531,26 @@ class Freshness:
         raise AssertionError("no leaderboard entry")
 
 
+def backlog(base_url: str) -> int | None:
+    """GoodPlay's committed events whose handlers have not run yet (its /metrics, loopback)."""
+    try:
+        text = requests.get(base_url + "/metrics", timeout=10).text
+    except requests.RequestException:
+        return None
+    for line in text.splitlines():
+        if line.startswith("goodplay_dispatcher_backlog "):
+            return int(float(line.split()[1]))
+    return None
+
+
+def drained(base_url: str, at_end: int | None, ended_at: float, limit: float = 120.0) -> dict:
+    """The deferred work left when the timed run ended, and how long after the end the app had finished it
+    (the load stopped): work the run's throughput does not include while it was still queued."""
+    while (left := backlog(base_url)) and time.monotonic() - ended_at < limit:
+        time.sleep(0.1)
+    return {"backlog_at_end": at_end, "seconds_to_drain": round(time.monotonic() - ended_at, 2), "left": left}
+
+
 def percentiles(values: list[float]) -> dict:
     if not values:
         return {}
@@ -535,9 +560,9 @@ def percentiles(values: list[float]) -> dict:
 
 # -- command counting (in-process, Flask test client) ----------------------------------------------------
 def count_commands(app, user: dict, game_id: str, onlus_id: str, loops: int = 5) -> dict:
-    """Counted loops (after a warm-up loop): per endpoint, the commands issued while the request ran
-    (`in_request`) and those issued after its answer until the app was quiet again (`deferred`: the handlers
-    run after the response), as the median over `loops` loops (a loop that unlocks a story or an achievement
+    """Counted loops (after a warm-up loop): per endpoint, the commands the request issued (`in_request`) and
+    those its handlers issued on other threads until the app was quiet again (`deferred`: run after the
+    response), as the median over `loops` loops (a loop that unlocks a story or an achievement
     costs more than the usual one; `max` shows the dearest)."""
     client = app.test_client()
     seen: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -547,13 +572,15 @@ def count_commands(app, user: dict, game_id: str, onlus_id: str, loops: int = 5)
         headers = dict(headers or {}, **({"Authorization": f"Bearer {token}"} if token else {}))
         COUNTER.take()
         COUNTER.active = True
+        me = threading.get_ident()  # the test client runs the request on this thread
         try:
             response = client.open(path, method=method, json=body, headers=headers)
-            call.in_request = COUNTER.take()
             COUNTER.quiet()
-            call.deferred = COUNTER.take()
+            seen = COUNTER.take()
         finally:
             COUNTER.active = False
+        call.in_request = [c for thread, c in seen if thread == me]
+        call.deferred = [c for thread, c in seen if thread != me]
         return response.status_code, (response.get_json(silent=True) or {})
 
     def record(name, status):
@@ -666,7 +693,9 @@ def main() -> None:
             lambda: load(goodplay.url, users, game_id, onlus_id, args.clients, args.seconds, ours_tokens),
             {"app": goodplay.process.pid, "database": db_pid},
         )
+        at_end, ended_at = backlog(goodplay.url), time.monotonic()
         ours["freshness"] = probes.stop()
+        ours["deferred_work"] = drained(goodplay.url, at_end, ended_at)
         log(f"load: baseline, {args.clients} clients x {args.seconds}s")
         base = measured(
             lambda: load(baseline.url, users, game_id, onlus_id, args.clients, args.seconds, base_tokens),

@@ -199,11 +199,13 @@ class HookManager:
         return self._dispatcher
 
     def after_commit(self, event_id: str) -> None:
-        """The event's write committed: run its handlers, now or (deferred) on the dispatcher."""
+        """The event's write committed: run its handlers, now or (deferred) on the dispatcher, which keeps one
+        user's events in their order."""
         if self._dispatcher is None:
             self.dispatch(event_id)
-        else:
-            self._dispatcher.submit(event_id)
+            return
+        doc = getattr(event_id, "doc", None) or {}
+        self._dispatcher.submit(event_id, key=(doc.get("payload") or {}).get("user_id"))
 
     def dispatch(self, event_id: str, *, only: set[str] | None = None, statuses=(PENDING,)) -> dict:
         """Run the event's handlers whose status is in `statuses`; return the updated document.

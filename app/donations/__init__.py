@@ -150,6 +150,7 @@ def build(
         onlus=onlus,
         compliance=compliance,
         receipts=receipts,
+        receipts_after_answer=infra.hooks.deferred,
     )
     card_refunds = CardRefundService(provider=provider, intents=intents, donations=donations_repo)
     refunds = RefundService(

@@ -14,6 +14,10 @@ def subscriptions(services: DonationsServices) -> list[Subscription]:
     credit_session, pay_tournament, pay_season = _credit_handlers(services.credits)
     invalidate = services.financial.invalidate
 
+    def number_receipt(event: Event) -> None:
+        if services.donations.receipts_after_answer:  # else the request numbered it
+            services.receipts.number_completed(event.payload.donation_id)
+
     def mail_receipt(event: Event) -> None:
         services.receipt_mail.send(user_id=event.payload.user_id, donation_id=event.payload.donation_id)
 
@@ -30,6 +34,7 @@ def subscriptions(services: DonationsServices) -> list[Subscription]:
         # financial dashboards are cached: every completed or refunded donation makes them stale
         Subscription(DonationComplete, "donations:invalidate_financial", invalidate),
         Subscription(DonationRefunded, "donations:invalidate_financial", invalidate),
+        Subscription(DonationComplete, "donations:number_receipt", number_receipt),
         Subscription(DonationComplete, "donations:receipt_email", mail_receipt),
     ]
 

@@ -156,3 +156,17 @@ def test_one_users_stories_unlock_in_milestone_order(app, user, dispatcher, cont
         m["args"][0]["story"]["id"] for m in sock.get_received(REALTIME_NAMESPACE) if m["name"] == "story_unlocked"
     ]
     assert [story for story in pushed if story.startswith("milestone_")] == ["milestone_10", "milestone_25"]
+
+
+def test_a_receipt_is_numbered_after_the_answer_or_when_it_is_asked_for(user, dispatcher, fund, charity):
+    fund(user, 20)
+    dispatcher.hold()
+    first = user.post("/api/donations/process", json={"onlus_id": charity, "amount": 5}).json["data"]
+    second = user.post("/api/donations/process", json={"onlus_id": charity, "amount": 5}).json["data"]
+    assert first["receipt_number"] is None and second["receipt_number"] is None  # after the answer
+    asked = user.get(f"/api/donations/{second['id']}/receipt?format=json")
+    assert asked.status_code == 200 and asked.json["data"]["receipt_number"]  # numbered on demand
+    dispatcher.release()
+    assert dispatcher.wait_idle()
+    numbers = [user.get(f"/api/donations/{d['id']}").json["data"]["receipt_number"] for d in (first, second)]
+    assert numbers[1] == asked.json["data"]["receipt_number"] and numbers[0] and numbers[0] != numbers[1]

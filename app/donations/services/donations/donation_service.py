@@ -42,6 +42,7 @@ class DonationService:
         onlus: OnlusService,
         compliance: ComplianceService,
         receipts: ReceiptService,
+        receipts_after_answer: bool = False,
         clock: Callable[[], datetime] = utcnow,
     ):
         self.ledger = ledger
@@ -50,6 +51,8 @@ class DonationService:
         self.onlus = onlus
         self.compliance = compliance
         self.receipts = receipts
+        # handlers run after the answer: so does numbering the receipt (the answer shows no number yet)
+        self.receipts_after_answer = receipts_after_answer
         self.clock = clock
 
     # -- making a donation ----------------------------------------------------------
@@ -143,7 +146,8 @@ class DonationService:
                 raise
             return self._replay(existing, onlus_id, amount_cents), False
         self.compliance.record(request, decision, subject_type="donation", subject_id=str(donation_id))
-        self.receipts.number_after_commit(donation)
+        if not self.receipts_after_answer:
+            self.receipts.number_after_commit(donation)
         return donation, True
 
     def _replay(self, existing: dict, onlus_id: str, amount_cents: int) -> dict:

@@ -88,6 +88,11 @@ class ReceiptService:
         except Exception:  # the donation stands; the job numbers the draft
             log.exception("receipt of donation %s left in draft", donation.get("_id"))
 
+    def number_completed(self, donation_id: str) -> str | None:
+        """Number a completed donation's receipt if it is still a draft (a handler after the answer)."""
+        donation = self.donations.by_id(donation_id)
+        return self.number(donation) if donation is not None else None
+
     def number_pending(self, *, older_than: timedelta = timedelta(minutes=1)) -> int:
         """Number the drafts a stopped process left behind; returns how many it numbered."""
         pending = self.donations.with_receipt_draft(self.clock() - older_than)
