@@ -89,7 +89,14 @@ def create_app(overrides: dict | None = None) -> Flask:
         done_flush_seconds=app.config["HOOK_DONE_FLUSH_SECONDS"],
     )
     if app.config["HOOKS_DEFERRED"]:
-        hooks.defer_to(Dispatcher(hooks.dispatch, threads=app.config["HOOK_DISPATCH_THREADS"], context=app.app_context))
+        hooks.defer_to(
+            Dispatcher(
+                hooks.dispatch,
+                threads=app.config["HOOK_DISPATCH_THREADS"],
+                max_backlog=app.config["HOOK_DISPATCH_MAX_BACKLOG"],
+                context=app.app_context,
+            )
+        )
     for module in MODULES:  # every event type exists before any module subscribes to it
         for event in module.EVENTS:
             hooks.register_event(event)

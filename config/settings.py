@@ -54,6 +54,7 @@ class BaseConfig:
     # event handlers run after the answer, on each process's dispatcher thread (False: inside the request)
     HOOKS_DEFERRED = True
     HOOK_DISPATCH_THREADS = 4  # each user's events stay on one of them, in order
+    HOOK_DISPATCH_MAX_BACKLOG = 100  # committed events waiting for their handlers before requests wait too
     # how long a token's "not revoked" answer is kept in the cache (0: ask the database every request)
     TOKEN_REVOCATION_CACHE_SECONDS = 60
     # a refresh token presented again this soon after its rotation gets the same pair (0: never)
@@ -185,6 +186,7 @@ _ENV_VARS = {
     "HOOK_DONE_FLUSH_SECONDS": ("HOOK_DONE_FLUSH_SECONDS", float),
     "HOOKS_DEFERRED": ("HOOKS_DEFERRED", _bool),
     "HOOK_DISPATCH_THREADS": ("HOOK_DISPATCH_THREADS", int),
+    "HOOK_DISPATCH_MAX_BACKLOG": ("HOOK_DISPATCH_MAX_BACKLOG", int),
     "TOKEN_REVOCATION_CACHE_SECONDS": ("TOKEN_REVOCATION_CACHE_SECONDS", int),
     "REFRESH_REUSE_GRACE_SECONDS": ("REFRESH_REUSE_GRACE_SECONDS", int),
     "REALTIME_TOKEN_CHECK_SECONDS": ("REALTIME_TOKEN_CHECK_SECONDS", float),

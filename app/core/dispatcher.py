@@ -5,7 +5,10 @@ work the answer does not need (scores, leaderboards, achievements, impact totals
 runs here, moments later. Events are spread over the threads by user (the payload's `user_id`), so one
 user's events run one after the other, in the order they were committed (stories unlock in milestone order),
 while different users' run side by side. An event a handler records while it runs (a story unlocked by a
-donation) is dispatched at once on the same thread, not queued behind everyone else's.
+donation) is dispatched at once on the same thread, not queued behind everyone else's. The queues are
+bounded (`max_backlog`): when the handlers fall behind, a request waits for room after its commit, so the
+work after the answers never lags by more than that many events (an overloaded database slows answers
+rather than letting leaderboards and stories drift minutes behind).
 
 Nothing is lost with the process: an event queued but not yet run is still `pending` in the outbox, and the
 retry pass runs it once STALE_PENDING has passed; a handler that fails is retried by that pass too. Handlers
@@ -31,13 +34,15 @@ class Dispatcher:
         dispatch: Callable[[str], Any],
         *,
         threads: int = 4,
+        max_backlog: int = 100,
         context: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
         batch_pause_seconds: float = 0.005,
     ):
         self._dispatch = dispatch
         self._context = context  # e.g. the app context the handlers run in
         self._pause = batch_pause_seconds  # lets a burst of commits gather into one batch
-        self._lanes = [_Lane(self, i) for i in range(max(1, threads))]
+        lanes = max(1, threads)
+        self._lanes = [_Lane(self, i, capacity=max(1, max_backlog // lanes)) for i in range(lanes)]
         self._cond = threading.Condition()
         self._held = False
         self._stopping = False
@@ -105,8 +110,8 @@ class Dispatcher:
 class _Lane:
     """One thread and its queue, started on first use (never at import or build time)."""
 
-    def __init__(self, owner: Dispatcher, index: int):
-        self.owner, self.index = owner, index
+    def __init__(self, owner: Dispatcher, index: int, *, capacity: int):
+        self.owner, self.index, self.capacity = owner, index, capacity
         self.queue: list[str] = []
         self.busy = False
         self.cond = threading.Condition()
@@ -114,6 +119,8 @@ class _Lane:
 
     def put(self, event_id: str) -> None:
         with self.cond:
+            while len(self.queue) >= self.capacity and not self.owner.held and self.thread is not None:
+                self.cond.wait(0.5)  # the handlers are behind: wait for room (the commit is done)
             self.queue.append(event_id)
             if self.thread is None:
                 self.thread = threading.Thread(target=self._loop, name=f"hook-dispatcher-{self.index}", daemon=True)
