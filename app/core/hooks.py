@@ -3,12 +3,12 @@
 - An event is written to the `hook_events` outbox (optionally inside the publisher's
   transaction) before any handler runs, with one status slot per subscribed handler.
 - Handlers run in-process, in registration order, once the publishing write committed (`after_commit`):
-  right away, or, with a dispatcher (app.core.dispatcher, HOOKS_DEFERRED), after the answer on the
-  process's dispatcher thread; each outcome is recorded. A failing handler never fails the publisher. When every handler
-  succeeded at its first attempt (nearly always), the 'done' outcome is written together with
-  the others dispatched within `done_flush_seconds` (one update for many events instead of one
-  each); should the process die before that write, the retry pass runs the handlers again,
-  and they are idempotent.
+  right away, or, with a dispatcher (app.core.dispatcher, HOOKS_DEFERRED), after the answer on one of the
+  process's dispatcher threads; each outcome is recorded. A failing handler never fails the publisher.
+  When every handler succeeded at its first attempt (nearly always), the 'done' outcome is written
+  together with the others dispatched within `done_flush_seconds` (one update for many events instead of
+  one each); should the process die before that write, the retry pass runs the handlers again, and they
+  are idempotent.
 - `retry_pass()` (called by the scheduler) re-runs failed handlers with exponential
   backoff and parks them after HOOK_MAX_ATTEMPTS; an admin can replay a parked one.
 - Handlers must be idempotent per event id: a retry or a replay never double-counts.

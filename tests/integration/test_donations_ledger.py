@@ -156,3 +156,37 @@ def test_concurrent_postings_each_record_their_own_wallet_change(ledger, user, d
     changes = wallet_changes(db, user.id)
     assert len(changes) == 6
     assert sorted(c["balance_cents"] for c in changes) == [10, 20, 30, 40, 50, 60]
+
+
+def test_a_periods_summary_is_net_of_refunds_and_counts_each_donation_once(db):
+    from datetime import datetime
+
+    from app.donations.models.wallet.ledger import DONATED, EARNED, REFUND
+    from app.donations.repositories.wallet.ledger import LedgerRepository
+
+    at = datetime(2026, 3, 10, 12)
+    meta = {"onlus_id": "o1", "onlus_category": "health"}
+    rows = [
+        ("u1", DONATED, -300, meta, at),
+        ("u1", DONATED, -200, meta, at),
+        ("u1", REFUND, 200, meta, at),
+        ("u2", DONATED, -150, {"onlus_id": "o2"}, at),  # no category recorded
+        ("u3", EARNED, 999, {}, at),  # not a donation
+        ("u4", DONATED, -700, meta, datetime(2026, 4, 1)),  # the next period
+    ]
+    db["transactions"].insert_many(
+        [
+            {"key": f"k{i}", "user_id": u, "type": t, "amount_cents": c, "meta": m, "created_at": when}
+            for i, (u, t, c, m, when) in enumerate(rows)
+        ]
+    )
+    summary = LedgerRepository(db).period_summary(datetime(2026, 3, 1), datetime(2026, 4, 1))
+    assert summary == {
+        "total_cents": 450,
+        "donation_count": 3,
+        "donor_ids": ["u1", "u2"],
+        "by_category": {"health": 300, "unknown": 150},
+        "by_onlus": {"o1": 300, "o2": 150},
+    }
+    empty = LedgerRepository(db).period_summary(datetime(2025, 1, 1), datetime(2025, 2, 1))
+    assert empty == {"total_cents": 0, "donation_count": 0, "donor_ids": [], "by_category": {}, "by_onlus": {}}

@@ -7,31 +7,6 @@ from collections import defaultdict
 from app.donations.models.wallet.ledger import DONATED, REFUND
 
 
-def period_summary(entries: list[dict]) -> dict:
-    """{total_cents, donation_count, donor_ids, by_category, by_onlus} of a period's entries."""
-    total = 0
-    count = 0
-    donors: set[str] = set()
-    by_category: dict[str, int] = defaultdict(int)
-    by_onlus: dict[str, int] = defaultdict(int)
-    for e in entries:
-        meta = e.get("meta") or {}
-        cents = -e["amount_cents"]  # a donation debits (negative), a refund credits back
-        total += cents
-        by_category[meta.get("onlus_category") or "unknown"] += cents
-        by_onlus[meta.get("onlus_id") or "unknown"] += cents
-        if e["type"] == DONATED:
-            count += 1
-            donors.add(e["user_id"])
-    return {
-        "total_cents": total,
-        "donation_count": count,
-        "donor_ids": sorted(donors),
-        "by_category": dict(by_category),
-        "by_onlus": dict(by_onlus),
-    }
-
-
 def user_summary(entries: list[dict]) -> dict:
     """A donor's totals from all their entries."""
     net_by_onlus: dict[str, int] = defaultdict(int)

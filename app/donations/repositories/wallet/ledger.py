@@ -65,13 +65,43 @@ class LedgerRepository:
     def for_user(self, user_id: str, **filters) -> list[dict]:
         return list(self.collection.find(self._user_query(user_id, **filters)).sort("created_at", ASCENDING))
 
-    def in_period(self, types: list[str], start: datetime, end: datetime) -> list[dict]:
-        return list(
-            self.collection.find(
-                {"type": {"$in": types}, "created_at": {"$gte": start, "$lt": end}},
-                {"user_id": 1, "type": 1, "amount_cents": 1, "meta": 1, "created_at": 1},
-            )
-        )
+    def period_summary(self, start: datetime, end: datetime) -> dict:
+        """Net donated in [start, end) (donations minus refunds), computed by the database over the
+        (type, created_at) index: {total_cents, donation_count, donor_ids, by_category, by_onlus}."""
+        unknown = "unknown"
+        pipeline = [
+            {"$match": {"type": {"$in": [DONATED, REFUND]}, "created_at": {"$gte": start, "$lt": end}}},
+            {
+                "$project": {
+                    "_id": 0,
+                    "type": 1,
+                    "user_id": 1,
+                    "cents": {"$multiply": ["$amount_cents", -1]},  # a donation debits, a refund credits back
+                    "onlus": {"$ifNull": ["$meta.onlus_id", unknown]},
+                    "category": {"$ifNull": ["$meta.onlus_category", unknown]},
+                }
+            },
+            {
+                "$facet": {
+                    "by_onlus": [{"$group": {"_id": "$onlus", "cents": {"$sum": "$cents"}}}],
+                    "by_category": [{"$group": {"_id": "$category", "cents": {"$sum": "$cents"}}}],
+                    "donations": [
+                        {"$match": {"type": DONATED}},
+                        {"$group": {"_id": "$user_id", "n": {"$sum": 1}}},
+                    ],
+                }
+            },
+        ]
+        [rows] = list(self.collection.aggregate(pipeline)) or [{}]
+        by_onlus = {r["_id"]: int(r["cents"]) for r in rows.get("by_onlus", [])}
+        donors = rows.get("donations", [])
+        return {
+            "total_cents": sum(by_onlus.values()),
+            "donation_count": sum(int(r["n"]) for r in donors),
+            "donor_ids": sorted(r["_id"] for r in donors),
+            "by_category": {r["_id"]: int(r["cents"]) for r in rows.get("by_category", [])},
+            "by_onlus": by_onlus,
+        }
 
     def donated_since(self, user_id: str, since: datetime) -> int:
         """Cents the user gave (or has held for review) since then: donated + hold - unhold entries, so a

@@ -190,7 +190,7 @@ class DonationService:
 
     def period_summary(self, start: datetime, end: datetime) -> dict:
         """From the ledger, entries with created_at in [start, end): net donated (donations minus refunds)."""
-        return summary.period_summary(self.entries.in_period([DONATED, REFUND], start, end))
+        return self.entries.period_summary(start, end)
 
     def earned_between(self, user_id: str, start: datetime, end: datetime) -> int:
         """Credits that reached the user's balance in [start, end): play, rewards and released holds, less the
