@@ -78,14 +78,12 @@ class FairPlayService:
             actor_id=record["by"],
             approved_at=record["at"],
         )
-
-        def work(s):
-            updated = self.repo.approve(doc["_id"], record, status=rules.REVIEW_APPROVED, session=s)
-            if updated is None:
-                raise Conflict("SESSION_NOT_IN_REVIEW")
-            return updated, self.hooks.record(payload, key=f"session_approved:{doc['_id']}", session=s)
-
-        return self._commit(work)
+        return self._transition(
+            lambda s: self.repo.approve(doc["_id"], record, status=rules.REVIEW_APPROVED, session=s),
+            payload,
+            key=f"session_approved:{doc['_id']}",
+            lost="SESSION_NOT_IN_REVIEW",
+        )
 
     def _void(self, doc: dict, record: dict) -> dict:
         if doc["status"] == rules.VOIDED:
@@ -104,16 +102,23 @@ class FairPlayService:
             actor_id=record["by"],
             voided_at=record["at"],
         )
+        return self._transition(
+            lambda s: self.repo.void(doc["_id"], record, review_status=rules.REVIEW_VOIDED, session=s),
+            payload,
+            key=f"session_voided:{doc['_id']}",
+            lost="SESSION_ALREADY_VOIDED",
+        )
+
+    def _transition(self, write, payload, *, key: str, lost: str) -> dict:
+        """The guarded write and its event in one transaction (a write that finds the session changed is a
+        Conflict `lost`: someone decided first), the event's handlers after the commit."""
 
         def work(s):
-            updated = self.repo.void(doc["_id"], record, review_status=rules.REVIEW_VOIDED, session=s)
+            updated = write(s)
             if updated is None:
-                raise Conflict("SESSION_ALREADY_VOIDED")
-            return updated, self.hooks.record(payload, key=f"session_voided:{doc['_id']}", session=s)
+                raise Conflict(lost)
+            return updated, self.hooks.record(payload, key=key, session=s)
 
-        return self._commit(work)
-
-    def _commit(self, work) -> dict:
         updated, event_id = self.transactions.run(work)
         self.hooks.after_commit(event_id)
         return updated

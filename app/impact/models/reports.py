@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from datetime import datetime
 
+from app.core.clock import month_span
 from app.core.errors import ValidationFailed
 
 MONTHLY, ANNUAL = "monthly", "annual"
@@ -17,9 +18,7 @@ def period_bounds(report_type: str, year: int, month: int | None = None) -> tupl
     if report_type == MONTHLY:
         if month is None or not 1 <= month <= 12:
             raise ValidationFailed("INVALID_MONTH", errors={"month": ["Must be between 1 and 12."]})
-        start = datetime(year, month, 1)
-        end = datetime(year + (month == 12), month % 12 + 1, 1)
-        return start, end
+        return month_span(year, month)
     return datetime(year, 1, 1), datetime(year + 1, 1, 1)
 
 

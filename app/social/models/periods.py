@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from app.core.clock import month_span
+
 PERIODS = ("daily", "weekly", "monthly", "all_time")
 
 
@@ -32,12 +34,11 @@ def period_window(key: str) -> tuple[datetime | None, datetime | None]:
         start = datetime.strptime(value, "%Y-%m-%d")
         return start, start + timedelta(days=1)
     if period == "weekly":
-        start = datetime.strptime(value + "-1", "%G-W%V-%u")
+        start = _week_start(value)
         return start, start + timedelta(days=7)
     if period == "monthly":
         start = datetime.strptime(value, "%Y-%m")
-        end = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-        return start, end
+        return month_span(start.year, start.month)
     raise ValueError(f"unknown period key {key!r}")
 
 
@@ -62,7 +63,7 @@ def parse_period_key(period: str, value: str) -> str:
     formats = {"daily": "%Y-%m-%d", "monthly": "%Y-%m"}
     if period == "weekly":
         try:
-            datetime.strptime(value + "-1", "%G-W%V-%u")
+            _week_start(value)
         except ValueError as exc:
             raise ValueError("expected an ISO week like 2026-W47") from exc
         if len(value) != 8:
@@ -74,3 +75,8 @@ def parse_period_key(period: str, value: str) -> str:
         example = {"daily": "2026-11-21", "monthly": "2026-11"}.get(period, "?")
         raise ValueError(f"expected a date like {example}") from exc
     return period_key(period, parsed)
+
+
+def _week_start(value: str) -> datetime:
+    """The Monday 00:00 of an ISO week written like 2026-W47 (ValueError when it is not one)."""
+    return datetime.strptime(value + "-1", "%G-W%V-%u")

@@ -6,9 +6,10 @@ the runner's attempts) or final (a business refusal, or an invalid row).
 
 from __future__ import annotations
 
-from calendar import monthrange
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+
+from app.core.clock import month_span
 
 DISBURSEMENT, IMPORT = "monthly_disbursement", "donation_import"
 PENDING, RUNNING = "pending", "running"  # a batch still to run (RUNNING: a runner holds or held its lease)
@@ -20,8 +21,7 @@ MAX_IMPORT_ROWS = 5000
 
 def month_bounds(period: str) -> tuple[datetime, datetime]:
     year, month = (int(p) for p in period.split("-"))
-    start = datetime(year, month, 1)
-    return start, start + timedelta(days=monthrange(year, month)[1])
+    return month_span(year, month)
 
 
 def previous_month(now: datetime) -> str:
