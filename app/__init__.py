@@ -14,7 +14,7 @@ from flask import Flask
 from app import core, donations, games, impact, social
 from app.cli import init_cli
 from app.core.bodies import init_json_bodies
-from app.core.database import connect
+from app.core.database import CommandCounter, connect
 from app.core.dispatcher import Dispatcher
 from app.core.errors import register_error_handlers
 from app.core.extensions import (
@@ -34,7 +34,7 @@ from app.core.infrastructure import EXTENSION, Infrastructure
 from app.core.jsonutil import GoodPlayJSONProvider
 from app.core.logging import configure_logging
 from app.core.mail import init_mail
-from app.core.metrics import core_figures, init_metrics
+from app.core.metrics import command_phase, core_figures, init_metrics
 from app.core.scheduler import Job
 from app.core.services import CoreServices
 from app.core.transactions import Transactions
@@ -80,7 +80,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(build_config(overrides))
     configure_logging(app)
 
-    db = connect(app.config)
+    commands = CommandCounter(command_phase)
+    db = connect(app.config, listeners=[commands])
     hooks = HookManager(
         db,
         logging.getLogger("goodplay.hooks"),
@@ -92,6 +93,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         hooks.defer_to(
             Dispatcher(
                 hooks.dispatch,
+                dispatch_many=hooks.dispatch_many,
                 threads=app.config["HOOK_DISPATCH_THREADS"],
                 max_backlog=app.config["HOOK_DISPATCH_MAX_BACKLOG"],
                 context=app.app_context,
@@ -108,24 +110,25 @@ def create_app(overrides: dict | None = None) -> Flask:
         socketio=init_socketio(app),
         cache=init_cache(app),
         limiter=init_limiter(app),
+        commands=commands,
     )
 
     core_s = core.build(infra, recipients=donations.recipients(infra))
     donations_s = donations.build(
-        infra, users=core_s.users, preferences=core_s.preferences, mail=core_s.mail, runtime=core_s.settings
+        infra, users=core_s.users, preferences=core_s.preference_lookups, mail=core_s.mail, runtime=core_s.settings
     )
     games_s = games.build(infra, users=core_s.users, wallet=donations_s.wallet, credits=donations_s.credits)
     social_s = social.build(
         infra,
         users=core_s.users,
-        preferences=core_s.preferences,
+        preferences=core_s.preference_lookups,
         games=games_s.directory,
         push=impact.live_push(infra),
     )
     impact_s = impact.build(
         infra,
         users=core_s.users,
-        preferences=core_s.preferences,
+        preferences=core_s.preference_lookups,
         tokens=core_s.tokens,
         social=social_s.graph,
         donations=donations_s.donations,

@@ -70,6 +70,7 @@ class BaseConfig:
     REDIS_URL = None
     CACHE_TYPE = "SimpleCache"
     CACHE_DEFAULT_TIMEOUT = 300
+    CACHE_THRESHOLD = 10_000  # in-process entries (one per user whose preferences the handlers read)
     # stripe or simulated; unset: stripe when STRIPE_SECRET_KEY is set, else simulated (refused in production)
     PAYMENTS_PROVIDER = None
     STRIPE_SECRET_KEY = None

@@ -543,6 +543,26 @@ def backlog(base_url: str) -> int | None:
     return None
 
 
+def commands_sent(base_url: str) -> dict[str, float]:
+    """GoodPlay's database commands so far, by phase (`request`: while answering; `after`: the rest)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    sent = {"request": 0.0, "after": 0.0}  # the scrapes' own commands ("metrics") are left out
+    text = requests.get(base_url + "/metrics", timeout=10).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "goodplay_db_commands_total" and sample.labels["phase"] in sent:
+                sent[sample.labels["phase"]] += sample.value
+    return sent
+
+
+def under_load(before: dict, after: dict, loops: int) -> dict:
+    """Commands per loop as the app sent them during the run, its deferred work included (batched as it
+    ran under that load), the freshness probes' requests included, the metrics scrapes' left out."""
+    per = {phase: round((after[phase] - before.get(phase, 0.0)) / max(1, loops), 1) for phase in after}
+    return {**per, "total": round(sum(per.values()), 1), "loops": loops}
+
+
 def drained(base_url: str, limit: float = 120.0) -> dict:
     """The deferred work left when the timed run ended, and how long after the end the app had finished it
     (the load stopped): work the run's throughput does not include while it was still queued."""
@@ -692,6 +712,7 @@ def main() -> None:
         warm_up(baseline.url, users, game_id, onlus_id, args.clients, base_tokens)
         log(f"load: GoodPlay, {args.clients} clients x {args.seconds}s, with freshness probes")
         probes = Freshness(goodplay.url, admin_token, game_id, onlus_id).start()
+        sent_before = commands_sent(goodplay.url)
         ours = measured(
             lambda: load(goodplay.url, users, game_id, onlus_id, args.clients, args.seconds, ours_tokens),
             {"app": goodplay.process.pid, "database": db_pid},
@@ -702,6 +723,7 @@ def main() -> None:
         ours["freshness"] = probes.stop()
         watcher.join()
         ours["deferred_work"] = drain
+        ours["db_commands_under_load"] = under_load(sent_before, commands_sent(goodplay.url), ours["loops"])
         log(f"load: baseline, {args.clients} clients x {args.seconds}s")
         base = measured(
             lambda: load(baseline.url, users, game_id, onlus_id, args.clients, args.seconds, base_tokens),

@@ -7,6 +7,8 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from pymongo import monitoring
+
 START = datetime(2026, 11, 18, 12, 0, 0)  # a Wednesday: no weekend flag, no default mode windows
 
 
@@ -121,3 +123,39 @@ def grant_milestones(app, user_id: str, *euros: int) -> None:
             story = stories.story(milestone_story_id(amount))
             stories.stories.record_unlock(user_id=user_id, story=story, at=START, trigger="test")
         stories.cache.user_changed(user_id)
+
+
+class _CommandLog(monitoring.CommandListener):
+    """Database commands as (command, collection), recorded while `active` (commands_of)."""
+
+    def __init__(self):
+        self.active = False
+        self.commands: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+
+    def started(self, event):
+        if self.active:
+            target = event.command.get(event.command_name)
+            with self.lock:
+                self.commands.append((event.command_name, target if isinstance(target, str) else ""))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+COMMANDS = _CommandLog()
+monitoring.register(COMMANDS)  # applies to clients built after import: every test app's
+
+
+def commands_of(call):
+    """(call(), the database commands any thread of the test's apps sent while it ran)."""
+    COMMANDS.commands = []
+    COMMANDS.active = True
+    try:
+        result = call()
+    finally:
+        COMMANDS.active = False
+    return result, list(COMMANDS.commands)

@@ -44,7 +44,7 @@ from app.core.services.auth_service import AuthService
 from app.core.services.health_service import HealthService
 from app.core.services.mail_service import MailService
 from app.core.services.passwords import PasswordHasher
-from app.core.services.preferences_service import PreferencesService
+from app.core.services.preferences_service import PreferenceLookups, PreferencesService
 from app.core.services.privacy_service import PrivacyService
 from app.core.services.public_config import PublicConfig
 from app.core.services.settings_service import RuntimeSettings
@@ -105,9 +105,10 @@ def build(infra: Infrastructure, *, recipients: DonationRecipients | None = None
         transactions=infra.transactions,
         frontend_url=config["FRONTEND_URL"],
     )
+    preferences = PreferencesService(PreferencesRepository(db), recipients=recipients, cache=infra.cache)
     return CoreServices(
         users=UserService(users_repo),
-        preferences=PreferencesService(PreferencesRepository(db), recipients=recipients, cache=infra.cache),
+        preferences=preferences,
         auth=AuthService(
             users=users_repo,
             tokens=tokens,
@@ -126,6 +127,7 @@ def build(infra: Infrastructure, *, recipients: DonationRecipients | None = None
         events=infra.hooks,
         settings=settings,
         public_config=PublicConfig(settings),
+        preference_lookups=PreferenceLookups(preferences),
     )
 
 

@@ -17,9 +17,10 @@ import sys
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
-from pymongo import MongoClient
+from pymongo import MongoClient, monitoring
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
@@ -190,11 +191,44 @@ def start_embedded(data_dir: str) -> EmbeddedMongo:
     return EmbeddedMongo(os.path.join(data_dir, "db"), log_path=os.path.join(data_dir, "secantusd.log")).start()
 
 
-def connect(config) -> Database:
+def connect(config, *, listeners: list | None = None) -> Database:
     """The configured database. Nothing is sent until the first command."""
     if not config.get("MONGO_URI"):
         raise ConfigError("MONGO_URI is not set (python app.py starts an embedded database when it is unset)")
-    return make_client(config["MONGO_URI"], **(config.get("MONGO_CLIENT_OPTIONS") or {}))[config["MONGO_DB_NAME"]]
+    options = dict(config.get("MONGO_CLIENT_OPTIONS") or {})
+    if listeners:
+        options["event_listeners"] = [*options.get("event_listeners", []), *listeners]
+    return make_client(config["MONGO_URI"], **options)[config["MONGO_DB_NAME"]]
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Database commands this process sent, by command, collection and phase (`phase()` names the phase of
+    the thread sending, e.g. answering a request or running the handlers after it)."""
+
+    def __init__(self, phase: Callable[[], str]):
+        self.phase = phase
+        self._counts: dict[tuple[str, str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def started(self, event) -> None:
+        target = event.command.get(event.command_name)
+        key = (
+            event.command_name,
+            target if isinstance(target, str) else "",
+            self.phase(),
+        )
+        with self._lock:
+            self._counts[key] = self._counts.get(key, 0) + 1
+
+    def succeeded(self, event) -> None:
+        pass
+
+    def failed(self, event) -> None:
+        pass
+
+    def counts(self) -> dict[tuple[str, str, str], int]:
+        with self._lock:
+            return dict(self._counts)
 
 
 def shard_of(key: str, shards: int) -> int:

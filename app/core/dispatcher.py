@@ -4,11 +4,13 @@ A request commits its change together with the outbox record of its events (app.
 work the answer does not need (scores, leaderboards, achievements, impact totals, stories, notifications)
 runs here, moments later. Events are spread over the threads by user (the payload's `user_id`), so one
 user's events run one after the other, in the order they were committed (stories unlock in milestone order),
-while different users' run side by side. An event a handler records while it runs (a story unlocked by a
-donation) is dispatched at once on the same thread, not queued behind everyone else's. The queues are
-bounded (`max_backlog`): when the handlers fall behind, a request waits for room after its commit, so the
-work after the answers never lags by more than that many events (an overloaded database slows answers
-rather than letting leaderboards and stories drift minutes behind).
+while different users' run side by side. A lane takes what queued up while it was busy as one batch:
+handlers with a batch form write each collection once for all of it (HookManager.dispatch_many). An event a
+handler records while it runs (a story unlocked by a donation) is dispatched at once on the same thread, not
+queued behind everyone else's. The queues are bounded (`max_backlog`): when the handlers fall behind, a
+request waits for room after its commit, so the work after the answers never lags by more than that many
+events (an overloaded database slows answers rather than letting leaderboards and stories drift minutes
+behind).
 
 Nothing is lost with the process: an event queued but not yet run is still `pending` in the outbox, and the
 retry pass runs it once STALE_PENDING has passed; a handler that fails is retried by that pass too. Handlers
@@ -33,12 +35,14 @@ class Dispatcher:
         self,
         dispatch: Callable[[str], Any],
         *,
+        dispatch_many: Callable[[list[str]], Any] | None = None,
         threads: int = 4,
         max_backlog: int = 100,
         context: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
         batch_pause_seconds: float = 0.005,
     ):
         self._dispatch = dispatch
+        self._dispatch_many = dispatch_many  # a whole batch at once (handlers with a batch form write once)
         self._context = context  # e.g. the app context the handlers run in
         self._pause = batch_pause_seconds  # lets a burst of commits gather into one batch
         lanes = max(1, threads)
@@ -66,6 +70,16 @@ class Dispatcher:
             self._dispatch(event_id)
         except Exception:  # its handlers stay pending: the retry pass runs them
             log.warning("dispatcher: event %s could not be dispatched", event_id, exc_info=True)
+
+    def _run_batch(self, batch: list[str]) -> None:
+        if self._dispatch_many is None or len(batch) == 1:
+            for event_id in batch:
+                self._run_one(event_id)
+            return
+        try:
+            self._dispatch_many(batch)
+        except Exception:  # their handlers stay pending: the retry pass runs them
+            log.warning("dispatcher: a batch of %d events could not be dispatched", len(batch), exc_info=True)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Until every queued event was dispatched (tests, shutdown); False when `timeout` passed first, or
@@ -151,8 +165,7 @@ class _Lane:
                 self.busy = True
             try:
                 with owner._context():
-                    for event_id in batch:
-                        owner._run_one(event_id)
+                    owner._run_batch(batch)
             finally:
                 with self.cond:
                     self.busy = False

@@ -74,6 +74,9 @@ class Subscription:
     event: type[DomainEvent]
     name: str
     handler: Callable[[Event], Any]
+    # the same work for several events at once (a dispatcher batch: one write per collection for them all);
+    # it must leave each event as `handler` would, and a failure midway must leave `handler` safe to re-run
+    batch: Callable[[list[Event]], Any] | None = None
 
 
 class HookManager:
@@ -125,7 +128,13 @@ class HookManager:
     def event_names(self) -> list[str]:
         return list(self._events)
 
-    def subscribe(self, event_cls: type, handler_name: str, handler: Callable[[Event], Any]) -> None:
+    def subscribe(
+        self,
+        event_cls: type,
+        handler_name: str,
+        handler: Callable[[Event], Any],
+        batch: Callable[[list[Event]], Any] | None = None,
+    ) -> None:
         """Run handler(event) for every published event_cls, after the handlers subscribed before it.
         handler_name is stable and unique per event."""
         event_name = event_cls.name
@@ -136,11 +145,11 @@ class HookManager:
         subs = self._subscriptions[event_name]
         if any(s.name == handler_name for s in subs):
             raise ValueError(f"handler {handler_name!r} already subscribed to {event_name!r}")
-        subs.append(Subscription(event_cls, handler_name, handler))
+        subs.append(Subscription(event_cls, handler_name, handler, batch))
 
     def subscribe_all(self, subscriptions: Iterable[Subscription]) -> None:
         for s in subscriptions:
-            self.subscribe(s.event, s.name, s.handler)
+            self.subscribe(s.event, s.name, s.handler, s.batch)
 
     def handlers_for(self, event_name: str) -> list[str]:
         return [s.name for s in self._subscriptions.get(event_name, [])]
@@ -153,6 +162,18 @@ class HookManager:
         publisher know the id before the write (to store it beside its own change in one update).
         Dispatch an event recorded in a transaction only after that transaction committed.
         """
+        recorded = self.prepare(payload, key=key, event_id=event_id)
+        try:
+            self.collection.insert_one(recorded.doc, session=session)
+        except DuplicateKeyError:
+            if key is None:
+                raise
+            existing = self.collection.find_one({"key": key}, {"_id": 1}, session=session)
+            return existing["_id"]
+        return recorded
+
+    def prepare(self, payload: DomainEvent, *, key: str | None = None, event_id: str | None = None) -> EventId:
+        """The event's outbox record, not written yet: `write` several in one insert (a posting's events)."""
         name = type(payload).name
         if self._events.get(name) is not type(payload):
             raise ValueError(f"event {name!r} is not registered")
@@ -168,16 +189,15 @@ class HookManager:
         }
         if key is not None:
             doc["key"] = key
-        try:
-            self.collection.insert_one(doc, session=session)
-        except DuplicateKeyError:
-            if key is None:
-                raise
-            existing = self.collection.find_one({"key": key}, {"_id": 1}, session=session)
-            return existing["_id"]
         recorded = EventId(doc["_id"])
         recorded.doc = doc
         return recorded
+
+    def write(self, recorded: list[EventId], *, session=None) -> None:
+        """Persist prepared events in one insert (in `session`'s transaction). Their keys must be new: the
+        publisher's own unique write guards them (a posting's ledger key), so a repeat fails before this."""
+        if recorded:
+            self.collection.insert_many([r.doc for r in recorded], ordered=True, session=session)
 
     def publish(self, payload: DomainEvent, *, key: str | None = None) -> str:
         """Record the event, then run its handlers (after_commit). Returns the event id."""
@@ -213,6 +233,76 @@ class HookManager:
         The outcomes of all the handlers run are written together with the event's status in one
         update at the end (a process dying midway leaves them 'pending': the retry pass re-runs them,
         and handlers are idempotent)."""
+        doc, event = self._load(event_id)
+        changes: dict = {}
+        for sub in self._due(doc, only, statuses):
+            self._apply_outcome(doc, sub, self._run(event, sub, doc["handlers"][sub.name]), changes)
+        return self._finish(doc, changes)
+
+    def dispatch_many(self, event_ids: list[str]) -> None:
+        """Run the pending handlers of several committed events (a dispatcher batch), in their order.
+
+        A handler with a batch form runs once for all the batch's events it handles, after the others
+        (one write per collection for many events); when it fails, it is run again event by event, each
+        event keeping its own outcome. One user's events still take effect in their order: before a handler
+        without a batch form runs for a user whose earlier events wait in a batch, that batch runs. Each
+        event's outcomes are then written as `dispatch` writes them."""
+        if len(event_ids) == 1:
+            self.dispatch(event_ids[0])
+            return
+        loaded, groups, waiting = [], {}, set()
+        for event_id in event_ids:
+            try:
+                doc, event = self._load(event_id)
+            except Exception:  # its handlers stay pending: the retry pass runs them
+                self.log.warning("hooks: event %s could not be loaded", event_id, exc_info=True)
+                continue
+            changes: dict = {}
+            loaded.append((doc, changes))
+            due = self._due(doc, None, (PENDING,))
+            user = (doc.get("payload") or {}).get("user_id")
+            if waiting and (user is None or user in waiting) and any(sub.batch is None for sub in due):
+                self._run_groups(groups)
+                groups, waiting = {}, set()
+            for sub in due:
+                if sub.batch is not None:
+                    groups.setdefault(sub.name, (sub, []))[1].append((doc, event, changes))
+                    waiting.add(user)
+                else:
+                    self._apply_outcome(doc, sub, self._run(event, sub, doc["handlers"][sub.name]), changes)
+        self._run_groups(groups)
+        for doc, changes in loaded:
+            try:
+                self._finish(doc, changes)
+            except Exception:  # left pending: the retry pass runs its (idempotent) handlers again
+                self.log.warning("hooks: outcomes of event %s not written", doc["_id"], exc_info=True)
+
+    def _run_groups(self, groups: dict) -> None:
+        for sub, members in groups.values():
+            self._run_batch(sub, members)
+
+    def _run_batch(self, sub: Subscription, members: list[tuple[dict, Event, dict]]) -> None:
+        if len(members) == 1:
+            doc, event, changes = members[0]
+            self._apply_outcome(doc, sub, self._run(event, sub, doc["handlers"][sub.name]), changes)
+            return
+        try:
+            sub.batch([event for _, event, _ in members])
+        except Exception as exc:  # noqa: BLE001 - each event then gets its own outcome
+            self.log.warning(
+                "hook %s failed for a batch of %d events, running them one by one: %s", sub.name, len(members), exc
+            )
+            for doc, event, changes in members:
+                self._apply_outcome(doc, sub, self._run(event, sub, doc["handlers"][sub.name]), changes)
+            return
+        done_at = self.clock()
+        for doc, _, changes in members:
+            state = doc["handlers"][sub.name]
+            self._apply_outcome(
+                doc, sub, {"status": DONE, "attempts": state.get("attempts", 0) + 1, "done_at": done_at}, changes
+            )
+
+    def _load(self, event_id: str) -> tuple[dict, Event]:
         doc = getattr(event_id, "doc", None)
         if doc is not None:
             event_id.doc = None  # one dispatch per recorded copy; later ones read the stored state
@@ -221,17 +311,25 @@ class HookManager:
             doc = self.collection.find_one({"_id": str(event_id)})
         if doc is None:
             raise NotFound("EVENT_NOT_FOUND")
-        event = self._to_event(doc)
-        changes: dict = {}
+        return doc, self._to_event(doc)
+
+    def _due(self, doc: dict, only: set[str] | None, statuses) -> list[Subscription]:
+        due = []
         for sub in self._subscriptions.get(doc["name"], []):
             state = doc["handlers"].get(sub.name)
             if state is None or state["status"] not in statuses:
                 continue
             if only is not None and sub.name not in only:
                 continue
-            outcome = self._run(event, sub, state)
-            state.update(outcome)
-            changes.update({f"handlers.{sub.name}.{k}": v for k, v in outcome.items()})
+            due.append(sub)
+        return due
+
+    @staticmethod
+    def _apply_outcome(doc: dict, sub: Subscription, outcome: dict, changes: dict) -> None:
+        doc["handlers"][sub.name].update(outcome)
+        changes.update({f"handlers.{sub.name}.{k}": v for k, v in outcome.items()})
+
+    def _finish(self, doc: dict, changes: dict) -> dict:
         status, next_at = self._status_of(doc)
         first_try_done = (
             status == DONE

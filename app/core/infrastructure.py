@@ -15,6 +15,7 @@ from flask_limiter import Limiter
 from flask_socketio import SocketIO
 from pymongo.database import Database
 
+from app.core.database import CommandCounter
 from app.core.hooks import HookManager
 from app.core.transactions import Transactions
 
@@ -32,6 +33,7 @@ class Infrastructure:
     socketio: SocketIO
     cache: Cache
     limiter: Limiter
+    commands: CommandCounter | None = None  # database commands sent, for /metrics
 
 
 def services_of(kind: type[T]) -> T:

@@ -16,9 +16,9 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, has_request_context, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from prometheus_flask_exporter import PrometheusMetrics
 
@@ -42,6 +42,7 @@ class Figure:
     help: str
     read: Callable[[], float | Mapping[tuple[str, ...], float]]
     labels: tuple[str, ...] = ()
+    counter: bool = False  # a count since the process started (else a level)
 
 
 class FigureCollector(Collector):
@@ -55,13 +56,22 @@ class FigureCollector(Collector):
             except Exception:  # one figure failing (the database away) must not hide the others
                 log.warning("metrics: could not read %s", figure.name, exc_info=True)
                 continue
-            family = GaugeMetricFamily(figure.name, figure.help, labels=list(figure.labels))
+            kind = CounterMetricFamily if figure.counter else GaugeMetricFamily
+            family = kind(figure.name, figure.help, labels=list(figure.labels))
             if isinstance(value, Mapping):
                 for labels, number in value.items():
                     family.add_metric(list(labels), float(number))
             else:
                 family.add_metric([], float(value))
             yield family
+
+
+def command_phase() -> str:
+    """What a database command is sent for: `request` (answering one), `metrics` (a scrape reading its
+    figures) or `after` (the handlers after the answers, the jobs)."""
+    if not has_request_context():
+        return "after"
+    return "metrics" if request.path == "/metrics" else "request"
 
 
 def core_figures(infra: Infrastructure) -> list[Figure]:
@@ -96,6 +106,13 @@ def core_figures(infra: Infrastructure) -> list[Figure]:
             "goodplay_dispatcher_backlog",
             "Committed events this process has not run the handlers of yet (handlers after the answer)",
             lambda: float(hooks.dispatcher.backlog if hooks.dispatcher is not None else 0),
+        ),
+        Figure(
+            "goodplay_db_commands",
+            "Database commands this process sent, by command, collection and phase (request, after, metrics)",
+            lambda: infra.commands.counts() if infra.commands is not None else {},
+            ("command", "collection", "phase"),
+            counter=True,
         ),
         Figure("goodplay_mail_messages", "Messages in the mail outbox, by status", mail_messages, ("status",)),
         Figure("goodplay_mail_oldest_pending_age_seconds", "Age of the oldest message waiting to be sent", mail_age),

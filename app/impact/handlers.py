@@ -22,17 +22,23 @@ log = logging.getLogger(__name__)
 def subscriptions(services: ImpactServices) -> list[Subscription]:
     tracking = services.tracking
 
-    def track_donation(event: Event) -> None:
+    def donation_of(event: Event) -> dict:
         p: DonationComplete = event.payload
-        tracking.track_donation(
-            donation_id=p.donation_id,
-            user_id=p.user_id,
-            onlus_id=p.onlus_id,
-            amount_cents=p.amount_cents,
-            onlus_name=p.onlus_name,
-            category=p.onlus_category,
-            completed_at=p.completed_at,
-        )
+        return {
+            "donation_id": p.donation_id,
+            "user_id": p.user_id,
+            "onlus_id": p.onlus_id,
+            "amount_cents": p.amount_cents,
+            "onlus_name": p.onlus_name,
+            "category": p.onlus_category,
+            "completed_at": p.completed_at,
+        }
+
+    def track_donation(event: Event) -> None:
+        tracking.track_donation(**donation_of(event))
+
+    def track_donations(events: list[Event]) -> None:
+        tracking.track_donations([donation_of(e) for e in events])
 
     def reverse_donation(event: Event) -> None:
         p: DonationRefunded = event.payload
@@ -56,7 +62,7 @@ def subscriptions(services: ImpactServices) -> list[Subscription]:
 
     notifier = Notifier(services.push, preferences=services.preferences, stories=services.stories)
     return [
-        Subscription(DonationComplete, "impact:track_donation", track_donation),
+        Subscription(DonationComplete, "impact:track_donation", track_donation, batch=track_donations),
         Subscription(DonationRefunded, "impact:reverse_donation", reverse_donation),
         Subscription(WalletCredited, "impact:track_credit", track_credit),
         Subscription(StoryUnlocked, "impact:notify_story_unlocked", notifier.story_unlocked),

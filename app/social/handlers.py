@@ -42,11 +42,15 @@ def subscriptions(services: SocialServices) -> list[Subscription]:
     return [
         Subscription(UserRegistered, "social:init_score", h.on_user_registered),
         Subscription(UserLogin, "social:login_streak", h.on_user_login),
-        Subscription(GameSessionComplete, "social:session_complete", h.on_session_complete),
+        Subscription(
+            GameSessionComplete, "social:session_complete", h.on_session_complete, batch=h.on_sessions_complete
+        ),
         Subscription(SessionVoided, "social:session_voided", h.on_session_voided),
         Subscription(TournamentComplete, "social:tournament_complete", h.on_tournament_complete),
         Subscription(ChallengeComplete, "social:challenge_complete", h.on_challenge_complete),
-        Subscription(DonationComplete, "social:donation_complete", h.on_donation_complete),
+        Subscription(
+            DonationComplete, "social:donation_complete", h.on_donation_complete, batch=h.on_donations_complete
+        ),
         Subscription(DonationRefunded, "social:donation_refunded", h.on_donation_refunded),
         Subscription(SocialActivity, "social:social_activity", h.on_social_activity),
         Subscription(AchievementUnlock, "social:achievement_points", h.on_achievement_unlock),
@@ -98,27 +102,33 @@ class SocialHandlers:
             f"login:{p.user_id}:{day}", lambda w: w.add(Activity(p.user_id, p.logged_in_at, login_day=day))
         )
 
+    def _run_many(self, handler: str, events, build_of) -> None:
+        self.scoring.run_many([(f"{handler}:{event.id}", build_of(event)) for event in events])
+
     def on_session_complete(self, event) -> None:
+        self._run("session", event, self._session(event))
+
+    def on_sessions_complete(self, events) -> None:
+        self._run_many("session", events, self._session)
+
+    @staticmethod
+    def _session(event):
         p = event.payload
         score = max(0, int(p.universal_score))
-        self._run(
-            "session",
-            event,
-            lambda w: w.add(
-                Activity(
-                    p.user_id,
-                    p.completed_at,
-                    points={"gaming": rules.session_points(score)},
-                    inc={"sessions_completed": 1, "universal_score_total": score},
-                    max={"play_streak_days": int(p.streak_days or 1)},
-                    boards=[("gaming", score, "inc"), (f"game:{p.game_id}", score, "max")],
-                    challenge_metrics={
-                        "sessions": 1,
-                        "universal_score": score,
-                        "play_minutes": max(0, int(p.play_seconds)) // 60,
-                    },
-                )
-            ),
+        return lambda w: w.add(
+            Activity(
+                p.user_id,
+                p.completed_at,
+                points={"gaming": rules.session_points(score)},
+                inc={"sessions_completed": 1, "universal_score_total": score},
+                max={"play_streak_days": int(p.streak_days or 1)},
+                boards=[("gaming", score, "inc"), (f"game:{p.game_id}", score, "max")],
+                challenge_metrics={
+                    "sessions": 1,
+                    "universal_score": score,
+                    "play_minutes": max(0, int(p.play_seconds)) // 60,
+                },
+            )
         )
 
     def on_session_voided(self, event) -> None:
@@ -184,6 +194,13 @@ class SocialHandlers:
         self._run("duel", event, build)
 
     def on_donation_complete(self, event) -> None:
+        self._run("donation", event, self._donation(event))
+
+    def on_donations_complete(self, events) -> None:
+        self._run_many("donation", events, self._donation)
+
+    @staticmethod
+    def _donation(event):
         p = event.payload
         amount = max(0, int(p.amount_cents))
 
@@ -202,7 +219,7 @@ class SocialHandlers:
                 )
             )
 
-        self._run("donation", event, build)
+        return build
 
     def on_donation_refunded(self, event) -> None:
         p = event.payload

@@ -4,44 +4,11 @@ included, at most 20 (see docs/BENCHMARK.md)."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
-from pymongo import monitoring
 
-
-class Listener(monitoring.CommandListener):
-    def __init__(self):
-        self.active = False
-        self.commands: list[tuple[str, str]] = []
-        self.lock = threading.Lock()
-
-    def started(self, event):
-        if self.active:
-            target = event.command.get(event.command_name)
-            with self.lock:
-                self.commands.append((event.command_name, target if isinstance(target, str) else ""))
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-
-LISTENER = Listener()
-monitoring.register(LISTENER)  # applies to clients built after import: the `app` fixture's is
-
-
-def count(call):
-    LISTENER.commands = []
-    LISTENER.active = True
-    try:
-        response = call()
-    finally:
-        LISTENER.active = False
-    return response, list(LISTENER.commands)
+from tests.support import commands_of
 
 
 @pytest.fixture
@@ -63,7 +30,7 @@ def test_single_resource_reads_issue_at_most_three_commands(user, game_id):
     session_id = play(user, game_id)
     user.get("/api/wallet")  # the wallet document is created on first need
     for path in ("/api/wallet", "/api/user/profile", f"/api/games/sessions/{session_id}"):
-        response, commands = count(lambda p=path: user.get(p))
+        response, commands = commands_of(lambda p=path: user.get(p))
         assert response.status_code == 200, (path, response.json)
         assert len(commands) <= 3, (path, commands)
 
@@ -73,7 +40,9 @@ def end_commands(user, game_id):
     first = play(user, game_id)
     assert user.post(f"/api/games/sessions/{first}/end", json={"final_score": 0}).status_code == 200
     session_id = play(user, game_id)
-    response, commands = count(lambda: user.post(f"/api/games/sessions/{session_id}/end", json={"final_score": 0}))
+    response, commands = commands_of(
+        lambda: user.post(f"/api/games/sessions/{session_id}/end", json={"final_score": 0})
+    )
     assert response.status_code == 200, response.json
     assert response.json["data"]["session"]["status"] == "completed"
     return commands
@@ -93,3 +62,29 @@ def test_ending_a_session_outside_donations_stays_at_fourteen_commands_or_fewer(
 def test_ending_a_session_issues_at_most_twenty_commands_with_every_handler(user, game_id):
     commands = end_commands(user, game_id)
     assert len(commands) <= 20, Counter(commands)
+
+
+def test_a_donation_issues_at_most_twelve_commands_before_its_answer(app_factory, make_user, charity, fund):
+    """With the handlers after the answer (production): the compliance checks read the wallet's rolling
+    summaries, not the ledger's 30-day history or the user's last hour of donations."""
+    deferred = app_factory(HOOKS_DEFERRED=True)
+    dispatcher = deferred.extensions["goodplay"].infra.hooks.dispatcher
+    donor = make_user()
+    fund(donor, 20)
+    give = deferred.test_client()
+    headers = donor.headers
+    first = give.post("/api/donations/process", json={"onlus_id": charity, "amount": 1}, headers=headers)
+    assert first.status_code == 201, first.json
+    dispatcher.wait_idle()
+    dispatcher.hold()
+    try:
+        response, commands = commands_of(
+            lambda: give.post("/api/donations/process", json={"onlus_id": charity, "amount": 2}, headers=headers)
+        )
+    finally:
+        dispatcher.release()
+        dispatcher.wait_idle()
+    assert response.status_code == 201, response.json
+    assert len(commands) <= 12, Counter(commands)
+    assert ("aggregate", "transactions") not in commands
+    assert commands.count(("aggregate", "donations")) <= 1  # the address's last hour only

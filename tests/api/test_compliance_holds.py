@@ -238,3 +238,30 @@ def test_no_admin_decides_their_own_case(admin, make_admin, charity, fund, db):
         assert (r.status_code, r.json["message"]) == (403, "OWN_CASE")
     assert db["donations"].find_one({})["status"] == "held"
     assert colleague.post(f"/api/compliance/held/{held['id']}/approve", json={}).status_code == 200
+
+
+def test_the_rolling_window_counts_completed_and_held_donations_but_not_rejected_ones(user, admin, charity, fund):
+    fund(user, 500)
+    held = donate(user, charity, 300).json["data"]  # held (AML single amount), then rejected: not given
+    assert admin.post(f"/api/compliance/held/{held['id']}/reject", json={}).status_code == 200
+    assert donate(user, charity, 100).status_code == 201
+    assert donate(user, charity, 40).status_code == 201  # 140 in the window: under the KYC threshold (150)
+    r = donate(user, charity, 20)  # 160
+    assert r.status_code == 202 and r.json["data"]["hold_reasons"] == ["KYC_REQUIRED"]
+    r = donate(user, charity, 1)  # the held 20 counts too
+    assert r.status_code == 202 and r.json["data"]["hold_reasons"] == ["KYC_REQUIRED"]
+
+
+def test_a_wallet_older_than_its_giving_summaries_is_screened_from_the_history(user, charity, fund, db):
+    fund(user, 300)
+    assert donate(user, charity, 100).status_code == 201
+    # as a wallet written before the summaries existed looks
+    db["wallets"].update_one(
+        {"user_id": user.id}, {"$unset": {"giving_since": "", "giving_days": "", "donation_minutes": ""}}
+    )
+    r = donate(user, charity, 60)  # the 100 is only in the ledger: 160 in the window
+    assert r.status_code == 202 and r.json["data"]["hold_reasons"] == ["KYC_REQUIRED"]
+    kept = db["wallets"].find_one({"user_id": user.id})
+    assert kept["giving_days"] == {kept["giving_since"].date().isoformat(): 6000}  # from now on, kept
+    r = donate(user, charity, 1)  # the summary does not reach back 30 days yet: the ledger still answers
+    assert r.status_code == 202 and r.json["data"]["hold_reasons"] == ["KYC_REQUIRED"]

@@ -91,3 +91,25 @@ def test_metrics_are_for_loopback_scrapers_or_the_token_holder(app_factory, clie
         "/metrics", headers={"Authorization": "Bearer s3cret-token"}, environ_base={"REMOTE_ADDR": "203.0.113.9"}
     )
     assert ok.status_code == 200 and re.search(rb"goodplay_database_up", ok.data)
+
+
+def test_database_commands_are_counted_while_answering_and_after(app, client, user, container):
+    user.get("/api/wallet")
+    before = scrape(client)
+    user.get("/api/wallet")
+    with app.app_context():  # outside any request: as the handlers after the answer and the jobs run
+        container.infra.hooks.retry_pass()
+    after = scrape(client)
+
+    def sent(samples, phase):
+        return sum(
+            v
+            for (name, labels), v in samples.items()
+            if name == "goodplay_db_commands_total" and ("phase", phase) in labels
+        )
+
+    assert value(after, "goodplay_db_commands_total", command="find", collection="wallets", phase="request") == (
+        value(before, "goodplay_db_commands_total", command="find", collection="wallets", phase="request") + 1
+    )
+    assert sent(after, "after") > sent(before, "after")
+    assert sent(after, "metrics") > 0  # a scrape's own reads, apart

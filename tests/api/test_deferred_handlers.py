@@ -12,7 +12,7 @@ import pytest
 from app.core.clock import utcnow
 from app.core.hooks import STALE_PENDING
 from app.core.infrastructure import EXTENSION
-from tests.support import REALTIME_NAMESPACE
+from tests.support import REALTIME_NAMESPACE, commands_of
 
 WEEK = {"game_id": "eco_quiz", "period": "weekly", "period_key": "2026-W47"}  # the games clock's week
 
@@ -113,32 +113,40 @@ def test_events_a_dead_process_committed_run_exactly_once(
     assert figures() == after_restart
 
 
-def test_a_batch_that_fails_midway_is_retried_without_double_counting(
-    make_user, clock, dispatcher, container, monkeypatch
-):
+def test_a_batch_that_fails_midway_is_retried_without_double_counting(make_user, clock, one_lane, monkeypatch, caplog):
+    other, lane, _ = one_lane
+    services = other.extensions[EXTENSION]
+    services.games.clock.fn = clock
+    client = other.test_client()
     players = [make_user(f"P{i}") for i in range(3)]
-    scores = container.social.scoring.scores
-    save, calls = scores.save, []
+    scores = services.social.scoring.scores
+    save_many, failures = scores.save_many, []
 
-    def flaky_save(user_id, **fields):
-        calls.append(user_id)
-        if user_id == players[1].id and calls.count(user_id) == 1:
-            raise RuntimeError("database hiccup")  # the second event of the batch fails, once
-        return save(user_id, **fields)
+    def flaky_save_many(saves, **kwargs):
+        if players[1].id in saves and len(failures) < 2:
+            failures.append(sorted(saves))
+            raise RuntimeError("database hiccup")  # the batch, then the second event on its own, fail once
+        return save_many(saves, **kwargs)
 
-    monkeypatch.setattr(scores, "save", flaky_save)
-    dispatcher.hold()
+    monkeypatch.setattr(scores, "save_many", flaky_save_many)
+    lane.hold()
     for p in players:
-        play(p, clock)
-    dispatcher.release()
-    assert dispatcher.wait_idle()
+        started = client.post("/api/games/sessions", json={"game_id": "eco_quiz"}, headers=p.headers)
+        clock.advance(minutes=3)
+        end = f"/api/games/sessions/{started.json['data']['id']}/end"
+        assert client.post(end, json={"final_score": 1000}, headers=p.headers).status_code == 200
+    lane.release()
+    assert lane.wait_idle()
+    assert len(failures[0]) == 3 and failures[1] == [players[1].id]  # one batch, then event by event
+    assert "running them one by one" in caplog.text
     assert [sessions_counted(p) for p in players] == [1, 0, 1]  # the others went through
 
-    hooks = container.infra.hooks
-    hooks.clock = lambda: utcnow() + timedelta(minutes=5)  # past the first backoff
-    assert hooks.retry_pass()["done"] == 1
-    assert dispatcher.wait_idle()
-    assert hooks.retry_pass()["retried"] == 0
+    with other.app_context():
+        hooks = services.infra.hooks
+        hooks.clock = lambda: utcnow() + timedelta(minutes=5)  # past the first backoff
+        assert hooks.retry_pass()["done"] == 1
+        assert lane.wait_idle()
+        assert hooks.retry_pass()["retried"] == 0
     assert [sessions_counted(p) for p in players] == [1, 1, 1]
     assert [my_entry(p)["score"] for p in players] == [500, 500, 500]
 
@@ -170,3 +178,99 @@ def test_a_receipt_is_numbered_after_the_answer_or_when_it_is_asked_for(user, di
     assert dispatcher.wait_idle()
     numbers = [user.get(f"/api/donations/{d['id']}").json["data"]["receipt_number"] for d in (first, second)]
     assert numbers[1] == asked.json["data"]["receipt_number"] and numbers[0] and numbers[0] != numbers[1]
+
+
+def impact_of(user) -> float:
+    return user.get(f"/api/impact/user/{user.id}").json["data"]["total_donated"]
+
+
+def community(user) -> tuple:
+    data = user.get("/api/impact/community/statistics").json["data"]
+    return data["total_donated"], data["donation_count"], data["donors_count"]
+
+
+@pytest.fixture
+def one_lane(app_factory):
+    """A process whose dispatcher has one thread: everyone's events queue in one lane, and run as one batch."""
+    other = app_factory(HOOKS_DEFERRED=True, HOOK_DISPATCH_THREADS=1)
+    lane = other.extensions[EXTENSION].infra.hooks.dispatcher
+    client = other.test_client()
+
+    def give(donor, euros):
+        response = client.post(
+            "/api/donations/process", json={"onlus_id": donor.charity, "amount": euros}, headers=donor.headers
+        )
+        assert response.status_code == 201, response.json
+
+    yield other, lane, give
+    lane.release()
+    lane.wait_idle()
+
+
+def donors_of(make_user, fund, charity, n):
+    donors = [make_user(f"D{i}") for i in range(n)]
+    for d in donors:
+        fund(d, 20)
+        d.charity = charity
+    return donors
+
+
+def test_a_batch_of_donations_writes_each_total_once(make_user, fund, charity, one_lane):
+    _, lane, give = one_lane
+    donors = donors_of(make_user, fund, charity, 4)
+    for d in donors:  # their first donations: achievements and stories, each a write of its own
+        give(d, 10)
+    assert lane.wait_idle()
+    lane.hold()
+    for i, d in enumerate(donors):
+        give(d, 1 + i)
+    _, commands = commands_of(lambda: (lane.release(), lane.wait_idle()))
+    once = (
+        "impact_user_totals",
+        "impact_onlus_totals",
+        "impact_platform",
+        "user_impact_scores",
+        "leaderboard_entries",
+        "leaderboard_tree",
+        "social_donations",
+    )
+    for collection in once:
+        assert commands.count(("update", collection)) == 1, (collection, commands)
+    assert commands.count(("insert", "impact_processed")) == 1
+    assert commands.count(("insert", "social_processed")) == 1
+    assert [impact_of(d) for d in donors] == [11, 12, 13, 14]
+    assert community(donors[0]) == (50, 8, 4)
+    assert [story_notices(d) for d in donors] == [["milestone_10"]] * 4
+
+
+@pytest.mark.parametrize("fails", ["counting", "after counting"])
+def test_a_batch_that_fails_midway_counts_each_donation_once(
+    make_user, fund, charity, one_lane, monkeypatch, caplog, fails
+):
+    other, lane, give = one_lane
+    donors = donors_of(make_user, fund, charity, 3)
+    tracking = other.extensions[EXTENSION].impact.tracking
+    if fails == "counting":  # the batch's transaction aborts: nothing of it was written
+        target, name, failing_call = tracking.tracking, "add_many", 1
+    else:  # the totals were committed, then the second donor's stories failed
+        target, name, failing_call = tracking.stories, "check_and_unlock", 2
+    real, calls = getattr(target, name), []
+
+    def flaky(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == failing_call:
+            raise RuntimeError("database hiccup")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, flaky)
+    lane.hold()
+    for d in donors:
+        give(d, 10)
+    lane.release()
+    assert lane.wait_idle()
+    assert "running them one by one" in caplog.text  # the batch failed, then ran event by event
+    assert [impact_of(d) for d in donors] == [10, 10, 10]  # each counted once
+    assert community(donors[0]) == (30, 3, 3)
+    assert [story_notices(d) for d in donors] == [["milestone_10"]] * 3
+    with other.app_context():
+        assert other.extensions[EXTENSION].infra.hooks.retry_pass()["retried"] == 0  # nothing left failed

@@ -325,3 +325,25 @@ def test_a_stale_sync_is_a_version_conflict_whatever_its_score_or_state(user, cl
     typed = user.put(f"/api/games/sessions/{sid}", json={"score": "100", "version": 1})
     assert typed.status_code == 422  # a string is not a number, whatever the version
     assert user.get(f"/api/games/sessions/{sid}").json["data"]["version"] == 2
+
+
+def test_the_streak_and_the_last_hour_come_from_a_per_user_summary_rebuilt_when_missing(user, clock, db):
+    def end_one() -> dict:
+        sid = start(user)["id"]
+        clock.advance(minutes=1)
+        assert user.post(f"/api/games/sessions/{sid}/end", json={"final_score": 100}).status_code == 200
+        return max(game_events(db), key=lambda e: e["payload"]["completed_at"])["payload"]
+
+    assert end_one()["streak_days"] == 1
+    clock.advance(minutes=5)
+    again = end_one()
+    assert (again["streak_days"], again["sessions_last_hour"]) == (1, 1)
+    clock.advance(days=1)
+    assert end_one()["streak_days"] == 2
+    assert db["play_summaries"].find_one({"_id": user.id})["streak"] == 2
+    db["play_summaries"].delete_many({})  # as for a player from before the summaries (or after a void)
+    clock.advance(days=1)
+    rebuilt = end_one()
+    assert (rebuilt["streak_days"], rebuilt["sessions_last_hour"]) == (3, 0)  # from the sessions themselves
+    clock.advance(days=2)  # a day without play
+    assert end_one()["streak_days"] == 1

@@ -108,19 +108,19 @@ def test_parallel_sessions_of_one_user_are_all_counted(container, user):
 
 def test_a_failure_midway_leaves_nothing_half_applied_and_the_retry_applies_it(container, user, monkeypatch):
     scoring = container.social.scoring
-    original = scoring.boards.write_counts
+    original = scoring.boards.write_counts_many
 
     def flaky(*args, **kwargs):  # after the entries were written, inside the same transaction
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(scoring.boards, "write_counts", flaky)
+    monkeypatch.setattr(scoring.boards, "write_counts_many", flaky)
     event_id = publish(container, session_event(user.id, score=200), key="session:flaky")
     doc = container.infra.db.hook_events.find_one({"_id": event_id})
     assert doc["handlers"]["social:session_complete"]["status"] == "failed"
     assert score_doc(container, user.id).get("stats", {}).get("sessions_completed") is None
     assert container.infra.db.leaderboard_entries.count_documents({"user_id": user.id}) == 0
 
-    monkeypatch.setattr(scoring.boards, "write_counts", original)
+    monkeypatch.setattr(scoring.boards, "write_counts_many", original)
     container.infra.hooks.replay(event_id)
     assert score_doc(container, user.id)["stats"]["sessions_completed"] == 1
     assert entry(container, "gaming", user.id) == 200

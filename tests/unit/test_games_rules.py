@@ -257,3 +257,22 @@ def test_tournament_results_give_each_team_member_the_team_rank_and_reward():
     assert comp.tournament_results(comp.INDIVIDUAL, solo) == [
         {"rank": 1, "user_id": "u9", "team_id": None, "score": 900, "reward_cents": 500}
     ]
+
+
+def test_a_play_summary_carries_the_streak_and_the_last_hour():
+    play_summary_after, sessions_in_last_hour = sess.play_summary_after, sess.sessions_in_last_hour
+    summary_from_history = sess.summary_from_history
+    now = datetime(2026, 3, 18, 12, 0)
+    today = now.date()
+    first = play_summary_after(None, today=today, now=now)
+    assert first == {"last_day": "2026-03-18", "streak": 1, "recent": [now]}
+    later = now + timedelta(minutes=30)
+    same_day = play_summary_after(first, today=today, now=later)
+    assert same_day["streak"] == 1 and sessions_in_last_hour(first, later) == 1
+    next_day = play_summary_after(same_day, today=date(2026, 3, 19), now=now + timedelta(days=1))
+    assert next_day["streak"] == 2 and next_day["recent"] == [now + timedelta(days=1)]  # the hour before: gone
+    gap = play_summary_after(next_day, today=date(2026, 3, 21), now=now + timedelta(days=3))
+    assert gap["streak"] == 1
+    history = summary_from_history({date(2026, 3, 16), date(2026, 3, 17), today}, [now], today)
+    assert history["last_day"] == "2026-03-17" and history["streak"] == 2  # today's is the one being added
+    assert play_summary_after(history, today=today, now=now)["streak"] == 3

@@ -11,7 +11,7 @@ from app.core.services.audit_service import AuditService
 from app.core.services.auth_service import AuthService
 from app.core.services.health_service import HealthService
 from app.core.services.mail_service import MailService
-from app.core.services.preferences_service import PreferencesService
+from app.core.services.preferences_service import PreferenceLookups, PreferencesService
 from app.core.services.privacy_service import PrivacyService
 from app.core.services.public_config import PublicConfig
 from app.core.services.settings_service import RuntimeSettings
@@ -34,6 +34,7 @@ class CoreServices:
     events: HookManager  # the outbox, for its admin routes
     settings: RuntimeSettings  # contracts.RuntimeConfig
     public_config: PublicConfig
+    preference_lookups: PreferenceLookups  # contracts.UserPreferences, for the other modules
     privacy: PrivacyService | None = None  # export and deletion: added once every module is built (with_privacy)
 
 

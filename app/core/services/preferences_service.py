@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from app.core.cache import CachedValue
+from app.core.cache import CachedValue, CachedValues
 from app.core.contracts import DonationRecipients
 from app.core.errors import ValidationFailed
 from app.core.models.preferences import merge, with_defaults
 from app.core.repositories.preferences import PreferencesRepository
 
 HIDDEN_TTL = 30  # seconds
+LOOKUP_TTL = 30  # seconds another process may notify by preferences just changed (without Redis)
 
 
 class PreferencesService:
@@ -23,6 +24,7 @@ class PreferencesService:
             HIDDEN_TTL,
             lambda: sorted(repo.users_hidden_from_leaderboards(None)),
         )
+        self.looked_up = CachedValues(cache, "prefs:user", LOOKUP_TTL, self.get)
 
     def get(self, user_id: str) -> dict:
         doc = self.repo.get(user_id)
@@ -43,6 +45,7 @@ class PreferencesService:
             self._check_auto_donation(prefs["donations"]["auto_donation"], errors_at)
         self.repo.save(user_id, prefs)
         self.hidden.forget()
+        self.looked_up.forget(user_id)
         return prefs
 
     def many(self, user_ids: list[str]) -> dict[str, dict]:
@@ -80,3 +83,26 @@ class PreferencesService:
                     if onlus_id in refused
                 },
             )
+
+
+class PreferenceLookups:
+    """The preferences other modules read (app.core.contracts.UserPreferences): a user's, as the handlers
+    after an answer read them on every notification, from the shared cache; the rest as stored."""
+
+    def __init__(self, service: PreferencesService):
+        self.service = service
+
+    def get(self, user_id: str) -> dict:
+        return self.service.looked_up.get(user_id)
+
+    def many(self, user_ids: list[str]) -> dict[str, dict]:
+        return self.service.many(user_ids)
+
+    def hidden_from_leaderboards(self, user_ids: list[str] | None = None) -> set[str]:
+        return self.service.hidden_from_leaderboards(user_ids)
+
+    def auto_donation(self, user_id: str) -> dict:
+        return self.service.auto_donation(user_id)  # moves money: as stored
+
+    def update_auto_donation(self, user_id: str, settings: dict) -> dict:
+        return self.service.update_auto_donation(user_id, settings)

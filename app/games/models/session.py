@@ -97,5 +97,85 @@ def streak_days(days: set[date], today: date) -> int:
     return streak
 
 
+RECENT_KEPT = 200  # completions a play summary remembers from the last hour (the fraud hint counts them)
+
+
+def play_summary_after(summary: dict | None, *, today: date, now: datetime) -> dict:
+    """A user's play summary (`play_summaries`) after a session completed now: the day of their last completion,
+    the streak of days ending there, and the completions of the last hour. Kept by each completion, it spares
+    reading the user's sessions of the last STREAK_LOOKBACK_DAYS on every end."""
+    summary = summary or {}
+    last = date.fromisoformat(summary["last_day"]) if summary.get("last_day") else None
+    if last == today:
+        streak = int(summary.get("streak", 1))
+    elif last == today - timedelta(days=1):
+        streak = min(int(summary.get("streak", 0)) + 1, STREAK_LOOKBACK_DAYS + 1)
+    else:
+        streak = 1
+    hour_ago = now - timedelta(hours=1)
+    recent = [at for at in summary.get("recent", []) if at >= hour_ago][-(RECENT_KEPT - 1) :] + [now]
+    return {"last_day": today.isoformat(), "streak": streak, "recent": recent}
+
+
+def play_summary_update(*, today: date, now: datetime) -> list[dict]:
+    """play_summary_after as an update pipeline: the database applies it to the stored summary in the same
+    command that returns the summary as it was (one command per end)."""
+    yesterday = (today - timedelta(days=1)).isoformat()
+    return [
+        {
+            "$set": {
+                "streak": {
+                    "$switch": {
+                        "branches": [
+                            {"case": {"$eq": ["$last_day", today.isoformat()]}, "then": {"$ifNull": ["$streak", 1]}},
+                            {
+                                "case": {"$eq": ["$last_day", yesterday]},
+                                "then": {
+                                    "$min": [{"$add": [{"$ifNull": ["$streak", 0]}, 1]}, STREAK_LOOKBACK_DAYS + 1]
+                                },
+                            },
+                        ],
+                        "default": 1,
+                    }
+                },
+                "last_day": today.isoformat(),
+                "recent": {
+                    "$concatArrays": [
+                        {
+                            "$slice": [
+                                {
+                                    "$filter": {
+                                        "input": {"$ifNull": ["$recent", []]},
+                                        "cond": {"$gte": ["$$this", now - timedelta(hours=1)]},
+                                    }
+                                },
+                                -(RECENT_KEPT - 1),
+                            ]
+                        },
+                        [now],
+                    ]
+                },
+            }
+        }
+    ]
+
+
+def summary_from_history(days: set[date], last_hour: list[datetime], today: date) -> dict:
+    """The play summary as the user's completed sessions give it (before their first summary was kept)."""
+    before = [d for d in days if d < today]
+    last = max(before) if before else None
+    return {
+        "last_day": last.isoformat() if last else None,
+        "streak": streak_days(days, last) if last else 0,
+        "recent": sorted(last_hour)[-RECENT_KEPT:],
+    }
+
+
+def sessions_in_last_hour(summary: dict, now: datetime) -> int:
+    """Completions in the hour before now (this one excluded)."""
+    hour_ago = now - timedelta(hours=1)
+    return sum(1 for at in summary.get("recent", []) if hour_ago <= at < now)
+
+
 def is_weekend(moment: datetime) -> bool:
     return moment.weekday() >= 5

@@ -10,6 +10,7 @@ from app.core.repositories.personal_data import KEEP, Holding, PersonalRecords
 class GameRecords(PersonalRecords):
     holdings = (
         Holding("game_sessions", erase=KEEP, unset=("device_id", "state_json")),
+        Holding("play_summaries", field="_id"),
         Holding("challenges", field="challenger_id", erase=KEEP),
         Holding("challenge_participants", erase=KEEP),
         Holding("tournaments", field="participants", erase=KEEP),

@@ -23,10 +23,11 @@ class SessionAlreadyOpen(Exception):
 
 
 class SessionRepository:
-    """`game_sessions`: one document per play, updated with version-guarded writes."""
+    """`game_sessions`: one document per play, updated with version-guarded writes; `play_summaries`."""
 
     def __init__(self, db):
         self.collection = db["game_sessions"]
+        self.summaries = db["play_summaries"]  # per user: last completed day, streak, the last hour's ends
 
     def create_indexes(self) -> None:
         c = self.collection
@@ -123,6 +124,8 @@ class SessionRepository:
             return_document=ReturnDocument.AFTER,
             session=session,
         )
+        if doc is not None:  # its day may no longer count for the streak: the next end rebuilds the summary
+            self.summaries.delete_one({"_id": doc["user_id"]}, session=session)
         if doc is not None and (doc.get("review") or {}).get("status") == REVIEW_PENDING:
             doc = self.collection.find_one_and_update(
                 {"_id": session_id},
@@ -197,8 +200,10 @@ class SessionRepository:
         )
         return rows, total
 
-    def completion_stats(self, user_id: str, since_day: str, start: datetime, end: datetime) -> tuple[set[str], int]:
-        """(completed_days since `since_day`, sessions completed in [start, end)) in one round trip;
+    def completion_stats(
+        self, user_id: str, since_day: str, start: datetime, end: datetime, *, session=None
+    ) -> tuple[set[str], list[datetime]]:
+        """(completed_days since `since_day`, completion times in [start, end)) in one round trip;
         [start, end) must lie after `since_day`."""
         rows = list(
             self.collection.aggregate(
@@ -207,16 +212,29 @@ class SessionRepository:
                     {
                         "$facet": {
                             "days": [{"$group": {"_id": "$completed_day"}}],
-                            "window": [{"$match": {"completed_at": {"$gte": start, "$lt": end}}}, {"$count": "n"}],
+                            "window": [
+                                {"$match": {"completed_at": {"$gte": start, "$lt": end}}},
+                                {"$project": {"_id": 0, "completed_at": 1}},
+                            ],
                         }
                     },
-                ]
+                ],
+                session=session,
             )
         )
         facets = rows[0] if rows else {}
         days = {d["_id"] for d in facets.get("days", []) if d.get("_id")}
-        window = facets.get("window") or [{}]
-        return days, int(window[0].get("n", 0))
+        return days, [w["completed_at"] for w in facets.get("window", [])]
+
+    # -- play summaries: one per user, kept by each completion -------------------------------
+    def record_play(self, user_id: str, update: list[dict], *, session=None) -> dict | None:
+        """Apply a completion's update to the user's play summary; the summary as it was (None: none yet)."""
+        return self.summaries.find_one_and_update(
+            {"_id": user_id}, update, upsert=True, return_document=ReturnDocument.BEFORE, session=session
+        )
+
+    def save_play_summary(self, user_id: str, summary: dict, *, session=None) -> None:
+        self.summaries.replace_one({"_id": user_id}, {"_id": user_id, **summary}, upsert=True, session=session)
 
     def play_between(self, user_id: str, first_day: str, end_day: str) -> tuple[int, int]:
         """(sessions completed, credited play seconds) on days first_day <= day < end_day (ISO dates)."""

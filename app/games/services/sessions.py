@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from app.core.errors import Conflict, NotFound, ValidationFailed
@@ -296,11 +296,6 @@ class SessionService:
         universal = plugin.universal_score(final_score, credited)
         user_id, session_id = doc["user_id"], str(doc["_id"])
         today = now.date()
-        completed_days, last_hour = self.repo.completion_stats(
-            user_id, (today - timedelta(days=rules.STREAK_LOOKBACK_DAYS)).isoformat(), now - timedelta(hours=1), now
-        )
-        days = {date.fromisoformat(d) for d in completed_days}
-        streak = rules.streak_days(days | {today}, today)
         team_ids = doc["team_ids"] if "team_ids" in doc else self.teams.team_ids_of(user_id)
         changes = {
             "completed_at": now,
@@ -320,25 +315,27 @@ class SessionService:
             changes["paused_seconds"] = rules.paused_seconds_at(doc, now)
         if state_json is not UNSET:
             changes["state_json"] = state_json
-        payload = GameSessionComplete(
-            session_id=session_id,
-            user_id=user_id,
-            game_id=doc["game_id"],
-            game_category=doc["game_category"],
-            play_seconds=credited,
-            raw_score=final_score,
-            universal_score=universal,
-            started_at=doc["started_at"],
-            completed_at=now,
-            mode_key=doc.get("mode_key"),
-            mode_multiplier=float(doc.get("mode_multiplier") or 1.0),
-            tournament_id=doc.get("tournament_id"),
-            challenge_id=doc.get("challenge_id"),
-            team_ids=team_ids,
-            streak_days=streak,
-            is_weekend=rules.is_weekend(now),
-            sessions_last_hour=last_hour,
-        )
+
+        def completion(played: dict) -> GameSessionComplete:
+            return GameSessionComplete(
+                session_id=session_id,
+                user_id=user_id,
+                game_id=doc["game_id"],
+                game_category=doc["game_category"],
+                play_seconds=credited,
+                raw_score=final_score,
+                universal_score=universal,
+                started_at=doc["started_at"],
+                completed_at=now,
+                mode_key=doc.get("mode_key"),
+                mode_multiplier=float(doc.get("mode_multiplier") or 1.0),
+                tournament_id=doc.get("tournament_id"),
+                challenge_id=doc.get("challenge_id"),
+                team_ids=team_ids,
+                streak_days=played["streak"],
+                is_weekend=rules.is_weekend(now),
+                sessions_last_hour=played["last_hour"],
+            )
 
         new_event_id = uuid.uuid4().hex
 
@@ -348,10 +345,31 @@ class SessionService:
             updated = self.repo.complete(doc["_id"], doc["version"], {**changes, "event_id": new_event_id}, session=s)
             if updated is None:
                 raise _Raced()
+            played = self._played(user_id, today, now, session=s)
+            payload = completion(played)
             event_id = self.hooks.record(payload, key=f"session:{session_id}", session=s, event_id=new_event_id)
             return updated, event_id, payload
 
         return self.transactions.run(work)
+
+    def _played(self, user_id: str, today: date, now: datetime, *, session) -> dict:
+        """{streak, last_hour} with this completion, from the user's play summary (kept in the completing
+        transaction: two ends of one user conflict, and one is retried); a user without one yet (or whose
+        sessions were voided since) has it rebuilt from their sessions."""
+        summary = self.repo.record_play(user_id, rules.play_summary_update(today=today, now=now), session=session)
+        after = rules.play_summary_after(summary, today=today, now=now)  # what record_play stored
+        if summary is None:
+            days, recent = self.repo.completion_stats(
+                user_id,
+                (today - timedelta(days=rules.STREAK_LOOKBACK_DAYS)).isoformat(),
+                now - timedelta(hours=1),
+                now,
+                session=session,
+            )
+            summary = rules.summary_from_history({date.fromisoformat(d) for d in days}, recent, today)
+            after = rules.play_summary_after(summary, today=today, now=now)
+            self.repo.save_play_summary(user_id, after, session=session)
+        return {"streak": after["streak"], "last_hour": rules.sessions_in_last_hour(summary, now)}
 
     def _plugin(self, doc: dict) -> GamePlugin:
         """The rules of the session's game (409 GAME_UNAVAILABLE when its plugin is gone)."""

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
 from app.core.database import shard_of as _shard
 from app.impact.models.tracking import TotalsChange
+from app.impact.models.tracking import derived as rules_derived
 
 PLATFORM_ID = "platform"
 # Every donation adds to its ONLUS's totals and to the platform's: one document each would be written by
@@ -34,6 +35,26 @@ def _summed(docs) -> dict:
         for k in _COUNTS:
             total[k] = total.get(k, 0) + int(doc.get(k, 0))
     return total
+
+
+def _add(counters: dict, amounts: dict) -> None:
+    for name, amount in amounts.items():
+        counters[name] = counters.get(name, 0) + amount
+
+
+def _donation_entry(change: TotalsChange, *, total_after_cents: int) -> dict:
+    return {
+        "user_id": change.user_id,
+        "kind": change.kind,
+        "ref": change.donation_id,
+        "donation_id": change.donation_id,
+        "onlus_id": change.onlus_id,
+        "onlus_name": change.onlus_name,
+        "category": change.category,
+        "amount_cents": change.cents,
+        "occurred_at": change.at,
+        "total_after_cents": total_after_cents,
+    }
 
 
 class AlreadyApplied(Exception):
@@ -72,6 +93,75 @@ class TrackingRepository:
             self.processed.insert_one({"_id": marker, "at": utcnow()}, session=session)
         except DuplicateKeyError as exc:  # counted before, or a concurrent delivery won the race
             raise AlreadyApplied(marker) from exc
+
+    def mark_applied_many(self, markers: list[str], *, session) -> set[str]:
+        """Record the facts not applied before; returns their markers. A concurrent delivery writing one of
+        them first fails the insert (the transaction aborts)."""
+        wanted = list(dict.fromkeys(markers))
+        seen = {d["_id"] for d in self.processed.find({"_id": {"$in": wanted}}, {"_id": 1}, session=session)}
+        fresh = [m for m in wanted if m not in seen]
+        if fresh:
+            now = utcnow()
+            self.processed.insert_many([{"_id": m, "at": now} for m in fresh], session=session)
+        return set(fresh)
+
+    def users_of(self, user_ids: set[str], *, session=None) -> dict[str, dict]:
+        return {d["_id"]: d for d in self.users.find({"_id": {"$in": sorted(user_ids)}}, session=session)}
+
+    def add_many(self, changes: list[TotalsChange], snaps: dict[str, dict], *, session) -> None:
+        """What add_to_user, add_to_onlus, add_to_platform and add_donation_entry write for each change
+        (`snaps[marker]`: its user totals after and donor moves), one write per collection."""
+        now = utcnow()
+        users: dict[str, dict] = {}
+        onlus: dict[str, dict] = {}
+        platform: dict[str, dict] = {}
+        for change in changes:
+            snap = snaps[change.marker]
+            user = users.setdefault(
+                change.user_id,
+                {"$inc": {}, "$set": {}, "$setOnInsert": {"total_earned_cents": 0}},
+            )
+            for path, amount in change.counters().items():
+                field = ".".join(path)
+                user["$inc"][field] = user["$inc"].get(field, 0) + amount
+            user["$set"] = {"updated_at": now, **rules_derived(snap["user_after"])}
+            if change.sign > 0:
+                first = user.setdefault("$min", {}).get("first_donation_at")
+                user["$min"]["first_donation_at"] = min(filter(None, [first, change.at]))
+                last = user.setdefault("$max", {}).get("last_donation_at")
+                user["$max"]["last_donation_at"] = max(filter(None, [last, change.at]))
+            shard = shard_of(change.user_id)
+            counts = {"total_cents": change.cents, "donation_count": change.sign}
+            here = onlus.setdefault(
+                f"{change.onlus_id}|{shard}",
+                {"$inc": {"total_cents": 0, "donation_count": 0, "donors_count": 0}, "$set": {}},
+            )
+            _add(here["$inc"], {**counts, "donors_count": snap["onlus_donors"]})
+            here["$set"].update(
+                onlus_id=change.onlus_id,
+                updated_at=now,
+                **({"name": change.onlus_name} if change.onlus_name else {}),
+                **({"category": change.category} if change.category else {}),
+            )
+            everyone = platform.setdefault(
+                f"{PLATFORM_ID}|{shard}",
+                {"$inc": {"total_cents": 0, "donation_count": 0, "donors_count": 0}, "$set": {"updated_at": now}},
+            )
+            _add(everyone["$inc"], {**counts, "donors_count": snap["donors"]})
+        self.users.bulk_write(
+            [UpdateOne({"_id": uid}, update, upsert=True) for uid, update in users.items()], session=session
+        )
+        self.onlus.bulk_write([UpdateOne({"_id": i}, u, upsert=True) for i, u in onlus.items()], session=session)
+        self.platform.bulk_write([UpdateOne({"_id": i}, u, upsert=True) for i, u in platform.items()], session=session)
+        self.timeline.insert_many(
+            [
+                _donation_entry(
+                    change, total_after_cents=snaps[change.marker]["user_after"].get("total_donated_cents", 0)
+                )
+                for change in changes
+            ],
+            session=session,
+        )
 
     def add_to_user(self, change: TotalsChange, *, derived: dict, session) -> None:
         """Add the change to the user's counters and store the fields derived from the new totals."""
@@ -116,21 +206,7 @@ class TrackingRepository:
 
     def add_donation_entry(self, change: TotalsChange, *, total_after_cents: int, session) -> None:
         """The change's timeline entry (kind `donation` or `refund`)."""
-        self.timeline.insert_one(
-            {
-                "user_id": change.user_id,
-                "kind": change.kind,
-                "ref": change.donation_id,
-                "donation_id": change.donation_id,
-                "onlus_id": change.onlus_id,
-                "onlus_name": change.onlus_name,
-                "category": change.category,
-                "amount_cents": change.cents,
-                "occurred_at": change.at,
-                "total_after_cents": total_after_cents,
-            },
-            session=session,
-        )
+        self.timeline.insert_one(_donation_entry(change, total_after_cents=total_after_cents), session=session)
 
     def set_total_earned(self, user_id: str, total_earned_cents: int) -> dict:
         """Lifetime earnings only grow; a late or repeated event never lowers them."""

@@ -84,6 +84,71 @@ class ImpactTrackingService:
         )
         return {"applied": snap is not None, "unlocked": [s["_id"] for s in unlocked]}
 
+    def track_donations(self, donations: list[dict]) -> list[dict]:
+        """track_donation for several donations (a dispatcher batch, each given as track_donation's keyword
+        arguments): one transaction counts those not counted before, writing each collection once; then, in
+        order, each one's milestones, stories and notices as track_donation does them."""
+        changes = [
+            TotalsChange(
+                kind=rules.DONATION,
+                sign=1,
+                donation_id=d["donation_id"],
+                user_id=d["user_id"],
+                onlus_id=d["onlus_id"],
+                onlus_name=d.get("onlus_name"),
+                category=d.get("category"),
+                amount_cents=d["amount_cents"],
+                at=d.get("completed_at") or utcnow(),
+            )
+            for d in donations
+        ]
+        snaps, platform_before = self._apply_many(changes)
+        for change in changes:
+            snap = snaps.get(change.marker)
+            if snap:
+                self._user_changed(change.user_id, change.onlus_id, snap, change.at)
+        if snaps:
+            self._community_changed(platform_before, max(c.at for c in changes))
+        results = []
+        for change in changes:
+            snap = snaps.get(change.marker)
+            unlocked = self.stories.check_and_unlock(
+                change.user_id,
+                trigger=f"donation:{change.donation_id}",
+                at=change.at,
+                totals=snap["user_after"] if snap else None,
+            )
+            results.append({"applied": snap is not None, "unlocked": [s["_id"] for s in unlocked]})
+        return results
+
+    def _apply_many(self, changes: list[TotalsChange]) -> tuple[dict[str, dict], dict | None]:
+        """_apply for several changes in one transaction: ({marker: snap} of those counted now, the platform
+        totals before them as of the transaction's snapshot)."""
+
+        def work(session):
+            fresh = self.tracking.mark_applied_many([c.marker for c in changes], session=session)
+            todo = [c for c in changes if c.marker in fresh]
+            if not todo:
+                return {}, None
+            totals = self.tracking.users_of({c.user_id for c in todo}, session=session)
+            snaps: dict[str, dict] = {}
+            for change in todo:
+                before = totals.get(change.user_id) or {}
+                after = rules.totals_after(before, change)
+                totals[change.user_id] = after
+                onlus_donors, donors = rules.donor_changes(before, after, change.onlus_key)
+                snaps[change.marker] = {
+                    "user_before": before,
+                    "user_after": after,
+                    "onlus_donors": onlus_donors,
+                    "donors": donors,
+                }
+            platform_before = self.tracking.platform_totals(session=session)
+            self.tracking.add_many(todo, snaps, session=session)
+            return snaps, platform_before
+
+        return self.transactions.run(work)
+
     def reverse_donation(
         self,
         *,
@@ -154,6 +219,10 @@ class ImpactTrackingService:
         return [s["_id"] for s in unlocked]
 
     def _after_change(self, user_id: str, onlus_id: str, snap: dict, at: datetime) -> None:
+        self._user_changed(user_id, onlus_id, snap, at)
+        self._community_changed(snap["platform_before"], at)
+
+    def _user_changed(self, user_id: str, onlus_id: str, snap: dict, at: datetime) -> None:
         before, after = snap["user_before"], snap["user_after"]
         for euros in set(after.get("milestones_reached", [])) - set(before.get("milestones_reached", [])):
             self.tracking.add_timeline(
@@ -176,10 +245,10 @@ class ImpactTrackingService:
             )
         self.cache.user_changed(user_id)
         self.cache.onlus_changed(onlus_id)
+
+    def _community_changed(self, platform_before: dict, at: datetime) -> None:
         self.cache.community_changed()
-        for metric, mark, value in rules.crossed_marks(
-            self.marks, snap["platform_before"], self.tracking.platform_totals()
-        ):
+        for metric, mark, value in rules.crossed_marks(self.marks, platform_before, self.tracking.platform_totals()):
             # keyed per (metric, mark): a platform total that dips and recrosses, or two
             # processes racing, still announce each mark once
             self.hooks.publish(

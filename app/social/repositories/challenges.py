@@ -142,16 +142,32 @@ class ChallengeRepository:
             )
         )
 
-    def joined_active_by_metric(self, user_id: str, metrics, at, session=None) -> dict[str, list[dict]]:
-        """joined_active for several metrics at once: {metric: [challenges]} in at most two round trips."""
+    def joined_by_users(self, user_ids: list[str], session=None) -> dict[str, list]:
+        """{user_id: ids of the challenges they joined} for several users in one read."""
+        joined: dict[str, list] = {user_id: [] for user_id in user_ids}
+        for p in self.participants.find(
+            {"user_id": {"$in": list(user_ids)}}, {"challenge_id": 1, "user_id": 1}, session=session
+        ):
+            joined.setdefault(p["user_id"], []).append(p["challenge_id"])
+        return joined
+
+    def joined_active_by_metric(
+        self, user_id: str, metrics, at, session=None, *, joined: list | None = None
+    ) -> dict[str, list[dict]]:
+        """joined_active for several metrics at once: {metric: [challenges]} in at most two round trips
+        (`joined`: the ids of the challenges the user joined, when already read)."""
         metrics = list(metrics)
         out: dict[str, list[dict]] = {m: [] for m in metrics}
         if not metrics:
             return out
-        ids = [
-            p["challenge_id"]
-            for p in self.participants.find({"user_id": user_id}, {"challenge_id": 1}, session=session)
-        ]
+        ids = (
+            joined
+            if joined is not None
+            else [
+                p["challenge_id"]
+                for p in self.participants.find({"user_id": user_id}, {"challenge_id": 1}, session=session)
+            ]
+        )
         if not ids:
             return out
         for c in self.challenges.find(

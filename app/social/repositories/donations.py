@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 
 
 class SocialDonationRepository:
@@ -28,6 +28,32 @@ class SocialDonationRepository:
                 }
             },
             upsert=True,
+            session=session,
+        )
+
+    def remember_many(self, donations: list[dict], *, session=None) -> None:
+        """remember() for several donations in one write: [{donation_id, user_id, onlus_id, amount_cents,
+        completed_at}]."""
+        if not donations:
+            return
+        self.collection.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": d["donation_id"]},
+                    {
+                        "$setOnInsert": {
+                            "user_id": d["user_id"],
+                            "onlus_id": d["onlus_id"],
+                            "amount_cents": d["amount_cents"],
+                            "completed_at": d["completed_at"],
+                            "refunded": False,
+                        }
+                    },
+                    upsert=True,
+                )
+                for d in donations
+            ],
+            ordered=True,
             session=session,
         )
 

@@ -155,30 +155,46 @@ class LeaderboardRepository:
             )
         }
 
+    def scores_of_many(self, keys_by_user: dict[str, set], *, session=None) -> dict[str, dict[tuple[str, str], int]]:
+        """scores_of() for several users in one read: {user_id: {(board, period): score}}."""
+        ids = [entry_id(board, period, user_id) for user_id, keys in keys_by_user.items() for board, period in keys]
+        found: dict[str, dict[tuple[str, str], int]] = {user_id: {} for user_id in keys_by_user}
+        if ids:
+            for doc in self.entries.find(
+                {"_id": {"$in": ids}}, {"_id": 0, "board": 1, "period": 1, "score": 1, "user_id": 1}, session=session
+            ):
+                found.setdefault(doc["user_id"], {})[(doc["board"], doc["period"])] = int(doc["score"])
+        return found
+
     def move_entries(self, user_id: str, moves: dict, *, session=None) -> None:
         """Write the user's new scores {(board, period): (old, new)} (new None: the entry goes) and move them in
         the count trees: one write of the entries, one of the count nodes."""
-        if not moves:
-            return
+        self.move_entries_many([(user_id, moves)], session=session)
+
+    def move_entries_many(self, moves_by_user: list[tuple[str, dict]], *, session=None) -> None:
+        """move_entries() for several users (in order; a user may come twice): one write of the entries and
+        one of the count nodes for them all."""
         now = utcnow()
-        self.entries.bulk_write(
-            [
-                DeleteOne({"_id": entry_id(board, period, user_id)})
-                if new is None
-                else UpdateOne(
-                    {"_id": entry_id(board, period, user_id)},
-                    {
-                        "$set": {"score": new, "updated_at": now},
-                        "$setOnInsert": {"board": board, "period": period, "user_id": user_id},
-                    },
-                    upsert=True,
-                )
-                for (board, period), (_, new) in moves.items()
-            ],
-            ordered=True,
-            session=session,
+        ops = [
+            DeleteOne({"_id": entry_id(board, period, user_id)})
+            if new is None
+            else UpdateOne(
+                {"_id": entry_id(board, period, user_id)},
+                {
+                    "$set": {"score": new, "updated_at": now},
+                    "$setOnInsert": {"board": board, "period": period, "user_id": user_id},
+                },
+                upsert=True,
+            )
+            for user_id, moves in moves_by_user
+            for (board, period), (_, new) in moves.items()
+        ]
+        if not ops:
+            return
+        self.entries.bulk_write(ops, ordered=True, session=session)
+        self.write_counts_many(
+            [(_tree_changes(moves), shard_of(user_id)) for user_id, moves in moves_by_user], session
         )
-        self.write_counts(_tree_changes(moves), user_id, session=session)
 
     def remove_user(self, user_id: str) -> int:
         """Take the user off every board and period, entries and their counts in one transaction (a
@@ -213,13 +229,17 @@ class LeaderboardRepository:
         self._write_counts(changes, shard_of(user_id), session)
 
     def _write_counts(self, changes, shard: int, session) -> None:
+        self.write_counts_many([(changes, shard)], session)
+
+    def write_counts_many(self, changes_by_shard: list[tuple[list, int]], session) -> None:
         nodes: dict[str, dict] = {}
-        for board, period, level, parent, child, delta in changes:
-            _id = node_id(board, period, level, parent, shard)
-            node = nodes.setdefault(
-                _id, {"key": {"board": board, "period": period, "level": level, "parent": parent}, "inc": {}}
-            )
-            node["inc"][f"c.{child}"] = node["inc"].get(f"c.{child}", 0) + delta
+        for changes, shard in changes_by_shard:
+            for board, period, level, parent, child, delta in changes:
+                _id = node_id(board, period, level, parent, shard)
+                node = nodes.setdefault(
+                    _id, {"key": {"board": board, "period": period, "level": level, "parent": parent}, "inc": {}}
+                )
+                node["inc"][f"c.{child}"] = node["inc"].get(f"c.{child}", 0) + delta
         ops = [
             UpdateOne({"_id": _id}, {"$inc": inc, "$setOnInsert": node["key"]}, upsert=True)
             for _id, node in sorted(nodes.items())

@@ -49,6 +49,66 @@ class ScoreRepository:
     def get(self, user_id: str, session=None) -> dict | None:
         return self.scores.find_one({"_id": user_id}, session=session)
 
+    def get_many(self, user_ids: list[str], session=None) -> dict[str, dict]:
+        return {d["_id"]: d for d in self.scores.find({"_id": {"$in": list(user_ids)}}, session=session)}
+
+    def save_many(self, saves: dict[str, dict], session=None) -> None:
+        """save() for several users in one write: {user_id: save's keyword arguments}."""
+        if not saves:
+            return
+        now = utcnow()
+        self.scores.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": user_id},
+                    {
+                        "$set": {
+                            "stats": f["stats"],
+                            "points": f["points"],
+                            "impact_score": f["impact_score"],
+                            "onlus_ids": f["onlus_ids"],
+                            "login": f["login"],
+                            "achievements": f["achievements"],
+                            "updated_at": now,
+                        },
+                        "$setOnInsert": {"created_at": f["at"]},
+                    },
+                    upsert=True,
+                )
+                for user_id, f in saves.items()
+            ],
+            ordered=True,
+            session=session,
+        )
+
+    def mark_many(self, markers: list[str], at, *, session=None) -> set[str]:
+        """mark() for several markers: those not processed before are recorded and returned. A concurrent
+        delivery committing one of them first fails the insert (the transaction aborts)."""
+        wanted = list(dict.fromkeys(markers))
+        seen = {d["_id"] for d in self.processed.find({"_id": {"$in": wanted}}, {"_id": 1}, session=session)}
+        fresh = [m for m in wanted if m not in seen]
+        if fresh:
+            self.processed.insert_many([{"_id": m, "at": at} for m in fresh], session=session)
+        return set(fresh)
+
+    def record_history_many(self, points_by_day: dict[tuple[str, str], tuple[int, dict]], session=None) -> None:
+        """record_history() for several (user, day) pairs in one write: {(user_id, day): (score, points)}."""
+        if not points_by_day:
+            return
+        now = utcnow()
+        self.history.bulk_write(
+            [
+                UpdateOne(
+                    {"user_id": user_id, "day": day},
+                    {"$set": {"score": score, "points": points, "updated_at": now}},
+                    upsert=True,
+                )
+                for (user_id, day), (score, points) in points_by_day.items()
+            ],
+            ordered=True,
+            session=session,
+        )
+
     def save(
         self,
         user_id: str,

@@ -64,7 +64,10 @@ class NotificationService:
                 )
 
         try:
-            self.transactions.run(work)
+            if address:  # the notification and its email, together
+                self.transactions.run(work)
+            else:
+                work(None)
         except AlreadyNotified:
             return None
         if self.push is not None and wants(prefs, draft.kind, "push"):

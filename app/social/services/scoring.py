@@ -49,6 +49,7 @@ class Work:
         self.service, self.session = service, session
         self.activities: list[Activity] = []
         self.events: list[str] = []
+        self.writes = Writes(service, session)
 
     def add(self, activity: Activity) -> None:
         self.activities.append(activity)
@@ -65,11 +66,85 @@ class Work:
 
     def remember_donation(self, donation_id: str, **fields) -> None:
         """Keep the donation as it counted, so that a later refund is taken back where it counted."""
-        self.service.donations.remember(donation_id, **fields, session=self.session)
+        self.writes.donations.append({"donation_id": donation_id, **fields})
 
     def take_back_donation(self, donation_id: str) -> tuple[dict | None, bool]:
         """(the donation as it counted, or None; True when it was taken back before)."""
         return self.service.donations.take_back(donation_id, session=self.session)
+
+
+class Writes:
+    """A scoring transaction's reads and writes of scores, score history, leaderboard entries and donations:
+    each user's documents are read once (all of a batch's users in one query, see `prefetch`) and written
+    once per collection when the transaction ends (`flush`); an activity reads what the ones before it in
+    the transaction wrote (the same user twice in a batch)."""
+
+    def __init__(self, service: ScoringService, session):
+        self.service, self.session = service, session
+        self.docs: dict[str, dict] = {}  # score documents as they are now in the transaction ({}: none yet)
+        self.entries: dict[str, dict[tuple[str, str], int | None]] = {}  # known (board, period) scores
+        self.joined: dict[str, list] = {}  # ids of the challenges each user joined, when read for a batch
+        self.saves: dict[str, dict] = {}
+        self.history: dict[tuple[str, str], tuple[int, dict]] = {}
+        self.moves: list[tuple[str, dict]] = []
+        self.donations: list[dict] = []
+
+    def prefetch(self, activities: list[Activity]) -> None:
+        """Read what these activities will need in three queries (scores, entries, challenges joined)."""
+        service, session = self.service, self.session
+        users = sorted({a.user_id for a in activities} - set(self.docs))
+        if not users:
+            return
+        found = service.scores.get_many(users, session=session)
+        for user_id in users:
+            self.docs[user_id] = found.get(user_id) or {}
+        keys: dict[str, set] = {}
+        for act in activities:
+            keys.setdefault(act.user_id, set()).update(_entry_keys(act))
+        scores = service.boards.scores_of_many(keys, session=session)
+        for user_id, wanted in keys.items():
+            known = self.entries.setdefault(user_id, {})
+            for key in wanted:
+                known.setdefault(key, scores.get(user_id, {}).get(key))
+        if any(a.challenge_metrics for a in activities):
+            self.joined.update(service.challenges.joined_by_users(users, session=session))
+
+    def score_doc(self, user_id: str) -> dict:
+        if user_id not in self.docs:
+            self.docs[user_id] = self.service.scores.get(user_id, session=self.session) or {}
+        return self.docs[user_id]
+
+    def save_score(self, user_id: str, *, at: datetime, **fields) -> None:
+        first = self.saves.get(user_id, {}).get("at", at)
+        self.saves[user_id] = {**fields, "at": first}
+        self.docs[user_id] = {**self.docs.get(user_id, {}), **fields}
+
+    def scores_of(self, user_id: str, keys) -> dict[tuple[str, str], int]:
+        known = self.entries.setdefault(user_id, {})
+        missing = [k for k in keys if k not in known]
+        if missing:
+            read = self.service.boards.scores_of(user_id, missing, session=self.session)
+            known.update({k: read.get(k) for k in missing})
+        return {k: known[k] for k in keys if known.get(k) is not None}
+
+    def move_entries(self, user_id: str, moves: dict) -> None:
+        if moves:
+            self.moves.append((user_id, moves))
+            self.entries.setdefault(user_id, {}).update({key: new for key, (_, new) in moves.items()})
+
+    def flush(self) -> None:
+        service, session = self.service, self.session
+        service.donations.remember_many(self.donations, session=session)
+        service.scores.save_many(self.saves, session=session)
+        service.boards.move_entries_many(self.moves, session=session)
+        service.scores.record_history_many(self.history, session=session)
+
+
+def _entry_keys(act: Activity) -> set[tuple[str, str]]:
+    """The (board, period) entries the activity may move (its boards, and the Impact Score's)."""
+    boards = {b for b, _, _ in act.boards} | {"impact_score"}
+    keys = {(board, period) for board in boards for period in period_keys(act.at)}
+    return keys | {(b, period) for b, period, _, _ in act.period_boards}
 
 
 class ScoringService:
@@ -105,9 +180,7 @@ class ScoringService:
             holder["work"] = work
             self.scores.mark(marker, self.clock(), session=session)
             build(work)
-            queue = list(work.activities)
-            while queue:
-                queue.extend(self._apply(work, queue.pop(0)))
+            self._apply_all(work)
             return True
 
         try:
@@ -118,10 +191,40 @@ class ScoringService:
             self.hooks.after_commit(event_id)
         return True
 
+    def run_many(self, jobs: list[tuple[str, Callable[[Work], None]]]) -> set[str]:
+        """run() for several (marker, build) in one transaction that writes each collection once (a
+        dispatcher batch), in their order; returns the markers applied now. A marker committed
+        concurrently by another delivery aborts the whole transaction: run them one by one then."""
+        holder: dict = {}
+
+        def txn(session):
+            work = Work(self, session)
+            holder["work"] = work
+            fresh = self.scores.mark_many([marker for marker, _ in jobs], self.clock(), session=session)
+            for marker, build in jobs:
+                if marker in fresh:
+                    fresh.discard(marker)  # a marker twice in the batch applies once
+                    holder.setdefault("applied", set()).add(marker)
+                    build(work)
+            work.writes.prefetch(work.activities)
+            self._apply_all(work)
+            return True
+
+        self.transactions.run(txn)
+        for event_id in holder["work"].events:
+            self.hooks.after_commit(event_id)
+        return holder.get("applied", set())
+
+    def _apply_all(self, work: Work) -> None:
+        queue = list(work.activities)
+        while queue:
+            queue.extend(self._apply(work, queue.pop(0)))
+        work.writes.flush()
+
     # -- one user's activity ---------------------------------------------------------------
     def _apply(self, work: Work, act: Activity) -> list[Activity]:
-        session = work.session
-        doc = self.scores.get(act.user_id, session=session) or {}
+        writes = work.writes
+        doc = writes.score_doc(act.user_id)
         stats = dict(doc.get("stats") or {})
         points = {c: int((doc.get("points") or {}).get(c, 0)) for c in rules.COMPONENTS}
         onlus_ids = list(doc.get("onlus_ids") or [])
@@ -151,7 +254,8 @@ class ScoringService:
         now = self.clock()
         changed = {k for k in set(stats) | set(before_stats) if stats.get(k) != before_stats.get(k)}
         unlocked = self._achievements(work, act.user_id, stats, changed, set(doc.get("achievements") or ()), now)
-        self.scores.save(
+        existed = bool(doc)
+        writes.save_score(
             act.user_id,
             impact_score=score,
             points=points,
@@ -160,24 +264,24 @@ class ScoringService:
             login=login,
             achievements=sorted(unlocked),
             at=now,
-            session=session,
         )
 
         delta = score - before_score
         boards = list(act.boards) + ([("impact_score", delta, entries.INC)] if delta else [])
         changes = [(b, period, v, mode) for b, v, mode in boards for period in period_keys(act.at)]
-        self._move_entries(act.user_id, changes + list(act.period_boards), session)
-        if delta or not doc:
-            self.scores.record_history(act.user_id, f"{now:%Y-%m-%d}", score, points, session=session)
+        self._move_entries(writes, act.user_id, changes + list(act.period_boards))
+        if delta or not existed:
+            writes.history[(act.user_id, f"{now:%Y-%m-%d}")] = (score, points)
 
         return self._contribute(work, act)
 
-    def _move_entries(self, user_id: str, changes: list, session) -> None:
-        """One read of the user's current entries, one write of those that move (and of their counts)."""
+    @staticmethod
+    def _move_entries(writes: Writes, user_id: str, changes: list) -> None:
+        """The user's current entries (read once), and those that move (written when the transaction ends)."""
         if not changes:
             return
-        current = self.boards.scores_of(user_id, dict.fromkeys((c[0], c[1]) for c in changes), session=session)
-        self.boards.move_entries(user_id, entries.moves(current, changes), session=session)
+        current = writes.scores_of(user_id, list(dict.fromkeys((c[0], c[1]) for c in changes)))
+        writes.move_entries(user_id, entries.moves(current, changes))
 
     @staticmethod
     def _login(day: str, login: dict, stats: dict, points: dict) -> None:
@@ -217,7 +321,9 @@ class ScoringService:
         """Add the activity to the community challenges the user joined; reward contributors on completion."""
         follow_ups: list[Activity] = []
         metrics = {m: a for m, a in act.challenge_metrics.items() if a > 0}
-        joined = self.challenges.joined_active_by_metric(act.user_id, metrics, act.at, session=work.session)
+        joined = self.challenges.joined_active_by_metric(
+            act.user_id, metrics, act.at, session=work.session, joined=work.writes.joined.get(act.user_id)
+        )
         for metric, amount in metrics.items():
             for challenge in joined[metric]:
                 updated = self.challenges.contribute(challenge["_id"], act.user_id, int(amount), session=work.session)

@@ -6,6 +6,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
+from app.donations.models.wallet.giving import FROM_THE_START
 from app.donations.models.wallet.ledger import Posting
 
 WALLET_ZEROS = {"balance_cents": 0, "total_earned_cents": 0, "total_donated_cents": 0, "held_cents": 0}
@@ -31,6 +32,7 @@ class WalletRepository:
                         "user_id": user_id,
                         **WALLET_ZEROS,
                         "currency": "EUR",
+                        "giving_since": FROM_THE_START,
                         "created_at": now,
                         "updated_at": now,
                     }

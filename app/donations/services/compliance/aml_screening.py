@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from app.core.clock import utcnow
 from app.donations.models.compliance.rules import KYC_NOT_CHECKED, ComplianceRules, evaluate
+from app.donations.models.wallet.giving import given_since
 from app.donations.repositories.wallet.ledger import LedgerRepository
 from app.donations.services.compliance.compliance_service import ComplianceDecision, ComplianceRequest, passed_checks
 from app.donations.services.compliance.kyc_service import KycService
@@ -28,8 +29,11 @@ class AmlScreening:
         self.clock = clock
 
     def screen(self, request: ComplianceRequest) -> ComplianceDecision:
-        since = self.clock() - timedelta(days=self.rules.aml_window_days)
-        window = self.ledger.donated_since(request.user_id, since)
+        now = self.clock()
+        since = now - timedelta(days=self.rules.aml_window_days)
+        window = given_since(request.wallet, since, now=now)
+        if window is None:  # the wallet's summary does not reach back that far: the ledger does
+            window = self.ledger.donated_since(request.user_id, since)
         # the KYC status only matters above the threshold: below it, no read
         needs_kyc = window + request.amount_cents > self.rules.kyc_required_above_cents
         return passed_checks(

@@ -33,6 +33,7 @@ class ComplianceRequest:
     source: str = "wallet"
     client_ip: str | None = None
     donor_name: str | None = None  # screened against sanctions; looked up when not given
+    wallet: dict | None = None  # as read with the donation: its giving summaries spare the history scans
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from app.donations.models.compliance.fraud import (
     dedupe_key,
     session_hold_reasons,
 )
+from app.donations.models.wallet.giving import donations_since
 from app.donations.repositories.compliance.fraud_flags import FraudFlagRepository
 from app.donations.repositories.donations.donations import DonationRepository
 from app.donations.repositories.payments.intents import PaymentIntentRepository
@@ -187,9 +188,14 @@ class FraudService:
     # -- donations (a compliance rule) ---------------------------------------------------
     def donation_rule(self, request: ComplianceRequest) -> ComplianceDecision | None:
         """Too many donations in an hour from one user or one address: hold for review."""
-        since = self.clock() - timedelta(hours=1)
-        # counting stops at the limit: the work stays bounded however busy a user or an address is
-        by_user = self.donations.count_by_user_since(request.user_id, since, limit=self.limits.donations_per_user_hour)
+        now = self.clock()
+        since = now - timedelta(hours=1)
+        by_user = donations_since(request.wallet, since, now=now)
+        if by_user is None:  # the wallet's summary does not reach back that far
+            # counting stops at the limit: the work stays bounded however busy a user is
+            by_user = self.donations.count_by_user_since(
+                request.user_id, since, limit=self.limits.donations_per_user_hour
+            )
         hit = None
         if by_user >= self.limits.donations_per_user_hour:
             hit = ("user", request.user_id, by_user, self.limits.donations_per_user_hour)

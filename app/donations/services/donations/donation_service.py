@@ -22,6 +22,7 @@ from app.donations.models.donations.donation import (
     new_donation,
 )
 from app.donations.models.donations.receipt import completion
+from app.donations.models.wallet.giving import after_donation
 from app.donations.models.wallet.ledger import BONUS, DONATED, EARNED, REFUND, RELEASE, REVERSAL
 from app.donations.repositories.donations.donations import DonationRepository, DuplicateDonation
 from app.donations.repositories.wallet.ledger import LedgerRepository
@@ -96,6 +97,7 @@ class DonationService:
                         source=source,
                         client_ip=client_ip,
                         donor_name=donor["name"],
+                        wallet=tx.wallet,
                     )
                     decision = self.compliance.check(request)
                     if not decision.allowed:
@@ -103,7 +105,10 @@ class DonationService:
                         raise decision.error()
                     if tx.wallet["balance_cents"] < amount_cents:
                         raise InsufficientBalance()
-                    counters = day_counters(today, given_today + amount_cents)
+                    counters = {
+                        **day_counters(today, given_today + amount_cents),
+                        **after_donation(tx.wallet, at=now),
+                    }
                     if decision.hold:
                         entry = tx.hold(
                             amount_cents,

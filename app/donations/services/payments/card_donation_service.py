@@ -14,6 +14,7 @@ from app.core.clock import utcnow
 from app.core.errors import Conflict
 from app.donations.models.donations.donation import day_counters, donated_today, hold_record, ledger_meta, new_donation
 from app.donations.models.donations.receipt import completion
+from app.donations.models.wallet.giving import after_donation
 from app.donations.models.wallet.ledger import CARD_PAYMENT, DONATED
 from app.donations.repositories.donations.donations import DonationRepository
 from app.donations.repositories.payments.intents import PaymentIntentRepository
@@ -65,7 +66,10 @@ class CardDonationService:
         donation_ref = {"kind": "donation", "id": intent_id}
         for tx in self.ledger.posting(user_id, f"payment:{intent_id}"):
             with tx:
-                counters = day_counters(today, donated_today(tx.wallet, today) + amount)
+                counters = {
+                    **day_counters(today, donated_today(tx.wallet, today) + amount),
+                    **after_donation(tx.wallet, at=now),
+                }
                 tx.credit(amount, type=CARD_PAYMENT, source={"kind": "card", "id": intent_id, **reference}, meta=meta)
                 if hold_reasons:
                     entry = tx.hold(

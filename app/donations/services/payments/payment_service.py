@@ -115,6 +115,7 @@ class PaymentService:
             donated_today_cents=donated_today(wallet, self.clock().date().isoformat()),
             source="card",
             client_ip=client_ip,
+            wallet=wallet,
         )
         decision = self.compliance.check(request)
         if not decision.allowed:

@@ -10,10 +10,12 @@
 Each entry is a guarded wallet update (`balance_cents >= debit`) plus an append-only ledger entry with a
 unique key, in the transaction. No pre-read of the key: the ledger's unique index is the guard, so a repeat
 aborts the transaction (nothing written) and `tx.replayed` is the entry posted first. Events recorded with
-`tx.record` are dispatched once the transaction committed; a posting that changed the wallet's figures also
-records `WalletChanged` (the wallet as it left it), dispatched before the posting's other events, so every
-balance change is announced once and first. The
-wallet is created, outside the transaction, on first use. Nothing else writes `wallets` or `transactions`.
+`tx.record` go to the outbox in one insert just before the commit, and are dispatched once it committed; a
+posting that changed the wallet's figures also records `WalletChanged` (the wallet as it left it), dispatched
+before the posting's other events, so every balance change is announced once and first. Entries that give
+(donated, held, unheld) keep the wallet's rolling giving summaries (models/wallet/giving.py) in the same
+update. The wallet is created, outside the transaction, on first use. Nothing else writes `wallets` or
+`transactions`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from app.core.errors import InsufficientBalance
 from app.core.hooks import DomainEvent, HookManager
 from app.core.transactions import Transaction, Transactions
 from app.donations.events import WalletChanged, WalletCredited
+from app.donations.models.wallet.giving import GIVING_TYPES, after_giving
 from app.donations.models.wallet.ledger import HOLD, POSTED, UNHOLD, Posting
 from app.donations.repositories.wallet.ledger import LedgerKeyTaken, LedgerRepository
 from app.donations.repositories.wallet.wallets import WalletRepository
@@ -99,6 +102,7 @@ class LedgerPosting:
         self._opening: dict = {}  # the wallet's figures as read in the transaction
         self.entries: list[dict] = []  # written by this attempt, in order
         self.events: list[str] = []  # recorded by this attempt, dispatched after the commit
+        self._unwritten: list = []  # recorded, written to the outbox together just before the commit
         self.replayed: dict | None = None  # the entry with `key`, when it was posted before
 
     @property
@@ -130,6 +134,7 @@ class LedgerPosting:
         if exc is None:
             try:
                 self._announce_change()
+                self._ledger.hooks.write(self._unwritten, session=self.session)
             except Exception as failure:  # the transaction aborts as if the block had raised it
                 if self._failed(failure):
                     return True
@@ -188,6 +193,10 @@ class LedgerPosting:
         key = key or self.key
         if any(e["key"] == key for e in self.entries):
             raise ValueError(f"ledger key {key} used twice in one posting")
+        at = self._ledger.clock()
+        wallet_set = dict(wallet_set or {})
+        if type in GIVING_TYPES:
+            wallet_set.update(after_giving({**self.wallet, **wallet_set}, -amount_cents, at=at))
         posting = Posting(
             user_id=self.user_id,
             key=key,
@@ -200,7 +209,7 @@ class LedgerPosting:
             reason=reason,
             actor_id=actor_id,
             meta=meta or {},
-            wallet_set=wallet_set or {},
+            wallet_set=wallet_set,
         )
         wallet = self._ledger.wallets.apply(posting, session=self.session)
         if wallet is None or wallet.get("held_cents", 0) < 0:
@@ -210,7 +219,7 @@ class LedgerPosting:
             if wallet is None:
                 raise InsufficientBalance()
             raise HeldWouldGoNegative("held amount would go negative")
-        entry = self._ledger.entries.insert(posting.entry(wallet, at=self._ledger.clock()), session=self.session)
+        entry = self._ledger.entries.insert(posting.entry(wallet, at=at), session=self.session)
         self.wallet = wallet
         self.entries.append(entry)
         return entry
@@ -218,7 +227,8 @@ class LedgerPosting:
     # -- events -----------------------------------------------------------------------
     def record(self, event: DomainEvent, *, key: str) -> str:
         """An event in the outbox, in this transaction; dispatched once it committed."""
-        event_id = self._ledger.hooks.record(event, key=key, session=self.session)
+        event_id = self._ledger.hooks.prepare(event, key=key)
+        self._unwritten.append(event_id)
         self.events.append(event_id)
         return event_id
 
@@ -227,7 +237,7 @@ class LedgerPosting:
         if not self.entries or _figures(self.wallet) == self._opening:
             return
         wallet = self.wallet
-        event_id = self._ledger.hooks.record(
+        event_id = self._ledger.hooks.prepare(
             WalletChanged(
                 user_id=self.user_id,
                 balance_cents=wallet["balance_cents"],
@@ -239,8 +249,8 @@ class LedgerPosting:
                 updated_at=wallet.get("updated_at") or self.entries[-1]["created_at"],
             ),
             key=f"wallet_changed:{self.entries[0]['key']}",
-            session=self.session,
         )
+        self._unwritten.append(event_id)
         # dispatched first: a client hears of the money before what follows from it (stories, achievements)
         self.events.insert(0, event_id)
 
