@@ -96,6 +96,7 @@ def create_app(overrides: dict | None = None) -> Flask:
                 dispatch_many=hooks.dispatch_many,
                 threads=app.config["HOOK_DISPATCH_THREADS"],
                 max_backlog=app.config["HOOK_DISPATCH_MAX_BACKLOG"],
+                batch_pause_seconds=app.config["HOOK_DISPATCH_PAUSE_MS"] / 1000,
                 context=app.app_context,
             )
         )

@@ -55,6 +55,7 @@ class BaseConfig:
     HOOKS_DEFERRED = True
     HOOK_DISPATCH_THREADS = 4  # each user's events stay on one of them, in order
     HOOK_DISPATCH_MAX_BACKLOG = 100  # committed events waiting for their handlers before requests wait too
+    HOOK_DISPATCH_PAUSE_MS = 5  # a thread's pause after each batch: commits gather into the next one
     # how long a token's "not revoked" answer is kept in the cache (0: ask the database every request)
     TOKEN_REVOCATION_CACHE_SECONDS = 60
     # a refresh token presented again this soon after its rotation gets the same pair (0: never)
@@ -188,6 +189,7 @@ _ENV_VARS = {
     "HOOKS_DEFERRED": ("HOOKS_DEFERRED", _bool),
     "HOOK_DISPATCH_THREADS": ("HOOK_DISPATCH_THREADS", int),
     "HOOK_DISPATCH_MAX_BACKLOG": ("HOOK_DISPATCH_MAX_BACKLOG", int),
+    "HOOK_DISPATCH_PAUSE_MS": ("HOOK_DISPATCH_PAUSE_MS", int),
     "TOKEN_REVOCATION_CACHE_SECONDS": ("TOKEN_REVOCATION_CACHE_SECONDS", int),
     "REFRESH_REUSE_GRACE_SECONDS": ("REFRESH_REUSE_GRACE_SECONDS", int),
     "REALTIME_TOKEN_CHECK_SECONDS": ("REALTIME_TOKEN_CHECK_SECONDS", float),

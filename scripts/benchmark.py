@@ -638,6 +638,13 @@ def main() -> None:
     )
     parser.add_argument("--keep-databases", action="store_true")
     parser.add_argument("--show-commands", action="store_true", help="list each endpoint's commands too")
+    parser.add_argument(
+        "--goodplay-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting of GoodPlay's, e.g. HOOK_DISPATCH_THREADS=2",
+    )
     args = parser.parse_args()
 
     workdir = ROOT / "instance" / "bench"
@@ -668,6 +675,7 @@ def main() -> None:
             "REDIS_URL": "",
             "DONATION_FRAUD_LIMITS": json.dumps(BENCH_FRAUD_LIMITS),
             "TRUSTED_PROXIES": "1",
+            **dict(setting.split("=", 1) for setting in args.goodplay_env),
         }
         log(f"setting the database up (goodplay init, database {gp_db})")
         subprocess.run(
@@ -835,6 +843,7 @@ def report(args, real_mongo: bool, ours: dict, base: dict, ours_counts: dict, ba
             "seconds": args.seconds,
             "database": "mongodb (--mongo-uri)" if real_mongo else "embedded secantusd-py",
             "server": "gunicorn -w 1 --threads 100",
+            "goodplay_settings": args.goodplay_env,
             "loop": "signed in once per user; " + ", ".join(LOOP),
         },
         "goodplay": ours,

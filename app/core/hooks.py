@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateMany
 from pymongo.errors import DuplicateKeyError
 
 from app.core.clock import utcnow
@@ -359,13 +359,14 @@ class HookManager:
                     atexit.register(self.flush_done)
 
     def flush_done(self) -> int:
-        """Write the deferred 'done' outcomes now (one update per event type); returns how many events."""
+        """Write the deferred 'done' outcomes now (one command; an update per event type); returns how many
+        events."""
         with self._done_lock:
             pending, self._done = self._done, {}
             if self._done_timer is not None:
                 self._done_timer.cancel()
                 self._done_timer = None
-        written = 0
+        updates, events = [], 0
         for (_name, handlers), rows in pending.items():
             done_at = max(at for _, at in rows)
             fields: dict = {"status": DONE, "next_attempt_at": None}
@@ -377,15 +378,19 @@ class HookManager:
                         f"handlers.{handler}.done_at": done_at,
                     }
                 )
-            try:
-                # still pending: nothing else (a retry pass, a replay) touched these events since
-                self.collection.update_many(
-                    {"_id": {"$in": [event_id for event_id, _ in rows]}, "status": PENDING}, {"$set": fields}
-                )
-                written += len(rows)
-            except Exception:  # left pending, the retry pass runs their (idempotent) handlers again
-                self.log.warning("hooks: could not mark %d events done", len(rows), exc_info=True)
-        return written
+            # still pending: nothing else (a retry pass, a replay) touched these events since
+            updates.append(
+                UpdateMany({"_id": {"$in": [event_id for event_id, _ in rows]}, "status": PENDING}, {"$set": fields})
+            )
+            events += len(rows)
+        if not updates:
+            return 0
+        try:
+            self.collection.bulk_write(updates, ordered=False)
+        except Exception:  # left pending, the retry pass runs their (idempotent) handlers again
+            self.log.warning("hooks: could not mark %d events done", events, exc_info=True)
+            return 0
+        return events
 
     def _run(self, event: Event, sub: Subscription, state: dict) -> dict:
         """Run one handler; return its new state fields."""

@@ -18,8 +18,16 @@ def subscriptions(services: DonationsServices) -> list[Subscription]:
         if services.donations.receipts_after_answer:  # else the request numbered it
             services.receipts.number_completed(event.payload.donation_id)
 
+    def number_receipts(events: list[Event]) -> None:
+        if services.donations.receipts_after_answer:
+            services.receipts.number_completed_many([e.payload.donation_id for e in events])
+
     def mail_receipt(event: Event) -> None:
         services.receipt_mail.send(user_id=event.payload.user_id, donation_id=event.payload.donation_id)
+
+    def mail_receipts(events: list[Event]) -> None:  # after the batch numbered them (each mail keyed: once)
+        for event in events:
+            mail_receipt(event)
 
     return [
         Subscription(GameSessionComplete, "donations:credit_session", credit_session),
@@ -34,8 +42,8 @@ def subscriptions(services: DonationsServices) -> list[Subscription]:
         # financial dashboards are cached: every completed or refunded donation makes them stale
         Subscription(DonationComplete, "donations:invalidate_financial", invalidate),
         Subscription(DonationRefunded, "donations:invalidate_financial", invalidate),
-        Subscription(DonationComplete, "donations:number_receipt", number_receipt),
-        Subscription(DonationComplete, "donations:receipt_email", mail_receipt),
+        Subscription(DonationComplete, "donations:number_receipt", number_receipt, batch=number_receipts),
+        Subscription(DonationComplete, "donations:receipt_email", mail_receipt, batch=mail_receipts),
     ]
 
 

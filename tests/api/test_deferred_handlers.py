@@ -274,3 +274,52 @@ def test_a_batch_that_fails_midway_counts_each_donation_once(
     assert [story_notices(d) for d in donors] == [["milestone_10"]] * 3
     with other.app_context():
         assert other.extensions[EXTENSION].infra.hooks.retry_pass()["retried"] == 0  # nothing left failed
+
+
+@pytest.mark.parametrize("asked_meanwhile", [False, True])
+def test_a_batch_numbers_its_receipts_in_one_go_without_gaps(make_user, fund, charity, one_lane, asked_meanwhile):
+    other, lane, _ = one_lane
+    client = other.test_client()
+    donors = donors_of(make_user, fund, charity, 3)
+    lane.hold()
+    given = []
+    for d in donors:
+        r = client.post("/api/donations/process", json={"onlus_id": charity, "amount": 5}, headers=d.headers)
+        assert r.status_code == 201 and r.json["data"]["receipt_number"] is None
+        given.append((d, r.json["data"]["id"]))
+    asked = None
+    if asked_meanwhile:  # numbered on demand before the batch runs: the batch numbers the two others
+        d, donation_id = given[1]
+        asked = d.get(f"/api/donations/{donation_id}/receipt?format=json").json["data"]["receipt_number"]
+    _, commands = commands_of(lambda: (lane.release(), lane.wait_idle()))
+    numbers = [d.get(f"/api/donations/{i}").json["data"]["receipt_number"] for d, i in given]
+    sequences = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
+    assert sequences == list(range(sequences[0], sequences[0] + 3))  # distinct, no gaps
+    assert commands.count(("findAndModify", "receipt_counters")) == 1  # the batch's numbers in one step
+    if asked:
+        assert numbers[1] == asked
+
+
+def test_receipts_numbered_meanwhile_make_the_batch_number_one_by_one(make_user, fund, charity, one_lane, monkeypatch):
+    other, lane, _ = one_lane
+    client = other.test_client()
+    receipts = other.extensions[EXTENSION].donations.receipts
+    donors = donors_of(make_user, fund, charity, 3)
+    lane.hold()
+    given = []
+    for d in donors:
+        r = client.post("/api/donations/process", json={"onlus_id": charity, "amount": 5}, headers=d.headers)
+        given.append(r.json["data"]["id"])
+    by_ids = receipts.donations.by_ids
+
+    def then_asked(ids):  # the second receipt is asked for right after the batch read the drafts
+        found = by_ids(ids)
+        receipts.number_completed(given[1])
+        return found
+
+    monkeypatch.setattr(receipts.donations, "by_ids", then_asked)
+    lane.release()
+    assert lane.wait_idle()
+    numbers = [donors[i].get(f"/api/donations/{given[i]}").json["data"]["receipt_number"] for i in range(3)]
+    sequences = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
+    assert sequences == list(range(sequences[0], sequences[0] + 3))  # the aborted batch used no number

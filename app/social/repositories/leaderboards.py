@@ -192,9 +192,7 @@ class LeaderboardRepository:
         if not ops:
             return
         self.entries.bulk_write(ops, ordered=True, session=session)
-        self.write_counts_many(
-            [(_tree_changes(moves), shard_of(user_id)) for user_id, moves in moves_by_user], session
-        )
+        self.write_counts_many([(_tree_changes(moves), shard_of(user_id)) for user_id, moves in moves_by_user], session)
 
     def remove_user(self, user_id: str) -> int:
         """Take the user off every board and period, entries and their counts in one transaction (a

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from app.core.ids import new_object_id, object_id
@@ -65,6 +65,26 @@ class DonationRepository:
             .sort("completed_at", ASCENDING)
             .limit(limit)
         )
+
+    def by_ids(self, donation_ids: list[str]) -> list[dict]:
+        oids = [oid for oid in (object_id(d) for d in donation_ids) if oid]
+        return list(self.collection.find({"_id": {"$in": oids}}))
+
+    def set_receipt_numbers(self, numbers: dict, *, session) -> bool:
+        """set_receipt_number for several {donation _id: number} in one write; False when another run numbered
+        any of them first."""
+        result = self.collection.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": donation_id, "receipt_draft": {"$exists": True}, "receipt_number": None},
+                    {"$set": {"receipt_number": number}, "$unset": {"receipt_draft": ""}},
+                )
+                for donation_id, number in numbers.items()
+            ],
+            ordered=True,
+            session=session,
+        )
+        return result.modified_count == len(numbers)
 
     def set_receipt_number(self, donation_id, number: str, *, session) -> bool:
         """Replace the draft by the number; False when another run numbered it first."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pymongo import ASCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 
 class ReceiptTaken(Exception):
@@ -41,6 +41,20 @@ class ReceiptRepository:
             {"_id": f"receipts:{year}"}, {"$inc": {"seq": 1}}, return_document=ReturnDocument.AFTER, session=session
         )
         return doc["seq"]
+
+    def next_numbers(self, year: int, count: int, *, session) -> int:
+        """The last of `count` next numbers of the year's sequence (the first is that minus count - 1);
+        inside the transaction that inserts their receipts, as next_number."""
+        doc = self.counters.find_one_and_update(
+            {"_id": f"receipts:{year}"}, {"$inc": {"seq": count}}, return_document=ReturnDocument.AFTER, session=session
+        )
+        return doc["seq"]
+
+    def insert_many(self, docs: list[dict], *, session) -> None:
+        try:
+            self.collection.insert_many(docs, ordered=True, session=session)
+        except (DuplicateKeyError, BulkWriteError) as exc:
+            raise ReceiptTaken("a receipt of the batch") from exc
 
     def insert(self, doc: dict, *, session=None) -> dict:
         try:

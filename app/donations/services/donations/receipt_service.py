@@ -93,6 +93,40 @@ class ReceiptService:
         donation = self.donations.by_id(donation_id)
         return self.number(donation) if donation is not None else None
 
+    def number_completed_many(self, donation_ids: list[str]) -> None:
+        """number_completed for several donations (a dispatcher batch): their receipts take consecutive
+        numbers in one transaction. When one was numbered meanwhile (asked for on demand), the transaction
+        aborts and they are numbered one by one."""
+        drafts = [d for d in self.donations.by_ids(donation_ids) if d.get("receipt_draft")]
+        drafts.sort(key=lambda d: (d["receipt_draft"]["issued_at"], str(d["_id"])))
+        by_year: dict[int, list[dict]] = {}
+        for donation in drafts:
+            by_year.setdefault(donation["receipt_draft"]["issued_at"].year, []).append(donation)
+        for year, donations in by_year.items():
+            self.receipts.ensure_counter(year)
+
+            def take_numbers(session, year=year, donations=donations) -> dict:
+                last = self.receipts.next_numbers(year, len(donations), session=session)
+                first = last - len(donations) + 1
+                numbers = {d["_id"]: receipt.receipt_number(year, first + i) for i, d in enumerate(donations)}
+                if not self.donations.set_receipt_numbers(numbers, session=session):
+                    raise _AlreadyNumbered()
+                self.receipts.insert_many(
+                    [
+                        {**d["receipt_draft"], "receipt_number": numbers[d["_id"]], "year": year, "sequence": first + i}
+                        for i, d in enumerate(donations)
+                    ],
+                    session=session,
+                )
+                return numbers
+
+            try:
+                with self._numbering:
+                    self.transactions.run(take_numbers)
+            except (_AlreadyNumbered, ReceiptTaken):
+                for donation in donations:
+                    self.number(donation)
+
     def number_pending(self, *, older_than: timedelta = timedelta(minutes=1)) -> int:
         """Number the drafts a stopped process left behind; returns how many it numbered."""
         pending = self.donations.with_receipt_draft(self.clock() - older_than)
