@@ -3,6 +3,7 @@
     python scripts/bench_reports.py                                  # 1,000,000 entries, embedded secantusd-py
     python scripts/bench_reports.py --ledger 100000 --donations 20000
     python scripts/bench_reports.py --mongo-uri "mongodb://host:27017/?replicaSet=rs0"
+    python scripts/bench_reports.py --data-dir instance/bench/data --reuse   # seed once, time again and again
 
 Seeds, straight into the collections (bulk inserts, shaped as the ledger writes them), `--donations` donations
 with their `donated` ledger entries (2 % of them refunded) and play credits up to `--ledger` entries in all,
@@ -11,6 +12,9 @@ against the same database: the monthly community report of the last full month, 
 year, and the financial dashboard (month and year, by day and by month). Each figure is the best of
 `--repeat` runs of the whole computation (what an admin's request does, without HTTP). Prints one JSON
 document; the budget is the monthly report within 10 s on this machine's embedded server.
+
+`--data-dir` keeps the embedded server's files (and the database) after the run; `--reuse` then skips the
+seed when the database holds a complete seed of the same size (the months are those of that seed).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from app.core.database import EmbeddedMongo, make_client  # noqa: E402
 CATEGORIES = ("education", "environment", "health", "animals", "culture")
 MONTHLY_BUDGET_SECONDS = 10.0
 BATCH = 10_000
+SEED_MARK = "bench_seed"  # one document, written once a seed is complete
 
 
 def month_start(day: datetime) -> datetime:
@@ -151,6 +156,13 @@ def best_of(repeat: int, fn) -> float:
     return round(min(times), 3)
 
 
+def reusable_seed(db, wanted: dict) -> dict | None:
+    mark = db[SEED_MARK].find_one({"_id": "seed"})
+    if mark and all(mark["config"].get(k) == v for k, v in wanted.items()):
+        return mark
+    return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ledger", type=int, default=1_000_000)
@@ -158,37 +170,67 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--mongo-uri", help="a real MongoDB replica set; default: embedded secantusd-py")
+    parser.add_argument("--data-dir", help="the embedded server's files, kept after the run (default: a temporary dir)")
+    parser.add_argument("--reuse", action="store_true", help="skip the seed when the database already holds it")
+    parser.add_argument("--db-name", help="database name (default: bench_reports when kept, else a fresh one)")
     args = parser.parse_args()
     log = lambda msg: print(f"[bench-reports] {msg}", file=sys.stderr, flush=True)  # noqa: E731
 
+    keep = bool(args.data_dir or args.reuse)
     workdir = ROOT / "instance" / "bench"
     workdir.mkdir(parents=True, exist_ok=True)
     embedded = None
     uri = args.mongo_uri
+    storage = None
     if not uri:
         # on disk: a million documents overflow the in-memory engine's cache
-        storage = tempfile.mkdtemp(prefix="reports-", dir=workdir)
-        embedded = EmbeddedMongo(storage, log_path=str(workdir / "secantusd-reports.log")).start()
+        if args.data_dir:
+            storage = str(Path(args.data_dir).resolve())
+            server_log = str(Path(storage).parent / f"{Path(storage).name}-secantusd.log")
+        else:
+            storage = tempfile.mkdtemp(prefix="reports-", dir=workdir)
+            server_log = str(workdir / "secantusd-reports.log")
+        embedded = EmbeddedMongo(storage, log_path=server_log).start()
         uri = embedded.uri
-    name = f"bench_reports_{uuid.uuid4().hex[:8]}"
+    name = args.db_name or ("bench_reports" if keep else f"bench_reports_{uuid.uuid4().hex[:8]}")
     client = make_client(uri)
     try:
         from app import create_app
         from app.cli import init_database
         from app.core.infrastructure import EXTENSION
 
+        wanted = {"ledger": args.ledger, "donations": args.donations, "users": args.users}
+        mark = reusable_seed(client[name], wanted) if args.reuse else None
+        if not mark and name in client.list_database_names():
+            log(f"dropping {name}: no complete seed of this size to reuse")
+            client.drop_database(name)
         app = create_app({"APP_ENV": "testing", "MONGO_URI": uri, "MONGO_DB_NAME": name, "SEED_DEMO_DATA": False})
         log(f"setting the database up ({name})")
         init_database(app)
-        now = datetime.now(UTC).replace(tzinfo=None)
-        end = month_start(now)
-        start = month_start(end - timedelta(days=365))
-        started = time.perf_counter()
-        written = seed(
-            client[name], ledger=args.ledger, donations=args.donations, users=args.users, start=start, end=end, log=log
-        )
-        seeded_seconds = round(time.perf_counter() - started, 1)
-        log(f"seeded {written} in {seeded_seconds}s; timing")
+        if mark:
+            start, end = mark["start"], mark["end"]
+            written, seeded_seconds = mark["written"], mark["seed_seconds"]
+            log(f"reusing the seed of {mark['seeded_at']:%Y-%m-%d %H:%M} ({written}); timing")
+        else:
+            now = datetime.now(UTC).replace(tzinfo=None)
+            end = month_start(now)
+            start = month_start(end - timedelta(days=365))
+            started = time.perf_counter()
+            written = seed(client[name], **wanted, start=start, end=end, log=log)
+            seeded_seconds = round(time.perf_counter() - started, 1)
+            client[name][SEED_MARK].replace_one(
+                {"_id": "seed"},
+                {
+                    "config": wanted,
+                    "start": start,
+                    "end": end,
+                    "written": written,
+                    "seed_seconds": seeded_seconds,
+                    "seeded_at": now,
+                },
+                upsert=True,
+            )
+            log(f"seeded {written} in {seeded_seconds}s; timing")
         last = end - timedelta(days=1)
         with app.app_context():
             goodplay = app.extensions[EXTENSION]
@@ -209,6 +251,7 @@ def main() -> None:
                 "users": args.users,
                 "months": 12,
                 "seed_seconds": seeded_seconds,
+                "seed_reused": bool(mark),
                 "repeat": args.repeat,
             },
             "seconds": {
@@ -232,11 +275,13 @@ def main() -> None:
         }
         print(json.dumps(result, indent=2))
     finally:
-        client.drop_database(name)
+        if not keep:
+            client.drop_database(name)
         client.close()
         if embedded:
             embedded.stop()
-            shutil.rmtree(storage, ignore_errors=True)
+            if not args.data_dir:
+                shutil.rmtree(storage, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -6,23 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from app.donations.models.wallet.ledger import DONATED
-
 GRANULARITIES = ("day", "week", "month")
-
-
-def bucket(ts: datetime, granularity: str) -> str:
-    if granularity == "month":
-        return f"{ts.year:04d}-{ts.month:02d}"
-    if granularity == "week":
-        year, week, _ = ts.isocalendar()
-        return f"{year:04d}-W{week:02d}"
-    return ts.date().isoformat()
-
-
-def missing_sources(entries: list[dict]) -> list[str]:
-    """The donations whose entries do not carry their source (entries written before the ledger recorded it)."""
-    return [(e.get("meta") or {}).get("donation_id") for e in entries if not (e.get("meta") or {}).get("source")]
 
 
 @dataclass
@@ -39,41 +23,7 @@ class Tally:
     by_onlus: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # key -> [net cents, count]
     by_category: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     by_source: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
-    trend: dict = field(default_factory=dict)  # period -> point
-
-
-def tally(entries: list[dict], *, sources: dict[str, str], granularity: str) -> Tally:
-    """`sources`: {donation_id: source} for the entries whose meta does not say."""
-    t = Tally()
-    for e in entries:
-        meta = e.get("meta") or {}
-        net = -e["amount_cents"]  # donation debits are negative, refunds positive
-        onlus_id = meta.get("onlus_id") or "unknown"
-        category = meta.get("onlus_category") or "unknown"
-        source = meta.get("source") or sources.get(meta.get("donation_id")) or "wallet"
-        is_donation = e["type"] == DONATED
-        point = t.trend.setdefault(
-            bucket(e["created_at"], granularity),
-            {"donated_cents": 0, "refunded_cents": 0, "net_cents": 0, "count": 0, "donors": set()},
-        )
-        point["net_cents"] += net
-        if is_donation:
-            t.donated += net
-            t.donation_count += 1
-            t.largest = max(t.largest, net)
-            point["donated_cents"] += net
-            point["count"] += 1
-            point["donors"].add(e["user_id"])
-        else:
-            t.refunded += -net
-            t.refund_count += 1
-            point["refunded_cents"] += -net
-        t.donors[e["user_id"]] += net
-        for table, k in ((t.by_onlus, onlus_id), (t.by_category, category), (t.by_source, source)):
-            table[k][0] += net
-            table[k][1] += 1 if is_donation else -1
-    t.donor_ids = sorted({e["user_id"] for e in entries if e["type"] == DONATED})
-    return t
+    trend: dict = field(default_factory=dict)  # period -> {donated, refunded and net cents, count, donors: how many}
 
 
 def named_onlus(t: Tally) -> list[str]:
@@ -126,10 +76,7 @@ def dashboard(
             ({"key": u, "name": None, "amount_cents": c, "count": 0} for u, c in t.donors.items() if c > 0),
             key=lambda r: -r["amount_cents"],
         )[:10],
-        "trend": [
-            {"period": p, **{k: v for k, v in point.items() if k != "donors"}, "donors": len(point["donors"])}
-            for p, point in sorted(t.trend.items())
-        ],
+        "trend": [{"period": p, **point} for p, point in sorted(t.trend.items())],
         "wallets": wallets,
         "held": held,
         "card_payments": {

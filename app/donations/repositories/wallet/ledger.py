@@ -67,41 +67,50 @@ class LedgerRepository:
 
     def period_summary(self, start: datetime, end: datetime) -> dict:
         """Net donated in [start, end) (donations minus refunds), computed by the database over the
-        (type, created_at) index: {total_cents, donation_count, donor_ids, by_category, by_onlus}."""
+        (type, created_at) index: {total_cents, donation_count, donor_ids, by_category, by_onlus}.
+
+        One aggregation per entry type: an equality on `type` bounds the index scan to the period, where
+        `type: {$in: [...]}` is planned on `type` alone and reads every donation ever made."""
         unknown = "unknown"
-        pipeline = [
-            {"$match": {"type": {"$in": [DONATED, REFUND]}, "created_at": {"$gte": start, "$lt": end}}},
-            {
-                "$project": {
-                    "_id": 0,
-                    "type": 1,
-                    "user_id": 1,
-                    "cents": {"$multiply": ["$amount_cents", -1]},  # a donation debits, a refund credits back
-                    "onlus": {"$ifNull": ["$meta.onlus_id", unknown]},
-                    "category": {"$ifNull": ["$meta.onlus_category", unknown]},
-                }
-            },
-            {
-                "$facet": {
-                    "by_onlus": [{"$group": {"_id": "$onlus", "cents": {"$sum": "$cents"}}}],
-                    "by_category": [{"$group": {"_id": "$category", "cents": {"$sum": "$cents"}}}],
-                    "donations": [
-                        {"$match": {"type": DONATED}},
-                        {"$group": {"_id": "$user_id", "n": {"$sum": 1}}},
-                    ],
-                }
-            },
-        ]
-        [rows] = list(self.collection.aggregate(pipeline)) or [{}]
-        by_onlus = {r["_id"]: int(r["cents"]) for r in rows.get("by_onlus", [])}
-        donors = rows.get("donations", [])
+        by_onlus: dict[str, int] = {}
+        by_category: dict[str, int] = {}
+        donors: list[dict] = []
+        for entry_type in (DONATED, REFUND):
+            facets: dict = {
+                # category follows the ONLUS: grouping by the pair costs one pass for both tables
+                "keys": [
+                    {
+                        "$group": {
+                            "_id": ["$meta.onlus_id", "$meta.onlus_category"],
+                            "cents": {"$sum": "$amount_cents"},
+                        }
+                    }
+                ]
+            }
+            if entry_type == DONATED:
+                facets["donors"] = [{"$group": {"_id": "$user_id", "n": {"$sum": 1}}}]
+            rows = self._period_facets(entry_type, start, end, facets)
+            for r in rows.get("keys", []):
+                cents = -int(r["cents"])  # a donation debits, a refund credits back
+                onlus, category = r["_id"]
+                onlus = unknown if onlus is None else onlus
+                category = unknown if category is None else category
+                by_onlus[onlus] = by_onlus.get(onlus, 0) + cents
+                by_category[category] = by_category.get(category, 0) + cents
+            donors.extend(rows.get("donors", []))
         return {
             "total_cents": sum(by_onlus.values()),
             "donation_count": sum(int(r["n"]) for r in donors),
             "donor_ids": sorted(r["_id"] for r in donors),
-            "by_category": {r["_id"]: int(r["cents"]) for r in rows.get("by_category", [])},
+            "by_category": by_category,
             "by_onlus": by_onlus,
         }
+
+    def _period_facets(self, entry_type: str, start: datetime, end: datetime, facets: dict) -> dict:
+        """The $facet of the entries of one type created in [start, end) ({} when there are none)."""
+        match = {"type": entry_type, "created_at": {"$gte": start, "$lt": end}}
+        rows = list(self.collection.aggregate([{"$match": match}, {"$facet": facets}]))
+        return rows[0] if rows else {}
 
     def donated_since(self, user_id: str, since: datetime) -> int:
         """Cents the user gave (or has held for review) since then: donated + hold - unhold entries, so a
@@ -143,13 +152,14 @@ class LedgerRepository:
         self, *, onlus_id: str | None = None, start: datetime | None = None, end: datetime | None = None
     ) -> dict[tuple[str, str], int]:
         """{(onlus_id, "YYYY-MM"): net donated cents (donations minus refunds)} by entry time (UTC),
-        optionally for one ONLUS and entries in [start, end)."""
-        match = created_between({"type": {"$in": [DONATED, REFUND]}}, start, end)
-        if onlus_id:
-            match["meta.onlus_id"] = onlus_id
-        rows = self.collection.aggregate(
-            [
-                {"$match": match},
+        optionally for one ONLUS and entries in [start, end). One aggregation per entry type, like
+        period_summary; the ONLUS is matched after the (type, created_at) scan, not beside it."""
+        out: dict[tuple[str, str], int] = {}
+        for entry_type in (DONATED, REFUND):
+            pipeline: list[dict] = [{"$match": created_between({"type": entry_type}, start, end)}]
+            if onlus_id:
+                pipeline.append({"$match": {"meta.onlus_id": onlus_id}})
+            pipeline.append(
                 {
                     "$group": {
                         "_id": {
@@ -158,10 +168,12 @@ class LedgerRepository:
                         },
                         "cents": {"$sum": "$amount_cents"},
                     }
-                },
-            ]
-        )
-        return {(r["_id"]["o"], r["_id"]["p"]): -r["cents"] for r in rows}
+                }
+            )
+            for r in self.collection.aggregate(pipeline):
+                key = (r["_id"].get("o"), r["_id"]["p"])
+                out[key] = out.get(key, 0) - r["cents"]
+        return out
 
     def sums_by_user(self) -> dict[str, dict]:
         """{user_id: {"balance": sum(amount_cents), "held": sum(held_cents), "entries": n}} over the whole ledger."""

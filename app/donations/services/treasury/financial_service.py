@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from app.core.clock import utcnow
-from app.donations.models.treasury.financial import dashboard, missing_sources, named_onlus, tally
+from app.donations.models.treasury.financial import dashboard, named_onlus
 from app.donations.repositories.treasury.financial import FinancialRepository
 from app.donations.services.donations.onlus_service import OnlusService
 
@@ -52,9 +52,7 @@ class FinancialAnalyticsService:
 
     # -- the numbers -----------------------------------------------------------------------
     def _compute(self, start: datetime, end: datetime, granularity: str) -> dict:
-        entries = self.repo.donation_entries(start, end)
-        sources = self.repo.donation_sources(missing_sources(entries))
-        figures = tally(entries, sources=sources, granularity=granularity)
+        figures = self.repo.donation_tally(start, end, granularity=granularity)
         onlus = self.onlus.many(named_onlus(figures))
         return dashboard(
             figures,
