@@ -53,8 +53,10 @@ class BaseConfig:
     HOOK_DONE_FLUSH_SECONDS = 1.0
     # event handlers run after the answer, on each process's dispatcher thread (False: inside the request)
     HOOKS_DEFERRED = True
-    HOOK_DISPATCH_THREADS = 4  # each user's events stay on one of them, in order
-    HOOK_DISPATCH_MAX_BACKLOG = 100  # committed events waiting for their handlers before requests wait too
+    HOOK_DISPATCH_THREADS = 2  # each user's events stay on one of them, in order
+    # committed events waiting for their handlers before requests wait too: the lag of stories and leaderboards
+    # behind the answers stays under a second when the database is saturated (docs/BENCHMARK.md)
+    HOOK_DISPATCH_MAX_BACKLOG = 16
     HOOK_DISPATCH_PAUSE_MS = 5  # a thread's pause after each batch: commits gather into the next one
     # how long a token's "not revoked" answer is kept in the cache (0: ask the database every request)
     TOKEN_REVOCATION_CACHE_SECONDS = 60

@@ -36,8 +36,8 @@ class Dispatcher:
         dispatch: Callable[[str], Any],
         *,
         dispatch_many: Callable[[list[str]], Any] | None = None,
-        threads: int = 4,
-        max_backlog: int = 100,
+        threads: int = 2,
+        max_backlog: int = 16,
         context: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
         batch_pause_seconds: float = 0.005,
     ):
