@@ -11,6 +11,7 @@ comparison, the naive `count_documents({score > mine})` rank query. Not a test: 
 from __future__ import annotations
 
 import argparse
+import logging
 import random
 import statistics
 import sys
@@ -21,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.core.database import EmbeddedMongo, make_client
+from app.core.hooks import HookManager
 from app.social.models import ranking
 from app.social.repositories.leaderboards import LeaderboardRepository, entry_id, int_range, node_id, node_ids, shard_of
 from app.social.services.leaderboards import LeaderboardService
@@ -119,7 +121,12 @@ def main() -> None:
         hidden = {u for u, _ in rng.sample(rows, args.hidden)}
         directory = Directory(hidden)
         service = LeaderboardService(
-            repo, users=directory, preferences=directory, games=directory, friend_ids=lambda u: []
+            repo,
+            users=directory,
+            preferences=directory,
+            games=directory,
+            hooks=HookManager(db, logging.getLogger("bench")),  # reads publish nothing
+            friend_ids=lambda u: [],
         )
 
         print(f"\nLeaderboardService.read(limit=10, around=2), {args.hidden} opted-out users, median of {args.repeat}:")
