@@ -114,7 +114,17 @@ class BaseConfig:
     # Swagger UI's files, served by the app from the pinned swagger-ui-bundle package (app/core/extensions.py)
     OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
     API_SPEC_OPTIONS = {
-        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}
+        "info": {
+            "description": (
+                "Every answer is the envelope {success, message, data}; money is in euros (at most 2 decimals). "
+                "An answer holds what its own resource needs: a session's end answers with its credits in the "
+                "wallet, a donation with the donation completed and debited. What a change sets off elsewhere "
+                "(Impact Score, leaderboards, achievements, impact totals and stories, receipt numbers, "
+                "notifications, live pushes) is eventually consistent: it follows within about a second, once, "
+                "in the order each user's changes were made; listen on the /impact socket or read again."
+            )
+        },
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
     }
 
 

@@ -23,3 +23,9 @@ def test_every_operation_documents_the_errors_it_can_answer_by_construction(clie
     assert admin["403"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorEnvelope"}
     assert "403" not in paths["/api/wallet"]["get"]["responses"]
     assert "401" not in paths["/api/health"]["get"]["responses"]
+
+
+def test_the_document_says_what_an_answer_holds_and_what_follows_it(client):
+    info = client.get("/api/openapi.json").json["info"]
+    assert info["title"] == "GoodPlay API"
+    assert "eventually consistent" in info["description"] and "{success, message, data}" in info["description"]
