@@ -236,7 +236,7 @@ class HookManager:
         doc, event = self._load(event_id)
         changes: dict = {}
         for sub in self._due(doc, only, statuses):
-            self._apply_outcome(doc, sub, self._run(event, sub, doc["handlers"][sub.name]), changes)
+            self._run_into(doc, event, sub, changes)
         return self._finish(doc, changes)
 
     def dispatch_many(self, event_ids: list[str]) -> None:
@@ -269,7 +269,7 @@ class HookManager:
                     groups.setdefault(sub.name, (sub, []))[1].append((doc, event, changes))
                     waiting.add(user)
                 else:
-                    self._apply_outcome(doc, sub, self._run(event, sub, doc["handlers"][sub.name]), changes)
+                    self._run_into(doc, event, sub, changes)
         self._run_groups(groups)
         for doc, changes in loaded:
             try:
@@ -284,7 +284,7 @@ class HookManager:
     def _run_batch(self, sub: Subscription, members: list[tuple[dict, Event, dict]]) -> None:
         if len(members) == 1:
             doc, event, changes = members[0]
-            self._apply_outcome(doc, sub, self._run(event, sub, doc["handlers"][sub.name]), changes)
+            self._run_into(doc, event, sub, changes)
             return
         try:
             sub.batch([event for _, event, _ in members])
@@ -293,14 +293,11 @@ class HookManager:
                 "hook %s failed for a batch of %d events, running them one by one: %s", sub.name, len(members), exc
             )
             for doc, event, changes in members:
-                self._apply_outcome(doc, sub, self._run(event, sub, doc["handlers"][sub.name]), changes)
+                self._run_into(doc, event, sub, changes)
             return
         done_at = self.clock()
         for doc, _, changes in members:
-            state = doc["handlers"][sub.name]
-            self._apply_outcome(
-                doc, sub, {"status": DONE, "attempts": state.get("attempts", 0) + 1, "done_at": done_at}, changes
-            )
+            self._apply_outcome(doc, sub, _succeeded(doc["handlers"][sub.name], done_at), changes)
 
     def _load(self, event_id: str) -> tuple[dict, Event]:
         doc = getattr(event_id, "doc", None)
@@ -323,6 +320,10 @@ class HookManager:
                 continue
             due.append(sub)
         return due
+
+    def _run_into(self, doc: dict, event: Event, sub: Subscription, changes: dict) -> None:
+        """Run one handler of the event and keep its outcome in `doc` and `changes`."""
+        self._apply_outcome(doc, sub, self._run(event, sub, doc["handlers"][sub.name]), changes)
 
     @staticmethod
     def _apply_outcome(doc: dict, sub: Subscription, outcome: dict, changes: dict) -> None:
@@ -416,7 +417,7 @@ class HookManager:
                 "last_error": _describe(exc),
                 "next_attempt_at": None if parked else self.clock() + delay,
             }
-        return {"status": DONE, "attempts": state.get("attempts", 0) + 1, "done_at": self.clock()}
+        return _succeeded(state, self.clock())
 
     @staticmethod
     def _status_of(doc: dict) -> tuple[str, datetime | None]:
@@ -516,6 +517,11 @@ class HookManager:
         fields = {f.name for f in dataclasses.fields(cls)}
         payload = cls(**{k: v for k, v in doc["payload"].items() if k in fields})
         return Event(id=doc["_id"], name=doc["name"], payload=payload, created_at=doc["created_at"])
+
+
+def _succeeded(state: dict, at: datetime) -> dict:
+    """A handler's new state fields after it ran without failing."""
+    return {"status": DONE, "attempts": state.get("attempts", 0) + 1, "done_at": at}
 
 
 def _describe(exc: Exception) -> str:

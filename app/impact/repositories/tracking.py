@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from app.core.clock import utcnow
 from app.core.database import shard_of as _shard
@@ -87,30 +87,21 @@ class TrackingRepository:
         self.timeline.create_index([("occurred_at", DESCENDING)])
 
     # -- applying donations and refunds (one transaction: the caller passes its session) ---------
-    def mark_applied(self, marker: str, *, session) -> None:
-        """Record that the fact `marker` is being applied; AlreadyApplied when it was before."""
+    def mark_applied(self, markers: list[str], *, session) -> None:
+        """Record that the facts `markers` are being applied (the transaction's first write); AlreadyApplied
+        when one was before (counted before, or a concurrent delivery won the race: the transaction aborts)."""
         try:
-            self.processed.insert_one({"_id": marker, "at": utcnow()}, session=session)
-        except DuplicateKeyError as exc:  # counted before, or a concurrent delivery won the race
-            raise AlreadyApplied(marker) from exc
-
-    def mark_applied_many(self, markers: list[str], *, session) -> set[str]:
-        """Record the facts not applied before; returns their markers. A concurrent delivery writing one of
-        them first fails the insert (the transaction aborts)."""
-        wanted = list(dict.fromkeys(markers))
-        seen = {d["_id"] for d in self.processed.find({"_id": {"$in": wanted}}, {"_id": 1}, session=session)}
-        fresh = [m for m in wanted if m not in seen]
-        if fresh:
-            now = utcnow()
-            self.processed.insert_many([{"_id": m, "at": now} for m in fresh], session=session)
-        return set(fresh)
+            self.processed.insert_many([{"_id": m, "at": utcnow()} for m in markers], session=session)
+        except (DuplicateKeyError, BulkWriteError) as exc:
+            raise AlreadyApplied(", ".join(markers)) from exc
 
     def users_of(self, user_ids: set[str], *, session=None) -> dict[str, dict]:
         return {d["_id"]: d for d in self.users.find({"_id": {"$in": sorted(user_ids)}}, session=session)}
 
     def add_many(self, changes: list[TotalsChange], snaps: dict[str, dict], *, session) -> None:
-        """What add_to_user, add_to_onlus, add_to_platform and add_donation_entry write for each change
-        (`snaps[marker]`: its user totals after and donor moves), one write per collection."""
+        """Add the changes to their users' counters (with the fields derived from the new totals), to their
+        ONLUS's and the platform's totals (the donor's shard of them) and to the timeline (`snaps[marker]`:
+        each change's user totals after and donor moves): one write per collection."""
         now = utcnow()
         users: dict[str, dict] = {}
         onlus: dict[str, dict] = {}
@@ -162,51 +153,6 @@ class TrackingRepository:
             ],
             session=session,
         )
-
-    def add_to_user(self, change: TotalsChange, *, derived: dict, session) -> None:
-        """Add the change to the user's counters and store the fields derived from the new totals."""
-        update: dict = {
-            "$inc": {".".join(path): amount for path, amount in change.counters().items()},
-            "$set": {"updated_at": utcnow(), **derived},
-            "$setOnInsert": {"total_earned_cents": 0},
-        }
-        if change.sign > 0:
-            update["$min"] = {"first_donation_at": change.at}
-            update["$max"] = {"last_donation_at": change.at}
-        self.users.update_one({"_id": change.user_id}, update, upsert=True, session=session)
-
-    def add_to_onlus(self, change: TotalsChange, *, donors: int, session) -> None:
-        """Add the change to its ONLUS's totals (the donor's shard of them)."""
-        self.onlus.update_one(
-            {"_id": f"{change.onlus_id}|{shard_of(change.user_id)}"},
-            {
-                "$inc": {"total_cents": change.cents, "donation_count": change.sign, "donors_count": donors},
-                "$set": {
-                    "onlus_id": change.onlus_id,
-                    "updated_at": utcnow(),
-                    **({"name": change.onlus_name} if change.onlus_name else {}),
-                    **({"category": change.category} if change.category else {}),
-                },
-            },
-            upsert=True,
-            session=session,
-        )
-
-    def add_to_platform(self, change: TotalsChange, *, donors: int, session) -> None:
-        """Add the change to the platform totals (the donor's shard of them)."""
-        self.platform.update_one(
-            {"_id": f"{PLATFORM_ID}|{shard_of(change.user_id)}"},
-            {
-                "$inc": {"total_cents": change.cents, "donation_count": change.sign, "donors_count": donors},
-                "$set": {"updated_at": utcnow()},
-            },
-            upsert=True,
-            session=session,
-        )
-
-    def add_donation_entry(self, change: TotalsChange, *, total_after_cents: int, session) -> None:
-        """The change's timeline entry (kind `donation` or `refund`)."""
-        self.timeline.insert_one(_donation_entry(change, total_after_cents=total_after_cents), session=session)
 
     def set_total_earned(self, user_id: str, total_earned_cents: int) -> dict:
         """Lifetime earnings only grow; a late or repeated event never lowers them."""

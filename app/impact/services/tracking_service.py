@@ -62,78 +62,60 @@ class ImpactTrackingService:
         completed_at: datetime | None = None,
     ) -> dict:
         """Count one completed donation exactly once, then unlock stories and detect milestones."""
-        at = completed_at or utcnow()
-        snap = self._apply(
-            TotalsChange(
-                kind=rules.DONATION,
-                sign=1,
-                donation_id=donation_id,
-                user_id=user_id,
-                onlus_id=onlus_id,
-                onlus_name=onlus_name,
-                category=category,
-                amount_cents=amount_cents,
-                at=at,
-            )
-        )
+        change = _donation(donation_id, user_id, onlus_id, amount_cents, onlus_name, category, completed_at)
+        snap = self._apply(change)
         if snap:
-            self._after_change(user_id, onlus_id, snap, at)
+            self._after_change(user_id, onlus_id, snap, change.at)
         # also on a retry: a crash after the totals were written must still unlock and notify
         unlocked = self.stories.check_and_unlock(
-            user_id, trigger=f"donation:{donation_id}", at=at, totals=snap["user_after"] if snap else None
+            user_id, trigger=f"donation:{donation_id}", at=change.at, totals=snap["user_after"] if snap else None
         )
         return {"applied": snap is not None, "unlocked": [s["_id"] for s in unlocked]}
 
     def track_donations(self, donations: list[dict]) -> list[dict]:
         """track_donation for several donations (a dispatcher batch, each given as track_donation's keyword
-        arguments): one transaction counts those not counted before, writing each collection once; then, in
-        order, each one's milestones, stories and notices as track_donation does them."""
+        arguments): one transaction counts them all, writing each collection once; then, in order, each
+        one's milestones, stories and notices as track_donation does them. When one of them was counted
+        before (a retried event), AlreadyApplied: the batch is then run one donation at a time."""
         changes = [
-            TotalsChange(
-                kind=rules.DONATION,
-                sign=1,
-                donation_id=d["donation_id"],
-                user_id=d["user_id"],
-                onlus_id=d["onlus_id"],
-                onlus_name=d.get("onlus_name"),
-                category=d.get("category"),
-                amount_cents=d["amount_cents"],
-                at=d.get("completed_at") or utcnow(),
+            _donation(
+                d["donation_id"],
+                d["user_id"],
+                d["onlus_id"],
+                d["amount_cents"],
+                d.get("onlus_name"),
+                d.get("category"),
+                d.get("completed_at"),
             )
             for d in donations
         ]
         snaps, platform_before = self._apply_many(changes)
         for change in changes:
-            snap = snaps.get(change.marker)
-            if snap:
-                self._user_changed(change.user_id, change.onlus_id, snap, change.at)
-        if snaps:
-            self._community_changed(platform_before, max(c.at for c in changes))
+            self._user_changed(change.user_id, change.onlus_id, snaps[change.marker], change.at)
+        self._community_changed(platform_before, max(c.at for c in changes))
         results = []
         for change in changes:
-            snap = snaps.get(change.marker)
+            snap = snaps[change.marker]
             unlocked = self.stories.check_and_unlock(
-                change.user_id,
-                trigger=f"donation:{change.donation_id}",
-                at=change.at,
-                totals=snap["user_after"] if snap else None,
+                change.user_id, trigger=f"donation:{change.donation_id}", at=change.at, totals=snap["user_after"]
             )
-            results.append({"applied": snap is not None, "unlocked": [s["_id"] for s in unlocked]})
+            results.append({"applied": True, "unlocked": [s["_id"] for s in unlocked]})
         return results
 
-    def _apply_many(self, changes: list[TotalsChange]) -> tuple[dict[str, dict], dict | None]:
-        """_apply for several changes in one transaction: ({marker: snap} of those counted now, the platform
-        totals before them as of the transaction's snapshot)."""
+    def _apply_many(self, changes: list[TotalsChange]) -> tuple[dict[str, dict], dict]:
+        """Count (or reverse) donations in one transaction, with the markers that make each count once:
+        ({marker: the user's totals before and after, and the donor moves}, the platform totals before them
+        as of the transaction's snapshot). AlreadyApplied (nothing written) when one was counted before."""
+
+        unique = list({c.marker: c for c in changes}.values())  # a fact twice in a batch counts once
 
         def work(session):
-            fresh = self.tracking.mark_applied_many([c.marker for c in changes], session=session)
-            todo = [c for c in changes if c.marker in fresh]
-            if not todo:
-                return {}, None
-            totals = self.tracking.users_of({c.user_id for c in todo}, session=session)
+            self.tracking.mark_applied([c.marker for c in unique], session=session)
+            totals = self.tracking.users_of({c.user_id for c in unique}, session=session)
             snaps: dict[str, dict] = {}
-            for change in todo:
+            for change in unique:
                 before = totals.get(change.user_id) or {}
+                # inside the transaction nobody else changes these documents: their new state is known up front
                 after = rules.totals_after(before, change)
                 totals[change.user_id] = after
                 onlus_donors, donors = rules.donor_changes(before, after, change.onlus_key)
@@ -143,8 +125,10 @@ class ImpactTrackingService:
                     "onlus_donors": onlus_donors,
                     "donors": donors,
                 }
+            # as of this transaction's snapshot: _community_changed compares it with the committed totals read
+            # afterwards, so a mark crossed by concurrent donations is still seen by the last of them
             platform_before = self.tracking.platform_totals(session=session)
-            self.tracking.add_many(todo, snaps, session=session)
+            self.tracking.add_many(unique, snaps, session=session)
             return snaps, platform_before
 
         return self.transactions.run(work)
@@ -180,34 +164,13 @@ class ImpactTrackingService:
         return {"applied": True}
 
     def _apply(self, change: TotalsChange) -> dict | None:
-        """Count (or reverse) one donation in one transaction, with the marker that makes it count once.
-
-        Returns the user's totals before and after and the platform totals before (as of the
-        transaction's snapshot); None when the fact was counted before (a retried or replayed event).
-        """
-
-        def work(session):
-            self.tracking.mark_applied(change.marker, session=session)
-            before = self.tracking.user(change.user_id, session=session) or {}
-            # inside the transaction nobody else changes this document: its new state is known up front
-            after = rules.totals_after(before, change)
-            self.tracking.add_to_user(change, derived=rules.derived(after), session=session)
-            onlus_donors, donors = rules.donor_changes(before, after, change.onlus_key)
-            self.tracking.add_to_onlus(change, donors=onlus_donors, session=session)
-            platform_before = self.tracking.platform_totals(session=session)
-            self.tracking.add_to_platform(change, donors=donors, session=session)
-            self.tracking.add_donation_entry(
-                change, total_after_cents=after.get("total_donated_cents", 0), session=session
-            )
-            # platform_before is as of this transaction's snapshot: _after_change compares it with the
-            # committed totals read afterwards, so a mark crossed by concurrent donations is still seen
-            # by the last of them
-            return {"user_before": before, "user_after": after, "platform_before": platform_before}
-
+        """_apply_many for one change: its snap with the platform totals before it; None when it was counted
+        before (a retried or replayed event)."""
         try:
-            return self.transactions.run(work)
+            snaps, platform_before = self._apply_many([change])
         except AlreadyApplied:
             return None
+        return {**snaps[change.marker], "platform_before": platform_before}
 
     def track_credit(
         self, *, user_id: str, total_earned_cents: int, source_key: str, credited_at: datetime | None = None
@@ -418,3 +381,17 @@ class ImpactTrackingService:
             ],
             "estimated_impact": estimated,
         }
+
+
+def _donation(donation_id, user_id, onlus_id, amount_cents, onlus_name, category, completed_at) -> TotalsChange:
+    return TotalsChange(
+        kind=rules.DONATION,
+        sign=1,
+        donation_id=donation_id,
+        user_id=user_id,
+        onlus_id=onlus_id,
+        onlus_name=onlus_name,
+        category=category,
+        amount_cents=amount_cents,
+        at=completed_at or utcnow(),
+    )
