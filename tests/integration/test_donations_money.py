@@ -235,7 +235,7 @@ def test_a_donation_whose_receipt_numbering_fails_stands_and_the_job_numbers_it(
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(svc.receipts.receipts, "insert", boom)  # inside the numbering transaction
+    monkeypatch.setattr(svc.receipts.receipts, "insert_many", boom)  # inside the numbering transaction
     first, created = svc.donations.process(user.id, onlus_id=charity, amount_cents=300)
     monkeypatch.undo()
     assert created and first["status"] == "completed" and first["receipt_number"] is None

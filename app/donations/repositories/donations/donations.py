@@ -71,8 +71,8 @@ class DonationRepository:
         return list(self.collection.find({"_id": {"$in": oids}}))
 
     def set_receipt_numbers(self, numbers: dict, *, session) -> bool:
-        """set_receipt_number for several {donation _id: number} in one write; False when another run numbered
-        any of them first."""
+        """Replace the drafts by the numbers {donation _id: number} in one write; False when another run
+        numbered any of them first."""
         result = self.collection.bulk_write(
             [
                 UpdateOne(
@@ -85,15 +85,6 @@ class DonationRepository:
             session=session,
         )
         return result.modified_count == len(numbers)
-
-    def set_receipt_number(self, donation_id, number: str, *, session) -> bool:
-        """Replace the draft by the number; False when another run numbered it first."""
-        result = self.collection.update_one(
-            {"_id": object_id(donation_id), "receipt_draft": {"$exists": True}, "receipt_number": None},
-            {"$set": {"receipt_number": number}, "$unset": {"receipt_draft": ""}},
-            session=session,
-        )
-        return result.modified_count == 1
 
     # -- status moves (guarded: None when the donation is not where the move starts from) ----------
     def mark_refunded(self, donation_id, *, at: datetime, reason: str, by: str | None, session) -> dict | None:

@@ -34,17 +34,10 @@ class ReceiptRepository:
             pass
         self._counted_years.add(year)
 
-    def next_number(self, year: int, *, session) -> int:
-        """The next number of the year's sequence. Call inside the transaction that inserts the receipt:
-        an aborted one rolls the counter back with it, so the sequence has no gaps."""
-        doc = self.counters.find_one_and_update(
-            {"_id": f"receipts:{year}"}, {"$inc": {"seq": 1}}, return_document=ReturnDocument.AFTER, session=session
-        )
-        return doc["seq"]
-
     def next_numbers(self, year: int, count: int, *, session) -> int:
-        """The last of `count` next numbers of the year's sequence (the first is that minus count - 1);
-        inside the transaction that inserts their receipts, as next_number."""
+        """The last of `count` next numbers of the year's sequence (the first is that minus count - 1). Call
+        inside the transaction that inserts their receipts: an aborted one rolls the counter back with it, so
+        the sequence has no gaps."""
         doc = self.counters.find_one_and_update(
             {"_id": f"receipts:{year}"}, {"$inc": {"seq": count}}, return_document=ReturnDocument.AFTER, session=session
         )
@@ -55,13 +48,6 @@ class ReceiptRepository:
             self.collection.insert_many(docs, ordered=True, session=session)
         except (DuplicateKeyError, BulkWriteError) as exc:
             raise ReceiptTaken("a receipt of the batch") from exc
-
-    def insert(self, doc: dict, *, session=None) -> dict:
-        try:
-            self.collection.insert_one(doc, session=session)
-        except DuplicateKeyError as exc:
-            raise ReceiptTaken(doc.get("receipt_number")) from exc
-        return doc
 
     def mark_void(self, donation_id: str, *, at: datetime, reason: str, session) -> None:
         """The donation was refunded: its receipt stays, marked void."""

@@ -60,20 +60,8 @@ class ReceiptService:
         draft = donation.get("receipt_draft")
         if not draft:
             return donation.get("receipt_number")
-        year = draft["issued_at"].year
-        self.receipts.ensure_counter(year)
-
-        def take_number(session) -> str:
-            seq = self.receipts.next_number(year, session=session)
-            number = receipt.receipt_number(year, seq)
-            if not self.donations.set_receipt_number(donation["_id"], number, session=session):
-                raise _AlreadyNumbered()
-            self.receipts.insert({**draft, "receipt_number": number, "year": year, "sequence": seq}, session=session)
-            return number
-
         try:
-            with self._numbering:
-                number = self.transactions.run(take_number)
+            number = self._take_numbers(draft["issued_at"].year, [donation])[donation["_id"]]
         except (_AlreadyNumbered, ReceiptTaken):
             number = (self.donations.by_id(str(donation["_id"])) or {}).get("receipt_number")
         donation.pop("receipt_draft", None)
@@ -103,29 +91,35 @@ class ReceiptService:
         for donation in drafts:
             by_year.setdefault(donation["receipt_draft"]["issued_at"].year, []).append(donation)
         for year, donations in by_year.items():
-            self.receipts.ensure_counter(year)
-
-            def take_numbers(session, year=year, donations=donations) -> dict:
-                last = self.receipts.next_numbers(year, len(donations), session=session)
-                first = last - len(donations) + 1
-                numbers = {d["_id"]: receipt.receipt_number(year, first + i) for i, d in enumerate(donations)}
-                if not self.donations.set_receipt_numbers(numbers, session=session):
-                    raise _AlreadyNumbered()
-                self.receipts.insert_many(
-                    [
-                        {**d["receipt_draft"], "receipt_number": numbers[d["_id"]], "year": year, "sequence": first + i}
-                        for i, d in enumerate(donations)
-                    ],
-                    session=session,
-                )
-                return numbers
-
             try:
-                with self._numbering:
-                    self.transactions.run(take_numbers)
+                self._take_numbers(year, donations)
             except (_AlreadyNumbered, ReceiptTaken):
                 for donation in donations:
                     self.number(donation)
+
+    def _take_numbers(self, year: int, donations: list[dict]) -> dict:
+        """The year's next numbers for these drafted receipts, in their order, in one transaction (counter,
+        donations and receipts together); {donation _id: number}. _AlreadyNumbered when one was numbered
+        meanwhile (nothing is taken then)."""
+        self.receipts.ensure_counter(year)
+
+        def take(session) -> dict:
+            last = self.receipts.next_numbers(year, len(donations), session=session)
+            first = last - len(donations) + 1
+            numbers = {d["_id"]: receipt.receipt_number(year, first + i) for i, d in enumerate(donations)}
+            if not self.donations.set_receipt_numbers(numbers, session=session):
+                raise _AlreadyNumbered()
+            self.receipts.insert_many(
+                [
+                    {**d["receipt_draft"], "receipt_number": numbers[d["_id"]], "year": year, "sequence": first + i}
+                    for i, d in enumerate(donations)
+                ],
+                session=session,
+            )
+            return numbers
+
+        with self._numbering:
+            return self.transactions.run(take)
 
     def number_pending(self, *, older_than: timedelta = timedelta(minutes=1)) -> int:
         """Number the drafts a stopped process left behind; returns how many it numbered."""
